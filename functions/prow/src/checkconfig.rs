@@ -1,0 +1,52 @@
+//! `prow checkconfig`: every problem on its own line as `file:line:column: error: job "x": ...`,
+//! then, on success, the counts line scripts read.
+
+use prow_config::{ConfigPaths, LoadOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Path to config.yaml.
+    #[arg(long = "config-path")]
+    config_path: PathBuf,
+    /// Path to the job config directory (or a single file).
+    #[arg(long = "job-config-path")]
+    job_config_path: Option<PathBuf>,
+    /// Path to plugins.yaml.
+    #[arg(long = "plugin-config")]
+    plugin_config: Option<PathBuf>,
+    /// Treat unknown fields as errors instead of warnings.
+    #[arg(long)]
+    strict: bool,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    let paths = ConfigPaths {
+        config_path: args.config_path.clone(),
+        job_config_path: args.job_config_path.clone(),
+        plugin_config: args.plugin_config.clone(),
+    };
+    let options = LoadOptions { strict: args.strict };
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    // A closed pipe (`| head`) is not worth a panic; write errors are ignored.
+    match prow_config::load(&paths, options) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                let _ = writeln!(stderr, "{warning}");
+            }
+            let _ = writeln!(stdout, "{}", loaded.config.jobs.counts());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            for diagnostic in &error.diagnostics {
+                let _ = writeln!(stderr, "{diagnostic}");
+            }
+            let errors = error.errors().count();
+            let _ = writeln!(stderr, "checkconfig: {errors} error(s) found");
+            ExitCode::FAILURE
+        }
+    }
+}

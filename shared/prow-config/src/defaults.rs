@@ -1,0 +1,247 @@
+//! Defaults, applied as upstream applies them at load: component settings, each job's agent,
+//! namespace, cluster, context and trigger, decoration from `plank.default_decoration_config_entries`
+//! (later entries override earlier ones, the job's own settings override both), ProwJob defaults,
+//! and presets merged into pod specs.
+
+use crate::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::jobs::{JobBase, Preset, default_rerun_command_for, default_trigger_for};
+use crate::prow_config::{DefaultDecorationConfigEntry, Plank, ProwConfig, Sinker, entry_matches};
+use crate::regexes::LazyRegex;
+use crate::JobConfig;
+use k8s_openapi::api::core::v1::PodSpec;
+use prow_api::{DEFAULT_CLUSTER_ALIAS, DecorationConfig, Duration, KUBERNETES_AGENT, ProwJobDefault, ProwJobType};
+
+/// Upstream's tenant for jobs that name none.
+pub const DEFAULT_TENANT_ID: &str = "GlobalDefaultID";
+
+pub(crate) fn apply(prow: &mut ProwConfig, jobs: &mut JobConfig, diagnostics: &mut Vec<Diagnostic>) {
+    default_components(prow);
+    let decoration_defaults = decoration_entries(&prow.plank, diagnostics);
+    let context = Defaulting {
+        prow,
+        decoration_defaults: &decoration_defaults,
+        decorate_all_jobs: jobs.decorate_all_jobs,
+        presets: &jobs.presets,
+    };
+    for (repo, presubmits) in &mut jobs.presubmits {
+        for job in presubmits {
+            if job.reporter.context.is_empty() {
+                job.reporter.context = job.base.name.clone();
+            }
+            // Both or neither: when only one is set, validation reports it.
+            if job.trigger.is_empty() && job.rerun_command.is_empty() {
+                job.trigger = default_trigger_for(&job.base.name);
+                job.rerun_command = default_rerun_command_for(&job.base.name);
+            }
+            job.trigger_re = LazyRegex::new(job.trigger.clone());
+            context.default_job(&mut job.base, repo, diagnostics);
+        }
+    }
+    for (repo, postsubmits) in &mut jobs.postsubmits {
+        for job in postsubmits {
+            if job.reporter.context.is_empty() {
+                job.reporter.context = job.base.name.clone();
+            }
+            context.default_job(&mut job.base, repo, diagnostics);
+        }
+    }
+    for job in &mut jobs.periodics {
+        let repo = job
+            .base
+            .utility
+            .extra_refs
+            .first()
+            .map(|r| r.org_repo())
+            .unwrap_or_default();
+        context.default_job(&mut job.base, &repo, diagnostics);
+    }
+}
+
+fn default_components(prow: &mut ProwConfig) {
+    fn or(value: &mut Option<Duration>, default: Duration) {
+        value.get_or_insert(default);
+    }
+    if prow.prowjob_namespace.is_empty() {
+        prow.prowjob_namespace = "default".to_string();
+    }
+    if prow.pod_namespace.is_empty() {
+        prow.pod_namespace = "default".to_string();
+    }
+    let plank = &mut prow.plank;
+    or(&mut plank.pod_pending_timeout, Plank::DEFAULT_POD_PENDING_TIMEOUT);
+    or(&mut plank.pod_running_timeout, Plank::DEFAULT_POD_RUNNING_TIMEOUT);
+    or(&mut plank.pod_unscheduled_timeout, Plank::DEFAULT_POD_UNSCHEDULED_TIMEOUT);
+    plank.max_revivals.get_or_insert(Plank::DEFAULT_MAX_REVIVALS);
+    if plank.max_goroutines == 0 {
+        plank.max_goroutines = Plank::DEFAULT_MAX_GOROUTINES;
+    }
+    let sinker = &mut prow.sinker;
+    or(&mut sinker.resync_period, Sinker::DEFAULT_RESYNC_PERIOD);
+    or(&mut sinker.max_prowjob_age, Sinker::DEFAULT_MAX_PROWJOB_AGE);
+    or(&mut sinker.max_pod_age, Sinker::DEFAULT_MAX_POD_AGE);
+    let max_pod_age = sinker.max_pod_age.unwrap_or(Sinker::DEFAULT_MAX_POD_AGE);
+    or(&mut sinker.terminated_pod_ttl, max_pod_age);
+    or(&mut prow.horologium.tick_interval, Duration::from_secs(60));
+    let tide = &mut prow.tide;
+    or(&mut tide.sync_period, Duration::from_secs(60));
+    let sync_period = tide.sync_period.unwrap_or(Duration::from_secs(60));
+    or(&mut tide.status_update_period, sync_period);
+    if tide.max_goroutines == 0 {
+        tide.max_goroutines = 20;
+    }
+    or(&mut prow.deck.tide_update_period, Duration::from_secs(10));
+    if prow.github_reporter.job_types_to_report.is_empty() {
+        prow.github_reporter.job_types_to_report = vec![ProwJobType::Presubmit, ProwJobType::Postsubmit];
+    }
+    or(&mut prow.default_job_timeout, Duration::from_secs(24 * 3600));
+}
+
+/// The default decoration entries, from whichever of upstream's two forms is used. The map form
+/// orders `*` first, then orgs, then repos, so that more specific entries override.
+fn decoration_entries(plank: &Plank, diagnostics: &mut Vec<Diagnostic>) -> Vec<DefaultDecorationConfigEntry> {
+    let map = &plank.default_decoration_configs;
+    if !map.is_empty() && !plank.default_decoration_config_entries.is_empty() {
+        diagnostics.push(Diagnostic::error(
+            DiagnosticKind::Invalid,
+            std::sync::Arc::from("config.yaml"),
+            crate::YamlPath::root().key("plank").key("default_decoration_configs"),
+            "plank.default_decoration_configs and plank.default_decoration_config_entries are mutually exclusive, please use one or the other".to_string(),
+        ));
+    }
+    if map.is_empty() {
+        return plank.default_decoration_config_entries.clone();
+    }
+    let rank = |key: &str| match key {
+        "*" => 0,
+        k if !k.contains('/') => 1,
+        _ => 2,
+    };
+    let mut keys: Vec<&String> = map.keys().collect();
+    keys.sort_by_key(|k| rank(k));
+    keys.into_iter()
+        .map(|key| DefaultDecorationConfigEntry {
+            org_repo: key.clone(),
+            cluster: String::new(),
+            config: map.get(key).cloned(),
+        })
+        .collect()
+}
+
+struct Defaulting<'a> {
+    prow: &'a ProwConfig,
+    decoration_defaults: &'a [DefaultDecorationConfigEntry],
+    decorate_all_jobs: bool,
+    presets: &'a [Preset],
+}
+
+impl Defaulting<'_> {
+    fn default_job(&self, base: &mut JobBase, repo: &str, diagnostics: &mut Vec<Diagnostic>) {
+        if base.agent.is_empty() {
+            base.agent = KUBERNETES_AGENT.to_string();
+        }
+        if base.namespace.as_deref().is_none_or(str::is_empty) {
+            base.namespace = Some(self.prow.pod_namespace.clone());
+        }
+        if base.cluster.is_empty() {
+            base.cluster = DEFAULT_CLUSTER_ALIAS.to_string();
+        }
+        let decorate = *base.utility.decorate.get_or_insert(self.decorate_all_jobs);
+        if decorate {
+            let own = base.utility.decoration_config.take();
+            base.utility.decoration_config = Some(self.decoration_for(repo, &base.cluster, own));
+        }
+        base.prowjob_defaults = Some(self.prowjob_default_for(repo, &base.cluster, base.prowjob_defaults.take()));
+        if let Some(spec) = &mut base.spec {
+            for preset in self.presets {
+                if let Err(message) = merge_preset(preset, &base.labels, spec) {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            DiagnosticKind::Invalid,
+                            base.source.file.clone(),
+                            base.source.path.clone(),
+                            format!("failed to merge presets for podspec: {message}"),
+                        )
+                        .for_job(&base.name),
+                    );
+                }
+            }
+        }
+    }
+
+    fn decoration_for(&self, repo: &str, cluster: &str, own: Option<DecorationConfig>) -> DecorationConfig {
+        let mut merged: Option<DecorationConfig> = None;
+        for entry in self.decoration_defaults {
+            if let Some(config) = &entry.config
+                && entry_matches(&entry.org_repo, &entry.cluster, repo, cluster)
+            {
+                merged = Some(match merged {
+                    Some(earlier) => config.clone().apply_default(&earlier),
+                    None => config.clone(),
+                });
+            }
+        }
+        match (own, merged) {
+            (Some(own), Some(merged)) => own.apply_default(&merged),
+            (Some(own), None) => own,
+            (None, merged) => merged.unwrap_or_default(),
+        }
+    }
+
+    fn prowjob_default_for(&self, repo: &str, cluster: &str, own: Option<ProwJobDefault>) -> ProwJobDefault {
+        let mut merged = ProwJobDefault::default();
+        for entry in &self.prow.prowjob_default_entries {
+            if let Some(config) = &entry.config
+                && entry_matches(&entry.org_repo, &entry.cluster, repo, cluster)
+            {
+                merged = config.clone().apply_default(&merged);
+            }
+        }
+        let mut merged = own.map_or(merged.clone(), |own| own.apply_default(&merged));
+        if merged.tenant_id.is_empty() {
+            merged.tenant_id = DEFAULT_TENANT_ID.to_string();
+        }
+        merged
+    }
+}
+
+/// Upstream `mergePreset`: when every preset label is on the job, append the preset's env and
+/// mounts to every container and its volumes and tolerations to the pod; a name already there is
+/// an error rather than a silent override.
+pub(crate) fn merge_preset(preset: &Preset, labels: &prow_api::StringMap, spec: &mut PodSpec) -> Result<(), String> {
+    if !preset.labels.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+        return Ok(());
+    }
+    for env in &preset.env {
+        for container in &mut spec.containers {
+            let envs = container.env.get_or_insert_with(Vec::new);
+            if envs.iter().any(|e| e.name == env.name) {
+                return Err(format!("env var duplicated in pod spec: {}", env.name));
+            }
+            envs.push(env.clone());
+        }
+    }
+    for volume in &preset.volumes {
+        let volumes = spec.volumes.get_or_insert_with(Vec::new);
+        if volumes.iter().any(|v| v.name == volume.name) {
+            return Err(format!("volume duplicated in pod spec: {}", volume.name));
+        }
+        volumes.push(volume.clone());
+    }
+    for mount in &preset.volume_mounts {
+        for container in &mut spec.containers {
+            let mounts = container.volume_mounts.get_or_insert_with(Vec::new);
+            if mounts.iter().any(|m| m.name == mount.name) {
+                return Err(format!("volume mount duplicated in pod spec: {}", mount.name));
+            }
+            mounts.push(mount.clone());
+        }
+    }
+    for toleration in &preset.tolerations {
+        let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
+        if tolerations.contains(toleration) {
+            return Err(format!("toleration duplicated in pod spec: {toleration:?}"));
+        }
+        tolerations.push(toleration.clone());
+    }
+    Ok(())
+}

@@ -1,0 +1,534 @@
+//! From files to a [`Config`]: read `config.yaml`, every `.yaml`/`.yml` under the job-config
+//! directory (skipping Kubernetes' `..data` volume internals and what `.prowignore` files exclude)
+//! and `plugins.yaml`; parse each; merge jobs as upstream merges them; default; validate; and give
+//! every problem its line and column.
+
+use crate::diagnostics::{Diagnostic, DiagnosticKind, PathSegment, Severity, YamlPath};
+use crate::jobs::{JobSource, Periodic, Postsubmit, Presubmit, Preset};
+use crate::plugins::PluginsConfig;
+use crate::prow_config::{Opaque, ProwConfig};
+use crate::yaml::{self, nullable};
+use crate::{Config, JobConfig, LoadError, LoadOptions, Loaded, defaults, validate};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// The files upstream's flags name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConfigPaths {
+    /// `--config-path`: `config.yaml`.
+    pub config_path: PathBuf,
+    /// `--job-config-path`: a directory of job files, or one file.
+    pub job_config_path: Option<PathBuf>,
+    /// `--plugin-config`: `plugins.yaml`.
+    pub plugin_config: Option<PathBuf>,
+}
+
+/// One configuration file's name (as given) and text.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub name: Arc<str>,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: &str, text: impl Into<String>) -> Self {
+        Source {
+            name: Arc::from(name),
+            text: text.into(),
+        }
+    }
+}
+
+/// All configuration text, before parsing.
+#[derive(Clone, Debug)]
+pub struct Sources {
+    pub config: Source,
+    pub job_files: Vec<Source>,
+    pub plugins: Option<Source>,
+}
+
+/// The job keys of a job-config file (upstream `JobConfig`).
+#[derive(Default, Deserialize)]
+struct JobConfigFile {
+    #[serde(default, deserialize_with = "nullable")]
+    presets: Vec<Preset>,
+    #[serde(default, deserialize_with = "nullable")]
+    presubmits: BTreeMap<String, Vec<Presubmit>>,
+    #[serde(default, deserialize_with = "nullable")]
+    postsubmits: BTreeMap<String, Vec<Postsubmit>>,
+    #[serde(default, deserialize_with = "nullable")]
+    periodics: Vec<Periodic>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "accepted as upstream does; only config.yaml's value counts")]
+    decorate_all_jobs: bool,
+    /// Input for job generators, skipped by Prow.
+    #[serde(default)]
+    #[expect(dead_code, reason = "accepted and skipped, as upstream does")]
+    prow_ignored: Opaque,
+}
+
+/// Reads and loads the configuration the paths name.
+pub fn load(paths: &ConfigPaths, options: LoadOptions) -> Result<Loaded, LoadError> {
+    let sources = read_sources(paths).map_err(|diagnostics| LoadError { diagnostics })?;
+    load_sources(&sources, options)
+}
+
+/// Reads every file the configuration is made of.
+pub fn read_sources(paths: &ConfigPaths) -> Result<Sources, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let config = read_source(&paths.config_path, &mut problems);
+    let mut job_files = Vec::new();
+    if let Some(job_path) = &paths.job_config_path {
+        match job_config_files(job_path) {
+            Ok(files) => {
+                let mut basenames = HashSet::new();
+                for file in files {
+                    // Upstream's config-updater keys ConfigMaps by basename, so they must be unique.
+                    let basename = file.file_name().map(|n| n.to_string_lossy().into_owned());
+                    if let Some(basename) = basename
+                        && !basenames.insert(basename.clone())
+                    {
+                        problems.push(io_problem(
+                            &file,
+                            format!("duplicated basename is not allowed: {basename}"),
+                        ));
+                        continue;
+                    }
+                    job_files.extend(read_source(&file, &mut problems));
+                }
+            }
+            Err(message) => problems.push(io_problem(job_path, message)),
+        }
+    }
+    let plugins = paths
+        .plugin_config
+        .as_ref()
+        .and_then(|path| read_source(path, &mut problems));
+    match config {
+        Some(config) if problems.is_empty() => Ok(Sources {
+            config,
+            job_files,
+            plugins,
+        }),
+        _ => Err(problems),
+    }
+}
+
+fn read_source(path: &Path, problems: &mut Vec<Diagnostic>) -> Option<Source> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Some(Source::new(&path.to_string_lossy(), text)),
+        Err(e) => {
+            problems.push(io_problem(path, format!("cannot read file: {e}")));
+            None
+        }
+    }
+}
+
+fn io_problem(path: &Path, message: String) -> Diagnostic {
+    Diagnostic::error(
+        DiagnosticKind::Io,
+        Arc::from(path.to_string_lossy().as_ref()),
+        YamlPath::root(),
+        message,
+    )
+}
+
+/// The job files under `path`, in lexical order as upstream walks them.
+fn job_config_files(path: &Path) -> Result<Vec<PathBuf>, String> {
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !metadata.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    walk(path, &mut Vec::new(), &mut files)?;
+    Ok(files)
+}
+
+fn walk(
+    dir: &Path,
+    ignores: &mut Vec<prowignore::IgnoreFile>,
+    files: &mut Vec<PathBuf>,
+) -> Result<(), String> {
+    let pushed = match std::fs::read_to_string(dir.join(".prowignore")) {
+        Ok(text) => {
+            ignores.push(prowignore::IgnoreFile::parse(dir, &text));
+            true
+        }
+        Err(_) => false,
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Kubernetes volumes keep their real files under `..data` and `..<timestamp>`.
+        if name.starts_with("..") {
+            continue;
+        }
+        let path = entry.path();
+        let is_dir = std::fs::metadata(&path).map(|m| m.is_dir()).unwrap_or(false);
+        if ignores.iter().any(|ignore| ignore.excludes(&path, is_dir)) {
+            continue;
+        }
+        if is_dir {
+            walk(&path, ignores, files)?;
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            files.push(path);
+        }
+    }
+    if pushed {
+        ignores.pop();
+    }
+    Ok(())
+}
+
+/// What identifies a configuration's content on disk, cheaply: every file's resolved path, size
+/// and modification time. ConfigMap updates swap a symlink, which changes all three.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fingerprint(Vec<(PathBuf, u64, Option<SystemTime>)>);
+
+pub fn fingerprint(paths: &ConfigPaths) -> Fingerprint {
+    let mut files = vec![paths.config_path.clone()];
+    if let Some(job_path) = &paths.job_config_path {
+        files.extend(job_config_files(job_path).unwrap_or_default());
+    }
+    files.extend(paths.plugin_config.clone());
+    Fingerprint(
+        files
+            .into_iter()
+            .map(|file| {
+                let resolved = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+                let metadata = std::fs::metadata(&resolved).ok();
+                let len = metadata.as_ref().map_or(0, |m| m.len());
+                let modified = metadata.and_then(|m| m.modified().ok());
+                (resolved, len, modified)
+            })
+            .collect(),
+    )
+}
+
+/// Parses, merges, defaults and validates configuration held in memory.
+pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, LoadError> {
+    let unknown_severity = if options.strict {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let mut diagnostics = Vec::new();
+    let report_unknown = |diagnostics: &mut Vec<Diagnostic>,
+                          file: &Arc<str>,
+                          paths: Vec<YamlPath>,
+                          job_of: &dyn Fn(&YamlPath) -> Option<String>| {
+        for path in paths {
+            let key = path
+                .0
+                .last()
+                .map(|segment| match segment {
+                    PathSegment::Key(key) => key.clone(),
+                    PathSegment::Index(index) => index.to_string(),
+                })
+                .unwrap_or_default();
+            diagnostics.push(Diagnostic {
+                severity: unknown_severity,
+                kind: DiagnosticKind::UnknownField,
+                file: file.clone(),
+                location: None,
+                job: job_of(&path),
+                message: format!("unknown field {key:?} at {path}"),
+                path,
+            });
+        }
+    };
+
+    let mut prow: ProwConfig = ProwConfig::default();
+    let mut jobs = JobConfig::default();
+    match yaml::parse::<ProwConfig>(&sources.config.text) {
+        Ok((mut parsed, unknown)) => {
+            let file = &sources.config.name;
+            let mut file_jobs = JobConfigFile {
+                presets: std::mem::take(&mut parsed.presets),
+                presubmits: std::mem::take(&mut parsed.presubmits),
+                postsubmits: std::mem::take(&mut parsed.postsubmits),
+                periodics: std::mem::take(&mut parsed.periodics),
+                ..JobConfigFile::default()
+            };
+            record_sources(&mut file_jobs, file);
+            report_unknown(&mut diagnostics, file, unknown, &|path| job_name_at(&file_jobs, path));
+            jobs.decorate_all_jobs = parsed.decorate_all_jobs;
+            merge(&mut jobs, file_jobs);
+            prow = parsed;
+        }
+        Err(error) => diagnostics.push(syntax_problem(&sources.config.name, error)),
+    }
+
+    for source in &sources.job_files {
+        match yaml::parse::<JobConfigFile>(&source.text) {
+            Ok((mut file_jobs, unknown)) => {
+                record_sources(&mut file_jobs, &source.name);
+                report_unknown(&mut diagnostics, &source.name, unknown, &|path| job_name_at(&file_jobs, path));
+                merge(&mut jobs, file_jobs);
+            }
+            Err(error) => diagnostics.push(syntax_problem(&source.name, error)),
+        }
+    }
+
+    let mut plugins = PluginsConfig::default();
+    if let Some(source) = &sources.plugins {
+        match yaml::parse::<PluginsConfig>(&source.text) {
+            Ok((parsed, unknown)) => {
+                report_unknown(&mut diagnostics, &source.name, unknown, &|_| None);
+                plugins = parsed;
+            }
+            Err(error) => diagnostics.push(syntax_problem(&source.name, error)),
+        }
+    }
+
+    diagnostics.extend(duplicate_presets(&jobs.presets));
+    defaults::apply(&mut prow, &mut jobs, &mut diagnostics);
+    diagnostics.extend(validate::validate(&prow, &jobs, &plugins));
+    locate_all(&mut diagnostics, sources);
+
+    let config = Config { prow, jobs, plugins };
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        Err(LoadError { diagnostics })
+    } else {
+        Ok(Loaded {
+            config,
+            warnings: diagnostics,
+        })
+    }
+}
+
+fn syntax_problem(file: &Arc<str>, error: yaml::SyntaxError) -> Diagnostic {
+    Diagnostic {
+        location: error.location,
+        ..Diagnostic::error(DiagnosticKind::Syntax, file.clone(), YamlPath::root(), error.message)
+    }
+}
+
+fn record_sources(file_jobs: &mut JobConfigFile, file: &Arc<str>) {
+    let at = |kind: &str| YamlPath::root().key(kind);
+    for (i, preset) in file_jobs.presets.iter_mut().enumerate() {
+        preset.source = JobSource {
+            file: file.clone(),
+            path: at("presets").index(i),
+        };
+    }
+    for (repo, presubmits) in &mut file_jobs.presubmits {
+        for (i, job) in presubmits.iter_mut().enumerate() {
+            job.base.source = JobSource {
+                file: file.clone(),
+                path: at("presubmits").key(repo.as_str()).index(i),
+            };
+        }
+    }
+    for (repo, postsubmits) in &mut file_jobs.postsubmits {
+        for (i, job) in postsubmits.iter_mut().enumerate() {
+            job.base.source = JobSource {
+                file: file.clone(),
+                path: at("postsubmits").key(repo.as_str()).index(i),
+            };
+        }
+    }
+    for (i, job) in file_jobs.periodics.iter_mut().enumerate() {
+        job.base.source = JobSource {
+            file: file.clone(),
+            path: at("periodics").index(i),
+        };
+    }
+}
+
+/// The name of the job a path points into, for messages about unknown keys.
+fn job_name_at(file_jobs: &JobConfigFile, path: &YamlPath) -> Option<String> {
+    use PathSegment::{Index, Key};
+    match path.0.as_slice() {
+        [Key(kind), Key(repo), Index(i), ..] if kind == "presubmits" => file_jobs
+            .presubmits
+            .get(repo)
+            .and_then(|jobs| jobs.get(*i))
+            .map(|job| job.base.name.clone()),
+        [Key(kind), Key(repo), Index(i), ..] if kind == "postsubmits" => file_jobs
+            .postsubmits
+            .get(repo)
+            .and_then(|jobs| jobs.get(*i))
+            .map(|job| job.base.name.clone()),
+        [Key(kind), Index(i), ..] if kind == "periodics" => {
+            file_jobs.periodics.get(*i).map(|job| job.base.name.clone())
+        }
+        _ => None,
+    }
+}
+
+/// Appends one file's jobs, as upstream's `mergeJobConfigs`.
+fn merge(jobs: &mut JobConfig, file_jobs: JobConfigFile) {
+    jobs.presets.extend(file_jobs.presets);
+    for (repo, presubmits) in file_jobs.presubmits {
+        jobs.presubmits.entry(repo).or_default().extend(presubmits);
+    }
+    for (repo, postsubmits) in file_jobs.postsubmits {
+        jobs.postsubmits.entry(repo).or_default().extend(postsubmits);
+    }
+    jobs.periodics.extend(file_jobs.periodics);
+}
+
+/// Upstream rejects two presets that select on the same `label: value` pair.
+fn duplicate_presets(presets: &[Preset]) -> Vec<Diagnostic> {
+    let mut seen = HashSet::new();
+    let mut problems = Vec::new();
+    for preset in presets {
+        for (label, value) in &preset.labels {
+            let pair = format!("{label}:{value}");
+            if !seen.insert(pair.clone()) {
+                problems.push(Diagnostic::error(
+                    DiagnosticKind::Invalid,
+                    preset.source.file.clone(),
+                    preset.source.path.clone(),
+                    format!("duplicated preset 'label:value' pair: {pair}"),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Gives each diagnostic its line and column, walking each file with problems once.
+fn locate_all(diagnostics: &mut [Diagnostic], sources: &Sources) {
+    let mut texts: HashMap<&str, &str> = HashMap::new();
+    texts.insert(&sources.config.name, &sources.config.text);
+    for source in sources.job_files.iter().chain(&sources.plugins) {
+        texts.insert(&source.name, &source.text);
+    }
+    let mut trees: HashMap<Arc<str>, Option<yaml::LocationTree>> = HashMap::new();
+    for diagnostic in diagnostics.iter_mut() {
+        if diagnostic.location.is_some() {
+            continue;
+        }
+        let tree = trees.entry(diagnostic.file.clone()).or_insert_with(|| {
+            texts
+                .get(diagnostic.file.as_ref())
+                .and_then(|text| yaml::LocationTree::parse(text))
+        });
+        if let Some(tree) = tree {
+            diagnostic.location = tree.locate(&diagnostic.path);
+        }
+    }
+    let order: HashMap<&str, usize> = std::iter::once(&sources.config)
+        .chain(&sources.job_files)
+        .chain(&sources.plugins)
+        .enumerate()
+        .map(|(i, s)| (s.name.as_ref(), i))
+        .collect();
+    diagnostics.sort_by_key(|d| (order.get(d.file.as_ref()).copied(), d.location));
+}
+
+mod prowignore {
+    //! `.prowignore` files: gitignore patterns, relative to the directory holding the file.
+
+    use std::path::{Path, PathBuf};
+
+    pub(crate) struct IgnoreFile {
+        dir: PathBuf,
+        patterns: Vec<Pattern>,
+    }
+
+    struct Pattern {
+        glob: String,
+        negated: bool,
+        anchored: bool,
+        dir_only: bool,
+    }
+
+    impl IgnoreFile {
+        pub(crate) fn parse(dir: &Path, text: &str) -> Self {
+            let patterns = text
+                .lines()
+                .map(str::trim_end)
+                .filter(|line| !line.is_empty() && !line.starts_with('#'))
+                .map(|line| {
+                    let (negated, line) = match line.strip_prefix('!') {
+                        Some(rest) => (true, rest),
+                        None => (false, line),
+                    };
+                    let (dir_only, line) = match line.strip_suffix('/') {
+                        Some(rest) => (true, rest),
+                        None => (false, line),
+                    };
+                    let anchored = line.contains('/');
+                    Pattern {
+                        glob: line.trim_start_matches('/').to_string(),
+                        negated,
+                        anchored,
+                        dir_only,
+                    }
+                })
+                .collect();
+            IgnoreFile {
+                dir: dir.to_path_buf(),
+                patterns,
+            }
+        }
+
+        /// Whether `path` (under this file's directory) is excluded; the last matching pattern wins.
+        pub(crate) fn excludes(&self, path: &Path, is_dir: bool) -> bool {
+            let Ok(relative) = path.strip_prefix(&self.dir) else {
+                return false;
+            };
+            let relative = relative.to_string_lossy();
+            let basename = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut excluded = false;
+            for pattern in &self.patterns {
+                if pattern.dir_only && !is_dir {
+                    continue;
+                }
+                let subject = if pattern.anchored { relative.as_ref() } else { basename.as_str() };
+                if glob_matches(&pattern.glob, subject) {
+                    excluded = !pattern.negated;
+                }
+            }
+            excluded
+        }
+    }
+
+    /// `*` and `?` within one path segment, `**` across segments.
+    fn glob_matches(glob: &str, text: &str) -> bool {
+        fn go(g: &[u8], t: &[u8]) -> bool {
+            match g.split_first() {
+                None => t.is_empty(),
+                Some((b'*', rest)) if rest.first() == Some(&b'*') => {
+                    let rest = rest[1..].strip_prefix(b"/").unwrap_or(&rest[1..]);
+                    (0..=t.len()).any(|i| go(rest, &t[i..]))
+                }
+                Some((b'*', rest)) => (0..=t.len())
+                    .take_while(|&i| i == 0 || t[i - 1] != b'/')
+                    .any(|i| go(rest, &t[i..])),
+                Some((b'?', rest)) => t.first().is_some_and(|&c| c != b'/') && go(rest, &t[1..]),
+                Some((&c, rest)) => t.first() == Some(&c) && go(rest, &t[1..]),
+            }
+        }
+        go(glob.as_bytes(), text.as_bytes())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn patterns_match_like_gitignore() {
+            let ignore = IgnoreFile::parse(Path::new("/jobs/a"), "default.yaml\n/sub/*.yml\n!keep.yaml\n*.yaml\n!keep.yaml\n");
+            assert!(ignore.excludes(Path::new("/jobs/a/default.yaml"), false));
+            assert!(ignore.excludes(Path::new("/jobs/a/deep/x.yaml"), false));
+            assert!(!ignore.excludes(Path::new("/jobs/a/deep/keep.yaml"), false));
+            assert!(ignore.excludes(Path::new("/jobs/a/sub/x.yml"), false));
+            assert!(!ignore.excludes(Path::new("/jobs/a/other/x.yml"), false));
+            assert!(!ignore.excludes(Path::new("/jobs/b/default.yaml"), false));
+        }
+    }
+}

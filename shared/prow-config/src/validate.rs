@@ -1,0 +1,546 @@
+//! Validation, at least as strict as upstream's `checkconfig` for what this project runs. Every
+//! problem is reported (not just the first), against the job and the key it concerns.
+
+use crate::diagnostics::{Diagnostic, DiagnosticKind, YamlPath};
+use crate::jobs::{Brancher, JobBase, Periodic, Postsubmit, Presubmit};
+use crate::plugins::PluginsConfig;
+use crate::prow_config::ProwConfig;
+use crate::regexes::check_syntax;
+use crate::schedule::CronSchedule;
+use crate::JobConfig;
+use k8s_openapi::api::core::v1::PodSpec;
+use prow_api::{Duration, JENKINS_AGENT, KUBERNETES_AGENT, ProwJobType, TEKTON_AGENT};
+use std::collections::{HashMap, HashSet};
+
+pub(crate) fn validate(prow: &ProwConfig, jobs: &JobConfig, plugins: &PluginsConfig) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let queues: HashSet<&str> = prow.plank.job_queue_capacities.keys().map(String::as_str).collect();
+    let check = JobChecks { prow, queues: &queues };
+    for (repo, presubmits) in &jobs.presubmits {
+        for job in presubmits {
+            check.base(&job.base, ProwJobType::Presubmit, repo, &mut found);
+            check.presubmit(job, &mut found);
+        }
+        same_branch_clashes(
+            presubmits.iter().map(|j| (&j.base, &j.brancher, j.reporter.context.as_str())),
+            "presubmit",
+            repo,
+            &mut found,
+        );
+    }
+    for (repo, postsubmits) in &jobs.postsubmits {
+        for job in postsubmits {
+            check.base(&job.base, ProwJobType::Postsubmit, repo, &mut found);
+            check.postsubmit(job, &mut found);
+        }
+        same_branch_clashes(
+            postsubmits.iter().map(|j| (&j.base, &j.brancher, j.reporter.context.as_str())),
+            "postsubmit",
+            repo,
+            &mut found,
+        );
+    }
+    let mut periodic_names = HashMap::new();
+    for job in &jobs.periodics {
+        check.base(&job.base, ProwJobType::Periodic, "", &mut found);
+        check.periodic(job, &mut found);
+        if let Some(first) = periodic_names.insert(job.base.name.as_str(), &job.base.source) {
+            found.push(problem(
+                &job.base,
+                None,
+                DiagnosticKind::DuplicateJob,
+                format!(
+                    "duplicated periodic job {:?} (first defined in {})",
+                    job.base.name, first.file
+                ),
+            ));
+        }
+    }
+    validate_plugins(plugins, &mut found);
+    found
+}
+
+fn problem(job: &JobBase, key: Option<&str>, kind: DiagnosticKind, message: String) -> Diagnostic {
+    let mut path = job.source.path.clone();
+    if let Some(key) = key {
+        path = path.key(key);
+    }
+    Diagnostic::error(kind, job.source.file.clone(), path, message).for_job(&job.name)
+}
+
+struct JobChecks<'a> {
+    prow: &'a ProwConfig,
+    queues: &'a HashSet<&'a str>,
+}
+
+impl JobChecks<'_> {
+    /// Upstream `validateJobBase`, plus the extra-refs check `checkconfig` adds.
+    fn base(&self, job: &JobBase, job_type: ProwJobType, repo: &str, found: &mut Vec<Diagnostic>) {
+        let mut invalid = |key: Option<&str>, message: String| {
+            found.push(problem(job, key, DiagnosticKind::Invalid, message));
+        };
+        if !valid_job_name(&job.name, job.agent == JENKINS_AGENT) {
+            invalid(Some("name"), "name: must match regex \"^[A-Za-z0-9-._]+$\"".to_string());
+        }
+        if job.max_concurrency < 0 {
+            invalid(
+                Some("max_concurrency"),
+                format!("max_concurrency: {} must be a non-negative number", job.max_concurrency),
+            );
+        }
+        if let Err((key, message)) = check_agent(job, &self.prow.pod_namespace) {
+            invalid(key, message);
+        }
+        if let Some(spec) = &job.spec {
+            for message in check_pod_spec(job_type, spec, job.utility.decoration_config.is_some()) {
+                invalid(Some("spec"), message);
+            }
+        }
+        for (label, value) in &job.labels {
+            if prow_api::labels::RESERVED_FOR_DECORATION.contains(&label.as_str()) {
+                invalid(Some("labels"), format!("label {label} is reserved for decoration"));
+            } else if let Err(e) = qualified_name(label) {
+                invalid(Some("labels"), format!("invalid label {label}: {e}"));
+            } else if let Err(e) = label_value(value) {
+                invalid(Some("labels"), format!("label {label} has invalid value {value}: {e}"));
+            }
+        }
+        for key in job.annotations.keys() {
+            if let Err(e) = qualified_name(key) {
+                invalid(Some("annotations"), format!("invalid annotation key {key:?}: {e}"));
+            }
+        }
+        if !job.job_queue_name.is_empty() && !self.queues.contains(job.job_queue_name.as_str()) {
+            invalid(
+                Some("job_queue_name"),
+                format!(
+                    "invalid job queue name {}: not in plank.job_queue_capacities",
+                    job.job_queue_name
+                ),
+            );
+        }
+        if let Some(rerun) = &job.rerun_auth_config
+            && let Err(message) = rerun.validate()
+        {
+            invalid(Some("rerun_auth_config"), message.to_string());
+        }
+        if let (Some(spec), Some(decoration)) = (&job.spec, &job.utility.decoration_config) {
+            if let Err(message) = decoration.validate() {
+                invalid(Some("decoration_config"), format!("invalid decoration config: {message}"));
+            }
+            if spec.containers.iter().any(|c| {
+                let mut args = c.command.iter().flatten().chain(c.args.iter().flatten());
+                args.next().is_none_or(String::is_empty)
+            }) {
+                invalid(Some("spec"), "decorated job containers must specify command and/or args".to_string());
+            }
+        }
+        let mut refs: HashMap<String, usize> = HashMap::new();
+        if !repo.is_empty() {
+            refs.insert(repo.to_string(), 1);
+        }
+        for extra in &job.utility.extra_refs {
+            *refs.entry(extra.org_repo()).or_default() += 1;
+        }
+        let mut repeated: Vec<&String> = refs.iter().filter(|(_, n)| **n > 1).map(|(r, _)| r).collect();
+        if !repeated.is_empty() {
+            repeated.sort();
+            invalid(
+                Some("extra_refs"),
+                format!(
+                    "the following refs are specified more than once: {}",
+                    repeated.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+                ),
+            );
+        }
+    }
+
+    fn presubmit(&self, job: &Presubmit, found: &mut Vec<Diagnostic>) {
+        let base = &job.base;
+        let invalid = |key: &str, message: String| problem(base, Some(key), DiagnosticKind::Invalid, message);
+        if job.always_run && !job.changes.run_if_changed.is_empty() {
+            found.push(invalid("run_if_changed", "job is set to always run but also declares run_if_changed targets, which are mutually exclusive".to_string()));
+        }
+        if job.always_run && !job.changes.skip_if_only_changed.is_empty() {
+            found.push(invalid("skip_if_only_changed", "job is set to always run but also declares skip_if_only_changed targets, which are mutually exclusive".to_string()));
+        }
+        if !job.changes.run_if_changed.is_empty() && !job.changes.skip_if_only_changed.is_empty() {
+            found.push(invalid(
+                "skip_if_only_changed",
+                "job declares run_if_changed and skip_if_only_changed, which are mutually exclusive".to_string(),
+            ));
+        }
+        if job.trigger.is_empty() != job.rerun_command.is_empty() {
+            found.push(invalid(
+                if job.trigger.is_empty() { "rerun_command" } else { "trigger" },
+                "either both of trigger and rerun_command must be set, or neither".to_string(),
+            ));
+        } else if job.trigger != crate::jobs::default_trigger_for(&base.name) {
+            // Default triggers are built from a valid name; only custom ones need checking.
+            match check_syntax(&job.trigger) {
+                Err(e) => found.push(problem(base, Some("trigger"), DiagnosticKind::InvalidRegex, format!("could not compile trigger regex: {e}"))),
+                Ok(()) if !job.trigger_matches(&job.rerun_command) => found.push(invalid(
+                    "rerun_command",
+                    format!("rerun command {:?} does not match trigger {:?}", job.rerun_command, job.trigger),
+                )),
+                Ok(()) => {}
+            }
+        }
+        check_brancher_and_changes(base, &job.brancher, &job.changes, found);
+        if !job.reporter.skip_report && job.reporter.context.is_empty() {
+            found.push(invalid("context", "job is set to report but has no context configured".to_string()));
+        }
+        check_gerrit_label(base, job.reporter.skip_report, found);
+    }
+
+    fn postsubmit(&self, job: &Postsubmit, found: &mut Vec<Diagnostic>) {
+        let base = &job.base;
+        let invalid = |key: &str, message: &str| problem(base, Some(key), DiagnosticKind::Invalid, message.to_string());
+        if job.always_run == Some(true) {
+            if !job.changes.run_if_changed.is_empty() {
+                found.push(invalid("run_if_changed", "job is set to always run but also declares run_if_changed targets, which are mutually exclusive"));
+            }
+            if !job.changes.skip_if_only_changed.is_empty() {
+                found.push(invalid("skip_if_only_changed", "job is set to always run but also declares skip_if_only_changed targets, which are mutually exclusive"));
+            }
+        }
+        if !job.changes.run_if_changed.is_empty() && !job.changes.skip_if_only_changed.is_empty() {
+            found.push(invalid("skip_if_only_changed", "job declares run_if_changed and skip_if_only_changed, which are mutually exclusive"));
+        }
+        check_brancher_and_changes(base, &job.brancher, &job.changes, found);
+        if !job.reporter.skip_report && job.reporter.context.is_empty() {
+            found.push(invalid("context", "job is set to report but has no context configured"));
+        }
+        check_gerrit_label(base, job.reporter.skip_report, found);
+    }
+
+    fn periodic(&self, job: &Periodic, found: &mut Vec<Diagnostic>) {
+        let base = &job.base;
+        let set = [("cron", &job.cron), ("interval", &job.interval), ("minimum_interval", &job.minimum_interval)];
+        let given: Vec<&str> = set.iter().filter(|(_, v)| !v.is_empty()).map(|(k, _)| *k).collect();
+        match given.as_slice() {
+            [] => found.push(problem(base, None, DiagnosticKind::InvalidSchedule, "at least one of cron, interval, or minimum_interval must be set".to_string())),
+            [_] => {}
+            [_, second, ..] => found.push(problem(base, Some(second), DiagnosticKind::InvalidSchedule, "cron, interval, and minimum_interval are mutually exclusive".to_string())),
+        }
+        if !job.cron.is_empty()
+            && let Err(e) = CronSchedule::parse(&job.cron)
+        {
+            found.push(problem(base, Some("cron"), DiagnosticKind::InvalidSchedule, e.to_string()));
+        }
+        for (key, value) in [("interval", &job.interval), ("minimum_interval", &job.minimum_interval)] {
+            if !value.is_empty()
+                && let Err(e) = value.parse::<Duration>()
+            {
+                found.push(problem(base, Some(key), DiagnosticKind::InvalidSchedule, format!("cannot parse duration: {e}")));
+            }
+        }
+        if let Some(retry) = &job.retry
+            && let Err(e) = retry.interval.parse::<Duration>()
+        {
+            found.push(problem(base, Some("retry"), DiagnosticKind::InvalidSchedule, format!("cannot parse retry interval: {e}")));
+        }
+    }
+}
+
+fn check_brancher_and_changes(
+    base: &JobBase,
+    brancher: &Brancher,
+    changes: &crate::jobs::RegexpChangeMatcher,
+    found: &mut Vec<Diagnostic>,
+) {
+    for (key, pattern) in [
+        ("branches", brancher.branches_re.pattern()),
+        ("skip_branches", brancher.skip_branches_re.pattern()),
+        ("run_if_changed", changes.run_if_changed_re.pattern()),
+        ("skip_if_only_changed", changes.skip_if_only_changed_re.pattern()),
+    ] {
+        if !pattern.is_empty()
+            && let Err(e) = check_syntax(pattern)
+        {
+            found.push(problem(base, Some(key), DiagnosticKind::InvalidRegex, format!("could not compile {key} regex {pattern:?}: {e}")));
+        }
+    }
+}
+
+fn check_gerrit_label(base: &JobBase, skip_report: bool, found: &mut Vec<Diagnostic>) {
+    if skip_report
+        && base
+            .labels
+            .get(prow_api::labels::GERRIT_REPORT_LABEL)
+            .is_some_and(|v| !v.is_empty())
+    {
+        found.push(problem(
+            base,
+            Some("labels"),
+            DiagnosticKind::Invalid,
+            "gerrit report label set to non-empty string but job is configured to skip reporting".to_string(),
+        ));
+    }
+}
+
+/// Two jobs of one repo with the same name, or reporting to the same context, that could run on
+/// the same branch. Kubernetes reuses a name across release branches on purpose; that is fine.
+fn same_branch_clashes<'a>(
+    jobs: impl Iterator<Item = (&'a JobBase, &'a Brancher, &'a str)>,
+    kind: &str,
+    repo: &str,
+    found: &mut Vec<Diagnostic>,
+) {
+    let jobs: Vec<_> = jobs.collect();
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_context: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (base, _, context)) in jobs.iter().enumerate() {
+        by_name.entry(base.name.as_str()).or_default().push(i);
+        by_context.entry(context).or_default().push(i);
+    }
+    for (i, (base, brancher, context)) in jobs.iter().enumerate() {
+        if let Some(&earlier) = by_name[base.name.as_str()]
+            .iter()
+            .take_while(|&&j| j < i)
+            .find(|&&j| jobs[j].1.intersects(brancher))
+        {
+            let first = &jobs[earlier].0.source;
+            found.push(problem(
+                base,
+                None,
+                DiagnosticKind::DuplicateJob,
+                format!(
+                    "duplicated {kind} job on {repo}: it could run on the same branch as the job defined in {}",
+                    first.file
+                ),
+            ));
+        }
+        if let Some(&earlier) = by_context[context]
+            .iter()
+            .take_while(|&&j| j < i)
+            .find(|&&j| jobs[j].0.name != base.name && jobs[j].1.intersects(brancher))
+        {
+            found.push(problem(
+                base,
+                Some("context"),
+                DiagnosticKind::DuplicateContext,
+                format!(
+                    "jobs {} and {} report to the same GitHub context {context:?}",
+                    jobs[earlier].0.name, base.name
+                ),
+            ));
+        }
+    }
+}
+
+fn valid_job_name(name: &str, jenkins: bool) -> bool {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+    if name.is_empty() {
+        return false;
+    }
+    if jenkins {
+        let last_ok = name.ends_with(|c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+        return name.chars().all(|c| allowed(c) || c == '/') && !name.starts_with('/') && (name.len() == 1 || last_ok);
+    }
+    name.chars().all(allowed)
+}
+
+/// Upstream `validateAgent`.
+fn check_agent(job: &JobBase, pod_namespace: &str) -> Result<(), (Option<&'static str>, String)> {
+    let agent = job.agent.as_str();
+    let has_pipeline = job.pipeline_run_spec.is_some() || job.tekton_pipeline_run_spec.is_some();
+    if ![KUBERNETES_AGENT, JENKINS_AGENT, TEKTON_AGENT].contains(&agent) {
+        // Upstream warns and accepts unknown agents.
+        return Ok(());
+    }
+    let err = |key, message: String| Err((Some(key), message));
+    if job.spec.is_some() && agent != KUBERNETES_AGENT {
+        return err("agent", format!("job specs require agent: {KUBERNETES_AGENT} (found {agent:?})"));
+    }
+    if agent == KUBERNETES_AGENT && job.spec.is_none() {
+        return err("spec", "kubernetes jobs require a spec".to_string());
+    }
+    if has_pipeline && agent != TEKTON_AGENT {
+        return err("agent", format!("job pipeline_run_spec require agent: {TEKTON_AGENT} (found {agent:?})"));
+    }
+    if agent == TEKTON_AGENT && !has_pipeline {
+        return err("agent", format!("agent: {TEKTON_AGENT} jobs require a pipeline_run_spec"));
+    }
+    if job.utility.decoration_config.is_some() && agent != KUBERNETES_AGENT {
+        return err("decorate", format!("decoration requires agent: {KUBERNETES_AGENT} (found {agent:?})"));
+    }
+    if job.error_on_eviction && agent != KUBERNETES_AGENT {
+        return err("error_on_eviction", format!("error_on_eviction only applies to agent: {KUBERNETES_AGENT} (found {agent:?})"));
+    }
+    if job.namespace.as_deref() != Some(pod_namespace) && agent != TEKTON_AGENT {
+        return err("namespace", format!("namespace customization requires agent: {TEKTON_AGENT} (found {agent:?})"));
+    }
+    Ok(())
+}
+
+const DECORATION_CONTAINERS: [&str; 4] = ["clonerefs", "initupload", "place-entrypoint", "sidecar"];
+const DECORATION_VOLUMES: [&str; 5] = ["logs", "code", "tools", "gcs-credentials", "s3-credentials"];
+const TEST_CONTAINER_MOUNTS: [&str; 3] = ["logs", "code", "tools"];
+const TEST_CONTAINER_MOUNT_PATHS: [&str; 3] = ["/logs", "/home/prow/go", "/tools"];
+
+/// Environment variables decoration sets for a job type (upstream `downwardapi.EnvForType`).
+fn reserved_env(job_type: ProwJobType) -> Vec<&'static str> {
+    let mut env = vec!["CI", "JOB_NAME", "JOB_SPEC", "JOB_TYPE", "PROW_JOB_ID", "BUILD_ID", "BUILD_NUMBER"];
+    let refs = ["REPO_OWNER", "REPO_NAME", "SRC_BASE", "SRC_HOST", "PULL_BASE_REF", "PULL_BASE_SHA", "PULL_REFS"];
+    let pull = ["PULL_NUMBER", "PULL_PULL_SHA", "PULL_HEAD_REF", "PULL_TITLE"];
+    match job_type {
+        ProwJobType::Periodic => {}
+        ProwJobType::Postsubmit | ProwJobType::Batch => env.extend(refs),
+        ProwJobType::Presubmit => {
+            env.extend(refs);
+            env.extend(pull);
+        }
+    }
+    env
+}
+
+/// Upstream `validatePodSpec`: the pod spec must leave room for decoration.
+fn check_pod_spec(job_type: ProwJobType, spec: &PodSpec, decorated: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    let unsupported: Vec<&str> = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .filter(|c| c.restart_policy.as_deref() != Some("Always"))
+        .map(|c| c.name.as_str())
+        .collect();
+    if !unsupported.is_empty() {
+        problems.push(format!("pod spec may not use init containers (sidecar containers are supported): {unsupported:?}"));
+    }
+    if spec.containers.is_empty() {
+        problems.push("pod spec must specify at least 1 container, found: 0".to_string());
+        return problems;
+    }
+    if spec.containers.len() > 1 && !decorated {
+        problems.push(format!(
+            "pod utility decoration must be enabled to use multiple containers: {}",
+            spec.containers.len()
+        ));
+        return problems;
+    }
+    if spec.containers.len() > 1 {
+        let mut names = HashSet::new();
+        for container in &spec.containers {
+            if container.name.is_empty() {
+                problems.push("container does not have name. all containers must have names when defining multiple containers".to_string());
+            }
+            if !names.insert(container.name.as_str()) {
+                problems.push(format!("container named {:?} is defined more than once", container.name));
+            }
+            if DECORATION_CONTAINERS.contains(&container.name.as_str()) {
+                problems.push(format!("container name {} is reserved for decoration", container.name));
+            }
+        }
+    }
+    let reserved = reserved_env(job_type);
+    for container in &spec.containers {
+        let mut names = HashSet::new();
+        for env in container.env.iter().flatten() {
+            if !names.insert(env.name.as_str()) {
+                problems.push(format!("env var named {:?} is defined more than once", env.name));
+            }
+            if reserved.contains(&env.name.as_str()) {
+                problems.push(format!("env {} is reserved", env.name));
+            }
+        }
+    }
+    let mut volumes = HashSet::new();
+    for volume in spec.volumes.iter().flatten() {
+        if !volumes.insert(volume.name.as_str()) {
+            problems.push(format!("volume named {:?} is defined more than once", volume.name));
+        }
+        if DECORATION_VOLUMES.contains(&volume.name.as_str()) {
+            problems.push(format!("volume {} is reserved for decoration", volume.name));
+        }
+    }
+    for container in &spec.containers {
+        for mount in container.volume_mounts.iter().flatten() {
+            if !volumes.contains(mount.name.as_str()) && !DECORATION_VOLUMES.contains(&mount.name.as_str()) {
+                problems.push(format!("volumeMount named {:?} is undefined", mount.name));
+            }
+            if TEST_CONTAINER_MOUNTS.contains(&mount.name.as_str()) {
+                problems.push(format!("volumeMount name {} is reserved for decoration", mount.name));
+            }
+            if TEST_CONTAINER_MOUNT_PATHS.contains(&mount.mount_path.as_str()) {
+                problems.push(format!("mount {} at {} conflicts with decoration mount", mount.name, mount.mount_path));
+            }
+        }
+    }
+    problems
+}
+
+/// Kubernetes' `IsQualifiedName`: an optional DNS-subdomain prefix and `/`, then a name of at most
+/// 63 alphanumerics, `-`, `_` and `.`, starting and ending alphanumeric.
+fn qualified_name(value: &str) -> Result<(), String> {
+    let (prefix, name) = match value.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, value),
+    };
+    if let Some(prefix) = prefix {
+        let valid_prefix = !prefix.is_empty()
+            && prefix.len() <= 253
+            && prefix.split('.').all(|part| {
+                !part.is_empty()
+                    && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && !part.starts_with('-')
+                    && !part.ends_with('-')
+            });
+        if !valid_prefix {
+            return Err("prefix part must be a lowercase RFC 1123 subdomain".to_string());
+        }
+    }
+    if name.is_empty() {
+        return Err("name part must be non-empty".to_string());
+    }
+    label_value(name)
+}
+
+/// Kubernetes' `IsValidLabelValue`.
+fn label_value(value: &str) -> Result<(), String> {
+    if value.len() > 63 {
+        return Err("must be no more than 63 characters".to_string());
+    }
+    let ok_inner = value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let ok_ends = value.is_empty()
+        || (value.starts_with(|c: char| c.is_ascii_alphanumeric()) && value.ends_with(|c: char| c.is_ascii_alphanumeric()));
+    if ok_inner && ok_ends {
+        Ok(())
+    } else {
+        Err("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character".to_string())
+    }
+}
+
+fn validate_plugins(plugins: &PluginsConfig, found: &mut Vec<Diagnostic>) {
+    for (scope, external) in &plugins.external_plugins {
+        for (i, plugin) in external.iter().enumerate() {
+            if plugin.name.is_empty() {
+                found.push(Diagnostic::error(
+                    DiagnosticKind::Invalid,
+                    std::sync::Arc::from("plugins.yaml"),
+                    YamlPath::root().key("external_plugins").key(scope.as_str()).index(i),
+                    "external plugin has no name".to_string(),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_labels_follow_kubernetes_rules() {
+        assert!(valid_job_name("pull-kubernetes-e2e_gce.1", false));
+        assert!(!valid_job_name("pull kubernetes", false));
+        assert!(!valid_job_name("", false));
+        assert!(valid_job_name("folder/job", true));
+        assert_eq!(qualified_name("preset-dind-enabled"), Ok(()));
+        assert_eq!(qualified_name("testgrid.k8s.io/dashboards"), Ok(()));
+        assert!(qualified_name("Bad_Prefix/x").is_err());
+        assert!(qualified_name("-starts-with-dash").is_err());
+        assert_eq!(label_value(""), Ok(()));
+        assert!(label_value(&"a".repeat(64)).is_err());
+    }
+}
