@@ -28,7 +28,9 @@ pub fn run(args: &Args) -> ExitCode {
         job_config_path: args.job_config_path.clone(),
         plugin_config: args.plugin_config.clone(),
     };
-    let options = LoadOptions { strict: args.strict };
+    let options = LoadOptions {
+        strict: args.strict,
+    };
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     // A closed pipe (`| head`) is not worth a panic; write errors are ignored.

@@ -7,7 +7,11 @@ use std::process::ExitCode;
 mod checkconfig;
 
 #[derive(Parser)]
-#[command(name = "prow", version, about = "Prow, rebuilt as scale-to-zero functions: operator commands")]
+#[command(
+    name = "prow",
+    version,
+    about = "Prow, rebuilt as scale-to-zero functions: operator commands"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

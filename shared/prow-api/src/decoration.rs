@@ -195,29 +195,45 @@ impl DecorationConfig {
                 u.apply_default(def)
             }),
             resources: merge_nested(self.resources, &d.resources, |r, def| r.apply_default(def)),
-            gcs_configuration: merge_nested(self.gcs_configuration, &d.gcs_configuration, |g, def| {
-                g.apply_default(def)
-            }),
-            censoring_options: merge_nested(self.censoring_options, &d.censoring_options, |c, def| {
-                c.apply_default(def)
-            }),
+            gcs_configuration: merge_nested(
+                self.gcs_configuration,
+                &d.gcs_configuration,
+                |g, def| g.apply_default(def),
+            ),
+            censoring_options: merge_nested(
+                self.censoring_options,
+                &d.censoring_options,
+                |c, def| c.apply_default(def),
+            ),
             scheduling_options: or_default(self.scheduling_options, &d.scheduling_options),
             timeout: or_default(self.timeout, &d.timeout),
             grace_period: or_default(self.grace_period, &d.grace_period),
-            gcs_credentials_secret: or_default(self.gcs_credentials_secret, &d.gcs_credentials_secret),
+            gcs_credentials_secret: or_default(
+                self.gcs_credentials_secret,
+                &d.gcs_credentials_secret,
+            ),
             s3_credentials_secret: or_default(self.s3_credentials_secret, &d.s3_credentials_secret),
             default_service_account_name: or_default(
                 self.default_service_account_name,
                 &d.default_service_account_name,
             ),
             ssh_key_secrets: or_default_vec(self.ssh_key_secrets, &d.ssh_key_secrets),
-            ssh_host_fingerprints: or_default_vec(self.ssh_host_fingerprints, &d.ssh_host_fingerprints),
+            ssh_host_fingerprints: or_default_vec(
+                self.ssh_host_fingerprints,
+                &d.ssh_host_fingerprints,
+            ),
             blobless_fetch: or_default(self.blobless_fetch, &d.blobless_fetch),
-            sparse_checkout_files: or_default_vec(self.sparse_checkout_files, &d.sparse_checkout_files),
+            sparse_checkout_files: or_default_vec(
+                self.sparse_checkout_files,
+                &d.sparse_checkout_files,
+            ),
             skip_cloning: or_default(self.skip_cloning, &d.skip_cloning),
             cookiefile_secret: or_default(self.cookiefile_secret, &d.cookiefile_secret),
             oauth_token_secret: or_default(self.oauth_token_secret, &d.oauth_token_secret),
-            github_api_endpoints: or_default_vec(self.github_api_endpoints, &d.github_api_endpoints),
+            github_api_endpoints: or_default_vec(
+                self.github_api_endpoints,
+                &d.github_api_endpoints,
+            ),
             github_app_id: or_default_string(self.github_app_id, &d.github_app_id),
             github_app_private_key_secret: or_default(
                 self.github_app_private_key_secret,
@@ -232,7 +248,10 @@ impl DecorationConfig {
                 self.set_limit_equals_memory_request,
                 &d.set_limit_equals_memory_request,
             ),
-            default_memory_request: or_default(self.default_memory_request, &d.default_memory_request),
+            default_memory_request: or_default(
+                self.default_memory_request,
+                &d.default_memory_request,
+            ),
             pod_pending_timeout: or_default(self.pod_pending_timeout, &d.pod_pending_timeout),
             pod_running_timeout: or_default(self.pod_running_timeout, &d.pod_running_timeout),
             pod_unscheduled_timeout: or_default(
@@ -314,11 +333,26 @@ impl Resources {
 impl CensoringOptions {
     pub fn apply_default(self, default: &CensoringOptions) -> CensoringOptions {
         CensoringOptions {
-            censoring_concurrency: or_default(self.censoring_concurrency, &default.censoring_concurrency),
-            censoring_buffer_size: or_default(self.censoring_buffer_size, &default.censoring_buffer_size),
-            include_directories: or_default_vec(self.include_directories, &default.include_directories),
-            exclude_directories: or_default_vec(self.exclude_directories, &default.exclude_directories),
-            minimum_secret_length: or_default(self.minimum_secret_length, &default.minimum_secret_length),
+            censoring_concurrency: or_default(
+                self.censoring_concurrency,
+                &default.censoring_concurrency,
+            ),
+            censoring_buffer_size: or_default(
+                self.censoring_buffer_size,
+                &default.censoring_buffer_size,
+            ),
+            include_directories: or_default_vec(
+                self.include_directories,
+                &default.include_directories,
+            ),
+            exclude_directories: or_default_vec(
+                self.exclude_directories,
+                &default.exclude_directories,
+            ),
+            minimum_secret_length: or_default(
+                self.minimum_secret_length,
+                &default.minimum_secret_length,
+            ),
         }
     }
 }
@@ -427,7 +461,10 @@ mod tests {
             ..Default::default()
         };
         let err = config.validate().unwrap_err();
-        assert!(err.contains("initupload") && err.contains("sidecar"), "{err}");
+        assert!(
+            err.contains("initupload") && err.contains("sidecar"),
+            "{err}"
+        );
         config.utility_images = Some(UtilityImages {
             clonerefs: "c".into(),
             initupload: "i".into(),

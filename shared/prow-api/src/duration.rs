@@ -94,7 +94,9 @@ impl FromStr for Duration {
         if !total_nanos.is_finite() || total_nanos > u64::MAX as f64 {
             return Err(error("out of range"));
         }
-        Ok(Duration(std::time::Duration::from_nanos(total_nanos as u64)))
+        Ok(Duration(std::time::Duration::from_nanos(
+            total_nanos as u64,
+        )))
     }
 }
 

@@ -3,18 +3,25 @@
 //! (later entries override earlier ones, the job's own settings override both), ProwJob defaults,
 //! and presets merged into pod specs.
 
+use crate::JobConfig;
 use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::jobs::{JobBase, Preset, default_rerun_command_for, default_trigger_for};
 use crate::prow_config::{DefaultDecorationConfigEntry, Plank, ProwConfig, Sinker, entry_matches};
 use crate::regexes::LazyRegex;
-use crate::JobConfig;
 use k8s_openapi::api::core::v1::PodSpec;
-use prow_api::{DEFAULT_CLUSTER_ALIAS, DecorationConfig, Duration, KUBERNETES_AGENT, ProwJobDefault, ProwJobType};
+use prow_api::{
+    DEFAULT_CLUSTER_ALIAS, DecorationConfig, Duration, KUBERNETES_AGENT, ProwJobDefault,
+    ProwJobType,
+};
 
 /// Upstream's tenant for jobs that name none.
 pub const DEFAULT_TENANT_ID: &str = "GlobalDefaultID";
 
-pub(crate) fn apply(prow: &mut ProwConfig, jobs: &mut JobConfig, diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn apply(
+    prow: &mut ProwConfig,
+    jobs: &mut JobConfig,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     default_components(prow);
     let decoration_defaults = decoration_entries(&prow.plank, diagnostics);
     let context = Defaulting {
@@ -68,10 +75,21 @@ fn default_components(prow: &mut ProwConfig) {
         prow.pod_namespace = "default".to_string();
     }
     let plank = &mut prow.plank;
-    or(&mut plank.pod_pending_timeout, Plank::DEFAULT_POD_PENDING_TIMEOUT);
-    or(&mut plank.pod_running_timeout, Plank::DEFAULT_POD_RUNNING_TIMEOUT);
-    or(&mut plank.pod_unscheduled_timeout, Plank::DEFAULT_POD_UNSCHEDULED_TIMEOUT);
-    plank.max_revivals.get_or_insert(Plank::DEFAULT_MAX_REVIVALS);
+    or(
+        &mut plank.pod_pending_timeout,
+        Plank::DEFAULT_POD_PENDING_TIMEOUT,
+    );
+    or(
+        &mut plank.pod_running_timeout,
+        Plank::DEFAULT_POD_RUNNING_TIMEOUT,
+    );
+    or(
+        &mut plank.pod_unscheduled_timeout,
+        Plank::DEFAULT_POD_UNSCHEDULED_TIMEOUT,
+    );
+    plank
+        .max_revivals
+        .get_or_insert(Plank::DEFAULT_MAX_REVIVALS);
     if plank.max_goroutines == 0 {
         plank.max_goroutines = Plank::DEFAULT_MAX_GOROUTINES;
     }
@@ -91,14 +109,21 @@ fn default_components(prow: &mut ProwConfig) {
     }
     or(&mut prow.deck.tide_update_period, Duration::from_secs(10));
     if prow.github_reporter.job_types_to_report.is_empty() {
-        prow.github_reporter.job_types_to_report = vec![ProwJobType::Presubmit, ProwJobType::Postsubmit];
+        prow.github_reporter.job_types_to_report =
+            vec![ProwJobType::Presubmit, ProwJobType::Postsubmit];
     }
-    or(&mut prow.default_job_timeout, Duration::from_secs(24 * 3600));
+    or(
+        &mut prow.default_job_timeout,
+        Duration::from_secs(24 * 3600),
+    );
 }
 
 /// The default decoration entries, from whichever of upstream's two forms is used. The map form
 /// orders `*` first, then orgs, then repos, so that more specific entries override.
-fn decoration_entries(plank: &Plank, diagnostics: &mut Vec<Diagnostic>) -> Vec<DefaultDecorationConfigEntry> {
+fn decoration_entries(
+    plank: &Plank,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<DefaultDecorationConfigEntry> {
     let map = &plank.default_decoration_configs;
     if !map.is_empty() && !plank.default_decoration_config_entries.is_empty() {
         diagnostics.push(Diagnostic::error(
@@ -150,7 +175,8 @@ impl Defaulting<'_> {
             let own = base.utility.decoration_config.take();
             base.utility.decoration_config = Some(self.decoration_for(repo, &base.cluster, own));
         }
-        base.prowjob_defaults = Some(self.prowjob_default_for(repo, &base.cluster, base.prowjob_defaults.take()));
+        base.prowjob_defaults =
+            Some(self.prowjob_default_for(repo, &base.cluster, base.prowjob_defaults.take()));
         if let Some(spec) = &mut base.spec {
             for preset in self.presets {
                 if let Err(message) = merge_preset(preset, &base.labels, spec) {
@@ -168,7 +194,12 @@ impl Defaulting<'_> {
         }
     }
 
-    fn decoration_for(&self, repo: &str, cluster: &str, own: Option<DecorationConfig>) -> DecorationConfig {
+    fn decoration_for(
+        &self,
+        repo: &str,
+        cluster: &str,
+        own: Option<DecorationConfig>,
+    ) -> DecorationConfig {
         let mut merged: Option<DecorationConfig> = None;
         for entry in self.decoration_defaults {
             if let Some(config) = &entry.config
@@ -187,7 +218,12 @@ impl Defaulting<'_> {
         }
     }
 
-    fn prowjob_default_for(&self, repo: &str, cluster: &str, own: Option<ProwJobDefault>) -> ProwJobDefault {
+    fn prowjob_default_for(
+        &self,
+        repo: &str,
+        cluster: &str,
+        own: Option<ProwJobDefault>,
+    ) -> ProwJobDefault {
         let mut merged = ProwJobDefault::default();
         for entry in &self.prow.prowjob_default_entries {
             if let Some(config) = &entry.config
@@ -207,7 +243,11 @@ impl Defaulting<'_> {
 /// Upstream `mergePreset`: when every preset label is on the job, append the preset's env and
 /// mounts to every container and its volumes and tolerations to the pod; a name already there is
 /// an error rather than a silent override.
-pub(crate) fn merge_preset(preset: &Preset, labels: &prow_api::StringMap, spec: &mut PodSpec) -> Result<(), String> {
+pub(crate) fn merge_preset(
+    preset: &Preset,
+    labels: &prow_api::StringMap,
+    spec: &mut PodSpec,
+) -> Result<(), String> {
     if !preset.labels.iter().all(|(k, v)| labels.get(k) == Some(v)) {
         return Ok(());
     }
@@ -231,7 +271,10 @@ pub(crate) fn merge_preset(preset: &Preset, labels: &prow_api::StringMap, spec: 
         for container in &mut spec.containers {
             let mounts = container.volume_mounts.get_or_insert_with(Vec::new);
             if mounts.iter().any(|m| m.name == mount.name) {
-                return Err(format!("volume mount duplicated in pod spec: {}", mount.name));
+                return Err(format!(
+                    "volume mount duplicated in pod spec: {}",
+                    mount.name
+                ));
             }
             mounts.push(mount.clone());
         }

@@ -9,7 +9,9 @@ use crate::diagnostics::YamlPath;
 use crate::regexes::LazyRegex;
 use crate::yaml::nullable;
 use k8s_openapi::api::core::v1::{EnvVar, PodSpec, Toleration, Volume, VolumeMount};
-use prow_api::{DecorationConfig, JenkinsSpec, ProwJobDefault, Refs, ReporterConfig, RerunAuthConfig, StringMap};
+use prow_api::{
+    DecorationConfig, JenkinsSpec, ProwJobDefault, Refs, ReporterConfig, RerunAuthConfig, StringMap,
+};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -144,7 +146,9 @@ impl RegexpChangeMatcher {
     /// match `skip_if_only_changed`.
     pub fn runs_against_changes<S: AsRef<str>>(&self, changes: &[S]) -> bool {
         if !self.run_if_changed.is_empty() {
-            return changes.iter().any(|c| self.run_if_changed_re.is_match(c.as_ref()));
+            return changes
+                .iter()
+                .any(|c| self.run_if_changed_re.is_match(c.as_ref()));
         }
         if !self.skip_if_only_changed.is_empty() {
             return changes
@@ -499,10 +503,22 @@ mod tests {
             (brancher(&["master"], &[]), "not-master-really", true),
             (brancher(&[], &["^release-"]), "release-1.30", false),
             (brancher(&[], &["^release-"]), "main", true),
-            (brancher(&["main", "release-.*"], &["^release-1.2$"]), "release-1.29", true),
-            (brancher(&["main", "release-.*"], &["^release-1.2$"]), "release-1.2", false),
+            (
+                brancher(&["main", "release-.*"], &["^release-1.2$"]),
+                "release-1.29",
+                true,
+            ),
+            (
+                brancher(&["main", "release-.*"], &["^release-1.2$"]),
+                "release-1.2",
+                false,
+            ),
             // Unanchored, as upstream: a skip of release-1.2 also skips release-1.29.
-            (brancher(&["main", "release-.*"], &["release-1.2"]), "release-1.29", false),
+            (
+                brancher(&["main", "release-.*"], &["release-1.2"]),
+                "release-1.29",
+                false,
+            ),
         ];
         for (b, branch, expected) in cases {
             assert_eq!(b.should_run(branch), expected, "{b:?} on {branch}");
@@ -513,11 +529,31 @@ mod tests {
     fn intersection_follows_upstream() {
         let cases = [
             (brancher(&[], &[]), brancher(&["release-1.30"], &[]), true),
-            (brancher(&["master"], &[]), brancher(&["release-1.30"], &[]), false),
-            (brancher(&["master", "main"], &[]), brancher(&["main"], &[]), true),
-            (brancher(&["release-1.30"], &[]), brancher(&[], &["release-1.30"]), false),
-            (brancher(&["release-1.30"], &[]), brancher(&[], &["release-1.29"]), true),
-            (brancher(&[], &["release-1.29"]), brancher(&["release-1.30"], &[]), true),
+            (
+                brancher(&["master"], &[]),
+                brancher(&["release-1.30"], &[]),
+                false,
+            ),
+            (
+                brancher(&["master", "main"], &[]),
+                brancher(&["main"], &[]),
+                true,
+            ),
+            (
+                brancher(&["release-1.30"], &[]),
+                brancher(&[], &["release-1.30"]),
+                false,
+            ),
+            (
+                brancher(&["release-1.30"], &[]),
+                brancher(&[], &["release-1.29"]),
+                true,
+            ),
+            (
+                brancher(&[], &["release-1.29"]),
+                brancher(&["release-1.30"], &[]),
+                true,
+            ),
             (brancher(&[], &["a"]), brancher(&[], &["b"]), true),
         ];
         for (a, b, expected) in cases {

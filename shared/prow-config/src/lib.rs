@@ -20,10 +20,12 @@ mod yaml;
 
 pub use diagnostics::{Diagnostic, DiagnosticKind, Location, PathSegment, Severity, YamlPath};
 pub use jobs::{
-    Brancher, JobBase, JobSource, Periodic, Postsubmit, Presubmit, Preset, RegexpChangeMatcher,
+    Brancher, JobBase, JobSource, Periodic, Postsubmit, Preset, Presubmit, RegexpChangeMatcher,
     Reporter, Retry, UtilityConfig, default_rerun_command_for, default_trigger_for,
 };
-pub use loader::{ConfigPaths, Fingerprint, Source, Sources, fingerprint, load, load_sources, read_sources};
+pub use loader::{
+    ConfigPaths, Fingerprint, Source, Sources, fingerprint, load, load_sources, read_sources,
+};
 pub use plugins::{ExternalPlugin, OrgPlugins, PluginsConfig, Trigger};
 pub use prow_config::{
     Deck, DefaultDecorationConfigEntry, GitHubReporter, Horologium, InRepoConfig, Opaque, Plank,

@@ -4,7 +4,7 @@
 //! every problem its line and column.
 
 use crate::diagnostics::{Diagnostic, DiagnosticKind, PathSegment, Severity, YamlPath};
-use crate::jobs::{JobSource, Periodic, Postsubmit, Presubmit, Preset};
+use crate::jobs::{JobSource, Periodic, Postsubmit, Preset, Presubmit};
 use crate::plugins::PluginsConfig;
 use crate::prow_config::{Opaque, ProwConfig};
 use crate::yaml::{self, nullable};
@@ -62,7 +62,10 @@ struct JobConfigFile {
     #[serde(default, deserialize_with = "nullable")]
     periodics: Vec<Periodic>,
     #[serde(default)]
-    #[expect(dead_code, reason = "accepted as upstream does; only config.yaml's value counts")]
+    #[expect(
+        dead_code,
+        reason = "accepted as upstream does; only config.yaml's value counts"
+    )]
     decorate_all_jobs: bool,
     /// Input for job generators, skipped by Prow.
     #[serde(default)]
@@ -171,13 +174,18 @@ fn walk(
             continue;
         }
         let path = entry.path();
-        let is_dir = std::fs::metadata(&path).map(|m| m.is_dir()).unwrap_or(false);
+        let is_dir = std::fs::metadata(&path)
+            .map(|m| m.is_dir())
+            .unwrap_or(false);
         if ignores.iter().any(|ignore| ignore.excludes(&path, is_dir)) {
             continue;
         }
         if is_dir {
             walk(&path, ignores, files)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
             files.push(path);
         }
     }
@@ -258,7 +266,9 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
                 ..JobConfigFile::default()
             };
             record_sources(&mut file_jobs, file);
-            report_unknown(&mut diagnostics, file, unknown, &|path| job_name_at(&file_jobs, path));
+            report_unknown(&mut diagnostics, file, unknown, &|path| {
+                job_name_at(&file_jobs, path)
+            });
             jobs.decorate_all_jobs = parsed.decorate_all_jobs;
             merge(&mut jobs, file_jobs);
             prow = parsed;
@@ -270,7 +280,9 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
         match yaml::parse::<JobConfigFile>(&source.text) {
             Ok((mut file_jobs, unknown)) => {
                 record_sources(&mut file_jobs, &source.name);
-                report_unknown(&mut diagnostics, &source.name, unknown, &|path| job_name_at(&file_jobs, path));
+                report_unknown(&mut diagnostics, &source.name, unknown, &|path| {
+                    job_name_at(&file_jobs, path)
+                });
                 merge(&mut jobs, file_jobs);
             }
             Err(error) => diagnostics.push(syntax_problem(&source.name, error)),
@@ -293,7 +305,11 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
     diagnostics.extend(validate::validate(&prow, &jobs, &plugins));
     locate_all(&mut diagnostics, sources);
 
-    let config = Config { prow, jobs, plugins };
+    let config = Config {
+        prow,
+        jobs,
+        plugins,
+    };
     if diagnostics.iter().any(Diagnostic::is_error) {
         Err(LoadError { diagnostics })
     } else {
@@ -307,7 +323,12 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
 fn syntax_problem(file: &Arc<str>, error: yaml::SyntaxError) -> Diagnostic {
     Diagnostic {
         location: error.location,
-        ..Diagnostic::error(DiagnosticKind::Syntax, file.clone(), YamlPath::root(), error.message)
+        ..Diagnostic::error(
+            DiagnosticKind::Syntax,
+            file.clone(),
+            YamlPath::root(),
+            error.message,
+        )
     }
 }
 
@@ -371,7 +392,10 @@ fn merge(jobs: &mut JobConfig, file_jobs: JobConfigFile) {
         jobs.presubmits.entry(repo).or_default().extend(presubmits);
     }
     for (repo, postsubmits) in file_jobs.postsubmits {
-        jobs.postsubmits.entry(repo).or_default().extend(postsubmits);
+        jobs.postsubmits
+            .entry(repo)
+            .or_default()
+            .extend(postsubmits);
     }
     jobs.periodics.extend(file_jobs.periodics);
 }
@@ -488,7 +512,11 @@ mod prowignore {
                 if pattern.dir_only && !is_dir {
                     continue;
                 }
-                let subject = if pattern.anchored { relative.as_ref() } else { basename.as_str() };
+                let subject = if pattern.anchored {
+                    relative.as_ref()
+                } else {
+                    basename.as_str()
+                };
                 if glob_matches(&pattern.glob, subject) {
                     excluded = !pattern.negated;
                 }
@@ -522,7 +550,10 @@ mod prowignore {
 
         #[test]
         fn patterns_match_like_gitignore() {
-            let ignore = IgnoreFile::parse(Path::new("/jobs/a"), "default.yaml\n/sub/*.yml\n!keep.yaml\n*.yaml\n!keep.yaml\n");
+            let ignore = IgnoreFile::parse(
+                Path::new("/jobs/a"),
+                "default.yaml\n/sub/*.yml\n!keep.yaml\n*.yaml\n!keep.yaml\n",
+            );
             assert!(ignore.excludes(Path::new("/jobs/a/default.yaml"), false));
             assert!(ignore.excludes(Path::new("/jobs/a/deep/x.yaml"), false));
             assert!(!ignore.excludes(Path::new("/jobs/a/deep/keep.yaml"), false));

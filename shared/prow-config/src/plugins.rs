@@ -189,7 +189,11 @@ impl PluginsConfig {
             .triggers
             .iter()
             .find(|t| t.repos.iter().any(|r| *r == full_name));
-        let by_org = || self.triggers.iter().find(|t| t.repos.iter().any(|r| r == org));
+        let by_org = || {
+            self.triggers
+                .iter()
+                .find(|t| t.repos.iter().any(|r| r == org))
+        };
         by_repo.or_else(by_org).cloned().unwrap_or_default()
     }
 }
@@ -207,7 +211,10 @@ mod tests {
         let c = config(
             "plugins:\n  k8s:\n    plugins: [trigger, lgtm]\n    excluded_repos: [private]\n  k8s/infra:\n    plugins: [size]\n  other: [cat]\n",
         );
-        assert_eq!(c.enabled_plugins("k8s", "infra"), ["lgtm", "size", "trigger"]);
+        assert_eq!(
+            c.enabled_plugins("k8s", "infra"),
+            ["lgtm", "size", "trigger"]
+        );
         assert_eq!(c.enabled_plugins("k8s", "private"), Vec::<&str>::new());
         assert_eq!(c.enabled_plugins("other", "x"), ["cat"]);
     }

@@ -6,9 +6,11 @@
 //! lenses, ...) are accepted as they are, so an upstream config loads unchanged; their contents are
 //! kept as untyped values and not validated further.
 
-use crate::jobs::{Periodic, Postsubmit, Presubmit, Preset};
+use crate::jobs::{Periodic, Postsubmit, Preset, Presubmit};
 use crate::yaml::nullable;
-use prow_api::{DecorationConfig, Duration, ProwJobDefault, ProwJobType, RerunAuthConfig, SlackReporterConfig};
+use prow_api::{
+    DecorationConfig, Duration, ProwJobDefault, ProwJobType, RerunAuthConfig, SlackReporterConfig,
+};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -161,7 +163,12 @@ pub struct ProwJobDefaultEntry {
 
 /// Whether a default entry filtered by repo and cluster applies to a job (upstream `matches`):
 /// an entry naming an org applies to all its repos.
-pub(crate) fn entry_matches(entry_repo: &str, entry_cluster: &str, repo: &str, cluster: &str) -> bool {
+pub(crate) fn entry_matches(
+    entry_repo: &str,
+    entry_cluster: &str,
+    repo: &str,
+    cluster: &str,
+) -> bool {
     if !entry_cluster.is_empty() && entry_cluster != "*" && entry_cluster != cluster {
         return false;
     }
@@ -377,12 +384,36 @@ mod tests {
             ("", "", "kubernetes/test-infra", "default", true),
             ("*", "*", "kubernetes/test-infra", "build", true),
             ("kubernetes", "", "kubernetes/test-infra", "default", true),
-            ("kubernetes/test-infra", "", "kubernetes/test-infra", "default", true),
-            ("kubernetes/kubernetes", "", "kubernetes/test-infra", "default", false),
-            ("kubernetes-sigs", "", "kubernetes/test-infra", "default", false),
+            (
+                "kubernetes/test-infra",
+                "",
+                "kubernetes/test-infra",
+                "default",
+                true,
+            ),
+            (
+                "kubernetes/kubernetes",
+                "",
+                "kubernetes/test-infra",
+                "default",
+                false,
+            ),
+            (
+                "kubernetes-sigs",
+                "",
+                "kubernetes/test-infra",
+                "default",
+                false,
+            ),
             ("", "gpu", "kubernetes/test-infra", "default", false),
             ("", "gpu", "kubernetes/test-infra", "gpu", true),
-            ("kubernetes", "", "https://kubernetes/test-infra", "default", true),
+            (
+                "kubernetes",
+                "",
+                "https://kubernetes/test-infra",
+                "default",
+                true,
+            ),
         ];
         for (entry_repo, entry_cluster, repo, cluster, expected) in cases {
             assert_eq!(

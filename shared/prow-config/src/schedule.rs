@@ -57,7 +57,11 @@ impl CronSchedule {
 fn expand_single_number_steps(expression: &str, fields: usize) -> String {
     const MAXIMA_FIVE: [u32; 5] = [59, 23, 31, 12, 6];
     const MAXIMA_SIX: [u32; 6] = [59, 59, 23, 31, 12, 6];
-    let maxima: &[u32] = if fields == 6 { &MAXIMA_SIX } else { &MAXIMA_FIVE };
+    let maxima: &[u32] = if fields == 6 {
+        &MAXIMA_SIX
+    } else {
+        &MAXIMA_FIVE
+    };
     expression
         .split_whitespace()
         .zip(maxima)
@@ -65,7 +69,9 @@ fn expand_single_number_steps(expression: &str, fields: usize) -> String {
             field
                 .split(',')
                 .map(|part| match part.split_once('/') {
-                    Some((start, step)) if !start.is_empty() && start.bytes().all(|b| b.is_ascii_digit()) => {
+                    Some((start, step))
+                        if !start.is_empty() && start.bytes().all(|b| b.is_ascii_digit()) =>
+                    {
                         format!("{start}-{max}/{step}")
                     }
                     _ => part.to_string(),
@@ -102,14 +108,31 @@ mod tests {
 
     #[test]
     fn single_number_steps_run_to_the_end_of_the_field_as_robfig() {
-        assert_eq!(expand_single_number_steps("0 0/2 * * *", 5), "0 0-23/2 * * *");
-        assert_eq!(expand_single_number_steps("5/15 * * * * *", 6), "5-59/15 * * * * *");
-        assert_eq!(expand_single_number_steps("*/5 1-10/2 * * *", 5), "*/5 1-10/2 * * *");
+        assert_eq!(
+            expand_single_number_steps("0 0/2 * * *", 5),
+            "0 0-23/2 * * *"
+        );
+        assert_eq!(
+            expand_single_number_steps("5/15 * * * * *", 6),
+            "5-59/15 * * * * *"
+        );
+        assert_eq!(
+            expand_single_number_steps("*/5 1-10/2 * * *", 5),
+            "*/5 1-10/2 * * *"
+        );
     }
 
     #[test]
     fn rejects_malformed_schedules() {
-        for expression in ["", "* * *", "61 * * * *", "0 0 * * * * 2030", "@sometimes", "@every", "@every -5m"] {
+        for expression in [
+            "",
+            "* * *",
+            "61 * * * *",
+            "0 0 * * * * 2030",
+            "@sometimes",
+            "@every",
+            "@every -5m",
+        ] {
             assert!(CronSchedule::parse(expression).is_err(), "{expression:?}");
         }
     }

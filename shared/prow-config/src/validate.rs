@@ -1,28 +1,42 @@
 //! Validation, at least as strict as upstream's `checkconfig` for what this project runs. Every
 //! problem is reported (not just the first), against the job and the key it concerns.
 
+use crate::JobConfig;
 use crate::diagnostics::{Diagnostic, DiagnosticKind, YamlPath};
 use crate::jobs::{Brancher, JobBase, Periodic, Postsubmit, Presubmit};
 use crate::plugins::PluginsConfig;
 use crate::prow_config::ProwConfig;
 use crate::regexes::check_syntax;
 use crate::schedule::CronSchedule;
-use crate::JobConfig;
 use k8s_openapi::api::core::v1::PodSpec;
 use prow_api::{Duration, JENKINS_AGENT, KUBERNETES_AGENT, ProwJobType, TEKTON_AGENT};
 use std::collections::{HashMap, HashSet};
 
-pub(crate) fn validate(prow: &ProwConfig, jobs: &JobConfig, plugins: &PluginsConfig) -> Vec<Diagnostic> {
+pub(crate) fn validate(
+    prow: &ProwConfig,
+    jobs: &JobConfig,
+    plugins: &PluginsConfig,
+) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    let queues: HashSet<&str> = prow.plank.job_queue_capacities.keys().map(String::as_str).collect();
-    let check = JobChecks { prow, queues: &queues };
+    let queues: HashSet<&str> = prow
+        .plank
+        .job_queue_capacities
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let check = JobChecks {
+        prow,
+        queues: &queues,
+    };
     for (repo, presubmits) in &jobs.presubmits {
         for job in presubmits {
             check.base(&job.base, ProwJobType::Presubmit, repo, &mut found);
             check.presubmit(job, &mut found);
         }
         same_branch_clashes(
-            presubmits.iter().map(|j| (&j.base, &j.brancher, j.reporter.context.as_str())),
+            presubmits
+                .iter()
+                .map(|j| (&j.base, &j.brancher, j.reporter.context.as_str())),
             "presubmit",
             repo,
             &mut found,
@@ -34,7 +48,9 @@ pub(crate) fn validate(prow: &ProwConfig, jobs: &JobConfig, plugins: &PluginsCon
             check.postsubmit(job, &mut found);
         }
         same_branch_clashes(
-            postsubmits.iter().map(|j| (&j.base, &j.brancher, j.reporter.context.as_str())),
+            postsubmits
+                .iter()
+                .map(|j| (&j.base, &j.brancher, j.reporter.context.as_str())),
             "postsubmit",
             repo,
             &mut found,
@@ -80,12 +96,18 @@ impl JobChecks<'_> {
             found.push(problem(job, key, DiagnosticKind::Invalid, message));
         };
         if !valid_job_name(&job.name, job.agent == JENKINS_AGENT) {
-            invalid(Some("name"), "name: must match regex \"^[A-Za-z0-9-._]+$\"".to_string());
+            invalid(
+                Some("name"),
+                "name: must match regex \"^[A-Za-z0-9-._]+$\"".to_string(),
+            );
         }
         if job.max_concurrency < 0 {
             invalid(
                 Some("max_concurrency"),
-                format!("max_concurrency: {} must be a non-negative number", job.max_concurrency),
+                format!(
+                    "max_concurrency: {} must be a non-negative number",
+                    job.max_concurrency
+                ),
             );
         }
         if let Err((key, message)) = check_agent(job, &self.prow.pod_namespace) {
@@ -98,16 +120,25 @@ impl JobChecks<'_> {
         }
         for (label, value) in &job.labels {
             if prow_api::labels::RESERVED_FOR_DECORATION.contains(&label.as_str()) {
-                invalid(Some("labels"), format!("label {label} is reserved for decoration"));
+                invalid(
+                    Some("labels"),
+                    format!("label {label} is reserved for decoration"),
+                );
             } else if let Err(e) = qualified_name(label) {
                 invalid(Some("labels"), format!("invalid label {label}: {e}"));
             } else if let Err(e) = label_value(value) {
-                invalid(Some("labels"), format!("label {label} has invalid value {value}: {e}"));
+                invalid(
+                    Some("labels"),
+                    format!("label {label} has invalid value {value}: {e}"),
+                );
             }
         }
         for key in job.annotations.keys() {
             if let Err(e) = qualified_name(key) {
-                invalid(Some("annotations"), format!("invalid annotation key {key:?}: {e}"));
+                invalid(
+                    Some("annotations"),
+                    format!("invalid annotation key {key:?}: {e}"),
+                );
             }
         }
         if !job.job_queue_name.is_empty() && !self.queues.contains(job.job_queue_name.as_str()) {
@@ -126,13 +157,19 @@ impl JobChecks<'_> {
         }
         if let (Some(spec), Some(decoration)) = (&job.spec, &job.utility.decoration_config) {
             if let Err(message) = decoration.validate() {
-                invalid(Some("decoration_config"), format!("invalid decoration config: {message}"));
+                invalid(
+                    Some("decoration_config"),
+                    format!("invalid decoration config: {message}"),
+                );
             }
             if spec.containers.iter().any(|c| {
                 let mut args = c.command.iter().flatten().chain(c.args.iter().flatten());
                 args.next().is_none_or(String::is_empty)
             }) {
-                invalid(Some("spec"), "decorated job containers must specify command and/or args".to_string());
+                invalid(
+                    Some("spec"),
+                    "decorated job containers must specify command and/or args".to_string(),
+                );
             }
         }
         let mut refs: HashMap<String, usize> = HashMap::new();
@@ -142,14 +179,22 @@ impl JobChecks<'_> {
         for extra in &job.utility.extra_refs {
             *refs.entry(extra.org_repo()).or_default() += 1;
         }
-        let mut repeated: Vec<&String> = refs.iter().filter(|(_, n)| **n > 1).map(|(r, _)| r).collect();
+        let mut repeated: Vec<&String> = refs
+            .iter()
+            .filter(|(_, n)| **n > 1)
+            .map(|(r, _)| r)
+            .collect();
         if !repeated.is_empty() {
             repeated.sort();
             invalid(
                 Some("extra_refs"),
                 format!(
                     "the following refs are specified more than once: {}",
-                    repeated.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+                    repeated
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
                 ),
             );
         }
@@ -157,7 +202,8 @@ impl JobChecks<'_> {
 
     fn presubmit(&self, job: &Presubmit, found: &mut Vec<Diagnostic>) {
         let base = &job.base;
-        let invalid = |key: &str, message: String| problem(base, Some(key), DiagnosticKind::Invalid, message);
+        let invalid =
+            |key: &str, message: String| problem(base, Some(key), DiagnosticKind::Invalid, message);
         if job.always_run && !job.changes.run_if_changed.is_empty() {
             found.push(invalid("run_if_changed", "job is set to always run but also declares run_if_changed targets, which are mutually exclusive".to_string()));
         }
@@ -172,30 +218,52 @@ impl JobChecks<'_> {
         }
         if job.trigger.is_empty() != job.rerun_command.is_empty() {
             found.push(invalid(
-                if job.trigger.is_empty() { "rerun_command" } else { "trigger" },
+                if job.trigger.is_empty() {
+                    "rerun_command"
+                } else {
+                    "trigger"
+                },
                 "either both of trigger and rerun_command must be set, or neither".to_string(),
             ));
         } else if job.trigger != crate::jobs::default_trigger_for(&base.name) {
             // Default triggers are built from a valid name; only custom ones need checking.
             match check_syntax(&job.trigger) {
-                Err(e) => found.push(problem(base, Some("trigger"), DiagnosticKind::InvalidRegex, format!("could not compile trigger regex: {e}"))),
+                Err(e) => found.push(problem(
+                    base,
+                    Some("trigger"),
+                    DiagnosticKind::InvalidRegex,
+                    format!("could not compile trigger regex: {e}"),
+                )),
                 Ok(()) if !job.trigger_matches(&job.rerun_command) => found.push(invalid(
                     "rerun_command",
-                    format!("rerun command {:?} does not match trigger {:?}", job.rerun_command, job.trigger),
+                    format!(
+                        "rerun command {:?} does not match trigger {:?}",
+                        job.rerun_command, job.trigger
+                    ),
                 )),
                 Ok(()) => {}
             }
         }
         check_brancher_and_changes(base, &job.brancher, &job.changes, found);
         if !job.reporter.skip_report && job.reporter.context.is_empty() {
-            found.push(invalid("context", "job is set to report but has no context configured".to_string()));
+            found.push(invalid(
+                "context",
+                "job is set to report but has no context configured".to_string(),
+            ));
         }
         check_gerrit_label(base, job.reporter.skip_report, found);
     }
 
     fn postsubmit(&self, job: &Postsubmit, found: &mut Vec<Diagnostic>) {
         let base = &job.base;
-        let invalid = |key: &str, message: &str| problem(base, Some(key), DiagnosticKind::Invalid, message.to_string());
+        let invalid = |key: &str, message: &str| {
+            problem(
+                base,
+                Some(key),
+                DiagnosticKind::Invalid,
+                message.to_string(),
+            )
+        };
         if job.always_run == Some(true) {
             if !job.changes.run_if_changed.is_empty() {
                 found.push(invalid("run_if_changed", "job is set to always run but also declares run_if_changed targets, which are mutually exclusive"));
@@ -209,36 +277,75 @@ impl JobChecks<'_> {
         }
         check_brancher_and_changes(base, &job.brancher, &job.changes, found);
         if !job.reporter.skip_report && job.reporter.context.is_empty() {
-            found.push(invalid("context", "job is set to report but has no context configured"));
+            found.push(invalid(
+                "context",
+                "job is set to report but has no context configured",
+            ));
         }
         check_gerrit_label(base, job.reporter.skip_report, found);
     }
 
     fn periodic(&self, job: &Periodic, found: &mut Vec<Diagnostic>) {
         let base = &job.base;
-        let set = [("cron", &job.cron), ("interval", &job.interval), ("minimum_interval", &job.minimum_interval)];
-        let given: Vec<&str> = set.iter().filter(|(_, v)| !v.is_empty()).map(|(k, _)| *k).collect();
+        let set = [
+            ("cron", &job.cron),
+            ("interval", &job.interval),
+            ("minimum_interval", &job.minimum_interval),
+        ];
+        let given: Vec<&str> = set
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, _)| *k)
+            .collect();
         match given.as_slice() {
-            [] => found.push(problem(base, None, DiagnosticKind::InvalidSchedule, "at least one of cron, interval, or minimum_interval must be set".to_string())),
+            [] => found.push(problem(
+                base,
+                None,
+                DiagnosticKind::InvalidSchedule,
+                "at least one of cron, interval, or minimum_interval must be set".to_string(),
+            )),
             [_] => {}
-            [_, second, ..] => found.push(problem(base, Some(second), DiagnosticKind::InvalidSchedule, "cron, interval, and minimum_interval are mutually exclusive".to_string())),
+            [_, second, ..] => found.push(problem(
+                base,
+                Some(second),
+                DiagnosticKind::InvalidSchedule,
+                "cron, interval, and minimum_interval are mutually exclusive".to_string(),
+            )),
         }
         if !job.cron.is_empty()
             && let Err(e) = CronSchedule::parse(&job.cron)
         {
-            found.push(problem(base, Some("cron"), DiagnosticKind::InvalidSchedule, e.to_string()));
+            found.push(problem(
+                base,
+                Some("cron"),
+                DiagnosticKind::InvalidSchedule,
+                e.to_string(),
+            ));
         }
-        for (key, value) in [("interval", &job.interval), ("minimum_interval", &job.minimum_interval)] {
+        for (key, value) in [
+            ("interval", &job.interval),
+            ("minimum_interval", &job.minimum_interval),
+        ] {
             if !value.is_empty()
                 && let Err(e) = value.parse::<Duration>()
             {
-                found.push(problem(base, Some(key), DiagnosticKind::InvalidSchedule, format!("cannot parse duration: {e}")));
+                found.push(problem(
+                    base,
+                    Some(key),
+                    DiagnosticKind::InvalidSchedule,
+                    format!("cannot parse duration: {e}"),
+                ));
             }
         }
         if let Some(retry) = &job.retry
             && let Err(e) = retry.interval.parse::<Duration>()
         {
-            found.push(problem(base, Some("retry"), DiagnosticKind::InvalidSchedule, format!("cannot parse retry interval: {e}")));
+            found.push(problem(
+                base,
+                Some("retry"),
+                DiagnosticKind::InvalidSchedule,
+                format!("cannot parse retry interval: {e}"),
+            ));
         }
     }
 }
@@ -253,12 +360,20 @@ fn check_brancher_and_changes(
         ("branches", brancher.branches_re.pattern()),
         ("skip_branches", brancher.skip_branches_re.pattern()),
         ("run_if_changed", changes.run_if_changed_re.pattern()),
-        ("skip_if_only_changed", changes.skip_if_only_changed_re.pattern()),
+        (
+            "skip_if_only_changed",
+            changes.skip_if_only_changed_re.pattern(),
+        ),
     ] {
         if !pattern.is_empty()
             && let Err(e) = check_syntax(pattern)
         {
-            found.push(problem(base, Some(key), DiagnosticKind::InvalidRegex, format!("could not compile {key} regex {pattern:?}: {e}")));
+            found.push(problem(
+                base,
+                Some(key),
+                DiagnosticKind::InvalidRegex,
+                format!("could not compile {key} regex {pattern:?}: {e}"),
+            ));
         }
     }
 }
@@ -274,7 +389,8 @@ fn check_gerrit_label(base: &JobBase, skip_report: bool, found: &mut Vec<Diagnos
             base,
             Some("labels"),
             DiagnosticKind::Invalid,
-            "gerrit report label set to non-empty string but job is configured to skip reporting".to_string(),
+            "gerrit report label set to non-empty string but job is configured to skip reporting"
+                .to_string(),
         ));
     }
 }
@@ -336,7 +452,9 @@ fn valid_job_name(name: &str, jenkins: bool) -> bool {
     }
     if jenkins {
         let last_ok = name.ends_with(|c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
-        return name.chars().all(|c| allowed(c) || c == '/') && !name.starts_with('/') && (name.len() == 1 || last_ok);
+        return name.chars().all(|c| allowed(c) || c == '/')
+            && !name.starts_with('/')
+            && (name.len() == 1 || last_ok);
     }
     name.chars().all(allowed)
 }
@@ -351,39 +469,81 @@ fn check_agent(job: &JobBase, pod_namespace: &str) -> Result<(), (Option<&'stati
     }
     let err = |key, message: String| Err((Some(key), message));
     if job.spec.is_some() && agent != KUBERNETES_AGENT {
-        return err("agent", format!("job specs require agent: {KUBERNETES_AGENT} (found {agent:?})"));
+        return err(
+            "agent",
+            format!("job specs require agent: {KUBERNETES_AGENT} (found {agent:?})"),
+        );
     }
     if agent == KUBERNETES_AGENT && job.spec.is_none() {
         return err("spec", "kubernetes jobs require a spec".to_string());
     }
     if has_pipeline && agent != TEKTON_AGENT {
-        return err("agent", format!("job pipeline_run_spec require agent: {TEKTON_AGENT} (found {agent:?})"));
+        return err(
+            "agent",
+            format!("job pipeline_run_spec require agent: {TEKTON_AGENT} (found {agent:?})"),
+        );
     }
     if agent == TEKTON_AGENT && !has_pipeline {
-        return err("agent", format!("agent: {TEKTON_AGENT} jobs require a pipeline_run_spec"));
+        return err(
+            "agent",
+            format!("agent: {TEKTON_AGENT} jobs require a pipeline_run_spec"),
+        );
     }
     if job.utility.decoration_config.is_some() && agent != KUBERNETES_AGENT {
-        return err("decorate", format!("decoration requires agent: {KUBERNETES_AGENT} (found {agent:?})"));
+        return err(
+            "decorate",
+            format!("decoration requires agent: {KUBERNETES_AGENT} (found {agent:?})"),
+        );
     }
     if job.error_on_eviction && agent != KUBERNETES_AGENT {
-        return err("error_on_eviction", format!("error_on_eviction only applies to agent: {KUBERNETES_AGENT} (found {agent:?})"));
+        return err(
+            "error_on_eviction",
+            format!(
+                "error_on_eviction only applies to agent: {KUBERNETES_AGENT} (found {agent:?})"
+            ),
+        );
     }
     if job.namespace.as_deref() != Some(pod_namespace) && agent != TEKTON_AGENT {
-        return err("namespace", format!("namespace customization requires agent: {TEKTON_AGENT} (found {agent:?})"));
+        return err(
+            "namespace",
+            format!("namespace customization requires agent: {TEKTON_AGENT} (found {agent:?})"),
+        );
     }
     Ok(())
 }
 
 const DECORATION_CONTAINERS: [&str; 4] = ["clonerefs", "initupload", "place-entrypoint", "sidecar"];
-const DECORATION_VOLUMES: [&str; 5] = ["logs", "code", "tools", "gcs-credentials", "s3-credentials"];
+const DECORATION_VOLUMES: [&str; 5] =
+    ["logs", "code", "tools", "gcs-credentials", "s3-credentials"];
 const TEST_CONTAINER_MOUNTS: [&str; 3] = ["logs", "code", "tools"];
 const TEST_CONTAINER_MOUNT_PATHS: [&str; 3] = ["/logs", "/home/prow/go", "/tools"];
 
 /// Environment variables decoration sets for a job type (upstream `downwardapi.EnvForType`).
 fn reserved_env(job_type: ProwJobType) -> Vec<&'static str> {
-    let mut env = vec!["CI", "JOB_NAME", "JOB_SPEC", "JOB_TYPE", "PROW_JOB_ID", "BUILD_ID", "BUILD_NUMBER"];
-    let refs = ["REPO_OWNER", "REPO_NAME", "SRC_BASE", "SRC_HOST", "PULL_BASE_REF", "PULL_BASE_SHA", "PULL_REFS"];
-    let pull = ["PULL_NUMBER", "PULL_PULL_SHA", "PULL_HEAD_REF", "PULL_TITLE"];
+    let mut env = vec![
+        "CI",
+        "JOB_NAME",
+        "JOB_SPEC",
+        "JOB_TYPE",
+        "PROW_JOB_ID",
+        "BUILD_ID",
+        "BUILD_NUMBER",
+    ];
+    let refs = [
+        "REPO_OWNER",
+        "REPO_NAME",
+        "SRC_BASE",
+        "SRC_HOST",
+        "PULL_BASE_REF",
+        "PULL_BASE_SHA",
+        "PULL_REFS",
+    ];
+    let pull = [
+        "PULL_NUMBER",
+        "PULL_PULL_SHA",
+        "PULL_HEAD_REF",
+        "PULL_TITLE",
+    ];
     match job_type {
         ProwJobType::Periodic => {}
         ProwJobType::Postsubmit | ProwJobType::Batch => env.extend(refs),
@@ -426,10 +586,16 @@ fn check_pod_spec(job_type: ProwJobType, spec: &PodSpec, decorated: bool) -> Vec
                 problems.push("container does not have name. all containers must have names when defining multiple containers".to_string());
             }
             if !names.insert(container.name.as_str()) {
-                problems.push(format!("container named {:?} is defined more than once", container.name));
+                problems.push(format!(
+                    "container named {:?} is defined more than once",
+                    container.name
+                ));
             }
             if DECORATION_CONTAINERS.contains(&container.name.as_str()) {
-                problems.push(format!("container name {} is reserved for decoration", container.name));
+                problems.push(format!(
+                    "container name {} is reserved for decoration",
+                    container.name
+                ));
             }
         }
     }
@@ -438,7 +604,10 @@ fn check_pod_spec(job_type: ProwJobType, spec: &PodSpec, decorated: bool) -> Vec
         let mut names = HashSet::new();
         for env in container.env.iter().flatten() {
             if !names.insert(env.name.as_str()) {
-                problems.push(format!("env var named {:?} is defined more than once", env.name));
+                problems.push(format!(
+                    "env var named {:?} is defined more than once",
+                    env.name
+                ));
             }
             if reserved.contains(&env.name.as_str()) {
                 problems.push(format!("env {} is reserved", env.name));
@@ -448,7 +617,10 @@ fn check_pod_spec(job_type: ProwJobType, spec: &PodSpec, decorated: bool) -> Vec
     let mut volumes = HashSet::new();
     for volume in spec.volumes.iter().flatten() {
         if !volumes.insert(volume.name.as_str()) {
-            problems.push(format!("volume named {:?} is defined more than once", volume.name));
+            problems.push(format!(
+                "volume named {:?} is defined more than once",
+                volume.name
+            ));
         }
         if DECORATION_VOLUMES.contains(&volume.name.as_str()) {
             problems.push(format!("volume {} is reserved for decoration", volume.name));
@@ -456,14 +628,22 @@ fn check_pod_spec(job_type: ProwJobType, spec: &PodSpec, decorated: bool) -> Vec
     }
     for container in &spec.containers {
         for mount in container.volume_mounts.iter().flatten() {
-            if !volumes.contains(mount.name.as_str()) && !DECORATION_VOLUMES.contains(&mount.name.as_str()) {
+            if !volumes.contains(mount.name.as_str())
+                && !DECORATION_VOLUMES.contains(&mount.name.as_str())
+            {
                 problems.push(format!("volumeMount named {:?} is undefined", mount.name));
             }
             if TEST_CONTAINER_MOUNTS.contains(&mount.name.as_str()) {
-                problems.push(format!("volumeMount name {} is reserved for decoration", mount.name));
+                problems.push(format!(
+                    "volumeMount name {} is reserved for decoration",
+                    mount.name
+                ));
             }
             if TEST_CONTAINER_MOUNT_PATHS.contains(&mount.mount_path.as_str()) {
-                problems.push(format!("mount {} at {} conflicts with decoration mount", mount.name, mount.mount_path));
+                problems.push(format!(
+                    "mount {} at {} conflicts with decoration mount",
+                    mount.name, mount.mount_path
+                ));
             }
         }
     }
@@ -482,7 +662,9 @@ fn qualified_name(value: &str) -> Result<(), String> {
             && prefix.len() <= 253
             && prefix.split('.').all(|part| {
                 !part.is_empty()
-                    && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                     && !part.starts_with('-')
                     && !part.ends_with('-')
             });
@@ -501,9 +683,12 @@ fn label_value(value: &str) -> Result<(), String> {
     if value.len() > 63 {
         return Err("must be no more than 63 characters".to_string());
     }
-    let ok_inner = value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let ok_inner = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     let ok_ends = value.is_empty()
-        || (value.starts_with(|c: char| c.is_ascii_alphanumeric()) && value.ends_with(|c: char| c.is_ascii_alphanumeric()));
+        || (value.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && value.ends_with(|c: char| c.is_ascii_alphanumeric()));
     if ok_inner && ok_ends {
         Ok(())
     } else {
@@ -518,7 +703,10 @@ fn validate_plugins(plugins: &PluginsConfig, found: &mut Vec<Diagnostic>) {
                 found.push(Diagnostic::error(
                     DiagnosticKind::Invalid,
                     std::sync::Arc::from("plugins.yaml"),
-                    YamlPath::root().key("external_plugins").key(scope.as_str()).index(i),
+                    YamlPath::root()
+                        .key("external_plugins")
+                        .key(scope.as_str())
+                        .index(i),
                     "external plugin has no name".to_string(),
                 ));
             }

@@ -4,8 +4,8 @@
 //! when something in it needs reporting.
 
 use crate::diagnostics::{Location, PathSegment, YamlPath};
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
 
@@ -126,7 +126,8 @@ pub(crate) struct LocationTree(Spanned<Node>);
 
 impl LocationTree {
     pub(crate) fn parse(text: &str) -> Option<LocationTree> {
-        let tree: Option<Spanned<Node>> = serde_saphyr::from_str_with_options(text, options()).ok()?;
+        let tree: Option<Spanned<Node>> =
+            serde_saphyr::from_str_with_options(text, options()).ok()?;
         tree.map(LocationTree)
     }
 
@@ -142,9 +143,9 @@ impl LocationTree {
                     .rev()
                     .find(|(name, _, _)| name == key)
                     .map(|(_, key_location, value)| (*key_location, value)),
-                (Node::Seq(items), PathSegment::Index(index)) => {
-                    items.get(*index).map(|item| (to_location(item.referenced), item))
-                }
+                (Node::Seq(items), PathSegment::Index(index)) => items
+                    .get(*index)
+                    .map(|item| (to_location(item.referenced), item)),
                 _ => None,
             };
             let Some((location, value)) = next else { break };
@@ -296,7 +297,10 @@ jobs:
         assert_eq!(doc.jobs[0].name, "a");
         assert!(doc.jobs[0].always_run);
         assert_eq!(doc.jobs[0].labels["preset"], "x");
-        assert!(!doc.jobs[1].always_run, "explicit key must override the merged one");
+        assert!(
+            !doc.jobs[1].always_run,
+            "explicit key must override the merged one"
+        );
         assert_eq!(doc.jobs[1].labels["preset"], "x");
         assert_eq!(unknown, vec![YamlPath::root().key("common")]);
     }

@@ -1,0 +1,155 @@
+//! Kubernetes' own Prow configuration (`../shared/corpus/k8s-prow`, thousands of real jobs) loads
+//! unchanged. The corpus sits beside the repository, not in it; without it the test says so
+//! loudly, and fails under CI.
+
+use prow_config::{ConfigPaths, LoadOptions, Loaded, Severity};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+fn corpus() -> Option<PathBuf> {
+    let path = std::env::var_os("PROW_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        });
+    if path.join("k8s-prow").is_dir() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the corpus is missing at {} and CI needs it",
+        path.display()
+    );
+    eprintln!(
+        "SKIPPED: corpus not found at {} (set PROW_CORPUS)",
+        path.display()
+    );
+    None
+}
+
+fn k8s_paths(corpus: &std::path::Path) -> ConfigPaths {
+    let config = corpus.join("k8s-prow/config");
+    ConfigPaths {
+        config_path: config.join("prow/config.yaml"),
+        job_config_path: Some(config.join("jobs")),
+        plugin_config: Some(config.join("prow/plugins.yaml")),
+    }
+}
+
+/// The corpus loaded once for every test here.
+fn kubernetes() -> Option<&'static Loaded> {
+    static LOADED: OnceLock<Option<Loaded>> = OnceLock::new();
+    LOADED
+        .get_or_init(|| {
+            let corpus = corpus()?;
+            match prow_config::load(&k8s_paths(&corpus), LoadOptions::default()) {
+                Ok(loaded) => Some(loaded),
+                Err(error) => panic!("{error}"),
+            }
+        })
+        .as_ref()
+}
+
+#[test]
+fn kubernetes_config_loads_with_upstreams_job_counts() {
+    let Some(loaded) = kubernetes() else { return };
+    assert_eq!(
+        loaded.config.jobs.counts().to_string(),
+        "presubmits: 2261, postsubmits: 253, periodics: 1335"
+    );
+    // One real typo in Kubernetes' config: an env entry spelled `NAME:`; upstream ignores it.
+    let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.message.clone()).collect();
+    assert_eq!(
+        warnings,
+        ["unknown field \"NAME\" at periodics[0].spec.containers[0].env[2].NAME"]
+    );
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .all(|w| w.severity == Severity::Warning)
+    );
+    let config = &loaded.config;
+    assert_eq!(config.prow.pod_namespace, "test-pods");
+    assert!(
+        config
+            .plugins
+            .enabled_plugins("kubernetes", "kubernetes")
+            .contains(&"trigger")
+    );
+    assert!(
+        config
+            .plugins
+            .trigger_for("kubernetes", "kubernetes")
+            .only_org_members
+    );
+}
+
+#[test]
+fn kubernetes_reuses_job_names_across_release_branches() {
+    let Some(loaded) = kubernetes() else { return };
+    let config = &loaded.config;
+    let mut by_name: HashMap<(&str, &str), usize> = HashMap::new();
+    for (repo, jobs) in &config.jobs.presubmits {
+        for job in jobs {
+            *by_name.entry((repo.as_str(), job.name())).or_default() += 1;
+        }
+    }
+    let reused_names = by_name.values().filter(|n| **n > 1).count();
+    let extra_definitions = by_name
+        .values()
+        .filter(|n| **n > 1)
+        .map(|n| n - 1)
+        .sum::<usize>();
+    assert_eq!(reused_names, 83, "names defined again for other branches");
+    assert_eq!(extra_definitions, 238);
+}
+
+#[test]
+fn prowignore_excludes_the_registry_list() {
+    let Some(corpus) = corpus() else { return };
+    let sources = prow_config::read_sources(&k8s_paths(&corpus)).expect("reads");
+    // 604 YAML files: config.yaml, plugins.yaml, and 602 job files less the one .prowignore names.
+    assert_eq!(sources.job_files.len(), 601);
+    assert!(
+        !sources
+            .job_files
+            .iter()
+            .any(|f| f.name.ends_with("gcp/registry/default.yaml"))
+    );
+}
+
+#[test]
+fn kubernetes_presubmits_are_decorated_from_the_default_entries() {
+    let Some(loaded) = kubernetes() else { return };
+    let config = &loaded.config;
+    let job = config
+        .jobs
+        .presubmits_for("kubernetes/kubernetes")
+        .iter()
+        .find(|j| j.name() == "pull-kubernetes-unit" && j.brancher.should_run("master"))
+        .expect("pull-kubernetes-unit is configured for master");
+    let decoration = job
+        .base
+        .utility
+        .decoration_config
+        .as_ref()
+        .expect("decorated");
+    let images = decoration.utility_images.as_ref().expect("images");
+    assert!(
+        images
+            .clonerefs
+            .starts_with("us-docker.pkg.dev/k8s-infra-prow/images/clonerefs:")
+    );
+    assert_eq!(
+        decoration
+            .gcs_configuration
+            .as_ref()
+            .map(|g| g.bucket.as_str()),
+        Some("kubernetes-ci-logs")
+    );
+    assert!(job.always_run);
+    assert!(job.trigger_matches("/test pull-kubernetes-unit"));
+    assert!(!job.brancher.should_run("release-1.34"));
+}
