@@ -1,1 +1,3 @@
-fn main() {}
+fn main() -> anyhow::Result<()> {
+    prow_runtime::run("controller", controller::app)
+}

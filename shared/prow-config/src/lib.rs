@@ -27,6 +27,7 @@ pub use loader::{
     ConfigPaths, Fingerprint, Source, Sources, fingerprint, load, load_sources, read_sources,
 };
 pub use plugins::{ExternalPlugin, OrgPlugins, PluginsConfig, Trigger};
+pub use prow_api::Duration;
 pub use prow_config::{
     Deck, DefaultDecorationConfigEntry, GitHubReporter, Horologium, InRepoConfig, Opaque, Plank,
     ProwConfig, ProwJobDefaultEntry, Sinker, SlackReporter, Tide, TidePriority, TideQuery,

@@ -1,1 +1,108 @@
-//! placeholder
+//! The runtime every function shares: one axum [`Router`] served on `$PORT` (Knative) or under
+//! `lambda_http` (AWS Lambda), `GET /healthz`, `GET /metrics` in Prometheus text, JSON logs with
+//! `RUST_LOG`, OpenTelemetry trace export when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, graceful
+//! shutdown on SIGTERM, and configuration reloaded from mounted files.
+//!
+//! Boundary: this crate knows HTTP serving and process concerns, not Prow's decisions. A function
+//! gives it a name and a router built from a [`FunctionContext`]; everything else is here.
+
+mod args;
+mod config_watch;
+mod metrics;
+mod serve;
+mod telemetry;
+
+pub use args::CommonArgs;
+pub use config_watch::{ConfigHandle, ConfigWatcher, ReloadOutcome};
+pub use metrics::Metrics;
+pub use serve::{base_routes, serve_http, serve_until, trace_requests};
+pub use telemetry::{TelemetryGuard, init_telemetry};
+
+use anyhow::Context;
+use axum::Router;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What a function's router is built from.
+#[derive(Clone)]
+pub struct FunctionContext {
+    pub name: &'static str,
+    pub args: CommonArgs,
+    pub config: ConfigHandle,
+    pub metrics: Arc<Metrics>,
+}
+
+/// How often mounted configuration is checked for changes. Kubernetes refreshes ConfigMap volumes
+/// about once a minute, so a few seconds adds nothing noticeable.
+pub const DEFAULT_RELOAD_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Runs a function: parses the common flags, starts logging and tracing, loads the configuration
+/// (refusing to start on an invalid one), watches it, and serves `app`'s routes beside the base
+/// routes until SIGTERM.
+pub fn run(name: &'static str, app: impl FnOnce(&FunctionContext) -> Router) -> anyhow::Result<()> {
+    use clap::Parser;
+    let args = CommonArgs::parse();
+    // The OTLP exporter's blocking HTTP client must be built and shut down outside the async
+    // runtime, so telemetry outlives it.
+    let telemetry = init_telemetry(name)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(async move {
+        let metrics = Arc::new(Metrics::new(name));
+        let watcher =
+            ConfigWatcher::load(args.config_paths(), metrics.clone()).with_context(|| {
+                format!("loading configuration from {}", args.config_path.display())
+            })?;
+        let config = watcher.handle();
+        let reload = tokio::spawn(watcher.watch(reload_interval()?));
+        let context = FunctionContext {
+            name,
+            args,
+            config,
+            metrics: metrics.clone(),
+        };
+        let router = trace_requests(app(&context).merge(base_routes(metrics)));
+        let served = serve(router).await;
+        reload.abort();
+        served
+    });
+    drop(runtime);
+    drop(telemetry);
+    result
+}
+
+/// `PROW_CONFIG_RELOAD_INTERVAL` (a duration such as `30s`), or [`DEFAULT_RELOAD_INTERVAL`].
+fn reload_interval() -> anyhow::Result<Duration> {
+    match std::env::var("PROW_CONFIG_RELOAD_INTERVAL") {
+        Ok(text) => {
+            let interval: prow_config::Duration = text
+                .parse()
+                .with_context(|| format!("PROW_CONFIG_RELOAD_INTERVAL={text:?}"))?;
+            anyhow::ensure!(
+                !interval.0.is_zero(),
+                "PROW_CONFIG_RELOAD_INTERVAL must be positive"
+            );
+            Ok(interval.0)
+        }
+        Err(_) => Ok(DEFAULT_RELOAD_INTERVAL),
+    }
+}
+
+/// Serves under Lambda when the Lambda runtime API is present, else on `$PORT`.
+pub async fn serve(router: Router) -> anyhow::Result<()> {
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        tracing::info!("serving under AWS Lambda");
+        return lambda_http::run(router)
+            .await
+            .map_err(|e| anyhow::anyhow!("lambda runtime: {e}"));
+    }
+    let port: u16 = match std::env::var("PORT") {
+        Ok(port) => port
+            .parse()
+            .with_context(|| format!("PORT={port:?} is not a port number"))?,
+        Err(_) => 8080,
+    };
+    serve_http(router, std::net::SocketAddr::from(([0, 0, 0, 0], port))).await
+}

@@ -1,0 +1,12 @@
+//! The `crier` function. Reports ProwJob status to GitHub, Pub/Sub and Slack. Reporting arrives with the crier issue; today the function serves the shared runtime's routes on its configuration.
+//!
+//! Boundary: `app` builds this function's routes from its [`FunctionContext`]; the runtime adds
+//! `/healthz` and `/metrics` and serves them.
+
+use axum::Router;
+use prow_runtime::FunctionContext;
+
+/// This function's own routes.
+pub fn app(_context: &FunctionContext) -> Router {
+    Router::new()
+}

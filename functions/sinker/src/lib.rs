@@ -1,0 +1,12 @@
+//! The `sinker` function. Garbage-collects old ProwJobs and pods when a cron ping wakes it. Collection arrives with the sinker issue; today the function serves the shared runtime's routes on its configuration.
+//!
+//! Boundary: `app` builds this function's routes from its [`FunctionContext`]; the runtime adds
+//! `/healthz` and `/metrics` and serves them.
+
+use axum::Router;
+use prow_runtime::FunctionContext;
+
+/// This function's own routes.
+pub fn app(_context: &FunctionContext) -> Router {
+    Router::new()
+}

@@ -1,0 +1,12 @@
+//! The `trigger` function. Decides which presubmits and postsubmits an event starts and creates their ProwJobs. The decision logic arrives with the trigger issue; today the function serves the shared runtime's routes on its configuration.
+//!
+//! Boundary: `app` builds this function's routes from its [`FunctionContext`]; the runtime adds
+//! `/healthz` and `/metrics` and serves them.
+
+use axum::Router;
+use prow_runtime::FunctionContext;
+
+/// This function's own routes.
+pub fn app(_context: &FunctionContext) -> Router {
+    Router::new()
+}

@@ -1,0 +1,49 @@
+//! The flags every function takes, with upstream Prow's names.
+
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Default, clap::Parser)]
+#[command(about = "A Prow function; see the project README.")]
+pub struct CommonArgs {
+    /// Path to config.yaml.
+    #[arg(
+        long = "config-path",
+        env = "PROW_CONFIG_PATH",
+        default_value = "/etc/config/config.yaml"
+    )]
+    pub config_path: PathBuf,
+    /// Path to the job config directory (or a single file).
+    #[arg(long = "job-config-path", env = "PROW_JOB_CONFIG_PATH")]
+    pub job_config_path: Option<PathBuf>,
+    /// Path to plugins.yaml.
+    #[arg(long = "plugin-config", env = "PROW_PLUGIN_CONFIG")]
+    pub plugin_config: Option<PathBuf>,
+    /// Path to the webhook HMAC secret file (hook).
+    #[arg(long = "hmac-secret-file", default_value = "/etc/webhook/hmac")]
+    pub hmac_secret_file: PathBuf,
+    /// Path to a GitHub token (PAT auth).
+    #[arg(long = "github-token-path")]
+    pub github_token_path: Option<PathBuf>,
+    /// GitHub App id (App auth, with --github-app-private-key-path).
+    #[arg(long = "github-app-id")]
+    pub github_app_id: Option<String>,
+    /// Path to the GitHub App's private key.
+    #[arg(long = "github-app-private-key-path")]
+    pub github_app_private_key_path: Option<PathBuf>,
+    /// GitHub API endpoint.
+    #[arg(long = "github-endpoint", default_value = "https://api.github.com")]
+    pub github_endpoint: String,
+    /// Read, decide and log, but change nothing outside.
+    #[arg(long = "dry-run", default_value_t = false)]
+    pub dry_run: bool,
+}
+
+impl CommonArgs {
+    pub fn config_paths(&self) -> prow_config::ConfigPaths {
+        prow_config::ConfigPaths {
+            config_path: self.config_path.clone(),
+            job_config_path: self.job_config_path.clone(),
+            plugin_config: self.plugin_config.clone(),
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Configuration loaded from mounted files and reloaded when they change. Kubernetes updates a
+//! ConfigMap volume by swapping a symlink, so the watcher compares each file's resolved path, size
+//! and modification time instead of relying on file events. A configuration that fails to load
+//! is rejected with a log line and a metric, and the last good one stays in use.
+
+use crate::metrics::{JobTypeLabels, Metrics, ReloadLabels, ReloadResult};
+use prow_config::{Config, ConfigPaths, Fingerprint, LoadOptions};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A cheap, shareable view of the configuration in use.
+#[derive(Clone)]
+pub struct ConfigHandle(Arc<RwLock<Arc<Config>>>);
+
+impl ConfigHandle {
+    pub fn new(config: Config) -> Self {
+        ConfigHandle(Arc::new(RwLock::new(Arc::new(config))))
+    }
+
+    /// The configuration in use now. Hold it for one request or event, not longer, so reloads
+    /// reach the next one.
+    pub fn current(&self) -> Arc<Config> {
+        match self.0.read() {
+            Ok(config) => config.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn replace(&self, config: Config) {
+        let config = Arc::new(config);
+        match self.0.write() {
+            Ok(mut current) => *current = config,
+            Err(poisoned) => *poisoned.into_inner() = config,
+        }
+    }
+}
+
+/// What one check of the files found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReloadOutcome {
+    Unchanged,
+    Reloaded,
+    /// The files changed but do not load; the previous configuration stays.
+    Rejected {
+        errors: usize,
+    },
+}
+
+pub struct ConfigWatcher {
+    paths: ConfigPaths,
+    handle: ConfigHandle,
+    metrics: Arc<Metrics>,
+    fingerprint: Fingerprint,
+}
+
+impl ConfigWatcher {
+    /// Loads the configuration once; an invalid one is an error, since there is nothing to keep.
+    pub fn load(paths: ConfigPaths, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
+        let fingerprint = prow_config::fingerprint(&paths);
+        let loaded = prow_config::load(&paths, LoadOptions::default())?;
+        for warning in &loaded.warnings {
+            tracing::warn!(diagnostic = %warning, "configuration warning");
+        }
+        record_success(&metrics, &loaded.config);
+        Ok(ConfigWatcher {
+            paths,
+            handle: ConfigHandle::new(loaded.config),
+            metrics,
+            fingerprint,
+        })
+    }
+
+    pub fn handle(&self) -> ConfigHandle {
+        self.handle.clone()
+    }
+
+    /// Reloads if any file changed since the last check.
+    pub fn check(&mut self) -> ReloadOutcome {
+        let fingerprint = prow_config::fingerprint(&self.paths);
+        if fingerprint == self.fingerprint {
+            return ReloadOutcome::Unchanged;
+        }
+        // Recorded before reading, so a change made while loading is seen at the next check.
+        self.fingerprint = fingerprint;
+        match prow_config::load(&self.paths, LoadOptions::default()) {
+            Ok(loaded) => {
+                let counts = loaded.config.jobs.counts();
+                tracing::info!(
+                    presubmits = counts.presubmits,
+                    postsubmits = counts.postsubmits,
+                    periodics = counts.periodics,
+                    warnings = loaded.warnings.len(),
+                    "configuration reloaded"
+                );
+                record_success(&self.metrics, &loaded.config);
+                self.metrics
+                    .config_reloads
+                    .get_or_create(&ReloadLabels {
+                        result: ReloadResult::Success,
+                    })
+                    .inc();
+                self.handle.replace(loaded.config);
+                ReloadOutcome::Reloaded
+            }
+            Err(error) => {
+                let errors = error.errors().count();
+                let first = error
+                    .errors()
+                    .next()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                tracing::error!(errors, first_error = %first, "configuration rejected; keeping the previous one");
+                self.metrics
+                    .config_reloads
+                    .get_or_create(&ReloadLabels {
+                        result: ReloadResult::Failure,
+                    })
+                    .inc();
+                ReloadOutcome::Rejected { errors }
+            }
+        }
+    }
+
+    /// Checks every `interval` until the task is dropped. Loading runs off the async threads.
+    pub async fn watch(mut self, interval: Duration) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            match tokio::task::spawn_blocking(move || {
+                let outcome = self.check();
+                (self, outcome)
+            })
+            .await
+            {
+                Ok((watcher, _)) => self = watcher,
+                Err(e) => {
+                    tracing::error!(error = %e, "configuration watcher stopped");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn record_success(metrics: &Metrics, config: &Config) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    metrics.config_last_reload_success.set(now);
+    let counts = config.jobs.counts();
+    for (job_type, count) in [
+        ("presubmit", counts.presubmits),
+        ("postsubmit", counts.postsubmits),
+        ("periodic", counts.periodics),
+    ] {
+        metrics
+            .configured_jobs
+            .get_or_create(&JobTypeLabels {
+                job_type: job_type.to_string(),
+            })
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+}
