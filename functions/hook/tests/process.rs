@@ -13,17 +13,27 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 fn http_get(address: SocketAddr, path: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(address).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let (head, body) = response.split_once("\r\n\r\n")?;
-    Some((head.split_whitespace().nth(1)?.parse().ok()?, body.to_string()))
+    Some((
+        head.split_whitespace().nth(1)?.parse().ok()?,
+        body.to_string(),
+    ))
 }
 
 fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
@@ -47,7 +57,11 @@ impl Function {
     fn start(envs: &[(&str, String)]) -> Function {
         let config = tempfile::tempdir().expect("tempdir");
         let jobs = config.path().join("jobs.yaml");
-        std::fs::write(config.path().join("config.yaml"), "pod_namespace: test-pods\n").expect("write");
+        std::fs::write(
+            config.path().join("config.yaml"),
+            "pod_namespace: test-pods\n",
+        )
+        .expect("write");
         std::fs::write(&jobs, presubmits(1)).expect("write");
         let child = Command::new(env!("CARGO_BIN_EXE_hook"))
             .arg("--config-path")
@@ -61,13 +75,22 @@ impl Function {
             .stderr(Stdio::null())
             .spawn()
             .expect("start hook");
-        Function { child, _config: config, jobs }
+        Function {
+            child,
+            _config: config,
+            jobs,
+        }
     }
 
     fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
-        wait_for("exit after SIGTERM", || self.child.try_wait().ok().flatten())
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        wait_for("exit after SIGTERM", || {
+            self.child.try_wait().ok().flatten()
+        })
     }
 }
 
@@ -81,14 +104,18 @@ impl Drop for Function {
 fn presubmits(count: usize) -> String {
     let mut text = String::from("presubmits:\n  org/repo:\n");
     for i in 0..count {
-        text.push_str(&format!("  - name: job-{i}\n    spec: {{containers: [{{image: alpine}}]}}\n"));
+        text.push_str(&format!(
+            "  - name: job-{i}\n    spec: {{containers: [{{image: alpine}}]}}\n"
+        ));
     }
     text
 }
 
 fn metric(address: SocketAddr, line_prefix: &str) -> Option<String> {
     let (_, body) = http_get(address, "/metrics")?;
-    body.lines().find(|l| l.starts_with(line_prefix)).map(str::to_string)
+    body.lines()
+        .find(|l| l.starts_with(line_prefix))
+        .map(str::to_string)
 }
 
 #[test]
@@ -110,8 +137,14 @@ fn serves_health_and_metrics_reloads_config_and_stops_on_sigterm() {
     });
 
     // A broken edit is rejected and the last good configuration stays.
-    std::fs::write(&function.jobs, "presubmits:\n  org/repo:\n  - name: [broken\n").expect("edit");
-    wait_for("the rejection", || metric(address, "prow_config_reloads_total{result=\"Failure\"} 1"));
+    std::fs::write(
+        &function.jobs,
+        "presubmits:\n  org/repo:\n  - name: [broken\n",
+    )
+    .expect("edit");
+    wait_for("the rejection", || {
+        metric(address, "prow_config_reloads_total{result=\"Failure\"} 1")
+    });
     assert!(metric(address, "prow_configured_jobs{job_type=\"presubmit\"} 3").is_some());
     assert_eq!(http_get(address, "/healthz").map(|r| r.0), Some(200));
 
@@ -122,7 +155,11 @@ fn serves_health_and_metrics_reloads_config_and_stops_on_sigterm() {
 #[test]
 fn refuses_to_start_on_invalid_configuration() {
     let config = tempfile::tempdir().expect("tempdir");
-    std::fs::write(config.path().join("config.yaml"), "periodics:\n- name: p\n  cron: 'every day'\n").expect("write");
+    std::fs::write(
+        config.path().join("config.yaml"),
+        "periodics:\n- name: p\n  cron: 'every day'\n",
+    )
+    .expect("write");
     let output = Command::new(env!("CARGO_BIN_EXE_hook"))
         .arg("--config-path")
         .arg(config.path().join("config.yaml"))
@@ -131,7 +168,10 @@ fn refuses_to_start_on_invalid_configuration() {
         .expect("run");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("config.yaml:3:3: error: job \"p\": invalid cron string"), "{stderr}");
+    assert!(
+        stderr.contains("config.yaml:3:3: error: job \"p\": invalid cron string"),
+        "{stderr}"
+    );
 }
 
 /// Counts OTLP/HTTP trace exports.
@@ -139,18 +179,27 @@ async fn collector(exports: Arc<Mutex<Vec<(String, usize)>>>) -> SocketAddr {
     let app = Router::new()
         .route(
             "/v1/traces",
-            post(|State(exports): State<Arc<Mutex<Vec<(String, usize)>>>>, headers: HeaderMap, body: axum::body::Bytes| async move {
-                let content_type = headers
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_string();
-                exports.lock().expect("lock").push((content_type, body.len()));
-                StatusCode::OK
-            }),
+            post(
+                |State(exports): State<Arc<Mutex<Vec<(String, usize)>>>>,
+                 headers: HeaderMap,
+                 body: axum::body::Bytes| async move {
+                    let content_type = headers
+                        .get("content-type")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string();
+                    exports
+                        .lock()
+                        .expect("lock")
+                        .push((content_type, body.len()));
+                    StatusCode::OK
+                },
+            ),
         )
         .with_state(exports);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await });
     address
@@ -175,7 +224,12 @@ async fn exports_request_spans_over_otlp_when_configured() {
     .expect("process");
     let exports = exports.lock().expect("lock").clone();
     assert!(!exports.is_empty(), "no spans were exported on shutdown");
-    assert!(exports.iter().all(|(content_type, size)| content_type == "application/x-protobuf" && *size > 0), "{exports:?}");
+    assert!(
+        exports
+            .iter()
+            .all(|(content_type, size)| content_type == "application/x-protobuf" && *size > 0),
+        "{exports:?}"
+    );
 }
 
 /// The AWS Lambda runtime API, as Lambda serves it to a custom runtime: one API Gateway v2
@@ -196,15 +250,31 @@ async fn next_invocation(State(api): State<LambdaApi>) -> (StatusCode, HeaderMap
         tokio::time::sleep(Duration::from_secs(600)).await;
     }
     let mut headers = HeaderMap::new();
-    headers.insert("lambda-runtime-aws-request-id", "request-1".parse().expect("header"));
+    headers.insert(
+        "lambda-runtime-aws-request-id",
+        "request-1".parse().expect("header"),
+    );
     let deadline = std::time::SystemTime::now() + Duration::from_secs(30);
-    let deadline_ms = deadline.duration_since(std::time::UNIX_EPOCH).expect("time").as_millis();
-    headers.insert("lambda-runtime-deadline-ms", deadline_ms.to_string().parse().expect("header"));
+    let deadline_ms = deadline
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_millis();
+    headers.insert(
+        "lambda-runtime-deadline-ms",
+        deadline_ms.to_string().parse().expect("header"),
+    );
     headers.insert(
         "lambda-runtime-invoked-function-arn",
-        "arn:aws:lambda:us-east-1:123456789012:function:hook".parse().expect("header"),
+        "arn:aws:lambda:us-east-1:123456789012:function:hook"
+            .parse()
+            .expect("header"),
     );
-    headers.insert("lambda-runtime-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793".parse().expect("header"));
+    headers.insert(
+        "lambda-runtime-trace-id",
+        "Root=1-5759e988-bd862e3fe1be46a994272793"
+            .parse()
+            .expect("header"),
+    );
     let event = serde_json::json!({
         "version": "2.0",
         "routeKey": "$default",
@@ -228,7 +298,11 @@ async fn next_invocation(State(api): State<LambdaApi>) -> (StatusCode, HeaderMap
     (StatusCode::OK, headers, event.to_string())
 }
 
-async fn invocation_response(State(api): State<LambdaApi>, Path(id): Path<String>, body: String) -> StatusCode {
+async fn invocation_response(
+    State(api): State<LambdaApi>,
+    Path(id): Path<String>,
+    body: String,
+) -> StatusCode {
     let value = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
     api.responses.lock().expect("lock").push((id, value));
     StatusCode::ACCEPTED
@@ -239,9 +313,14 @@ async fn serves_the_same_routes_under_aws_lambda() {
     let api = LambdaApi::default();
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
-        .route("/2018-06-01/runtime/invocation/{id}/response", post(invocation_response))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(invocation_response),
+        )
         .with_state(api.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let runtime_api = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await });
 
@@ -255,7 +334,9 @@ async fn serves_the_same_routes_under_aws_lambda() {
     ]);
     let responses = api.responses.clone();
     let (id, response) = tokio::task::spawn_blocking(move || {
-        wait_for("the lambda response", || responses.lock().expect("lock").first().cloned())
+        wait_for("the lambda response", || {
+            responses.lock().expect("lock").first().cloned()
+        })
     })
     .await
     .expect("wait");

@@ -1,1 +1,59 @@
-fn main() {}
+//! Loading Kubernetes' whole Prow configuration (parse, merge, default, validate) against a bare
+//! YAML parse of the same files into a generic value tree, both from memory, in the same run.
+//! `scripts/bench-config.sh` runs this and adds peak memory.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use prow_config::{ConfigPaths, LoadOptions, Sources};
+use std::hint::black_box;
+use std::path::PathBuf;
+
+fn corpus_sources() -> Option<Sources> {
+    let corpus = std::env::var_os("PROW_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        });
+    let config = corpus.join("k8s-prow/config");
+    let paths = ConfigPaths {
+        config_path: config.join("prow/config.yaml"),
+        job_config_path: Some(config.join("jobs")),
+        plugin_config: Some(config.join("prow/plugins.yaml")),
+    };
+    match prow_config::read_sources(&paths) {
+        Ok(sources) => Some(sources),
+        Err(_) => {
+            eprintln!(
+                "SKIPPED: the corpus is not at {} (set PROW_CORPUS)",
+                corpus.display()
+            );
+            None
+        }
+    }
+}
+
+fn load_corpus(c: &mut Criterion) {
+    let Some(sources) = corpus_sources() else {
+        return;
+    };
+    let texts: Vec<&str> = std::iter::once(&sources.config)
+        .chain(&sources.job_files)
+        .chain(&sources.plugins)
+        .map(|s| s.text.as_str())
+        .collect();
+    let mut group = c.benchmark_group("k8s-prow corpus");
+    group.sample_size(10);
+    group.bench_function("bare YAML parse to generic tree", |b| {
+        b.iter(|| {
+            for text in &texts {
+                black_box(prow_config::parse_generic(text).ok());
+            }
+        })
+    });
+    group.bench_function("full load (parse, merge, default, validate)", |b| {
+        b.iter(|| black_box(prow_config::load_sources(&sources, LoadOptions::default()).is_ok()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, load_corpus);
+criterion_main!(benches);

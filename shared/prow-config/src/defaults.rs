@@ -13,6 +13,9 @@ use prow_api::{
     DEFAULT_CLUSTER_ALIAS, DecorationConfig, Duration, KUBERNETES_AGENT, ProwJobDefault,
     ProwJobType,
 };
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Upstream's tenant for jobs that name none.
 pub const DEFAULT_TENANT_ID: &str = "GlobalDefaultID";
@@ -27,6 +30,7 @@ pub(crate) fn apply(
     let context = Defaulting {
         prow,
         decoration_defaults: &decoration_defaults,
+        merged_defaults: RefCell::new(HashMap::new()),
         decorate_all_jobs: jobs.decorate_all_jobs,
         presets: &jobs.presets,
     };
@@ -155,6 +159,9 @@ fn decoration_entries(
 struct Defaulting<'a> {
     prow: &'a ProwConfig,
     decoration_defaults: &'a [DefaultDecorationConfigEntry],
+    /// The merged default per repo and cluster, shared by every job that adds nothing to it:
+    /// Kubernetes' config would otherwise hold thousands of identical copies.
+    merged_defaults: RefCell<HashMap<(String, String), Arc<DecorationConfig>>>,
     decorate_all_jobs: bool,
     presets: &'a [Preset],
 }
@@ -178,8 +185,9 @@ impl Defaulting<'_> {
         base.prowjob_defaults =
             Some(self.prowjob_default_for(repo, &base.cluster, base.prowjob_defaults.take()));
         if let Some(spec) = &mut base.spec {
-            for preset in self.presets {
-                if let Err(message) = merge_preset(preset, &base.labels, spec) {
+            merge_presets(self.presets, &base.labels, spec)
+                .into_iter()
+                .for_each(|message| {
                     diagnostics.push(
                         Diagnostic::error(
                             DiagnosticKind::Invalid,
@@ -188,9 +196,8 @@ impl Defaulting<'_> {
                             format!("failed to merge presets for podspec: {message}"),
                         )
                         .for_job(&base.name),
-                    );
-                }
-            }
+                    )
+                });
         }
     }
 
@@ -198,8 +205,20 @@ impl Defaulting<'_> {
         &self,
         repo: &str,
         cluster: &str,
-        own: Option<DecorationConfig>,
-    ) -> DecorationConfig {
+        own: Option<Arc<DecorationConfig>>,
+    ) -> Arc<DecorationConfig> {
+        let default = self.default_decoration(repo, cluster);
+        match own {
+            Some(own) => Arc::new(Arc::unwrap_or_clone(own).apply_default(&default)),
+            None => default,
+        }
+    }
+
+    fn default_decoration(&self, repo: &str, cluster: &str) -> Arc<DecorationConfig> {
+        let key = (repo.to_string(), cluster.to_string());
+        if let Some(cached) = self.merged_defaults.borrow().get(&key) {
+            return cached.clone();
+        }
         let mut merged: Option<DecorationConfig> = None;
         for entry in self.decoration_defaults {
             if let Some(config) = &entry.config
@@ -211,11 +230,11 @@ impl Defaulting<'_> {
                 });
             }
         }
-        match (own, merged) {
-            (Some(own), Some(merged)) => own.apply_default(&merged),
-            (Some(own), None) => own,
-            (None, merged) => merged.unwrap_or_default(),
-        }
+        let merged = Arc::new(merged.unwrap_or_default());
+        self.merged_defaults
+            .borrow_mut()
+            .insert(key, merged.clone());
+        merged
     }
 
     fn prowjob_default_for(
@@ -238,6 +257,34 @@ impl Defaulting<'_> {
         }
         merged
     }
+}
+
+/// Merges every preset into `spec`, returning the collisions. Vectors are trimmed afterwards:
+/// a k8s `Volume` is over 3 KB, and growth slack across thousands of jobs adds up to tens of MB.
+fn merge_presets(
+    presets: &[Preset],
+    labels: &prow_api::StringMap,
+    spec: &mut PodSpec,
+) -> Vec<String> {
+    let problems: Vec<String> = presets
+        .iter()
+        .filter_map(|preset| merge_preset(preset, labels, spec).err())
+        .collect();
+    if let Some(volumes) = &mut spec.volumes {
+        volumes.shrink_to_fit();
+    }
+    if let Some(tolerations) = &mut spec.tolerations {
+        tolerations.shrink_to_fit();
+    }
+    for container in &mut spec.containers {
+        if let Some(env) = &mut container.env {
+            env.shrink_to_fit();
+        }
+        if let Some(mounts) = &mut container.volume_mounts {
+            mounts.shrink_to_fit();
+        }
+    }
+    problems
 }
 
 /// Upstream `mergePreset`: when every preset label is on the job, append the preset's env and

@@ -60,7 +60,8 @@ pub struct UtilityConfig {
     pub clone_depth: i64,
     pub skip_fetch_head: bool,
     pub extra_refs: Vec<Refs>,
-    pub decoration_config: Option<DecorationConfig>,
+    /// After defaulting, jobs with no settings of their own share their repo's default.
+    pub decoration_config: Option<Arc<DecorationConfig>>,
 }
 
 /// Which branches a job runs against: `branches` and `skip_branches` are regexes, joined with `|`
@@ -348,7 +349,7 @@ macro_rules! raw_job {
                         clone_depth: self.clone_depth,
                         skip_fetch_head: self.skip_fetch_head,
                         extra_refs: std::mem::take(&mut self.extra_refs),
-                        decoration_config: self.decoration_config.take(),
+                        decoration_config: self.decoration_config.take().map(Arc::new),
                     },
                     source: JobSource::default(),
                 }

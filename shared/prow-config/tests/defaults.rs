@@ -107,7 +107,10 @@ presubmits:
         k8s.grace_period.map(|d| d.to_string()),
         Some("15m0s".into())
     );
-    assert_eq!(k8s.utility_images.map(|u| u.sidecar), Some("s:1".into()));
+    assert_eq!(
+        k8s.utility_images.as_ref().map(|u| u.sidecar.as_str()),
+        Some("s:1")
+    );
     assert_eq!(
         k8s.gcs_credentials_secret.as_deref(),
         Some("service-account")
