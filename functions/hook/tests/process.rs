@@ -1,6 +1,13 @@
 //! The function as operators run it: a process on `$PORT` or under AWS Lambda, with mounted
 //! configuration, stopped by SIGTERM. Uses the hook binary; every function shares this runtime.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -174,29 +181,33 @@ fn refuses_to_start_on_invalid_configuration() {
     );
 }
 
-/// Counts OTLP/HTTP trace exports.
-async fn collector(exports: Arc<Mutex<Vec<(String, usize)>>>) -> SocketAddr {
-    let app = Router::new()
-        .route(
-            "/v1/traces",
-            post(
-                |State(exports): State<Arc<Mutex<Vec<(String, usize)>>>>,
-                 headers: HeaderMap,
-                 body: axum::body::Bytes| async move {
-                    let content_type = headers
-                        .get("content-type")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default()
-                        .to_string();
-                    exports
-                        .lock()
-                        .expect("lock")
-                        .push((content_type, body.len()));
-                    StatusCode::OK
-                },
-            ),
-        )
-        .with_state(exports);
+/// Each OTLP export received: its content type and body size.
+type Exports = Arc<Mutex<Vec<(String, usize)>>>;
+
+/// Records OTLP/HTTP trace exports.
+async fn collector(exports: Exports) -> SocketAddr {
+    let app =
+        Router::new()
+            .route(
+                "/v1/traces",
+                post(
+                    |State(exports): State<Exports>,
+                     headers: HeaderMap,
+                     body: axum::body::Bytes| async move {
+                        let content_type = headers
+                            .get("content-type")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_string();
+                        exports
+                            .lock()
+                            .expect("lock")
+                            .push((content_type, body.len()));
+                        StatusCode::OK
+                    },
+                ),
+            )
+            .with_state(exports);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

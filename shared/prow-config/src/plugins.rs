@@ -185,10 +185,7 @@ impl PluginsConfig {
     /// The trigger settings for `org/repo`: the repo's entry if there is one, else the org's.
     pub fn trigger_for(&self, org: &str, repo: &str) -> Trigger {
         let full_name = format!("{org}/{repo}");
-        let by_repo = self
-            .triggers
-            .iter()
-            .find(|t| t.repos.iter().any(|r| *r == full_name));
+        let by_repo = self.triggers.iter().find(|t| t.repos.contains(&full_name));
         let by_org = || {
             self.triggers
                 .iter()

@@ -1,6 +1,13 @@
 //! The domain crates stay free of I/O stacks: no async runtime, HTTP, or cloud client may enter
 //! their dependency graph, so they stay quick to build and easy to test.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
 use std::collections::{HashMap, HashSet};
 use std::process::Command;
 

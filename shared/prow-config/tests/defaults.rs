@@ -1,5 +1,12 @@
 //! Defaults and presets, applied as upstream applies them at load.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
 use prow_config::{Config, LoadOptions, Source, Sources, load_sources};
 
 fn load(config: &str, jobs: &str) -> Config {
@@ -8,10 +15,13 @@ fn load(config: &str, jobs: &str) -> Config {
         job_files: vec![Source::new("jobs.yaml", jobs)],
         plugins: None,
     };
-    match load_sources(&sources, LoadOptions { strict: true }) {
-        Ok(loaded) => loaded.config,
-        Err(error) => panic!("{error}"),
+    let loaded = load_sources(&sources, LoadOptions { strict: true });
+    if let Err(error) = &loaded {
+        eprintln!("{error}");
     }
+    loaded
+        .expect("the configuration loads (problems above)")
+        .config
 }
 
 const DECORATION_DEFAULTS: &str = "

@@ -1,5 +1,12 @@
 //! The base routes over real HTTP on loopback, and graceful shutdown.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
 use axum::Router;
 use axum::routing;
 use prow_runtime::{Metrics, base_routes, serve_until, trace_requests};

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Prepares a machine to build and test the project: checks the toolchain and fetches every crate
+# the lock file names. Safe to run again. Later parts of the test harness (the Pub/Sub emulator,
+# an S3 server, a kube-apiserver, Chromium) are installed here as they arrive.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: '$1' is missing: $2" >&2; exit 1; }; }
+need cargo "install Rust 1.95 or newer (https://rustup.rs)"
+need rustc "install Rust 1.95 or newer (https://rustup.rs)"
+
+version=$(rustc --version | awk '{print $2}')
+major=${version%%.*}; rest=${version#*.}; minor=${rest%%.*}
+if [ "$major" -lt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -lt 95 ]; }; then
+  echo "setup: rustc $version is too old; the workspace needs 1.95 or newer" >&2
+  exit 1
+fi
+for component in rustfmt clippy; do
+  if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    echo "setup: the $component component is missing: rustup component add $component" >&2
+    exit 1
+  fi
+done
+
+cargo fetch --locked
+echo "setup: ok (rustc $version)"
