@@ -56,7 +56,7 @@ fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
 
 struct Function {
     child: Child,
-    _config: tempfile::TempDir,
+    config: tempfile::TempDir,
     jobs: PathBuf,
 }
 
@@ -70,6 +70,7 @@ impl Function {
         )
         .expect("write");
         std::fs::write(&jobs, presubmits(1)).expect("write");
+        let log = std::fs::File::create(config.path().join("stderr.log")).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_hook"))
             .arg("--config-path")
             .arg(config.path().join("config.yaml"))
@@ -79,14 +80,25 @@ impl Function {
             .env("RUST_LOG", "info")
             .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start hook");
         Function {
             child,
-            _config: config,
+            config,
             jobs,
         }
+    }
+
+    /// Every line the function logged, each parsed as JSON.
+    fn log_lines(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.config.path().join("stderr.log"))
+            .expect("log")
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+            })
+            .collect()
     }
 
     fn terminate(&mut self) -> std::process::ExitStatus {
@@ -150,13 +162,42 @@ fn serves_health_and_metrics_reloads_config_and_stops_on_sigterm() {
     )
     .expect("edit");
     wait_for("the rejection", || {
-        metric(address, "prow_config_reloads_total{result=\"Failure\"} 1")
+        metric(address, "prow_config_reloads_total{result=\"failure\"} 1")
     });
     assert!(metric(address, "prow_configured_jobs{job_type=\"presubmit\"} 3").is_some());
     assert_eq!(http_get(address, "/healthz").map(|r| r.0), Some(200));
 
     let status = function.terminate();
     assert!(status.success(), "exit after SIGTERM: {status:?}");
+
+    // Logs are JSON lines, one per decision worth knowing.
+    let logs = function.log_lines();
+    let messages: Vec<&str> = logs
+        .iter()
+        .filter_map(|l| l["fields"]["message"].as_str())
+        .collect();
+    for expected in [
+        "serving",
+        "configuration reloaded",
+        "configuration rejected; keeping the previous one",
+        "shutting down",
+    ] {
+        assert!(
+            messages.contains(&expected),
+            "{expected:?} not logged: {messages:?}"
+        );
+    }
+    let rejected = logs
+        .iter()
+        .find(|l| l["fields"]["message"] == "configuration rejected; keeping the previous one")
+        .expect("rejection logged");
+    assert_eq!(rejected["level"], "ERROR");
+    assert!(
+        rejected["fields"]["first_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("jobs.yaml:3:")),
+        "{rejected}"
+    );
 }
 
 #[test]

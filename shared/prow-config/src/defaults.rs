@@ -20,13 +20,15 @@ use std::sync::Arc;
 /// Upstream's tenant for jobs that name none.
 pub const DEFAULT_TENANT_ID: &str = "GlobalDefaultID";
 
+/// Applies every default; `config_file` names `config.yaml` in messages about its settings.
 pub(crate) fn apply(
     prow: &mut ProwConfig,
     jobs: &mut JobConfig,
+    config_file: &Arc<str>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     default_components(prow);
-    let decoration_defaults = decoration_entries(&prow.plank, diagnostics);
+    let decoration_defaults = decoration_entries(&prow.plank, config_file, diagnostics);
     let context = Defaulting {
         prow,
         decoration_defaults: &decoration_defaults,
@@ -126,13 +128,14 @@ fn default_components(prow: &mut ProwConfig) {
 /// orders `*` first, then orgs, then repos, so that more specific entries override.
 fn decoration_entries(
     plank: &Plank,
+    config_file: &Arc<str>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<DefaultDecorationConfigEntry> {
     let map = &plank.default_decoration_configs;
     if !map.is_empty() && !plank.default_decoration_config_entries.is_empty() {
         diagnostics.push(Diagnostic::error(
             DiagnosticKind::Invalid,
-            std::sync::Arc::from("config.yaml"),
+            config_file.clone(),
             crate::YamlPath::root().key("plank").key("default_decoration_configs"),
             "plank.default_decoration_configs and plank.default_decoration_config_entries are mutually exclusive, please use one or the other".to_string(),
         ));

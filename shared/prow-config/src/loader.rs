@@ -301,8 +301,13 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
     }
 
     diagnostics.extend(duplicate_presets(&jobs.presets));
-    defaults::apply(&mut prow, &mut jobs, &mut diagnostics);
-    diagnostics.extend(validate::validate(&prow, &jobs, &plugins));
+    defaults::apply(&mut prow, &mut jobs, &sources.config.name, &mut diagnostics);
+    diagnostics.extend(validate::validate(
+        &prow,
+        &jobs,
+        &plugins,
+        sources.plugins.as_ref().map(|p| &p.name),
+    ));
     locate_all(&mut diagnostics, sources);
 
     let config = Config {

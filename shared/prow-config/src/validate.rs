@@ -11,11 +11,13 @@ use crate::schedule::CronSchedule;
 use k8s_openapi::api::core::v1::PodSpec;
 use prow_api::{Duration, JENKINS_AGENT, KUBERNETES_AGENT, ProwJobType, TEKTON_AGENT};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 pub(crate) fn validate(
     prow: &ProwConfig,
     jobs: &JobConfig,
     plugins: &PluginsConfig,
+    plugins_file: Option<&Arc<str>>,
 ) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     let queues: HashSet<&str> = prow
@@ -72,7 +74,9 @@ pub(crate) fn validate(
             ));
         }
     }
-    validate_plugins(plugins, &mut found);
+    if let Some(plugins_file) = plugins_file {
+        validate_plugins(plugins, plugins_file, &mut found);
+    }
     found
 }
 
@@ -696,13 +700,13 @@ fn label_value(value: &str) -> Result<(), String> {
     }
 }
 
-fn validate_plugins(plugins: &PluginsConfig, found: &mut Vec<Diagnostic>) {
+fn validate_plugins(plugins: &PluginsConfig, plugins_file: &Arc<str>, found: &mut Vec<Diagnostic>) {
     for (scope, external) in &plugins.external_plugins {
         for (i, plugin) in external.iter().enumerate() {
             if plugin.name.is_empty() {
                 found.push(Diagnostic::error(
                     DiagnosticKind::Invalid,
-                    std::sync::Arc::from("plugins.yaml"),
+                    plugins_file.clone(),
                     YamlPath::root()
                         .key("external_plugins")
                         .key(scope.as_str())

@@ -9,10 +9,23 @@ use prometheus_client::registry::{Metric, Registry};
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
 pub enum ReloadResult {
     Success,
     Failure,
+}
+
+impl EncodeLabelValue for ReloadResult {
+    fn encode(
+        &self,
+        encoder: &mut prometheus_client::encoding::LabelValueEncoder,
+    ) -> Result<(), std::fmt::Error> {
+        use std::fmt::Write;
+        encoder.write_str(match self {
+            ReloadResult::Success => "success",
+            ReloadResult::Failure => "failure",
+        })
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]

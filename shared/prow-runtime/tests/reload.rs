@@ -86,11 +86,11 @@ fn edits_reload_and_broken_edits_keep_the_last_good_config() {
 
     let text = metrics.encode();
     assert!(
-        text.contains("prow_config_reloads_total{result=\"Success\"} 2"),
+        text.contains("prow_config_reloads_total{result=\"success\"} 2"),
         "{text}"
     );
     assert!(
-        text.contains("prow_config_reloads_total{result=\"Failure\"} 1"),
+        text.contains("prow_config_reloads_total{result=\"failure\"} 1"),
         "{text}"
     );
     assert!(
