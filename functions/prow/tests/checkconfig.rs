@@ -22,6 +22,23 @@ fn checkconfig(args: &[&std::ffi::OsStr]) -> Output {
         .expect("prow runs")
 }
 
+/// Runs checkconfig on a whole configuration and checks it succeeds; returns its last stdout line.
+fn check_ok(config: &Path, jobs: &Path, plugins: &Path, extra: &[&str]) -> (String, String) {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "--config-path".as_ref(),
+        config.as_os_str(),
+        "--job-config-path".as_ref(),
+        jobs.as_os_str(),
+        "--plugin-config".as_ref(),
+        plugins.as_os_str(),
+    ];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    let output = checkconfig(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(output.status.success(), "{stderr}");
+    (last_stdout_line(&output), stderr)
+}
+
 fn last_stdout_line(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -33,29 +50,14 @@ fn last_stdout_line(output: &Output) -> String {
 #[test]
 fn the_shipped_example_configuration_is_valid_under_strict() {
     let config = repo_root().join("knative/config");
-    let output = checkconfig(&[
-        "--config-path".as_ref(),
-        config.join("config.yaml").as_os_str(),
-        "--job-config-path".as_ref(),
-        config.join("jobs").as_os_str(),
-        "--plugin-config".as_ref(),
-        config.join("plugins.yaml").as_os_str(),
-        "--strict".as_ref(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let (counts, stderr) = check_ok(
+        &config.join("config.yaml"),
+        &config.join("jobs"),
+        &config.join("plugins.yaml"),
+        &["--strict"],
     );
-    assert_eq!(
-        last_stdout_line(&output),
-        "presubmits: 2, postsubmits: 1, periodics: 1"
-    );
-    assert!(
-        output.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_eq!(counts, "presubmits: 2, postsubmits: 1, periodics: 1");
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 #[test]
@@ -73,21 +75,14 @@ fn kubernetes_configuration_counts() {
         eprintln!("SKIPPED: corpus not found at {}", corpus.display());
         return;
     }
-    let output = checkconfig(&[
-        "--config-path".as_ref(),
-        config.join("prow/config.yaml").as_os_str(),
-        "--job-config-path".as_ref(),
-        config.join("jobs").as_os_str(),
-        "--plugin-config".as_ref(),
-        config.join("prow/plugins.yaml").as_os_str(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let (counts, _) = check_ok(
+        &config.join("prow/config.yaml"),
+        &config.join("jobs"),
+        &config.join("prow/plugins.yaml"),
+        &[],
     );
     assert_eq!(
-        last_stdout_line(&output),
+        counts,
         "presubmits: 2261, postsubmits: 253, periodics: 1335"
     );
 }

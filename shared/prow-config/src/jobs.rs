@@ -358,7 +358,47 @@ macro_rules! raw_job {
     };
 }
 
-raw_job!(RawPresubmit {
+/// A job kind that GitHub events trigger: branch filters, change matchers and a reporter too.
+macro_rules! raw_triggered_job {
+    ($raw:ident { $($extra:tt)* }) => {
+        raw_job!($raw {
+            $($extra)*
+            #[serde(default, deserialize_with = "nullable")]
+            branches: Vec<String>,
+            #[serde(default, deserialize_with = "nullable")]
+            skip_branches: Vec<String>,
+            #[serde(default, deserialize_with = "nullable")]
+            run_if_changed: String,
+            #[serde(default, deserialize_with = "nullable")]
+            skip_if_only_changed: String,
+            #[serde(default, deserialize_with = "nullable")]
+            context: String,
+            #[serde(default)]
+            skip_report: bool,
+        });
+
+        impl $raw {
+            fn take_triggering(&mut self) -> (Brancher, RegexpChangeMatcher, Reporter) {
+                (
+                    Brancher::new(
+                        std::mem::take(&mut self.branches),
+                        std::mem::take(&mut self.skip_branches),
+                    ),
+                    RegexpChangeMatcher::new(
+                        std::mem::take(&mut self.run_if_changed),
+                        std::mem::take(&mut self.skip_if_only_changed),
+                    ),
+                    Reporter {
+                        context: std::mem::take(&mut self.context),
+                        skip_report: self.skip_report,
+                    },
+                )
+            }
+        }
+    };
+}
+
+raw_triggered_job!(RawPresubmit {
     #[serde(default)]
     always_run: bool,
     #[serde(default)]
@@ -371,37 +411,13 @@ raw_job!(RawPresubmit {
     run_before_merge: bool,
     #[serde(default)]
     jenkins_spec: Option<JenkinsSpec>,
-    #[serde(default, deserialize_with = "nullable")]
-    branches: Vec<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    skip_branches: Vec<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    run_if_changed: String,
-    #[serde(default, deserialize_with = "nullable")]
-    skip_if_only_changed: String,
-    #[serde(default, deserialize_with = "nullable")]
-    context: String,
-    #[serde(default)]
-    skip_report: bool,
 });
 
-raw_job!(RawPostsubmit {
+raw_triggered_job!(RawPostsubmit {
     #[serde(default)]
     always_run: Option<bool>,
     #[serde(default)]
     jenkins_spec: Option<JenkinsSpec>,
-    #[serde(default, deserialize_with = "nullable")]
-    branches: Vec<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    skip_branches: Vec<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    run_if_changed: String,
-    #[serde(default, deserialize_with = "nullable")]
-    skip_if_only_changed: String,
-    #[serde(default, deserialize_with = "nullable")]
-    context: String,
-    #[serde(default)]
-    skip_report: bool,
 });
 
 raw_job!(RawPeriodic {
@@ -421,6 +437,7 @@ impl<'de> Deserialize<'de> for Presubmit {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut raw = RawPresubmit::deserialize(deserializer)?;
         let base = raw.take_base();
+        let (brancher, changes, reporter) = raw.take_triggering();
         Ok(Presubmit {
             base,
             always_run: raw.always_run,
@@ -429,12 +446,9 @@ impl<'de> Deserialize<'de> for Presubmit {
             rerun_command: raw.rerun_command,
             run_before_merge: raw.run_before_merge,
             jenkins_spec: raw.jenkins_spec,
-            brancher: Brancher::new(raw.branches, raw.skip_branches),
-            changes: RegexpChangeMatcher::new(raw.run_if_changed, raw.skip_if_only_changed),
-            reporter: Reporter {
-                context: raw.context,
-                skip_report: raw.skip_report,
-            },
+            brancher,
+            changes,
+            reporter,
             trigger_re: LazyRegex::default(),
         })
     }
@@ -444,16 +458,14 @@ impl<'de> Deserialize<'de> for Postsubmit {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut raw = RawPostsubmit::deserialize(deserializer)?;
         let base = raw.take_base();
+        let (brancher, changes, reporter) = raw.take_triggering();
         Ok(Postsubmit {
             base,
             always_run: raw.always_run,
             jenkins_spec: raw.jenkins_spec,
-            brancher: Brancher::new(raw.branches, raw.skip_branches),
-            changes: RegexpChangeMatcher::new(raw.run_if_changed, raw.skip_if_only_changed),
-            reporter: Reporter {
-                context: raw.context,
-                skip_report: raw.skip_report,
-            },
+            brancher,
+            changes,
+            reporter,
         })
     }
 }
