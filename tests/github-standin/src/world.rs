@@ -1,0 +1,550 @@
+//! The state behind the stand-in: users, orgs, repositories with branches and commits, issues
+//! and pull requests with comments and labels, and commit statuses. Tests seed it directly and
+//! assert on it; the REST handlers read and change it exactly as GitHub would.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// GitHub's permission levels for a collaborator, lowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Permission {
+    Read,
+    Triage,
+    Write,
+    Maintain,
+    Admin,
+}
+
+impl Permission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::Read => "read",
+            Permission::Triage => "triage",
+            Permission::Write => "write",
+            Permission::Maintain => "maintain",
+            Permission::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: u64,
+    pub login: String,
+    /// `User` or `Bot`.
+    pub kind: &'static str,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Org {
+    pub id: u64,
+    pub members: BTreeSet<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Commit {
+    pub sha: String,
+    pub message: String,
+    pub parents: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Label {
+    pub id: u64,
+    pub name: String,
+    pub color: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Comment {
+    pub id: u64,
+    pub author: String,
+    pub body: String,
+    pub created_at: u64,
+    pub updated_at: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct ChangedFile {
+    pub filename: String,
+    /// `added`, `modified`, `removed` or `renamed`.
+    pub status: String,
+    pub additions: u64,
+    pub deletions: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct PullRequest {
+    pub head_ref: String,
+    pub head_sha: String,
+    pub base_ref: String,
+    pub base_sha: String,
+    pub draft: bool,
+    /// `None` while GitHub is still computing it.
+    pub mergeable: Option<bool>,
+    pub merged: bool,
+    pub files: Vec<ChangedFile>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Issue {
+    pub id: u64,
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub author: String,
+    pub open: bool,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub comments: Vec<Comment>,
+    pub pull: Option<PullRequest>,
+    pub created_at: u64,
+    pub updated_at: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Status {
+    pub id: u64,
+    pub state: String,
+    pub context: String,
+    pub description: String,
+    pub target_url: String,
+    pub creator: String,
+    pub created_at: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Repo {
+    pub id: u64,
+    pub owner: String,
+    pub name: String,
+    pub default_branch: String,
+    pub private: bool,
+    pub collaborators: BTreeMap<String, Permission>,
+    /// Branch name to head commit SHA.
+    pub branches: BTreeMap<String, String>,
+    pub commits: BTreeMap<String, Commit>,
+    pub labels: BTreeMap<String, Label>,
+    pub issues: BTreeMap<u64, Issue>,
+    /// Statuses per commit SHA, oldest first; the latest per context wins.
+    pub statuses: BTreeMap<String, Vec<Status>>,
+    /// File contents per branch, by path.
+    pub files: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Repo {
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+}
+
+/// One API call the stand-in answered, for tests that count GitHub API use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    pub method: String,
+    /// Path and query, as sent.
+    pub uri: String,
+    pub status: u16,
+}
+
+#[derive(Debug)]
+pub struct World {
+    pub users: BTreeMap<String, User>,
+    pub orgs: BTreeMap<String, Org>,
+    /// Keyed by `owner/name`.
+    pub repos: BTreeMap<String, Repo>,
+    /// The login the API acts as (`GET /user`), whatever token is sent.
+    pub bot: String,
+    pub calls: Vec<Call>,
+    /// Core rate limit left; each answered call but a 304 spends one, as on GitHub.
+    pub rate_limit_remaining: u64,
+    pub rate_limit: u64,
+    next_id: u64,
+    /// A logical clock in seconds since the Unix epoch: each change advances it, so times are
+    /// ordered and tests are repeatable.
+    clock: u64,
+}
+
+/// 2026-01-01T00:00:00Z, where the logical clock starts.
+const EPOCH: u64 = 1_767_225_600;
+
+impl Default for World {
+    fn default() -> Self {
+        World::new("prow-bot")
+    }
+}
+
+impl World {
+    pub fn new(bot: &str) -> Self {
+        let mut world = World {
+            users: BTreeMap::new(),
+            orgs: BTreeMap::new(),
+            repos: BTreeMap::new(),
+            bot: bot.to_string(),
+            calls: Vec::new(),
+            rate_limit_remaining: 5000,
+            rate_limit: 5000,
+            next_id: 1000,
+            clock: EPOCH,
+        };
+        world.add_user(bot);
+        world
+    }
+
+    pub(crate) fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub(crate) fn tick(&mut self) -> u64 {
+        self.clock += 1;
+        self.clock
+    }
+
+    pub fn add_user(&mut self, login: &str) -> &mut Self {
+        if !self.users.contains_key(login) {
+            let id = self.next_id();
+            let kind = if login.ends_with("[bot]") {
+                "Bot"
+            } else {
+                "User"
+            };
+            self.users.insert(
+                login.to_string(),
+                User {
+                    id,
+                    login: login.to_string(),
+                    kind,
+                },
+            );
+        }
+        self
+    }
+
+    pub fn add_org(&mut self, org: &str, members: &[&str]) -> &mut Self {
+        for member in members {
+            self.add_user(member);
+        }
+        let id = self.next_id();
+        let entry = self.orgs.entry(org.to_string()).or_insert_with(|| Org {
+            id,
+            ..Org::default()
+        });
+        entry.members.extend(members.iter().map(|m| m.to_string()));
+        self
+    }
+
+    /// Creates `owner/name` with one commit on its default branch `main`.
+    pub fn add_repo(&mut self, full_name: &str) -> &mut Self {
+        let (owner, name) = full_name.split_once('/').unwrap_or((full_name, full_name));
+        self.add_user(owner);
+        let id = self.next_id();
+        let root = sha_of(&format!("{full_name} initial commit"));
+        let mut repo = Repo {
+            id,
+            owner: owner.to_string(),
+            name: name.to_string(),
+            default_branch: "main".to_string(),
+            private: false,
+            collaborators: BTreeMap::new(),
+            branches: BTreeMap::new(),
+            commits: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            issues: BTreeMap::new(),
+            statuses: BTreeMap::new(),
+            files: BTreeMap::new(),
+        };
+        repo.commits.insert(
+            root.clone(),
+            Commit {
+                sha: root.clone(),
+                message: "Initial commit".into(),
+                parents: vec![],
+            },
+        );
+        repo.branches.insert("main".into(), root);
+        self.repos.insert(full_name.to_string(), repo);
+        self
+    }
+
+    pub fn add_collaborator(
+        &mut self,
+        full_name: &str,
+        login: &str,
+        permission: Permission,
+    ) -> &mut Self {
+        self.add_user(login);
+        if let Some(repo) = self.repos.get_mut(full_name) {
+            repo.collaborators.insert(login.to_string(), permission);
+        }
+        self
+    }
+
+    pub fn add_label(&mut self, full_name: &str, name: &str) -> &mut Self {
+        let id = self.next_id();
+        if let Some(repo) = self.repos.get_mut(full_name) {
+            repo.labels.insert(
+                name.to_string(),
+                Label {
+                    id,
+                    name: name.to_string(),
+                    color: "ededed".into(),
+                    description: String::new(),
+                },
+            );
+        }
+        self
+    }
+
+    /// Adds a commit on top of `branch` (creating the branch from the default branch's head if
+    /// needed), with `files` written, and returns its SHA.
+    pub fn push(
+        &mut self,
+        full_name: &str,
+        branch: &str,
+        message: &str,
+        files: &[(&str, &str)],
+    ) -> String {
+        let tick = self.tick();
+        let Some(repo) = self.repos.get_mut(full_name) else {
+            return String::new();
+        };
+        let parent = repo
+            .branches
+            .get(branch)
+            .or_else(|| repo.branches.get(&repo.default_branch))
+            .cloned()
+            .unwrap_or_default();
+        let sha = sha_of(&format!("{full_name} {branch} {message} {tick} {parent}"));
+        repo.commits.insert(
+            sha.clone(),
+            Commit {
+                sha: sha.clone(),
+                message: message.into(),
+                parents: vec![parent.clone()],
+            },
+        );
+        repo.branches.insert(branch.to_string(), sha.clone());
+        let base_files = repo
+            .files
+            .get(&repo.default_branch)
+            .cloned()
+            .unwrap_or_default();
+        let tree = repo.files.entry(branch.to_string()).or_insert(base_files);
+        for (path, content) in files {
+            tree.insert(path.to_string(), content.to_string());
+        }
+        sha
+    }
+
+    /// Opens a pull request from `head` into the default branch, pushing one commit that changes
+    /// `files`; returns its number.
+    pub fn open_pull_request(
+        &mut self,
+        full_name: &str,
+        author: &str,
+        head: &str,
+        title: &str,
+        files: &[(&str, &str)],
+    ) -> u64 {
+        self.add_user(author);
+        let head_sha = self.push(full_name, head, title, files);
+        let id = self.next_id();
+        let tick = self.tick();
+        let Some(repo) = self.repos.get_mut(full_name) else {
+            return 0;
+        };
+        let base_ref = repo.default_branch.clone();
+        let base_sha = repo.branches.get(&base_ref).cloned().unwrap_or_default();
+        let number = repo.issues.len() as u64 + 1;
+        let changed = files
+            .iter()
+            .map(|(path, content)| ChangedFile {
+                filename: path.to_string(),
+                status: "modified".into(),
+                additions: content.lines().count() as u64,
+                deletions: 0,
+            })
+            .collect();
+        repo.issues.insert(
+            number,
+            Issue {
+                id,
+                number,
+                title: title.into(),
+                body: String::new(),
+                author: author.into(),
+                open: true,
+                labels: vec![],
+                assignees: vec![],
+                comments: vec![],
+                pull: Some(PullRequest {
+                    head_ref: head.into(),
+                    head_sha,
+                    base_ref,
+                    base_sha,
+                    draft: false,
+                    mergeable: Some(true),
+                    merged: false,
+                    files: changed,
+                }),
+                created_at: tick,
+                updated_at: tick,
+            },
+        );
+        number
+    }
+
+    /// Opens an issue; returns its number.
+    pub fn open_issue(&mut self, full_name: &str, author: &str, title: &str) -> u64 {
+        self.add_user(author);
+        let id = self.next_id();
+        let tick = self.tick();
+        let Some(repo) = self.repos.get_mut(full_name) else {
+            return 0;
+        };
+        let number = repo.issues.len() as u64 + 1;
+        repo.issues.insert(
+            number,
+            Issue {
+                id,
+                number,
+                title: title.into(),
+                body: String::new(),
+                author: author.into(),
+                open: true,
+                labels: vec![],
+                assignees: vec![],
+                comments: vec![],
+                pull: None,
+                created_at: tick,
+                updated_at: tick,
+            },
+        );
+        number
+    }
+
+    /// Adds a comment as `author`; returns its id.
+    pub fn comment(
+        &mut self,
+        full_name: &str,
+        number: u64,
+        author: &str,
+        body: &str,
+    ) -> Option<u64> {
+        self.add_user(author);
+        let id = self.next_id();
+        let tick = self.tick();
+        let issue = self.repos.get_mut(full_name)?.issues.get_mut(&number)?;
+        issue.comments.push(Comment {
+            id,
+            author: author.into(),
+            body: body.into(),
+            created_at: tick,
+            updated_at: tick,
+        });
+        issue.updated_at = tick;
+        Some(id)
+    }
+
+    pub fn repo(&self, full_name: &str) -> Option<&Repo> {
+        self.repos.get(full_name)
+    }
+
+    pub fn issue(&self, full_name: &str, number: u64) -> Option<&Issue> {
+        self.repos.get(full_name)?.issues.get(&number)
+    }
+
+    /// The latest status of each context on `sha`.
+    pub fn combined_statuses(&self, full_name: &str, sha: &str) -> Vec<Status> {
+        let mut latest: BTreeMap<&str, &Status> = BTreeMap::new();
+        for status in self
+            .repos
+            .get(full_name)
+            .and_then(|r| r.statuses.get(sha))
+            .into_iter()
+            .flatten()
+        {
+            latest.insert(&status.context, status);
+        }
+        latest.into_values().cloned().collect()
+    }
+}
+
+/// A stable 40-hex SHA for `text`, so commits look like git's.
+pub fn sha_of(text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    hex::encode(digest)[..40].to_string()
+}
+
+/// RFC 3339 for a logical-clock second.
+pub(crate) fn timestamp(seconds: u64) -> String {
+    let days = seconds / 86_400;
+    let rem = seconds % 86_400;
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Howard Hinnant's days-to-civil conversion.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        assert_eq!(timestamp(EPOCH), "2026-01-01T00:00:00Z");
+        assert_eq!(
+            timestamp(EPOCH + 86_400 * 59 + 3661),
+            "2026-03-01T01:01:01Z"
+        );
+    }
+
+    #[test]
+    fn pushes_move_branches_and_pull_requests_record_their_shas() {
+        let mut world = World::default();
+        world.add_repo("org/repo");
+        let base = world.repo("org/repo").unwrap().branches["main"].clone();
+        let number = world.open_pull_request(
+            "org/repo",
+            "alice",
+            "feature",
+            "Add docs",
+            &[("docs/a.md", "hi\n")],
+        );
+        let pull = world
+            .issue("org/repo", number)
+            .unwrap()
+            .pull
+            .clone()
+            .unwrap();
+        assert_eq!(pull.base_sha, base);
+        assert_eq!(
+            world.repo("org/repo").unwrap().branches["feature"],
+            pull.head_sha
+        );
+        assert_eq!(pull.head_sha.len(), 40);
+        assert_eq!(
+            world.repo("org/repo").unwrap().commits[&pull.head_sha].parents,
+            vec![base]
+        );
+    }
+}
