@@ -26,7 +26,7 @@ const FORBIDDEN: [&str; 10] = [
 
 fn normal_dependencies_of(package: &str) -> HashSet<String> {
     let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["metadata", "--format-version", "1", "--locked"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
