@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prepares a machine to build and test the project: checks the toolchain and fetches every crate
-# the lock file names. Safe to run again. Later parts of the test harness (the Pub/Sub emulator,
+# Prepares a machine to build and test the project: checks the toolchain, installs the Python
+# jsonschema package the webhook tests use, and fetches every crate the lock file names. Safe to run again. Later parts of the test harness (the Pub/Sub emulator,
 # an S3 server, a kube-apiserver, Chromium) are installed here as they arrive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,13 @@ for component in rustfmt clippy; do
     exit 1
   fi
 done
+
+# The GitHub stand-in's webhook tests validate payloads against octokit's schema with Python's
+# jsonschema.
+need python3 "install Python 3 (the webhook schema check uses it)"
+if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
+  python3 -m pip install --quiet 'jsonschema>=4' || { echo "setup: cannot install jsonschema" >&2; exit 1; }
+fi
 
 cargo fetch --locked
 echo "setup: ok (rustc $version)"

@@ -9,10 +9,12 @@
 // GitHub objects have many fields; `json!` needs room to expand them.
 #![recursion_limit = "256"]
 
+mod events;
 mod routes;
 mod shapes;
 mod world;
 
+pub use events::{Delivery, signature};
 pub use world::{
     Call, ChangedFile, Comment, Issue, Label, Org, Permission, PullRequest, Repo, Status, User,
     World, sha_of,
@@ -51,6 +53,14 @@ impl GitHubStandIn {
     /// Serves `world` on `listener`.
     pub fn serve(listener: tokio::net::TcpListener, world: World) -> anyhow::Result<GitHubStandIn> {
         let address = listener.local_addr()?;
+        let mut world = world;
+        let api_base = format!("http://{address}");
+        // Events queued while seeding name the default base; point them at this server.
+        for delivery in &mut world.outbox {
+            let text = String::from_utf8_lossy(&delivery.body).replace(&world.api_base, &api_base);
+            delivery.body = text.into_bytes();
+        }
+        world.api_base = api_base;
         let world = Arc::new(Mutex::new(world));
         let app = app(world.clone(), &format!("http://{address}"));
         let server = tokio::spawn(async move {
@@ -80,6 +90,33 @@ impl GitHubStandIn {
             Ok(world) => world,
             Err(poisoned) => poisoned.into_inner(),
         }
+    }
+
+    /// Sends every queued webhook to `url`, in order, signed with `secret` as GitHub signs them,
+    /// and returns each with the HTTP status the receiver answered.
+    pub async fn deliver_pending(
+        &self,
+        url: &str,
+        secret: &[u8],
+    ) -> anyhow::Result<Vec<(Delivery, u16)>> {
+        let pending = std::mem::take(&mut self.world().outbox);
+        let client = reqwest::Client::new();
+        let mut results = Vec::with_capacity(pending.len());
+        for delivery in pending {
+            let response = client
+                .post(url)
+                .header("content-type", "application/json")
+                .header("user-agent", "GitHub-Hookshot/stand-in")
+                .header("x-github-event", &delivery.event)
+                .header("x-github-delivery", &delivery.id)
+                .header("x-github-hook-id", "1")
+                .header("x-hub-signature-256", signature(secret, &delivery.body))
+                .body(delivery.body.clone())
+                .send()
+                .await?;
+            results.push((delivery, response.status().as_u16()));
+        }
+        Ok(results)
     }
 
     /// The calls answered so far.

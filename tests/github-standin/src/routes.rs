@@ -474,6 +474,7 @@ async fn add_labels(
         }
     }
     let tick = world.tick();
+    let mut added = Vec::new();
     if let Some(issue) = world
         .repos
         .get_mut(&full)
@@ -481,10 +482,15 @@ async fn add_labels(
     {
         for name in names {
             if !issue.labels.contains(&name) {
-                issue.labels.push(name);
+                issue.labels.push(name.clone());
+                added.push(name);
             }
         }
         issue.updated_at = tick;
+    }
+    let bot = world.bot.clone();
+    for name in added {
+        world.emit_labeled(&full, number, &name, &bot);
     }
     let items = labels_of(&world, &state.base, &full, number).unwrap_or_default();
     Json(Value::Array(items)).into_response()
@@ -640,6 +646,7 @@ async fn create_status(
             .or_default()
             .push(status.clone());
     }
+    world.emit_status(&full, &sha, &status);
     let Some(found) = world.repo(&full) else {
         return not_found();
     };

@@ -123,7 +123,19 @@ pub(crate) fn repo(world: &World, base: &str, repo: &Repo) -> Value {
         "allow_merge_commit": true,
         "allow_squash_merge": true,
         "allow_rebase_merge": true,
+        "is_template": false,
+        "topics": [],
+        "custom_properties": {},
+        "web_commit_signoff_required": false,
         "visibility": if repo.private { "private" } else { "public" }
+    })
+}
+
+fn reactions(url: &str) -> Value {
+    json!({
+        "url": format!("{url}/reactions"),
+        "total_count": 0, "+1": 0, "-1": 0, "laugh": 0, "hooray": 0,
+        "confused": 0, "heart": 0, "rocket": 0, "eyes": 0
     })
 }
 
@@ -200,6 +212,9 @@ pub(crate) fn issue(world: &World, base: &str, repo: &Repo, issue: &Issue) -> Va
         "author_association": author_association(repo, world, &issue.author),
         "active_lock_reason": null,
         "body": issue.body,
+        "reactions": reactions(&api),
+        "timeline_url": format!("{api}/timeline"),
+        "performed_via_github_app": null,
     });
     if issue.pull.is_some() {
         value["pull_request"] = json!({
@@ -207,6 +222,7 @@ pub(crate) fn issue(world: &World, base: &str, repo: &Repo, issue: &Issue) -> Va
             "html_url": format!("{base}/{full}/pull/{}", issue.number),
             "diff_url": format!("{base}/{full}/pull/{}.diff", issue.number),
             "patch_url": format!("{base}/{full}/pull/{}.patch", issue.number),
+            "merged_at": null,
         });
     }
     value
@@ -268,6 +284,20 @@ pub(crate) fn pull_request(world: &World, base: &str, repo: &Repo, issue: &Issue
         "mergeable_state": match pull.mergeable { Some(true) => "clean", Some(false) => "dirty", None => "unknown" },
         "comments": issue.comments.len(),
         "review_comments": 0,
+        "maintainer_can_modify": false,
+        "rebaseable": pull.mergeable,
+        "merged_by": null,
+        "auto_merge": null,
+        "_links": {
+            "self": {"href": api.clone()},
+            "html": {"href": format!("{base}/{full}/pull/{}", issue.number)},
+            "issue": {"href": format!("{base}/repos/{full}/issues/{}", issue.number)},
+            "comments": {"href": format!("{base}/repos/{full}/issues/{}/comments", issue.number)},
+            "review_comments": {"href": format!("{api}/comments")},
+            "review_comment": {"href": format!("{base}/repos/{full}/pulls/comments{{/number}}")},
+            "commits": {"href": format!("{api}/commits")},
+            "statuses": {"href": format!("{base}/repos/{full}/statuses/{}", pull.head_sha)},
+        },
         "commits": 1,
         "additions": pull.files.iter().map(|f| f.additions).sum::<u64>(),
         "deletions": pull.files.iter().map(|f| f.deletions).sum::<u64>(),
@@ -294,6 +324,8 @@ pub(crate) fn comment(
         "updated_at": timestamp(comment.updated_at),
         "author_association": author_association(repo, world, &comment.author),
         "body": comment.body,
+        "reactions": reactions(&format!("{base}/repos/{full}/issues/comments/{}", comment.id)),
+        "performed_via_github_app": null,
     })
 }
 

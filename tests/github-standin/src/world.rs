@@ -159,6 +159,11 @@ pub struct World {
     /// Core rate limit left; each answered call but a 304 spends one, as on GitHub.
     pub rate_limit_remaining: u64,
     pub rate_limit: u64,
+    /// Webhooks waiting to be delivered, oldest first.
+    pub outbox: Vec<crate::events::Delivery>,
+    /// The API's own base URL, for URLs inside payloads.
+    pub(crate) api_base: String,
+    pub(crate) deliveries: u64,
     next_id: u64,
     /// A logical clock in seconds since the Unix epoch: each change advances it, so times are
     /// ordered and tests are repeatable.
@@ -184,6 +189,9 @@ impl World {
             calls: Vec::new(),
             rate_limit_remaining: 5000,
             rate_limit: 5000,
+            outbox: Vec::new(),
+            api_base: "https://api.github.com".to_string(),
+            deliveries: 0,
             next_id: 1000,
             clock: EPOCH,
         };
@@ -334,7 +342,52 @@ impl World {
         for (path, content) in files {
             tree.insert(path.to_string(), content.to_string());
         }
+        let changed: Vec<&str> = files.iter().map(|(path, _)| *path).collect();
+        let pusher = self.bot.clone();
+        self.emit_push(full_name, branch, &parent, &sha, message, &changed, &pusher);
         sha
+    }
+
+    /// Pushes to a pull request's head branch, as its author: the PR's head moves and GitHub
+    /// sends `push` and `pull_request` `synchronize`.
+    pub fn push_to_pull_request(
+        &mut self,
+        full_name: &str,
+        number: u64,
+        message: &str,
+        files: &[(&str, &str)],
+    ) -> Option<String> {
+        let head_ref = self
+            .issue(full_name, number)?
+            .pull
+            .as_ref()?
+            .head_ref
+            .clone();
+        let before = self
+            .issue(full_name, number)?
+            .pull
+            .as_ref()?
+            .head_sha
+            .clone();
+        let sha = self.push(full_name, &head_ref, message, files);
+        let tick = self.tick();
+        let issue = self.repos.get_mut(full_name)?.issues.get_mut(&number)?;
+        let pull = issue.pull.as_mut()?;
+        pull.head_sha = sha.clone();
+        for (path, content) in files {
+            if !pull.files.iter().any(|f| f.filename == *path) {
+                pull.files.push(ChangedFile {
+                    filename: path.to_string(),
+                    status: "modified".into(),
+                    additions: content.lines().count() as u64,
+                    deletions: 0,
+                });
+            }
+        }
+        issue.updated_at = tick;
+        let author = issue.author.clone();
+        self.emit_pull_request(full_name, number, "synchronize", &author, Some(&before));
+        Some(sha)
     }
 
     /// Opens a pull request from `head` into the default branch, pushing one commit that changes
@@ -392,6 +445,7 @@ impl World {
                 updated_at: tick,
             },
         );
+        self.emit_pull_request(full_name, number, "opened", author, None);
         number
     }
 
@@ -421,6 +475,7 @@ impl World {
                 updated_at: tick,
             },
         );
+        self.emit_issue(full_name, number, "opened", author, None);
         number
     }
 
@@ -444,6 +499,7 @@ impl World {
             updated_at: tick,
         });
         issue.updated_at = tick;
+        self.emit_issue_comment(full_name, number, id, author);
         Some(id)
     }
 
