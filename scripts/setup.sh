@@ -29,5 +29,14 @@ if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
   python3 -m pip install --quiet 'jsonschema>=4' || { echo "setup: cannot install jsonschema" >&2; exit 1; }
 fi
 
+# Google's Pub/Sub emulator ships with this machine image (Java). Tests start it themselves; under
+# CI=true a missing emulator fails them.
+emulator="${PUBSUB_EMULATOR_BIN:-/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator}"
+if [ ! -x "$emulator" ]; then
+  echo "setup: warning: no Pub/Sub emulator at $emulator; its tests will be skipped (set PUBSUB_EMULATOR_BIN)" >&2
+  [ -z "${CI:-}" ] || exit 1
+fi
+need java "install a Java runtime (the Pub/Sub emulator needs one)"
+
 cargo fetch --locked
 echo "setup: ok (rustc $version)"
