@@ -11,13 +11,14 @@
 
 mod events;
 mod routes;
+mod routes_more;
 mod shapes;
 mod world;
 
 pub use events::{Delivery, signature};
 pub use world::{
-    Call, ChangedFile, Comment, Issue, Label, Org, Permission, PullRequest, Repo, Status, User,
-    World, sha_of,
+    Call, ChangedFile, CheckRun, Comment, Issue, Label, Org, Permission, PullRequest, Repo, Status,
+    Team, User, World, sha_of,
 };
 
 use axum::Router;

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use std::sync::MutexGuard;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
+    crate::routes_more::router()
         .route("/user", get(authenticated_user))
         .route("/users/{login}", get(get_user))
         .route("/rate_limit", get(rate_limit))
@@ -76,7 +76,7 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response {
 }
 
 /// GitHub's 422 with one field error.
-fn validation_failed(resource: &str, field: &str, message: &str) -> Response {
+pub(crate) fn validation_failed(resource: &str, field: &str, message: &str) -> Response {
     (
         StatusCode::UNPROCESSABLE_ENTITY,
         Json(json!({
@@ -89,11 +89,11 @@ fn validation_failed(resource: &str, field: &str, message: &str) -> Response {
         .into_response()
 }
 
-fn not_found() -> Response {
+pub(crate) fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "Not Found")
 }
 
-fn lock(state: &AppState) -> MutexGuard<'_, World> {
+pub(crate) fn lock(state: &AppState) -> MutexGuard<'_, World> {
     match state.world.lock() {
         Ok(world) => world,
         Err(poisoned) => poisoned.into_inner(),
@@ -695,10 +695,26 @@ async fn commit_subresource(
     state: State<AppState>,
     Path((owner, repo, rest)): Path<(String, String, String)>,
 ) -> Response {
-    match rest.strip_suffix("/status") {
-        Some(reference) => combined_status(state, owner, repo, reference.to_string()).await,
-        None => not_found(),
+    if let Some(reference) = rest.strip_suffix("/status") {
+        return combined_status(state, owner, repo, reference.to_string()).await;
     }
+    if let Some(reference) = rest.strip_suffix("/check-runs") {
+        let world = lock(&state);
+        let full = format!("{owner}/{repo}");
+        let Some(found) = world.repo(&full) else {
+            return not_found();
+        };
+        let sha = resolve(found, reference);
+        let runs: Vec<Value> = found
+            .check_runs
+            .get(&sha)
+            .into_iter()
+            .flatten()
+            .map(|run| crate::routes_more::check_run(&state.base, &full, run))
+            .collect();
+        return Json(json!({"total_count": runs.len(), "check_runs": runs})).into_response();
+    }
+    not_found()
 }
 
 async fn combined_status(

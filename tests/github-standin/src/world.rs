@@ -38,6 +38,27 @@ pub struct User {
 pub struct Org {
     pub id: u64,
     pub members: BTreeSet<String>,
+    /// Teams by slug.
+    pub teams: BTreeMap<String, Team>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Team {
+    pub id: u64,
+    pub name: String,
+    pub members: BTreeSet<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckRun {
+    pub id: u64,
+    pub name: String,
+    pub head_sha: String,
+    /// `queued`, `in_progress` or `completed`.
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub details_url: String,
+    pub summary: String,
 }
 
 #[derive(Clone, Debug)]
@@ -130,6 +151,8 @@ pub struct Repo {
     pub statuses: BTreeMap<String, Vec<Status>>,
     /// File contents per branch, by path.
     pub files: BTreeMap<String, BTreeMap<String, String>>,
+    /// Check runs per commit SHA.
+    pub check_runs: BTreeMap<String, Vec<CheckRun>>,
 }
 
 impl Repo {
@@ -261,6 +284,7 @@ impl World {
             issues: BTreeMap::new(),
             statuses: BTreeMap::new(),
             files: BTreeMap::new(),
+            check_runs: BTreeMap::new(),
         };
         repo.commits.insert(
             root.clone(),
@@ -273,6 +297,36 @@ impl World {
         repo.branches.insert("main".into(), root);
         self.repos.insert(full_name.to_string(), repo);
         self
+    }
+
+    pub fn add_team(&mut self, org: &str, slug: &str, members: &[&str]) -> &mut Self {
+        for member in members {
+            self.add_user(member);
+        }
+        let id = self.next_id();
+        if let Some(found) = self.orgs.get_mut(org) {
+            let team = found.teams.entry(slug.to_string()).or_insert_with(|| Team {
+                id,
+                name: slug.to_string(),
+                members: BTreeSet::new(),
+            });
+            team.members.extend(members.iter().map(|m| m.to_string()));
+        }
+        self
+    }
+
+    /// The text of `path` on `reference` (a branch or a commit that is a branch head).
+    pub fn file(&self, full_name: &str, reference: &str, path: &str) -> Option<&String> {
+        let repo = self.repos.get(full_name)?;
+        let branch = if repo.files.contains_key(reference) {
+            reference.to_string()
+        } else {
+            repo.branches
+                .iter()
+                .find(|(_, sha)| *sha == reference)
+                .map(|(name, _)| name.clone())?
+        };
+        repo.files.get(&branch)?.get(path)
     }
 
     pub fn add_collaborator(

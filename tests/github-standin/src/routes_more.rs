@@ -1,0 +1,310 @@
+//! Repository contents, merges, check runs, teams and issue creation.
+
+use crate::AppState;
+use crate::routes::{error, lock, not_found, validation_failed};
+use crate::shapes;
+use crate::world::{CheckRun, Issue};
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/repos/{owner}/{repo}/contents/{*path}", get(get_contents))
+        .route("/repos/{owner}/{repo}/pulls/{number}/merge", put(merge))
+        .route("/repos/{owner}/{repo}/check-runs", post(create_check_run))
+        .route("/repos/{owner}/{repo}/issues", post(create_issue))
+        .route("/orgs/{org}/teams", get(list_teams))
+        .route("/orgs/{org}/teams/{slug}/members", get(team_members))
+}
+
+#[derive(Deserialize)]
+struct RefQuery {
+    r#ref: Option<String>,
+}
+
+async fn get_contents(
+    State(state): State<AppState>,
+    Path((owner, repo, path)): Path<(String, String, String)>,
+    Query(query): Query<RefQuery>,
+) -> Response {
+    let world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    let Some(found) = world.repo(&full) else {
+        return not_found();
+    };
+    let reference = query.r#ref.unwrap_or_else(|| found.default_branch.clone());
+    let Some(text) = world.file(&full, &reference, &path) else {
+        return not_found();
+    };
+    let sha = crate::world::sha_of(text);
+    let url = format!(
+        "{}/repos/{full}/contents/{path}?ref={reference}",
+        state.base
+    );
+    let name = path.rsplit('/').next().unwrap_or(&path);
+    Json(json!({
+        "type": "file",
+        "encoding": "base64",
+        "size": text.len(),
+        "name": name,
+        "path": path,
+        "content": base64::engine::general_purpose::STANDARD.encode(text),
+        "sha": sha,
+        "url": url,
+        "git_url": format!("{}/repos/{full}/git/blobs/{sha}", state.base),
+        "html_url": format!("{}/{full}/blob/{reference}/{path}", state.base),
+        "download_url": format!("{}/{full}/raw/{reference}/{path}", state.base),
+        "_links": {"self": url, "git": format!("{}/repos/{full}/git/blobs/{sha}", state.base), "html": format!("{}/{full}/blob/{reference}/{path}", state.base)}
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct MergeRequest {
+    sha: Option<String>,
+    merge_method: Option<String>,
+    commit_title: Option<String>,
+}
+
+/// Merges as GitHub does: 405 when not mergeable, 409 when `sha` is not the head any more;
+/// otherwise the base branch moves to a new commit, the PR is closed as merged, and GitHub's
+/// `push` and `pull_request` `closed` events follow.
+async fn merge(
+    State(state): State<AppState>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    body: Option<Json<MergeRequest>>,
+) -> Response {
+    let request = body.map(|Json(r)| r).unwrap_or_default();
+    let method = request.merge_method.unwrap_or_else(|| "merge".to_string());
+    if !["merge", "squash", "rebase"].contains(&method.as_str()) {
+        return validation_failed(
+            "PullRequest",
+            "merge_method",
+            "merge_method is not included in the list",
+        );
+    }
+    let mut world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    let Some(issue) = world.issue(&full, number).cloned() else {
+        return not_found();
+    };
+    let Some(pull) = issue.pull.clone() else {
+        return not_found();
+    };
+    if pull.merged || !issue.open || pull.mergeable != Some(true) {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Pull Request is not mergeable",
+        );
+    }
+    if request
+        .sha
+        .as_deref()
+        .is_some_and(|sha| sha != pull.head_sha)
+    {
+        return error(
+            StatusCode::CONFLICT,
+            "Head branch was modified. Review and try the merge again.",
+        );
+    }
+    let head_files: Vec<(String, String)> = world
+        .repo(&full)
+        .and_then(|r| r.files.get(&pull.head_ref))
+        .map(|files| files.iter().map(|(p, t)| (p.clone(), t.clone())).collect())
+        .unwrap_or_default();
+    let files: Vec<(&str, &str)> = head_files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let title = request
+        .commit_title
+        .unwrap_or_else(|| format!("Merge pull request #{number} from {}", pull.head_ref));
+    let merged_sha = world.push(&full, &pull.base_ref, &title, &files);
+    let tick = world.tick();
+    if let Some(issue) = world
+        .repos
+        .get_mut(&full)
+        .and_then(|r| r.issues.get_mut(&number))
+    {
+        issue.open = false;
+        issue.updated_at = tick;
+        if let Some(pull) = issue.pull.as_mut() {
+            pull.merged = true;
+        }
+    }
+    let bot = world.bot.clone();
+    world.emit_pull_request(&full, number, "closed", &bot, None);
+    Json(json!({"sha": merged_sha, "merged": true, "message": "Pull Request successfully merged"}))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct CheckRunRequest {
+    name: String,
+    head_sha: String,
+    status: Option<String>,
+    conclusion: Option<String>,
+    details_url: Option<String>,
+    output: Option<Value>,
+}
+
+async fn create_check_run(
+    State(state): State<AppState>,
+    Path((owner, repo)): Path<(String, String)>,
+    Json(request): Json<CheckRunRequest>,
+) -> Response {
+    let mut world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    if !world
+        .repo(&full)
+        .is_some_and(|r| r.commits.contains_key(&request.head_sha))
+    {
+        return validation_failed("CheckRun", "head_sha", "No commit found for SHA");
+    }
+    let status = request.status.unwrap_or_else(|| {
+        if request.conclusion.is_some() {
+            "completed".into()
+        } else {
+            "queued".into()
+        }
+    });
+    if !["queued", "in_progress", "completed"].contains(&status.as_str()) {
+        return validation_failed("CheckRun", "status", "status is not included in the list");
+    }
+    let id = world.next_id();
+    let run = CheckRun {
+        id,
+        name: request.name,
+        head_sha: request.head_sha.clone(),
+        status,
+        conclusion: request.conclusion,
+        details_url: request.details_url.unwrap_or_default(),
+        summary: request
+            .output
+            .as_ref()
+            .and_then(|o| o["summary"].as_str())
+            .unwrap_or_default()
+            .to_string(),
+    };
+    if let Some(found) = world.repos.get_mut(&full) {
+        found
+            .check_runs
+            .entry(request.head_sha)
+            .or_default()
+            .push(run.clone());
+    }
+    (
+        StatusCode::CREATED,
+        Json(check_run(&state.base, &full, &run)),
+    )
+        .into_response()
+}
+
+pub(crate) fn check_run(base: &str, full: &str, run: &CheckRun) -> Value {
+    json!({
+        "id": run.id,
+        "node_id": format!("CR_{}", run.id),
+        "head_sha": run.head_sha,
+        "external_id": "",
+        "url": format!("{base}/repos/{full}/check-runs/{}", run.id),
+        "html_url": format!("{base}/{full}/runs/{}", run.id),
+        "details_url": run.details_url,
+        "status": run.status,
+        "conclusion": run.conclusion,
+        "started_at": "2026-01-01T00:00:00Z",
+        "completed_at": if run.status == "completed" { json!("2026-01-01T00:00:00Z") } else { Value::Null },
+        "output": {"title": null, "summary": run.summary, "text": null, "annotations_count": 0, "annotations_url": format!("{base}/repos/{full}/check-runs/{}/annotations", run.id)},
+        "name": run.name,
+        "check_suite": null,
+        "app": null,
+        "pull_requests": []
+    })
+}
+
+#[derive(Deserialize)]
+struct IssueRequest {
+    title: Option<String>,
+    body: Option<String>,
+    #[serde(default)]
+    labels: Vec<String>,
+}
+
+async fn create_issue(
+    State(state): State<AppState>,
+    Path((owner, repo)): Path<(String, String)>,
+    Json(request): Json<IssueRequest>,
+) -> Response {
+    let Some(title) = request.title.filter(|t| !t.is_empty()) else {
+        return validation_failed("Issue", "title", "title cannot be blank");
+    };
+    let mut world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    if world.repo(&full).is_none() {
+        return not_found();
+    }
+    let bot = world.bot.clone();
+    let number = world.open_issue(&full, &bot, &title);
+    if let Some(issue) = world
+        .repos
+        .get_mut(&full)
+        .and_then(|r| r.issues.get_mut(&number))
+    {
+        issue.body = request.body.unwrap_or_default();
+        issue.labels = request.labels;
+    }
+    let (Some(found), Some(issue)) = (world.repo(&full), world.issue(&full, number)) else {
+        return not_found();
+    };
+    let issue: &Issue = issue;
+    (
+        StatusCode::CREATED,
+        Json(shapes::issue(&world, &state.base, found, issue)),
+    )
+        .into_response()
+}
+
+async fn list_teams(State(state): State<AppState>, Path(org): Path<String>) -> Response {
+    let world = lock(&state);
+    let Some(found) = world.orgs.get(&org) else {
+        return not_found();
+    };
+    let teams: Vec<Value> = found
+        .teams
+        .iter()
+        .map(|(slug, team)| {
+            json!({
+                "id": team.id, "node_id": format!("T_{}", team.id), "slug": slug, "name": team.name,
+                "description": null, "privacy": "closed", "permission": "pull",
+                "url": format!("{}/orgs/{org}/teams/{slug}", state.base),
+                "html_url": format!("{}/orgs/{org}/teams/{slug}", state.base),
+                "members_url": format!("{}/orgs/{org}/teams/{slug}/members{{/member}}", state.base),
+                "repositories_url": format!("{}/orgs/{org}/teams/{slug}/repos", state.base),
+                "parent": null
+            })
+        })
+        .collect();
+    Json(Value::Array(teams)).into_response()
+}
+
+async fn team_members(
+    State(state): State<AppState>,
+    Path((org, slug)): Path<(String, String)>,
+) -> Response {
+    let world = lock(&state);
+    let Some(team) = world.orgs.get(&org).and_then(|o| o.teams.get(&slug)) else {
+        return not_found();
+    };
+    let members: Vec<Value> = team
+        .members
+        .iter()
+        .map(|m| shapes::user_by_login(&world, &state.base, m))
+        .collect();
+    Json(Value::Array(members)).into_response()
+}

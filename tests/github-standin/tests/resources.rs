@@ -1,0 +1,229 @@
+//! More resources through octocrab: repository contents (OWNERS files), merges that move the base
+//! branch, check runs, teams, and issue creation.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
+use github_standin::{GitHubStandIn, World};
+use octocrab::Octocrab;
+use octocrab::params::pulls::MergeMethod;
+use octocrab::params::repos::Commitish;
+
+const REPO: &str = "example-org/app";
+
+async fn setup() -> (GitHubStandIn, Octocrab, u64) {
+    let mut world = World::new("prow-bot");
+    world
+        .add_org("example-org", &["alice"])
+        .add_repo(REPO)
+        .add_team("example-org", "reviewers", &["alice", "bob"]);
+    world.push(
+        REPO,
+        "main",
+        "Add OWNERS",
+        &[("OWNERS", "approvers:\n- alice\n")],
+    );
+    let number = world.open_pull_request(
+        REPO,
+        "dave",
+        "feature",
+        "Add docs",
+        &[("docs/a.md", "hi\n")],
+    );
+    let standin = GitHubStandIn::start(world).await.unwrap();
+    let client = Octocrab::builder()
+        .base_uri(standin.url())
+        .unwrap()
+        .personal_token("t".to_string())
+        .build()
+        .unwrap();
+    (standin, client, number)
+}
+
+#[tokio::test]
+async fn contents_are_read_per_branch() {
+    let (_standin, client, _) = setup().await;
+    let repos = client.repos("example-org", "app");
+    let owners = repos
+        .get_content()
+        .path("OWNERS")
+        .r#ref("main")
+        .send()
+        .await
+        .unwrap();
+    let file = &owners.items[0];
+    assert_eq!(file.path, "OWNERS");
+    assert_eq!(
+        file.decoded_content().as_deref(),
+        Some("approvers:\n- alice\n")
+    );
+    let docs = repos
+        .get_content()
+        .path("docs/a.md")
+        .r#ref("feature")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(docs.items[0].decoded_content().as_deref(), Some("hi\n"));
+    let missing = repos
+        .get_content()
+        .path("docs/a.md")
+        .r#ref("main")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(missing, octocrab::Error::GitHub { ref source, .. } if source.status_code.as_u16() == 404),
+        "{missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn merging_moves_the_base_branch_and_closes_the_pull_request() {
+    let (standin, client, number) = setup().await;
+    let (head, base_before) = {
+        let world = standin.world();
+        let pull = world.issue(REPO, number).unwrap().pull.clone().unwrap();
+        (
+            pull.head_sha,
+            world.repo(REPO).unwrap().branches["main"].clone(),
+        )
+    };
+    let pulls = client.pulls("example-org", "app");
+    let stale = pulls
+        .merge(number)
+        .sha("0".repeat(40))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(stale, octocrab::Error::GitHub { ref source, .. } if source.status_code.as_u16() == 409),
+        "{stale:?}"
+    );
+
+    let merged = pulls
+        .merge(number)
+        .sha(head)
+        .method(MergeMethod::Squash)
+        .send()
+        .await
+        .unwrap();
+    assert!(merged.merged);
+    {
+        let world = standin.world();
+        let main = &world.repo(REPO).unwrap().branches["main"];
+        assert_ne!(*main, base_before, "the base branch moved");
+        assert_eq!(merged.sha.as_deref(), Some(main.as_str()));
+        assert_eq!(
+            world.file(REPO, "main", "docs/a.md").map(String::as_str),
+            Some("hi\n")
+        );
+        let issue = world.issue(REPO, number).unwrap();
+        assert!(!issue.open && issue.pull.as_ref().unwrap().merged);
+    }
+
+    let again = pulls.merge(number).send().await.unwrap_err();
+    assert!(
+        matches!(again, octocrab::Error::GitHub { ref source, .. } if source.status_code.as_u16() == 405),
+        "{again:?}"
+    );
+    let events: Vec<String> = standin
+        .world()
+        .outbox
+        .iter()
+        .map(|d| {
+            format!(
+                "{}:{}",
+                d.event,
+                d.payload()["action"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert!(
+        events.ends_with(&["push:-".to_string(), "pull_request:closed".to_string()]),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn check_runs_are_created_and_listed_for_a_commit() {
+    let (standin, client, number) = setup().await;
+    let head = standin
+        .world()
+        .issue(REPO, number)
+        .unwrap()
+        .pull
+        .clone()
+        .unwrap()
+        .head_sha;
+    let checks = client.checks("example-org", "app");
+    let created = checks
+        .create_check_run("pull-app-unit", head.clone())
+        .status(octocrab::params::checks::CheckRunStatus::Completed)
+        .conclusion(octocrab::params::checks::CheckRunConclusion::Success)
+        .details_url("http://deck.example/view/1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.name, "pull-app-unit");
+    let listed = checks
+        .list_check_runs_for_git_ref(Commitish(head))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.total_count, 1);
+    assert_eq!(
+        listed.check_runs[0].details_url.as_deref(),
+        Some("http://deck.example/view/1")
+    );
+}
+
+#[tokio::test]
+async fn teams_and_their_members() {
+    let (_standin, client, _) = setup().await;
+    let teams = client.teams("example-org").list().send().await.unwrap();
+    assert_eq!(
+        teams
+            .items
+            .iter()
+            .map(|t| t.slug.as_str())
+            .collect::<Vec<_>>(),
+        ["reviewers"]
+    );
+    let members = client
+        .teams("example-org")
+        .members("reviewers")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        members
+            .items
+            .iter()
+            .map(|m| m.login.as_str())
+            .collect::<Vec<_>>(),
+        ["alice", "bob"]
+    );
+}
+
+#[tokio::test]
+async fn issues_are_created_with_labels() {
+    let (standin, client, _) = setup().await;
+    let issue = client
+        .issues("example-org", "app")
+        .create("Flaky: pull-app-unit")
+        .body("Seen twice.")
+        .labels(vec!["kind/flake".to_string()])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(issue.title, "Flaky: pull-app-unit");
+    assert_eq!(
+        standin.world().issue(REPO, issue.number).unwrap().labels,
+        ["kind/flake"]
+    );
+}
