@@ -12,6 +12,7 @@
 mod events;
 mod routes;
 mod routes_more;
+mod routes_pulls;
 mod shapes;
 mod world;
 

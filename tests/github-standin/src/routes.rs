@@ -30,7 +30,12 @@ pub(crate) fn router() -> Router<AppState> {
             get(collaborator_permission),
         )
         .route("/repos/{owner}/{repo}/labels", get(repo_labels))
-        .route("/repos/{owner}/{repo}/issues/{number}", get(get_issue))
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}",
+            get(get_issue)
+                .patch(crate::routes_pulls::edit_issue)
+                .post(crate::routes_pulls::edit_issue),
+        )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/comments",
             get(list_comments).post(create_comment),
@@ -51,7 +56,12 @@ pub(crate) fn router() -> Router<AppState> {
             "/repos/{owner}/{repo}/issues/{number}/labels/{*name}",
             delete(remove_label),
         )
-        .route("/repos/{owner}/{repo}/pulls/{number}", get(get_pull))
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}",
+            get(get_pull)
+                .patch(crate::routes_pulls::edit_pull)
+                .post(crate::routes_pulls::edit_pull),
+        )
         .route(
             "/repos/{owner}/{repo}/pulls/{number}/files",
             get(pull_files),

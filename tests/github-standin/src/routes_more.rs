@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
+    crate::routes_pulls::router()
         .route("/repos/{owner}/{repo}/contents/{*path}", get(get_contents))
         .route("/repos/{owner}/{repo}/pulls/{number}/merge", put(merge))
         .route("/repos/{owner}/{repo}/check-runs", post(create_check_run))

@@ -204,7 +204,7 @@ pub(crate) fn issue(world: &World, base: &str, repo: &Repo, issue: &Issue) -> Va
         "locked": false,
         "assignee": issue.assignees.first().map(|a| user_by_login(world, base, a)),
         "assignees": issue.assignees.iter().map(|a| user_by_login(world, base, a)).collect::<Vec<_>>(),
-        "milestone": null,
+        "milestone": issue.milestone.and_then(|n| repo.milestones.get(&n)).map(|m| milestone(world, base, repo, m)),
         "comments": issue.comments.len(),
         "created_at": timestamp(issue.created_at),
         "updated_at": timestamp(issue.updated_at),
@@ -264,7 +264,7 @@ pub(crate) fn pull_request(world: &World, base: &str, repo: &Repo, issue: &Issue
         "user": user_by_login(world, base, &issue.author),
         "body": issue.body,
         "labels": issue.labels.iter().map(|l| issue_label(base, repo, l)).collect::<Vec<_>>(),
-        "milestone": null,
+        "milestone": issue.milestone.and_then(|n| repo.milestones.get(&n)).map(|m| milestone(world, base, repo, m)),
         "active_lock_reason": null,
         "created_at": timestamp(issue.created_at),
         "updated_at": timestamp(issue.updated_at),
@@ -273,7 +273,7 @@ pub(crate) fn pull_request(world: &World, base: &str, repo: &Repo, issue: &Issue
         "merge_commit_sha": null,
         "assignee": issue.assignees.first().map(|a| user_by_login(world, base, a)),
         "assignees": issue.assignees.iter().map(|a| user_by_login(world, base, a)).collect::<Vec<_>>(),
-        "requested_reviewers": [],
+        "requested_reviewers": issue.requested_reviewers.iter().map(|r| user_by_login(world, base, r)).collect::<Vec<_>>(),
         "requested_teams": [],
         "head": branch(&pull.head_ref, &pull.head_sha),
         "base": branch(&pull.base_ref, &pull.base_sha),
@@ -302,6 +302,65 @@ pub(crate) fn pull_request(world: &World, base: &str, repo: &Repo, issue: &Issue
         "additions": pull.files.iter().map(|f| f.additions).sum::<u64>(),
         "deletions": pull.files.iter().map(|f| f.deletions).sum::<u64>(),
         "changed_files": pull.files.len(),
+    })
+}
+
+pub(crate) fn milestone(
+    world: &World,
+    base: &str,
+    repo: &Repo,
+    milestone: &crate::world::Milestone,
+) -> Value {
+    let full = repo.full_name();
+    let api = format!("{base}/repos/{full}/milestones/{}", milestone.number);
+    let (open, closed) = repo
+        .issues
+        .values()
+        .filter(|i| i.milestone == Some(milestone.number))
+        .fold(
+            (0, 0),
+            |(o, c), i| if i.open { (o + 1, c) } else { (o, c + 1) },
+        );
+    json!({
+        "url": api,
+        "html_url": format!("{base}/{full}/milestone/{}", milestone.number),
+        "labels_url": format!("{api}/labels"),
+        "id": milestone.id,
+        "node_id": format!("MI_{}", milestone.id),
+        "number": milestone.number,
+        "title": milestone.title,
+        "description": null,
+        "creator": user_by_login(world, base, &repo.owner),
+        "open_issues": open,
+        "closed_issues": closed,
+        "state": if milestone.open { "open" } else { "closed" },
+        "created_at": timestamp(1_767_225_600),
+        "updated_at": timestamp(1_767_225_600),
+        "due_on": null,
+        "closed_at": null
+    })
+}
+
+pub(crate) fn review(
+    world: &World,
+    base: &str,
+    repo: &Repo,
+    number: u64,
+    review: &crate::world::Review,
+) -> Value {
+    let full = repo.full_name();
+    json!({
+        "id": review.id,
+        "node_id": format!("PRR_{}", review.id),
+        "user": user_by_login(world, base, &review.author),
+        "body": review.body,
+        "state": review.state,
+        "html_url": format!("{base}/{full}/pull/{number}#pullrequestreview-{}", review.id),
+        "pull_request_url": format!("{base}/repos/{full}/pulls/{number}"),
+        "author_association": author_association(repo, world, &review.author),
+        "_links": {"html": {"href": format!("{base}/{full}/pull/{number}#pullrequestreview-{}", review.id)}, "pull_request": {"href": format!("{base}/repos/{full}/pulls/{number}")}},
+        "submitted_at": timestamp(review.submitted_at),
+        "commit_id": review.commit_id
     })
 }
 

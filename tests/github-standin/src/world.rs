@@ -117,10 +117,33 @@ pub struct Issue {
     pub open: bool,
     pub labels: Vec<String>,
     pub assignees: Vec<String>,
+    /// A milestone number of the repo.
+    pub milestone: Option<u64>,
+    pub requested_reviewers: Vec<String>,
+    pub reviews: Vec<Review>,
     pub comments: Vec<Comment>,
     pub pull: Option<PullRequest>,
     pub created_at: u64,
     pub updated_at: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Review {
+    pub id: u64,
+    pub author: String,
+    /// `APPROVED`, `CHANGES_REQUESTED` or `COMMENTED`.
+    pub state: String,
+    pub body: String,
+    pub commit_id: String,
+    pub submitted_at: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Milestone {
+    pub id: u64,
+    pub number: u64,
+    pub title: String,
+    pub open: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -153,6 +176,7 @@ pub struct Repo {
     pub files: BTreeMap<String, BTreeMap<String, String>>,
     /// Check runs per commit SHA.
     pub check_runs: BTreeMap<String, Vec<CheckRun>>,
+    pub milestones: BTreeMap<u64, Milestone>,
 }
 
 impl Repo {
@@ -285,6 +309,7 @@ impl World {
             statuses: BTreeMap::new(),
             files: BTreeMap::new(),
             check_runs: BTreeMap::new(),
+            milestones: BTreeMap::new(),
         };
         repo.commits.insert(
             root.clone(),
@@ -297,6 +322,38 @@ impl World {
         repo.branches.insert("main".into(), root);
         self.repos.insert(full_name.to_string(), repo);
         self
+    }
+
+    pub fn add_milestone(&mut self, full_name: &str, title: &str) -> u64 {
+        let id = self.next_id();
+        let Some(repo) = self.repos.get_mut(full_name) else {
+            return 0;
+        };
+        let number = repo.milestones.len() as u64 + 1;
+        repo.milestones.insert(
+            number,
+            Milestone {
+                id,
+                number,
+                title: title.to_string(),
+                open: true,
+            },
+        );
+        number
+    }
+
+    /// Whether `login` may be assigned or asked to review in `full_name`: GitHub allows
+    /// collaborators and members of the owning org, and silently drops anyone else.
+    pub fn can_be_assigned(&self, full_name: &str, login: &str) -> bool {
+        let Some(repo) = self.repos.get(full_name) else {
+            return false;
+        };
+        repo.owner == login
+            || repo.collaborators.contains_key(login)
+            || self
+                .orgs
+                .get(&repo.owner)
+                .is_some_and(|o| o.members.contains(login))
     }
 
     pub fn add_team(&mut self, org: &str, slug: &str, members: &[&str]) -> &mut Self {
@@ -484,6 +541,9 @@ impl World {
                 open: true,
                 labels: vec![],
                 assignees: vec![],
+                milestone: None,
+                requested_reviewers: vec![],
+                reviews: vec![],
                 comments: vec![],
                 pull: Some(PullRequest {
                     head_ref: head.into(),
@@ -523,6 +583,9 @@ impl World {
                 open: true,
                 labels: vec![],
                 assignees: vec![],
+                milestone: None,
+                requested_reviewers: vec![],
+                reviews: vec![],
                 comments: vec![],
                 pull: None,
                 created_at: tick,

@@ -227,3 +227,119 @@ async fn issues_are_created_with_labels() {
         ["kind/flake"]
     );
 }
+
+#[tokio::test]
+async fn assignees_reviewers_reviews_milestones_and_edits() {
+    let mut world = World::new("prow-bot");
+    world
+        .add_org("example-org", &["alice", "bob"])
+        .add_repo(REPO);
+    let milestone = world.add_milestone(REPO, "v1.0");
+    let number = world.open_pull_request(
+        REPO,
+        "dave",
+        "feature",
+        "Add docs",
+        &[("docs/a.md", "hi\n")],
+    );
+    let standin = GitHubStandIn::start(world).await.unwrap();
+    let client = Octocrab::builder()
+        .base_uri(standin.url())
+        .unwrap()
+        .personal_token("t".to_string())
+        .build()
+        .unwrap();
+    let issues = client.issues("example-org", "app");
+
+    // Members can be assigned; GitHub silently drops anyone else.
+    let issue = issues
+        .add_assignees(number, &["alice", "mallory"])
+        .await
+        .unwrap();
+    assert_eq!(
+        issue
+            .assignees
+            .iter()
+            .map(|a| a.login.as_str())
+            .collect::<Vec<_>>(),
+        ["alice"]
+    );
+    let issue = issues.remove_assignees(number, &["alice"]).await.unwrap();
+    assert!(issue.assignees.is_empty());
+
+    let pulls = client.pulls("example-org", "app");
+    // octocrab types this answer as a review; GitHub sends the pull request, so read it raw.
+    let pull: serde_json::Value = client
+        .post(
+            format!("/repos/{REPO}/pulls/{number}/requested_reviewers"),
+            Some(&serde_json::json!({"reviewers": ["bob"], "team_reviewers": []})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(pull["requested_reviewers"][0]["login"], "bob");
+    assert_eq!(
+        standin
+            .world()
+            .issue(REPO, number)
+            .unwrap()
+            .requested_reviewers,
+        ["bob"]
+    );
+    let stranger = pulls
+        .request_reviews(number, vec!["mallory".to_string()], vec![])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(stranger, octocrab::Error::GitHub { ref source, .. } if source.status_code.as_u16() == 422),
+        "{stranger:?}"
+    );
+
+    let review: serde_json::Value = client
+        .post(
+            format!("/repos/{REPO}/pulls/{number}/reviews"),
+            Some(&serde_json::json!({"event": "APPROVE", "body": "/lgtm"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(review["state"], "APPROVED");
+    let reviews = pulls.list_reviews(number).send().await.unwrap();
+    assert_eq!(reviews.items.len(), 1);
+    assert_eq!(reviews.items[0].body.as_deref(), Some("/lgtm"));
+
+    let milestones = issues.list_milestones().send().await.unwrap();
+    assert_eq!(milestones.items[0].title, "v1.0");
+    let edited = issues
+        .update(number)
+        .title("Add docs (v2)")
+        .milestone(milestone)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.title, "Add docs (v2)");
+    assert_eq!(edited.milestone.map(|m| m.title), Some("v1.0".to_string()));
+    let closed = issues
+        .update(number)
+        .state(octocrab::models::IssueState::Closed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.state, octocrab::models::IssueState::Closed);
+
+    let branches = client
+        .repos("example-org", "app")
+        .list_branches()
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = branches.items.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, ["feature", "main"]);
+    let head = standin
+        .world()
+        .issue(REPO, number)
+        .unwrap()
+        .pull
+        .clone()
+        .unwrap()
+        .head_sha;
+    assert_eq!(branches.items[0].commit.sha, head);
+}

@@ -1,0 +1,370 @@
+//! People and planning on issues and pull requests: assignees, requested reviewers, reviews,
+//! milestones, edits (title, body, state, milestone), and the repository's branches.
+
+use crate::AppState;
+use crate::routes::{lock, not_found, validation_failed};
+use crate::shapes;
+use crate::world::{Review, World};
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/assignees",
+            post(add_assignees).delete(remove_assignees),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
+            post(request_reviewers).delete(unrequest_reviewers),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/reviews",
+            get(list_reviews).post(create_review),
+        )
+        .route("/repos/{owner}/{repo}/milestones", get(list_milestones))
+        .route("/repos/{owner}/{repo}/branches", get(list_branches))
+}
+
+#[derive(Deserialize, Default)]
+struct People {
+    #[serde(default)]
+    assignees: Vec<String>,
+    #[serde(default)]
+    reviewers: Vec<String>,
+}
+
+fn issue_json(world: &World, base: &str, full: &str, number: u64) -> Response {
+    match (world.repo(full), world.issue(full, number)) {
+        (Some(repo), Some(issue)) => Json(shapes::issue(world, base, repo, issue)).into_response(),
+        _ => not_found(),
+    }
+}
+
+fn pull_json(world: &World, base: &str, full: &str, number: u64) -> Response {
+    match (world.repo(full), world.issue(full, number)) {
+        (Some(repo), Some(issue)) if issue.pull.is_some() => {
+            Json(shapes::pull_request(world, base, repo, issue)).into_response()
+        }
+        _ => not_found(),
+    }
+}
+
+async fn add_assignees(
+    State(state): State<AppState>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Json(people): Json<People>,
+) -> Response {
+    let mut world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    let allowed: Vec<String> = people
+        .assignees
+        .into_iter()
+        .filter(|login| world.can_be_assigned(&full, login))
+        .collect();
+    let Some(issue) = world
+        .repos
+        .get_mut(&full)
+        .and_then(|r| r.issues.get_mut(&number))
+    else {
+        return not_found();
+    };
+    for login in allowed {
+        if !issue.assignees.contains(&login) {
+            issue.assignees.push(login);
+        }
+    }
+    let mut response = issue_json(&world, &state.base, &full, number);
+    *response.status_mut() = StatusCode::CREATED;
+    response
+}
+
+async fn remove_assignees(
+    State(state): State<AppState>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Json(people): Json<People>,
+) -> Response {
+    let mut world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    let Some(issue) = world
+        .repos
+        .get_mut(&full)
+        .and_then(|r| r.issues.get_mut(&number))
+    else {
+        return not_found();
+    };
+    issue.assignees.retain(|a| !people.assignees.contains(a));
+    issue_json(&world, &state.base, &full, number)
+}
+
+async fn request_reviewers(
+    State(state): State<AppState>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Json(people): Json<People>,
+) -> Response {
+    let mut world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    if let Some(stranger) = people
+        .reviewers
+        .iter()
+        .find(|login| !world.can_be_assigned(&full, login))
+    {
+        return validation_failed(
+            "PullRequest",
+            "reviewers",
+            &format!(
+                "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the {full} repository: {stranger}"
+            ),
+        );
+    }
+    let Some(issue) = world
+        .repos
+        .get_mut(&full)
+        .and_then(|r| r.issues.get_mut(&number))
+    else {
+        return not_found();
+    };
+    if issue.pull.is_none() {
+        return not_found();
+    }
+    for login in people.reviewers {
+        if !issue.requested_reviewers.contains(&login) && login != issue.author {
+            issue.requested_reviewers.push(login);
+        }
+    }
+    let mut response = pull_json(&world, &state.base, &full, number);
+    *response.status_mut() = StatusCode::CREATED;
+    response
+}
+
+async fn unrequest_reviewers(
+    State(state): State<AppState>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Json(people): Json<People>,
+) -> Response {
+    let mut world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    let Some(issue) = world
+        .repos
+        .get_mut(&full)
+        .and_then(|r| r.issues.get_mut(&number))
+    else {
+        return not_found();
+    };
+    issue
+        .requested_reviewers
+        .retain(|r| !people.reviewers.contains(r));
+    pull_json(&world, &state.base, &full, number)
+}
+
+async fn list_reviews(
+    State(state): State<AppState>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+) -> Response {
+    let world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    let (Some(found), Some(issue)) = (world.repo(&full), world.issue(&full, number)) else {
+        return not_found();
+    };
+    Json(Value::Array(
+        issue
+            .reviews
+            .iter()
+            .map(|r| shapes::review(&world, &state.base, found, number, r))
+            .collect(),
+    ))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct ReviewRequest {
+    #[serde(default)]
+    body: String,
+    event: Option<String>,
+    commit_id: Option<String>,
+}
+
+/// Reviews are submitted as the API's user; `event` is `APPROVE`, `REQUEST_CHANGES` or `COMMENT`.
+async fn create_review(
+    State(state): State<AppState>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Json(request): Json<ReviewRequest>,
+) -> Response {
+    let review_state = match request.event.as_deref() {
+        Some("APPROVE") => "APPROVED",
+        Some("REQUEST_CHANGES") => "CHANGES_REQUESTED",
+        Some("COMMENT") => "COMMENTED",
+        None => "PENDING",
+        Some(_) => {
+            return validation_failed(
+                "PullRequestReview",
+                "event",
+                "event is not included in the list",
+            );
+        }
+    };
+    let mut world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    let id = world.next_id();
+    let submitted_at = world.tick();
+    let author = world.bot.clone();
+    let Some(issue) = world
+        .repos
+        .get_mut(&full)
+        .and_then(|r| r.issues.get_mut(&number))
+    else {
+        return not_found();
+    };
+    let Some(pull) = &issue.pull else {
+        return not_found();
+    };
+    let review = Review {
+        id,
+        author: author.clone(),
+        state: review_state.to_string(),
+        body: request.body,
+        commit_id: request.commit_id.unwrap_or_else(|| pull.head_sha.clone()),
+        submitted_at,
+    };
+    issue.reviews.push(review.clone());
+    issue.requested_reviewers.retain(|r| *r != author);
+    let Some(found) = world.repo(&full) else {
+        return not_found();
+    };
+    Json(shapes::review(&world, &state.base, found, number, &review)).into_response()
+}
+
+async fn list_milestones(
+    State(state): State<AppState>,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Response {
+    let world = lock(&state);
+    let Some(found) = world.repo(&format!("{owner}/{repo}")) else {
+        return not_found();
+    };
+    Json(Value::Array(
+        found
+            .milestones
+            .values()
+            .filter(|m| m.open)
+            .map(|m| shapes::milestone(&world, &state.base, found, m))
+            .collect(),
+    ))
+    .into_response()
+}
+
+async fn list_branches(
+    State(state): State<AppState>,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Response {
+    let world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    let Some(found) = world.repo(&full) else {
+        return not_found();
+    };
+    let branches: Vec<Value> = found
+        .branches
+        .iter()
+        .map(|(name, sha)| json!({"name": name, "commit": {"sha": sha, "url": format!("{}/repos/{full}/commits/{sha}", state.base)}, "protected": false}))
+        .collect();
+    Json(Value::Array(branches)).into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Edit {
+    title: Option<String>,
+    body: Option<String>,
+    state: Option<String>,
+    /// A milestone number, or `null` to clear it.
+    #[serde(default, deserialize_with = "present")]
+    milestone: Option<Option<u64>>,
+}
+
+/// Tells a field sent as `null` from a field not sent.
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<u64>>, D::Error> {
+    Option::<u64>::deserialize(deserializer).map(Some)
+}
+
+fn apply_edit(world: &mut World, full: &str, number: u64, edit: Edit) -> Result<(), Box<Response>> {
+    if let Some(Some(milestone)) = edit.milestone
+        && !world
+            .repo(full)
+            .is_some_and(|r| r.milestones.contains_key(&milestone))
+    {
+        return Err(Box::new(validation_failed(
+            "Issue",
+            "milestone",
+            "milestone is invalid",
+        )));
+    }
+    if edit
+        .state
+        .as_deref()
+        .is_some_and(|s| s != "open" && s != "closed")
+    {
+        return Err(Box::new(validation_failed(
+            "Issue",
+            "state",
+            "state is not included in the list",
+        )));
+    }
+    let tick = world.tick();
+    let issue = world
+        .repos
+        .get_mut(full)
+        .and_then(|r| r.issues.get_mut(&number))
+        .ok_or_else(|| Box::new(not_found()))?;
+    if let Some(title) = edit.title {
+        issue.title = title;
+    }
+    if let Some(body) = edit.body {
+        issue.body = body;
+    }
+    if let Some(state) = edit.state {
+        issue.open = state == "open";
+    }
+    if let Some(milestone) = edit.milestone {
+        issue.milestone = milestone;
+    }
+    issue.updated_at = tick;
+    Ok(())
+}
+
+/// `PATCH` (and GitHub's `POST` alias) on an issue.
+pub(crate) async fn edit_issue(
+    State(state): State<AppState>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Json(edit): Json<Edit>,
+) -> Response {
+    let mut world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    if let Err(response) = apply_edit(&mut world, &full, number, edit) {
+        return *response;
+    }
+    issue_json(&world, &state.base, &full, number)
+}
+
+/// `PATCH` (and GitHub's `POST` alias) on a pull request.
+pub(crate) async fn edit_pull(
+    State(state): State<AppState>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Json(edit): Json<Edit>,
+) -> Response {
+    let mut world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    if world.issue(&full, number).is_none_or(|i| i.pull.is_none()) {
+        return not_found();
+    }
+    if let Err(response) = apply_edit(&mut world, &full, number, edit) {
+        return *response;
+    }
+    pull_json(&world, &state.base, &full, number)
+}
