@@ -1,8 +1,8 @@
 //! A stand-in for GitHub: a real HTTP server speaking GitHub's REST wire format over a state
 //! that tests seed and inspect. Clients (octocrab, our GitHub adapter) point their base URL at it
 //! and are exercised exactly as against api.github.com: JSON shapes, status codes, error bodies,
-//! `Link` pagination, rate-limit headers, and ETags with `If-None-Match` answering 304 at no
-//! rate-limit cost. Every call is recorded so tests can report the API budget a component spends.
+//! `Link` pagination, rate-limit headers, ETags with `If-None-Match` answering 304 at no
+//! rate-limit cost, and the GraphQL search tide uses. Every call is recorded so tests can report the API budget a component spends.
 //!
 //! Boundary: test and local-mode infrastructure; production code never depends on it.
 
@@ -10,6 +10,7 @@
 #![recursion_limit = "256"]
 
 mod events;
+mod graphql;
 mod routes;
 mod routes_more;
 mod routes_pulls;

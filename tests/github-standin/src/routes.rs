@@ -17,6 +17,8 @@ use std::sync::MutexGuard;
 pub(crate) fn router() -> Router<AppState> {
     crate::routes_more::router()
         .route("/user", get(authenticated_user))
+        .route("/graphql", axum::routing::post(crate::graphql::graphql))
+        .route("/api/graphql", axum::routing::post(crate::graphql::graphql))
         .route("/users/{login}", get(get_user))
         .route("/rate_limit", get(rate_limit))
         .route("/orgs/{org}/members/{user}", get(is_member))
