@@ -9,6 +9,7 @@
 // GitHub objects have many fields; `json!` needs room to expand them.
 #![recursion_limit = "256"]
 
+mod app_auth;
 mod events;
 mod graphql;
 mod routes;
@@ -19,8 +20,8 @@ mod world;
 
 pub use events::{Delivery, signature};
 pub use world::{
-    Call, ChangedFile, CheckRun, Comment, Issue, Label, Org, Permission, PullRequest, Repo, Status,
-    Team, User, World, sha_of,
+    App, Call, ChangedFile, CheckRun, Comment, Issue, Label, Org, Permission, PullRequest, Repo,
+    Status, Team, User, World, sha_of,
 };
 
 use axum::Router;
@@ -150,6 +151,15 @@ pub fn app(world: Arc<Mutex<World>>, base: &str) -> Router {
 async fn account(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let uri = request.uri().to_string();
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("token "))
+        })
+        .map(str::to_string);
     let if_none_match = request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -198,10 +208,13 @@ async fn account(State(state): State<AppState>, request: Request, next: Next) ->
         if status != StatusCode::NOT_MODIFIED {
             world.rate_limit_remaining = world.rate_limit_remaining.saturating_sub(1);
         }
+        let installation =
+            bearer.and_then(|token| world.installation_tokens.get(&token).map(|(_, id)| *id));
         world.calls.push(Call {
             method: method.to_string(),
             uri,
             status: status.as_u16(),
+            installation,
         });
         (world.rate_limit, world.rate_limit_remaining)
     };

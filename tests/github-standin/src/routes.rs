@@ -16,6 +16,7 @@ use std::sync::MutexGuard;
 
 pub(crate) fn router() -> Router<AppState> {
     crate::routes_more::router()
+        .merge(crate::app_auth::router())
         .route("/user", get(authenticated_user))
         .route("/graphql", axum::routing::post(crate::graphql::graphql))
         .route("/api/graphql", axum::routing::post(crate::graphql::graphql))

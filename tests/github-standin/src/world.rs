@@ -49,6 +49,16 @@ pub struct Team {
     pub members: BTreeSet<String>,
 }
 
+/// A GitHub App: its id, slug, the public half of its key (PEM) to check its JWTs, and its
+/// installations (installation id to the account it is installed on).
+#[derive(Clone, Debug)]
+pub struct App {
+    pub id: u64,
+    pub slug: String,
+    pub public_key_pem: String,
+    pub installations: BTreeMap<u64, String>,
+}
+
 #[derive(Clone, Debug)]
 pub struct CheckRun {
     pub id: u64,
@@ -192,6 +202,8 @@ pub struct Call {
     /// Path and query, as sent.
     pub uri: String,
     pub status: u16,
+    /// The App installation whose token authorized the call, if one did.
+    pub installation: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -206,6 +218,9 @@ pub struct World {
     /// Core rate limit left; each answered call but a 304 spends one, as on GitHub.
     pub rate_limit_remaining: u64,
     pub rate_limit: u64,
+    pub apps: BTreeMap<u64, App>,
+    /// Installation tokens issued, to the app id and installation they act for.
+    pub installation_tokens: BTreeMap<String, (u64, u64)>,
     /// Webhooks waiting to be delivered, oldest first.
     pub outbox: Vec<crate::events::Delivery>,
     /// The API's own base URL, for URLs inside payloads.
@@ -236,6 +251,8 @@ impl World {
             calls: Vec::new(),
             rate_limit_remaining: 5000,
             rate_limit: 5000,
+            apps: BTreeMap::new(),
+            installation_tokens: BTreeMap::new(),
             outbox: Vec::new(),
             api_base: "https://api.github.com".to_string(),
             deliveries: 0,
@@ -322,6 +339,36 @@ impl World {
         repo.branches.insert("main".into(), root);
         self.repos.insert(full_name.to_string(), repo);
         self
+    }
+
+    /// Registers a GitHub App installed on `accounts` (installation ids are returned in order).
+    pub fn add_app(
+        &mut self,
+        id: u64,
+        slug: &str,
+        public_key_pem: &str,
+        accounts: &[&str],
+    ) -> Vec<u64> {
+        self.add_user(&format!("{slug}[bot]"));
+        let mut installations = BTreeMap::new();
+        let ids: Vec<u64> = accounts
+            .iter()
+            .map(|account| {
+                let installation = self.next_id();
+                installations.insert(installation, account.to_string());
+                installation
+            })
+            .collect();
+        self.apps.insert(
+            id,
+            App {
+                id,
+                slug: slug.to_string(),
+                public_key_pem: public_key_pem.to_string(),
+                installations,
+            },
+        );
+        ids
     }
 
     pub fn add_milestone(&mut self, full_name: &str, title: &str) -> u64 {
