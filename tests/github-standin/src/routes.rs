@@ -727,7 +727,46 @@ async fn commit_subresource(
             .collect();
         return Json(json!({"total_count": runs.len(), "check_runs": runs})).into_response();
     }
-    not_found()
+    single_commit(&state, &owner, &repo, &rest)
+}
+
+/// `GET /repos/{o}/{r}/commits/{ref}`: the commit with its parents, so history can be walked.
+fn single_commit(state: &AppState, owner: &str, repo: &str, reference: &str) -> Response {
+    let world = lock(state);
+    let full = format!("{owner}/{repo}");
+    let Some(found) = world.repo(&full) else {
+        return not_found();
+    };
+    let sha = resolve(found, reference);
+    let Some(commit) = found.commits.get(&sha) else {
+        return validation_failed(
+            "Commit",
+            "sha",
+            &format!("No commit found for SHA: {reference}"),
+        );
+    };
+    let base = &state.base;
+    let person = json!({"name": found.owner, "email": format!("{}@users.noreply.stand-in", found.owner), "date": "2026-01-01T00:00:00Z"});
+    Json(json!({
+        "sha": commit.sha,
+        "node_id": format!("C_{}", commit.sha),
+        "url": format!("{base}/repos/{full}/commits/{}", commit.sha),
+        "html_url": format!("{base}/{full}/commit/{}", commit.sha),
+        "comments_url": format!("{base}/repos/{full}/commits/{}/comments", commit.sha),
+        "commit": {
+            "url": format!("{base}/repos/{full}/git/commits/{}", commit.sha),
+            "author": person,
+            "committer": person,
+            "message": commit.message,
+            "tree": {"sha": crate::world::sha_of(&format!("tree {}", commit.sha)), "url": format!("{base}/repos/{full}/git/trees/{}", commit.sha)},
+            "comment_count": 0
+        },
+        "author": null,
+        "committer": null,
+        "parents": commit.parents.iter().filter(|p| !p.is_empty()).map(|p| json!({"sha": p, "url": format!("{base}/repos/{full}/commits/{p}"), "html_url": format!("{base}/{full}/commit/{p}")})).collect::<Vec<_>>(),
+        "files": []
+    }))
+    .into_response()
 }
 
 async fn combined_status(

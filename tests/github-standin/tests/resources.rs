@@ -343,3 +343,25 @@ async fn assignees_reviewers_reviews_milestones_and_edits() {
         .head_sha;
     assert_eq!(branches.items[0].commit.sha, head);
 }
+
+#[tokio::test]
+async fn branch_history_is_walked_through_commit_parents() {
+    let (standin, client, _) = setup().await;
+    let head = standin.world().repo(REPO).unwrap().branches["main"].clone();
+    let mut seen = Vec::new();
+    let mut next = Some(head);
+    while let Some(sha) = next {
+        let commit: serde_json::Value = client
+            .get(format!("/repos/{REPO}/commits/{sha}"), None::<&()>)
+            .await
+            .unwrap();
+        seen.push(commit["commit"]["message"].as_str().unwrap().to_string());
+        next = commit["parents"][0]["sha"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen, ["Add OWNERS", "Initial commit"]);
+    let by_branch: serde_json::Value = client
+        .get(format!("/repos/{REPO}/commits/feature"), None::<&()>)
+        .await
+        .unwrap();
+    assert_eq!(by_branch["commit"]["message"], "Add docs");
+}
