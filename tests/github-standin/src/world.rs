@@ -532,14 +532,9 @@ impl World {
         let issue = self.repos.get_mut(full_name)?.issues.get_mut(&number)?;
         let pull = issue.pull.as_mut()?;
         pull.head_sha = sha.clone();
-        for (path, content) in files {
-            if !pull.files.iter().any(|f| f.filename == *path) {
-                pull.files.push(ChangedFile {
-                    filename: path.to_string(),
-                    status: "modified".into(),
-                    additions: content.lines().count() as u64,
-                    deletions: 0,
-                });
+        for file in changed_files(files) {
+            if !pull.files.iter().any(|f| f.filename == file.filename) {
+                pull.files.push(file);
             }
         }
         issue.updated_at = tick;
@@ -560,52 +555,22 @@ impl World {
     ) -> u64 {
         self.add_user(author);
         let head_sha = self.push(full_name, head, title, files);
-        let id = self.next_id();
-        let tick = self.tick();
-        let Some(repo) = self.repos.get_mut(full_name) else {
+        let Some(repo) = self.repos.get(full_name) else {
             return 0;
         };
         let base_ref = repo.default_branch.clone();
         let base_sha = repo.branches.get(&base_ref).cloned().unwrap_or_default();
-        let number = repo.issues.len() as u64 + 1;
-        let changed = files
-            .iter()
-            .map(|(path, content)| ChangedFile {
-                filename: path.to_string(),
-                status: "modified".into(),
-                additions: content.lines().count() as u64,
-                deletions: 0,
-            })
-            .collect();
-        repo.issues.insert(
-            number,
-            Issue {
-                id,
-                number,
-                title: title.into(),
-                body: String::new(),
-                author: author.into(),
-                open: true,
-                labels: vec![],
-                assignees: vec![],
-                milestone: None,
-                requested_reviewers: vec![],
-                reviews: vec![],
-                comments: vec![],
-                pull: Some(PullRequest {
-                    head_ref: head.into(),
-                    head_sha,
-                    base_ref,
-                    base_sha,
-                    draft: false,
-                    mergeable: Some(true),
-                    merged: false,
-                    files: changed,
-                }),
-                created_at: tick,
-                updated_at: tick,
-            },
-        );
+        let pull = PullRequest {
+            head_ref: head.into(),
+            head_sha,
+            base_ref,
+            base_sha,
+            draft: false,
+            mergeable: Some(true),
+            merged: false,
+            files: changed_files(files),
+        };
+        let number = self.insert_issue(full_name, author, title, Some(pull));
         self.emit_pull_request(full_name, number, "opened", author, None);
         number
     }
@@ -613,6 +578,19 @@ impl World {
     /// Opens an issue; returns its number.
     pub fn open_issue(&mut self, full_name: &str, author: &str, title: &str) -> u64 {
         self.add_user(author);
+        let number = self.insert_issue(full_name, author, title, None);
+        self.emit_issue(full_name, number, "opened", author, None);
+        number
+    }
+
+    /// Adds an open issue (a pull request when `pull` is given) with the next number.
+    fn insert_issue(
+        &mut self,
+        full_name: &str,
+        author: &str,
+        title: &str,
+        pull: Option<PullRequest>,
+    ) -> u64 {
         let id = self.next_id();
         let tick = self.tick();
         let Some(repo) = self.repos.get_mut(full_name) else {
@@ -634,12 +612,11 @@ impl World {
                 requested_reviewers: vec![],
                 reviews: vec![],
                 comments: vec![],
-                pull: None,
+                pull,
                 created_at: tick,
                 updated_at: tick,
             },
         );
-        self.emit_issue(full_name, number, "opened", author, None);
         number
     }
 
@@ -689,6 +666,19 @@ impl World {
         }
         latest.into_values().cloned().collect()
     }
+}
+
+/// The files a push changes, as a pull request lists them.
+fn changed_files(files: &[(&str, &str)]) -> Vec<ChangedFile> {
+    files
+        .iter()
+        .map(|(path, content)| ChangedFile {
+            filename: path.to_string(),
+            status: "modified".into(),
+            additions: content.lines().count() as u64,
+            deletions: 0,
+        })
+        .collect()
 }
 
 /// A stable 40-hex SHA for `text`, so commits look like git's.
