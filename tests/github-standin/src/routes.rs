@@ -366,11 +366,7 @@ async fn edit_comment(
         return not_found();
     };
     let tick = world.tick();
-    let Some(issue) = world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.issues.get_mut(&number))
-    else {
+    let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();
     };
     let comment: &mut Comment = &mut issue.comments[at];
@@ -399,11 +395,7 @@ async fn delete_comment(
     let Some((number, at)) = find_comment(&world, &full, id) else {
         return not_found();
     };
-    if let Some(issue) = world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.issues.get_mut(&number))
-    {
+    if let Some(issue) = world.issue_mut(&full, number) {
         issue.comments.remove(at);
     }
     StatusCode::NO_CONTENT.into_response()
@@ -488,11 +480,7 @@ async fn add_labels(
     }
     let tick = world.tick();
     let mut added = Vec::new();
-    if let Some(issue) = world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.issues.get_mut(&number))
-    {
+    if let Some(issue) = world.issue_mut(&full, number) {
         for name in names {
             if !issue.labels.contains(&name) {
                 issue.labels.push(name.clone());
@@ -520,9 +508,7 @@ async fn remove_label(
     }
     let tick = world.tick();
     let removed = world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.issues.get_mut(&number))
+        .issue_mut(&full, number)
         .map(|issue| {
             let before = issue.labels.len();
             issue.labels.retain(|l| *l != name);

@@ -128,11 +128,7 @@ async fn merge(
         .unwrap_or_else(|| format!("Merge pull request #{number} from {}", pull.head_ref));
     let merged_sha = world.push(&full, &pull.base_ref, &title, &files);
     let tick = world.tick();
-    if let Some(issue) = world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.issues.get_mut(&number))
-    {
+    if let Some(issue) = world.issue_mut(&full, number) {
         issue.open = false;
         issue.updated_at = tick;
         if let Some(pull) = issue.pull.as_mut() {
@@ -251,11 +247,7 @@ async fn create_issue(
     }
     let bot = world.bot.clone();
     let number = world.open_issue(&full, &bot, &title);
-    if let Some(issue) = world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.issues.get_mut(&number))
-    {
+    if let Some(issue) = world.issue_mut(&full, number) {
         issue.body = request.body.unwrap_or_default();
         issue.labels = request.labels;
     }

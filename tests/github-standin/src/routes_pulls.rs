@@ -68,11 +68,7 @@ async fn add_assignees(
         .into_iter()
         .filter(|login| world.can_be_assigned(&full, login))
         .collect();
-    let Some(issue) = world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.issues.get_mut(&number))
-    else {
+    let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();
     };
     for login in allowed {
@@ -92,11 +88,7 @@ async fn remove_assignees(
 ) -> Response {
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
-    let Some(issue) = world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.issues.get_mut(&number))
-    else {
+    let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();
     };
     issue.assignees.retain(|a| !people.assignees.contains(a));
@@ -123,11 +115,7 @@ async fn request_reviewers(
             ),
         );
     }
-    let Some(issue) = world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.issues.get_mut(&number))
-    else {
+    let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();
     };
     if issue.pull.is_none() {
@@ -150,11 +138,7 @@ async fn unrequest_reviewers(
 ) -> Response {
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
-    let Some(issue) = world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.issues.get_mut(&number))
-    else {
+    let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();
     };
     issue
@@ -214,11 +198,7 @@ async fn create_review(
     let id = world.next_id();
     let submitted_at = world.tick();
     let author = world.bot.clone();
-    let Some(issue) = world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.issues.get_mut(&number))
-    else {
+    let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();
     };
     let Some(pull) = &issue.pull else {

@@ -648,6 +648,10 @@ impl World {
         self.repos.get(full_name)
     }
 
+    pub fn issue_mut(&mut self, full_name: &str, number: u64) -> Option<&mut Issue> {
+        self.repos.get_mut(full_name)?.issues.get_mut(&number)
+    }
+
     pub fn issue(&self, full_name: &str, number: u64) -> Option<&Issue> {
         self.repos.get(full_name)?.issues.get(&number)
     }
