@@ -281,11 +281,13 @@ async fn get_issue(
     Path((owner, repo, number)): Path<(String, String, u64)>,
 ) -> Response {
     let world = lock(&state);
-    let full = format!("{owner}/{repo}");
-    match (world.repo(&full), world.issue(&full, number)) {
-        (Some(found), Some(issue)) => {
-            Json(shapes::issue(&world, &state.base, found, issue)).into_response()
-        }
+    issue_json(&world, &state.base, &format!("{owner}/{repo}"), number)
+}
+
+/// The issue as GitHub shows it, or 404.
+pub(crate) fn issue_json(world: &World, base: &str, full: &str, number: u64) -> Response {
+    match (world.repo(full), world.issue(full, number)) {
+        (Some(repo), Some(issue)) => Json(shapes::issue(world, base, repo, issue)).into_response(),
         _ => not_found(),
     }
 }
@@ -314,13 +316,27 @@ struct CommentBody {
     body: Option<String>,
 }
 
+impl CommentBody {
+    /// The comment's text; GitHub refuses a blank one.
+    fn text(self) -> Result<String, Box<Response>> {
+        self.body.filter(|b| !b.is_empty()).ok_or_else(|| {
+            Box::new(validation_failed(
+                "IssueComment",
+                "body",
+                "body cannot be blank",
+            ))
+        })
+    }
+}
+
 async fn create_comment(
     State(state): State<AppState>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(request): Json<CommentBody>,
 ) -> Response {
-    let Some(body) = request.body.filter(|b| !b.is_empty()) else {
-        return validation_failed("IssueComment", "body", "body cannot be blank");
+    let body = match request.text() {
+        Ok(body) => body,
+        Err(response) => return *response,
     };
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
@@ -357,8 +373,9 @@ async fn edit_comment(
     Path((owner, repo, id)): Path<(String, String, u64)>,
     Json(request): Json<CommentBody>,
 ) -> Response {
-    let Some(body) = request.body.filter(|b| !b.is_empty()) else {
-        return validation_failed("IssueComment", "body", "body cannot be blank");
+    let body = match request.text() {
+        Ok(body) => body,
+        Err(response) => return *response,
     };
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
@@ -408,19 +425,7 @@ fn labels_of(world: &World, base: &str, full: &str, number: u64) -> Option<Vec<V
         issue
             .labels
             .iter()
-            .map(|name| {
-                let label = repo
-                    .labels
-                    .get(name)
-                    .cloned()
-                    .unwrap_or(crate::world::Label {
-                        id: 0,
-                        name: name.clone(),
-                        color: "ededed".into(),
-                        description: String::new(),
-                    });
-                shapes::label(base, full, &label)
-            })
+            .map(|name| shapes::issue_label(base, repo, name))
             .collect(),
     )
 }

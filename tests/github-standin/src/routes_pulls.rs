@@ -2,7 +2,7 @@
 //! milestones, edits (title, body, state, milestone), and the repository's branches.
 
 use crate::AppState;
-use crate::routes::{lock, not_found, validation_failed};
+use crate::routes::{issue_json, lock, not_found, validation_failed};
 use crate::shapes;
 use crate::world::{Review, World};
 use axum::Json;
@@ -38,13 +38,6 @@ struct People {
     assignees: Vec<String>,
     #[serde(default)]
     reviewers: Vec<String>,
-}
-
-fn issue_json(world: &World, base: &str, full: &str, number: u64) -> Response {
-    match (world.repo(full), world.issue(full, number)) {
-        (Some(repo), Some(issue)) => Json(shapes::issue(world, base, repo, issue)).into_response(),
-        _ => not_found(),
-    }
 }
 
 fn pull_json(world: &World, base: &str, full: &str, number: u64) -> Response {

@@ -152,7 +152,7 @@ pub(crate) fn label(base: &str, full_name: &str, label: &Label) -> Value {
 }
 
 /// A label on an issue, described by the repo's label of that name when it exists.
-fn issue_label(base: &str, repo: &Repo, name: &str) -> Value {
+pub(crate) fn issue_label(base: &str, repo: &Repo, name: &str) -> Value {
     match repo.labels.get(name) {
         Some(found) => label(base, &repo.full_name(), found),
         None => label(
