@@ -7,6 +7,6 @@ use axum::Router;
 use prow_runtime::FunctionContext;
 
 /// This function's own routes.
-pub fn app(_context: &FunctionContext) -> Router {
-    Router::new()
+pub fn app(_context: &FunctionContext) -> anyhow::Result<Router> {
+    Ok(Router::new())
 }

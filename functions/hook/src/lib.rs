@@ -1,12 +1,185 @@
-//! The `hook` function. Receives GitHub webhooks on `POST /hook`, verifies them, runs the chat-ops plugins and forwards each event as a CloudEvent. Webhook intake arrives with the hook issue; today the function serves the shared runtime's routes on its configuration.
+//! The `hook` function, GitHub's front door. `POST /hook` checks a webhook's headers, size and
+//! HMAC signature (before reading a byte of the payload), drops deliveries it has already
+//! handed on, and hands each new one on as a CloudEvent: to `$K_SINK` (a Knative broker, set by
+//! a SinkBinding) when set, answering 2xx only once the sink has it; otherwise it dispatches to
+//! its own plugins in-process (local mode). Plugins run when the event comes back from the broker
+//! (`POST /plugins/{name}`, `POST /external-plugins/{name}`, one Knative Trigger each), so a slow
+//! or failing plugin never delays GitHub's acknowledgement and is retried alone.
+//! `GET /plugin-help` describes the plugins as upstream's hook does.
 //!
-//! Boundary: `app` builds this function's routes from its [`FunctionContext`]; the runtime adds
-//! `/healthz` and `/metrics` and serves them.
+//! Boundary: HTTP and the hand-off live here; what an event *is* and whether its signature
+//! holds are `prow-github`'s; what a plugin does is the plugin's.
 
+mod deliveries;
+mod external;
+mod intake;
+mod metrics;
+pub mod plugins;
+
+pub use plugins::{Command, Plugin, PluginError, PluginEvent, PluginHelp, PluginRegistry};
+
+use anyhow::Context;
 use axum::Router;
-use prow_runtime::FunctionContext;
+use axum::routing::{get, post};
+use deliveries::Deliveries;
+use metrics::HookMetrics;
+use prow_github::webhook::HmacSecret;
+use prow_runtime::cloudevents::{EventSink, HttpSink};
+use prow_runtime::{ConfigHandle, FunctionContext};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
-/// This function's own routes.
-pub fn app(_context: &FunctionContext) -> Router {
-    Router::new()
+/// GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+/// How long a delivery id is remembered, to drop redeliveries.
+pub const DEFAULT_DEDUPE_WINDOW: Duration = Duration::from_secs(60 * 60);
+/// How often the HMAC secret file is checked for a rotation, at most.
+const SECRET_RECHECK: Duration = Duration::from_secs(5);
+
+/// Where verified events go.
+#[derive(Clone)]
+pub enum Handoff {
+    /// A CloudEvent sink (`$K_SINK`); 2xx to GitHub only once it accepted the event.
+    Sink(Arc<dyn EventSink>),
+    /// Local mode: run this hook's plugins and external plugins in-process, after answering.
+    InProcess,
+}
+
+pub struct HookOptions {
+    pub hmac_secret_file: PathBuf,
+    pub handoff: Handoff,
+    pub plugins: PluginRegistry,
+    pub max_body_bytes: usize,
+    pub dedupe_window: Duration,
+}
+
+/// The hook's shared state.
+#[derive(Clone)]
+pub struct Hook(Arc<HookInner>);
+
+struct HookInner {
+    config: ConfigHandle,
+    secret: Mutex<LoadedSecret>,
+    handoff: Handoff,
+    plugins: PluginRegistry,
+    deliveries: Deliveries,
+    metrics: HookMetrics,
+    http: reqwest::Client,
+    max_body_bytes: usize,
+}
+
+struct LoadedSecret {
+    path: PathBuf,
+    secret: Arc<HmacSecret>,
+    modified: Option<SystemTime>,
+    checked: Instant,
+}
+
+impl LoadedSecret {
+    fn load(path: PathBuf) -> anyhow::Result<LoadedSecret> {
+        let contents = std::fs::read(&path)
+            .with_context(|| format!("reading the HMAC secret file {}", path.display()))?;
+        let secret = HmacSecret::parse(&contents)
+            .with_context(|| format!("reading the HMAC secret file {}", path.display()))?;
+        Ok(LoadedSecret {
+            modified: std::fs::metadata(&path).and_then(|m| m.modified()).ok(),
+            path,
+            secret: Arc::new(secret),
+            checked: Instant::now(),
+        })
+    }
+
+    /// The secret, re-read when the file changed (Kubernetes updates mounted secrets in place);
+    /// a rotation in progress that leaves the file unreadable keeps the previous secret.
+    fn current(&mut self) -> Arc<HmacSecret> {
+        if self.checked.elapsed() >= SECRET_RECHECK {
+            self.checked = Instant::now();
+            let modified = std::fs::metadata(&self.path)
+                .and_then(|m| m.modified())
+                .ok();
+            if modified != self.modified {
+                match LoadedSecret::load(self.path.clone()) {
+                    Ok(fresh) => *self = fresh,
+                    Err(error) => {
+                        tracing::error!(
+                            error = format!("{error:#}"),
+                            "keeping the previous HMAC secret"
+                        )
+                    }
+                }
+            }
+        }
+        self.secret.clone()
+    }
+}
+
+impl Hook {
+    /// Reads the HMAC secret (start-up fails without a valid one) and registers the metrics.
+    /// Nothing here reaches GitHub.
+    pub fn new(
+        config: ConfigHandle,
+        metrics: &prow_runtime::Metrics,
+        options: HookOptions,
+    ) -> anyhow::Result<Hook> {
+        let secret = LoadedSecret::load(options.hmac_secret_file)?;
+        Ok(Hook(Arc::new(HookInner {
+            config,
+            secret: Mutex::new(secret),
+            handoff: options.handoff,
+            plugins: options.plugins,
+            deliveries: Deliveries::new(options.dedupe_window),
+            metrics: HookMetrics::register(metrics),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .context("building the HTTP client")?,
+            max_body_bytes: options.max_body_bytes,
+        })))
+    }
+
+    fn secret(&self) -> Arc<HmacSecret> {
+        match self.0.secret.lock() {
+            Ok(mut loaded) => loaded.current(),
+            Err(poisoned) => poisoned.into_inner().secret.clone(),
+        }
+    }
+
+    /// The routes: `POST /hook`, `POST /plugins/{name}`, `POST /external-plugins/{name}`,
+    /// `GET /plugin-help`.
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/hook", post(intake::receive))
+            .route("/plugins/{name}", post(plugins::run_plugin))
+            .route("/external-plugins/{name}", post(external::forward))
+            .route("/plugin-help", get(plugins::help))
+            .with_state(self)
+    }
+}
+
+/// The function as deployed: HMAC secret from `--hmac-secret-file`, events to `$K_SINK` when set,
+/// the built-in plugins. `HOOK_MAX_BODY_BYTES` overrides the body limit.
+pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
+    let handoff = HttpSink::from_env().map_or(Handoff::InProcess, Handoff::Sink);
+    let max_body_bytes = match std::env::var("HOOK_MAX_BODY_BYTES") {
+        Ok(text) => text
+            .parse()
+            .with_context(|| format!("HOOK_MAX_BODY_BYTES={text:?} is not a number of bytes"))?,
+        Err(_) => DEFAULT_MAX_BODY_BYTES,
+    };
+    if matches!(handoff, Handoff::InProcess) {
+        tracing::info!("K_SINK is not set: plugins run in this process (local mode)");
+    }
+    let hook = Hook::new(
+        context.config.clone(),
+        &context.metrics,
+        HookOptions {
+            hmac_secret_file: context.args.hmac_secret_file.clone(),
+            handoff,
+            plugins: PluginRegistry::builtin(),
+            max_body_bytes,
+            dedupe_window: DEFAULT_DEDUPE_WINDOW,
+        },
+    )?;
+    Ok(hook.router())
 }

@@ -70,8 +70,11 @@ impl Function {
         )
         .expect("write");
         std::fs::write(&jobs, presubmits(1)).expect("write");
+        std::fs::write(config.path().join("hmac"), "test-secret\n").expect("write");
         let log = std::fs::File::create(config.path().join("stderr.log")).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_hook"))
+            .arg("--hmac-secret-file")
+            .arg(config.path().join("hmac"))
             .arg("--config-path")
             .arg(config.path().join("config.yaml"))
             .arg("--job-config-path")
@@ -396,4 +399,31 @@ async fn serves_the_same_routes_under_aws_lambda() {
     assert_eq!(id, "request-1");
     assert_eq!(response["statusCode"], 200, "{response}");
     assert_eq!(response["body"], "ok", "{response}");
+}
+
+#[test]
+fn refuses_to_start_without_a_valid_hmac_secret() {
+    let config = tempfile::tempdir().expect("tempdir");
+    std::fs::write(config.path().join("config.yaml"), "pod_namespace: p\n").expect("write");
+    std::fs::write(config.path().join("empty"), "\n").expect("write");
+    for (secret, expected) in [
+        ("missing", "reading the HMAC secret file"),
+        ("empty", "the HMAC secret file is empty"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_hook"))
+            .arg("--config-path")
+            .arg(config.path().join("config.yaml"))
+            .arg("--hmac-secret-file")
+            .arg(config.path().join(secret))
+            .env("PORT", free_port().to_string())
+            .output()
+            .expect("run");
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{secret}: {stderr}");
+        assert!(
+            stderr.contains(secret),
+            "the error names the file: {stderr}"
+        );
+    }
 }

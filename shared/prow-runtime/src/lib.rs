@@ -7,6 +7,7 @@
 //! gives it a name and a router built from a [`FunctionContext`]; everything else is here.
 
 mod args;
+pub mod cloudevents;
 mod config_watch;
 mod metrics;
 mod serve;
@@ -14,7 +15,7 @@ mod telemetry;
 
 pub use args::CommonArgs;
 pub use config_watch::{ConfigHandle, ConfigWatcher, ReloadOutcome};
-pub use metrics::Metrics;
+pub use metrics::{Metrics, UpstreamCounter};
 pub use serve::{base_routes, serve_http, serve_until, trace_requests};
 pub use telemetry::{TelemetryGuard, init_telemetry};
 
@@ -38,8 +39,12 @@ pub const DEFAULT_RELOAD_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Runs a function: parses the common flags, starts logging and tracing, loads the configuration
 /// (refusing to start on an invalid one), watches it, and serves `app`'s routes beside the base
-/// routes until SIGTERM.
-pub fn run(name: &'static str, app: impl FnOnce(&FunctionContext) -> Router) -> anyhow::Result<()> {
+/// routes until SIGTERM. `app` fails start-up when something the function needs (a secret file, a
+/// flag) is missing or invalid.
+pub fn run(
+    name: &'static str,
+    app: impl FnOnce(&FunctionContext) -> anyhow::Result<Router>,
+) -> anyhow::Result<()> {
     use clap::Parser;
     let args = CommonArgs::parse();
     // The OTLP exporter's blocking HTTP client must be built and shut down outside the async
@@ -63,7 +68,7 @@ pub fn run(name: &'static str, app: impl FnOnce(&FunctionContext) -> Router) -> 
             config,
             metrics: metrics.clone(),
         };
-        let router = trace_requests(app(&context).merge(base_routes(metrics)));
+        let router = trace_requests(app(&context)?.merge(base_routes(metrics)));
         let served = serve(router).await;
         reload.abort();
         served

@@ -106,3 +106,37 @@ impl Metrics {
         text
     }
 }
+
+/// A counter exposed under its exact name, without the `_total` suffix OpenMetrics gives
+/// counters, for upstream metric names that dashboards query as they are (`prow_webhook_counter`,
+/// `prow_webhook_response_codes`). Its type reads `unknown`; `rate()` works on it as on a counter.
+#[derive(Clone, Debug, Default)]
+pub struct UpstreamCounter(Counter);
+
+impl UpstreamCounter {
+    pub fn inc(&self) -> u64 {
+        self.0.inc()
+    }
+
+    pub fn get(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl prometheus_client::metrics::TypedMetric for UpstreamCounter {
+    const TYPE: prometheus_client::metrics::MetricType =
+        prometheus_client::metrics::MetricType::Unknown;
+}
+
+impl prometheus_client::encoding::EncodeMetric for UpstreamCounter {
+    fn encode(
+        &self,
+        mut encoder: prometheus_client::encoding::MetricEncoder,
+    ) -> Result<(), std::fmt::Error> {
+        encoder.encode_gauge(&self.0.get())
+    }
+
+    fn metric_type(&self) -> prometheus_client::metrics::MetricType {
+        prometheus_client::metrics::MetricType::Unknown
+    }
+}

@@ -1,0 +1,228 @@
+//! `POST /hook`: GitHub's webhook, checked in upstream's order (event header, delivery header,
+//! signature header, content type), then size, then signature, and only then read.
+
+use crate::deliveries::Claim;
+use crate::metrics::{EventType, ResponseCode};
+use crate::{Handoff, Hook};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use prow_github::{Event, payload_origin};
+use prow_runtime::cloudevents::{
+    ACTION_EXTENSION, CloudEvent, GITHUB_EVENT_TYPE_PREFIX, SIGNATURE_EXTENSION, now_rfc3339,
+    traceparent,
+};
+use std::time::Instant;
+
+/// Why a delivery was refused: the answer GitHub sees and the metric's reason.
+struct Refusal {
+    status: StatusCode,
+    reason: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, reason: &'static str, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+}
+
+pub(crate) async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: Body) -> Response {
+    let (status, message) = match accept(&hook, &headers, body).await {
+        Ok(message) => (StatusCode::OK, message.to_string()),
+        Err(refusal) => {
+            hook.0.metrics.reject(refusal.reason);
+            tracing::info!(
+                status = refusal.status.as_u16(),
+                reason = refusal.reason,
+                event_guid = header(&headers, "x-github-delivery").unwrap_or_default(),
+                "webhook refused: {}",
+                refusal.message
+            );
+            (refusal.status, refusal.message)
+        }
+    };
+    hook.0
+        .metrics
+        .responses
+        .get_or_create(&ResponseCode {
+            response_code: status.as_u16().to_string(),
+        })
+        .inc();
+    (status, message).into_response()
+}
+
+async fn accept(hook: &Hook, headers: &HeaderMap, body: Body) -> Result<&'static str, Refusal> {
+    let event_name = header(headers, "x-github-event").ok_or_else(|| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "missing_event",
+            "400 Bad Request: Missing X-GitHub-Event Header",
+        )
+    })?;
+    let guid = header(headers, "x-github-delivery").ok_or_else(|| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "missing_delivery",
+            "400 Bad Request: Missing X-GitHub-Delivery Header",
+        )
+    })?;
+    let signature = header(headers, "x-hub-signature-256").ok_or_else(|| {
+        Refusal::new(
+            StatusCode::FORBIDDEN,
+            "missing_signature",
+            "403 Forbidden: Missing X-Hub-Signature-256",
+        )
+    })?;
+    if header(headers, "content-type") != Some("application/json") {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "content_type",
+            "400 Bad Request: Hook only accepts content-type: application/json - please reconfigure this hook on GitHub",
+        ));
+    }
+    let limit = hook.0.max_body_bytes;
+    let too_large = || {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("413 Payload Too Large: the limit is {limit} bytes"),
+        )
+    };
+    if header(headers, "content-length")
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|length| length > limit)
+    {
+        return Err(too_large());
+    }
+    let payload = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())?;
+
+    hook.secret()
+        .verify(&payload, Some(signature), payload_origin)
+        .map_err(|rejection| {
+            Refusal::new(
+                StatusCode::FORBIDDEN,
+                rejection.kind(),
+                format!("403 Forbidden: {rejection}"),
+            )
+        })?;
+
+    // Signed by us: now it may be read.
+    let event = Event::parse(event_name, &payload).map_err(|error| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            format!("400 Bad Request: {error}"),
+        )
+    })?;
+    hook.0
+        .metrics
+        .webhooks
+        .get_or_create(&EventType {
+            event_type: event_name.to_string(),
+        })
+        .inc();
+
+    if hook.0.deliveries.claim(guid) == Claim::Duplicate {
+        hook.0.metrics.duplicates.inc();
+        tracing::info!(
+            event_guid = guid,
+            event_type = event_name,
+            "duplicate delivery dropped"
+        );
+        return Ok("Event already received. Have a nice day.");
+    }
+    let cloud_event = to_cloud_event(&event, guid, signature, payload);
+    let started = Instant::now();
+    match &hook.0.handoff {
+        Handoff::Sink(sink) => {
+            if let Err(error) = sink.send(&cloud_event).await {
+                hook.0.deliveries.abandon(guid);
+                tracing::error!(event_guid = guid, error = %error, "hand-off failed");
+                return Err(Refusal::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "handoff_failed",
+                    "503 Service Unavailable: the event could not be handed on; redeliver it",
+                ));
+            }
+        }
+        Handoff::InProcess => {
+            let hook = hook.clone();
+            tokio::spawn(async move { hook.dispatch_in_process(cloud_event).await });
+        }
+    }
+    hook.0
+        .metrics
+        .handoff_seconds
+        .observe(started.elapsed().as_secs_f64());
+    hook.0.deliveries.finish(guid);
+    let repo = event
+        .repo()
+        .map(|r| r.full_name.as_str())
+        .unwrap_or_default();
+    tracing::info!(
+        event_guid = guid,
+        event_type = event_name,
+        repo,
+        "event handed on"
+    );
+    Ok("Event received. Have a nice day.")
+}
+
+/// The CloudEvent for a verified webhook: id = delivery id, type = `dev.prow.github.<event>`,
+/// source = the repository (or organization) URL, the payload unchanged.
+pub(crate) fn to_cloud_event(
+    event: &Event,
+    guid: &str,
+    signature: &str,
+    payload: Bytes,
+) -> CloudEvent {
+    let origin = event
+        .repo()
+        .map(|r| r.full_name.clone())
+        .or_else(|| payload_origin(&payload))
+        .unwrap_or_default();
+    let source = if origin.is_empty() {
+        "https://github.com".to_string()
+    } else {
+        format!("https://github.com/{origin}")
+    };
+    let mut extensions = vec![
+        (SIGNATURE_EXTENSION.to_string(), signature.to_string()),
+        ("traceparent".to_string(), traceparent(guid)),
+    ];
+    // Events Prow does not type (workflow_run, ...) have actions too.
+    let action = event.action().map(str::to_string).or_else(|| {
+        #[derive(serde::Deserialize)]
+        struct Action {
+            action: Option<String>,
+        }
+        serde_json::from_slice::<Action>(&payload).ok()?.action
+    });
+    if let Some(action) = action.filter(|a| !a.is_empty()) {
+        extensions.push((ACTION_EXTENSION.to_string(), action));
+    }
+    CloudEvent {
+        id: guid.to_string(),
+        source,
+        event_type: format!("{GITHUB_EVENT_TYPE_PREFIX}{}", event.name()),
+        time: Some(now_rfc3339()),
+        subject: None,
+        extensions,
+        data: payload,
+    }
+}
