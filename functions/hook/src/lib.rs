@@ -23,7 +23,9 @@ use axum::Router;
 use axum::routing::{get, post};
 use deliveries::Deliveries;
 use metrics::HookMetrics;
+use prow_github::client::GitHubClient;
 use prow_github::webhook::HmacSecret;
+use prow_github_octocrab::{ClientOptions, Credentials, OctocrabGitHub};
 use prow_runtime::cloudevents::{EventSink, HttpSink};
 use prow_runtime::{ConfigHandle, FunctionContext};
 use std::path::PathBuf;
@@ -46,8 +48,21 @@ pub enum Handoff {
     InProcess,
 }
 
+/// A GitHub client that can tag its calls with the event that caused them.
+pub trait EventGitHub: Send + Sync {
+    fn for_event(&self, event: &str) -> Box<dyn GitHubClient>;
+}
+
+impl EventGitHub for OctocrabGitHub {
+    fn for_event(&self, event: &str) -> Box<dyn GitHubClient> {
+        Box::new(OctocrabGitHub::for_event(self, event))
+    }
+}
+
 pub struct HookOptions {
     pub hmac_secret_file: PathBuf,
+    /// GitHub for the plugins; `None` runs without.
+    pub github: Option<Arc<dyn EventGitHub>>,
     pub handoff: Handoff,
     pub plugins: PluginRegistry,
     pub max_body_bytes: usize,
@@ -63,6 +78,7 @@ struct HookInner {
     secret: Mutex<LoadedSecret>,
     handoff: Handoff,
     plugins: PluginRegistry,
+    github: Option<Arc<dyn EventGitHub>>,
     deliveries: Deliveries,
     metrics: HookMetrics,
     http: reqwest::Client,
@@ -128,6 +144,7 @@ impl Hook {
             secret: Mutex::new(secret),
             handoff: options.handoff,
             plugins: options.plugins,
+            github: options.github,
             deliveries: Deliveries::new(options.dedupe_window),
             metrics: HookMetrics::register(metrics),
             http: reqwest::Client::builder()
@@ -170,11 +187,36 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     if matches!(handoff, Handoff::InProcess) {
         tracing::info!("K_SINK is not set: plugins run in this process (local mode)");
     }
+    let args = &context.args;
+    // Credentials are read now and used on the first plugin call: hook starts without GitHub.
+    let github = if args.github_token_path.is_none() && args.github_app_id.is_none() {
+        tracing::warn!(
+            "no GitHub credentials (--github-token-path or --github-app-id): plugins run without GitHub"
+        );
+        None
+    } else {
+        let credentials = Credentials::from_flags(
+            args.github_token_path.as_deref(),
+            args.github_app_id.as_deref(),
+            args.github_app_private_key_path.as_deref(),
+        )?;
+        let client = OctocrabGitHub::new(
+            &args.github_endpoint,
+            credentials,
+            ClientOptions {
+                component: "hook".into(),
+                dry_run: args.dry_run,
+            },
+            &context.metrics,
+        )?;
+        Some(Arc::new(client) as Arc<dyn EventGitHub>)
+    };
     let hook = Hook::new(
         context.config.clone(),
         &context.metrics,
         HookOptions {
             hmac_secret_file: context.args.hmac_secret_file.clone(),
+            github,
             handoff,
             plugins: PluginRegistry::builtin(),
             max_body_bytes,

@@ -13,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use prow_config::Config;
+use prow_github::client::GitHubClient;
 use prow_github::{Event, GenericCommentEvent, payload_origin};
 use prow_runtime::cloudevents::{CloudEvent, SIGNATURE_EXTENSION};
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,9 @@ pub struct PluginEvent<'a> {
     /// The comment view, for comment-like events that changed text.
     pub comment: Option<&'a GenericCommentEvent>,
     pub config: &'a Config,
+    /// GitHub, tagged with this event in the budget ledger; `None` when hook runs without
+    /// GitHub credentials (a plugin that needs GitHub then fails with an error).
+    pub github: Option<&'a dyn GitHubClient>,
 }
 
 pub trait Plugin: Send + Sync {
@@ -177,12 +181,18 @@ impl Hook {
         if !applies(plugin, &config, &verified.event, comment.is_some()) {
             return Ok(false);
         }
+        let github = self
+            .0
+            .github
+            .as_ref()
+            .map(|g| g.for_event(verified.event.name()));
         let result = plugin
             .handle(PluginEvent {
                 event: &verified.event,
                 guid: &verified.cloud_event.id,
                 comment: comment.as_ref(),
                 config: &config,
+                github: github.as_deref(),
             })
             .await;
         self.0

@@ -208,6 +208,7 @@ impl TestHook {
             &metrics,
             HookOptions {
                 hmac_secret_file: PathBuf::from(secret.path()),
+                github: None,
                 handoff,
                 plugins,
                 max_body_bytes,

@@ -427,3 +427,44 @@ fn refuses_to_start_without_a_valid_hmac_secret() {
         );
     }
 }
+
+#[test]
+fn starts_with_github_credentials_without_calling_github() {
+    let config = tempfile::tempdir().expect("tempdir");
+    std::fs::write(config.path().join("config.yaml"), "pod_namespace: p\n").expect("write");
+    std::fs::write(config.path().join("hmac"), "s3cret\n").expect("write");
+    std::fs::write(config.path().join("token"), "ghp_not_a_real_token\n").expect("write");
+    // Nothing listens on this endpoint: a call at start would fail start-up.
+    let unreachable = format!("http://127.0.0.1:{}", free_port());
+    let port = free_port();
+    let log = std::fs::File::create(config.path().join("stderr.log")).expect("log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hook"))
+        .arg("--config-path")
+        .arg(config.path().join("config.yaml"))
+        .arg("--hmac-secret-file")
+        .arg(config.path().join("hmac"))
+        .arg("--github-token-path")
+        .arg(config.path().join("token"))
+        .arg("--github-endpoint")
+        .arg(&unreachable)
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start hook");
+    let address: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
+    let healthy = wait_for("healthz", || {
+        if let Some(status) = child.try_wait().expect("wait") {
+            panic!("hook exited ({status})");
+        }
+        http_get(address, "/healthz").filter(|(status, _)| *status == 200)
+    });
+    assert_eq!(healthy.0, 200);
+    let _ = child.kill();
+    let _ = child.wait();
+    let logs = std::fs::read_to_string(config.path().join("stderr.log")).expect("log");
+    assert!(
+        !logs.contains("ghp_not_a_real_token"),
+        "the token is never logged"
+    );
+}

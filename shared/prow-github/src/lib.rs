@@ -1,8 +1,10 @@
 //! GitHub as Prow sees it, without I/O: webhook payload types ([`events`]), the parsed event
 //! ([`Event`], by `X-GitHub-Event` name), the comment-like view command plugins read
 //! ([`GenericCommentEvent`]), and webhook signature checking against upstream's HMAC secret
-//! file ([`webhook`]). Bytes in, typed values or decisions out; the hook function does the HTTP.
+//! file ([`webhook`]), and the GitHub client port ([`client::GitHubClient`]) adapters implement.
+//! Bytes in, typed values or decisions out; the functions and adapters do the HTTP.
 
+pub mod client;
 pub mod comment;
 pub mod events;
 pub mod webhook;

@@ -134,14 +134,43 @@ async fn create_token(
     world
         .installation_tokens
         .insert(token.clone(), (app.id, installation));
+    let expires_at = match world.installation_token_lifetime {
+        Some(seconds) => rfc3339_in(seconds),
+        None => "2099-01-01T00:00:00Z".to_string(),
+    };
     (
         StatusCode::CREATED,
         Json(json!({
             "token": token,
-            "expires_at": "2099-01-01T00:00:00Z",
+            "expires_at": expires_at,
             "permissions": {"contents": "read", "issues": "write", "pull_requests": "write", "statuses": "write"},
             "repository_selection": "all"
         })),
     )
         .into_response()
+}
+
+/// Now plus `seconds`, as GitHub writes times (UTC, whole seconds).
+fn rfc3339_in(seconds: u64) -> String {
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        + seconds;
+    let (days, rest) = (unix / 86_400, unix % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60
+    )
 }

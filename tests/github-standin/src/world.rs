@@ -221,6 +221,8 @@ pub struct World {
     pub apps: BTreeMap<u64, App>,
     /// Installation tokens issued, to the app id and installation they act for.
     pub installation_tokens: BTreeMap<String, (u64, u64)>,
+    /// How long new installation tokens live, in seconds; `None` gives a far-future expiry.
+    pub installation_token_lifetime: Option<u64>,
     /// Webhooks waiting to be delivered, oldest first.
     pub outbox: Vec<crate::events::Delivery>,
     /// The API's own base URL, for URLs inside payloads.
@@ -251,6 +253,7 @@ impl World {
             calls: Vec::new(),
             rate_limit_remaining: 5000,
             rate_limit: 5000,
+            installation_token_lifetime: None,
             apps: BTreeMap::new(),
             installation_tokens: BTreeMap::new(),
             outbox: Vec::new(),

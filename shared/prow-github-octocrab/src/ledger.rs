@@ -1,0 +1,70 @@
+//! The budget ledger: every GitHub call counted by component, event, endpoint, method and status;
+//! answers served from the ETag cache (304s, which cost no quota) counted apart; the rate-limit
+//! headers of the last answer kept as gauges.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct CallLabels {
+    pub component: String,
+    pub event: String,
+    pub endpoint: String,
+    pub method: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct CacheLabels {
+    pub component: String,
+    pub endpoint: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct RateLabels {
+    pub component: String,
+    pub resource: String,
+}
+
+#[derive(Clone, Default)]
+pub(crate) struct Ledger {
+    pub calls: Family<CallLabels, Counter>,
+    pub cache_hits: Family<CacheLabels, Counter>,
+    pub rate_remaining: Family<RateLabels, Gauge>,
+    pub rate_limit: Family<RateLabels, Gauge>,
+    pub rate_reset: Family<RateLabels, Gauge>,
+}
+
+impl Ledger {
+    pub(crate) fn register(metrics: &prow_runtime::Metrics) -> Ledger {
+        let ledger = Ledger::default();
+        metrics.register(
+            "github_requests",
+            "GitHub API calls by component, event, endpoint, method and status",
+            ledger.calls.clone(),
+        );
+        metrics.register(
+            "github_conditional_hits",
+            "GitHub reads answered 304 Not Modified from the ETag cache (no rate-limit cost)",
+            ledger.cache_hits.clone(),
+        );
+        metrics.register(
+            "github_rate_limit_remaining",
+            "Requests left in the current rate-limit window, from the last answer",
+            ledger.rate_remaining.clone(),
+        );
+        metrics.register(
+            "github_rate_limit_limit",
+            "The rate-limit window's size, from the last answer",
+            ledger.rate_limit.clone(),
+        );
+        metrics.register(
+            "github_rate_limit_reset_timestamp_seconds",
+            "When the rate-limit window resets (Unix time), from the last answer",
+            ledger.rate_reset.clone(),
+        );
+        ledger
+    }
+}
