@@ -8,7 +8,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DecorationConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
@@ -72,7 +72,7 @@ pub struct DecorationConfig {
     pub fs_group: Option<i64>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UtilityImages {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub clonerefs: String,
@@ -84,7 +84,7 @@ pub struct UtilityImages {
     pub sidecar: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Resources {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clonerefs: Option<ResourceRequirements>,
@@ -97,7 +97,7 @@ pub struct Resources {
 }
 
 /// Where job artifacts go. Despite the name, `bucket` may be `s3://…` (and is, for this project).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GcsConfiguration {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub bucket: String,
@@ -126,7 +126,7 @@ pub struct GcsConfiguration {
 /// The path strategies upstream accepts for `gcs_configuration.path_strategy`.
 pub const PATH_STRATEGIES: [&str; 3] = ["legacy", "single", "explicit"];
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CensoringOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub censoring_concurrency: Option<i64>,
@@ -140,7 +140,7 @@ pub struct CensoringOptions {
     pub minimum_secret_length: Option<i64>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SchedulingOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affinity: Option<Affinity>,
@@ -148,7 +148,7 @@ pub struct SchedulingOptions {
     pub tolerations: Vec<Toleration>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OauthTokenSecret {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
@@ -156,7 +156,7 @@ pub struct OauthTokenSecret {
     pub key: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GitHubAppPrivateKeySecret {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,

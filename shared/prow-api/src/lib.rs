@@ -7,18 +7,33 @@
 
 mod decoration;
 mod duration;
+pub mod prowjob;
+pub mod store;
 
 pub use decoration::{
     CensoringOptions, DecorationConfig, GcsConfiguration, GitHubAppPrivateKeySecret,
     OauthTokenSecret, Resources, SchedulingOptions, UtilityImages,
 };
 pub use duration::{Duration, DurationParseError};
+pub use prowjob::{ProwJob, ProwJobSpec, ProwJobStatus};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What kind of job a ProwJob is: when it runs and what code it tests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ProwJobType {
     Presubmit,
@@ -39,7 +54,19 @@ impl ProwJobType {
 }
 
 /// Where a ProwJob is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ProwJobState {
     Scheduling,
@@ -61,7 +88,7 @@ pub const TEKTON_AGENT: &str = "tekton-pipeline";
 pub const DEFAULT_CLUSTER_ALIAS: &str = "default";
 
 /// One pull request in [`Refs::pulls`].
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Pull {
     pub number: u64,
     pub author: String,
@@ -81,7 +108,7 @@ pub struct Pull {
 }
 
 /// The code a job tests: a repository, a base, and the pulls merged onto it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Refs {
     pub org: String,
     pub repo: String,
@@ -123,13 +150,13 @@ impl Refs {
 }
 
 /// Per-job reporter settings (`reporter_config`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReporterConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slack: Option<SlackReporterConfig>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SlackReporterConfig {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub host: String,
@@ -144,14 +171,14 @@ pub struct SlackReporterConfig {
 }
 
 /// A GitHub team named by org and slug.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GitHubTeamSlug {
     pub slug: String,
     pub org: String,
 }
 
 /// Who may rerun or abort a job from deck.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RerunAuthConfig {
     #[serde(default, skip_serializing_if = "is_false")]
     pub allow_anyone: bool,
@@ -180,7 +207,7 @@ impl RerunAuthConfig {
 }
 
 /// Defaults for ProwJob fields that are not part of the pod (`prowjob_defaults`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProwJobDefault {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resultstore_config: Option<ResultStoreConfig>,
@@ -204,14 +231,14 @@ impl ProwJobDefault {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ResultStoreConfig {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub project_id: String,
 }
 
 /// Jenkins-agent settings, accepted so upstream configs load.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JenkinsSpec {
     #[serde(default, skip_serializing_if = "is_false")]
     pub github_branch_source_job: bool,

@@ -6,6 +6,7 @@
 //!
 //! Boundary: test infrastructure; production code never depends on it.
 
+pub mod contract;
 pub mod kube;
 mod pubsub;
 mod s3;

@@ -1,0 +1,116 @@
+//! The job store port: where ProwJobs live. Kubernetes in production (`prow-kube`), a directory
+//! on disk in local mode (`prow-local`); both give the same semantics, which one contract test
+//! checks: names are unique, every change bumps `metadata.resourceVersion`, and an update from a
+//! stale copy is refused as a [`StoreError::Conflict`] instead of overwriting what it did not see.
+
+use crate::ProwJob;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("ProwJob {0:?} not found")]
+    NotFound(String),
+    #[error("ProwJob {0:?} already exists")]
+    AlreadyExists(String),
+    /// Someone else changed the job since it was read: read it again and redo the change.
+    #[error("ProwJob {0:?} was changed by someone else; read it again")]
+    Conflict(String),
+    #[error("invalid label selector {0:?}")]
+    InvalidSelector(String),
+    #[error("the job store failed: {0}")]
+    Backend(String),
+}
+
+pub trait JobStore: Send + Sync {
+    /// Creates the job (its `metadata.name` set); returns it as stored.
+    fn create<'a>(&'a self, job: &'a ProwJob) -> StoreFuture<'a, ProwJob>;
+    fn get<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ProwJob>;
+    /// Jobs whose labels match an equality-based selector (`a=b,c!=d,e,!f`).
+    fn list<'a>(&'a self, selector: &'a str) -> StoreFuture<'a, Vec<ProwJob>>;
+    /// Replaces the job if `metadata.resourceVersion` is still the stored one.
+    fn update<'a>(&'a self, job: &'a ProwJob) -> StoreFuture<'a, ProwJob>;
+    fn delete<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()>;
+}
+
+/// One requirement of an equality-based label selector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Requirement {
+    Equals(String, String),
+    NotEquals(String, String),
+    Exists(String),
+    NotExists(String),
+}
+
+/// Parses `a=b,c==d,e!=f,g,!h` as Kubernetes reads equality-based selectors.
+pub fn parse_selector(selector: &str) -> Result<Vec<Requirement>, StoreError> {
+    let invalid = || StoreError::InvalidSelector(selector.to_string());
+    let mut requirements = Vec::new();
+    for part in selector.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let requirement = if let Some((key, value)) = part.split_once("!=") {
+            Requirement::NotEquals(key.trim().into(), value.trim().into())
+        } else if let Some((key, value)) = part.split_once("==").or_else(|| part.split_once('=')) {
+            Requirement::Equals(key.trim().into(), value.trim().into())
+        } else if let Some(key) = part.strip_prefix('!') {
+            Requirement::NotExists(key.trim().into())
+        } else {
+            Requirement::Exists(part.into())
+        };
+        let key = match &requirement {
+            Requirement::Equals(k, _)
+            | Requirement::NotEquals(k, _)
+            | Requirement::Exists(k)
+            | Requirement::NotExists(k) => k,
+        };
+        if key.is_empty() || key.contains(char::is_whitespace) || key.contains(['(', ')', ' ']) {
+            return Err(invalid());
+        }
+        requirements.push(requirement);
+    }
+    Ok(requirements)
+}
+
+/// Whether labels satisfy every requirement.
+pub fn selector_matches(requirements: &[Requirement], labels: &BTreeMap<String, String>) -> bool {
+    requirements.iter().all(|r| match r {
+        Requirement::Equals(k, v) => labels.get(k) == Some(v),
+        Requirement::NotEquals(k, v) => labels.get(k) != Some(v),
+        Requirement::Exists(k) => labels.contains_key(k),
+        Requirement::NotExists(k) => !labels.contains_key(k),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_match_as_kubernetes_matches_them() {
+        let labels: BTreeMap<String, String> =
+            [("prow.k8s.io/job", "unit"), ("prow.k8s.io/refs.pull", "1")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        for (selector, matches) in [
+            ("", true),
+            ("prow.k8s.io/job=unit", true),
+            ("prow.k8s.io/job==unit", true),
+            ("prow.k8s.io/job=lint", false),
+            ("prow.k8s.io/job!=lint", true),
+            ("prow.k8s.io/job=unit,prow.k8s.io/refs.pull=1", true),
+            ("prow.k8s.io/job=unit,prow.k8s.io/refs.pull=2", false),
+            ("prow.k8s.io/refs.pull", true),
+            ("!prow.k8s.io/refs.pull", false),
+            ("!created-by-tide", true),
+            ("missing!=x", true),
+        ] {
+            let parsed = parse_selector(selector).unwrap();
+            assert_eq!(selector_matches(&parsed, &labels), matches, "{selector}");
+        }
+        assert!(parse_selector("a b=c").is_err());
+        assert!(parse_selector("=c").is_err());
+    }
+}

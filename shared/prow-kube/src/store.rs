@@ -1,0 +1,87 @@
+//! The job store over the Kubernetes API: ProwJobs in one namespace (upstream's
+//! `prowjob_namespace`), status written with the object under optimistic concurrency.
+
+use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use prow_api::ProwJob;
+use prow_api::store::{JobStore, StoreError, StoreFuture, parse_selector};
+
+pub struct KubeJobStore {
+    api: Api<ProwJob>,
+}
+
+impl KubeJobStore {
+    pub fn new(client: kube::Client, namespace: &str) -> KubeJobStore {
+        KubeJobStore {
+            api: Api::namespaced(client, namespace),
+        }
+    }
+}
+
+fn store_error(name: &str, error: kube::Error) -> StoreError {
+    match &error {
+        kube::Error::Api(status) if status.code == 404 => StoreError::NotFound(name.to_string()),
+        kube::Error::Api(status) if status.code == 409 && status.reason == "AlreadyExists" => {
+            StoreError::AlreadyExists(name.to_string())
+        }
+        kube::Error::Api(status) if status.code == 409 => StoreError::Conflict(name.to_string()),
+        _ => StoreError::Backend(error.to_string()),
+    }
+}
+
+impl JobStore for KubeJobStore {
+    fn create<'a>(&'a self, job: &'a ProwJob) -> StoreFuture<'a, ProwJob> {
+        Box::pin(async move {
+            self.api
+                .create(&PostParams::default(), job)
+                .await
+                .map_err(|e| store_error(job.name(), e))
+        })
+    }
+
+    fn get<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ProwJob> {
+        Box::pin(async move { self.api.get(name).await.map_err(|e| store_error(name, e)) })
+    }
+
+    fn list<'a>(&'a self, selector: &'a str) -> StoreFuture<'a, Vec<ProwJob>> {
+        Box::pin(async move {
+            parse_selector(selector)?;
+            // Pages of 500, so a namespace with many jobs is read without one huge answer.
+            let mut jobs = Vec::new();
+            let mut params = ListParams::default().labels(selector).limit(500);
+            loop {
+                let page = self
+                    .api
+                    .list(&params)
+                    .await
+                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+                jobs.extend(page.items);
+                match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                    Some(token) => params = params.continue_token(&token),
+                    None => return Ok(jobs),
+                }
+            }
+        })
+    }
+
+    fn update<'a>(&'a self, job: &'a ProwJob) -> StoreFuture<'a, ProwJob> {
+        Box::pin(async move {
+            if job.metadata.resource_version.is_none() {
+                return Err(StoreError::Conflict(job.name().to_string()));
+            }
+            self.api
+                .replace(job.name(), &PostParams::default(), job)
+                .await
+                .map_err(|e| store_error(job.name(), e))
+        })
+    }
+
+    fn delete<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            self.api
+                .delete(name, &DeleteParams::default())
+                .await
+                .map(drop)
+                .map_err(|e| store_error(name, e))
+        })
+    }
+}

@@ -1,0 +1,136 @@
+//! The job store contract: what every [`JobStore`] adapter must do alike. Each adapter's tests
+//! run it against a fresh store.
+
+use anyhow::{Context, bail, ensure};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use prow_api::store::{JobStore, StoreError};
+use prow_api::{ProwJob, ProwJobSpec, ProwJobState, ProwJobStatus, ProwJobType};
+
+fn job(name: &str, job: &str, pull: &str) -> ProwJob {
+    ProwJob::new(
+        ObjectMeta {
+            name: Some(name.into()),
+            labels: Some(
+                [
+                    ("prow.k8s.io/job".to_string(), job.to_string()),
+                    ("prow.k8s.io/refs.pull".to_string(), pull.to_string()),
+                ]
+                .into(),
+            ),
+            ..ObjectMeta::default()
+        },
+        ProwJobSpec {
+            job_type: ProwJobType::Presubmit,
+            agent: "kubernetes".into(),
+            cluster: String::new(),
+            namespace: "test-pods".into(),
+            job: job.into(),
+            refs: None,
+            extra_refs: vec![],
+            report: true,
+            context: job.into(),
+            rerun_command: format!("/test {job}"),
+            max_concurrency: 0,
+            error_on_eviction: false,
+            pod_spec: None,
+            jenkins_spec: None,
+            pipeline_run_spec: None,
+            tekton_pipeline_run_spec: None,
+            decoration_config: None,
+            reporter_config: None,
+            rerun_auth_config: None,
+            hidden: false,
+            prowjob_defaults: None,
+            job_queue_name: String::new(),
+        },
+        ProwJobStatus {
+            state: Some(ProwJobState::Triggered),
+            ..ProwJobStatus::default()
+        },
+    )
+}
+
+fn names(jobs: &[ProwJob]) -> Vec<String> {
+    let mut names: Vec<String> = jobs.iter().map(|j| j.name().to_string()).collect();
+    names.sort();
+    names
+}
+
+/// Runs the contract on an empty store.
+pub async fn job_store_contract(store: &dyn JobStore) -> anyhow::Result<()> {
+    let a = store
+        .create(&job("a", "unit", "1"))
+        .await
+        .context("create a")?;
+    ensure!(
+        a.metadata.resource_version.is_some(),
+        "a created job has a resourceVersion"
+    );
+    store
+        .create(&job("b", "unit", "2"))
+        .await
+        .context("create b")?;
+    store
+        .create(&job("c", "lint", "1"))
+        .await
+        .context("create c")?;
+    match store.create(&job("a", "unit", "1")).await {
+        Err(StoreError::AlreadyExists(name)) if name == "a" => {}
+        other => bail!("creating an existing name: {other:?}"),
+    }
+    ensure!(store.get("a").await? == a, "get returns the job as created");
+    match store.get("nope").await {
+        Err(StoreError::NotFound(_)) => {}
+        other => bail!("get of a missing job: {other:?}"),
+    }
+
+    ensure!(names(&store.list("").await?) == ["a", "b", "c"]);
+    ensure!(names(&store.list("prow.k8s.io/job=unit").await?) == ["a", "b"]);
+    ensure!(
+        names(
+            &store
+                .list("prow.k8s.io/refs.pull=1,prow.k8s.io/job!=lint")
+                .await?
+        ) == ["a"]
+    );
+    ensure!(store.list("prow.k8s.io/job=nothing").await?.is_empty());
+
+    // Optimistic concurrency: the first writer wins; the stale one is told, not merged.
+    let stale = store.get("b").await?;
+    let mut first = stale.clone();
+    first.status.state = Some(ProwJobState::Pending);
+    first.status.pod_name = "b".into();
+    let updated = store.update(&first).await.context("first update")?;
+    ensure!(
+        updated.metadata.resource_version != stale.metadata.resource_version,
+        "an update bumps the resourceVersion"
+    );
+    let mut second = stale;
+    second.status.state = Some(ProwJobState::Aborted);
+    match store.update(&second).await {
+        Err(StoreError::Conflict(name)) if name == "b" => {}
+        other => bail!("a stale update: {other:?}"),
+    }
+    let current = store.get("b").await?;
+    ensure!(current.status.state == Some(ProwJobState::Pending) && current.status.pod_name == "b");
+    // Retrying from a fresh read succeeds.
+    let mut retry = current;
+    retry.status.state = Some(ProwJobState::Success);
+    store
+        .update(&retry)
+        .await
+        .context("retry after a conflict")?;
+    ensure!(store.get("b").await?.status.state == Some(ProwJobState::Success));
+
+    store.delete("c").await.context("delete c")?;
+    match store.get("c").await {
+        Err(StoreError::NotFound(_)) => {}
+        other => bail!("get after delete: {other:?}"),
+    }
+    match store.delete("c").await {
+        Err(StoreError::NotFound(_)) => {}
+        other => bail!("deleting twice: {other:?}"),
+    }
+    ensure!(names(&store.list("").await?) == ["a", "b"]);
+    Ok(())
+}
