@@ -1,0 +1,116 @@
+//! The executor over Kubernetes: a job's pod, named after the job, in the build cluster's pod
+//! namespace; what the pod does read back as a [`PodObservation`].
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DeleteParams, PostParams};
+use prow_api::ProwJob;
+use prow_plank::reconcile::{Executor, ExecutorError, ExecutorFuture};
+use prow_plank::{PodObservation, PodPhase, StopCause};
+
+pub struct KubeExecutor {
+    pods: Api<Pod>,
+    namespace: String,
+}
+
+impl KubeExecutor {
+    /// Pods in `namespace` (upstream's `pod_namespace`) of the cluster `client` reaches.
+    pub fn new(client: kube::Client, namespace: &str) -> KubeExecutor {
+        KubeExecutor {
+            pods: Api::namespaced(client, namespace),
+            namespace: namespace.to_string(),
+        }
+    }
+}
+
+fn failed(job: &ProwJob, reason: impl std::fmt::Display) -> ExecutorError {
+    ExecutorError {
+        job: job.name().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// What the controller needs to know about a pod.
+pub fn observe_pod(pod: &Pod) -> PodObservation {
+    let status = pod.status.clone().unwrap_or_default();
+    let containers = status.container_statuses.clone().unwrap_or_default();
+    let terminated: Vec<_> = containers
+        .iter()
+        .filter_map(|c| c.state.as_ref().and_then(|s| s.terminated.as_ref()))
+        .collect();
+    let deleting = pod.metadata.deletion_timestamp.is_some();
+    let unexpected_stop = if status.reason.as_deref() == Some("Evicted") {
+        Some(StopCause::Evicted)
+    } else if status.reason.as_deref() == Some("NodeLost") && deleting {
+        Some(StopCause::NodeUnreachable)
+    } else if terminated
+        .iter()
+        .any(|t| t.reason.as_deref() == Some("OOMKilled"))
+    {
+        Some(StopCause::OomKilled)
+    } else {
+        None
+    };
+    PodObservation {
+        phase: match status.phase.as_deref() {
+            Some("Pending") => PodPhase::Pending,
+            Some("Running") => PodPhase::Running,
+            Some("Succeeded") => PodPhase::Succeeded,
+            Some("Failed") => PodPhase::Failed,
+            _ => PodPhase::Unknown,
+        },
+        created: pod
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map_or_else(k8s_openapi::jiff::Timestamp::now, |t| t.0),
+        started: status.start_time.as_ref().map(|t| t.0),
+        deleting,
+        unexpected_stop,
+        all_containers_succeeded: !containers.is_empty()
+            && terminated.len() == containers.len()
+            && terminated.iter().all(|t| t.exit_code == 0),
+        build_id: pod
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(prow_api::labels::PROW_BUILD_ID))
+            .cloned()
+            .unwrap_or_default(),
+    }
+}
+
+impl Executor for KubeExecutor {
+    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<PodObservation>> {
+        Box::pin(async move {
+            let pod = self
+                .pods
+                .get_opt(job.name())
+                .await
+                .map_err(|e| failed(job, e))?;
+            Ok(pod.as_ref().map(observe_pod))
+        })
+    }
+
+    fn start<'a>(&'a self, job: &'a ProwJob, build_id: &'a str) -> ExecutorFuture<'a, ()> {
+        Box::pin(async move {
+            let pod = prow_plank::pod::pod_for(job, &self.namespace, build_id)
+                .ok_or_else(|| failed(job, "the job has no pod_spec"))?;
+            match self.pods.create(&PostParams::default(), &pod).await {
+                Ok(_) => Ok(()),
+                // Started by an earlier attempt: keep it.
+                Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
+                Err(error) => Err(failed(job, error)),
+            }
+        })
+    }
+
+    fn stop<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, ()> {
+        Box::pin(async move {
+            match self.pods.delete(job.name(), &DeleteParams::default()).await {
+                Ok(_) => Ok(()),
+                Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+                Err(error) => Err(failed(job, error)),
+            }
+        })
+    }
+}

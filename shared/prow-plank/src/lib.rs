@@ -1,0 +1,319 @@
+//! The controller's decisions, as upstream's plank makes them, without I/O: given a ProwJob, what
+//! its pod is doing (if it has one), the time and the limits, [`plan`] says what the job's status
+//! becomes and what to do to the pod. [`pod::pod_for`] builds the pod a job runs in.
+//!
+//! Reconciling twice gives the same answer the second time: a plan only changes what is out of
+//! date, and a pod that already exists is adopted, never created again.
+
+pub mod pod;
+pub mod reconcile;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
+use prow_api::{ProwJob, ProwJobState, ProwJobStatus};
+use std::time::Duration;
+
+/// What a job's pod is doing, as the executor saw it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodObservation {
+    pub phase: PodPhase,
+    pub created: Timestamp,
+    /// When the kubelet started it (none while unscheduled).
+    pub started: Option<Timestamp>,
+    /// It is being deleted.
+    pub deleting: bool,
+    /// Why it stopped, when the cluster stopped it.
+    pub unexpected_stop: Option<StopCause>,
+    /// Every container terminated with exit code 0.
+    pub all_containers_succeeded: bool,
+    /// The build id the pod was started with (its `prow.k8s.io/build-id` label).
+    pub build_id: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopCause {
+    Evicted,
+    OomKilled,
+    NodeUnreachable,
+}
+
+impl StopCause {
+    fn as_str(self) -> &'static str {
+        match self {
+            StopCause::Evicted => "evicted",
+            StopCause::OomKilled => "oom",
+            StopCause::NodeUnreachable => "unreachable",
+        }
+    }
+}
+
+/// Upstream's `plank` settings that decide timeouts (a job's `decoration_config` overrides them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    pub pod_pending_timeout: Duration,
+    pub pod_running_timeout: Duration,
+    pub pod_unscheduled_timeout: Duration,
+    /// How often a pod the cluster stopped is started again before the job errors.
+    pub max_revivals: i64,
+}
+
+impl Default for Limits {
+    /// Upstream's defaults: 10 minutes pending, 48 hours running, 5 minutes unscheduled, 3 revivals.
+    fn default() -> Self {
+        Limits {
+            pod_pending_timeout: Duration::from_secs(10 * 60),
+            pod_running_timeout: Duration::from_secs(48 * 60 * 60),
+            pod_unscheduled_timeout: Duration::from_secs(5 * 60),
+            max_revivals: 3,
+        }
+    }
+}
+
+/// What to do to the pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodAction {
+    None,
+    /// Create the job's pod (with the plan's build id).
+    Start,
+    /// Delete the job's pod (it may already be gone).
+    Delete,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub pod: PodAction,
+    /// The status to write, when it changes.
+    pub status: Option<ProwJobStatus>,
+    /// Look again after this long (a timeout may fire then).
+    pub requeue_after: Option<Duration>,
+}
+
+impl Plan {
+    fn nothing() -> Plan {
+        Plan {
+            pod: PodAction::None,
+            status: None,
+            requeue_after: None,
+        }
+    }
+}
+
+/// Whether concurrency limits let a triggered job start now (computed by the caller from the
+/// jobs it can see; upstream's `plank.max_concurrency`, per-job `max_concurrency`, job queues).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capacity {
+    Available,
+    Full,
+}
+
+/// Decides the next step for `job`. `new_build_id` is used when a pod is started.
+pub fn plan(
+    job: &ProwJob,
+    pod: Option<&PodObservation>,
+    now: Timestamp,
+    limits: &Limits,
+    capacity: Capacity,
+    new_build_id: &str,
+) -> Plan {
+    let limits = effective_limits(job, limits);
+    match job.status.state {
+        Some(ProwJobState::Triggered) | Some(ProwJobState::Scheduling) | None => {
+            triggered(job, pod, now, capacity, new_build_id)
+        }
+        Some(ProwJobState::Pending) => pending(job, pod, now, &limits, new_build_id),
+        Some(ProwJobState::Aborted) => {
+            let status = (!job.complete()).then(|| {
+                let mut status = job.status.clone();
+                status.completion_time = Some(Time(now));
+                status
+            });
+            let pod = if pod.is_some() {
+                PodAction::Delete
+            } else {
+                PodAction::None
+            };
+            Plan {
+                pod,
+                status,
+                requeue_after: None,
+            }
+        }
+        Some(ProwJobState::Success | ProwJobState::Failure | ProwJobState::Error) => {
+            Plan::nothing()
+        }
+    }
+}
+
+fn effective_limits(job: &ProwJob, limits: &Limits) -> Limits {
+    let mut effective = limits.clone();
+    if let Some(decoration) = &job.spec.decoration_config {
+        if let Some(t) = decoration.pod_pending_timeout {
+            effective.pod_pending_timeout = t.as_std();
+        }
+        if let Some(t) = decoration.pod_running_timeout {
+            effective.pod_running_timeout = t.as_std();
+        }
+        if let Some(t) = decoration.pod_unscheduled_timeout {
+            effective.pod_unscheduled_timeout = t.as_std();
+        }
+    }
+    effective
+}
+
+fn triggered(
+    job: &ProwJob,
+    pod: Option<&PodObservation>,
+    now: Timestamp,
+    capacity: Capacity,
+    new_build_id: &str,
+) -> Plan {
+    // A pod from an earlier attempt whose status write was lost: adopt it, do not start another.
+    let (action, build_id) = match pod {
+        Some(existing) => (PodAction::None, existing.build_id.clone()),
+        None if capacity == Capacity::Full => return Plan::nothing(),
+        None => (PodAction::Start, new_build_id.to_string()),
+    };
+    let mut status = job.status.clone();
+    status.state = Some(ProwJobState::Pending);
+    status.pending_time = Some(Time(now));
+    status.pod_name = job.name().to_string();
+    status.build_id = build_id;
+    status.description = "Job triggered.".into();
+    Plan {
+        pod: action,
+        status: Some(status),
+        requeue_after: None,
+    }
+}
+
+fn since(now: Timestamp, then: Timestamp) -> Duration {
+    let seconds = now
+        .as_millisecond()
+        .saturating_sub(then.as_millisecond())
+        .max(0);
+    Duration::from_millis(u64::try_from(seconds).unwrap_or_default())
+}
+
+fn pending(
+    job: &ProwJob,
+    pod: Option<&PodObservation>,
+    now: Timestamp,
+    limits: &Limits,
+    new_build_id: &str,
+) -> Plan {
+    let mut status = job.status.clone();
+    let complete = |status: &mut ProwJobStatus, state: ProwJobState, description: &str| {
+        status.state = Some(state);
+        status.description = description.to_string();
+        status.completion_time = Some(Time(now));
+    };
+    let Some(pod) = pod else {
+        // The pod is gone (deleted by hand, or after an unexpected stop): start a new one.
+        status.build_id = new_build_id.to_string();
+        status.pod_name = job.name().to_string();
+        return Plan {
+            pod: PodAction::Start,
+            status: Some(status),
+            requeue_after: None,
+        };
+    };
+    let mut action = PodAction::None;
+    let mut requeue_after = None;
+    if let Some(cause) = pod.unexpected_stop {
+        match cause {
+            StopCause::OomKilled => complete(
+                &mut status,
+                ProwJobState::Error,
+                "Job pod was OOM killed by the cluster.",
+            ),
+            StopCause::Evicted if job.spec.error_on_eviction => complete(
+                &mut status,
+                ProwJobState::Error,
+                "Job pod was evicted by the cluster.",
+            ),
+            _ if status.pod_revival_count >= limits.max_revivals => {
+                let description = format!(
+                    "Job pod reached max revivals ({}) after being stopped unexpectedly ({})",
+                    status.pod_revival_count,
+                    cause.as_str()
+                );
+                complete(&mut status, ProwJobState::Error, &description)
+            }
+            _ => {
+                // Delete it; the next reconcile finds no pod and starts a new one.
+                status.pod_revival_count += 1;
+                let pod = if pod.deleting {
+                    PodAction::None
+                } else {
+                    PodAction::Delete
+                };
+                return Plan {
+                    pod,
+                    status: Some(status),
+                    requeue_after: None,
+                };
+            }
+        }
+    } else {
+        match pod.phase {
+            PodPhase::Succeeded if pod.all_containers_succeeded => {
+                complete(&mut status, ProwJobState::Success, "Job succeeded.")
+            }
+            PodPhase::Succeeded => complete(
+                &mut status,
+                ProwJobState::Error,
+                "Pod was in succeeded phase but some containers didn't finish",
+            ),
+            PodPhase::Failed => complete(&mut status, ProwJobState::Failure, "Job failed."),
+            PodPhase::Pending => match pod.started {
+                None if since(now, pod.created) >= limits.pod_unscheduled_timeout => {
+                    complete(&mut status, ProwJobState::Error, "Pod scheduling timeout.");
+                    action = PodAction::Delete;
+                }
+                None => {
+                    requeue_after = Some(limits.pod_unscheduled_timeout - since(now, pod.created));
+                }
+                Some(started) if since(now, started) >= limits.pod_pending_timeout => {
+                    complete(&mut status, ProwJobState::Error, "Pod pending timeout.");
+                    action = PodAction::Delete;
+                }
+                Some(started) => {
+                    requeue_after = Some(limits.pod_pending_timeout - since(now, started));
+                }
+            },
+            PodPhase::Running if !pod.deleting => match pod.started {
+                Some(started) if since(now, started) >= limits.pod_running_timeout => {
+                    complete(&mut status, ProwJobState::Aborted, "Pod running timeout.");
+                    action = PodAction::Delete;
+                }
+                Some(started) => {
+                    requeue_after = Some(limits.pod_running_timeout - since(now, started));
+                }
+                None => {}
+            },
+            PodPhase::Running | PodPhase::Unknown => {}
+        }
+    }
+    if status.completion_time.is_none() && pod.deleting {
+        complete(
+            &mut status,
+            ProwJobState::Error,
+            "Pod got deleted unexpectedly",
+        );
+    }
+    let changed = status != job.status;
+    Plan {
+        pod: action,
+        status: changed.then_some(status),
+        requeue_after: if changed { None } else { requeue_after },
+    }
+}

@@ -1,0 +1,188 @@
+//! The pod a ProwJob runs in, for jobs without decoration (upstream `decorate.ProwJobToPod`
+//! before decoration): the job's pod spec, `restartPolicy: Never`, the labels and annotations
+//! upstream puts on job pods, and the job's environment in every container (upstream
+//! `downwardapi.EnvForSpec`). Decorated jobs (clonerefs, entrypoint, sidecar) build on this.
+
+use k8s_openapi::api::core::v1::{EnvVar, Pod, PodSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use prow_api::labels;
+use prow_api::{ProwJob, ProwJobType, Refs};
+use std::collections::BTreeMap;
+
+/// The name upstream gives a job's only container.
+pub const TEST_CONTAINER_NAME: &str = "test";
+
+/// Label value rules: at most 63 characters, alphanumeric at both ends.
+fn label_value(value: &str) -> String {
+    let cut: String = value.chars().take(63).collect();
+    cut.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string()
+}
+
+/// `PULL_REFS`: `base_ref:base_sha,number:sha[:ref],...` (upstream `Refs.String`).
+pub fn refs_string(refs: &Refs) -> String {
+    let mut parts = vec![if refs.base_sha.is_empty() {
+        refs.base_ref.clone()
+    } else {
+        format!("{}:{}", refs.base_ref, refs.base_sha)
+    }];
+    for pull in &refs.pulls {
+        let mut part = format!("{}:{}", pull.number, pull.sha);
+        if !pull.r#ref.is_empty() {
+            part = format!("{part}:{}", pull.r#ref);
+        }
+        parts.push(part);
+    }
+    parts.join(",")
+}
+
+/// Upstream's `JobSpec`, the `JOB_SPEC` JSON.
+#[derive(serde::Serialize)]
+struct JobSpec<'a> {
+    #[serde(rename = "type")]
+    job_type: ProwJobType,
+    job: &'a str,
+    buildid: &'a str,
+    prowjobid: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refs: Option<&'a Refs>,
+    #[serde(skip_serializing_if = "<[Refs]>::is_empty")]
+    extra_refs: &'a [Refs],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decoration_config: Option<&'a prow_api::DecorationConfig>,
+}
+
+/// The environment every container of the job gets.
+pub fn job_env(job: &ProwJob, build_id: &str) -> BTreeMap<String, String> {
+    let spec = &job.spec;
+    let mut env = BTreeMap::new();
+    let mut set = |k: &str, v: String| {
+        env.insert(k.to_string(), v);
+    };
+    set("CI", "true".into());
+    set("JOB_NAME", spec.job.clone());
+    set("BUILD_ID", build_id.into());
+    set("PROW_JOB_ID", job.name().into());
+    set("JOB_TYPE", spec.job_type.as_str().into());
+    if spec.agent.is_empty() || spec.agent == prow_api::KUBERNETES_AGENT {
+        set("BUILD_NUMBER", build_id.into());
+    }
+    let job_spec = JobSpec {
+        job_type: spec.job_type,
+        job: &spec.job,
+        buildid: build_id,
+        prowjobid: job.name(),
+        refs: spec.refs.as_ref(),
+        extra_refs: &spec.extra_refs,
+        decoration_config: spec.decoration_config.as_ref(),
+    };
+    set(
+        "JOB_SPEC",
+        serde_json::to_string(&job_spec).unwrap_or_default(),
+    );
+    let Some(refs) = spec
+        .refs
+        .as_ref()
+        .filter(|_| spec.job_type != ProwJobType::Periodic)
+    else {
+        return env;
+    };
+    set("REPO_OWNER", refs.org.clone());
+    set("REPO_NAME", refs.repo.clone());
+    let (mut host, mut base) = (
+        "github.com".to_string(),
+        format!("{}/{}", refs.org, refs.repo),
+    );
+    let source = if !refs.path_alias.is_empty() {
+        Some(refs.path_alias.as_str())
+    } else if !refs.repo_link.is_empty() {
+        refs.repo_link.rsplit("://").next()
+    } else {
+        None
+    };
+    if let Some(source) = source {
+        match source.split_once('/') {
+            Some((h, b)) => (host, base) = (h.to_string(), b.to_string()),
+            None => host = source.to_string(),
+        }
+    }
+    set("SRC_HOST", host);
+    set("SRC_BASE", base);
+    set("PULL_BASE_REF", refs.base_ref.clone());
+    set("PULL_BASE_SHA", refs.base_sha.clone());
+    set("PULL_REFS", refs_string(refs));
+    if spec.job_type == ProwJobType::Presubmit
+        && let Some(pull) = refs.pulls.first()
+    {
+        set("PULL_NUMBER", pull.number.to_string());
+        set("PULL_PULL_SHA", pull.sha.clone());
+        set("PULL_HEAD_REF", pull.head_ref.clone());
+        set("PULL_TITLE", pull.title.clone());
+    }
+    env
+}
+
+/// The labels and annotations of a job's pod (upstream `LabelsAndAnnotationsForJob`).
+pub fn pod_labels_and_annotations(
+    job: &ProwJob,
+    build_id: &str,
+) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let mut pod_labels = job.metadata.labels.clone().unwrap_or_default();
+    pod_labels.insert(labels::CREATED_BY_PROW.into(), "true".into());
+    pod_labels.insert(
+        labels::PROW_JOB_TYPE.into(),
+        job.spec.job_type.as_str().into(),
+    );
+    pod_labels.insert(labels::PROW_JOB_ID.into(), job.name().into());
+    pod_labels.insert(labels::PROW_JOB.into(), label_value(&job.spec.job));
+    pod_labels.insert(labels::PROW_BUILD_ID.into(), build_id.into());
+    if let Some(refs) = &job.spec.refs {
+        pod_labels.insert(labels::ORG.into(), label_value(&refs.org));
+        pod_labels.insert(labels::REPO.into(), label_value(&refs.repo));
+        pod_labels.insert(labels::BASE_REF.into(), label_value(&refs.base_ref));
+        if let Some(pull) = refs.pulls.first() {
+            pod_labels.insert(labels::PULL.into(), pull.number.to_string());
+        }
+    }
+    let mut annotations = job.metadata.annotations.clone().unwrap_or_default();
+    annotations.insert(labels::PROW_JOB.into(), job.spec.job.clone());
+    (pod_labels, annotations)
+}
+
+/// The pod for `job` in `namespace`, named after the job. `None` when the job has no pod spec.
+pub fn pod_for(job: &ProwJob, namespace: &str, build_id: &str) -> Option<Pod> {
+    let mut spec: PodSpec = job.spec.pod_spec.clone()?;
+    spec.restart_policy = Some("Never".into());
+    // A job's only container is always named `test`, as upstream names it.
+    if let [only] = spec.containers.as_mut_slice() {
+        only.name = TEST_CONTAINER_NAME.into();
+    }
+    // No API token in test pods unless the job asks for one (or for a service account).
+    if spec.automount_service_account_token.is_none() && spec.service_account_name.is_none() {
+        spec.automount_service_account_token = Some(false);
+    }
+    let env = job_env(job, build_id);
+    for container in &mut spec.containers {
+        let mut vars = container.env.take().unwrap_or_default();
+        vars.retain(|v| !env.contains_key(&v.name));
+        vars.extend(env.iter().map(|(name, value)| EnvVar {
+            name: name.clone(),
+            value: Some(value.clone()),
+            value_from: None,
+        }));
+        container.env = Some(vars);
+    }
+    let (labels, annotations) = pod_labels_and_annotations(job, build_id);
+    Some(Pod {
+        metadata: ObjectMeta {
+            name: Some(job.name().into()),
+            namespace: Some(namespace.into()),
+            labels: Some(labels),
+            annotations: Some(annotations),
+            ..ObjectMeta::default()
+        },
+        spec: Some(spec),
+        status: None,
+    })
+}
