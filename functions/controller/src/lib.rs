@@ -1,12 +1,278 @@
-//! The `controller` function. Turns ProwJobs into pods in a build cluster and pod results back into ProwJob status (upstream: plank). Reconciling arrives with the ProwJob issue; today the function serves the shared runtime's routes on its configuration.
+//! The `controller` function (upstream: plank in prow-controller-manager). Woken by CloudEvents:
+//! Knative ApiServerSource events for ProwJobs and Pods (Resource or Reference mode) name the job
+//! to reconcile; a PingSource resync reconciles every job not yet finished. Each reconciliation is
+//! [`prow_plank::reconcile`] over the job store and executor; the answer is 2xx only once it is
+//! done, so a failure is redelivered.
 //!
-//! Boundary: `app` builds this function's routes from its [`FunctionContext`]; the runtime adds
-//! `/healthz` and `/metrics` and serves them.
+//! Boundary: this crate translates events to job names and wires adapters; decisions are
+//! `prow-plank`'s.
+
+mod metrics;
 
 use axum::Router;
-use prow_runtime::FunctionContext;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use k8s_openapi::jiff::Timestamp;
+use metrics::ControllerMetrics;
+use prow_api::store::JobStore;
+use prow_api::{ProwJob, ProwJobState};
+use prow_plank::reconcile::{Executor, reconcile_until_settled};
+use prow_plank::{Capacity, Limits};
+use prow_runtime::cloudevents::CloudEvent;
+use prow_runtime::{ConfigHandle, FunctionContext};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// This function's own routes.
-pub fn app(_context: &FunctionContext) -> anyhow::Result<Router> {
-    Ok(Router::new())
+#[derive(Clone)]
+pub struct Controller(Arc<Inner>);
+
+struct Inner {
+    store: Arc<dyn JobStore>,
+    executor: Arc<dyn Executor>,
+    config: ConfigHandle,
+    metrics: ControllerMetrics,
+    build_ids: BuildIds,
+}
+
+/// Build ids as upstream's snowflake-style ids: milliseconds since 2026-01-01, then a sequence,
+/// so they sort by start time and never repeat within a process.
+struct BuildIds {
+    last: AtomicU64,
+}
+
+impl BuildIds {
+    fn next(&self, now: Timestamp) -> String {
+        const EPOCH_MS: i64 = 1_767_225_600_000;
+        let millis = u64::try_from(now.as_millisecond() - EPOCH_MS).unwrap_or_default();
+        let candidate = millis << 12;
+        let id = self
+            .last
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+                Some(candidate.max(last + 1))
+            })
+            .map_or(candidate, |last| candidate.max(last + 1));
+        id.to_string()
+    }
+}
+
+/// Which job an event is about.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target {
+    Job(String),
+    Resync,
+    Ignore(String),
+}
+
+/// Reads ApiServerSource and PingSource events.
+pub fn target(event: &CloudEvent) -> Result<Target, String> {
+    if event.event_type == "dev.knative.sources.ping" {
+        return Ok(Target::Resync);
+    }
+    let Some(action) = event
+        .event_type
+        .strip_prefix("dev.knative.apiserver.resource.")
+        .or_else(|| event.event_type.strip_prefix("dev.knative.apiserver.ref."))
+    else {
+        return Ok(Target::Ignore(format!("event type {}", event.event_type)));
+    };
+    let object: serde_json::Value = serde_json::from_slice(&event.data)
+        .map_err(|e| format!("the {} event's data is not JSON: {e}", event.event_type))?;
+    let kind = object["kind"].as_str().unwrap_or_default();
+    // Resource mode carries the object; Reference mode {kind, name, namespace, apiVersion}.
+    let name = object["metadata"]["name"]
+        .as_str()
+        .or_else(|| object["name"].as_str())
+        .unwrap_or_default();
+    match kind {
+        "ProwJob" if !name.is_empty() => Ok(Target::Job(name.to_string())),
+        // A job's pod is named after it; its `prow.k8s.io/id` label says so explicitly.
+        "Pod" => {
+            let job = object["metadata"]["labels"]["prow.k8s.io/id"]
+                .as_str()
+                .unwrap_or(name);
+            if job.is_empty() {
+                return Err("a Pod event without a name".into());
+            }
+            if action == "delete"
+                || object["metadata"]["labels"]["created-by-prow"] == "true"
+                || object["metadata"].is_null()
+            {
+                Ok(Target::Job(job.to_string()))
+            } else {
+                Ok(Target::Ignore(format!("pod {name} is not a job's")))
+            }
+        }
+        _ => Ok(Target::Ignore(format!("{kind} {name}"))),
+    }
+}
+
+impl Controller {
+    pub fn new(
+        store: Arc<dyn JobStore>,
+        executor: Arc<dyn Executor>,
+        config: ConfigHandle,
+        metrics: &prow_runtime::Metrics,
+    ) -> Controller {
+        Controller(Arc::new(Inner {
+            store,
+            executor,
+            config,
+            metrics: ControllerMetrics::register(metrics),
+            build_ids: BuildIds {
+                last: AtomicU64::new(0),
+            },
+        }))
+    }
+
+    pub fn router(self) -> Router {
+        Router::new().route("/", post(receive)).with_state(self)
+    }
+
+    fn limits(&self) -> Limits {
+        let config = self.0.config.current();
+        let plank = &config.prow.plank;
+        let defaults = Limits::default();
+        Limits {
+            pod_pending_timeout: plank
+                .pod_pending_timeout
+                .map_or(defaults.pod_pending_timeout, |d| d.as_std()),
+            pod_running_timeout: plank
+                .pod_running_timeout
+                .map_or(defaults.pod_running_timeout, |d| d.as_std()),
+            pod_unscheduled_timeout: plank
+                .pod_unscheduled_timeout
+                .map_or(defaults.pod_unscheduled_timeout, |d| d.as_std()),
+            max_revivals: plank.max_revivals.unwrap_or(defaults.max_revivals),
+        }
+    }
+
+    /// `plank.max_concurrency` across all jobs, and the job's own `max_concurrency` across its
+    /// runs: running (pending) jobs count against both.
+    async fn capacity(&self, job: &ProwJob) -> Result<Capacity, prow_api::store::StoreError> {
+        if job.status.state != Some(ProwJobState::Triggered) {
+            return Ok(Capacity::Available);
+        }
+        let global = self.0.config.current().prow.plank.max_concurrency;
+        if global <= 0 && job.spec.max_concurrency <= 0 {
+            return Ok(Capacity::Available);
+        }
+        let pending: Vec<ProwJob> = self
+            .0
+            .store
+            .list("")
+            .await?
+            .into_iter()
+            .filter(|j| j.status.state == Some(ProwJobState::Pending))
+            .collect();
+        let same_job = pending
+            .iter()
+            .filter(|j| j.spec.job == job.spec.job)
+            .count();
+        let full = (global > 0 && pending.len() as i64 >= global)
+            || (job.spec.max_concurrency > 0 && same_job as i64 >= job.spec.max_concurrency);
+        Ok(if full {
+            Capacity::Full
+        } else {
+            Capacity::Available
+        })
+    }
+
+    /// Reconciles one job; a job that no longer exists is done.
+    pub async fn reconcile_job(&self, name: &str) -> Result<(), String> {
+        let job = match self.0.store.get(name).await {
+            Ok(job) => job,
+            Err(prow_api::store::StoreError::NotFound(_)) => return Ok(()),
+            Err(e) => return Err(e.to_string()),
+        };
+        let capacity = self.capacity(&job).await.map_err(|e| e.to_string())?;
+        let now = Timestamp::now();
+        let before = job.status.state;
+        let done = reconcile_until_settled(
+            self.0.store.as_ref(),
+            self.0.executor.as_ref(),
+            name,
+            now,
+            &self.limits(),
+            capacity,
+            &self.0.build_ids.next(now),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let after = done.job.status.state;
+        if before != after {
+            self.0.metrics.transition(&done.job, after);
+            tracing::info!(prowjob = name, job = %done.job.spec.job, from = ?before, to = ?after, "ProwJob state changed");
+        }
+        Ok(())
+    }
+
+    /// Every job not yet finished, and the `prowjobs` gauge.
+    pub async fn resync(&self) -> Result<(), String> {
+        let jobs = self.0.store.list("").await.map_err(|e| e.to_string())?;
+        self.0.metrics.count(&jobs);
+        let mut errors = Vec::new();
+        for job in jobs
+            .iter()
+            .filter(|j| !j.complete() || j.status.state == Some(ProwJobState::Aborted))
+        {
+            if let Err(error) = self.reconcile_job(job.name()).await {
+                errors.push(format!("{}: {error}", job.name()));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+}
+
+async fn receive(
+    State(controller): State<Controller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let event = match CloudEvent::from_http(&headers, body) {
+        Ok(event) => event,
+        Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    let result = match target(&event) {
+        Ok(Target::Job(name)) => controller.reconcile_job(&name).await,
+        Ok(Target::Resync) => controller.resync().await,
+        Ok(Target::Ignore(what)) => return (StatusCode::OK, format!("ignored: {what}")),
+        Err(error) => return (StatusCode::BAD_REQUEST, error),
+    };
+    match result {
+        Ok(()) => (StatusCode::OK, "reconciled".into()),
+        Err(error) => {
+            tracing::error!(event_id = %event.id, error = %error, "reconcile failed; the event will be redelivered");
+            (StatusCode::INTERNAL_SERVER_ERROR, "reconcile failed".into())
+        }
+    }
+}
+
+/// The function as deployed: ProwJobs in `prowjob_namespace`, pods in `pod_namespace` of the
+/// cluster the function runs in. Credentials come from the pod's service account; the API is
+/// first called when an event arrives.
+pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
+    let config = context.config.current();
+    // `app` runs inside the runtime; the client is built on a helper thread that waits for it.
+    let runtime = tokio::runtime::Handle::current();
+    let client = std::thread::scope(|scope| {
+        scope
+            .spawn(|| runtime.block_on(kube::Client::try_default()))
+            .join()
+    })
+    .map_err(|_| anyhow::anyhow!("building the Kubernetes client panicked"))??;
+    let store = Arc::new(prow_kube::KubeJobStore::new(
+        client.clone(),
+        &config.prow.prowjob_namespace,
+    ));
+    let executor = Arc::new(prow_kube::KubeExecutor::new(
+        client,
+        &config.prow.pod_namespace,
+    ));
+    Ok(Controller::new(store, executor, context.config.clone(), &context.metrics).router())
 }
