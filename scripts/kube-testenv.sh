@@ -3,7 +3,8 @@
 # etcd, kube-apiserver and kube-scheduler from k8s.io/kubernetes, and kwok as the fake kubelet.
 #
 #   scripts/kube-testenv.sh build          build (or reuse) the pinned binaries; prints their directory
-#   scripts/kube-testenv.sh up DIR         start them on loopback with state in DIR, write DIR/kubeconfig,
+#   scripts/kube-testenv.sh up DIR         start them on loopback with state in DIR, apply our ProwJob CRD
+#                                          (knative/crds/prowjob.yaml), write DIR/kubeconfig,
 #                                          print "ready DIR/kubeconfig", and run until stdin closes or a
 #                                          signal arrives, then stop everything (tests hold stdin open)
 #   scripts/kube-testenv.sh upstream NAME  build upstream Prow's cmd/NAME (e.g. checkconfig); prints its path
@@ -244,6 +245,13 @@ EOF
   curl -sf -o /dev/null "${curl_auth[@]}" -X POST -H 'Content-Type: application/yaml' \
     --data-binary @"$here/../tests/harness/kube/fake-node.yaml" "$api/api/v1/nodes" ||
     { log "could not create the fake node"; exit 1; }
+  # Our ProwJob CRD (generated from the Rust types), ready before anyone creates a ProwJob.
+  curl -sf -o /dev/null "${curl_auth[@]}" -X POST -H 'Content-Type: application/yaml' \
+    --data-binary @"$here/../knative/crds/prowjob.yaml" \
+    "$api/apis/apiextensions.k8s.io/v1/customresourcedefinitions" ||
+    { log "could not create the ProwJob CRD"; exit 1; }
+  wait_for "$api/apis/prow.k8s.io/v1/prowjobs" 30 "${curl_auth[@]}" ||
+    { log "the ProwJob CRD did not become established"; exit 1; }
   # The scheduler must be serving before a test creates a pod.
   wait_for "https://127.0.0.1:$sched_port/healthz" 30 -k ||
     { log "kube-scheduler did not start; see $dir/kube-scheduler.log"; exit 1; }
