@@ -3,7 +3,7 @@
 //! or a review comment, all as one shape.
 
 use crate::Event;
-use crate::events::{Repo, User};
+use crate::events::{Issue, PullRequest, Repo, User};
 
 /// Whether the text appeared, changed or went away.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -52,123 +52,157 @@ pub struct GenericCommentEvent {
     pub guid: String,
 }
 
+/// The issue or pull request a comment-like text belongs to.
+struct Thread<'a> {
+    id: u64,
+    node_id: &'a str,
+    number: u64,
+    is_pr: bool,
+    html_url: &'a str,
+    author: &'a User,
+    assignees: &'a [User],
+    state: &'a str,
+    title: &'a str,
+    body: &'a str,
+}
+
+impl<'a> Thread<'a> {
+    fn of_issue(issue: &'a Issue) -> Thread<'a> {
+        Thread {
+            id: issue.id,
+            node_id: &issue.node_id,
+            number: issue.number,
+            is_pr: issue.is_pull_request(),
+            html_url: &issue.html_url,
+            author: &issue.user,
+            assignees: &issue.assignees,
+            state: &issue.state,
+            title: &issue.title,
+            body: &issue.body,
+        }
+    }
+
+    fn of_pull_request(pr: &'a PullRequest) -> Thread<'a> {
+        Thread {
+            id: pr.id,
+            node_id: &pr.node_id,
+            number: pr.number,
+            is_pr: true,
+            html_url: &pr.html_url,
+            author: &pr.user,
+            assignees: &pr.assignees,
+            state: &pr.state,
+            title: &pr.title,
+            body: &pr.body,
+        }
+    }
+}
+
+/// The text itself: who wrote it, where it is, and what happened to it.
+struct Text<'a> {
+    action: GenericCommentAction,
+    /// `None` for the thread's own body, `Some` for a comment on it.
+    comment_id: Option<u64>,
+    /// Upstream keeps the thread's id for bodies and issue comments, 0 for review texts.
+    id: u64,
+    node_id: &'a str,
+    body: &'a str,
+    html_url: &'a str,
+    user: &'a User,
+}
+
 impl GenericCommentEvent {
+    fn new(thread: Thread<'_>, text: Text<'_>, repo: &Repo, guid: &str) -> GenericCommentEvent {
+        GenericCommentEvent {
+            id: text.id,
+            node_id: text.node_id.to_string(),
+            comment_id: text.comment_id,
+            is_pr: thread.is_pr,
+            action: text.action,
+            body: text.body.to_string(),
+            html_url: text.html_url.to_string(),
+            number: thread.number,
+            repo: repo.clone(),
+            user: text.user.clone(),
+            issue_author: thread.author.clone(),
+            assignees: thread.assignees.to_vec(),
+            issue_state: thread.state.to_string(),
+            issue_title: thread.title.to_string(),
+            issue_body: thread.body.to_string(),
+            issue_html_url: thread.html_url.to_string(),
+            guid: guid.to_string(),
+        }
+    }
+
     /// The comment view of an event, when it carries text that changed.
     pub fn from_event(event: &Event, guid: &str) -> Option<GenericCommentEvent> {
-        let guid = guid.to_string();
-        match event {
+        let (thread, text, repo) = match event {
             Event::Issues(e) => {
-                let issue = &e.issue;
-                Some(GenericCommentEvent {
-                    id: issue.id,
-                    node_id: issue.node_id.clone(),
-                    comment_id: None,
-                    is_pr: issue.is_pull_request(),
+                let thread = Thread::of_issue(&e.issue);
+                let text = Text {
                     action: only_text_actions(&e.action)?,
-                    body: issue.body.clone(),
-                    html_url: issue.html_url.clone(),
-                    number: issue.number,
-                    repo: e.repo.clone(),
-                    user: issue.user.clone(),
-                    issue_author: issue.user.clone(),
-                    assignees: issue.assignees.clone(),
-                    issue_state: issue.state.clone(),
-                    issue_title: issue.title.clone(),
-                    issue_body: issue.body.clone(),
-                    issue_html_url: issue.html_url.clone(),
-                    guid,
-                })
-            }
-            Event::IssueComment(e) => {
-                let issue = &e.issue;
-                Some(GenericCommentEvent {
-                    id: issue.id,
-                    node_id: issue.node_id.clone(),
-                    comment_id: Some(e.comment.id),
-                    is_pr: issue.is_pull_request(),
-                    action: GenericCommentAction::from_action(&e.action)?,
-                    body: e.comment.body.clone(),
-                    html_url: e.comment.html_url.clone(),
-                    number: issue.number,
-                    repo: e.repo.clone(),
-                    user: e.comment.user.clone(),
-                    issue_author: issue.user.clone(),
-                    assignees: issue.assignees.clone(),
-                    issue_state: issue.state.clone(),
-                    issue_title: issue.title.clone(),
-                    issue_body: issue.body.clone(),
-                    issue_html_url: issue.html_url.clone(),
-                    guid,
-                })
+                    comment_id: None,
+                    id: thread.id,
+                    node_id: thread.node_id,
+                    body: thread.body,
+                    html_url: thread.html_url,
+                    user: thread.author,
+                };
+                (thread, text, &e.repo)
             }
             Event::PullRequest(e) => {
-                let pr = &e.pull_request;
-                Some(GenericCommentEvent {
-                    id: pr.id,
-                    node_id: pr.node_id.clone(),
-                    comment_id: None,
-                    is_pr: true,
+                let thread = Thread::of_pull_request(&e.pull_request);
+                let text = Text {
                     action: only_text_actions(&e.action)?,
-                    body: pr.body.clone(),
-                    html_url: pr.html_url.clone(),
-                    number: pr.number,
-                    repo: e.repo.clone(),
-                    user: pr.user.clone(),
-                    issue_author: pr.user.clone(),
-                    assignees: pr.assignees.clone(),
-                    issue_state: pr.state.clone(),
-                    issue_title: pr.title.clone(),
-                    issue_body: pr.body.clone(),
-                    issue_html_url: pr.html_url.clone(),
-                    guid,
-                })
+                    comment_id: None,
+                    id: thread.id,
+                    node_id: thread.node_id,
+                    body: thread.body,
+                    html_url: thread.html_url,
+                    user: thread.author,
+                };
+                (thread, text, &e.repo)
+            }
+            Event::IssueComment(e) => {
+                let thread = Thread::of_issue(&e.issue);
+                let text = Text {
+                    action: GenericCommentAction::from_action(&e.action)?,
+                    comment_id: Some(e.comment.id),
+                    id: thread.id,
+                    node_id: thread.node_id,
+                    body: &e.comment.body,
+                    html_url: &e.comment.html_url,
+                    user: &e.comment.user,
+                };
+                (thread, text, &e.repo)
             }
             Event::PullRequestReview(e) => {
-                let pr = &e.pull_request;
-                Some(GenericCommentEvent {
-                    id: 0,
-                    node_id: e.review.node_id.clone(),
-                    comment_id: None,
-                    is_pr: true,
+                let text = Text {
                     action: GenericCommentAction::from_action(&e.action)?,
-                    body: e.review.body.clone(),
-                    html_url: e.review.html_url.clone(),
-                    number: pr.number,
-                    repo: e.repo.clone(),
-                    user: e.review.user.clone(),
-                    issue_author: pr.user.clone(),
-                    assignees: pr.assignees.clone(),
-                    issue_state: pr.state.clone(),
-                    issue_title: pr.title.clone(),
-                    issue_body: pr.body.clone(),
-                    issue_html_url: pr.html_url.clone(),
-                    guid,
-                })
+                    comment_id: None,
+                    id: 0,
+                    node_id: &e.review.node_id,
+                    body: &e.review.body,
+                    html_url: &e.review.html_url,
+                    user: &e.review.user,
+                };
+                (Thread::of_pull_request(&e.pull_request), text, &e.repo)
             }
             Event::PullRequestReviewComment(e) => {
-                let pr = &e.pull_request;
-                Some(GenericCommentEvent {
-                    id: 0,
-                    node_id: e.comment.node_id.clone(),
-                    comment_id: Some(e.comment.id),
-                    is_pr: true,
+                let text = Text {
                     action: GenericCommentAction::from_action(&e.action)?,
-                    body: e.comment.body.clone(),
-                    html_url: e.comment.html_url.clone(),
-                    number: pr.number,
-                    repo: e.repo.clone(),
-                    user: e.comment.user.clone(),
-                    issue_author: pr.user.clone(),
-                    assignees: pr.assignees.clone(),
-                    issue_state: pr.state.clone(),
-                    issue_title: pr.title.clone(),
-                    issue_body: pr.body.clone(),
-                    issue_html_url: pr.html_url.clone(),
-                    guid,
-                })
+                    comment_id: Some(e.comment.id),
+                    id: 0,
+                    node_id: &e.comment.node_id,
+                    body: &e.comment.body,
+                    html_url: &e.comment.html_url,
+                    user: &e.comment.user,
+                };
+                (Thread::of_pull_request(&e.pull_request), text, &e.repo)
             }
-            _ => None,
-        }
+            _ => return None,
+        };
+        Some(GenericCommentEvent::new(thread, text, repo, guid))
     }
 }
 
