@@ -265,29 +265,13 @@ impl TestHook {
     }
 }
 
-fn corpus() -> Option<PathBuf> {
-    let path = std::env::var_os("PROW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
-        .join("github-webhooks");
-    if path.is_dir() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the corpus is missing at {} and CI needs it",
-        path.display()
-    );
-    eprintln!(
-        "SKIPPED: corpus not found at {} (set PROW_CORPUS)",
-        path.display()
-    );
-    None
-}
-
 /// (event, file, body) for every corpus example.
 fn examples() -> Vec<(String, String, Vec<u8>)> {
-    let Some(root) = corpus() else { return vec![] };
+    let Some(root) =
+        prow_test_harness::corpus("github-webhooks").map(|c| c.join("github-webhooks"))
+    else {
+        return vec![];
+    };
     let mut all = Vec::new();
     for dir in std::fs::read_dir(&root).unwrap().flatten() {
         if !dir.file_type().unwrap().is_dir() {

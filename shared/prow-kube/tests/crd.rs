@@ -20,25 +20,6 @@ fn committed() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../knative/crds/prowjob.yaml")
 }
 
-fn corpus() -> Option<PathBuf> {
-    let path = std::env::var_os("PROW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if path.join("crds").is_dir() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the corpus is missing at {} and CI needs it",
-        path.display()
-    );
-    eprintln!(
-        "SKIPPED: corpus not found at {} (set PROW_CORPUS)",
-        path.display()
-    );
-    None
-}
-
 #[test]
 fn the_committed_crd_is_the_generated_one() {
     let generated = prow_kube::prowjob_crd_yaml().unwrap();
@@ -81,7 +62,9 @@ const DELIBERATELY_ABSENT: &[(&str, &str)] = &[];
 
 #[test]
 fn every_upstream_field_exists_in_ours() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = prow_test_harness::corpus("crds") else {
+        return;
+    };
     let text = std::fs::read_to_string(
         corpus.join("crds/config/prow/cluster/prowjob-crd/prowjob_customresourcedefinition.yaml"),
     )
@@ -194,7 +177,9 @@ async fn prowjobs_from_real_jobs_round_trip_through_our_crd_on_a_real_api_server
     let Some(env) = KubeTestEnv::shared().unwrap() else {
         return;
     };
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = prow_test_harness::corpus("crds") else {
+        return;
+    };
     let client = env.client().await.unwrap();
     let crd = tempfile_with(&prow_kube::prowjob_crd_yaml().unwrap());
     prow_test_harness::kube::apply_crd(&client, crd.path())

@@ -15,7 +15,7 @@ use kube::api::Api;
 use prow_api::store::JobStore;
 use prow_api::{ProwJob, ProwJobState};
 use prow_kube::{KubeExecutor, KubeJobStore};
-use prow_plank::reconcile::{Executor, reconcile, reconcile_until_settled};
+use prow_plank::reconcile::{Executor, Reconciled, reconcile, reconcile_until_settled};
 use prow_plank::{Capacity, Limits, PodAction};
 use prow_test_harness::KubeTestEnv;
 use prow_test_harness::kube::{
@@ -64,21 +64,43 @@ fn triggered(name: &str, annotations: serde_json::Value) -> ProwJob {
     .unwrap()
 }
 
+impl Cluster {
+    /// One reconciliation now, with upstream's default limits.
+    async fn step(&self, name: &str, build_id: &str) -> Reconciled {
+        reconcile(
+            &self.store,
+            &self.executor,
+            name,
+            Timestamp::now(),
+            &Limits::default(),
+            Capacity::Available,
+            build_id,
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Reconciliations retried past status conflicts, now, with upstream's default limits.
+    async fn settle(&self, name: &str, build_id: &str) -> Reconciled {
+        reconcile_until_settled(
+            &self.store,
+            &self.executor,
+            name,
+            Timestamp::now(),
+            &Limits::default(),
+            Capacity::Available,
+            build_id,
+        )
+        .await
+        .unwrap()
+    }
+}
+
 /// Reconciles until the job is complete (as the controller does on each pod event).
 async fn run_to_completion(cluster: &Cluster, name: &str) -> ProwJob {
     tokio::time::timeout(Duration::from_secs(60), async {
         loop {
-            let done = reconcile_until_settled(
-                &cluster.store,
-                &cluster.executor,
-                name,
-                Timestamp::now(),
-                &Limits::default(),
-                Capacity::Available,
-                "1001",
-            )
-            .await
-            .unwrap();
+            let done = cluster.settle(name, "1001").await;
             if done.job.complete() {
                 return done.job;
             }
@@ -112,17 +134,7 @@ async fn a_triggered_job_runs_in_a_pod_and_ends_in_the_pods_outcome() {
         .unwrap();
 
     // Triggered -> pending with a pod.
-    let first = reconcile(
-        &cluster.store,
-        &cluster.executor,
-        "passes",
-        Timestamp::now(),
-        &Limits::default(),
-        Capacity::Available,
-        "1001",
-    )
-    .await
-    .unwrap();
+    let first = cluster.step("passes", "1001").await;
     assert_eq!(first.pod, PodAction::Start);
     assert_eq!(first.job.status.state, Some(ProwJobState::Pending));
     assert_eq!(first.job.status.pod_name, "passes");
@@ -133,17 +145,7 @@ async fn a_triggered_job_runs_in_a_pod_and_ends_in_the_pods_outcome() {
     assert_eq!(labels["prow.k8s.io/build-id"], "1001");
     assert_eq!(labels["prow.k8s.io/refs.pull"], "7");
     // The same reconciliation again changes nothing and starts no second pod.
-    let again = reconcile(
-        &cluster.store,
-        &cluster.executor,
-        "passes",
-        Timestamp::now(),
-        &Limits::default(),
-        Capacity::Available,
-        "1002",
-    )
-    .await
-    .unwrap();
+    let again = cluster.step("passes", "1002").await;
     assert_eq!(again.pod, PodAction::None);
     assert!(!again.status_written);
 
@@ -171,17 +173,7 @@ async fn an_aborted_jobs_pod_is_deleted() {
         ))
         .await
         .unwrap();
-    reconcile_until_settled(
-        &cluster.store,
-        &cluster.executor,
-        "long",
-        Timestamp::now(),
-        &Limits::default(),
-        Capacity::Available,
-        "1",
-    )
-    .await
-    .unwrap();
+    cluster.settle("long", "1").await;
     // Wait until kwok runs it, then abort the job as a new push would.
     tokio::time::timeout(Duration::from_secs(30), async {
         loop {
@@ -200,17 +192,7 @@ async fn an_aborted_jobs_pod_is_deleted() {
     job.status.state = Some(ProwJobState::Aborted);
     cluster.store.update(&job).await.unwrap();
 
-    let aborted = reconcile_until_settled(
-        &cluster.store,
-        &cluster.executor,
-        "long",
-        Timestamp::now(),
-        &Limits::default(),
-        Capacity::Available,
-        "1",
-    )
-    .await
-    .unwrap();
+    let aborted = cluster.settle("long", "1").await;
     assert_eq!(aborted.pod, PodAction::Delete);
     assert!(aborted.job.status.completion_time.is_some());
     tokio::time::timeout(Duration::from_secs(30), async {
@@ -220,17 +202,7 @@ async fn an_aborted_jobs_pod_is_deleted() {
     })
     .await
     .expect("the pod is gone");
-    let settled = reconcile(
-        &cluster.store,
-        &cluster.executor,
-        "long",
-        Timestamp::now(),
-        &Limits::default(),
-        Capacity::Available,
-        "1",
-    )
-    .await
-    .unwrap();
+    let settled = cluster.step("long", "1").await;
     assert_eq!(
         (settled.pod, settled.status_written),
         (PodAction::None, false)

@@ -21,3 +21,26 @@ pub fn free_port() -> std::io::Result<u16> {
         .local_addr()
         .map(|a| a.port())
 }
+
+/// The team corpus (`../shared/corpus` beside the repository, or `PROW_CORPUS`), if it holds
+/// `part`. Without it a test says so and skips on a laptop; under `CI=true` it fails.
+pub fn corpus(part: &str) -> Option<std::path::PathBuf> {
+    let root = std::env::var_os("PROW_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        });
+    if root.join(part).exists() {
+        return Some(root);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the corpus is missing at {} and CI needs it",
+        root.display()
+    );
+    eprintln!(
+        "SKIPPED: corpus not found at {} (set PROW_CORPUS)",
+        root.display()
+    );
+    None
+}

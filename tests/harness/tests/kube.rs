@@ -22,7 +22,6 @@ use prow_test_harness::kube::{
     OUTCOME_ANNOTATION, RUN_FOR_ANNOTATION, apply_crd, create_namespace,
 };
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -36,27 +35,6 @@ fn env() -> Option<&'static KubeTestEnv> {
         )
     });
     Some(env)
-}
-
-fn corpus() -> Option<PathBuf> {
-    let path = std::env::var_os("PROW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if path.join("crds").is_dir() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the corpus is missing at {} and CI needs it",
-        path.display()
-    );
-    eprintln!(
-        "SKIPPED: corpus not found at {} (set PROW_CORPUS)",
-        path.display()
-    );
-    None
 }
 
 fn pod(name: &str, annotations: Value) -> Pod {
@@ -219,7 +197,7 @@ fn prowjob_resource() -> ApiResource {
 
 /// Applies upstream's ProwJob CRD once per test binary (every test would race to apply it).
 async fn prowjobs(client: &kube::Client, namespace: &str) -> Option<Api<DynamicObject>> {
-    let corpus = corpus()?;
+    let corpus = prow_test_harness::corpus("crds")?;
     static APPLIED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     APPLIED
         .get_or_init(|| async {
@@ -304,7 +282,7 @@ async fn prowjobs_built_from_real_jobs_round_trip_through_the_crd_schema() {
     let Some(api) = prowjobs(&client, &namespace).await else {
         return;
     };
-    let corpus = corpus().unwrap();
+    let corpus = prow_test_harness::corpus("crds").unwrap();
     let config = corpus.join("k8s-prow/config");
     let loaded = prow_config::load(
         &prow_config::ConfigPaths {
