@@ -17,7 +17,7 @@ use k8s_openapi::jiff::Timestamp;
 use prow_api::ProwJob;
 use prow_api::store::JobStore;
 use prow_plank::reconcile::{Executor, ExecutorFuture, reconcile};
-use prow_plank::{Capacity, Limits, PodObservation, PodPhase};
+use prow_plank::{Capacity, PlankSettings, PodObservation, PodPhase};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -120,7 +120,7 @@ fn main() {
             let (store, executor) = (store.clone(), executor.clone());
             tasks.push(tokio::spawn(async move {
                 for name in chunk {
-                    let done = reconcile(store.as_ref(), executor.as_ref(), &name, Timestamp::now(), &Limits::default(), Capacity::Available, "1")
+                    let done = reconcile(store.as_ref(), executor.as_ref(), &name, Timestamp::now(), &PlankSettings::default(), Capacity::Available, "1")
                         .await
                         .unwrap();
                     assert!(done.status_written);

@@ -16,12 +16,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use k8s_openapi::jiff::Timestamp;
 use metrics::ControllerMetrics;
+use prow_api::downward::JobSpec;
 use prow_api::store::JobStore;
 use prow_api::{ProwJob, ProwJobState};
 use prow_plank::reconcile::{Executor, reconcile_until_settled};
-use prow_plank::{Capacity, Limits};
+use prow_plank::url::JobUrls;
+use prow_plank::{Capacity, PlankSettings};
+use prow_podutils::storage::{ArtifactStore, RunUpload};
 use prow_runtime::cloudevents::CloudEvent;
 use prow_runtime::{ConfigHandle, FunctionContext};
+use prow_template::Template;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -31,6 +35,8 @@ pub struct Controller(Arc<Inner>);
 struct Inner {
     store: Arc<dyn JobStore>,
     executor: Arc<dyn Executor>,
+    /// Where a finished decorated job's `prowjob.json` goes (upstream: crier's blob reporter).
+    artifacts: Option<Arc<dyn ArtifactStore>>,
     config: ConfigHandle,
     metrics: ControllerMetrics,
     build_ids: BuildIds,
@@ -115,9 +121,22 @@ impl Controller {
         config: ConfigHandle,
         metrics: &prow_runtime::Metrics,
     ) -> Controller {
+        Controller::with_artifacts(store, executor, None, config, metrics)
+    }
+
+    /// A controller that also uploads each finished decorated job's `prowjob.json` to
+    /// `artifacts` (the bucket of the jobs' `gcs_configuration`).
+    pub fn with_artifacts(
+        store: Arc<dyn JobStore>,
+        executor: Arc<dyn Executor>,
+        artifacts: Option<Arc<dyn ArtifactStore>>,
+        config: ConfigHandle,
+        metrics: &prow_runtime::Metrics,
+    ) -> Controller {
         Controller(Arc::new(Inner {
             store,
             executor,
+            artifacts,
             config,
             metrics: ControllerMetrics::register(metrics),
             build_ids: BuildIds {
@@ -130,11 +149,11 @@ impl Controller {
         Router::new().route("/", post(receive)).with_state(self)
     }
 
-    fn limits(&self) -> Limits {
+    fn limits(&self) -> PlankSettings {
         let config = self.0.config.current();
         let plank = &config.prow.plank;
-        let defaults = Limits::default();
-        Limits {
+        let defaults = PlankSettings::default();
+        PlankSettings {
             pod_pending_timeout: plank
                 .pod_pending_timeout
                 .map_or(defaults.pod_pending_timeout, |d| d.as_std()),
@@ -145,17 +164,38 @@ impl Controller {
                 .pod_unscheduled_timeout
                 .map_or(defaults.pod_unscheduled_timeout, |d| d.as_std()),
             max_revivals: plank.max_revivals.unwrap_or(defaults.max_revivals),
+            job_urls: JobUrls {
+                prefixes: plank.job_url_prefix_config.clone(),
+                omit_storage_provider: plank.job_url_prefix_disable_append_storage_provider,
+                // The loader refused a template that does not parse.
+                template: Template::parse(&plank.job_url_template)
+                    .ok()
+                    .filter(|_| !plank.job_url_template.is_empty()),
+            },
         }
     }
 
-    /// `plank.max_concurrency` across all jobs, and the job's own `max_concurrency` across its
-    /// runs: running (pending) jobs count against both.
+    /// `plank.max_concurrency` across all jobs, the job's own `max_concurrency` across its runs,
+    /// and `plank.job_queue_capacities` across the jobs of its `job_queue_name`: running
+    /// (pending) jobs count against each.
     async fn capacity(&self, job: &ProwJob) -> Result<Capacity, prow_api::store::StoreError> {
         if job.status.state != Some(ProwJobState::Triggered) {
             return Ok(Capacity::Available);
         }
-        let global = self.0.config.current().prow.plank.max_concurrency;
-        if global <= 0 && job.spec.max_concurrency <= 0 {
+        let config = self.0.config.current();
+        let global = config.prow.plank.max_concurrency;
+        let queue = (!job.spec.job_queue_name.is_empty())
+            .then(|| {
+                config
+                    .prow
+                    .plank
+                    .job_queue_capacities
+                    .get(&job.spec.job_queue_name)
+            })
+            .flatten()
+            .copied()
+            .filter(|c| *c >= 0);
+        if global <= 0 && job.spec.max_concurrency <= 0 && queue.is_none() {
             return Ok(Capacity::Available);
         }
         let pending: Vec<ProwJob> = self
@@ -170,8 +210,13 @@ impl Controller {
             .iter()
             .filter(|j| j.spec.job == job.spec.job)
             .count();
+        let same_queue = pending
+            .iter()
+            .filter(|j| j.spec.job_queue_name == job.spec.job_queue_name)
+            .count();
         let full = (global > 0 && pending.len() as i64 >= global)
-            || (job.spec.max_concurrency > 0 && same_job as i64 >= job.spec.max_concurrency);
+            || (job.spec.max_concurrency > 0 && same_job as i64 >= job.spec.max_concurrency)
+            || queue.is_some_and(|capacity| same_queue as i64 >= capacity);
         Ok(if full {
             Capacity::Full
         } else {
@@ -201,11 +246,30 @@ impl Controller {
         .await
         .map_err(|e| e.to_string())?;
         let after = done.job.status.state;
+        if !job.complete() && done.job.complete() {
+            self.upload_prowjob(&done.job).await;
+        }
         if before != after {
             self.0.metrics.transition(&done.job, after);
             tracing::info!(prowjob = name, job = %done.job.spec.job, from = ?before, to = ?after, "ProwJob state changed");
         }
         Ok(())
+    }
+
+    async fn upload_prowjob(&self, job: &ProwJob) {
+        let (Some(store), Some(gcs)) = (
+            self.0.artifacts.as_deref(),
+            job.spec
+                .decoration_config
+                .as_ref()
+                .and_then(|d| d.gcs_configuration.as_ref()),
+        ) else {
+            return;
+        };
+        let spec = JobSpec::for_job(job, &job.status.build_id);
+        if let Err(error) = RunUpload::new(store, gcs, &spec).prowjob(job).await {
+            tracing::warn!(prowjob = job.name(), %error, "uploading prowjob.json failed");
+        }
     }
 
     /// Every job not yet finished, and the `prowjobs` gauge.

@@ -6,6 +6,7 @@
 //! data (how a default decoration config fills in a job's, how durations are written); it does no I/O.
 
 mod decoration;
+pub mod downward;
 mod duration;
 pub mod prowjob;
 pub mod store;

@@ -308,6 +308,7 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
         &plugins,
         sources.plugins.as_ref().map(|p| &p.name),
     ));
+    diagnostics.extend(validate::templates(&prow, &sources.config.name));
     locate_all(&mut diagnostics, sources);
 
     let config = Config {

@@ -80,6 +80,43 @@ pub(crate) fn validate(
     found
 }
 
+/// The Go templates of `plank` parse (upstream refuses to start otherwise).
+pub(crate) fn templates(prow: &ProwConfig, config_file: &Arc<str>) -> Vec<Diagnostic> {
+    let plank = &prow.plank;
+    let mut templates = vec![
+        (
+            YamlPath::root().key("plank").key("job_url_template"),
+            &plank.job_url_template,
+        ),
+        (
+            YamlPath::root().key("plank").key("report_template"),
+            &plank.report_template,
+        ),
+    ];
+    for (key, template) in &plank.report_templates {
+        templates.push((
+            YamlPath::root()
+                .key("plank")
+                .key("report_templates")
+                .key(key),
+            template,
+        ));
+    }
+    templates
+        .into_iter()
+        .filter(|(_, source)| !source.is_empty())
+        .filter_map(|(path, source)| {
+            let error = prow_template::Template::parse(source).err()?;
+            Some(Diagnostic::error(
+                DiagnosticKind::Invalid,
+                config_file.clone(),
+                path,
+                format!("invalid template: {error}"),
+            ))
+        })
+        .collect()
+}
+
 fn problem(job: &JobBase, key: Option<&str>, kind: DiagnosticKind, message: String) -> Diagnostic {
     let mut path = job.source.path.clone();
     if let Some(key) = key {

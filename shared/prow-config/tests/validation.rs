@@ -232,3 +232,23 @@ fn checkconfig_output_for_a_broken_config() {
     let text = rendered(&jobs, false).join("\n");
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn a_broken_plank_template_is_reported_at_its_line() {
+    let sources = Sources {
+        config: Source::new(
+            "config.yaml",
+            "plank:\n  job_url_template: 'https://x/{{.Spec.Job}}/{{if .Spec.Refs}}'\n",
+        ),
+        job_files: vec![],
+        plugins: None,
+    };
+    let error = load_sources(&sources, LoadOptions { strict: false }).unwrap_err();
+    let lines: Vec<String> = error.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "config.yaml:2:3: error: invalid template: template: column 25: unexpected EOF: {{if}} has no {{end}}"
+        ]
+    );
+}

@@ -16,7 +16,7 @@ use prow_api::store::JobStore;
 use prow_api::{ProwJob, ProwJobState};
 use prow_kube::{KubeExecutor, KubeJobStore};
 use prow_plank::reconcile::{Executor, Reconciled, reconcile, reconcile_until_settled};
-use prow_plank::{Capacity, Limits, PodAction};
+use prow_plank::{Capacity, PlankSettings, PodAction};
 use prow_test_harness::KubeTestEnv;
 use prow_test_harness::kube::{
     OUTCOME_ANNOTATION, RUN_FOR_ANNOTATION, apply_crd, create_namespace,
@@ -72,7 +72,7 @@ impl Cluster {
             &self.executor,
             name,
             Timestamp::now(),
-            &Limits::default(),
+            &PlankSettings::default(),
             Capacity::Available,
             build_id,
         )
@@ -87,7 +87,7 @@ impl Cluster {
             &self.executor,
             name,
             Timestamp::now(),
-            &Limits::default(),
+            &PlankSettings::default(),
             Capacity::Available,
             build_id,
         )
@@ -266,7 +266,7 @@ async fn a_conflicting_status_write_is_retried_and_both_changes_survive() {
         &cluster.executor,
         "contended",
         Timestamp::now(),
-        &Limits::default(),
+        &PlankSettings::default(),
         Capacity::Available,
         "5",
     )

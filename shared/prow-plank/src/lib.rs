@@ -7,6 +7,7 @@
 
 pub mod pod;
 pub mod reconcile;
+pub mod url;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
@@ -56,24 +57,28 @@ impl StopCause {
     }
 }
 
-/// Upstream's `plank` settings that decide timeouts (a job's `decoration_config` overrides them).
+/// Upstream's `plank` settings: the timeouts (a job's `decoration_config` overrides them), the
+/// revival limit and the job URL.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Limits {
+pub struct PlankSettings {
     pub pod_pending_timeout: Duration,
     pub pod_running_timeout: Duration,
     pub pod_unscheduled_timeout: Duration,
     /// How often a pod the cluster stopped is started again before the job errors.
     pub max_revivals: i64,
+    /// What `status.url` links to.
+    pub job_urls: url::JobUrls,
 }
 
-impl Default for Limits {
+impl Default for PlankSettings {
     /// Upstream's defaults: 10 minutes pending, 48 hours running, 5 minutes unscheduled, 3 revivals.
     fn default() -> Self {
-        Limits {
+        PlankSettings {
             pod_pending_timeout: Duration::from_secs(10 * 60),
             pod_running_timeout: Duration::from_secs(48 * 60 * 60),
             pod_unscheduled_timeout: Duration::from_secs(5 * 60),
             max_revivals: 3,
+            job_urls: url::JobUrls::default(),
         }
     }
 }
@@ -120,14 +125,14 @@ pub fn plan(
     job: &ProwJob,
     pod: Option<&PodObservation>,
     now: Timestamp,
-    limits: &Limits,
+    limits: &PlankSettings,
     capacity: Capacity,
     new_build_id: &str,
 ) -> Plan {
     let limits = effective_limits(job, limits);
     match job.status.state {
         Some(ProwJobState::Triggered) | Some(ProwJobState::Scheduling) | None => {
-            triggered(job, pod, now, capacity, new_build_id)
+            triggered(job, pod, now, capacity, new_build_id, &limits.job_urls)
         }
         Some(ProwJobState::Pending) => pending(job, pod, now, &limits, new_build_id),
         Some(ProwJobState::Aborted) => {
@@ -153,7 +158,7 @@ pub fn plan(
     }
 }
 
-fn effective_limits(job: &ProwJob, limits: &Limits) -> Limits {
+fn effective_limits(job: &ProwJob, limits: &PlankSettings) -> PlankSettings {
     let mut effective = limits.clone();
     if let Some(decoration) = &job.spec.decoration_config {
         if let Some(t) = decoration.pod_pending_timeout {
@@ -175,6 +180,7 @@ fn triggered(
     now: Timestamp,
     capacity: Capacity,
     new_build_id: &str,
+    urls: &url::JobUrls,
 ) -> Plan {
     // A pod from an earlier attempt whose status write was lost: adopt it, do not start another.
     let (action, build_id) = match pod {
@@ -188,11 +194,17 @@ fn triggered(
     status.pod_name = job.name().to_string();
     status.build_id = build_id;
     status.description = "Job triggered.".into();
+    status.url = job_url(job, urls, &status.build_id);
     Plan {
         pod: action,
         status: Some(status),
         requeue_after: None,
     }
+}
+
+/// The job's URL; a template that cannot render leaves it empty (the job still runs).
+fn job_url(job: &ProwJob, urls: &url::JobUrls, build_id: &str) -> String {
+    urls.url(job, build_id).unwrap_or_default()
 }
 
 fn since(now: Timestamp, then: Timestamp) -> Duration {
@@ -207,7 +219,7 @@ fn pending(
     job: &ProwJob,
     pod: Option<&PodObservation>,
     now: Timestamp,
-    limits: &Limits,
+    limits: &PlankSettings,
     new_build_id: &str,
 ) -> Plan {
     let mut status = job.status.clone();
@@ -219,6 +231,7 @@ fn pending(
     let Some(pod) = pod else {
         // The pod is gone (deleted by hand, or after an unexpected stop): start a new one.
         status.build_id = new_build_id.to_string();
+        status.url = job_url(job, &limits.job_urls, new_build_id);
         status.pod_name = job.name().to_string();
         return Plan {
             pod: PodAction::Start,

@@ -5,8 +5,9 @@
 
 use k8s_openapi::api::core::v1::{EnvVar, Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use prow_api::ProwJob;
+use prow_api::downward::{self, JobSpec};
 use prow_api::labels;
-use prow_api::{ProwJob, ProwJobType, Refs};
 use std::collections::BTreeMap;
 
 /// The name upstream gives a job's only container.
@@ -20,107 +21,9 @@ fn label_value(value: &str) -> String {
         .to_string()
 }
 
-/// `PULL_REFS`: `base_ref:base_sha,number:sha[:ref],...` (upstream `Refs.String`).
-pub fn refs_string(refs: &Refs) -> String {
-    let mut parts = vec![if refs.base_sha.is_empty() {
-        refs.base_ref.clone()
-    } else {
-        format!("{}:{}", refs.base_ref, refs.base_sha)
-    }];
-    for pull in &refs.pulls {
-        let mut part = format!("{}:{}", pull.number, pull.sha);
-        if !pull.r#ref.is_empty() {
-            part = format!("{part}:{}", pull.r#ref);
-        }
-        parts.push(part);
-    }
-    parts.join(",")
-}
-
-/// Upstream's `JobSpec`, the `JOB_SPEC` JSON.
-#[derive(serde::Serialize)]
-struct JobSpec<'a> {
-    #[serde(rename = "type")]
-    job_type: ProwJobType,
-    job: &'a str,
-    buildid: &'a str,
-    prowjobid: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refs: Option<&'a Refs>,
-    #[serde(skip_serializing_if = "<[Refs]>::is_empty")]
-    extra_refs: &'a [Refs],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    decoration_config: Option<&'a prow_api::DecorationConfig>,
-}
-
 /// The environment every container of the job gets.
 pub fn job_env(job: &ProwJob, build_id: &str) -> BTreeMap<String, String> {
-    let spec = &job.spec;
-    let mut env = BTreeMap::new();
-    let mut set = |k: &str, v: String| {
-        env.insert(k.to_string(), v);
-    };
-    set("CI", "true".into());
-    set("JOB_NAME", spec.job.clone());
-    set("BUILD_ID", build_id.into());
-    set("PROW_JOB_ID", job.name().into());
-    set("JOB_TYPE", spec.job_type.as_str().into());
-    if spec.agent.is_empty() || spec.agent == prow_api::KUBERNETES_AGENT {
-        set("BUILD_NUMBER", build_id.into());
-    }
-    let job_spec = JobSpec {
-        job_type: spec.job_type,
-        job: &spec.job,
-        buildid: build_id,
-        prowjobid: job.name(),
-        refs: spec.refs.as_ref(),
-        extra_refs: &spec.extra_refs,
-        decoration_config: spec.decoration_config.as_ref(),
-    };
-    set(
-        "JOB_SPEC",
-        serde_json::to_string(&job_spec).unwrap_or_default(),
-    );
-    let Some(refs) = spec
-        .refs
-        .as_ref()
-        .filter(|_| spec.job_type != ProwJobType::Periodic)
-    else {
-        return env;
-    };
-    set("REPO_OWNER", refs.org.clone());
-    set("REPO_NAME", refs.repo.clone());
-    let (mut host, mut base) = (
-        "github.com".to_string(),
-        format!("{}/{}", refs.org, refs.repo),
-    );
-    let source = if !refs.path_alias.is_empty() {
-        Some(refs.path_alias.as_str())
-    } else if !refs.repo_link.is_empty() {
-        refs.repo_link.rsplit("://").next()
-    } else {
-        None
-    };
-    if let Some(source) = source {
-        match source.split_once('/') {
-            Some((h, b)) => (host, base) = (h.to_string(), b.to_string()),
-            None => host = source.to_string(),
-        }
-    }
-    set("SRC_HOST", host);
-    set("SRC_BASE", base);
-    set("PULL_BASE_REF", refs.base_ref.clone());
-    set("PULL_BASE_SHA", refs.base_sha.clone());
-    set("PULL_REFS", refs_string(refs));
-    if spec.job_type == ProwJobType::Presubmit
-        && let Some(pull) = refs.pulls.first()
-    {
-        set("PULL_NUMBER", pull.number.to_string());
-        set("PULL_PULL_SHA", pull.sha.clone());
-        set("PULL_HEAD_REF", pull.head_ref.clone());
-        set("PULL_TITLE", pull.title.clone());
-    }
-    env
+    downward::job_env(&JobSpec::for_job(job, build_id), &job.spec.agent)
 }
 
 /// The labels and annotations of a job's pod (upstream `LabelsAndAnnotationsForJob`).

@@ -2,7 +2,7 @@
 //! status. Generic over the job store and executor ports; the controller function runs it for the
 //! job an event names.
 
-use crate::{Capacity, Limits, PodAction, PodObservation, plan};
+use crate::{Capacity, PlankSettings, PodAction, PodObservation, plan};
 use k8s_openapi::jiff::Timestamp;
 use prow_api::ProwJob;
 use prow_api::store::{JobStore, StoreError};
@@ -53,7 +53,7 @@ pub async fn reconcile(
     executor: &dyn Executor,
     name: &str,
     now: Timestamp,
-    limits: &Limits,
+    limits: &PlankSettings,
     capacity: Capacity,
     new_build_id: &str,
 ) -> Result<Reconciled, ReconcileError> {
@@ -94,7 +94,7 @@ pub async fn reconcile_until_settled(
     executor: &dyn Executor,
     name: &str,
     now: Timestamp,
-    limits: &Limits,
+    limits: &PlankSettings,
     capacity: Capacity,
     new_build_id: &str,
 ) -> Result<Reconciled, ReconcileError> {

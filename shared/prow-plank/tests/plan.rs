@@ -10,7 +10,7 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use prow_api::{ProwJob, ProwJobState};
-use prow_plank::{Capacity, Limits, PodAction, PodObservation, PodPhase, StopCause, plan};
+use prow_plank::{Capacity, PlankSettings, PodAction, PodObservation, PodPhase, StopCause, plan};
 
 fn now() -> Timestamp {
     "2026-11-28T12:00:00Z".parse().unwrap()
@@ -60,7 +60,7 @@ type Case = (
 
 #[test]
 fn each_case_decides_as_upstream() {
-    let limits = Limits::default();
+    let limits = PlankSettings::default();
     let mut decorated = job(ProwJobState::Pending);
     decorated.spec.decoration_config =
         Some(serde_json::from_value(serde_json::json!({"pod_running_timeout": "1h"})).unwrap());
@@ -262,7 +262,7 @@ fn a_triggered_job_records_its_pod_and_build() {
         &job(ProwJobState::Triggered),
         None,
         now(),
-        &Limits::default(),
+        &PlankSettings::default(),
         Capacity::Available,
         "200",
     );
@@ -276,7 +276,7 @@ fn a_triggered_job_records_its_pod_and_build() {
         &job(ProwJobState::Triggered),
         Some(&pod(PodPhase::Pending, None)),
         now(),
-        &Limits::default(),
+        &PlankSettings::default(),
         Capacity::Available,
         "200",
     );
@@ -293,7 +293,7 @@ fn no_capacity_means_no_pod_yet() {
         &job(ProwJobState::Triggered),
         None,
         now(),
-        &Limits::default(),
+        &PlankSettings::default(),
         Capacity::Full,
         "200",
     );
@@ -302,7 +302,7 @@ fn no_capacity_means_no_pod_yet() {
 
 #[test]
 fn reconciling_the_same_observation_twice_changes_nothing_the_second_time() {
-    let limits = Limits::default();
+    let limits = PlankSettings::default();
     for observed in [
         pod(PodPhase::Succeeded, Some(5)),
         pod(PodPhase::Failed, Some(5)),
@@ -352,7 +352,7 @@ fn waiting_pods_are_looked_at_again_when_their_timeout_would_fire() {
         &job(ProwJobState::Pending),
         Some(&pod(PodPhase::Running, Some(60))),
         now(),
-        &Limits::default(),
+        &PlankSettings::default(),
         Capacity::Available,
         "200",
     );
@@ -367,7 +367,7 @@ fn waiting_pods_are_looked_at_again_when_their_timeout_would_fire() {
             ..pod(PodPhase::Pending, None)
         }),
         now(),
-        &Limits::default(),
+        &PlankSettings::default(),
         Capacity::Available,
         "200",
     );
@@ -442,4 +442,60 @@ fn the_pod_carries_upstreams_labels_and_environment() {
     assert_eq!(job_spec["buildid"], "300");
     assert_eq!(job_spec["prowjobid"], "pj-1");
     assert_eq!(job_spec["refs"]["pulls"][0]["number"], 42);
+}
+
+/// Kubernetes' own URL settings: decorated jobs link through `job_url_prefix_config` to their
+/// storage path; without decoration the Go template renders.
+#[test]
+fn the_job_url_follows_the_prefix_config_or_the_template() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/k8s-prow/config/prow/config.yaml");
+    let Ok(text) = std::fs::read_to_string(&corpus) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the corpus is missing under CI: {}",
+            corpus.display()
+        );
+        eprintln!("SKIPPED: no corpus at {}", corpus.display());
+        return;
+    };
+    let config: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let plank = &config["plank"];
+    let urls = prow_plank::url::JobUrls {
+        prefixes: serde_json::from_value(plank["job_url_prefix_config"].clone()).unwrap(),
+        omit_storage_provider: false,
+        template: Some(
+            prow_template::Template::parse(plank["job_url_template"].as_str().unwrap()).unwrap(),
+        ),
+    };
+    let settings = PlankSettings {
+        job_urls: urls,
+        ..PlankSettings::default()
+    };
+    let mut presubmit = job(ProwJobState::Triggered);
+    presubmit.spec.refs = Some(
+        serde_json::from_value(serde_json::json!({"org": "kubernetes-sigs", "repo": "kind",
+            "base_ref": "main", "pulls": [{"number": 77, "author": "a", "sha": "s"}]}))
+        .unwrap(),
+    );
+    let url = |job: &ProwJob| {
+        plan(job, None, now(), &settings, Capacity::Available, "555")
+            .status
+            .unwrap()
+            .url
+    };
+    assert_eq!(
+        url(&presubmit),
+        "https://prow.k8s.io/view/gs/kubernetes-ci-logs/pr-logs/pull/sigs.k8s.io_kind/77/unit/555/"
+    );
+    presubmit.spec.decoration_config = Some(
+        serde_json::from_value(serde_json::json!({"gcs_configuration": {
+            "bucket": "kubernetes-ci-logs", "path_strategy": "legacy",
+            "default_org": "kubernetes", "default_repo": "kubernetes"}}))
+        .unwrap(),
+    );
+    assert_eq!(
+        url(&presubmit),
+        "https://prow.k8s.io/view/gs/kubernetes-ci-logs/pr-logs/pull/kubernetes-sigs_kind/77/unit/555"
+    );
 }

@@ -1,0 +1,251 @@
+//! The local executor: a job's test container runs as a local process instead of a pod. Its
+//! `command` and `args` run in a folder of their own (`<root>/<job>/`) with the job's environment,
+//! the container's `env` values, the decoration timeout and grace period; decorated jobs get their
+//! refs cloned and their logs uploaded like a decorated pod's ([`prow_podutils::run_decorated`]).
+//! The container image is not used: the command runs on this machine.
+//!
+//! Each run's state is written to `<root>/<job>/run.json`, so after a restart a run that was
+//! going when the process died is seen as stopped unexpectedly (like a pod on a lost node), and a
+//! finished one keeps its result.
+
+use k8s_openapi::jiff::Timestamp;
+use prow_api::ProwJob;
+use prow_api::downward::{JobSpec, RunResult, job_env};
+use prow_plank::reconcile::{Executor, ExecutorError, ExecutorFuture};
+use prow_plank::{PodObservation, PodPhase, StopCause};
+use prow_podutils::clone::CloneSource;
+use prow_podutils::entrypoint::{DEFAULT_GRACE_PERIOD, DEFAULT_TIMEOUT};
+use prow_podutils::storage::ArtifactStore;
+use prow_podutils::{DecoratedRun, run_decorated};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, watch};
+
+/// What the executor needs besides the jobs.
+#[derive(Clone, Default)]
+pub struct LocalExecutorOptions {
+    /// Where decorated jobs clone from (none: decorated jobs run without cloning).
+    pub clone_source: Option<CloneSource>,
+    /// Where decorated jobs upload (their `gcs_configuration.bucket` names the bucket; the store
+    /// must be that bucket's).
+    pub artifacts: Option<Arc<dyn ArtifactStore>>,
+}
+
+/// A run as it is written to `run.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct RunRecord {
+    build_id: String,
+    created: Timestamp,
+    started: Option<Timestamp>,
+    /// `None` while running.
+    result: Option<RunResult>,
+    exit_code: Option<i32>,
+}
+
+struct Running {
+    abort: watch::Sender<bool>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+pub struct LocalExecutor {
+    root: PathBuf,
+    options: LocalExecutorOptions,
+    running: Mutex<HashMap<String, Running>>,
+    /// Names of jobs whose run changed (started or finished): local mode's pod events.
+    changes: broadcast::Sender<String>,
+}
+
+fn failed(job: &ProwJob, reason: impl std::fmt::Display) -> ExecutorError {
+    ExecutorError {
+        job: job.name().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+fn write_record(dir: &Path, record: &RunRecord) -> std::io::Result<()> {
+    let temporary = dir.join("run.json.tmp");
+    std::fs::write(&temporary, serde_json::to_vec(record).unwrap_or_default())?;
+    std::fs::rename(&temporary, dir.join("run.json"))
+}
+
+fn read_record(dir: &Path) -> Option<RunRecord> {
+    let text = std::fs::read(dir.join("run.json")).ok()?;
+    serde_json::from_slice(&text).ok()
+}
+
+impl LocalExecutor {
+    pub fn new(root: impl Into<PathBuf>, options: LocalExecutorOptions) -> LocalExecutor {
+        LocalExecutor {
+            root: root.into(),
+            options,
+            running: Mutex::new(HashMap::new()),
+            changes: broadcast::channel(1024).0,
+        }
+    }
+
+    /// Job names, each time a run starts or ends.
+    pub fn changes(&self) -> broadcast::Receiver<String> {
+        self.changes.subscribe()
+    }
+
+    fn run_dir(&self, job: &ProwJob) -> PathBuf {
+        self.root.join(job.name())
+    }
+
+    fn is_running(&self, name: &str) -> bool {
+        self.running
+            .lock()
+            .map(|r| r.get(name).is_some_and(|run| !run.done.is_finished()))
+            .unwrap_or(false)
+    }
+}
+
+impl Executor for LocalExecutor {
+    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<PodObservation>> {
+        Box::pin(async move {
+            let Some(record) = read_record(&self.run_dir(job)) else {
+                return Ok(None);
+            };
+            let (phase, unexpected_stop) = match record.result {
+                Some(RunResult::Success) => (PodPhase::Succeeded, None),
+                Some(RunResult::Failure | RunResult::Aborted) => (PodPhase::Failed, None),
+                None if self.is_running(job.name()) => (PodPhase::Running, None),
+                // Running when an earlier process of ours died: it is gone with it.
+                None => (PodPhase::Unknown, Some(StopCause::NodeUnreachable)),
+            };
+            Ok(Some(PodObservation {
+                phase,
+                created: record.created,
+                started: record.started,
+                deleting: false,
+                unexpected_stop,
+                all_containers_succeeded: record.result == Some(RunResult::Success),
+                build_id: record.build_id,
+            }))
+        })
+    }
+
+    fn start<'a>(&'a self, job: &'a ProwJob, build_id: &'a str) -> ExecutorFuture<'a, ()> {
+        Box::pin(async move {
+            let dir = self.run_dir(job);
+            if read_record(&dir).is_some() {
+                return Ok(()); // started by an earlier attempt: keep it
+            }
+            let container = job
+                .spec
+                .pod_spec
+                .as_ref()
+                .and_then(|p| p.containers.first())
+                .ok_or_else(|| failed(job, "the job has no pod_spec container to run"))?;
+            let mut command = container.command.clone().unwrap_or_default();
+            command.extend(container.args.clone().unwrap_or_default());
+            if command.is_empty() {
+                return Err(failed(
+                    job,
+                    "the job's container has no command or args to run locally",
+                ));
+            }
+            let spec = JobSpec::for_job(job, build_id);
+            let mut env: BTreeMap<String, String> = container
+                .env
+                .iter()
+                .flatten()
+                .filter_map(|v| v.value.clone().map(|value| (v.name.clone(), value)))
+                .collect();
+            env.extend(job_env(&spec, &job.spec.agent));
+            let decoration = job.spec.decoration_config.clone();
+            let now = Timestamp::now();
+            let record = RunRecord {
+                build_id: build_id.to_string(),
+                created: now,
+                started: Some(now),
+                result: None,
+                exit_code: None,
+            };
+            // A stale folder from a run that never wrote its record is replaced.
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| write_record(&dir, &record))
+                .map_err(|e| failed(job, format!("preparing {}: {e}", dir.display())))?;
+            let (abort, aborted) = watch::channel(false);
+            let options = self.options.clone();
+            let changes = self.changes.clone();
+            let name = job.name().to_string();
+            let done = tokio::spawn(async move {
+                let gcs = decoration
+                    .as_ref()
+                    .and_then(|d| d.gcs_configuration.clone());
+                let upload = options
+                    .artifacts
+                    .as_deref()
+                    .zip(gcs.as_ref().filter(|g| !g.bucket.is_empty()));
+                let clone = options.clone_source.clone().filter(|_| {
+                    decoration
+                        .as_ref()
+                        .is_some_and(|d| d.skip_cloning != Some(true))
+                });
+                let report = run_decorated(
+                    DecoratedRun {
+                        spec: &spec,
+                        command,
+                        env,
+                        root: dir.clone(),
+                        timeout: decoration
+                            .as_ref()
+                            .and_then(|d| d.timeout)
+                            .map_or(DEFAULT_TIMEOUT, |t| t.as_std()),
+                        grace_period: decoration
+                            .as_ref()
+                            .and_then(|d| d.grace_period)
+                            .map_or(DEFAULT_GRACE_PERIOD, |t| t.as_std()),
+                        clone,
+                        upload,
+                    },
+                    aborted,
+                )
+                .await;
+                for error in &report.upload_errors {
+                    tracing::warn!(prowjob = %name, %error, "uploading the run's files failed");
+                }
+                let finished = RunRecord {
+                    result: Some(report.result),
+                    exit_code: Some(report.outcome.exit_code()),
+                    ..record
+                };
+                if let Err(error) = write_record(&dir, &finished) {
+                    tracing::error!(prowjob = %name, %error, "recording the run's result failed");
+                }
+                let _ = changes.send(name);
+            });
+            if let Ok(mut running) = self.running.lock() {
+                running.insert(job.name().to_string(), Running { abort, done });
+            }
+            let _ = self.changes.send(job.name().to_string());
+            Ok(())
+        })
+    }
+
+    fn stop<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, ()> {
+        Box::pin(async move {
+            let run = self
+                .running
+                .lock()
+                .ok()
+                .and_then(|mut r| r.remove(job.name()));
+            if let Some(run) = run {
+                let _ = run.abort.send(true);
+                // The entrypoint interrupts, waits out the grace period, and uploads.
+                let _ = run.done.await;
+            }
+            let dir = self.run_dir(job);
+            // Like a deleted pod: the run is gone, its uploads stay in the bucket.
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(failed(job, format!("removing {}: {e}", dir.display()))),
+            }
+        })
+    }
+}
