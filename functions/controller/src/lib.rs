@@ -317,26 +317,58 @@ async fn receive(
     }
 }
 
-/// The function as deployed: ProwJobs in `prowjob_namespace`, pods in `pod_namespace` of the
-/// cluster the function runs in. Credentials come from the pod's service account; the API is
-/// first called when an event arrives.
+/// The function as deployed: ProwJobs in `prowjob_namespace` of the cluster the function runs in
+/// (or the current context of `$KUBECONFIG`); pods in `pod_namespace` of the build cluster each
+/// job names, from `--kubeconfig` / `--kubeconfig-dir` (without them, the same cluster as the
+/// ProwJobs, alias `default`). No API call is made until an event arrives.
 pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     let config = context.config.current();
-    // `app` runs inside the runtime; the client is built on a helper thread that waits for it.
+    let sources = prow_kube::clusters::KubeconfigSources {
+        kubeconfig: context.args.kubeconfig.clone(),
+        kubeconfig_dir: context.args.kubeconfig_dir.clone(),
+        kubeconfig_suffix: context.args.kubeconfig_suffix.clone(),
+    };
+    let explicit = sources.kubeconfig.is_some() || sources.kubeconfig_dir.is_some();
+    // `app` runs inside the runtime; the clients are built on a helper thread that waits for it.
     let runtime = tokio::runtime::Handle::current();
-    let client = std::thread::scope(|scope| {
+    let (client, clusters) = std::thread::scope(|scope| {
         scope
-            .spawn(|| runtime.block_on(kube::Client::try_default()))
+            .spawn(|| {
+                runtime.block_on(async {
+                    let client = kube::Client::try_default().await?;
+                    let clusters = if explicit {
+                        Some(prow_kube::clusters::load(&sources).await?)
+                    } else {
+                        None
+                    };
+                    anyhow::Ok((client, clusters))
+                })
+            })
             .join()
     })
-    .map_err(|_| anyhow::anyhow!("building the Kubernetes client panicked"))??;
+    .map_err(|_| anyhow::anyhow!("building the Kubernetes clients panicked"))??;
     let store = Arc::new(prow_kube::KubeJobStore::new(
         client.clone(),
         &config.prow.prowjob_namespace,
     ));
-    let executor = Arc::new(prow_kube::KubeExecutor::new(
-        client,
-        &config.prow.pod_namespace,
-    ));
-    Ok(Controller::new(store, executor, context.config.clone(), &context.metrics).router())
+    let executor = match clusters {
+        Some(configs) => {
+            prow_kube::clusters::BuildClusters::connect(configs, &config.prow.pod_namespace)?
+        }
+        None => prow_kube::clusters::BuildClusters::new(
+            [(
+                prow_kube::clusters::DEFAULT_CLUSTER.to_string(),
+                prow_kube::KubeExecutor::new(client, &config.prow.pod_namespace),
+            )]
+            .into(),
+        ),
+    };
+    tracing::info!(clusters = ?executor.aliases().collect::<Vec<_>>(), "build clusters");
+    Ok(Controller::new(
+        store,
+        Arc::new(executor),
+        context.config.clone(),
+        &context.metrics,
+    )
+    .router())
 }

@@ -267,3 +267,59 @@ async fn local_jobs_pass_fail_time_out_and_abort_with_upstreams_uploads() {
         before
     );
 }
+
+/// A run that was going when the process died (a restart of `prow local`) is seen as stopped
+/// unexpectedly, like a pod on a lost node: it is started again (counted as a revival) and the
+/// job ends in the new run's result, not stuck pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_interrupted_by_a_restart_is_revived() {
+    let state = tempfile::tempdir().unwrap();
+    let store = Arc::new(EmbeddedJobStore::open(state.path().join("jobs")).unwrap());
+    let marker = state.path().join("first-run-started");
+    let script = format!(
+        "if [ -f {m} ]; then echo second run; exit 0; fi; touch {m}; sleep 30",
+        m = marker.display()
+    );
+    let mut spec = job("restarted", "periodic", &script, "1m");
+    spec["spec"]
+        .as_object_mut()
+        .unwrap()
+        .remove("decoration_config");
+    store
+        .create(&serde_json::from_value(spec).unwrap())
+        .await
+        .unwrap();
+    let metrics = prow_runtime::Metrics::new("controller");
+    let config = prow_runtime::ConfigHandle::new(prow_config::Config::default());
+    let before_restart = Controller::new(
+        store.clone(),
+        Arc::new(LocalExecutor::new(
+            state.path().join("runs"),
+            LocalExecutorOptions::default(),
+        )),
+        config.clone(),
+        &metrics,
+    );
+    before_restart.reconcile_job("restarted").await.unwrap();
+    for _ in 0..100 {
+        if marker.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(marker.exists(), "the first run started");
+
+    // A new process on the same state directory.
+    let after_restart = Controller::new(
+        store.clone(),
+        Arc::new(LocalExecutor::new(
+            state.path().join("runs"),
+            LocalExecutorOptions::default(),
+        )),
+        config,
+        &prow_runtime::Metrics::new("controller"),
+    );
+    let job = settle(&after_restart, store.as_ref(), "restarted").await;
+    assert_eq!(job.status.state, Some(ProwJobState::Success));
+    assert_eq!(job.status.pod_revival_count, 1);
+}

@@ -10,6 +10,27 @@ use std::pin::Pin;
 
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
+/// The change feed: every change to matching jobs after the watch began, in order. It ends when
+/// the backend closes it (the API server does after some minutes); watch again to go on.
+pub type JobChanges =
+    Pin<Box<dyn futures_core::Stream<Item = Result<JobChange, StoreError>> + Send>>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobChange {
+    Added(ProwJob),
+    Modified(ProwJob),
+    /// The job as it was last stored.
+    Deleted(ProwJob),
+}
+
+impl JobChange {
+    pub fn job(&self) -> &ProwJob {
+        match self {
+            JobChange::Added(job) | JobChange::Modified(job) | JobChange::Deleted(job) => job,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     #[error("ProwJob {0:?} not found")]
@@ -34,6 +55,8 @@ pub trait JobStore: Send + Sync {
     /// Replaces the job if `metadata.resourceVersion` is still the stored one.
     fn update<'a>(&'a self, job: &'a ProwJob) -> StoreFuture<'a, ProwJob>;
     fn delete<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()>;
+    /// Changes to jobs matching `selector` from now on.
+    fn watch<'a>(&'a self, selector: &'a str) -> StoreFuture<'a, JobChanges>;
 }
 
 /// One requirement of an equality-based label selector.

@@ -22,13 +22,6 @@ impl KubeExecutor {
     }
 }
 
-fn failed(job: &ProwJob, reason: impl std::fmt::Display) -> ExecutorError {
-    ExecutorError {
-        job: job.name().to_string(),
-        reason: reason.to_string(),
-    }
-}
-
 /// What the controller needs to know about a pod.
 pub fn observe_pod(pod: &Pod) -> PodObservation {
     let status = pod.status.clone().unwrap_or_default();
@@ -86,7 +79,7 @@ impl Executor for KubeExecutor {
                 .pods
                 .get_opt(job.name())
                 .await
-                .map_err(|e| failed(job, e))?;
+                .map_err(|e| ExecutorError::retryable(job, e))?;
             Ok(pod.as_ref().map(observe_pod))
         })
     }
@@ -94,12 +87,12 @@ impl Executor for KubeExecutor {
     fn start<'a>(&'a self, job: &'a ProwJob, build_id: &'a str) -> ExecutorFuture<'a, ()> {
         Box::pin(async move {
             let pod = prow_plank::pod::pod_for(job, &self.namespace, build_id)
-                .ok_or_else(|| failed(job, "the job has no pod_spec"))?;
+                .ok_or_else(|| ExecutorError::terminal(job, "the job has no pod_spec"))?;
             match self.pods.create(&PostParams::default(), &pod).await {
                 Ok(_) => Ok(()),
                 // Started by an earlier attempt: keep it.
                 Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
-                Err(error) => Err(failed(job, error)),
+                Err(error) => Err(ExecutorError::retryable(job, error)),
             }
         })
     }
@@ -109,7 +102,7 @@ impl Executor for KubeExecutor {
             match self.pods.delete(job.name(), &DeleteParams::default()).await {
                 Ok(_) => Ok(()),
                 Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-                Err(error) => Err(failed(job, error)),
+                Err(error) => Err(ExecutorError::retryable(job, error)),
             }
         })
     }

@@ -1,9 +1,10 @@
 //! The job store over the Kubernetes API: ProwJobs in one namespace (upstream's
 //! `prowjob_namespace`), status written with the object under optimistic concurrency.
 
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use futures_util::StreamExt;
+use kube::api::{Api, DeleteParams, ListParams, PostParams, WatchEvent, WatchParams};
 use prow_api::ProwJob;
-use prow_api::store::{JobStore, StoreError, StoreFuture, parse_selector};
+use prow_api::store::{JobChange, JobChanges, JobStore, StoreError, StoreFuture, parse_selector};
 
 pub struct KubeJobStore {
     api: Api<ProwJob>,
@@ -82,6 +83,38 @@ impl JobStore for KubeJobStore {
                 .await
                 .map(drop)
                 .map_err(|e| store_error(name, e))
+        })
+    }
+
+    fn watch<'a>(&'a self, selector: &'a str) -> StoreFuture<'a, JobChanges> {
+        Box::pin(async move {
+            parse_selector(selector)?;
+            // The collection's version now; the watch starts after it.
+            let now = self
+                .api
+                .list_metadata(&ListParams::default().labels(selector).limit(1))
+                .await
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+            let version = now.metadata.resource_version.unwrap_or_default();
+            let events = self
+                .api
+                .watch(&WatchParams::default().labels(selector), &version)
+                .await
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+            let changes = events.filter_map(|event| {
+                std::future::ready(match event {
+                    Ok(WatchEvent::Added(job)) => Some(Ok(JobChange::Added(job))),
+                    Ok(WatchEvent::Modified(job)) => Some(Ok(JobChange::Modified(job))),
+                    Ok(WatchEvent::Deleted(job)) => Some(Ok(JobChange::Deleted(job))),
+                    Ok(WatchEvent::Bookmark(_)) => None,
+                    Ok(WatchEvent::Error(status)) => Some(Err(StoreError::Backend(format!(
+                        "the watch ended: {} ({})",
+                        status.message, status.code
+                    )))),
+                    Err(error) => Some(Err(StoreError::Backend(error.to_string()))),
+                })
+            });
+            Ok(Box::pin(changes) as JobChanges)
         })
     }
 }

@@ -245,6 +245,12 @@ impl JobStore for Interfering<'_> {
     fn delete<'a>(&'a self, name: &'a str) -> prow_api::store::StoreFuture<'a, ()> {
         self.inner.delete(name)
     }
+    fn watch<'a>(
+        &'a self,
+        selector: &'a str,
+    ) -> prow_api::store::StoreFuture<'a, prow_api::store::JobChanges> {
+        self.inner.watch(selector)
+    }
 }
 
 #[tokio::test]
@@ -290,4 +296,87 @@ async fn a_conflicting_status_write_is_retried_and_both_changes_survive() {
         1,
         "the retry adopted the pod instead of starting another"
     );
+}
+
+/// Build clusters come from a folder of kubeconfig files (a mounted Secret), one per context; a
+/// job runs in the cluster its `cluster` names, and a job naming no known cluster ends in error
+/// at once instead of being retried forever.
+#[tokio::test]
+async fn jobs_run_in_the_build_cluster_they_name() {
+    let Some(cluster) = cluster("clusters").await else {
+        return;
+    };
+    let env = KubeTestEnv::shared().unwrap().unwrap();
+    let mut kubeconfig: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(env.kubeconfig()).unwrap()).unwrap();
+    kubeconfig["contexts"][0]["name"] = "build-a".into();
+    kubeconfig["current-context"] = "build-a".into();
+    let secret = tempfile::tempdir().unwrap();
+    std::fs::write(
+        secret.path().join("build-a.kubeconfig"),
+        serde_json::to_vec(&kubeconfig).unwrap(),
+    )
+    .unwrap();
+    // What a Secret volume holds beside its keys, and a file without the suffix: both ignored.
+    std::fs::create_dir(secret.path().join("..data")).unwrap();
+    std::fs::write(secret.path().join("README"), "not a kubeconfig").unwrap();
+    let configs = prow_kube::clusters::load(&prow_kube::clusters::KubeconfigSources {
+        kubeconfig: None,
+        kubeconfig_dir: Some(secret.path().to_path_buf()),
+        kubeconfig_suffix: Some(".kubeconfig".into()),
+    })
+    .await
+    .unwrap();
+    assert_eq!(configs.keys().collect::<Vec<_>>(), vec!["build-a"]);
+    let pod_namespace = cluster.pods.namespace().unwrap().to_string();
+    let clusters = prow_kube::clusters::BuildClusters::connect(configs, &pod_namespace).unwrap();
+
+    let mut job = triggered("in-build-a", serde_json::json!({RUN_FOR_ANNOTATION: "1s"}));
+    job.spec.cluster = "build-a".into();
+    cluster.store.create(&job).await.unwrap();
+    let mut lost = triggered("in-nowhere", serde_json::json!({}));
+    lost.spec.cluster = "missing".into();
+    cluster.store.create(&lost).await.unwrap();
+
+    let settle = |name: &'static str| {
+        let (store, clusters) = (&cluster.store, &clusters);
+        async move {
+            reconcile_until_settled(
+                store,
+                clusters,
+                name,
+                Timestamp::now(),
+                &PlankSettings::default(),
+                Capacity::Available,
+                "2002",
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let started = settle("in-build-a").await;
+    assert_eq!(started.pod, PodAction::Start);
+    assert!(cluster.pods.get_opt("in-build-a").await.unwrap().is_some());
+    let done = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let done = settle("in-build-a").await;
+            if done.job.complete() {
+                return done.job;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(done.status.state, Some(ProwJobState::Success));
+
+    let failed = settle("in-nowhere").await;
+    assert_eq!(failed.job.status.state, Some(ProwJobState::Error));
+    assert_eq!(
+        failed.job.status.description,
+        "Terminal error: unknown cluster alias \"missing\"."
+    );
+    assert!(failed.job.complete());
+    let again = settle("in-nowhere").await;
+    assert!(!again.status_written, "a finished job is left alone");
 }

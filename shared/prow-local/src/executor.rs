@@ -57,13 +57,6 @@ pub struct LocalExecutor {
     changes: broadcast::Sender<String>,
 }
 
-fn failed(job: &ProwJob, reason: impl std::fmt::Display) -> ExecutorError {
-    ExecutorError {
-        job: job.name().to_string(),
-        reason: reason.to_string(),
-    }
-}
-
 fn write_record(dir: &Path, record: &RunRecord) -> std::io::Result<()> {
     let temporary = dir.join("run.json.tmp");
     std::fs::write(&temporary, serde_json::to_vec(record).unwrap_or_default())?;
@@ -138,11 +131,13 @@ impl Executor for LocalExecutor {
                 .pod_spec
                 .as_ref()
                 .and_then(|p| p.containers.first())
-                .ok_or_else(|| failed(job, "the job has no pod_spec container to run"))?;
+                .ok_or_else(|| {
+                    ExecutorError::terminal(job, "the job has no pod_spec container to run")
+                })?;
             let mut command = container.command.clone().unwrap_or_default();
             command.extend(container.args.clone().unwrap_or_default());
             if command.is_empty() {
-                return Err(failed(
+                return Err(ExecutorError::terminal(
                     job,
                     "the job's container has no command or args to run locally",
                 ));
@@ -168,7 +163,9 @@ impl Executor for LocalExecutor {
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir)
                 .and_then(|()| write_record(&dir, &record))
-                .map_err(|e| failed(job, format!("preparing {}: {e}", dir.display())))?;
+                .map_err(|e| {
+                    ExecutorError::retryable(job, format!("preparing {}: {e}", dir.display()))
+                })?;
             let (abort, aborted) = watch::channel(false);
             let options = self.options.clone();
             let changes = self.changes.clone();
@@ -244,7 +241,10 @@ impl Executor for LocalExecutor {
             match std::fs::remove_dir_all(&dir) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(failed(job, format!("removing {}: {e}", dir.display()))),
+                Err(e) => Err(ExecutorError::retryable(
+                    job,
+                    format!("removing {}: {e}", dir.display()),
+                )),
             }
         })
     }

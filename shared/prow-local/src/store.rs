@@ -5,7 +5,9 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use prow_api::ProwJob;
-use prow_api::store::{JobStore, StoreError, StoreFuture, parse_selector, selector_matches};
+use prow_api::store::{
+    JobChange, JobChanges, JobStore, StoreError, StoreFuture, parse_selector, selector_matches,
+};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
@@ -15,6 +17,8 @@ use std::sync::Mutex;
 pub struct EmbeddedJobStore {
     dir: PathBuf,
     state: Mutex<State>,
+    /// The change feed; changes are sent under the state lock, so in the order they happened.
+    changes: tokio::sync::broadcast::Sender<JobChange>,
 }
 
 struct State {
@@ -58,6 +62,7 @@ impl EmbeddedJobStore {
         Ok(EmbeddedJobStore {
             dir,
             state: Mutex::new(State { jobs, version }),
+            changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,
         })
     }
 
@@ -130,6 +135,7 @@ impl JobStore for EmbeddedJobStore {
             stored.metadata.creation_timestamp = Some(Time(now()));
             self.persist(&stored)?;
             state.jobs.insert(stored.name().to_string(), stored.clone());
+            let _ = self.changes.send(JobChange::Added(stored.clone()));
             Ok(stored)
         })
     }
@@ -183,6 +189,7 @@ impl JobStore for EmbeddedJobStore {
             stored.metadata.resource_version = Some(state.version.to_string());
             self.persist(&stored)?;
             state.jobs.insert(stored.name().to_string(), stored.clone());
+            let _ = self.changes.send(JobChange::Modified(stored.clone()));
             Ok(stored)
         })
     }
@@ -190,16 +197,53 @@ impl JobStore for EmbeddedJobStore {
     fn delete<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let mut state = self.lock()?;
-            if state.jobs.remove(name).is_none() {
+            let Some(removed) = state.jobs.remove(name) else {
                 return Err(StoreError::NotFound(name.to_string()));
-            }
+            };
             let path = self.path(name);
             std::fs::remove_file(&path)
                 .and_then(|()| sync_dir(&self.dir))
-                .map_err(|e| backend(&format!("removing {}", path.display()), e))
+                .map_err(|e| backend(&format!("removing {}", path.display()), e))?;
+            let _ = self.changes.send(JobChange::Deleted(removed));
+            Ok(())
+        })
+    }
+
+    fn watch<'a>(&'a self, selector: &'a str) -> StoreFuture<'a, JobChanges> {
+        Box::pin(async move {
+            let requirements = parse_selector(selector)?;
+            let receiver = self.changes.subscribe();
+            let changes = futures_util::stream::unfold(
+                (receiver, requirements),
+                |(mut receiver, requirements)| async move {
+                    let empty = BTreeMap::new();
+                    loop {
+                        let item = match receiver.recv().await {
+                            Ok(change) => {
+                                let labels = change.job().metadata.labels.as_ref();
+                                if !selector_matches(&requirements, labels.unwrap_or(&empty)) {
+                                    continue;
+                                }
+                                Ok(change)
+                            }
+                            Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                                Err(StoreError::Backend(format!(
+                                    "the watch fell {missed} changes behind; list and watch again"
+                                )))
+                            }
+                            Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                        };
+                        return Some((item, (receiver, requirements)));
+                    }
+                },
+            );
+            Ok(Box::pin(changes) as JobChanges)
         })
     }
 }
+
+/// Changes a slow watcher may fall behind by before it is told to start over.
+const CHANGE_BUFFER: usize = 4096;
 
 /// Now, to the second, as the API server keeps timestamps (and as they are written to disk).
 fn now() -> k8s_openapi::jiff::Timestamp {

@@ -2,10 +2,11 @@
 //! status. Generic over the job store and executor ports; the controller function runs it for the
 //! job an event names.
 
-use crate::{Capacity, PlankSettings, PodAction, PodObservation, plan};
+use crate::{Capacity, Plan, PlankSettings, PodAction, PodObservation, plan};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
-use prow_api::ProwJob;
 use prow_api::store::{JobStore, StoreError};
+use prow_api::{ProwJob, ProwJobState};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -17,6 +18,27 @@ pub type ExecutorFuture<'a, T> =
 pub struct ExecutorError {
     pub job: String,
     pub reason: String,
+    /// Trying again cannot help (an unknown build cluster, a job without a pod spec): the job
+    /// ends in `error` instead of being retried forever (upstream's `TerminalError`).
+    pub terminal: bool,
+}
+
+impl ExecutorError {
+    /// A failure that may pass (the cluster is unreachable, say): the event is redelivered.
+    pub fn retryable(job: &ProwJob, reason: impl std::fmt::Display) -> ExecutorError {
+        ExecutorError {
+            job: job.name().to_string(),
+            reason: reason.to_string(),
+            terminal: false,
+        }
+    }
+
+    pub fn terminal(job: &ProwJob, reason: impl std::fmt::Display) -> ExecutorError {
+        ExecutorError {
+            terminal: true,
+            ..ExecutorError::retryable(job, reason)
+        }
+    }
 }
 
 /// Where jobs run: pods in a build cluster, or local processes.
@@ -58,18 +80,24 @@ pub async fn reconcile(
     new_build_id: &str,
 ) -> Result<Reconciled, ReconcileError> {
     let job = store.get(name).await?;
-    let observed = executor.observe(&job).await?;
-    let decided = plan(&job, observed.as_ref(), now, limits, capacity, new_build_id);
-    match decided.pod {
-        PodAction::Start => {
-            let build_id = decided
-                .status
-                .as_ref()
-                .map_or(new_build_id, |s| s.build_id.as_str());
-            executor.start(&job, build_id).await?;
+    let mut decided = match act(executor, &job, now, limits, capacity, new_build_id).await {
+        // Nothing can be done about it for a job that is finished anyway.
+        Err(error) if error.terminal && job.complete() => Plan::nothing(),
+        Err(error) if error.terminal => {
+            let mut status = job.status.clone();
+            status.state = Some(ProwJobState::Error);
+            status.description = format!("Terminal error: {}.", error.reason);
+            status.completion_time = Some(Time(now));
+            Plan {
+                pod: PodAction::None,
+                status: Some(status),
+                requeue_after: None,
+            }
         }
-        PodAction::Delete => executor.stop(&job).await?,
-        PodAction::None => {}
+        other => other?,
+    };
+    if decided.status.as_ref() == Some(&job.status) {
+        decided.status = None;
     }
     let (job, written) = match decided.status {
         Some(status) => {
@@ -85,6 +113,31 @@ pub async fn reconcile(
         status_written: written,
         requeue_after: decided.requeue_after,
     })
+}
+
+/// Plans and acts on the pod; the plan is returned once the pod action succeeded.
+async fn act(
+    executor: &dyn Executor,
+    job: &ProwJob,
+    now: Timestamp,
+    limits: &PlankSettings,
+    capacity: Capacity,
+    new_build_id: &str,
+) -> Result<Plan, ExecutorError> {
+    let observed = executor.observe(job).await?;
+    let decided = plan(job, observed.as_ref(), now, limits, capacity, new_build_id);
+    match decided.pod {
+        PodAction::Start => {
+            let build_id = decided
+                .status
+                .as_ref()
+                .map_or(new_build_id, |s| s.build_id.as_str());
+            executor.start(job, build_id).await?;
+        }
+        PodAction::Delete => executor.stop(job).await?,
+        PodAction::None => {}
+    }
+    Ok(decided)
 }
 
 /// [`reconcile`], retried from a fresh read while the status write conflicts (at most 5 times),

@@ -33,6 +33,16 @@ pub struct CommonArgs {
     /// GitHub API endpoint.
     #[arg(long = "github-endpoint", default_value = "https://api.github.com")]
     pub github_endpoint: String,
+    /// A kubeconfig whose contexts are build clusters (controller, sinker); with neither this
+    /// nor --kubeconfig-dir, the cluster the function runs in.
+    #[arg(long = "kubeconfig")]
+    pub kubeconfig: Option<PathBuf>,
+    /// A folder of kubeconfig files (a mounted Secret); every context is a build cluster.
+    #[arg(long = "kubeconfig-dir")]
+    pub kubeconfig_dir: Option<PathBuf>,
+    /// Only files in --kubeconfig-dir ending with this suffix are read.
+    #[arg(long = "kubeconfig-suffix")]
+    pub kubeconfig_suffix: Option<String>,
     /// Read, decide and log, but change nothing outside.
     #[arg(long = "dry-run", default_value_t = false)]
     pub dry_run: bool,

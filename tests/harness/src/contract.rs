@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail, ensure};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use prow_api::store::{JobStore, StoreError};
+use prow_api::store::{JobChange, JobStore, StoreError};
 use prow_api::{ProwJob, ProwJobSpec, ProwJobState, ProwJobStatus, ProwJobType};
 
 fn job(name: &str, job: &str, pull: &str) -> ProwJob {
@@ -132,5 +132,40 @@ pub async fn job_store_contract(store: &dyn JobStore) -> anyhow::Result<()> {
         other => bail!("deleting twice: {other:?}"),
     }
     ensure!(names(&store.list("").await?) == ["a", "b"]);
+    change_feed(store).await.context("the change feed")?;
+    Ok(())
+}
+
+/// A watch sees every later change to matching jobs, in order, and nothing else.
+async fn change_feed(store: &dyn JobStore) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
+    let mut changes = store.watch("prow.k8s.io/job=watched").await?;
+    store.create(&job("w1", "other", "1")).await?;
+    let created = store.create(&job("w2", "watched", "1")).await?;
+    let mut pending = created.clone();
+    pending.status.state = Some(ProwJobState::Pending);
+    let updated = store.update(&pending).await?;
+    store.delete("w2").await?;
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), changes.next())
+            .await
+            .context("waiting for a change")?
+            .context("the feed ended early")??;
+        seen.push(next);
+    }
+    match seen.as_slice() {
+        [
+            JobChange::Added(a),
+            JobChange::Modified(m),
+            JobChange::Deleted(d),
+        ] => {
+            ensure!(a == &created, "the added job is the one created");
+            ensure!(m == &updated, "the modified job is the one updated");
+            ensure!(d.name() == "w2", "the deleted job is named");
+        }
+        other => bail!("changes seen: {other:?}"),
+    }
+    store.delete("w1").await?;
     Ok(())
 }
