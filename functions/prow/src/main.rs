@@ -1,5 +1,8 @@
 //! `prow`: the operator's command-line tool. `prow checkconfig` validates configuration as
-//! upstream's `checkconfig` does, with upstream's flag names.
+//! upstream's `checkconfig` does, with upstream's flag names. `prow clonerefs|initupload|
+//! entrypoint|sidecar` are the pod utilities a decorated job's pod runs; invoked under one of
+//! those names (an image's `/entrypoint` linked to this binary) it runs that utility, as
+//! upstream's utility images do.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,10 +24,73 @@ struct Cli {
 enum Command {
     /// Load and validate config.yaml, the job configs and plugins.yaml; print the job counts.
     Checkconfig(checkconfig::Args),
+    /// Pod utility: clone the refs in $CLONEREFS_OPTIONS.
+    Clonerefs,
+    /// Pod utility: upload started.json and the clone records ($INITUPLOAD_OPTIONS, $JOB_SPEC).
+    Initupload,
+    /// Pod utility: run the test command in $ENTRYPOINT_OPTIONS with its timeout.
+    Entrypoint {
+        /// Only copy this binary to --copy-destination (the place-entrypoint init container).
+        #[arg(long = "copy-mode-only")]
+        copy_mode_only: bool,
+        #[arg(long = "copy-destination", default_value = "/tools/entrypoint")]
+        copy_destination: String,
+    },
+    /// Pod utility: wait for the tests, then upload logs, artifacts and finished.json.
+    Sidecar,
+}
+
+const UTILITIES: [&str; 4] = ["clonerefs", "initupload", "entrypoint", "sidecar"];
+
+/// Runs a pod utility to completion; its exit code is the process's.
+fn utility(name: &str, args: &[String]) -> ExitCode {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("{name}: starting the runtime: {error}");
+            return ExitCode::from(127);
+        }
+    };
+    match runtime.block_on(prow_podutils::tools::run_utility(name, args)) {
+        Some(Ok(code)) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Some(Err(error)) => {
+            eprintln!("{name}: {error:#}");
+            ExitCode::from(127)
+        }
+        None => ExitCode::from(2),
+    }
 }
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let invoked_as = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    if UTILITIES.contains(&invoked_as.as_str()) {
+        return utility(&invoked_as, &args[1..]);
+    }
     match Cli::parse().command {
         Command::Checkconfig(args) => checkconfig::run(&args),
+        Command::Clonerefs => utility("clonerefs", &[]),
+        Command::Initupload => utility("initupload", &[]),
+        Command::Sidecar => utility("sidecar", &[]),
+        Command::Entrypoint {
+            copy_mode_only,
+            copy_destination,
+        } => {
+            let mut flags = vec![format!("--copy-destination={copy_destination}")];
+            if copy_mode_only {
+                flags.push("--copy-mode-only".into());
+            }
+            utility("entrypoint", &flags)
+        }
     }
 }

@@ -8,6 +8,7 @@
 mod decoration;
 pub mod downward;
 mod duration;
+pub mod pod_utilities;
 pub mod prowjob;
 pub mod store;
 

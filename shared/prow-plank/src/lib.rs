@@ -5,6 +5,7 @@
 //! Reconciling twice gives the same answer the second time: a plan only changes what is out of
 //! date, and a pod that already exists is adopted, never created again.
 
+pub mod decorate;
 pub mod pod;
 pub mod reconcile;
 pub mod url;

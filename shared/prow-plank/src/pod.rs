@@ -1,7 +1,8 @@
-//! The pod a ProwJob runs in, for jobs without decoration (upstream `decorate.ProwJobToPod`
-//! before decoration): the job's pod spec, `restartPolicy: Never`, the labels and annotations
+//! The pod a ProwJob runs in (upstream `decorate.ProwJobToPod`): the job's pod spec,
+//! `restartPolicy: Never`, the labels and annotations
 //! upstream puts on job pods, and the job's environment in every container (upstream
-//! `downwardapi.EnvForSpec`). Decorated jobs (clonerefs, entrypoint, sidecar) build on this.
+//! `downwardapi.EnvForSpec`); jobs with a `decoration_config` also get the pod utilities
+//! ([`crate::decorate`]).
 
 use k8s_openapi::api::core::v1::{EnvVar, Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -53,7 +54,8 @@ pub fn pod_labels_and_annotations(
     (pod_labels, annotations)
 }
 
-/// The pod for `job` in `namespace`, named after the job. `None` when the job has no pod spec.
+/// The pod for `job` in `namespace`, named after the job, decorated with the pod utilities when
+/// the job has a `decoration_config`. `None` when the job has no pod spec.
 pub fn pod_for(job: &ProwJob, namespace: &str, build_id: &str) -> Option<Pod> {
     let mut spec: PodSpec = job.spec.pod_spec.clone()?;
     spec.restart_policy = Some("Never".into());
@@ -61,11 +63,12 @@ pub fn pod_for(job: &ProwJob, namespace: &str, build_id: &str) -> Option<Pod> {
     if let [only] = spec.containers.as_mut_slice() {
         only.name = TEST_CONTAINER_NAME.into();
     }
-    // No API token in test pods unless the job asks for one (or for a service account).
-    if spec.automount_service_account_token.is_none() && spec.service_account_name.is_none() {
-        spec.automount_service_account_token = Some(false);
+    let mut env = job_env(job, build_id);
+    let decorated = job.spec.decoration_config.is_some();
+    if decorated {
+        env.insert("ARTIFACTS".into(), crate::decorate::ARTIFACTS_PATH.into());
+        env.insert("GOPATH".into(), crate::decorate::CODE_PATH.into());
     }
-    let env = job_env(job, build_id);
     for container in &mut spec.containers {
         let mut vars = container.env.take().unwrap_or_default();
         vars.retain(|v| !env.contains_key(&v.name));
@@ -75,6 +78,14 @@ pub fn pod_for(job: &ProwJob, namespace: &str, build_id: &str) -> Option<Pod> {
             value_from: None,
         }));
         container.env = Some(vars);
+    }
+    if decorated {
+        let job_spec = env.get("JOB_SPEC").cloned().unwrap_or_default();
+        crate::decorate::decorate(&mut spec, job, &job_spec);
+    }
+    // No API token in test pods unless the job asks for one (or for a service account).
+    if spec.automount_service_account_token.is_none() && spec.service_account_name.is_none() {
+        spec.automount_service_account_token = Some(false);
     }
     let (labels, annotations) = pod_labels_and_annotations(job, build_id);
     Some(Pod {

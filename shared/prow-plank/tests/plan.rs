@@ -499,3 +499,109 @@ fn the_job_url_follows_the_prefix_config_or_the_template() {
         "https://prow.k8s.io/view/gs/kubernetes-ci-logs/pr-logs/pull/kubernetes-sigs_kind/77/unit/555"
     );
 }
+
+/// A decorated job's pod has upstream's shape: clonerefs, initupload and place-entrypoint before
+/// the test, the test command wrapped by `/tools/entrypoint`, a sidecar, and each utility's
+/// options in upstream's JSON environment variables.
+#[test]
+fn a_decorated_pod_carries_the_pod_utilities_as_upstream_does() {
+    let mut job = job(ProwJobState::Triggered);
+    job.spec.refs = Some(
+        serde_json::from_value(serde_json::json!({
+            "org": "kubernetes", "repo": "test-infra", "base_ref": "master", "base_sha": "abc",
+            "pulls": [{"number": 42, "author": "alice", "sha": "def"}]
+        }))
+        .unwrap(),
+    );
+    job.spec.decoration_config = Some(
+        serde_json::from_value(serde_json::json!({
+            "timeout": "2h", "grace_period": "15m",
+            "utility_images": {"clonerefs": "img/clonerefs", "initupload": "img/initupload",
+                               "entrypoint": "img/entrypoint", "sidecar": "img/sidecar"},
+            "gcs_configuration": {"bucket": "s3://prow-logs", "path_strategy": "explicit"},
+            "s3_credentials_secret": "s3-credentials"
+        }))
+        .unwrap(),
+    );
+    let pod = prow_plank::pod::pod_for(&job, "test-pods", "300").unwrap();
+    let spec = pod.spec.unwrap();
+    let names = |containers: &[k8s_openapi::api::core::v1::Container]| {
+        containers
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(spec.init_containers.as_deref().unwrap()),
+        ["clonerefs", "initupload", "place-entrypoint"]
+    );
+    assert_eq!(names(&spec.containers), ["test", "sidecar"]);
+    let env = |container: &k8s_openapi::api::core::v1::Container, name: &str| -> String {
+        container
+            .env
+            .iter()
+            .flatten()
+            .find(|v| v.name == name)
+            .and_then(|v| v.value.clone())
+            .unwrap_or_else(|| panic!("{} has no {name}", container.name))
+    };
+    let test = &spec.containers[0];
+    assert_eq!(
+        test.command.as_deref(),
+        Some(&["/tools/entrypoint".to_string()][..])
+    );
+    assert_eq!(test.args, None);
+    assert_eq!(
+        test.working_dir.as_deref(),
+        Some("/home/prow/go/src/github.com/kubernetes/test-infra")
+    );
+    assert_eq!(env(test, "ARTIFACTS"), "/logs/artifacts");
+    let entrypoint: serde_json::Value =
+        serde_json::from_str(&env(test, "ENTRYPOINT_OPTIONS")).unwrap();
+    assert_eq!(
+        entrypoint,
+        serde_json::json!({"timeout": 7_200_000_000_000u64, "grace_period": 900_000_000_000u64,
+            "artifact_dir": "/logs/artifacts", "args": ["make", "test"], "container_name": "test",
+            "process_log": "/logs/process-log.txt", "marker_file": "/logs/marker-file.txt",
+            "metadata_file": "/logs/artifacts/metadata.json"})
+    );
+    let init = spec.init_containers.as_ref().unwrap();
+    let clonerefs: serde_json::Value =
+        serde_json::from_str(&env(&init[0], "CLONEREFS_OPTIONS")).unwrap();
+    assert_eq!(clonerefs["src_root"], "/home/prow/go");
+    assert_eq!(clonerefs["log"], "/logs/clone.json");
+    assert_eq!(clonerefs["refs"][0]["pulls"][0]["sha"], "def");
+    let initupload: serde_json::Value =
+        serde_json::from_str(&env(&init[1], "INITUPLOAD_OPTIONS")).unwrap();
+    assert_eq!(
+        initupload,
+        serde_json::json!({"bucket": "s3://prow-logs", "path_strategy": "explicit",
+            "s3_credentials_file": "/secrets/s3-storage/service-account.json",
+            "dry_run": false, "log": "/logs/clone.json"})
+    );
+    assert_eq!(
+        init[2].args.as_deref(),
+        Some(&["--copy-mode-only".to_string()][..])
+    );
+    let sidecar: serde_json::Value =
+        serde_json::from_str(&env(&spec.containers[1], "SIDECAR_OPTIONS")).unwrap();
+    assert_eq!(
+        sidecar["gcs_options"]["items"],
+        serde_json::json!(["/logs/artifacts"])
+    );
+    assert_eq!(
+        sidecar["entries"][0]["marker_file"],
+        "/logs/marker-file.txt"
+    );
+    let job_spec: serde_json::Value =
+        serde_json::from_str(&env(&spec.containers[1], "JOB_SPEC")).unwrap();
+    assert_eq!(job_spec["buildid"], "300");
+    let volumes: Vec<&str> = spec
+        .volumes
+        .iter()
+        .flatten()
+        .map(|v| v.name.as_str())
+        .collect();
+    assert_eq!(volumes, ["logs", "tools", "s3-credentials", "code"]);
+    assert_eq!(spec.termination_grace_period_seconds, Some(1125));
+}

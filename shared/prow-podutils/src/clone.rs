@@ -36,14 +36,22 @@ impl CloneSource {
     }
 }
 
-/// Where `refs` are cloned under `src_root` (upstream: `$GOPATH/src/<path_alias>` or
-/// `$GOPATH/src/github.com/<org>/<repo>`).
-pub fn clone_dir(src_root: &Path, refs: &Refs) -> PathBuf {
-    if refs.path_alias.is_empty() {
-        src_root.join("github.com").join(&refs.org).join(&refs.repo)
+/// Where `refs` are cloned under `base` (`$GOPATH`, upstream `clone.PathForRefs`):
+/// `base/src/<path_alias>`, `base/src/<repo_link without scheme>` or
+/// `base/src/github.com/<org>/<repo>`.
+pub fn clone_dir(base: &Path, refs: &Refs) -> PathBuf {
+    let relative = if !refs.path_alias.is_empty() {
+        refs.path_alias.clone()
+    } else if !refs.repo_link.is_empty() {
+        refs.repo_link
+            .rsplit("://")
+            .next()
+            .unwrap_or_default()
+            .to_string()
     } else {
-        src_root.join(&refs.path_alias)
-    }
+        format!("github.com/{}/{}", refs.org, refs.repo)
+    };
+    base.join("src").join(relative)
 }
 
 fn nanos(since: Instant) -> i64 {
@@ -106,11 +114,11 @@ impl Recorder {
     }
 }
 
-/// Clones `refs` under `src_root`: the base at `base_sha` (or the tip of `base_ref`), then each
+/// Clones `refs` under `base` (see [`clone_dir`]): the base at `base_sha` (or the tip of `base_ref`), then each
 /// pull request merged onto it with `--no-ff`. Never fails: a failed step marks the record failed.
-pub async fn clone_refs(refs: &Refs, src_root: &Path, source: &CloneSource) -> CloneRecord {
+pub async fn clone_refs(refs: &Refs, base: &Path, source: &CloneSource) -> CloneRecord {
     let started = Instant::now();
-    let dir = clone_dir(src_root, refs);
+    let dir = clone_dir(base, refs);
     let mut recorder = Recorder {
         dir: dir.clone(),
         commands: Vec::new(),

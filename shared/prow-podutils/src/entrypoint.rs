@@ -25,6 +25,8 @@ pub struct Process {
     pub log: PathBuf,
     pub timeout: Duration,
     pub grace_period: Duration,
+    /// Also print the output on our stdout (in a pod, so `kubectl logs` shows it).
+    pub echo: bool,
 }
 
 /// How the process ended.
@@ -62,7 +64,7 @@ fn signal_group(pid: Option<u32>, signal: rustix::process::Signal) {
 }
 
 /// Runs `process` until it exits, times out, or `abort` turns true.
-pub async fn run(process: &Process, mut abort: watch::Receiver<bool>) -> Outcome {
+pub async fn run(process: &Process, abort: watch::Receiver<bool>) -> Outcome {
     let log = match std::fs::File::create(&process.log) {
         Ok(file) => file,
         Err(error) => {
@@ -77,9 +79,9 @@ pub async fn run(process: &Process, mut abort: watch::Receiver<bool>) -> Outcome
     let Some((program, args)) = process.command.split_first() else {
         return write_failure("the job's container has no command\n".into());
     };
-    let stderr = match log.try_clone() {
-        Ok(stderr) => stderr,
-        Err(error) => return write_failure(format!("cannot share the log file: {error}\n")),
+    let (stdout, stderr, copier) = match outputs(log, process.echo) {
+        Ok(outputs) => outputs,
+        Err(error) => return write_failure(format!("cannot set up the process log: {error}\n")),
     };
     let mut command = tokio::process::Command::new(program);
     command
@@ -87,11 +89,14 @@ pub async fn run(process: &Process, mut abort: watch::Receiver<bool>) -> Outcome
         .envs(&process.env)
         .current_dir(&process.workdir)
         .stdin(Stdio::null())
-        .stdout(log)
+        .stdout(stdout)
         .stderr(stderr)
         .process_group(0)
         .kill_on_drop(true);
-    let mut child = match command.spawn() {
+    let spawned = command.spawn();
+    // The command holds our ends of the output pipe; the copier ends when the process's do.
+    drop(command);
+    let mut child = match spawned {
         Ok(child) => child,
         Err(error) => {
             return write_failure(format!(
@@ -99,6 +104,51 @@ pub async fn run(process: &Process, mut abort: watch::Receiver<bool>) -> Outcome
             ));
         }
     };
+    let outcome = supervise(process, &mut child, abort).await;
+    if let Some(copier) = copier {
+        // Output a leftover background process still holds is not waited for.
+        let _ = tokio::time::timeout(Duration::from_secs(2), copier).await;
+    }
+    if process.echo {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }
+    outcome
+}
+
+type Outputs = (Stdio, Stdio, Option<tokio::task::JoinHandle<()>>);
+
+/// Where the process's stdout and stderr go: the log file, or a pipe copied to the log file and
+/// to our stdout, in the order written.
+fn outputs(log: std::fs::File, echo: bool) -> std::io::Result<Outputs> {
+    if !echo {
+        let stderr = log.try_clone()?;
+        return Ok((log.into(), stderr.into(), None));
+    }
+    let (mut reader, writer) = std::io::pipe()?;
+    let stderr = writer.try_clone()?;
+    let copier = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut log = log;
+        let mut buffer = [0u8; 8192];
+        loop {
+            match reader.read(&mut buffer) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    let _ = log.write_all(&buffer[..n]);
+                    let _ = std::io::stdout().write_all(&buffer[..n]);
+                }
+            }
+        }
+    });
+    Ok((writer.into(), stderr.into(), Some(copier)))
+}
+
+async fn supervise(
+    process: &Process,
+    child: &mut tokio::process::Child,
+    mut abort: watch::Receiver<bool>,
+) -> Outcome {
     let pid = child.id();
     let aborted = async {
         while !*abort.borrow_and_update() {
@@ -169,6 +219,7 @@ mod tests {
             log: dir.join("process-log.txt"),
             timeout,
             grace_period: Duration::from_millis(200),
+            echo: false,
         }
     }
 
@@ -184,6 +235,21 @@ mod tests {
         assert_eq!(run(&process, rx).await, Outcome::Exited(3));
         let log = std::fs::read_to_string(dir.path().join("process-log.txt")).unwrap();
         assert_eq!(log, "hello\noops\n");
+    }
+
+    #[tokio::test]
+    async fn echoed_output_is_logged_in_the_order_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_tx, rx) = watch::channel(false);
+        let mut process = shell(
+            "echo one; echo two >&2; echo three",
+            dir.path(),
+            DEFAULT_TIMEOUT,
+        );
+        process.echo = true;
+        assert_eq!(run(&process, rx).await, Outcome::Exited(0));
+        let log = std::fs::read_to_string(dir.path().join("process-log.txt")).unwrap();
+        assert_eq!(log, "one\ntwo\nthree\n");
     }
 
     #[tokio::test]

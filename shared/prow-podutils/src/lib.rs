@@ -2,11 +2,13 @@
 //! [`clone`] checks out the code under test, [`entrypoint`] runs the test with a timeout, a grace
 //! period and abort, [`storage`] uploads `started.json`, `finished.json`, `build-log.txt`,
 //! `artifacts/` and `latest-build.txt` in upstream's layout. [`run_decorated`] does all four in
-//! order, as a decorated pod's containers do, for the local executor.
+//! order, as a decorated pod's containers do, for the local executor; [`tools`] runs each one as
+//! a decorated pod does, from upstream's JSON options in its environment.
 
 pub mod clone;
 pub mod entrypoint;
 pub mod storage;
+pub mod tools;
 
 use prow_api::GcsConfiguration;
 use prow_api::downward::{JobSpec, RunResult};
@@ -23,7 +25,7 @@ pub struct DecoratedRun<'a> {
     pub command: Vec<String>,
     /// The job's environment ([`prow_api::downward::job_env`]) and the container's own.
     pub env: BTreeMap<String, String>,
-    /// The run's own folder: `src/` (code), `logs/` (process log, `artifacts/`).
+    /// The run's own folder and `$GOPATH`: `src/` (code), `logs/` (process log, `artifacts/`).
     pub root: PathBuf,
     pub timeout: Duration,
     pub grace_period: Duration,
@@ -50,13 +52,10 @@ fn unix_now() -> i64 {
 
 /// clonerefs, initupload, entrypoint and sidecar, in that order, in `run.root`.
 pub async fn run_decorated(run: DecoratedRun<'_>, abort: watch::Receiver<bool>) -> RunReport {
-    let src = run.root.join("src");
     let logs = run.root.join("logs");
     let artifacts = logs.join("artifacts");
     let mut upload_errors = Vec::new();
-    if let Err(error) =
-        std::fs::create_dir_all(&artifacts).and_then(|()| std::fs::create_dir_all(&src))
-    {
+    if let Err(error) = std::fs::create_dir_all(&artifacts) {
         upload_errors.push(format!("creating {}: {error}", run.root.display()));
     }
     let mut records = Vec::new();
@@ -64,7 +63,7 @@ pub async fn run_decorated(run: DecoratedRun<'_>, abort: watch::Receiver<bool>) 
     if let Some(source) = &run.clone {
         let refs: Vec<_> = run.spec.refs.iter().chain(&run.spec.extra_refs).collect();
         for refs in &refs {
-            records.push(clone::clone_refs(refs, &src, source).await);
+            records.push(clone::clone_refs(refs, &run.root, source).await);
         }
         // The tests run in the main repository (or the extra ref marked `workdir`).
         let main = run
@@ -74,7 +73,7 @@ pub async fn run_decorated(run: DecoratedRun<'_>, abort: watch::Receiver<bool>) 
             .or_else(|| run.spec.extra_refs.iter().find(|r| r.workdir))
             .or_else(|| run.spec.extra_refs.first());
         if let Some(main) = main {
-            workdir = clone::clone_dir(&src, main);
+            workdir = clone::clone_dir(&run.root, main);
         }
     }
     let uploader = run
@@ -104,6 +103,7 @@ pub async fn run_decorated(run: DecoratedRun<'_>, abort: watch::Receiver<bool>) 
         log: logs.join("process-log.txt"),
         timeout: run.timeout,
         grace_period: run.grace_period,
+        echo: false,
     };
     let outcome = entrypoint::run(&process, abort).await;
     let result = match outcome {

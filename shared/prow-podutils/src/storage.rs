@@ -137,6 +137,40 @@ impl ArtifactStore for S3ArtifactStore {
     }
 }
 
+/// A folder as a bucket (`file://` buckets and `local_output_dir`): keys are paths under it.
+pub struct DirectoryArtifactStore {
+    root: std::path::PathBuf,
+}
+
+impl DirectoryArtifactStore {
+    pub fn new(root: impl Into<std::path::PathBuf>) -> DirectoryArtifactStore {
+        DirectoryArtifactStore { root: root.into() }
+    }
+}
+
+impl ArtifactStore for DirectoryArtifactStore {
+    fn put<'a>(&'a self, key: &'a str, body: Vec<u8>, _: &'a str) -> UploadFuture<'a> {
+        Box::pin(async move {
+            let failed = |reason: String| UploadError {
+                key: key.to_string(),
+                reason,
+            };
+            if key.split('/').any(|part| part == "..") {
+                return Err(failed("the key leaves the bucket".into()));
+            }
+            let path = self.root.join(key);
+            if let Some(parent) = path.parent() {
+                tokio::fs::create_dir_all(parent)
+                    .await
+                    .map_err(|e| failed(e.to_string()))?;
+            }
+            tokio::fs::write(&path, body)
+                .await
+                .map_err(|e| failed(e.to_string()))
+        })
+    }
+}
+
 /// The content type upstream gives a file, by its name.
 pub fn content_type(name: &str) -> &'static str {
     match name.rsplit('.').next() {
