@@ -1,0 +1,238 @@
+//! ProwJobs as upstream builds them (`pjutil.NewPresubmit`, `PresubmitSpec`, `PostsubmitSpec`,
+//! `PeriodicSpec`, `decorate.LabelsAndAnnotationsForSpec`), with one difference on purpose: the
+//! name is derived from what triggered the job and the job's name, not random, so the same event
+//! delivered again names the same ProwJob and creating it a second time changes nothing.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use k8s_openapi::jiff::Timestamp;
+use prow_api::{
+    ProwJob, ProwJobSpec, ProwJobState, ProwJobStatus, ProwJobType, Pull, Refs, StringMap, labels,
+};
+use prow_config::{JobBase, Periodic, Postsubmit, Presubmit};
+use prow_github::events::PullRequest;
+use sha2::{Digest, Sha256};
+
+/// The label naming the webhook delivery that created a job (upstream `github.EventGUID`).
+pub const EVENT_GUID_LABEL: &str = "event-GUID";
+
+/// A UUID-shaped name (what upstream's random names look like) from a SHA-256 of the parts.
+pub fn job_name(trigger_id: &str, job: &str) -> String {
+    let digest = Sha256::digest(format!("{trigger_id}\n{job}").as_bytes());
+    let hex = hex::encode(&digest[..16]);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// The refs of a pull request tested on `base_sha` (upstream `createRefs`).
+pub fn pull_refs(pr: &PullRequest, base_sha: &str) -> Refs {
+    let base_repo = pr.base.repo.clone().unwrap_or_default();
+    let link = base_repo.html_url.clone();
+    Refs {
+        org: base_repo.org().to_string(),
+        repo: base_repo.name.clone(),
+        repo_link: link.clone(),
+        base_ref: pr.base.git_ref.clone(),
+        base_sha: base_sha.to_string(),
+        base_link: format!("{link}/commit/{base_sha}"),
+        pulls: vec![Pull {
+            number: pr.number,
+            author: pr.user.login.clone(),
+            sha: pr.head.sha.clone(),
+            title: pr.title.clone(),
+            head_ref: pr.head.git_ref.clone(),
+            link: pr.html_url.clone(),
+            commit_link: format!("{link}/pull/{}/commits/{}", pr.number, pr.head.sha),
+            author_link: pr.user.html_url.clone(),
+            ..Pull::default()
+        }],
+        ..Refs::default()
+    }
+}
+
+fn decorated(base: &JobBase) -> Option<prow_api::DecorationConfig> {
+    (base.utility.decorate == Some(true))
+        .then(|| base.utility.decoration_config.as_deref().cloned())
+        .flatten()
+}
+
+/// The refs with the job's clone settings (upstream `CompletePrimaryRefs`).
+fn complete_refs(mut refs: Refs, base: &JobBase) -> Refs {
+    let utility = &base.utility;
+    if !utility.path_alias.is_empty() {
+        refs.path_alias = utility.path_alias.clone();
+    }
+    if !utility.clone_uri.is_empty() {
+        refs.clone_uri = utility.clone_uri.clone();
+    }
+    refs.skip_submodules |= utility.skip_submodules;
+    if utility.clone_depth > 0 {
+        refs.clone_depth = utility.clone_depth;
+    }
+    refs.skip_fetch_head |= utility.skip_fetch_head;
+    if let Some(decoration) = decorated(base) {
+        if refs.blobless_fetch.is_none() {
+            refs.blobless_fetch = decoration.blobless_fetch;
+        }
+        if !decoration.sparse_checkout_files.is_empty() {
+            refs.sparse_checkout_files = decoration.sparse_checkout_files.clone();
+        }
+    }
+    refs
+}
+
+/// Upstream `specFromJobBase`.
+fn spec_from_base(base: &JobBase, job_type: ProwJobType) -> ProwJobSpec {
+    let decoration = decorated(base);
+    let extra_refs = base
+        .utility
+        .extra_refs
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            if let Some(d) = &decoration
+                && r.blobless_fetch.is_none()
+            {
+                r.blobless_fetch = d.blobless_fetch;
+            }
+            r
+        })
+        .collect();
+    ProwJobSpec {
+        job_type,
+        agent: base.agent.clone(),
+        cluster: base.cluster.clone(),
+        namespace: base.namespace.clone().unwrap_or_default(),
+        job: base.name.clone(),
+        refs: None,
+        extra_refs,
+        report: false,
+        context: String::new(),
+        rerun_command: String::new(),
+        max_concurrency: base.max_concurrency,
+        error_on_eviction: base.error_on_eviction,
+        pod_spec: base.spec.clone(),
+        jenkins_spec: None,
+        pipeline_run_spec: base.pipeline_run_spec.clone(),
+        tekton_pipeline_run_spec: base.tekton_pipeline_run_spec.clone(),
+        decoration_config: decoration,
+        reporter_config: base.reporter_config.clone(),
+        rerun_auth_config: base.rerun_auth_config.clone(),
+        hidden: base.hidden,
+        prowjob_defaults: base.prowjob_defaults.clone(),
+        job_queue_name: base.job_queue_name.clone(),
+    }
+}
+
+/// Label values: at most 63 characters, alphanumeric at both ends (upstream truncates too).
+fn label_value(value: &str) -> String {
+    let cut: String = value.chars().take(63).collect();
+    cut.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string()
+}
+
+/// The ProwJob for `spec` named `name`, triggered at `now` (upstream `NewProwJob`).
+pub fn new_prowjob(
+    name: &str,
+    spec: ProwJobSpec,
+    extra_labels: &StringMap,
+    extra_annotations: &StringMap,
+    now: Timestamp,
+) -> ProwJob {
+    let mut job_labels = StringMap::new();
+    job_labels.insert(labels::CREATED_BY_PROW.into(), "true".into());
+    job_labels.insert(labels::PROW_JOB_TYPE.into(), spec.job_type.as_str().into());
+    job_labels.insert(labels::PROW_JOB.into(), label_value(&spec.job));
+    job_labels.insert(labels::CONTEXT.into(), label_value(&spec.context));
+    let mut annotations = StringMap::new();
+    annotations.insert(labels::PROW_JOB.into(), spec.job.clone());
+    annotations.insert(labels::CONTEXT.into(), spec.context.clone());
+    if let Some(refs) = spec.refs.as_ref().or(spec.extra_refs.first()) {
+        job_labels.insert(labels::ORG.into(), label_value(&refs.org));
+        job_labels.insert(labels::REPO.into(), label_value(&refs.repo));
+        job_labels.insert(labels::BASE_REF.into(), label_value(&refs.base_ref));
+        if let Some(pull) = refs.pulls.first() {
+            job_labels.insert(labels::PULL.into(), pull.number.to_string());
+        }
+    }
+    for (key, value) in extra_labels {
+        job_labels.insert(key.clone(), label_value(value));
+    }
+    annotations.extend(extra_annotations.clone());
+    ProwJob::new(
+        ObjectMeta {
+            name: Some(name.to_string()),
+            labels: Some(job_labels),
+            annotations: Some(annotations),
+            ..ObjectMeta::default()
+        },
+        spec,
+        ProwJobStatus {
+            state: Some(ProwJobState::Triggered),
+            start_time: Some(Time(now)),
+            ..ProwJobStatus::default()
+        },
+    )
+}
+
+/// A presubmit's ProwJob for `refs` (upstream `NewPresubmit`).
+pub fn presubmit(
+    job: &Presubmit,
+    refs: Refs,
+    trigger_id: &str,
+    extra_labels: &StringMap,
+    now: Timestamp,
+) -> ProwJob {
+    let mut spec = spec_from_base(&job.base, ProwJobType::Presubmit);
+    spec.context = job.reporter.context.clone();
+    spec.report = !job.reporter.skip_report;
+    spec.rerun_command = job.rerun_command.clone();
+    spec.refs = Some(complete_refs(refs, &job.base));
+    let mut job_labels = job.base.labels.clone();
+    job_labels.extend(extra_labels.clone());
+    job_labels.insert(EVENT_GUID_LABEL.into(), trigger_id.to_string());
+    job_labels.insert(labels::IS_OPTIONAL.into(), job.optional.to_string());
+    new_prowjob(
+        &job_name(trigger_id, job.name()),
+        spec,
+        &job_labels,
+        &job.base.annotations,
+        now,
+    )
+}
+
+/// A postsubmit's ProwJob for a push (upstream `PostsubmitSpec` in the push handler).
+pub fn postsubmit(job: &Postsubmit, refs: Refs, trigger_id: &str, now: Timestamp) -> ProwJob {
+    let mut spec = spec_from_base(&job.base, ProwJobType::Postsubmit);
+    spec.context = job.reporter.context.clone();
+    spec.report = !job.reporter.skip_report;
+    spec.refs = Some(complete_refs(refs, &job.base));
+    let mut job_labels = job.base.labels.clone();
+    job_labels.insert(EVENT_GUID_LABEL.into(), trigger_id.to_string());
+    new_prowjob(
+        &job_name(trigger_id, job.name()),
+        spec,
+        &job_labels,
+        &job.base.annotations,
+        now,
+    )
+}
+
+/// A periodic's ProwJob (upstream `PeriodicSpec`: periodics always report).
+pub fn periodic(job: &Periodic, trigger_id: &str, now: Timestamp) -> ProwJob {
+    let mut spec = spec_from_base(&job.base, ProwJobType::Periodic);
+    spec.report = true;
+    new_prowjob(
+        &job_name(trigger_id, job.name()),
+        spec,
+        &job.base.labels,
+        &job.base.annotations,
+        now,
+    )
+}
