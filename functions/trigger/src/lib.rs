@@ -1,12 +1,347 @@
-//! The `trigger` function. Decides which presubmits and postsubmits an event starts and creates their ProwJobs. The decision logic arrives with the trigger issue; today the function serves the shared runtime's routes on its configuration.
+//! The `trigger` function (upstream: the trigger plugin and the `sub` Pub/Sub subscriber).
+//! `POST /` takes hook's CloudEvents (`dev.prow.github.<event>`, binary or structured mode) and
+//! starts the presubmits and postsubmits they call for; `POST /pubsub` takes Pub/Sub push
+//! deliveries of upstream's `ProwJobEvent` messages. ProwJobs are created through the job store
+//! port with names derived from what triggered them, so a redelivery creates nothing twice; the
+//! answer is 2xx only once every job exists, so a failure is redelivered.
 //!
-//! Boundary: `app` builds this function's routes from its [`FunctionContext`]; the runtime adds
-//! `/healthz` and `/metrics` and serves them.
+//! Boundary: this crate gathers facts through the GitHub port and acts; the decisions are
+//! `prow-trigger`'s.
+
+mod github;
+pub mod pubsub;
 
 use axum::Router;
-use prow_runtime::FunctionContext;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use k8s_openapi::jiff::Timestamp;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prow_api::ProwJob;
+use prow_api::store::{JobStore, StoreError};
+use prow_github::Event;
+use prow_github::client::GitHubClient;
+use prow_github::comment::GenericCommentEvent;
+use prow_runtime::cloudevents::{CloudEvent, GITHUB_EVENT_TYPE_PREFIX};
+use prow_runtime::{ConfigHandle, FunctionContext};
+use pubsub::DeadLetter;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// This function's own routes.
-pub fn app(_context: &FunctionContext) -> anyhow::Result<Router> {
-    Ok(Router::new())
+/// Why an event was not handled.
+#[derive(Debug, thiserror::Error)]
+pub enum TriggerError {
+    /// It may work next time (GitHub or the job store failed): answer 5xx, the sender retries.
+    #[error("{0}")]
+    Retry(String),
+    /// It never will (malformed, unknown job): acknowledge, log, dead-letter.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+#[derive(Clone)]
+pub struct Trigger(Arc<Inner>);
+
+struct Inner {
+    store: Arc<dyn JobStore>,
+    github: Option<Arc<dyn GitHubClient>>,
+    config: ConfigHandle,
+    push_token: Option<String>,
+    dead_letter: Option<Arc<dyn DeadLetter>>,
+    created: Family<Vec<(String, String)>, Counter>,
+}
+
+/// What the function is built from besides its configuration.
+pub struct TriggerOptions {
+    pub store: Arc<dyn JobStore>,
+    pub github: Option<Arc<dyn GitHubClient>>,
+    /// Pub/Sub push requests must carry this token (`?token=` in the push endpoint, or a
+    /// bearer token); `None` refuses every push.
+    pub push_token: Option<String>,
+    pub dead_letter: Option<Arc<dyn DeadLetter>>,
+}
+
+/// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl Trigger {
+    pub fn new(
+        options: TriggerOptions,
+        config: ConfigHandle,
+        metrics: &prow_runtime::Metrics,
+    ) -> Trigger {
+        let created = Family::<Vec<(String, String)>, Counter>::default();
+        metrics.register(
+            "trigger_prowjobs_created",
+            "ProwJobs trigger created, by job type",
+            created.clone(),
+        );
+        Trigger(Arc::new(Inner {
+            store: options.store,
+            github: options.github,
+            config,
+            push_token: options.push_token,
+            dead_letter: options.dead_letter,
+            created,
+        }))
+    }
+
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/", post(receive_event))
+            .route("/pubsub", post(receive_push))
+            .with_state(self)
+    }
+
+    /// Creates the jobs; one that exists already (a redelivery) is fine. Returns the names of
+    /// the jobs created now.
+    async fn create(&self, jobs: Vec<ProwJob>) -> Result<Vec<String>, TriggerError> {
+        let mut created = Vec::new();
+        for job in jobs {
+            match self.0.store.create(&job).await {
+                Ok(_) => {
+                    self.0
+                        .created
+                        .get_or_create(&vec![(
+                            "type".to_string(),
+                            job.spec.job_type.as_str().to_string(),
+                        )])
+                        .inc();
+                    tracing::info!(prowjob = job.name(), job = %job.spec.job, "ProwJob created");
+                    created.push(job.name().to_string());
+                }
+                Err(StoreError::AlreadyExists(_)) => {}
+                Err(e) => {
+                    return Err(TriggerError::Retry(format!(
+                        "creating {} ({}): {e}",
+                        job.name(),
+                        job.spec.job
+                    )));
+                }
+            }
+        }
+        Ok(created)
+    }
+
+    /// Handles one of hook's events.
+    pub async fn handle(&self, event: &CloudEvent) -> Result<github::Handled, TriggerError> {
+        let Some(name) = event.event_type.strip_prefix(GITHUB_EVENT_TYPE_PREFIX) else {
+            return Err(TriggerError::Permanent(format!(
+                "not a GitHub event: {}",
+                event.event_type
+            )));
+        };
+        let parsed =
+            Event::parse(name, &event.data).map_err(|e| TriggerError::Permanent(e.to_string()))?;
+        match &parsed {
+            Event::PullRequest(pr) => self.pull_request(pr, &event.id).await,
+            Event::Push(push) => self.push(push, &event.id).await,
+            Event::IssueComment(_)
+            | Event::PullRequestReview(_)
+            | Event::PullRequestReviewComment(_) => {
+                match GenericCommentEvent::from_event(&parsed, &event.id) {
+                    Some(comment) => self.comment(&comment, &event.id).await,
+                    None => Ok(github::Handled::default()),
+                }
+            }
+            _ => Ok(github::Handled::default()),
+        }
+    }
+
+    /// Handles one Pub/Sub push delivery.
+    pub async fn handle_push(
+        &self,
+        envelope: &pubsub::PushEnvelope,
+    ) -> Result<Vec<String>, TriggerError> {
+        let config = self.0.config.current();
+        let job = pubsub::prowjob_for(&config, &envelope.message, Timestamp::now())?;
+        self.create(vec![job]).await
+    }
+
+    async fn dead_letter(
+        &self,
+        envelope: &pubsub::PushEnvelope,
+        reason: &str,
+    ) -> Result<(), String> {
+        let Some(dead_letter) = &self.0.dead_letter else {
+            return Ok(());
+        };
+        let data = pubsub::decode(&envelope.message)
+            .unwrap_or_else(|_| envelope.message.data.clone().into_bytes());
+        let mut attributes: BTreeMap<String, String> = envelope.message.attributes.clone();
+        attributes.insert("prow.k8s.io/dead-letter.reason".into(), reason.to_string());
+        attributes.insert(
+            "prow.k8s.io/dead-letter.subscription".into(),
+            envelope.subscription.clone(),
+        );
+        attributes.insert(
+            "prow.k8s.io/dead-letter.message-id".into(),
+            envelope.message.message_id.clone(),
+        );
+        dead_letter.publish(data, attributes).await
+    }
+}
+
+async fn receive_event(
+    State(trigger): State<Trigger>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let event = match CloudEvent::from_http(&headers, body) {
+        Ok(event) => event,
+        Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    match trigger.handle(&event).await {
+        Ok(handled) => (
+            StatusCode::OK,
+            serde_json::json!({"created": handled.created, "aborted": handled.aborted, "note": handled.note})
+                .to_string(),
+        ),
+        Err(TriggerError::Permanent(reason)) => {
+            tracing::warn!(event_id = %event.id, %reason, "event dropped");
+            (StatusCode::OK, format!("dropped: {reason}"))
+        }
+        Err(TriggerError::Retry(reason)) => {
+            tracing::error!(event_id = %event.id, %reason, "event failed; it will be redelivered");
+            (StatusCode::INTERNAL_SERVER_ERROR, format!("failed, retry: {reason}"))
+        }
+    }
+}
+
+async fn receive_push(
+    State(trigger): State<Trigger>,
+    Query(query): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let presented = query.get("token").cloned().or_else(|| {
+        headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_string)
+    });
+    let authorized = match (&trigger.0.push_token, presented) {
+        (Some(expected), Some(presented)) => same_secret(expected.as_bytes(), presented.as_bytes()),
+        _ => false,
+    };
+    if !authorized {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "the push is not authenticated".into(),
+        );
+    }
+    let envelope: pubsub::PushEnvelope = match serde_json::from_slice(&body) {
+        Ok(envelope) => envelope,
+        // Not a push envelope at all: nothing to redeliver or dead-letter.
+        Err(error) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("not a push envelope: {error}"),
+            );
+        }
+    };
+    let id = envelope.message.message_id.clone();
+    match trigger.handle_push(&envelope).await {
+        Ok(created) => (
+            StatusCode::OK,
+            serde_json::json!({"created": created}).to_string(),
+        ),
+        Err(TriggerError::Permanent(reason)) => {
+            tracing::warn!(message_id = %id, subscription = %envelope.subscription, %reason, "message acknowledged without a job");
+            match trigger.dead_letter(&envelope, &reason).await {
+                Ok(()) => (StatusCode::OK, format!("dead-lettered: {reason}")),
+                Err(error) => {
+                    tracing::error!(message_id = %id, %error, "dead-lettering failed; the message will be redelivered");
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "dead-lettering failed".into(),
+                    )
+                }
+            }
+        }
+        Err(TriggerError::Retry(reason)) => {
+            tracing::error!(message_id = %id, %reason, "message failed; it will be redelivered");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("failed, retry: {reason}"),
+            )
+        }
+    }
+}
+
+/// The function as deployed: ProwJobs in `prowjob_namespace` of this cluster; GitHub through
+/// the token or App flags; the push token from `$TRIGGER_PUSH_TOKEN_FILE`; the dead-letter topic
+/// from `$TRIGGER_DEAD_LETTER_TOPIC` (`projects/<p>/topics/<t>`).
+pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
+    use prow_github_octocrab::{ClientOptions, Credentials, OctocrabGitHub};
+    let config = context.config.current();
+    let args = &context.args;
+    let runtime = tokio::runtime::Handle::current();
+    let dead_letter_topic = std::env::var("TRIGGER_DEAD_LETTER_TOPIC").ok();
+    let (client, dead_letter) = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                runtime.block_on(async {
+                    let client = kube::Client::try_default().await?;
+                    let dead_letter = match &dead_letter_topic {
+                        Some(topic) => Some(pubsub::PubSubDeadLetter::new(topic, None).await?),
+                        None => None,
+                    };
+                    anyhow::Ok((client, dead_letter))
+                })
+            })
+            .join()
+    })
+    .map_err(|_| anyhow::anyhow!("building the clients panicked"))??;
+    let github = if args.github_token_path.is_none() && args.github_app_id.is_none() {
+        tracing::warn!("no GitHub credentials: GitHub events cannot be handled");
+        None
+    } else {
+        let credentials = Credentials::from_flags(
+            args.github_token_path.as_deref(),
+            args.github_app_id.as_deref(),
+            args.github_app_private_key_path.as_deref(),
+        )?;
+        Some(Arc::new(OctocrabGitHub::new(
+            &args.github_endpoint,
+            credentials,
+            ClientOptions {
+                component: "trigger".into(),
+                dry_run: args.dry_run,
+            },
+            &context.metrics,
+        )?) as Arc<dyn GitHubClient>)
+    };
+    let push_token = match std::env::var("TRIGGER_PUSH_TOKEN_FILE") {
+        Ok(path) => Some(
+            std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("reading the push token {path}: {e}"))?
+                .trim()
+                .to_string(),
+        ),
+        Err(_) => None,
+    };
+    let store = Arc::new(prow_kube::KubeJobStore::new(
+        client,
+        &config.prow.prowjob_namespace,
+    ));
+    Ok(Trigger::new(
+        TriggerOptions {
+            store,
+            github,
+            push_token,
+            dead_letter: dead_letter.map(|d| Arc::new(d) as Arc<dyn DeadLetter>),
+        },
+        context.config.clone(),
+        &context.metrics,
+    )
+    .router())
 }

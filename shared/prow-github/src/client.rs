@@ -48,9 +48,9 @@ impl GitHubError {
 pub struct Status {
     /// `error`, `failure`, `pending` or `success`.
     pub state: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::events::nullable")]
     pub target_url: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::events::nullable")]
     pub description: String,
     pub context: String,
 }

@@ -130,7 +130,7 @@ fn spec_from_base(base: &JobBase, job_type: ProwJobType) -> ProwJobSpec {
 }
 
 /// Label values: at most 63 characters, alphanumeric at both ends (upstream truncates too).
-fn label_value(value: &str) -> String {
+pub fn label_value(value: &str) -> String {
     let cut: String = value.chars().take(63).collect();
     cut.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
         .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())

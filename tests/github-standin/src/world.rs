@@ -647,6 +647,44 @@ impl World {
         Some(id)
     }
 
+    /// Sets a commit status as the bot would (a CI system reporting); GitHub sends `status`.
+    pub fn add_status(&mut self, full_name: &str, sha: &str, context: &str, state: &str) {
+        let id = self.next_id();
+        let created_at = self.tick();
+        let status = Status {
+            id,
+            state: state.into(),
+            context: context.into(),
+            description: String::new(),
+            target_url: String::new(),
+            creator: self.bot.clone(),
+            created_at,
+        };
+        if let Some(repo) = self.repos.get_mut(full_name) {
+            repo.statuses
+                .entry(sha.to_string())
+                .or_default()
+                .push(status.clone());
+        }
+        self.emit_status(full_name, sha, &status);
+    }
+
+    /// Closes an issue or pull request as its author; GitHub sends `closed`.
+    pub fn close(&mut self, full_name: &str, number: u64) {
+        let tick = self.tick();
+        let Some(issue) = self.issue_mut(full_name, number) else {
+            return;
+        };
+        issue.open = false;
+        issue.updated_at = tick;
+        let (author, is_pull) = (issue.author.clone(), issue.pull.is_some());
+        if is_pull {
+            self.emit_pull_request(full_name, number, "closed", &author, None);
+        } else {
+            self.emit_issue(full_name, number, "closed", &author, None);
+        }
+    }
+
     pub fn repo(&self, full_name: &str) -> Option<&Repo> {
         self.repos.get(full_name)
     }

@@ -1,0 +1,231 @@
+//! Jobs started from Pub/Sub (upstream's `sub` component): a push delivery carries a message
+//! whose `prow.k8s.io/pubsub.EventType` attribute says which kind of job, and whose data names the
+//! job and its refs, extra environment, labels and annotations. The ProwJob is named after the
+//! message id and the job, so a redelivered message creates nothing new. A message that can
+//! never succeed (malformed, unknown job) is acknowledged and sent to the dead-letter topic.
+
+use crate::TriggerError;
+use base64::Engine;
+use k8s_openapi::api::core::v1::EnvVar;
+use k8s_openapi::jiff::Timestamp;
+use prow_api::{ProwJob, Refs, StringMap};
+use prow_config::Config;
+use prow_trigger::jobs;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+pub const EVENT_TYPE_ATTRIBUTE: &str = "prow.k8s.io/pubsub.EventType";
+pub const PERIODIC_EVENT: &str = "prow.k8s.io/pubsub.PeriodicProwJobEvent";
+pub const PRESUBMIT_EVENT: &str = "prow.k8s.io/pubsub.PresubmitProwJobEvent";
+pub const POSTSUBMIT_EVENT: &str = "prow.k8s.io/pubsub.PostsubmitProwJobEvent";
+
+/// Pub/Sub's push envelope.
+#[derive(Debug, Deserialize)]
+pub struct PushEnvelope {
+    pub message: PushMessage,
+    #[serde(default)]
+    pub subscription: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PushMessage {
+    #[serde(default)]
+    pub data: String,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default, rename = "messageId", alias = "message_id")]
+    pub message_id: String,
+    #[serde(default, rename = "publishTime", alias = "publish_time")]
+    pub publish_time: String,
+}
+
+/// Upstream's `ProwJobEvent`.
+#[derive(Debug, Deserialize)]
+pub struct ProwJobEvent {
+    pub name: String,
+    #[serde(default)]
+    pub refs: Option<Refs>,
+    #[serde(default)]
+    pub envs: BTreeMap<String, String>,
+    #[serde(default)]
+    pub labels: StringMap,
+    #[serde(default)]
+    pub annotations: StringMap,
+}
+
+/// The decoded message data.
+pub fn decode(message: &PushMessage) -> Result<Vec<u8>, TriggerError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(message.data.as_bytes())
+        .map_err(|e| TriggerError::Permanent(format!("the message data is not base64: {e}")))
+}
+
+/// The ProwJob a message asks for (upstream's subscriber and gangway).
+pub fn prowjob_for(
+    config: &Config,
+    message: &PushMessage,
+    now: Timestamp,
+) -> Result<ProwJob, TriggerError> {
+    let permanent = |reason: String| TriggerError::Permanent(reason);
+    if message.message_id.is_empty() {
+        return Err(permanent("the message has no messageId".into()));
+    }
+    let event_type = message
+        .attributes
+        .get(EVENT_TYPE_ATTRIBUTE)
+        .ok_or_else(|| {
+            permanent(format!(
+                "the message has no {EVENT_TYPE_ATTRIBUTE} attribute"
+            ))
+        })?;
+    let data = decode(message)?;
+    let event: ProwJobEvent = serde_json::from_slice(&data)
+        .map_err(|e| permanent(format!("the message data is not a ProwJobEvent: {e}")))?;
+    let id = &message.message_id;
+    let mut job = match event_type.as_str() {
+        PERIODIC_EVENT => {
+            let periodic = config
+                .jobs
+                .periodics
+                .iter()
+                .find(|p| p.name() == event.name)
+                .ok_or_else(|| permanent(format!("no periodic job named {:?}", event.name)))?;
+            let mut job = jobs::periodic(periodic, id, now);
+            // Upstream lets a periodic's message name refs to test (as extra refs' first).
+            if let Some(refs) = event.refs.clone() {
+                job.spec.extra_refs.insert(0, refs);
+            }
+            job
+        }
+        PRESUBMIT_EVENT => {
+            let refs = event
+                .refs
+                .clone()
+                .ok_or_else(|| permanent("a presubmit message needs refs".into()))?;
+            if refs.pulls.is_empty() {
+                return Err(permanent("a presubmit message's refs need a pull".into()));
+            }
+            let presubmit = config
+                .jobs
+                .presubmits
+                .get(&refs.org_repo())
+                .into_iter()
+                .flatten()
+                .find(|p| p.name() == event.name && p.brancher.should_run(&refs.base_ref))
+                .ok_or_else(|| {
+                    permanent(format!(
+                        "no presubmit {:?} for {} on {}",
+                        event.name,
+                        refs.org_repo(),
+                        refs.base_ref
+                    ))
+                })?;
+            jobs::presubmit(presubmit, refs, id, &StringMap::new(), now)
+        }
+        POSTSUBMIT_EVENT => {
+            let refs = event
+                .refs
+                .clone()
+                .ok_or_else(|| permanent("a postsubmit message needs refs".into()))?;
+            let postsubmit = config
+                .jobs
+                .postsubmits
+                .get(&refs.org_repo())
+                .into_iter()
+                .flatten()
+                .find(|p| p.name() == event.name && p.brancher.should_run(&refs.base_ref))
+                .ok_or_else(|| {
+                    permanent(format!(
+                        "no postsubmit {:?} for {} on {}",
+                        event.name,
+                        refs.org_repo(),
+                        refs.base_ref
+                    ))
+                })?;
+            jobs::postsubmit(postsubmit, refs, id, now)
+        }
+        other => return Err(permanent(format!("unsupported event type {other:?}"))),
+    };
+    let labels = job.metadata.labels.get_or_insert_with(Default::default);
+    for (key, value) in &event.labels {
+        labels.insert(key.clone(), jobs::label_value(value));
+    }
+    job.metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .extend(event.annotations.clone());
+    if let Some(pod) = job.spec.pod_spec.as_mut() {
+        for container in &mut pod.containers {
+            let env = container.env.get_or_insert_with(Vec::new);
+            for (name, value) in &event.envs {
+                env.retain(|v| &v.name != name);
+                env.push(EnvVar {
+                    name: name.clone(),
+                    value: Some(value.clone()),
+                    value_from: None,
+                });
+            }
+        }
+    }
+    Ok(job)
+}
+
+pub type PublishFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
+/// Where messages that can never succeed go.
+pub trait DeadLetter: Send + Sync {
+    /// Publishes the original message with its attributes, plus the reason and the
+    /// subscription it came from.
+    fn publish<'a>(
+        &'a self,
+        data: Vec<u8>,
+        attributes: BTreeMap<String, String>,
+    ) -> PublishFuture<'a>;
+}
+
+/// The dead-letter topic over google-cloud-pubsub.
+pub struct PubSubDeadLetter {
+    publisher: google_cloud_pubsub::client::Publisher,
+}
+
+impl PubSubDeadLetter {
+    /// `topic` is `projects/<project>/topics/<topic>`; `endpoint` is for the emulator (credentials
+    /// are then anonymous); otherwise Application Default Credentials are used.
+    pub async fn new(topic: &str, endpoint: Option<&str>) -> anyhow::Result<PubSubDeadLetter> {
+        let mut builder = google_cloud_pubsub::client::Publisher::builder(topic.to_string());
+        if let Some(endpoint) = endpoint {
+            builder = builder
+                .with_endpoint(endpoint.to_string())
+                .with_credentials(
+                    google_cloud_auth::credentials::anonymous::Builder::new().build(),
+                );
+        }
+        Ok(PubSubDeadLetter {
+            publisher: builder
+                .build()
+                .await
+                .map_err(|e| anyhow::anyhow!("the dead-letter publisher for {topic}: {e}"))?,
+        })
+    }
+}
+
+impl DeadLetter for PubSubDeadLetter {
+    fn publish<'a>(
+        &'a self,
+        data: Vec<u8>,
+        attributes: BTreeMap<String, String>,
+    ) -> PublishFuture<'a> {
+        Box::pin(async move {
+            let message = google_cloud_pubsub::model::Message::new()
+                .set_data(data)
+                .set_attributes(attributes);
+            self.publisher
+                .publish(message)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+    }
+}
