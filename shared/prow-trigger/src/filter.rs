@@ -156,13 +156,16 @@ pub fn select<'p>(
     Ok(selected)
 }
 
-/// What the help reply lists (upstream `AvailablePresubmits`): the jobs `/test all` runs, and
-/// the rerun commands of the optional and the required jobs that could run on `branch`.
+/// What the help reply lists: the jobs `/test all` runs, and the rerun commands of the optional
+/// and of the required jobs.
+pub type Available = (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>);
+
+/// What the help reply lists (upstream `AvailablePresubmits`) for jobs that could run on `branch`.
 pub fn available(
     presubmits: &[Presubmit],
     branch: &str,
     changes: Option<&[String]>,
-) -> Result<(BTreeSet<String>, BTreeSet<String>, BTreeSet<String>), ChangesNeeded> {
+) -> Result<Available, ChangesNeeded> {
     let test_all = select(&[Filter::TestAll], presubmits, branch, changes)?
         .into_iter()
         .map(|p| p.name().to_string())
