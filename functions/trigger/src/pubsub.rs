@@ -29,16 +29,42 @@ pub struct PushEnvelope {
     pub subscription: String,
 }
 
+/// A pushed message. Pub/Sub writes the id and time twice, in camelCase and snake_case.
 #[derive(Debug, Deserialize)]
+#[serde(from = "RawPushMessage")]
 pub struct PushMessage {
-    #[serde(default)]
     pub data: String,
-    #[serde(default)]
     pub attributes: BTreeMap<String, String>,
-    #[serde(default, rename = "messageId", alias = "message_id")]
     pub message_id: String,
-    #[serde(default, rename = "publishTime", alias = "publish_time")]
     pub publish_time: String,
+}
+
+#[derive(Deserialize)]
+struct RawPushMessage {
+    #[serde(default)]
+    data: String,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    #[serde(default, rename = "messageId")]
+    message_id_camel: String,
+    #[serde(default)]
+    message_id: String,
+    #[serde(default, rename = "publishTime")]
+    publish_time_camel: String,
+    #[serde(default)]
+    publish_time: String,
+}
+
+impl From<RawPushMessage> for PushMessage {
+    fn from(raw: RawPushMessage) -> PushMessage {
+        let either = |a: String, b: String| if a.is_empty() { b } else { a };
+        PushMessage {
+            data: raw.data,
+            attributes: raw.attributes,
+            message_id: either(raw.message_id_camel, raw.message_id),
+            publish_time: either(raw.publish_time_camel, raw.publish_time),
+        }
+    }
 }
 
 /// Upstream's `ProwJobEvent`.
