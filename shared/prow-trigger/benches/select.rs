@@ -106,7 +106,7 @@ fn bench(c: &mut Criterion) {
                                 now,
                             )
                         })
-                        .count()
+                        .collect::<Vec<_>>()
                 })
             },
         );
