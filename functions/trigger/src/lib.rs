@@ -10,6 +10,7 @@
 
 mod github;
 pub mod pubsub;
+pub mod push_auth;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -27,6 +28,7 @@ use prow_github::comment::GenericCommentEvent;
 use prow_runtime::cloudevents::{CloudEvent, GITHUB_EVENT_TYPE_PREFIX};
 use prow_runtime::{ConfigHandle, FunctionContext};
 use pubsub::DeadLetter;
+use push_auth::PushAuth;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -48,7 +50,7 @@ struct Inner {
     store: Arc<dyn JobStore>,
     github: Option<Arc<dyn GitHubClient>>,
     config: ConfigHandle,
-    push_token: Option<String>,
+    push_auth: PushAuth,
     dead_letter: Option<Arc<dyn DeadLetter>>,
     created: Family<Vec<(String, String)>, Counter>,
 }
@@ -57,18 +59,9 @@ struct Inner {
 pub struct TriggerOptions {
     pub store: Arc<dyn JobStore>,
     pub github: Option<Arc<dyn GitHubClient>>,
-    /// Pub/Sub push requests must carry this token (`?token=` in the push endpoint, or a
-    /// bearer token); `None` refuses every push.
-    pub push_token: Option<String>,
+    /// Who may push Pub/Sub messages.
+    pub push_auth: PushAuth,
     pub dead_letter: Option<Arc<dyn DeadLetter>>,
-}
-
-/// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl Trigger {
@@ -87,7 +80,7 @@ impl Trigger {
             store: options.store,
             github: options.github,
             config,
-            push_token: options.push_token,
+            push_auth: options.push_auth,
             dead_letter: options.dead_letter,
             created,
         }))
@@ -221,18 +214,17 @@ async fn receive_push(
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, String) {
-    let presented = query.get("token").cloned().or_else(|| {
-        headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_string)
-    });
-    let authorized = match (&trigger.0.push_token, presented) {
-        (Some(expected), Some(presented)) => same_secret(expected.as_bytes(), presented.as_bytes()),
-        _ => false,
-    };
-    if !authorized {
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if let Err(reason) = trigger
+        .0
+        .push_auth
+        .check(bearer, query.get("token").map(String::as_str))
+        .await
+    {
+        tracing::warn!(%reason, "a Pub/Sub push was refused");
         return (
             StatusCode::UNAUTHORIZED,
             "the push is not authenticated".into(),
@@ -278,8 +270,11 @@ async fn receive_push(
 }
 
 /// The function as deployed: ProwJobs in `prowjob_namespace` of this cluster; GitHub through
-/// the token or App flags; the push token from `$TRIGGER_PUSH_TOKEN_FILE`; the dead-letter topic
-/// from `$TRIGGER_DEAD_LETTER_TOPIC` (`projects/<p>/topics/<t>`).
+/// the token or App flags; the dead-letter topic from `$TRIGGER_DEAD_LETTER_TOPIC`
+/// (`projects/<p>/topics/<t>`). Pub/Sub pushes are verified as OIDC tokens for
+/// `$TRIGGER_PUSH_AUDIENCE` (signed by Google, or the keys at `$TRIGGER_PUSH_JWKS_URL`), from
+/// `$TRIGGER_PUSH_SERVICE_ACCOUNT` when set; or, for the emulator, with the shared token in
+/// `$TRIGGER_PUSH_TOKEN_FILE`. With neither, pushes are refused.
 pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     use prow_github_octocrab::{ClientOptions, Credentials, OctocrabGitHub};
     let config = context.config.current();
@@ -320,14 +315,23 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             &context.metrics,
         )?) as Arc<dyn GitHubClient>)
     };
-    let push_token = match std::env::var("TRIGGER_PUSH_TOKEN_FILE") {
-        Ok(path) => Some(
+    let push_auth = match (
+        std::env::var("TRIGGER_PUSH_AUDIENCE"),
+        std::env::var("TRIGGER_PUSH_TOKEN_FILE"),
+    ) {
+        (Ok(audience), _) => PushAuth::Oidc(Box::new(push_auth::OidcVerifier::new(
+            &std::env::var("TRIGGER_PUSH_JWKS_URL")
+                .unwrap_or_else(|_| push_auth::GOOGLE_JWKS_URL.to_string()),
+            &audience,
+            std::env::var("TRIGGER_PUSH_SERVICE_ACCOUNT").ok(),
+        ))),
+        (Err(_), Ok(path)) => PushAuth::Token(
             std::fs::read_to_string(&path)
                 .map_err(|e| anyhow::anyhow!("reading the push token {path}: {e}"))?
                 .trim()
                 .to_string(),
         ),
-        Err(_) => None,
+        _ => PushAuth::Refuse,
     };
     let store = Arc::new(prow_kube::KubeJobStore::new(
         client,
@@ -337,7 +341,7 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
         TriggerOptions {
             store,
             github,
-            push_token,
+            push_auth,
             dead_letter: dead_letter.map(|d| Arc::new(d) as Arc<dyn DeadLetter>),
         },
         context.config.clone(),

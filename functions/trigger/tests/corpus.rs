@@ -83,7 +83,7 @@ async fn every_corpus_webhook_three_times_creates_each_job_once() {
         TriggerOptions {
             store: store.clone(),
             github: Some(Arc::new(github)),
-            push_token: None,
+            push_auth: trigger::push_auth::PushAuth::Refuse,
             dead_letter: None,
         },
         prow_runtime::ConfigHandle::new(loaded.config),

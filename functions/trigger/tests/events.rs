@@ -99,7 +99,7 @@ async fn setup() -> Setup {
         TriggerOptions {
             store: store.clone(),
             github: Some(Arc::new(github)),
-            push_token: Some("push-secret".into()),
+            push_auth: trigger::push_auth::PushAuth::Token("push-secret".into()),
             dead_letter: None,
         },
         prow_runtime::ConfigHandle::new(loaded.config),

@@ -71,7 +71,7 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
         TriggerOptions {
             store: store.clone(),
             github: None,
-            push_token: Some(TOKEN.into()),
+            push_auth: trigger::push_auth::PushAuth::Token(TOKEN.into()),
             dead_letter: Some(Arc::new(dead_letter)),
         },
         prow_runtime::ConfigHandle::new(loaded.config),

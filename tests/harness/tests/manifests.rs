@@ -126,6 +126,9 @@ async fn every_manifest_object_is_accepted_by_the_api_server() {
     for expected in [
         "Service/hook",
         "Service/controller",
+        "Service/trigger",
+        "Trigger/trigger-push",
+        "Role/trigger",
         "ApiServerSource/controller-prowjobs",
         "ApiServerSource/controller-pods",
         "PingSource/controller-resync",
