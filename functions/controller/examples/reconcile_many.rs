@@ -57,6 +57,30 @@ impl Executor for InstantExecutor {
             Ok(())
         })
     }
+    fn job_pods(&self) -> ExecutorFuture<'_, Vec<prow_plank::reconcile::JobPod>> {
+        Box::pin(async move {
+            let now = Timestamp::now();
+            Ok(self
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|name| prow_plank::reconcile::JobPod {
+                    name: name.clone(),
+                    job: name.clone(),
+                    cluster: String::new(),
+                    created: now,
+                    started: Some(now),
+                })
+                .collect())
+        })
+    }
+    fn remove_pod<'a>(&'a self, pod: &'a prow_plank::reconcile::JobPod) -> ExecutorFuture<'a, ()> {
+        Box::pin(async move {
+            self.0.lock().unwrap().remove(&pod.name);
+            Ok(())
+        })
+    }
 }
 
 fn job(index: usize) -> ProwJob {

@@ -1,12 +1,138 @@
-//! The `horologium` function. Starts periodic jobs when a cron ping wakes it. Scheduling arrives with the horologium issue; today the function serves the shared runtime's routes on its configuration.
+//! The `horologium` function (upstream: horologium). A cron ping (Knative PingSource, every
+//! minute) wakes it; it reads the newest run of each periodic, starts the ones that are due
+//! ([`prow_horologium::due`]) and goes back to zero. Runs are named after the schedule slot they
+//! fill, so duplicate pings, retries and concurrent instances start each run once.
 //!
-//! Boundary: `app` builds this function's routes from its [`FunctionContext`]; the runtime adds
-//! `/healthz` and `/metrics` and serves them.
+//! Boundary: this crate reads the job store and the clock and creates ProwJobs; the decisions are
+//! `prow-horologium`'s.
 
 use axum::Router;
-use prow_runtime::FunctionContext;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use prometheus_client::metrics::counter::Counter;
+use prow_api::store::{JobStore, StoreError};
+use prow_runtime::clock::{Clock, SystemClock};
+use prow_runtime::{ConfigHandle, FunctionContext};
+use std::sync::Arc;
 
-/// This function's own routes.
-pub fn app(_context: &FunctionContext) -> anyhow::Result<Router> {
-    Ok(Router::new())
+#[derive(Clone)]
+pub struct Horologium(Arc<Inner>);
+
+struct Inner {
+    store: Arc<dyn JobStore>,
+    config: ConfigHandle,
+    clock: Arc<dyn Clock>,
+    started: Counter,
+}
+
+/// What one sync did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Synced {
+    /// ProwJobs created now.
+    pub created: Vec<String>,
+    /// Due runs another ping had already created.
+    pub existing: usize,
+}
+
+impl Horologium {
+    pub fn new(
+        store: Arc<dyn JobStore>,
+        config: ConfigHandle,
+        clock: Arc<dyn Clock>,
+        metrics: &prow_runtime::Metrics,
+    ) -> Horologium {
+        let started = Counter::default();
+        metrics.register(
+            "horologium_periodic_runs_started",
+            "Periodic job runs horologium started",
+            started.clone(),
+        );
+        Horologium(Arc::new(Inner {
+            store,
+            config,
+            clock,
+            started,
+        }))
+    }
+
+    pub fn router(self) -> Router {
+        Router::new().route("/", post(ping)).with_state(self)
+    }
+
+    /// Starts every periodic that is due now.
+    pub async fn sync(&self) -> Result<Synced, StoreError> {
+        let now = self.0.clock.now();
+        let config = self.0.config.current();
+        let runs = self
+            .0
+            .store
+            .list(&format!(
+                "{}={}",
+                prow_api::labels::PROW_JOB_TYPE,
+                prow_api::ProwJobType::Periodic.as_str()
+            ))
+            .await?;
+        let latest = prow_horologium::latest_runs(&runs);
+        drop(runs);
+        let schedules = prow_horologium::Schedules::new(&config.jobs.periodics);
+        let due = schedules.due(&latest, now);
+        for problem in &schedules.unschedulable {
+            tracing::error!(job = %problem.job, reason = %problem.reason, "periodic cannot be scheduled");
+        }
+        let mut synced = Synced::default();
+        for run in due {
+            let job = prow_trigger::jobs::periodic(run.periodic, &run.trigger_id(), now);
+            match self.0.store.create(&job).await {
+                Ok(_) => {
+                    self.0.started.inc();
+                    tracing::info!(job = %job.spec.job, prowjob = job.name(), slot = %run.slot, "periodic run started");
+                    synced.created.push(job.name().to_string());
+                }
+                Err(StoreError::AlreadyExists(_)) => synced.existing += 1,
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(synced)
+    }
+}
+
+async fn ping(State(horologium): State<Horologium>) -> (StatusCode, String) {
+    match horologium.sync().await {
+        Ok(synced) => (
+            StatusCode::OK,
+            format!(
+                "started {} periodic run(s); {} already started",
+                synced.created.len(),
+                synced.existing
+            ),
+        ),
+        Err(error) => {
+            tracing::error!(%error, "horologium sync failed; the next ping retries");
+            (StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+        }
+    }
+}
+
+/// The function as deployed: ProwJobs in `prowjob_namespace` of the cluster it runs in.
+pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
+    let config = context.config.current();
+    let runtime = tokio::runtime::Handle::current();
+    let client = std::thread::scope(|scope| {
+        scope
+            .spawn(|| runtime.block_on(kube::Client::try_default()))
+            .join()
+    })
+    .map_err(|_| anyhow::anyhow!("building the Kubernetes client panicked"))??;
+    let store = Arc::new(prow_kube::KubeJobStore::new(
+        client,
+        &config.prow.prowjob_namespace,
+    ));
+    Ok(Horologium::new(
+        store,
+        context.config.clone(),
+        Arc::new(SystemClock),
+        &context.metrics,
+    )
+    .router())
 }

@@ -15,6 +15,14 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 pub type JobChanges =
     Pin<Box<dyn futures_core::Stream<Item = Result<JobChange, StoreError>> + Send>>;
 
+/// One page of a listing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Page {
+    pub jobs: Vec<ProwJob>,
+    /// Where the next page starts; `None` after the last.
+    pub continue_from: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum JobChange {
     Added(ProwJob),
@@ -52,6 +60,14 @@ pub trait JobStore: Send + Sync {
     fn get<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ProwJob>;
     /// Jobs whose labels match an equality-based selector (`a=b,c!=d,e,!f`).
     fn list<'a>(&'a self, selector: &'a str) -> StoreFuture<'a, Vec<ProwJob>>;
+    /// At most `limit` matching jobs after `continue_from` (the token of the previous page; `None`
+    /// for the first), so a large store is read with bounded memory.
+    fn list_page<'a>(
+        &'a self,
+        selector: &'a str,
+        limit: usize,
+        continue_from: Option<&'a str>,
+    ) -> StoreFuture<'a, Page>;
     /// Replaces the job if `metadata.resourceVersion` is still the stored one.
     fn update<'a>(&'a self, job: &'a ProwJob) -> StoreFuture<'a, ProwJob>;
     fn delete<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()>;

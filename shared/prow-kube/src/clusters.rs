@@ -7,7 +7,7 @@
 use crate::KubeExecutor;
 use prow_api::ProwJob;
 use prow_plank::PodObservation;
-use prow_plank::reconcile::{Executor, ExecutorError, ExecutorFuture};
+use prow_plank::reconcile::{Executor, ExecutorError, ExecutorFuture, JobPod};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -147,5 +147,40 @@ impl Executor for BuildClusters {
 
     fn stop<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, ()> {
         Box::pin(async move { self.cluster(job)?.stop(job).await })
+    }
+
+    fn job_pods(&self) -> ExecutorFuture<'_, Vec<JobPod>> {
+        Box::pin(async move {
+            let mut all = Vec::new();
+            for (alias, cluster) in &self.clusters {
+                all.extend(
+                    cluster
+                        .pods_in(alias)
+                        .await
+                        .map_err(|reason| ExecutorError {
+                            job: String::new(),
+                            reason: format!("listing job pods in cluster {alias:?}: {reason}"),
+                            terminal: false,
+                        })?,
+                );
+            }
+            Ok(all)
+        })
+    }
+
+    fn remove_pod<'a>(&'a self, pod: &'a JobPod) -> ExecutorFuture<'a, ()> {
+        Box::pin(async move {
+            let Some(cluster) = self.clusters.get(&pod.cluster) else {
+                return Ok(());
+            };
+            cluster
+                .delete_pod(&pod.name)
+                .await
+                .map_err(|reason| ExecutorError {
+                    job: pod.job.clone(),
+                    reason: format!("deleting pod {} in {:?}: {reason}", pod.name, pod.cluster),
+                    terminal: false,
+                })
+        })
     }
 }

@@ -2,9 +2,9 @@
 //! namespace; what the pod does read back as a [`PodObservation`].
 
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, DeleteParams, PostParams};
+use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use prow_api::ProwJob;
-use prow_plank::reconcile::{Executor, ExecutorError, ExecutorFuture};
+use prow_plank::reconcile::{Executor, ExecutorError, ExecutorFuture, JobPod};
 use prow_plank::{PodObservation, PodPhase, StopCause};
 
 pub struct KubeExecutor {
@@ -72,6 +72,55 @@ pub fn observe_pod(pod: &Pod) -> PodObservation {
     }
 }
 
+impl KubeExecutor {
+    /// The job pods in the pod namespace, labelled for `cluster`.
+    pub(crate) async fn pods_in(&self, cluster: &str) -> Result<Vec<JobPod>, String> {
+        let mut found = Vec::new();
+        let mut params = ListParams::default()
+            .labels(&format!("{}=true", prow_api::labels::CREATED_BY_PROW))
+            .limit(500);
+        loop {
+            let page = self.pods.list(&params).await.map_err(|e| e.to_string())?;
+            for pod in &page.items {
+                let name = pod.metadata.name.clone().unwrap_or_default();
+                found.push(JobPod {
+                    job: pod
+                        .metadata
+                        .labels
+                        .as_ref()
+                        .and_then(|l| l.get(prow_api::labels::PROW_JOB_ID))
+                        .cloned()
+                        .unwrap_or_else(|| name.clone()),
+                    name,
+                    cluster: cluster.to_string(),
+                    created: pod
+                        .metadata
+                        .creation_timestamp
+                        .as_ref()
+                        .map_or_else(k8s_openapi::jiff::Timestamp::now, |t| t.0),
+                    started: pod
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.start_time.as_ref())
+                        .map(|t| t.0),
+                });
+            }
+            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                Some(token) => params = params.continue_token(&token),
+                None => return Ok(found),
+            }
+        }
+    }
+
+    pub(crate) async fn delete_pod(&self, name: &str) -> Result<(), String> {
+        match self.pods.delete(name, &DeleteParams::default()).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+}
+
 impl Executor for KubeExecutor {
     fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<PodObservation>> {
         Box::pin(async move {
@@ -94,6 +143,28 @@ impl Executor for KubeExecutor {
                 Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
                 Err(error) => Err(ExecutorError::retryable(job, error)),
             }
+        })
+    }
+
+    fn job_pods(&self) -> ExecutorFuture<'_, Vec<JobPod>> {
+        Box::pin(async move {
+            self.pods_in("").await.map_err(|reason| ExecutorError {
+                job: String::new(),
+                reason: format!("listing job pods: {reason}"),
+                terminal: false,
+            })
+        })
+    }
+
+    fn remove_pod<'a>(&'a self, pod: &'a JobPod) -> ExecutorFuture<'a, ()> {
+        Box::pin(async move {
+            self.delete_pod(&pod.name)
+                .await
+                .map_err(|reason| ExecutorError {
+                    job: pod.job.clone(),
+                    reason: format!("deleting pod {}: {reason}", pod.name),
+                    terminal: false,
+                })
         })
     }
 

@@ -4,7 +4,9 @@
 use futures_util::StreamExt;
 use kube::api::{Api, DeleteParams, ListParams, PostParams, WatchEvent, WatchParams};
 use prow_api::ProwJob;
-use prow_api::store::{JobChange, JobChanges, JobStore, StoreError, StoreFuture, parse_selector};
+use prow_api::store::{
+    JobChange, JobChanges, JobStore, Page, StoreError, StoreFuture, parse_selector,
+};
 
 pub struct KubeJobStore {
     api: Api<ProwJob>,
@@ -61,6 +63,31 @@ impl JobStore for KubeJobStore {
                     None => return Ok(jobs),
                 }
             }
+        })
+    }
+
+    fn list_page<'a>(
+        &'a self,
+        selector: &'a str,
+        limit: usize,
+        continue_from: Option<&'a str>,
+    ) -> StoreFuture<'a, Page> {
+        Box::pin(async move {
+            parse_selector(selector)?;
+            let limit = u32::try_from(limit.max(1)).unwrap_or(u32::MAX);
+            let mut params = ListParams::default().labels(selector).limit(limit);
+            if let Some(token) = continue_from {
+                params = params.continue_token(token);
+            }
+            let page = self
+                .api
+                .list(&params)
+                .await
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+            Ok(Page {
+                jobs: page.items,
+                continue_from: page.metadata.continue_.filter(|c| !c.is_empty()),
+            })
         })
     }
 

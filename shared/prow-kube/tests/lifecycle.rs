@@ -251,6 +251,14 @@ impl JobStore for Interfering<'_> {
     ) -> prow_api::store::StoreFuture<'a, prow_api::store::JobChanges> {
         self.inner.watch(selector)
     }
+    fn list_page<'a>(
+        &'a self,
+        selector: &'a str,
+        limit: usize,
+        continue_from: Option<&'a str>,
+    ) -> prow_api::store::StoreFuture<'a, prow_api::store::Page> {
+        self.inner.list_page(selector, limit, continue_from)
+    }
 }
 
 #[tokio::test]

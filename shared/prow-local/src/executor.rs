@@ -11,7 +11,7 @@
 use k8s_openapi::jiff::Timestamp;
 use prow_api::ProwJob;
 use prow_api::downward::{JobSpec, RunResult, job_env};
-use prow_plank::reconcile::{Executor, ExecutorError, ExecutorFuture};
+use prow_plank::reconcile::{Executor, ExecutorError, ExecutorFuture, JobPod};
 use prow_plank::{PodObservation, PodPhase, StopCause};
 use prow_podutils::clone::CloneSource;
 use prow_podutils::entrypoint::{DEFAULT_GRACE_PERIOD, DEFAULT_TIMEOUT};
@@ -221,6 +221,51 @@ impl Executor for LocalExecutor {
             }
             let _ = self.changes.send(job.name().to_string());
             Ok(())
+        })
+    }
+
+    fn job_pods(&self) -> ExecutorFuture<'_, Vec<JobPod>> {
+        Box::pin(async move {
+            let mut runs = Vec::new();
+            let Ok(entries) = std::fs::read_dir(&self.root) else {
+                return Ok(runs);
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(record) = read_record(&entry.path()) {
+                    runs.push(JobPod {
+                        job: name.clone(),
+                        name,
+                        cluster: String::new(),
+                        created: record.created,
+                        started: record.started,
+                    });
+                }
+            }
+            Ok(runs)
+        })
+    }
+
+    fn remove_pod<'a>(&'a self, pod: &'a JobPod) -> ExecutorFuture<'a, ()> {
+        Box::pin(async move {
+            let run = self
+                .running
+                .lock()
+                .ok()
+                .and_then(|mut r| r.remove(&pod.name));
+            if let Some(run) = run {
+                let _ = run.abort.send(true);
+                let _ = run.done.await;
+            }
+            match std::fs::remove_dir_all(self.root.join(&pod.name)) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(ExecutorError {
+                    job: pod.job.clone(),
+                    reason: format!("removing the run {}: {e}", pod.name),
+                    terminal: false,
+                }),
+            }
         })
     }
 

@@ -6,7 +6,8 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use prow_api::ProwJob;
 use prow_api::store::{
-    JobChange, JobChanges, JobStore, StoreError, StoreFuture, parse_selector, selector_matches,
+    JobChange, JobChanges, JobStore, Page, StoreError, StoreFuture, parse_selector,
+    selector_matches,
 };
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -166,6 +167,44 @@ impl JobStore for EmbeddedJobStore {
                 })
                 .cloned()
                 .collect())
+        })
+    }
+
+    fn list_page<'a>(
+        &'a self,
+        selector: &'a str,
+        limit: usize,
+        continue_from: Option<&'a str>,
+    ) -> StoreFuture<'a, Page> {
+        Box::pin(async move {
+            let requirements = parse_selector(selector)?;
+            let empty = BTreeMap::new();
+            let state = self.lock()?;
+            let start = match continue_from {
+                Some(after) => std::ops::Bound::Excluded(after.to_string()),
+                None => std::ops::Bound::Unbounded,
+            };
+            let mut jobs = Vec::new();
+            let mut last = None;
+            for (name, job) in state.jobs.range((start, std::ops::Bound::Unbounded)) {
+                if jobs.len() == limit.max(1) {
+                    return Ok(Page {
+                        jobs,
+                        continue_from: last,
+                    });
+                }
+                last = Some(name.clone());
+                if selector_matches(
+                    &requirements,
+                    job.metadata.labels.as_ref().unwrap_or(&empty),
+                ) {
+                    jobs.push(job.clone());
+                }
+            }
+            Ok(Page {
+                jobs,
+                continue_from: None,
+            })
         })
     }
 

@@ -41,6 +41,18 @@ impl ExecutorError {
     }
 }
 
+/// A job's pod (or local run) as garbage collection sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobPod {
+    pub name: String,
+    /// The ProwJob it belongs to (its `prow.k8s.io/id` label, else its name).
+    pub job: String,
+    /// The build cluster alias (empty for local runs).
+    pub cluster: String,
+    pub created: Timestamp,
+    pub started: Option<Timestamp>,
+}
+
 /// Where jobs run: pods in a build cluster, or local processes.
 pub trait Executor: Send + Sync {
     /// The job's pod, if there is one.
@@ -49,6 +61,10 @@ pub trait Executor: Send + Sync {
     fn start<'a>(&'a self, job: &'a ProwJob, build_id: &'a str) -> ExecutorFuture<'a, ()>;
     /// Stops and removes the job's pod (a missing one is fine).
     fn stop<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, ()>;
+    /// Every job pod there is (sinker's view).
+    fn job_pods(&self) -> ExecutorFuture<'_, Vec<JobPod>>;
+    /// Removes a pod [`Executor::job_pods`] listed (a missing one is fine).
+    fn remove_pod<'a>(&'a self, pod: &'a JobPod) -> ExecutorFuture<'a, ()>;
 }
 
 #[derive(Debug, thiserror::Error)]

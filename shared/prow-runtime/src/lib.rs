@@ -7,6 +7,7 @@
 //! gives it a name and a router built from a [`FunctionContext`]; everything else is here.
 
 mod args;
+pub mod clock;
 pub mod cloudevents;
 mod config_watch;
 mod metrics;

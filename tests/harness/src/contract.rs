@@ -133,6 +133,48 @@ pub async fn job_store_contract(store: &dyn JobStore) -> anyhow::Result<()> {
     }
     ensure!(names(&store.list("").await?) == ["a", "b"]);
     change_feed(store).await.context("the change feed")?;
+    pages(store).await.context("listing in pages")?;
+    Ok(())
+}
+
+/// Pages cover every matching job once, in order, and end.
+async fn pages(store: &dyn JobStore) -> anyhow::Result<()> {
+    for i in 0..7 {
+        store
+            .create(&job(
+                &format!("p{i}"),
+                if i % 2 == 0 { "paged" } else { "other" },
+                "9",
+            ))
+            .await?;
+    }
+    for (selector, limit, expected) in [
+        ("prow.k8s.io/job=paged", 2, vec!["p0", "p2", "p4", "p6"]),
+        (
+            "prow.k8s.io/refs.pull=9",
+            3,
+            vec!["p0", "p1", "p2", "p3", "p4", "p5", "p6"],
+        ),
+    ] {
+        let mut seen = Vec::new();
+        let mut token: Option<String> = None;
+        let mut rounds = 0;
+        loop {
+            rounds += 1;
+            ensure!(rounds < 20, "pages do not end");
+            let page = store.list_page(selector, limit, token.as_deref()).await?;
+            ensure!(page.jobs.len() <= limit, "a page is larger than its limit");
+            seen.extend(page.jobs.iter().map(|j| j.name().to_string()));
+            match page.continue_from {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        ensure!(seen == expected, "{selector}: pages gave {seen:?}");
+    }
+    for i in 0..7 {
+        store.delete(&format!("p{i}")).await?;
+    }
     Ok(())
 }
 
