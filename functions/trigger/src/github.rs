@@ -273,9 +273,9 @@ impl Trigger {
         let selector = format!(
             "{}={},{}={},{}={number},{}={}",
             labels::ORG,
-            jobs::label_value(org),
+            prow_api::labels::sanitize_value(org),
             labels::REPO,
-            jobs::label_value(repo),
+            prow_api::labels::sanitize_value(repo),
             labels::PULL,
             labels::PROW_JOB_TYPE,
             ProwJobType::Presubmit.as_str()

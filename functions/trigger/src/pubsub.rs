@@ -176,7 +176,7 @@ pub fn prowjob_for(
     };
     let labels = job.metadata.labels.get_or_insert_with(Default::default);
     for (key, value) in &event.labels {
-        labels.insert(key.clone(), jobs::label_value(value));
+        labels.insert(key.clone(), prow_api::labels::sanitize_value(value));
     }
     job.metadata
         .annotations

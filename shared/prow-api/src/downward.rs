@@ -80,6 +80,23 @@ pub fn refs_string(refs: &Refs) -> String {
     parts.join(",")
 }
 
+/// Where the code of `refs` is checked out, relative to `$GOPATH/src` (upstream
+/// `clone.PathForRefs`): the `path_alias`, the `repo_link` without its scheme, or
+/// `github.com/<org>/<repo>`.
+pub fn source_path(refs: &Refs) -> String {
+    if !refs.path_alias.is_empty() {
+        refs.path_alias.clone()
+    } else if !refs.repo_link.is_empty() {
+        refs.repo_link
+            .rsplit("://")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    } else {
+        format!("github.com/{}/{}", refs.org, refs.repo)
+    }
+}
+
 /// The environment every container of the job gets (upstream `downwardapi.EnvForSpec`).
 pub fn job_env(spec: &JobSpec, agent: &str) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();

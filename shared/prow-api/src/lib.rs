@@ -263,6 +263,15 @@ pub mod labels {
     pub const IS_OPTIONAL: &str = "prow.k8s.io/is-optional";
     pub const GERRIT_REPORT_LABEL: &str = "prow.k8s.io/gerrit-report-label";
 
+    /// A value made fit for a label, as upstream truncates them: at most 63 characters,
+    /// alphanumeric at both ends.
+    pub fn sanitize_value(value: &str) -> String {
+        let cut: String = value.chars().take(63).collect();
+        cut.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+            .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+            .to_string()
+    }
+
     /// Labels decoration sets on pods; jobs may not set them themselves (upstream `decorate.Labels`).
     pub const RESERVED_FOR_DECORATION: [&str; 3] = [PROW_JOB_TYPE, CREATED_BY_PROW, PROW_JOB_ID];
 }

@@ -65,18 +65,7 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 
 /// Where the checked-out code of `refs` is in the pod (upstream `clone.PathForRefs`).
 pub fn clone_path(refs: &Refs) -> String {
-    let relative = if !refs.path_alias.is_empty() {
-        refs.path_alias.clone()
-    } else if !refs.repo_link.is_empty() {
-        refs.repo_link
-            .rsplit("://")
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    } else {
-        format!("github.com/{}/{}", refs.org, refs.repo)
-    };
-    format!("{CODE_PATH}/src/{relative}")
+    format!("{CODE_PATH}/src/{}", prow_api::downward::source_path(refs))
 }
 
 /// The storage volumes, their mounts and the upload options (upstream `BlobStorageOptions`).

@@ -14,14 +14,6 @@ use std::collections::BTreeMap;
 /// The name upstream gives a job's only container.
 pub const TEST_CONTAINER_NAME: &str = "test";
 
-/// Label value rules: at most 63 characters, alphanumeric at both ends.
-fn label_value(value: &str) -> String {
-    let cut: String = value.chars().take(63).collect();
-    cut.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
-        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
-        .to_string()
-}
-
 /// The environment every container of the job gets.
 pub fn job_env(job: &ProwJob, build_id: &str) -> BTreeMap<String, String> {
     downward::job_env(&JobSpec::for_job(job, build_id), &job.spec.agent)
@@ -39,12 +31,18 @@ pub fn pod_labels_and_annotations(
         job.spec.job_type.as_str().into(),
     );
     pod_labels.insert(labels::PROW_JOB_ID.into(), job.name().into());
-    pod_labels.insert(labels::PROW_JOB.into(), label_value(&job.spec.job));
+    pod_labels.insert(
+        labels::PROW_JOB.into(),
+        labels::sanitize_value(&job.spec.job),
+    );
     pod_labels.insert(labels::PROW_BUILD_ID.into(), build_id.into());
     if let Some(refs) = &job.spec.refs {
-        pod_labels.insert(labels::ORG.into(), label_value(&refs.org));
-        pod_labels.insert(labels::REPO.into(), label_value(&refs.repo));
-        pod_labels.insert(labels::BASE_REF.into(), label_value(&refs.base_ref));
+        pod_labels.insert(labels::ORG.into(), labels::sanitize_value(&refs.org));
+        pod_labels.insert(labels::REPO.into(), labels::sanitize_value(&refs.repo));
+        pod_labels.insert(
+            labels::BASE_REF.into(),
+            labels::sanitize_value(&refs.base_ref),
+        );
         if let Some(pull) = refs.pulls.first() {
             pod_labels.insert(labels::PULL.into(), pull.number.to_string());
         }

@@ -40,18 +40,7 @@ impl CloneSource {
 /// `base/src/<path_alias>`, `base/src/<repo_link without scheme>` or
 /// `base/src/github.com/<org>/<repo>`.
 pub fn clone_dir(base: &Path, refs: &Refs) -> PathBuf {
-    let relative = if !refs.path_alias.is_empty() {
-        refs.path_alias.clone()
-    } else if !refs.repo_link.is_empty() {
-        refs.repo_link
-            .rsplit("://")
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    } else {
-        format!("github.com/{}/{}", refs.org, refs.repo)
-    };
-    base.join("src").join(relative)
+    base.join("src").join(prow_api::downward::source_path(refs))
 }
 
 fn nanos(since: Instant) -> i64 {

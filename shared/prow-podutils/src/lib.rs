@@ -44,7 +44,8 @@ pub struct RunReport {
     pub upload_errors: Vec<String>,
 }
 
-fn unix_now() -> i64 {
+/// Now, in Unix seconds (what `started.json` and `finished.json` record).
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or_default())

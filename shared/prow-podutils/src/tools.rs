@@ -8,6 +8,7 @@ use crate::entrypoint::{self, DEFAULT_GRACE_PERIOD, DEFAULT_TIMEOUT};
 use crate::storage::{
     ArtifactStore, DirectoryArtifactStore, RunUpload, S3ArtifactStore, S3Credentials,
 };
+use crate::unix_now;
 use anyhow::Context;
 use prow_api::downward::{Bucket, CloneRecord, JobSpec, RunResult, exit_codes};
 use prow_api::pod_utilities::{
@@ -52,12 +53,6 @@ pub async fn store_for(options: &UploadOptions) -> anyhow::Result<Box<dyn Artifa
             options.storage.bucket
         ),
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or_default())
 }
 
 /// clonerefs: clones every ref and writes the records to `log`. Failures are recorded, not

@@ -129,14 +129,6 @@ fn spec_from_base(base: &JobBase, job_type: ProwJobType) -> ProwJobSpec {
     }
 }
 
-/// Label values: at most 63 characters, alphanumeric at both ends (upstream truncates too).
-pub fn label_value(value: &str) -> String {
-    let cut: String = value.chars().take(63).collect();
-    cut.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
-        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
-        .to_string()
-}
-
 /// The ProwJob for `spec` named `name`, triggered at `now` (upstream `NewProwJob`).
 pub fn new_prowjob(
     name: &str,
@@ -148,21 +140,27 @@ pub fn new_prowjob(
     let mut job_labels = StringMap::new();
     job_labels.insert(labels::CREATED_BY_PROW.into(), "true".into());
     job_labels.insert(labels::PROW_JOB_TYPE.into(), spec.job_type.as_str().into());
-    job_labels.insert(labels::PROW_JOB.into(), label_value(&spec.job));
-    job_labels.insert(labels::CONTEXT.into(), label_value(&spec.context));
+    job_labels.insert(labels::PROW_JOB.into(), labels::sanitize_value(&spec.job));
+    job_labels.insert(
+        labels::CONTEXT.into(),
+        labels::sanitize_value(&spec.context),
+    );
     let mut annotations = StringMap::new();
     annotations.insert(labels::PROW_JOB.into(), spec.job.clone());
     annotations.insert(labels::CONTEXT.into(), spec.context.clone());
     if let Some(refs) = spec.refs.as_ref().or(spec.extra_refs.first()) {
-        job_labels.insert(labels::ORG.into(), label_value(&refs.org));
-        job_labels.insert(labels::REPO.into(), label_value(&refs.repo));
-        job_labels.insert(labels::BASE_REF.into(), label_value(&refs.base_ref));
+        job_labels.insert(labels::ORG.into(), labels::sanitize_value(&refs.org));
+        job_labels.insert(labels::REPO.into(), labels::sanitize_value(&refs.repo));
+        job_labels.insert(
+            labels::BASE_REF.into(),
+            labels::sanitize_value(&refs.base_ref),
+        );
         if let Some(pull) = refs.pulls.first() {
             job_labels.insert(labels::PULL.into(), pull.number.to_string());
         }
     }
     for (key, value) in extra_labels {
-        job_labels.insert(key.clone(), label_value(value));
+        job_labels.insert(key.clone(), labels::sanitize_value(value));
     }
     annotations.extend(extra_annotations.clone());
     ProwJob::new(
