@@ -328,42 +328,14 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
         kubeconfig_dir: context.args.kubeconfig_dir.clone(),
         kubeconfig_suffix: context.args.kubeconfig_suffix.clone(),
     };
-    let explicit = sources.kubeconfig.is_some() || sources.kubeconfig_dir.is_some();
-    // `app` runs inside the runtime; the clients are built on a helper thread that waits for it.
-    let runtime = tokio::runtime::Handle::current();
-    let (client, clusters) = std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                runtime.block_on(async {
-                    let client = kube::Client::try_default().await?;
-                    let clusters = if explicit {
-                        Some(prow_kube::clusters::load(&sources).await?)
-                    } else {
-                        None
-                    };
-                    anyhow::Ok((client, clusters))
-                })
-            })
-            .join()
-    })
-    .map_err(|_| anyhow::anyhow!("building the Kubernetes clients panicked"))??;
+    let (client, executor) = prow_runtime::block_on_at_startup(prow_kube::clusters::connect(
+        &sources,
+        &config.prow.pod_namespace,
+    ))??;
     let store = Arc::new(prow_kube::KubeJobStore::new(
-        client.clone(),
+        client,
         &config.prow.prowjob_namespace,
     ));
-    let executor = match clusters {
-        Some(configs) => {
-            prow_kube::clusters::BuildClusters::connect(configs, &config.prow.pod_namespace)?
-        }
-        None => prow_kube::clusters::BuildClusters::new(
-            [(
-                prow_kube::clusters::DEFAULT_CLUSTER.to_string(),
-                prow_kube::KubeExecutor::new(client, &config.prow.pod_namespace),
-            )]
-            .into(),
-        ),
-    };
-    tracing::info!(clusters = ?executor.aliases().collect::<Vec<_>>(), "build clusters");
     Ok(Controller::new(
         store,
         Arc::new(executor),

@@ -117,13 +117,7 @@ async fn ping(State(horologium): State<Horologium>) -> (StatusCode, String) {
 /// The function as deployed: ProwJobs in `prowjob_namespace` of the cluster it runs in.
 pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     let config = context.config.current();
-    let runtime = tokio::runtime::Handle::current();
-    let client = std::thread::scope(|scope| {
-        scope
-            .spawn(|| runtime.block_on(kube::Client::try_default()))
-            .join()
-    })
-    .map_err(|_| anyhow::anyhow!("building the Kubernetes client panicked"))??;
+    let client = prow_runtime::block_on_at_startup(kube::Client::try_default())??;
     let store = Arc::new(prow_kube::KubeJobStore::new(
         client,
         &config.prow.prowjob_namespace,

@@ -279,23 +279,15 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     use prow_github_octocrab::{ClientOptions, Credentials, OctocrabGitHub};
     let config = context.config.current();
     let args = &context.args;
-    let runtime = tokio::runtime::Handle::current();
     let dead_letter_topic = std::env::var("TRIGGER_DEAD_LETTER_TOPIC").ok();
-    let (client, dead_letter) = std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                runtime.block_on(async {
-                    let client = kube::Client::try_default().await?;
-                    let dead_letter = match &dead_letter_topic {
-                        Some(topic) => Some(pubsub::PubSubDeadLetter::new(topic, None).await?),
-                        None => None,
-                    };
-                    anyhow::Ok((client, dead_letter))
-                })
-            })
-            .join()
-    })
-    .map_err(|_| anyhow::anyhow!("building the clients panicked"))??;
+    let (client, dead_letter) = prow_runtime::block_on_at_startup(async {
+        let client = kube::Client::try_default().await?;
+        let dead_letter = match &dead_letter_topic {
+            Some(topic) => Some(pubsub::PubSubDeadLetter::new(topic, None).await?),
+            None => None,
+        };
+        anyhow::Ok((client, dead_letter))
+    })??;
     let github = if args.github_token_path.is_none() && args.github_app_id.is_none() {
         tracing::warn!("no GitHub credentials: GitHub events cannot be handled");
         None

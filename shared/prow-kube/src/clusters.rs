@@ -184,3 +184,26 @@ impl Executor for BuildClusters {
         })
     }
 }
+
+/// The client for the cluster the function runs in (in-cluster, or `$KUBECONFIG`'s current
+/// context), where ProwJobs live, and the build clusters: those `sources` name, or without any,
+/// that same cluster as `default`. Pods go to `pod_namespace` of each.
+pub async fn connect(
+    sources: &KubeconfigSources,
+    pod_namespace: &str,
+) -> anyhow::Result<(kube::Client, BuildClusters)> {
+    let client = kube::Client::try_default().await?;
+    let clusters = if sources.kubeconfig.is_some() || sources.kubeconfig_dir.is_some() {
+        BuildClusters::connect(load(sources).await?, pod_namespace)?
+    } else {
+        BuildClusters::new(
+            [(
+                DEFAULT_CLUSTER.to_string(),
+                KubeExecutor::new(client.clone(), pod_namespace),
+            )]
+            .into(),
+        )
+    };
+    tracing::info!(clusters = ?clusters.aliases().collect::<Vec<_>>(), "build clusters");
+    Ok((client, clusters))
+}

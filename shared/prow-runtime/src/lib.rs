@@ -34,6 +34,19 @@ pub struct FunctionContext {
     pub metrics: Arc<Metrics>,
 }
 
+/// Runs `future` to completion while a function's `app` builds its router (which runs inside the
+/// runtime, where blocking on it directly is not allowed): on a helper thread that waits for it.
+/// For connecting clients at start-up.
+pub fn block_on_at_startup<F>(future: F) -> anyhow::Result<F::Output>
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    let runtime = tokio::runtime::Handle::current();
+    std::thread::scope(|scope| scope.spawn(|| runtime.block_on(future)).join())
+        .map_err(|_| anyhow::anyhow!("connecting at start-up panicked"))
+}
+
 /// How often mounted configuration is checked for changes. Kubernetes refreshes ConfigMap volumes
 /// about once a minute, so a few seconds adds nothing noticeable.
 pub const DEFAULT_RELOAD_INTERVAL: Duration = Duration::from_secs(5);
