@@ -23,9 +23,8 @@ use prow_plank::reconcile::{Executor, reconcile_until_settled};
 use prow_plank::url::JobUrls;
 use prow_plank::{Capacity, PlankSettings};
 use prow_podutils::storage::{ArtifactStore, RunUpload};
-use prow_runtime::cloudevents::CloudEvent;
+use prow_runtime::cloudevents::{CloudEvent, PING_EVENT_TYPE};
 use prow_runtime::{ConfigHandle, FunctionContext};
-use prow_template::Template;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -73,44 +72,31 @@ pub enum Target {
 
 /// Reads ApiServerSource and PingSource events.
 pub fn target(event: &CloudEvent) -> Result<Target, String> {
-    if event.event_type == "dev.knative.sources.ping" {
+    if event.event_type == PING_EVENT_TYPE {
         return Ok(Target::Resync);
     }
-    let Some(action) = event
-        .event_type
-        .strip_prefix("dev.knative.apiserver.resource.")
-        .or_else(|| event.event_type.strip_prefix("dev.knative.apiserver.ref."))
-    else {
+    let Some(object) = event.apiserver_object()? else {
         return Ok(Target::Ignore(format!("event type {}", event.event_type)));
     };
-    let object: serde_json::Value = serde_json::from_slice(&event.data)
-        .map_err(|e| format!("the {} event's data is not JSON: {e}", event.event_type))?;
-    let kind = object["kind"].as_str().unwrap_or_default();
-    // Resource mode carries the object; Reference mode {kind, name, namespace, apiVersion}.
-    let name = object["metadata"]["name"]
-        .as_str()
-        .or_else(|| object["name"].as_str())
-        .unwrap_or_default();
-    match kind {
+    let name = object.name.as_str();
+    match object.kind.as_str() {
         "ProwJob" if !name.is_empty() => Ok(Target::Job(name.to_string())),
         // A job's pod is named after it; its `prow.k8s.io/id` label says so explicitly.
         "Pod" => {
-            let job = object["metadata"]["labels"]["prow.k8s.io/id"]
-                .as_str()
-                .unwrap_or(name);
+            let job = object.label("prow.k8s.io/id").unwrap_or(name);
             if job.is_empty() {
                 return Err("a Pod event without a name".into());
             }
-            if action == "delete"
-                || object["metadata"]["labels"]["created-by-prow"] == "true"
-                || object["metadata"].is_null()
+            if object.action == "delete"
+                || object.label("created-by-prow") == Some("true")
+                || object.object["metadata"].is_null()
             {
                 Ok(Target::Job(job.to_string()))
             } else {
                 Ok(Target::Ignore(format!("pod {name} is not a job's")))
             }
         }
-        _ => Ok(Target::Ignore(format!("{kind} {name}"))),
+        kind => Ok(Target::Ignore(format!("{kind} {name}"))),
     }
 }
 
@@ -164,14 +150,7 @@ impl Controller {
                 .pod_unscheduled_timeout
                 .map_or(defaults.pod_unscheduled_timeout, |d| d.as_std()),
             max_revivals: plank.max_revivals.unwrap_or(defaults.max_revivals),
-            job_urls: JobUrls {
-                prefixes: plank.job_url_prefix_config.clone(),
-                omit_storage_provider: plank.job_url_prefix_disable_append_storage_provider,
-                // The loader refused a template that does not parse.
-                template: Template::parse(&plank.job_url_template)
-                    .ok()
-                    .filter(|_| !plank.job_url_template.is_empty()),
-            },
+            job_urls: JobUrls::from_config(plank),
         }
     }
 

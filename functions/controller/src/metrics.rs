@@ -27,9 +27,9 @@ pub(crate) struct ControllerMetrics {
 
 fn state_name(state: Option<ProwJobState>) -> String {
     state
-        .and_then(|s| serde_json::to_value(s).ok())
-        .and_then(|v| v.as_str().map(str::to_string))
+        .map(ProwJobState::as_str)
         .unwrap_or_default()
+        .to_string()
 }
 
 fn labels(job: &ProwJob, state: Option<ProwJobState>) -> JobLabels {

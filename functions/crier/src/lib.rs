@@ -1,12 +1,404 @@
-//! The `crier` function. Reports ProwJob status to GitHub, Pub/Sub and Slack. Reporting arrives with the crier issue; today the function serves the shared runtime's routes on its configuration.
+//! The `crier` function: reports ProwJob status (upstream crier). Woken by Knative
+//! ApiServerSource events for ProwJobs, it reads the job and lets each enabled reporter (GitHub,
+//! Pub/Sub, Slack) report the job's state unless `status.prev_report_states` says it already
+//! has; then it writes the reported states back to the job. A reporter that fails in a way
+//! retrying can mend answers 5xx, so the event is redelivered; what was reported is recorded
+//! first, so a redelivery reports nothing twice. A PingSource resync reports whatever was
+//! missed.
 //!
-//! Boundary: `app` builds this function's routes from its [`FunctionContext`]; the runtime adds
-//! `/healthz` and `/metrics` and serves them.
+//! Boundary: decisions (what to report, the comment, the messages) are `prow-crier`'s; this
+//! crate reads the job store, calls the reporters' ports and records the outcome.
+
+pub mod github;
+mod locks;
+mod metrics;
+pub mod slack;
 
 use axum::Router;
-use prow_runtime::FunctionContext;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use k8s_openapi::jiff::Timestamp;
+use locks::KeyedLocks;
+use metrics::CrierMetrics;
+use prow_api::store::{JobStore, StoreError};
+use prow_api::{ProwJob, ProwJobState};
+use prow_crier::{GITHUB_REPORTER, PUBSUB_REPORTER, SLACK_REPORTER};
+use prow_plank::url::JobUrls;
+use prow_pubsub::Publish;
+use prow_runtime::cloudevents::{CloudEvent, PING_EVENT_TYPE};
+use prow_runtime::{ConfigHandle, FunctionContext};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// This function's own routes.
-pub fn app(_context: &FunctionContext) -> anyhow::Result<Router> {
-    Ok(Router::new())
+pub use github::{GitHubReporter, ReportAs};
+pub use slack::{SlackPoster, SlackWebApi};
+
+/// Why a report did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    /// Retrying later may succeed (GitHub 5xx, rate limit, network): the event is redelivered.
+    #[error("{0} (will be retried)")]
+    Retry(String),
+    /// Retrying cannot help (a missing topic, a channel Slack refuses): logged and counted.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+/// The reporters to run and what they need.
+pub struct CrierOptions {
+    pub store: Arc<dyn JobStore>,
+    pub github: Option<GitHubReporter>,
+    pub pubsub: Option<Arc<dyn Publish>>,
+    pub slack: Option<Arc<dyn SlackPoster>>,
+    /// `--report-agent`: report only jobs of this agent to GitHub.
+    pub report_agent: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Crier(Arc<Inner>);
+
+struct Inner {
+    options: CrierOptions,
+    config: ConfigHandle,
+    metrics: CrierMetrics,
+    jobs: KeyedLocks,
+}
+
+/// What happened to one job.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reported {
+    /// Reporters that reported the job's state now.
+    pub reported: Vec<&'static str>,
+    /// Reporters that failed for good (logged).
+    pub failed: Vec<&'static str>,
+}
+
+impl Crier {
+    pub fn new(
+        options: CrierOptions,
+        config: ConfigHandle,
+        metrics: &prow_runtime::Metrics,
+    ) -> Crier {
+        Crier(Arc::new(Inner {
+            options,
+            config,
+            metrics: CrierMetrics::register(metrics),
+            jobs: KeyedLocks::default(),
+        }))
+    }
+
+    pub fn router(self) -> Router {
+        Router::new().route("/", post(receive)).with_state(self)
+    }
+
+    /// The reporters that would report `job`'s current state now.
+    fn due(&self, job: &ProwJob) -> Vec<&'static str> {
+        let config = self.0.config.current();
+        let options = &self.0.options;
+        let mut due = Vec::new();
+        if options.github.is_some()
+            && prow_crier::github::reports(
+                job,
+                &config.prow.github_reporter,
+                options.report_agent.as_deref(),
+            )
+        {
+            due.push(GITHUB_REPORTER);
+        }
+        if options.pubsub.is_some() && prow_crier::pubsub::reports(job) {
+            due.push(PUBSUB_REPORTER);
+        }
+        if options.slack.is_some()
+            && !matches!(
+                prow_crier::slack::message(job, &config.prow.slack_reporter_configs),
+                Ok(None)
+            )
+        {
+            due.push(SLACK_REPORTER);
+        }
+        due.retain(|reporter| !prow_crier::already_reported(job, reporter));
+        due
+    }
+
+    /// Reports job `name`'s current state to every reporter that has not yet reported it, and
+    /// records them. An error means some report should be retried (what did succeed is recorded).
+    pub async fn report_job(&self, name: &str) -> Result<Reported, ReportError> {
+        let _locked = self.0.jobs.lock(name).await;
+        let store = &self.0.options.store;
+        let job = match store.get(name).await {
+            Ok(job) => job,
+            Err(StoreError::NotFound(_)) => return Ok(Reported::default()),
+            Err(error) => return Err(ReportError::Retry(format!("reading {name}: {error}"))),
+        };
+        let Some(state) = job.status.state else {
+            return Ok(Reported::default());
+        };
+        let mut outcome = Reported::default();
+        let mut retry = Vec::new();
+        for reporter in self.due(&job) {
+            match self.report(reporter, &job).await {
+                Ok(()) => {
+                    self.0.metrics.result(reporter, true);
+                    if let Some(completed) = &job.status.completion_time {
+                        let seconds = Timestamp::now().duration_since(completed.0).as_secs_f64();
+                        self.0.metrics.latency(reporter, seconds.max(0.0));
+                    }
+                    tracing::info!(prowjob = name, job = %job.spec.job, reporter, state = state.as_str(), "reported");
+                    outcome.reported.push(reporter);
+                }
+                Err(ReportError::Permanent(reason)) => {
+                    self.0.metrics.result(reporter, false);
+                    tracing::error!(prowjob = name, reporter, %reason, "reporting failed; not retrying");
+                    outcome.failed.push(reporter);
+                }
+                Err(ReportError::Retry(reason)) => {
+                    self.0.metrics.result(reporter, false);
+                    tracing::warn!(prowjob = name, reporter, %reason, "reporting failed; will retry");
+                    retry.push(format!("{reporter}: {reason}"));
+                }
+            }
+        }
+        if !outcome.reported.is_empty() {
+            self.record(name, state, &outcome.reported).await?;
+        }
+        if retry.is_empty() {
+            Ok(outcome)
+        } else {
+            Err(ReportError::Retry(retry.join("; ")))
+        }
+    }
+
+    async fn report(&self, reporter: &str, job: &ProwJob) -> Result<(), ReportError> {
+        let config = self.0.config.current();
+        let options = &self.0.options;
+        match (reporter, &options.github, &options.pubsub, &options.slack) {
+            (GITHUB_REPORTER, Some(github), _, _) => {
+                github.report(job, &config, options.store.as_ref()).await
+            }
+            (PUBSUB_REPORTER, _, Some(publisher), _) => {
+                let urls = JobUrls::from_config(&config.prow.plank);
+                let Some(message) = prow_crier::pubsub::message(job, &urls) else {
+                    return Ok(());
+                };
+                let data = serde_json::to_vec(&message)
+                    .map_err(|e| ReportError::Permanent(format!("encoding the message: {e}")))?;
+                publisher
+                    .publish(&message.topic_path(), data, BTreeMap::new())
+                    .await
+                    .map(drop)
+                    .map_err(|e| {
+                        if e.retryable() {
+                            ReportError::Retry(e.to_string())
+                        } else {
+                            ReportError::Permanent(e.to_string())
+                        }
+                    })
+            }
+            (SLACK_REPORTER, _, _, Some(poster)) => {
+                let message = prow_crier::slack::message(job, &config.prow.slack_reporter_configs)
+                    .map_err(ReportError::Permanent)?;
+                let Some(message) = message else {
+                    return Ok(());
+                };
+                poster
+                    .post(&message.host, &message.channel, &message.text)
+                    .await
+                    .map_err(|e| {
+                        if e.retryable() {
+                            ReportError::Retry(e.to_string())
+                        } else {
+                            ReportError::Permanent(e.to_string())
+                        }
+                    })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes `state` into `prev_report_states` for `reporters`, re-reading the job when another
+    /// writer (the controller) changed it meanwhile.
+    async fn record(
+        &self,
+        name: &str,
+        state: ProwJobState,
+        reporters: &[&'static str],
+    ) -> Result<(), ReportError> {
+        let store = &self.0.options.store;
+        let mut last_error = String::new();
+        for _ in 0..8 {
+            let mut job = match store.get(name).await {
+                Ok(job) => job,
+                Err(StoreError::NotFound(_)) => return Ok(()),
+                Err(error) => return Err(ReportError::Retry(format!("reading {name}: {error}"))),
+            };
+            for reporter in reporters {
+                prow_crier::mark_reported(&mut job, reporter, state);
+            }
+            match store.update(&job).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::NotFound(_)) => return Ok(()),
+                Err(error @ StoreError::Conflict(_)) => last_error = error.to_string(),
+                Err(error) => {
+                    return Err(ReportError::Retry(format!(
+                        "recording the report on {name}: {error}"
+                    )));
+                }
+            }
+        }
+        Err(ReportError::Retry(format!(
+            "recording the report on {name}: {last_error}"
+        )))
+    }
+
+    /// Every job some reporter has not reported yet (the resync ping), read a page at a time.
+    pub async fn resync(&self) -> Result<usize, ReportError> {
+        let store = &self.0.options.store;
+        let mut next = None;
+        let mut reported = 0;
+        let mut errors = Vec::new();
+        loop {
+            let page = store
+                .list_page("", 500, next.as_deref())
+                .await
+                .map_err(|e| ReportError::Retry(format!("listing ProwJobs: {e}")))?;
+            for job in page.jobs.iter().filter(|j| !self.due(j).is_empty()) {
+                match self.report_job(job.name()).await {
+                    Ok(outcome) => reported += usize::from(!outcome.reported.is_empty()),
+                    Err(error) => errors.push(format!("{}: {error}", job.name())),
+                }
+            }
+            next = page.continue_from;
+            if next.is_none() {
+                break;
+            }
+        }
+        if errors.is_empty() {
+            Ok(reported)
+        } else {
+            Err(ReportError::Retry(errors.join("; ")))
+        }
+    }
+}
+
+async fn receive(
+    State(crier): State<Crier>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let event = match CloudEvent::from_http(&headers, body) {
+        Ok(event) => event,
+        Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    let result = if event.event_type == PING_EVENT_TYPE {
+        crier
+            .resync()
+            .await
+            .map(|n| format!("resync reported {n} jobs"))
+    } else {
+        match event.apiserver_object() {
+            Ok(Some(object)) if object.kind == "ProwJob" && object.action != "delete" => crier
+                .report_job(&object.name)
+                .await
+                .map(|outcome| format!("reported to {:?}", outcome.reported)),
+            Ok(Some(object)) => {
+                return (
+                    StatusCode::OK,
+                    format!("ignored: {} {}", object.kind, object.name),
+                );
+            }
+            Ok(None) => {
+                return (
+                    StatusCode::OK,
+                    format!("ignored: event type {}", event.event_type),
+                );
+            }
+            Err(error) => return (StatusCode::BAD_REQUEST, error),
+        }
+    };
+    match result {
+        Ok(text) => (StatusCode::OK, text),
+        Err(error) => {
+            tracing::error!(event_id = %event.id, %error, "reporting failed; the event will be redelivered");
+            (StatusCode::INTERNAL_SERVER_ERROR, "reporting failed".into())
+        }
+    }
+}
+
+/// Slack tokens from `--slack-token-file` (host `*`) and `--additional-slack-token-files`.
+fn slack_tokens(args: &prow_runtime::ReporterArgs) -> anyhow::Result<BTreeMap<String, String>> {
+    let read = |path: &std::path::Path| -> anyhow::Result<String> {
+        let token = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading the Slack token {}: {e}", path.display()))?;
+        Ok(token.trim().to_string())
+    };
+    let mut tokens = BTreeMap::new();
+    if let Some(path) = &args.slack_token_file {
+        tokens.insert(prow_crier::slack::DEFAULT_HOST.to_string(), read(path)?);
+    }
+    for entry in &args.additional_slack_token_files {
+        let (host, path) = entry.split_once('=').ok_or_else(|| {
+            anyhow::anyhow!("--additional-slack-token-files {entry:?}: expected host=path")
+        })?;
+        tokens.insert(host.to_string(), read(std::path::Path::new(path))?);
+    }
+    anyhow::ensure!(
+        !tokens.is_empty(),
+        "--slack-workers needs --slack-token-file or --additional-slack-token-files"
+    );
+    Ok(tokens)
+}
+
+/// The function as deployed: ProwJobs in `prowjob_namespace` of the cluster it runs in; the
+/// reporters the `--*-workers` flags switch on (at least one, as upstream requires).
+pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
+    let args = &context.args;
+    let reporters = &args.reporters;
+    anyhow::ensure!(
+        reporters.github_workers + reporters.pubsub_workers + reporters.slack_workers > 0,
+        "crier has no reporter: set --github-workers, --pubsub-workers or --slack-workers above 0"
+    );
+    let github = if reporters.github_workers > 0 {
+        let client =
+            prow_github_octocrab::OctocrabGitHub::from_args(args, "crier", &context.metrics)?
+                .ok_or_else(|| {
+                    anyhow::anyhow!("--github-workers needs --github-token-path or --github-app-id")
+                })?;
+        let report_as: ReportAs = reporters
+            .github_report_as
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!(e))?;
+        Some(GitHubReporter::new(Arc::new(client), report_as))
+    } else {
+        None
+    };
+    let pubsub = (reporters.pubsub_workers > 0)
+        .then(|| Arc::new(prow_pubsub::PubSubPublishers::from_env()) as Arc<dyn Publish>);
+    let slack = if reporters.slack_workers > 0 {
+        Some(Arc::new(SlackWebApi::new(
+            &reporters.slack_endpoint,
+            slack_tokens(reporters)?,
+        )) as Arc<dyn SlackPoster>)
+    } else {
+        None
+    };
+    let config = context.config.current();
+    let client = prow_runtime::block_on_at_startup(kube::Client::try_default())??;
+    let store = Arc::new(prow_kube::KubeJobStore::new(
+        client,
+        &config.prow.prowjob_namespace,
+    ));
+    Ok(Crier::new(
+        CrierOptions {
+            store,
+            github,
+            pubsub,
+            slack,
+            report_agent: reporters.report_agent.clone().filter(|a| !a.is_empty()),
+        },
+        context.config.clone(),
+        &context.metrics,
+    )
+    .router())
 }

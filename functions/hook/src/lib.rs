@@ -25,7 +25,7 @@ use deliveries::Deliveries;
 use metrics::HookMetrics;
 use prow_github::client::GitHubClient;
 use prow_github::webhook::HmacSecret;
-use prow_github_octocrab::{ClientOptions, Credentials, OctocrabGitHub};
+use prow_github_octocrab::OctocrabGitHub;
 use prow_runtime::cloudevents::{EventSink, HttpSink};
 use prow_runtime::{ConfigHandle, FunctionContext};
 use std::path::PathBuf;
@@ -189,28 +189,13 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     }
     let args = &context.args;
     // Credentials are read now and used on the first plugin call: hook starts without GitHub.
-    let github = if args.github_token_path.is_none() && args.github_app_id.is_none() {
+    let github = OctocrabGitHub::from_args(args, "hook", &context.metrics)?
+        .map(|client| Arc::new(client) as Arc<dyn EventGitHub>);
+    if github.is_none() {
         tracing::warn!(
             "no GitHub credentials (--github-token-path or --github-app-id): plugins run without GitHub"
         );
-        None
-    } else {
-        let credentials = Credentials::from_flags(
-            args.github_token_path.as_deref(),
-            args.github_app_id.as_deref(),
-            args.github_app_private_key_path.as_deref(),
-        )?;
-        let client = OctocrabGitHub::new(
-            &args.github_endpoint,
-            credentials,
-            ClientOptions {
-                component: "hook".into(),
-                dry_run: args.dry_run,
-            },
-            &context.metrics,
-        )?;
-        Some(Arc::new(client) as Arc<dyn EventGitHub>)
-    };
+    }
     let hook = Hook::new(
         context.config.clone(),
         &context.metrics,

@@ -51,7 +51,7 @@ struct Inner {
     github: Option<Arc<dyn GitHubClient>>,
     config: ConfigHandle,
     push_auth: PushAuth,
-    dead_letter: Option<Arc<dyn DeadLetter>>,
+    dead_letter: Option<DeadLetter>,
     created: Family<Vec<(String, String)>, Counter>,
 }
 
@@ -61,7 +61,7 @@ pub struct TriggerOptions {
     pub github: Option<Arc<dyn GitHubClient>>,
     /// Who may push Pub/Sub messages.
     pub push_auth: PushAuth,
-    pub dead_letter: Option<Arc<dyn DeadLetter>>,
+    pub dead_letter: Option<DeadLetter>,
 }
 
 impl Trigger {
@@ -276,37 +276,18 @@ async fn receive_push(
 /// `$TRIGGER_PUSH_SERVICE_ACCOUNT` when set; or, for the emulator, with the shared token in
 /// `$TRIGGER_PUSH_TOKEN_FILE`. With neither, pushes are refused.
 pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
-    use prow_github_octocrab::{ClientOptions, Credentials, OctocrabGitHub};
+    use prow_github_octocrab::OctocrabGitHub;
     let config = context.config.current();
     let args = &context.args;
     let dead_letter_topic = std::env::var("TRIGGER_DEAD_LETTER_TOPIC").ok();
-    let (client, dead_letter) = prow_runtime::block_on_at_startup(async {
-        let client = kube::Client::try_default().await?;
-        let dead_letter = match &dead_letter_topic {
-            Some(topic) => Some(pubsub::PubSubDeadLetter::new(topic, None).await?),
-            None => None,
-        };
-        anyhow::Ok((client, dead_letter))
-    })??;
-    let github = if args.github_token_path.is_none() && args.github_app_id.is_none() {
+    let client = prow_runtime::block_on_at_startup(kube::Client::try_default())??;
+    let dead_letter = dead_letter_topic
+        .map(|topic| DeadLetter::new(&topic, Arc::new(prow_pubsub::PubSubPublishers::from_env())));
+    let github = OctocrabGitHub::from_args(args, "trigger", &context.metrics)?
+        .map(|client| Arc::new(client) as Arc<dyn GitHubClient>);
+    if github.is_none() {
         tracing::warn!("no GitHub credentials: GitHub events cannot be handled");
-        None
-    } else {
-        let credentials = Credentials::from_flags(
-            args.github_token_path.as_deref(),
-            args.github_app_id.as_deref(),
-            args.github_app_private_key_path.as_deref(),
-        )?;
-        Some(Arc::new(OctocrabGitHub::new(
-            &args.github_endpoint,
-            credentials,
-            ClientOptions {
-                component: "trigger".into(),
-                dry_run: args.dry_run,
-            },
-            &context.metrics,
-        )?) as Arc<dyn GitHubClient>)
-    };
+    }
     let push_auth = match (
         std::env::var("TRIGGER_PUSH_AUDIENCE"),
         std::env::var("TRIGGER_PUSH_TOKEN_FILE"),
@@ -334,7 +315,7 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             store,
             github,
             push_auth,
-            dead_letter: dead_letter.map(|d| Arc::new(d) as Arc<dyn DeadLetter>),
+            dead_letter,
         },
         context.config.clone(),
         &context.metrics,

@@ -10,11 +10,11 @@ use k8s_openapi::api::core::v1::EnvVar;
 use k8s_openapi::jiff::Timestamp;
 use prow_api::{ProwJob, Refs, StringMap};
 use prow_config::Config;
+use prow_pubsub::Publish;
 use prow_trigger::jobs;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::Arc;
 
 pub const EVENT_TYPE_ATTRIBUTE: &str = "prow.k8s.io/pubsub.EventType";
 pub const PERIODIC_EVENT: &str = "prow.k8s.io/pubsub.PeriodicProwJobEvent";
@@ -198,60 +198,32 @@ pub fn prowjob_for(
     Ok(job)
 }
 
-pub type PublishFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
-
-/// Where messages that can never succeed go.
-pub trait DeadLetter: Send + Sync {
-    /// Publishes the original message with its attributes, plus the reason and the
-    /// subscription it came from.
-    fn publish<'a>(
-        &'a self,
-        data: Vec<u8>,
-        attributes: BTreeMap<String, String>,
-    ) -> PublishFuture<'a>;
+/// Where messages that can never succeed go: the original message with its attributes, plus
+/// the reason and the subscription it came from.
+#[derive(Clone)]
+pub struct DeadLetter {
+    /// `projects/<project>/topics/<topic>`.
+    pub topic: String,
+    pub publisher: Arc<dyn Publish>,
 }
 
-/// The dead-letter topic over google-cloud-pubsub.
-pub struct PubSubDeadLetter {
-    publisher: google_cloud_pubsub::client::Publisher,
-}
-
-impl PubSubDeadLetter {
-    /// `topic` is `projects/<project>/topics/<topic>`; `endpoint` is for the emulator (credentials
-    /// are then anonymous); otherwise Application Default Credentials are used.
-    pub async fn new(topic: &str, endpoint: Option<&str>) -> anyhow::Result<PubSubDeadLetter> {
-        let mut builder = google_cloud_pubsub::client::Publisher::builder(topic.to_string());
-        if let Some(endpoint) = endpoint {
-            builder = builder
-                .with_endpoint(endpoint.to_string())
-                .with_credentials(
-                    google_cloud_auth::credentials::anonymous::Builder::new().build(),
-                );
+impl DeadLetter {
+    pub fn new(topic: &str, publisher: Arc<dyn Publish>) -> DeadLetter {
+        DeadLetter {
+            topic: topic.to_string(),
+            publisher,
         }
-        Ok(PubSubDeadLetter {
-            publisher: builder
-                .build()
-                .await
-                .map_err(|e| anyhow::anyhow!("the dead-letter publisher for {topic}: {e}"))?,
-        })
     }
-}
 
-impl DeadLetter for PubSubDeadLetter {
-    fn publish<'a>(
-        &'a self,
+    pub async fn publish(
+        &self,
         data: Vec<u8>,
         attributes: BTreeMap<String, String>,
-    ) -> PublishFuture<'a> {
-        Box::pin(async move {
-            let message = google_cloud_pubsub::model::Message::new()
-                .set_data(data)
-                .set_attributes(attributes);
-            self.publisher
-                .publish(message)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string())
-        })
+    ) -> Result<(), String> {
+        self.publisher
+            .publish(&self.topic, data, attributes)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 }

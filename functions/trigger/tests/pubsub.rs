@@ -16,7 +16,7 @@ use prow_local::EmbeddedJobStore;
 use prow_test_harness::PubSubEmulator;
 use std::sync::Arc;
 use std::time::Duration;
-use trigger::pubsub::{EVENT_TYPE_ATTRIBUTE, PERIODIC_EVENT, POSTSUBMIT_EVENT, PubSubDeadLetter};
+use trigger::pubsub::{DeadLetter, EVENT_TYPE_ATTRIBUTE, PERIODIC_EVENT, POSTSUBMIT_EVENT};
 use trigger::{Trigger, TriggerOptions};
 
 const PROJECT: &str = "prow-test";
@@ -60,19 +60,19 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
     .unwrap();
     let state = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
-    let dead_letter = PubSubDeadLetter::new(
+    let dead_letter = DeadLetter::new(
         &format!("projects/{PROJECT}/topics/prow-dead-letter"),
-        Some(&emulator.endpoint()),
-    )
-    .await
-    .unwrap();
+        Arc::new(prow_pubsub::PubSubPublishers::new(Some(
+            emulator.endpoint(),
+        ))),
+    );
     let metrics = prow_runtime::Metrics::new("trigger");
     let router = Trigger::new(
         TriggerOptions {
             store: store.clone(),
             github: None,
             push_auth: trigger::push_auth::PushAuth::Token(TOKEN.into()),
-            dead_letter: Some(Arc::new(dead_letter)),
+            dead_letter: Some(dead_letter),
         },
         prow_runtime::ConfigHandle::new(loaded.config),
         &metrics,

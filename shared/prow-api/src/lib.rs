@@ -80,6 +80,21 @@ pub enum ProwJobState {
     Error,
 }
 
+impl ProwJobState {
+    /// The state as the ProwJob resource spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProwJobState::Scheduling => "scheduling",
+            ProwJobState::Triggered => "triggered",
+            ProwJobState::Pending => "pending",
+            ProwJobState::Success => "success",
+            ProwJobState::Failure => "failure",
+            ProwJobState::Aborted => "aborted",
+            ProwJobState::Error => "error",
+        }
+    }
+}
+
 /// The component that runs a job. Only `kubernetes` is executed by this project; the others are
 /// accepted in configuration so that upstream configs load.
 pub const KUBERNETES_AGENT: &str = "kubernetes";

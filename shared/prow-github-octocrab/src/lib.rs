@@ -19,8 +19,8 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt;
 use ledger::{CacheLabels, CallLabels, Ledger, RateLabels};
 use prow_github::client::{
-    CombinedStatus, GitHubClient, GitHubError, GitHubFuture, MergeDetails, NewCheckRun, Permission,
-    PullRequestChange, Status,
+    CheckRun, CombinedStatus, GitHubClient, GitHubError, GitHubFuture, MergeDetails, NewCheckRun,
+    Permission, PullRequestChange, Status,
 };
 use prow_github::events::{Comment, Label, PullRequest, User};
 use serde::de::DeserializeOwned;
@@ -59,6 +59,15 @@ struct Inner {
 /// (credentials identity, URL) -> (ETag, body) of the last 200 answer.
 type EtagCache = HashMap<(String, String), (String, Vec<u8>)>;
 
+/// Why a client could not be made from a function's flags.
+#[derive(Debug, thiserror::Error)]
+pub enum FromArgsError {
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    #[error(transparent)]
+    Client(#[from] GitHubError),
+}
+
 /// One answer from GitHub.
 struct Answer {
     status: StatusCode,
@@ -95,6 +104,34 @@ impl OctocrabGitHub {
             }),
             event: Arc::from("none"),
         })
+    }
+
+    /// The client a function's flags describe (`--github-endpoint`, `--github-token-path` or
+    /// `--github-app-id` with `--github-app-private-key-path`, `--dry-run`), or `None` when no
+    /// credentials are given.
+    pub fn from_args(
+        args: &prow_runtime::CommonArgs,
+        component: &str,
+        metrics: &prow_runtime::Metrics,
+    ) -> Result<Option<OctocrabGitHub>, FromArgsError> {
+        if args.github_token_path.is_none() && args.github_app_id.is_none() {
+            return Ok(None);
+        }
+        let credentials = Credentials::from_flags(
+            args.github_token_path.as_deref(),
+            args.github_app_id.as_deref(),
+            args.github_app_private_key_path.as_deref(),
+        )?;
+        let client = OctocrabGitHub::new(
+            &args.github_endpoint,
+            credentials,
+            ClientOptions {
+                component: component.to_string(),
+                dry_run: args.dry_run,
+            },
+            metrics,
+        )?;
+        Ok(Some(client))
     }
 
     /// The same client, counting its calls against `event` (for example `issue_comment`).
@@ -794,6 +831,59 @@ impl GitHubClient for OctocrabGitHub {
                 }
                 None => Ok(0),
             }
+        })
+    }
+
+    fn check_runs<'a>(
+        &'a self,
+        org: &'a str,
+        repo: &'a str,
+        git_ref: &'a str,
+        name: Option<&'a str>,
+    ) -> GitHubFuture<'a, Vec<CheckRun>> {
+        Box::pin(async move {
+            #[derive(serde::Deserialize)]
+            struct CheckRuns {
+                check_runs: Vec<CheckRun>,
+            }
+            let mut path = format!("/repos/{org}/{repo}/commits/{git_ref}/check-runs?per_page=100");
+            if let Some(name) = name {
+                path.push_str("&check_name=");
+                path.push_str(&segment(name));
+            }
+            let runs: CheckRuns = self
+                .get("/repos/{org}/{repo}/commits/{ref}/check-runs", path, org)
+                .await?;
+            Ok(runs.check_runs)
+        })
+    }
+
+    fn update_check_run<'a>(
+        &'a self,
+        org: &'a str,
+        repo: &'a str,
+        id: u64,
+        run: &'a NewCheckRun,
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let path = format!("/repos/{org}/{repo}/check-runs/{id}");
+            let mut body = serde_json::to_value(run).map_err(|e| GitHubError::Decode {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            // The commit of a check run cannot change.
+            if let Some(fields) = body.as_object_mut() {
+                fields.remove("head_sha");
+            }
+            self.write(
+                Method::PATCH,
+                "/repos/{org}/{repo}/check-runs/{id}",
+                &path,
+                org,
+                Some(body),
+            )
+            .await
+            .map(drop)
         })
     }
 

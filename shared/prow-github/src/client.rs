@@ -98,6 +98,23 @@ pub struct NewCheckRun {
     pub output: Option<CheckRunOutput>,
 }
 
+/// A check run as GitHub lists it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct CheckRun {
+    pub id: u64,
+    pub name: String,
+    #[serde(default, deserialize_with = "crate::events::nullable")]
+    pub head_sha: String,
+    #[serde(default, deserialize_with = "crate::events::nullable")]
+    pub status: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default, deserialize_with = "crate::events::nullable")]
+    pub external_id: String,
+    #[serde(default, deserialize_with = "crate::events::nullable")]
+    pub details_url: String,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct CheckRunOutput {
     pub title: String,
@@ -235,6 +252,21 @@ pub trait GitHubClient: Send + Sync {
         repo: &'a str,
         run: &'a NewCheckRun,
     ) -> GitHubFuture<'a, u64>;
+    /// Check runs on a commit (the first 100), optionally only those named `name`.
+    fn check_runs<'a>(
+        &'a self,
+        org: &'a str,
+        repo: &'a str,
+        git_ref: &'a str,
+        name: Option<&'a str>,
+    ) -> GitHubFuture<'a, Vec<CheckRun>>;
+    fn update_check_run<'a>(
+        &'a self,
+        org: &'a str,
+        repo: &'a str,
+        id: u64,
+        run: &'a NewCheckRun,
+    ) -> GitHubFuture<'a, ()>;
 
     // Pull requests
     fn pull_request<'a>(

@@ -5,6 +5,12 @@
 use crate::Event;
 use crate::events::{Issue, PullRequest, Repo, User};
 
+/// Upstream `AboutThisBotWithoutCommands`: the footer of the bot's replies.
+pub const ABOUT_THIS_BOT_WITHOUT_COMMANDS: &str = "Instructions for interacting with me using PR comments are available [here](https://git.k8s.io/community/contributors/guide/pull-requests.md).  If you have questions or suggestions related to my behavior, please file an issue against the [kubernetes-sigs/prow](https://github.com/kubernetes-sigs/prow/issues/new?title=Prow%20issue:) repository.";
+
+/// Upstream `AboutThisBot`: the footer with the link to the command list.
+pub const ABOUT_THIS_BOT: &str = "Instructions for interacting with me using PR comments are available [here](https://git.k8s.io/community/contributors/guide/pull-requests.md).  If you have questions or suggestions related to my behavior, please file an issue against the [kubernetes-sigs/prow](https://github.com/kubernetes-sigs/prow/issues/new?title=Prow%20issue:) repository. I understand the commands that are listed [here](https://go.k8s.io/bot-commands).";
+
 /// Whether the text appeared, changed or went away.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -18,8 +18,32 @@ pub struct JobUrls {
 }
 
 impl JobUrls {
-    fn prefix(&self, job: &ProwJob) -> Option<&str> {
-        // Upstream looks at `refs` only: periodics use `*`.
+    /// From `plank`'s settings. The loader refused a template that does not parse, so one that
+    /// does not is taken as none.
+    pub fn from_config(plank: &prow_config::Plank) -> JobUrls {
+        JobUrls {
+            prefixes: plank.job_url_prefix_config.clone(),
+            omit_storage_provider: plank.job_url_prefix_disable_append_storage_provider,
+            template: Template::parse(&plank.job_url_template)
+                .ok()
+                .filter(|_| !plank.job_url_template.is_empty()),
+        }
+    }
+
+    /// The job URL prefix for `job` (upstream `GetJobURLPrefix`): the job's own
+    /// `gcs_configuration.job_url_prefix`, else the most specific `job_url_prefix_config` entry
+    /// for its `refs` (periodics use `*`). `None` when there is none.
+    pub fn prefix<'a>(&'a self, job: &'a ProwJob) -> Option<&'a str> {
+        let own = job
+            .spec
+            .decoration_config
+            .as_ref()
+            .and_then(|d| d.gcs_configuration.as_ref())
+            .map(|g| g.job_url_prefix.as_str())
+            .filter(|p| !p.is_empty());
+        if own.is_some() {
+            return own;
+        }
         let keys = job
             .spec
             .refs

@@ -46,6 +46,39 @@ pub struct CommonArgs {
     /// Read, decide and log, but change nothing outside.
     #[arg(long = "dry-run", default_value_t = false)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub reporters: ReporterArgs,
+}
+
+/// crier's flags, with upstream crier's names: a reporter runs when its `--*-workers` is above
+/// zero (a function scales by instances, so the number itself only switches it on).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ReporterArgs {
+    /// Report to GitHub (commit statuses and the failure comment) when above zero.
+    #[arg(long = "github-workers", default_value_t = 0)]
+    pub github_workers: u32,
+    /// Publish to Pub/Sub for jobs labelled with a project and topic when above zero.
+    #[arg(long = "pubsub-workers", default_value_t = 0)]
+    pub pubsub_workers: u32,
+    /// Post to Slack per `slack_reporter_configs` when above zero.
+    #[arg(long = "slack-workers", default_value_t = 0)]
+    pub slack_workers: u32,
+    /// The Slack token of the default host (`*`).
+    #[arg(long = "slack-token-file")]
+    pub slack_token_file: Option<PathBuf>,
+    /// `host=path`: the token of another Slack workspace; repeat for each.
+    #[arg(long = "additional-slack-token-files")]
+    pub additional_slack_token_files: Vec<String>,
+    /// Slack's Web API base URL.
+    #[arg(long = "slack-endpoint", default_value = "https://slack.com/api")]
+    pub slack_endpoint: String,
+    /// Only report jobs run by this agent (GitHub and Slack), as upstream.
+    #[arg(long = "report-agent")]
+    pub report_agent: Option<String>,
+    /// How results show on GitHub: `statuses` (as upstream; tide reads them), `check-runs`
+    /// (needs a GitHub App), or `both`.
+    #[arg(long = "github-report-as", default_value = "statuses")]
+    pub github_report_as: String,
 }
 
 impl CommonArgs {

@@ -19,6 +19,54 @@ pub const SIGNATURE_EXTENSION: &str = "ghsignature";
 /// Extension carrying the payload's `action`, so Knative Triggers can filter on it.
 pub const ACTION_EXTENSION: &str = "action";
 
+/// The `type` of a Knative PingSource's events (the resync and cron pings).
+pub const PING_EVENT_TYPE: &str = "dev.knative.sources.ping";
+
+/// A Kubernetes object an ApiServerSource event is about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiServerObject {
+    /// `add`, `update` or `delete`.
+    pub action: String,
+    pub kind: String,
+    pub name: String,
+    /// The object in Resource mode; `{kind, name, namespace, apiVersion}` in Reference mode.
+    pub object: serde_json::Value,
+}
+
+impl ApiServerObject {
+    /// The object's label `key`, when the event carries labels (Resource mode).
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.object["metadata"]["labels"][key].as_str()
+    }
+}
+
+impl CloudEvent {
+    /// The object of a Knative ApiServerSource event (Resource or Reference mode); `Ok(None)` for
+    /// other events, an error when an ApiServerSource event's data is not JSON.
+    pub fn apiserver_object(&self) -> Result<Option<ApiServerObject>, String> {
+        let Some(action) = self
+            .event_type
+            .strip_prefix("dev.knative.apiserver.resource.")
+            .or_else(|| self.event_type.strip_prefix("dev.knative.apiserver.ref."))
+        else {
+            return Ok(None);
+        };
+        let object: serde_json::Value = serde_json::from_slice(&self.data)
+            .map_err(|e| format!("the {} event's data is not JSON: {e}", self.event_type))?;
+        let name = object["metadata"]["name"]
+            .as_str()
+            .or_else(|| object["name"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        Ok(Some(ApiServerObject {
+            action: action.to_string(),
+            kind: object["kind"].as_str().unwrap_or_default().to_string(),
+            name,
+            object,
+        }))
+    }
+}
+
 /// A CloudEvent with a JSON payload.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CloudEvent {

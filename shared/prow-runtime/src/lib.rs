@@ -14,7 +14,7 @@ mod metrics;
 mod serve;
 mod telemetry;
 
-pub use args::CommonArgs;
+pub use args::{CommonArgs, ReporterArgs};
 pub use config_watch::{ConfigHandle, ConfigWatcher, ReloadOutcome};
 pub use metrics::{Metrics, UpstreamCounter};
 pub use serve::{base_routes, serve_http, serve_until, trace_requests};

@@ -160,7 +160,8 @@ pub fn help_message(
 pub fn reply(body: &str, comment_url: &str, user: &str, response: &str) -> String {
     let quoted: String = body.lines().map(|l| format!(">{l}\n")).collect();
     format!(
-        "@{user}: {response}\n\n<details>\n\nIn response to [this]({comment_url}):\n\n{quoted}\n\nInstructions for interacting with me using PR comments are available [here](https://git.k8s.io/community/contributors/guide/pull-requests.md).  If you have questions or suggestions related to my behavior, please file an issue against the [kubernetes-sigs/prow](https://github.com/kubernetes-sigs/prow/issues/new?title=Prow%20issue:) repository.\n</details>"
+        "@{user}: {response}\n\n<details>\n\nIn response to [this]({comment_url}):\n\n{quoted}\n\n{about}\n</details>",
+        about = prow_github::comment::ABOUT_THIS_BOT_WITHOUT_COMMANDS
     )
 }
 

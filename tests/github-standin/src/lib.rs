@@ -20,8 +20,8 @@ mod world;
 
 pub use events::{Delivery, signature};
 pub use world::{
-    App, Call, ChangedFile, CheckRun, Comment, Issue, Label, Org, Permission, PullRequest, Repo,
-    Status, Team, User, World, sha_of,
+    App, Call, ChangedFile, CheckRun, Comment, Fault, Issue, Label, Org, Permission, PullRequest,
+    Repo, Status, Team, User, World, sha_of,
 };
 
 use axum::Router;
@@ -165,7 +165,20 @@ async fn account(State(state): State<AppState>, request: Request, next: Next) ->
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let response = next.run(request).await;
+    let fault = {
+        let mut world = match state.world.lock() {
+            Ok(world) => world,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        world.take_fault(method.as_str(), request.uri().path())
+    };
+    let response = match fault {
+        Some(status) => routes::error(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+            "Server Error",
+        ),
+        None => next.run(request).await,
+    };
     let (mut parts, body) = response.into_parts();
     let mut response = if method == Method::GET && parts.status == StatusCode::OK {
         let bytes = match axum::body::to_bytes(body, usize::MAX).await {

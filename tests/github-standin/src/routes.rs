@@ -698,11 +698,13 @@ fn resolve(repo: &crate::world::Repo, reference: &str) -> String {
 async fn commit_subresource(
     state: State<AppState>,
     Path((owner, repo, rest)): Path<(String, String, String)>,
+    Query(query): Query<std::collections::BTreeMap<String, String>>,
 ) -> Response {
     if let Some(reference) = rest.strip_suffix("/status") {
         return combined_status(state, owner, repo, reference.to_string()).await;
     }
     if let Some(reference) = rest.strip_suffix("/check-runs") {
+        let check_name = query.get("check_name").cloned();
         let world = lock(&state);
         let full = format!("{owner}/{repo}");
         let Some(found) = world.repo(&full) else {
@@ -714,6 +716,7 @@ async fn commit_subresource(
             .get(&sha)
             .into_iter()
             .flatten()
+            .filter(|run| check_name.as_ref().is_none_or(|name| run.name == *name))
             .map(|run| crate::routes_more::check_run(&state.base, &full, run))
             .collect();
         return Json(json!({"total_count": runs.len(), "check_runs": runs})).into_response();

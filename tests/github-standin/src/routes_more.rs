@@ -19,6 +19,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/repos/{owner}/{repo}/contents/{*path}", get(get_contents))
         .route("/repos/{owner}/{repo}/pulls/{number}/merge", put(merge))
         .route("/repos/{owner}/{repo}/check-runs", post(create_check_run))
+        .route(
+            "/repos/{owner}/{repo}/check-runs/{id}",
+            axum::routing::patch(update_check_run).post(update_check_run),
+        )
         .route("/repos/{owner}/{repo}/issues", post(create_issue))
         .route("/orgs/{org}/teams", get(list_teams))
         .route("/orgs/{org}/teams/{slug}/members", get(team_members))
@@ -148,6 +152,7 @@ struct CheckRunRequest {
     status: Option<String>,
     conclusion: Option<String>,
     details_url: Option<String>,
+    external_id: Option<String>,
     output: Option<Value>,
 }
 
@@ -182,12 +187,9 @@ async fn create_check_run(
         status,
         conclusion: request.conclusion,
         details_url: request.details_url.unwrap_or_default(),
-        summary: request
-            .output
-            .as_ref()
-            .and_then(|o| o["summary"].as_str())
-            .unwrap_or_default()
-            .to_string(),
+        external_id: request.external_id.unwrap_or_default(),
+        title: output_field(request.output.as_ref(), "title"),
+        summary: output_field(request.output.as_ref(), "summary"),
     };
     if let Some(found) = world.repos.get_mut(&full) {
         found
@@ -203,12 +205,73 @@ async fn create_check_run(
         .into_response()
 }
 
+fn output_field(output: Option<&Value>, field: &str) -> String {
+    output
+        .and_then(|o| o[field].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[derive(Deserialize)]
+struct CheckRunUpdate {
+    name: Option<String>,
+    status: Option<String>,
+    conclusion: Option<String>,
+    details_url: Option<String>,
+    external_id: Option<String>,
+    output: Option<Value>,
+}
+
+/// `PATCH /repos/{o}/{r}/check-runs/{id}`: fields sent replace the run's; a conclusion completes it.
+async fn update_check_run(
+    State(state): State<AppState>,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
+    Json(update): Json<CheckRunUpdate>,
+) -> Response {
+    let mut world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    let Some(run) = world
+        .repos
+        .get_mut(&full)
+        .and_then(|r| r.check_runs.values_mut().flatten().find(|run| run.id == id))
+    else {
+        return error(StatusCode::NOT_FOUND, "Not Found");
+    };
+    if let Some(status) = update.status {
+        if !["queued", "in_progress", "completed"].contains(&status.as_str()) {
+            return validation_failed("CheckRun", "status", "status is not included in the list");
+        }
+        run.status = status;
+    }
+    if let Some(conclusion) = update.conclusion {
+        run.status = "completed".into();
+        run.conclusion = Some(conclusion);
+    } else if run.status != "completed" {
+        run.conclusion = None;
+    }
+    if let Some(name) = update.name {
+        run.name = name;
+    }
+    if let Some(url) = update.details_url {
+        run.details_url = url;
+    }
+    if let Some(external_id) = update.external_id {
+        run.external_id = external_id;
+    }
+    if update.output.is_some() {
+        run.title = output_field(update.output.as_ref(), "title");
+        run.summary = output_field(update.output.as_ref(), "summary");
+    }
+    let run = run.clone();
+    Json(check_run(&state.base, &full, &run)).into_response()
+}
+
 pub(crate) fn check_run(base: &str, full: &str, run: &CheckRun) -> Value {
     json!({
         "id": run.id,
         "node_id": format!("CR_{}", run.id),
         "head_sha": run.head_sha,
-        "external_id": "",
+        "external_id": run.external_id,
         "url": format!("{base}/repos/{full}/check-runs/{}", run.id),
         "html_url": format!("{base}/{full}/runs/{}", run.id),
         "details_url": run.details_url,
@@ -216,7 +279,7 @@ pub(crate) fn check_run(base: &str, full: &str, run: &CheckRun) -> Value {
         "conclusion": run.conclusion,
         "started_at": "2026-01-01T00:00:00Z",
         "completed_at": if run.status == "completed" { json!("2026-01-01T00:00:00Z") } else { Value::Null },
-        "output": {"title": null, "summary": run.summary, "text": null, "annotations_count": 0, "annotations_url": format!("{base}/repos/{full}/check-runs/{}/annotations", run.id)},
+        "output": {"title": run.title, "summary": run.summary, "text": null, "annotations_count": 0, "annotations_url": format!("{base}/repos/{full}/check-runs/{}/annotations", run.id)},
         "name": run.name,
         "check_suite": null,
         "app": null,

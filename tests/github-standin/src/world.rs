@@ -68,6 +68,8 @@ pub struct CheckRun {
     pub status: String,
     pub conclusion: Option<String>,
     pub details_url: String,
+    pub external_id: String,
+    pub title: String,
     pub summary: String,
 }
 
@@ -206,6 +208,16 @@ pub struct Call {
     pub installation: Option<u64>,
 }
 
+/// An injected failure: the next `times` calls with `method` whose path contains `path` are
+/// answered with `status` (as GitHub's front end does when it fails: a 5xx with a short body).
+#[derive(Clone, Debug)]
+pub struct Fault {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub times: usize,
+}
+
 #[derive(Debug)]
 pub struct World {
     pub users: BTreeMap<String, User>,
@@ -225,6 +237,8 @@ pub struct World {
     pub installation_token_lifetime: Option<u64>,
     /// Webhooks waiting to be delivered, oldest first.
     pub outbox: Vec<crate::events::Delivery>,
+    /// Answers to give instead of the real ones, for the next matching calls.
+    pub faults: Vec<Fault>,
     /// The API's own base URL, for URLs inside payloads.
     pub(crate) api_base: String,
     pub(crate) deliveries: u64,
@@ -257,6 +271,7 @@ impl World {
             apps: BTreeMap::new(),
             installation_tokens: BTreeMap::new(),
             outbox: Vec::new(),
+            faults: Vec::new(),
             api_base: "https://api.github.com".to_string(),
             deliveries: 0,
             next_id: 1000,
@@ -264,6 +279,25 @@ impl World {
         };
         world.add_user(bot);
         world
+    }
+
+    /// Answers the next `times` `method` calls whose path contains `path` with `status`.
+    pub fn fail_next(&mut self, method: &str, path: &str, status: u16, times: usize) {
+        self.faults.push(Fault {
+            method: method.to_string(),
+            path: path.to_string(),
+            status,
+            times,
+        });
+    }
+
+    /// The status an injected fault gives this call, spending one of its times.
+    pub(crate) fn take_fault(&mut self, method: &str, path: &str) -> Option<u16> {
+        let fault = self.faults.iter_mut().find(|f| {
+            f.times > 0 && f.method.eq_ignore_ascii_case(method) && path.contains(&f.path)
+        })?;
+        fault.times -= 1;
+        Some(fault.status)
     }
 
     pub(crate) fn next_id(&mut self) -> u64 {

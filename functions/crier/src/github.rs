@@ -1,0 +1,228 @@
+//! The GitHub reporter: the job's commit status (or check run), then, for presubmits, the failure
+//! comment on its pull request, edited under a per-PR lock so two jobs of one PR finishing together
+//! do not both write a comment.
+
+use crate::ReportError;
+use crate::locks::KeyedLocks;
+use prow_api::store::JobStore;
+use prow_api::{ProwJob, ProwJobType, labels};
+use prow_config::Config;
+use prow_crier::github::{self as decide, CommentWrite};
+use prow_github::client::{GitHubClient, GitHubError};
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// How results show on GitHub.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReportAs {
+    /// Commit statuses, as upstream (tide reads them).
+    #[default]
+    Statuses,
+    /// Check runs (a GitHub App is needed to create them).
+    CheckRuns,
+    Both,
+}
+
+impl FromStr for ReportAs {
+    type Err = String;
+    fn from_str(text: &str) -> Result<ReportAs, String> {
+        match text {
+            "statuses" => Ok(ReportAs::Statuses),
+            "check-runs" => Ok(ReportAs::CheckRuns),
+            "both" => Ok(ReportAs::Both),
+            other => Err(format!(
+                "--github-report-as {other:?}: expected statuses, check-runs or both"
+            )),
+        }
+    }
+}
+
+pub struct GitHubReporter {
+    client: Arc<dyn GitHubClient>,
+    report_as: ReportAs,
+    pulls: KeyedLocks,
+}
+
+/// Errors upstream treats as done: the status can never be set, so retrying is pointless.
+fn status_error_is_final(error: &GitHubError) -> bool {
+    let text = error.to_string();
+    text.contains("This SHA and context has reached the maximum number of statuses")
+        || text.contains("No commit found for SHA")
+        || error.is_not_found()
+}
+
+fn classify(what: &str, error: GitHubError) -> ReportError {
+    let message = format!("{what}: {error}");
+    match error {
+        GitHubError::Transport { .. } | GitHubError::RateLimited { .. } => {
+            ReportError::Retry(message)
+        }
+        GitHubError::Api { status, .. } if status >= 500 || status == 429 => {
+            ReportError::Retry(message)
+        }
+        // A 403 may be a secondary rate limit; a failed token exchange may be GitHub's hiccup.
+        GitHubError::Api { status: 403, .. } | GitHubError::Auth(_) => ReportError::Retry(message),
+        GitHubError::Api { .. } | GitHubError::Decode { .. } => ReportError::Permanent(message),
+    }
+}
+
+impl GitHubReporter {
+    pub fn new(client: Arc<dyn GitHubClient>, report_as: ReportAs) -> GitHubReporter {
+        GitHubReporter {
+            client,
+            report_as,
+            pulls: KeyedLocks::default(),
+        }
+    }
+
+    pub async fn report(
+        &self,
+        job: &ProwJob,
+        config: &Config,
+        store: &dyn JobStore,
+    ) -> Result<(), ReportError> {
+        if self.report_as != ReportAs::CheckRuns
+            && let Some(status) = decide::commit_status(job)
+        {
+            let sent = self
+                .client
+                .create_status(&status.org, &status.repo, &status.sha, &status.status)
+                .await;
+            match sent {
+                Err(error) if status_error_is_final(&error) => {
+                    tracing::info!(prowjob = job.name(), %error, "the status cannot be set; not retrying");
+                }
+                other => other.map_err(|e| classify("setting the status", e))?,
+            }
+        }
+        if self.report_as != ReportAs::Statuses {
+            self.report_check_run(job).await?;
+        }
+        if job.spec.job_type == ProwJobType::Presubmit {
+            self.report_comment(job, config, store).await?;
+        }
+        Ok(())
+    }
+
+    /// Updates the job's check run (same name, `external_id` = the ProwJob), or creates it.
+    async fn report_check_run(&self, job: &ProwJob) -> Result<(), ReportError> {
+        let Some((org, repo, run)) = decide::check_run(job) else {
+            return Ok(());
+        };
+        let existing = self
+            .client
+            .check_runs(&org, &repo, &run.head_sha, Some(&run.name))
+            .await
+            .map_err(|e| classify("listing check runs", e))?;
+        match existing.iter().find(|r| r.external_id == run.external_id) {
+            Some(found) => self
+                .client
+                .update_check_run(&org, &repo, found.id, &run)
+                .await
+                .map_err(|e| classify("updating the check run", e)),
+            None => self
+                .client
+                .create_check_run(&org, &repo, &run)
+                .await
+                .map(drop)
+                .map_err(|e| classify("creating the check run", e)),
+        }
+    }
+
+    async fn report_comment(
+        &self,
+        job: &ProwJob,
+        config: &Config,
+        store: &dyn JobStore,
+    ) -> Result<(), ReportError> {
+        let settings = &config.prow.github_reporter;
+        let Some(pull) = decide::comment_pull(job) else {
+            return Ok(());
+        };
+        if decide::comments_disabled(job, settings) {
+            return Ok(());
+        }
+        let key = format!("{}/{}#{}", pull.org, pull.repo, pull.number);
+        let _locked = self.pulls.lock(&key).await;
+        let must_create = decide::summary_comment(job, settings);
+        let jobs = if must_create {
+            let selector = format!(
+                "{}={},{}={},{}={}",
+                labels::ORG,
+                prow_api::labels::sanitize_value(&pull.org),
+                labels::REPO,
+                prow_api::labels::sanitize_value(&pull.repo),
+                labels::PULL,
+                pull.number
+            );
+            let of_pull = store
+                .list(&selector)
+                .await
+                .map_err(|e| ReportError::Retry(format!("listing the PR's jobs: {e}")))?;
+            match decide::summary_jobs(&of_pull) {
+                Some(jobs) => jobs,
+                None => return Ok(()),
+            }
+        } else {
+            vec![job.clone()]
+        };
+        let to_report: Vec<&ProwJob> = jobs
+            .iter()
+            .filter(|j| decide::reports(j, settings, None) && j.complete())
+            .collect();
+        if to_report.is_empty() {
+            return Ok(());
+        }
+        let comments = self
+            .client
+            .list_issue_comments(&pull.org, &pull.repo, pull.number)
+            .await
+            .map_err(|e| classify("listing comments", e))?;
+        let bot = self
+            .client
+            .bot_user()
+            .await
+            .map_err(|e| classify("asking who the bot is", e))?
+            .login;
+        let is_bot = |login: &str| {
+            login == bot
+                || login.strip_suffix("[bot]") == Some(bot.as_str())
+                || bot.strip_suffix("[bot]") == Some(login)
+        };
+        let footer = match decide::render_footer(&config.prow.plank, to_report[0]) {
+            Ok(footer) => footer,
+            Err(error) => {
+                tracing::warn!(prowjob = job.name(), %error, "the report template failed; commenting without it");
+                None
+            }
+        };
+        let changes = decide::comment_changes(
+            &to_report,
+            &pull,
+            &is_bot,
+            &comments,
+            must_create,
+            footer.as_deref(),
+        );
+        for id in changes.delete {
+            match self.client.delete_comment(&pull.org, &pull.repo, id).await {
+                Err(error) if error.is_not_found() => {}
+                other => other.map_err(|e| classify("deleting an old report", e))?,
+            }
+        }
+        match changes.write {
+            Some(CommentWrite::Create(body)) => self
+                .client
+                .create_comment(&pull.org, &pull.repo, pull.number, &body)
+                .await
+                .map(drop)
+                .map_err(|e| classify("creating the report comment", e)),
+            Some(CommentWrite::Edit { id, body }) => self
+                .client
+                .edit_comment(&pull.org, &pull.repo, id, &body)
+                .await
+                .map_err(|e| classify("editing the report comment", e)),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Per-key async locks (a job, a pull request), dropped when no one holds or waits for them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+pub(crate) struct KeyedLocks {
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+pub(crate) struct KeyedGuard<'a> {
+    owner: &'a KeyedLocks,
+    key: String,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl KeyedLocks {
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Mutex<()>>>> {
+        match self.locks.lock() {
+            Ok(table) => table,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    pub(crate) async fn lock(&self, key: &str) -> KeyedGuard<'_> {
+        let lock = self.table().entry(key.to_string()).or_default().clone();
+        let guard = lock.lock_owned().await;
+        KeyedGuard {
+            owner: self,
+            key: key.to_string(),
+            guard: Some(guard),
+        }
+    }
+}
+
+impl Drop for KeyedGuard<'_> {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        let mut table = self.owner.table();
+        // Only the table holds it now: nobody waits, so the entry can go.
+        if table
+            .get(&self.key)
+            .is_some_and(|l| Arc::strong_count(l) == 1)
+        {
+            table.remove(&self.key);
+        }
+    }
+}
