@@ -1,5 +1,6 @@
 //! `prow`: the operator's command-line tool. `prow checkconfig` validates configuration as
-//! upstream's `checkconfig` does, with upstream's flag names. `prow clonerefs|initupload|
+//! upstream's `checkconfig` does, with upstream's flag names. `prow local` runs every function in
+//! one process on embedded adapters (`--demo`: against a GitHub stand-in, with a pull request). `prow clonerefs|initupload|
 //! entrypoint|sidecar` are the pod utilities a decorated job's pod runs; invoked under one of
 //! those names (an image's `/entrypoint` linked to this binary) it runs that utility, as
 //! upstream's utility images do.
@@ -8,6 +9,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod checkconfig;
+mod local_command;
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +26,8 @@ struct Cli {
 enum Command {
     /// Load and validate config.yaml, the job configs and plugins.yaml; print the job counts.
     Checkconfig(checkconfig::Args),
+    /// Every function in one process on embedded adapters (`--demo`: with a GitHub stand-in).
+    Local(Box<local_command::Args>),
     /// Pod utility: clone the refs in $CLONEREFS_OPTIONS.
     Clonerefs,
     /// Pod utility: upload started.json and the clone records ($INITUPLOAD_OPTIONS, $JOB_SPEC).
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
     }
     match Cli::parse().command {
         Command::Checkconfig(args) => checkconfig::run(&args),
+        Command::Local(args) => local_command::run(*args),
         Command::Clonerefs => utility("clonerefs", &[]),
         Command::Initupload => utility("initupload", &[]),
         Command::Sidecar => utility("sidecar", &[]),

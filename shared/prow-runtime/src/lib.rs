@@ -18,7 +18,7 @@ pub use args::{CommonArgs, ReporterArgs};
 pub use config_watch::{ConfigHandle, ConfigWatcher, ReloadOutcome};
 pub use metrics::{Metrics, UpstreamCounter};
 pub use serve::{base_routes, serve_http, serve_until, trace_requests};
-pub use telemetry::{TelemetryGuard, init_telemetry};
+pub use telemetry::{TelemetryGuard, init_telemetry, init_telemetry_with_default};
 
 use anyhow::Context;
 use axum::Router;

@@ -25,7 +25,16 @@ impl Drop for TelemetryGuard {
 
 /// Installs the global subscriber for component `name`. Call once, outside the async runtime.
 pub fn init_telemetry(name: &'static str) -> anyhow::Result<TelemetryGuard> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    init_telemetry_with_default(name, "info")
+}
+
+/// As [`init_telemetry`], logging at `default_level` when `RUST_LOG` is not set.
+pub fn init_telemetry_with_default(
+    name: &'static str,
+    default_level: &str,
+) -> anyhow::Result<TelemetryGuard> {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     let logs = tracing_subscriber::fmt::layer()
         .json()
         .with_current_span(true)

@@ -1,0 +1,6 @@
+//! The `prow` command-line tool's library: local mode ([`local`]), every function in one
+//! process on the embedded adapters, and its demo ([`demo`]). The binary (`main.rs`) adds
+//! `checkconfig` and the pod utilities.
+
+pub mod demo;
+pub mod local;

@@ -1,0 +1,340 @@
+//! `prow local`: hook, trigger, controller, crier, horologium and sinker in one process on the
+//! embedded adapters: ProwJobs in an embedded store under the state directory, jobs as local
+//! processes, artifacts through aws-sdk-s3 to an in-process S3-compatible server over a folder,
+//! and the events Knative would carry (GitHub events from hook, ProwJob and run changes, pings)
+//! carried by an in-process bus as the same CloudEvents, so the functions' own handlers run.
+//!
+//! One port serves every route: hook's `/hook`, `/healthz`, `/metrics`, and each function's
+//! event endpoint under its name (`/trigger`, `/controller`, `/crier`, `/horologium`, `/sinker`).
+
+pub mod bus;
+mod view;
+
+use anyhow::Context;
+use axum::Router;
+use bus::{GitHubEventBus, Subscriber, object_event, ping_event};
+use futures_util::StreamExt;
+use prow_api::store::{JobChange, JobStore};
+use prow_github::client::GitHubClient;
+use prow_github_octocrab::OctocrabGitHub;
+use prow_local::{EmbeddedJobStore, LocalExecutor, LocalExecutorOptions, LocalS3Server};
+use prow_podutils::clone::CloneSource;
+use prow_podutils::storage::{S3ArtifactStore, S3Credentials};
+use prow_runtime::clock::Clock;
+use prow_runtime::{ConfigHandle, Metrics};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Everything local mode runs on.
+pub struct LocalOptions {
+    /// Jobs (`jobs/`), runs (`runs/`) and artifacts (`artifacts/<bucket>/`) live here and survive
+    /// a restart.
+    pub state_dir: PathBuf,
+    /// Where every route is served (port 0: any free port).
+    pub address: SocketAddr,
+    pub config: ConfigHandle,
+    pub hmac_secret_file: PathBuf,
+    /// GitHub (real, or the stand-in); without it, hook takes webhooks but nothing reaches GitHub.
+    pub github: Option<OctocrabGitHub>,
+    pub clock: Arc<dyn Clock>,
+    /// The bucket decorated jobs upload to (whatever their `gcs_configuration` names).
+    pub bucket: String,
+    /// Where decorated jobs clone from; none runs them in an empty folder.
+    pub clone_source: Option<CloneSource>,
+    /// How often horologium, sinker and the resyncs are pinged; `None`: only by [`LocalSystem::tick`].
+    pub tick_interval: Option<Duration>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The running system.
+pub struct LocalSystem {
+    pub address: SocketAddr,
+    pub store: Arc<EmbeddedJobStore>,
+    /// The folder the S3 server serves: `<artifacts_root>/<bucket>/<key>`.
+    pub artifacts_root: PathBuf,
+    pub s3_endpoint: String,
+    pings: Vec<Subscriber>,
+    ping_ids: Arc<AtomicU64>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    _s3: LocalS3Server,
+}
+
+/// A random-enough secret for the in-process S3 server (it listens on loopback only).
+fn local_secret(seed: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write(seed.as_bytes());
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    format!("{seed}-{:016x}", hasher.finish())
+}
+
+impl LocalSystem {
+    pub async fn start(options: LocalOptions) -> anyhow::Result<LocalSystem> {
+        let state = &options.state_dir;
+        std::fs::create_dir_all(state)
+            .with_context(|| format!("creating the state directory {}", state.display()))?;
+        let store =
+            Arc::new(EmbeddedJobStore::open(state.join("jobs")).context("opening the job store")?);
+
+        let artifacts_root = state.join("artifacts");
+        let (access_key, secret_key) = (local_secret("local"), local_secret("secret"));
+        let s3 = LocalS3Server::serve(
+            &artifacts_root,
+            &[options.bucket.as_str()],
+            ([127, 0, 0, 1], 0).into(),
+            &access_key,
+            &secret_key,
+        )
+        .await
+        .context("starting the local S3 server")?;
+        let artifacts = Arc::new(
+            S3ArtifactStore::new(
+                &options.bucket,
+                &S3Credentials {
+                    endpoint: s3.endpoint(),
+                    s3_force_path_style: true,
+                    access_key,
+                    secret_key,
+                    ..S3Credentials::default()
+                },
+            )
+            .await,
+        );
+        let executor = Arc::new(LocalExecutor::new(
+            state.join("runs"),
+            LocalExecutorOptions {
+                clone_source: options.clone_source.clone(),
+                artifacts: Some(artifacts.clone()),
+            },
+        ));
+
+        let metrics = &options.metrics;
+        let config = options.config.clone();
+        let github = options.github.map(Arc::new);
+        let github_client = github.clone().map(|g| g as Arc<dyn GitHubClient>);
+
+        let trigger = trigger::Trigger::new(
+            trigger::TriggerOptions {
+                store: store.clone(),
+                github: github_client.clone(),
+                push_auth: trigger::push_auth::PushAuth::Refuse,
+                dead_letter: None,
+            },
+            config.clone(),
+            metrics,
+        )
+        .router();
+        let controller = controller::Controller::with_artifacts(
+            store.clone(),
+            executor.clone(),
+            Some(artifacts),
+            config.clone(),
+            metrics,
+        )
+        .router();
+        let crier = crier::Crier::new(
+            crier::CrierOptions {
+                store: store.clone(),
+                github: github_client
+                    .clone()
+                    .map(|g| crier::GitHubReporter::new(g, crier::ReportAs::Statuses)),
+                pubsub: None,
+                slack: None,
+                report_agent: None,
+            },
+            config.clone(),
+            metrics,
+        )
+        .router();
+        let horologium = horologium::Horologium::new(
+            store.clone(),
+            config.clone(),
+            options.clock.clone(),
+            metrics,
+        )
+        .router();
+        let sinker = sinker::Sinker::new(
+            store.clone(),
+            executor.clone(),
+            config.clone(),
+            options.clock.clone(),
+            metrics,
+        )
+        .router();
+
+        let plugins = hook::PluginRegistry::builtin();
+        let github_bus = Arc::new(GitHubEventBus::new(vec![Subscriber::new(
+            "trigger",
+            trigger.clone(),
+        )]));
+        let hook = hook::Hook::new(
+            config.clone(),
+            metrics,
+            hook::HookOptions {
+                hmac_secret_file: options.hmac_secret_file.clone(),
+                github: github.map(|g| g as Arc<dyn hook::EventGitHub>),
+                handoff: hook::Handoff::Sink(github_bus.clone()),
+                plugins: plugins.clone(),
+                max_body_bytes: hook::DEFAULT_MAX_BODY_BYTES,
+                dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
+            },
+        )?;
+        // Hook's own plugins subscribe too, as they subscribe to the broker in a cluster.
+        let hook_router = hook.router();
+        for name in plugins.names() {
+            let mut subscriber = Subscriber::new(name, hook_router.clone());
+            subscriber.path = format!("/plugins/{name}");
+            github_bus.subscribe(subscriber);
+        }
+
+        let app = Router::new()
+            .merge(hook_router)
+            .nest("/trigger", trigger.clone())
+            .nest("/controller", controller.clone())
+            .nest("/crier", crier.clone())
+            .nest("/horologium", horologium.clone())
+            .nest("/sinker", sinker.clone())
+            .merge(view::router(artifacts_root.clone()))
+            .merge(prow_runtime::base_routes(options.metrics.clone()));
+        let app = prow_runtime::trace_requests(app);
+        let listener = tokio::net::TcpListener::bind(options.address)
+            .await
+            .with_context(|| format!("listening on {}", options.address))?;
+        let address = listener.local_addr()?;
+
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "serving stopped");
+            }
+        }));
+
+        // ProwJob changes wake the controller and crier (an ApiServerSource in a cluster).
+        let job_subscribers = vec![
+            Subscriber::new("controller", controller.clone()),
+            Subscriber::new("crier", crier.clone()),
+        ];
+        let namespace = config.current().prow.prowjob_namespace.clone();
+        let mut changes = store.watch("").await.context("watching the job store")?;
+        let event_ids = Arc::new(AtomicU64::new(0));
+        {
+            let namespace = namespace.clone();
+            let event_ids = event_ids.clone();
+            tasks.push(tokio::spawn(async move {
+                while let Some(change) = changes.next().await {
+                    let Ok(change) = change else { continue };
+                    let action = match &change {
+                        JobChange::Added(_) => "add",
+                        JobChange::Modified(_) => "update",
+                        JobChange::Deleted(_) => "delete",
+                    };
+                    let job = change.job();
+                    let id = format!(
+                        "prowjob-{}-{}",
+                        job.name(),
+                        event_ids.fetch_add(1, Ordering::Relaxed)
+                    );
+                    let event = object_event(
+                        "ProwJob",
+                        prow_api::prowjob::API_VERSION,
+                        job.name(),
+                        &namespace,
+                        action,
+                        id,
+                    );
+                    for subscriber in &job_subscribers {
+                        let subscriber = subscriber.clone();
+                        let event = event.clone();
+                        tokio::spawn(async move { subscriber.deliver(&event).await });
+                    }
+                }
+            }));
+        }
+        // A run starting or ending wakes the controller (a Pod ApiServerSource in a cluster).
+        {
+            let mut runs = executor.changes();
+            let controller = Subscriber::new("controller", controller.clone());
+            let event_ids = event_ids.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let name = match runs.recv().await {
+                        Ok(name) => name,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    };
+                    let id = format!("run-{name}-{}", event_ids.fetch_add(1, Ordering::Relaxed));
+                    let event = object_event("Pod", "v1", &name, &namespace, "update", id);
+                    let controller = controller.clone();
+                    tokio::spawn(async move { controller.deliver(&event).await });
+                }
+            }));
+        }
+
+        let pings = vec![
+            Subscriber::new("horologium", horologium),
+            Subscriber::new("sinker", sinker),
+            Subscriber::new("controller", controller),
+            Subscriber::new("crier", crier),
+        ];
+        let ping_ids = Arc::new(AtomicU64::new(0));
+        if let Some(interval) = options.tick_interval {
+            let pings = pings.clone();
+            let ids = ping_ids.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut ticker = tokio::time::interval(interval);
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    ticker.tick().await;
+                    ping_all(&pings, &ids).await;
+                }
+            }));
+        }
+        // Jobs left unfinished by an earlier run of this process are picked up now.
+        ping_all(&pings[2..], &ping_ids).await;
+
+        Ok(LocalSystem {
+            address,
+            store,
+            artifacts_root,
+            s3_endpoint: s3.endpoint(),
+            pings,
+            ping_ids,
+            tasks,
+            _s3: s3,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// One ping to horologium, sinker, the controller's and crier's resyncs, in turn (what the
+    /// PingSources do each minute in a cluster).
+    pub async fn tick(&self) {
+        ping_all(&self.pings, &self.ping_ids).await;
+    }
+}
+
+async fn ping_all(pings: &[Subscriber], ids: &AtomicU64) {
+    let event = ping_event(format!("ping-{}", ids.fetch_add(1, Ordering::Relaxed)));
+    for subscriber in pings {
+        subscriber.deliver(&event).await;
+    }
+}
+
+impl Drop for LocalSystem {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! `prow local`: flags as the functions take them, plus the state directory, and the demo.
+
+use anyhow::Context;
+use prow::local::{LocalOptions, LocalSystem};
+use prow_github_octocrab::OctocrabGitHub;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    common: prow_runtime::CommonArgs,
+    /// Where jobs, runs and artifacts are kept; the same folder after a restart carries on.
+    #[arg(long = "state-dir", default_value = ".prow-local")]
+    state_dir: PathBuf,
+    /// Where every function's routes are served (default 127.0.0.1:$PORT, or 127.0.0.1:8080).
+    #[arg(long = "address")]
+    address: Option<SocketAddr>,
+    /// The bucket decorated jobs upload to, kept under <state-dir>/artifacts/.
+    #[arg(long = "bucket", default_value = "prow-artifacts")]
+    bucket: String,
+    /// Where decorated jobs clone from (a URL or folder holding <org>/<repo>); default: GitHub's
+    /// host for --github-endpoint's API (https://github.com), none for the demo.
+    #[arg(long = "clone-base-url")]
+    clone_base_url: Option<String>,
+    /// How often horologium, sinker and the resyncs are pinged, in seconds.
+    #[arg(long = "tick-seconds", default_value_t = 60)]
+    tick_seconds: u64,
+    /// Run the demo: a GitHub stand-in with an org, a repository and a pull request whose two
+    /// jobs (one passes, one fails) run here; what happens is printed as it happens.
+    #[arg(long = "demo")]
+    demo: bool,
+    /// With --demo: stop once the pull request's results are in.
+    #[arg(long = "exit-when-done")]
+    exit_when_done: bool,
+}
+
+fn address(args: &Args) -> SocketAddr {
+    args.address.unwrap_or_else(|| {
+        let port = std::env::var("PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(8080);
+        SocketAddr::from(([127, 0, 0, 1], port))
+    })
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    // The demo prints its own story; logs only say what went wrong unless RUST_LOG asks for more.
+    let level = if args.demo { "warn" } else { "info" };
+    let telemetry = match prow_runtime::init_telemetry_with_default("prow-local", level) {
+        Ok(guard) => guard,
+        Err(error) => {
+            eprintln!("prow local: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                if args.demo {
+                    let address = args.address;
+                    prow::demo::run(args.state_dir.clone(), address, args.exit_when_done).await
+                } else {
+                    serve(&args).await
+                }
+            })
+        });
+    drop(telemetry);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("prow local: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: &Args) -> anyhow::Result<()> {
+    let common = &args.common;
+    let loaded = prow_config::load(
+        &common.config_paths(),
+        prow_config::LoadOptions { strict: false },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let metrics = Arc::new(prow_runtime::Metrics::new("prow-local"));
+    let github = OctocrabGitHub::from_args(common, "prow-local", &metrics)?;
+    if github.is_none() {
+        tracing::warn!(
+            "no GitHub credentials (--github-token-path or --github-app-id): nothing is reported to GitHub"
+        );
+    }
+    let clone_base = args.clone_base_url.clone().or_else(|| {
+        (common.github_endpoint == "https://api.github.com")
+            .then(|| "https://github.com".to_string())
+    });
+    let system = LocalSystem::start(LocalOptions {
+        state_dir: args.state_dir.clone(),
+        address: address(args),
+        config: prow_runtime::ConfigHandle::new(loaded.config),
+        hmac_secret_file: common.hmac_secret_file.clone(),
+        github,
+        clock: Arc::new(prow_runtime::clock::SystemClock),
+        bucket: args.bucket.clone(),
+        clone_source: clone_base.map(|base_url| prow_podutils::clone::CloneSource { base_url }),
+        tick_interval: Some(Duration::from_secs(args.tick_seconds.max(1))),
+        metrics,
+    })
+    .await?;
+    tracing::info!(url = %system.url(), state_dir = %args.state_dir.display(), "prow local is serving");
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    Ok(())
+}
