@@ -287,26 +287,50 @@ impl Trigger {
             .await
             .map_err(|e| TriggerError::Retry(format!("listing the PR's jobs: {e}")))?;
         let mut aborted = Vec::new();
-        for mut job in running.into_iter().filter(|j| !j.complete()) {
+        for job in running.into_iter().filter(|j| !j.complete()) {
             let own = job
                 .metadata
                 .labels
                 .as_ref()
                 .and_then(|l| l.get(jobs::EVENT_GUID_LABEL))
                 .is_some_and(|guid| guid == trigger_id);
-            if own || job.status.state == Some(ProwJobState::Aborted) {
+            if own {
                 continue;
+            }
+            let name = job.name().to_string();
+            if self.abort(job).await? {
+                aborted.push(name);
+            }
+        }
+        Ok(aborted)
+    }
+
+    /// Marks `job` aborted. A write refused because another writer changed the job meanwhile
+    /// (the controller moving it on, crier recording a report) is retried from a fresh read;
+    /// `false` when the job finished or was aborted meanwhile (then, as upstream, it is left).
+    async fn abort(&self, mut job: ProwJob) -> Result<bool, TriggerError> {
+        use prow_api::store::StoreError;
+        let name = job.name().to_string();
+        for _ in 0..8 {
+            if job.complete() || job.status.state == Some(ProwJobState::Aborted) {
+                return Ok(false);
             }
             job.status.state = Some(ProwJobState::Aborted);
             job.status.description = commands::ABORTED_DESCRIPTION.into();
             match self.0.store.update(&job).await {
-                Ok(_) => aborted.push(job.name().to_string()),
-                // Changed meanwhile (finished, most likely): as upstream, leave it.
-                Err(prow_api::store::StoreError::Conflict(_)) => {}
-                Err(e) => return Err(TriggerError::Retry(format!("aborting {}: {e}", job.name()))),
+                Ok(_) => return Ok(true),
+                Err(StoreError::Conflict(_)) => match self.0.store.get(&name).await {
+                    Ok(fresh) => job = fresh,
+                    Err(StoreError::NotFound(_)) => return Ok(false),
+                    Err(e) => return Err(TriggerError::Retry(format!("re-reading {name}: {e}"))),
+                },
+                Err(StoreError::NotFound(_)) => return Ok(false),
+                Err(e) => return Err(TriggerError::Retry(format!("aborting {name}: {e}"))),
             }
         }
-        Ok(aborted)
+        Err(TriggerError::Retry(format!(
+            "aborting {name}: it kept changing under the write"
+        )))
     }
 
     /// A `pull_request` event (upstream `handlePR`).
