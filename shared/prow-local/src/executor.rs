@@ -105,8 +105,14 @@ impl Executor for LocalExecutor {
                 Some(RunResult::Success) => (PodPhase::Succeeded, None),
                 Some(RunResult::Failure | RunResult::Aborted) => (PodPhase::Failed, None),
                 None if self.is_running(job.name()) => (PodPhase::Running, None),
-                // Running when an earlier process of ours died: it is gone with it.
-                None => (PodPhase::Unknown, Some(StopCause::NodeUnreachable)),
+                // Running when an earlier process of ours died: what it left running is stopped,
+                // and the run counts as lost (the controller revives the job).
+                None => {
+                    prow_podutils::entrypoint::stop_leftover(
+                        &self.run_dir(job).join(prow_podutils::GROUP_FILE),
+                    );
+                    (PodPhase::Unknown, Some(StopCause::NodeUnreachable))
+                }
             };
             Ok(Some(PodObservation {
                 phase,

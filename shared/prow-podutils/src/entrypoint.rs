@@ -27,6 +27,9 @@ pub struct Process {
     pub grace_period: Duration,
     /// Also print the output on our stdout (in a pod, so `kubectl logs` shows it).
     pub echo: bool,
+    /// Where the process group's id is written once it runs, so a later process can stop what
+    /// this one leaves behind if it dies ([`stop_leftover`]).
+    pub group_file: Option<PathBuf>,
 }
 
 /// How the process ended.
@@ -61,6 +64,16 @@ fn signal_group(pid: Option<u32>, signal: rustix::process::Signal) {
     if let Err(error) = rustix::process::kill_process_group(pid, signal) {
         tracing::debug!(%error, "signalling the test's process group");
     }
+}
+
+/// Kills the process group recorded in `group_file` by a process of ours that died while running
+/// it (its children outlive it), and forgets it. Nothing happens when there is no record.
+pub fn stop_leftover(group_file: &std::path::Path) {
+    let Ok(text) = std::fs::read_to_string(group_file) else {
+        return;
+    };
+    signal_group(text.trim().parse().ok(), rustix::process::Signal::KILL);
+    let _ = std::fs::remove_file(group_file);
 }
 
 /// Runs `process` until it exits, times out, or `abort` turns true.
@@ -104,7 +117,15 @@ pub async fn run(process: &Process, abort: watch::Receiver<bool>) -> Outcome {
             ));
         }
     };
+    if let (Some(file), Some(pid)) = (&process.group_file, child.id())
+        && let Err(error) = std::fs::write(file, pid.to_string())
+    {
+        tracing::warn!(file = %file.display(), %error, "cannot record the process group");
+    }
     let outcome = supervise(process, &mut child, abort).await;
+    if let Some(file) = &process.group_file {
+        let _ = std::fs::remove_file(file);
+    }
     if let Some(copier) = copier {
         // Output a leftover background process still holds is not waited for.
         let _ = tokio::time::timeout(Duration::from_secs(2), copier).await;
@@ -220,6 +241,7 @@ mod tests {
             timeout,
             grace_period: Duration::from_millis(200),
             echo: false,
+            group_file: None,
         }
     }
 

@@ -35,6 +35,9 @@ pub struct DecoratedRun<'a> {
     pub upload: Option<(&'a dyn ArtifactStore, &'a GcsConfiguration)>,
 }
 
+/// Where a decorated run records its process group (see [`entrypoint::stop_leftover`]).
+pub const GROUP_FILE: &str = "process-group";
+
 /// How a decorated run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunReport {
@@ -105,6 +108,7 @@ pub async fn run_decorated(run: DecoratedRun<'_>, abort: watch::Receiver<bool>) 
         timeout: run.timeout,
         grace_period: run.grace_period,
         echo: false,
+        group_file: Some(run.root.join(GROUP_FILE)),
     };
     let outcome = entrypoint::run(&process, abort).await;
     let result = match outcome {

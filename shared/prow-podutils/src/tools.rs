@@ -137,6 +137,8 @@ pub async fn entrypoint(copy_to: Option<PathBuf>) -> anyhow::Result<i32> {
         timeout: nanos(options.timeout, DEFAULT_TIMEOUT),
         grace_period: nanos(options.grace_period, DEFAULT_GRACE_PERIOD),
         echo: true,
+        // In a pod the container's processes end with the pod.
+        group_file: None,
     };
     let outcome = entrypoint::run(&process, aborted).await;
     let code = outcome.exit_code();

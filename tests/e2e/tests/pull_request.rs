@@ -99,7 +99,7 @@ async fn start() -> System {
     let loaded = prow_config::load_sources(
         &Sources {
             config: Source::new("config.yaml", CONFIG),
-            job_files: vec![Source::new("jobs.yaml", &jobs(&release))],
+            job_files: vec![Source::new("jobs.yaml", jobs(&release))],
             plugins: Some(Source::new("plugins.yaml", PLUGINS)),
         },
         LoadOptions { strict: true },
