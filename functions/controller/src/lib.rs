@@ -24,6 +24,7 @@ use prow_plank::url::JobUrls;
 use prow_plank::{Capacity, PlankSettings};
 use prow_podutils::storage::{ArtifactStore, RunUpload};
 use prow_runtime::cloudevents::{CloudEvent, PING_EVENT_TYPE};
+use prow_runtime::locks::KeyedLocks;
 use prow_runtime::{ConfigHandle, FunctionContext};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,6 +40,9 @@ struct Inner {
     config: ConfigHandle,
     metrics: ControllerMetrics,
     build_ids: BuildIds,
+    /// One reconciliation per job at a time: concurrent events for a job (its ProwJob and its
+    /// pod changing together) must not both start or revive its pod.
+    jobs: KeyedLocks,
 }
 
 /// Build ids as upstream's snowflake-style ids: milliseconds since 2026-01-01, then a sequence,
@@ -128,6 +132,7 @@ impl Controller {
             build_ids: BuildIds {
                 last: AtomicU64::new(0),
             },
+            jobs: KeyedLocks::default(),
         }))
     }
 
@@ -205,6 +210,7 @@ impl Controller {
 
     /// Reconciles one job; a job that no longer exists is done.
     pub async fn reconcile_job(&self, name: &str) -> Result<(), String> {
+        let _reconciling = self.0.jobs.lock(name).await;
         let job = match self.0.store.get(name).await {
             Ok(job) => job,
             Err(prow_api::store::StoreError::NotFound(_)) => return Ok(()),

@@ -3,7 +3,7 @@
 //! do not both write a comment.
 
 use crate::ReportError;
-use crate::locks::KeyedLocks;
+use prow_runtime::locks::KeyedLocks;
 use prow_api::store::JobStore;
 use prow_api::{ProwJob, ProwJobType, labels};
 use prow_config::Config;

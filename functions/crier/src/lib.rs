@@ -10,7 +10,6 @@
 //! crate reads the job store, calls the reporters' ports and records the outcome.
 
 pub mod github;
-mod locks;
 mod metrics;
 pub mod slack;
 
@@ -20,7 +19,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use k8s_openapi::jiff::Timestamp;
-use locks::KeyedLocks;
+use prow_runtime::locks::KeyedLocks;
 use metrics::CrierMetrics;
 use prow_api::store::{JobStore, StoreError};
 use prow_api::{ProwJob, ProwJobState};

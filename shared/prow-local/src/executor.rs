@@ -53,6 +53,7 @@ pub struct LocalExecutor {
     root: PathBuf,
     options: LocalExecutorOptions,
     running: Mutex<HashMap<String, Running>>,
+    starting: prow_runtime::locks::KeyedLocks,
     /// Names of jobs whose run changed (started or finished): local mode's pod events.
     changes: broadcast::Sender<String>,
 }
@@ -74,6 +75,7 @@ impl LocalExecutor {
             root: root.into(),
             options,
             running: Mutex::new(HashMap::new()),
+            starting: prow_runtime::locks::KeyedLocks::default(),
             changes: broadcast::channel(1024).0,
         }
     }
@@ -92,6 +94,21 @@ impl LocalExecutor {
             .lock()
             .map(|r| r.get(name).is_some_and(|run| !run.done.is_finished()))
             .unwrap_or(false)
+    }
+}
+
+/// Removes a run's folder. A process still writing into it (the leftover of a run being stopped)
+/// can add a file between the listing and the removal; the removal is then tried again.
+async fn remove_run_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut attempts = 0;
+    loop {
+        match std::fs::remove_dir_all(dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty && attempts < 5 => {
+                attempts += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            other => return other,
+        }
     }
 }
 
@@ -128,6 +145,9 @@ impl Executor for LocalExecutor {
 
     fn start<'a>(&'a self, job: &'a ProwJob, build_id: &'a str) -> ExecutorFuture<'a, ()> {
         Box::pin(async move {
+            // Checking for a run and starting one is one step: two starts of a job at once
+            // (two controllers' reconciliations) start one run.
+            let _starting = self.starting.lock(job.name()).await;
             let dir = self.run_dir(job);
             if read_record(&dir).is_some() {
                 return Ok(()); // started by an earlier attempt: keep it
@@ -263,7 +283,7 @@ impl Executor for LocalExecutor {
                 let _ = run.abort.send(true);
                 let _ = run.done.await;
             }
-            match std::fs::remove_dir_all(self.root.join(&pod.name)) {
+            match remove_run_dir(&self.root.join(&pod.name)).await {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
                 Err(e) => Err(ExecutorError {
@@ -289,7 +309,7 @@ impl Executor for LocalExecutor {
             }
             let dir = self.run_dir(job);
             // Like a deleted pod: the run is gone, its uploads stay in the bucket.
-            match std::fs::remove_dir_all(&dir) {
+            match remove_run_dir(&dir).await {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
                 Err(e) => Err(ExecutorError::retryable(

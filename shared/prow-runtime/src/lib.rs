@@ -10,6 +10,7 @@ mod args;
 pub mod clock;
 pub mod cloudevents;
 mod config_watch;
+pub mod locks;
 mod metrics;
 mod serve;
 mod telemetry;

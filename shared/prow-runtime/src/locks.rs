@@ -1,14 +1,16 @@
-//! Per-key async locks (a job, a pull request), dropped when no one holds or waits for them.
+//! Per-key async locks (a job, a pull request), dropped when no one holds or waits for them:
+//! one reconciliation or report per job at a time within an instance, as controller-runtime
+//! gives upstream's controllers.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
-pub(crate) struct KeyedLocks {
+pub struct KeyedLocks {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
-pub(crate) struct KeyedGuard<'a> {
+pub struct KeyedGuard<'a> {
     owner: &'a KeyedLocks,
     key: String,
     guard: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -22,7 +24,7 @@ impl KeyedLocks {
         }
     }
 
-    pub(crate) async fn lock(&self, key: &str) -> KeyedGuard<'_> {
+    pub async fn lock(&self, key: &str) -> KeyedGuard<'_> {
         let lock = self.table().entry(key.to_string()).or_default().clone();
         let guard = lock.lock_owned().await;
         KeyedGuard {
