@@ -3,12 +3,12 @@
 //! do not both write a comment.
 
 use crate::ReportError;
-use prow_runtime::locks::KeyedLocks;
 use prow_api::store::JobStore;
 use prow_api::{ProwJob, ProwJobType, labels};
 use prow_config::Config;
 use prow_crier::github::{self as decide, CommentWrite};
 use prow_github::client::{GitHubClient, GitHubError};
+use prow_runtime::locks::KeyedLocks;
 use std::str::FromStr;
 use std::sync::Arc;
 

@@ -19,14 +19,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use k8s_openapi::jiff::Timestamp;
-use prow_runtime::locks::KeyedLocks;
 use metrics::CrierMetrics;
-use prow_api::store::{JobStore, StoreError};
+use prow_api::store::{JobStore, StoreError, update_fresh};
 use prow_api::{ProwJob, ProwJobState};
 use prow_crier::{GITHUB_REPORTER, PUBSUB_REPORTER, SLACK_REPORTER};
 use prow_plank::url::JobUrls;
 use prow_pubsub::Publish;
 use prow_runtime::cloudevents::{CloudEvent, PING_EVENT_TYPE};
+use prow_runtime::locks::KeyedLocks;
 use prow_runtime::{ConfigHandle, FunctionContext};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -224,31 +224,16 @@ impl Crier {
         state: ProwJobState,
         reporters: &[&'static str],
     ) -> Result<(), ReportError> {
-        let store = &self.0.options.store;
-        let mut last_error = String::new();
-        for _ in 0..8 {
-            let mut job = match store.get(name).await {
-                Ok(job) => job,
-                Err(StoreError::NotFound(_)) => return Ok(()),
-                Err(error) => return Err(ReportError::Retry(format!("reading {name}: {error}"))),
-            };
+        let recorded = update_fresh(self.0.options.store.as_ref(), name, 8, |job| {
             for reporter in reporters {
-                prow_crier::mark_reported(&mut job, reporter, state);
+                prow_crier::mark_reported(job, reporter, state);
             }
-            match store.update(&job).await {
-                Ok(_) => return Ok(()),
-                Err(StoreError::NotFound(_)) => return Ok(()),
-                Err(error @ StoreError::Conflict(_)) => last_error = error.to_string(),
-                Err(error) => {
-                    return Err(ReportError::Retry(format!(
-                        "recording the report on {name}: {error}"
-                    )));
-                }
-            }
-        }
-        Err(ReportError::Retry(format!(
-            "recording the report on {name}: {last_error}"
-        )))
+            true
+        })
+        .await;
+        recorded
+            .map(drop)
+            .map_err(|error| ReportError::Retry(format!("recording the report on {name}: {error}")))
     }
 
     /// Every job some reporter has not reported yet (the resync ping), read a page at a time.

@@ -297,40 +297,28 @@ impl Trigger {
             if own {
                 continue;
             }
-            let name = job.name().to_string();
-            if self.abort(job).await? {
-                aborted.push(name);
+            if self.abort(job.name()).await? {
+                aborted.push(job.name().to_string());
             }
         }
         Ok(aborted)
     }
 
-    /// Marks `job` aborted. A write refused because another writer changed the job meanwhile
+    /// Marks the job aborted. A write refused because another writer changed the job meanwhile
     /// (the controller moving it on, crier recording a report) is retried from a fresh read;
     /// `false` when the job finished or was aborted meanwhile (then, as upstream, it is left).
-    async fn abort(&self, mut job: ProwJob) -> Result<bool, TriggerError> {
-        use prow_api::store::StoreError;
-        let name = job.name().to_string();
-        for _ in 0..8 {
+    async fn abort(&self, name: &str) -> Result<bool, TriggerError> {
+        let aborted = prow_api::store::update_fresh(self.0.store.as_ref(), name, 8, |job| {
             if job.complete() || job.status.state == Some(ProwJobState::Aborted) {
-                return Ok(false);
+                return false;
             }
             job.status.state = Some(ProwJobState::Aborted);
             job.status.description = commands::ABORTED_DESCRIPTION.into();
-            match self.0.store.update(&job).await {
-                Ok(_) => return Ok(true),
-                Err(StoreError::Conflict(_)) => match self.0.store.get(&name).await {
-                    Ok(fresh) => job = fresh,
-                    Err(StoreError::NotFound(_)) => return Ok(false),
-                    Err(e) => return Err(TriggerError::Retry(format!("re-reading {name}: {e}"))),
-                },
-                Err(StoreError::NotFound(_)) => return Ok(false),
-                Err(e) => return Err(TriggerError::Retry(format!("aborting {name}: {e}"))),
-            }
-        }
-        Err(TriggerError::Retry(format!(
-            "aborting {name}: it kept changing under the write"
-        )))
+            true
+        })
+        .await
+        .map_err(|e| TriggerError::Retry(format!("aborting {name}: {e}")))?;
+        Ok(aborted.is_some())
     }
 
     /// A `pull_request` event (upstream `handlePR`).

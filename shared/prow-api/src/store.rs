@@ -84,6 +84,36 @@ pub enum Requirement {
     NotExists(String),
 }
 
+/// Applies `change` to the stored job `name` and writes it back; when another writer changed the
+/// job meanwhile (a [`StoreError::Conflict`]), reads it again and re-applies, up to `attempts`
+/// writes. `change` returns `false` to leave the job as it is. `Ok(None)` when the job is gone or
+/// `change` declined; the last conflict when every attempt conflicted.
+pub async fn update_fresh(
+    store: &dyn JobStore,
+    name: &str,
+    attempts: usize,
+    mut change: impl FnMut(&mut ProwJob) -> bool + Send,
+) -> Result<Option<ProwJob>, StoreError> {
+    let mut conflict = StoreError::Conflict(name.to_string());
+    for _ in 0..attempts.max(1) {
+        let mut job = match store.get(name).await {
+            Ok(job) => job,
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        if !change(&mut job) {
+            return Ok(None);
+        }
+        match store.update(&job).await {
+            Ok(updated) => return Ok(Some(updated)),
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(error @ StoreError::Conflict(_)) => conflict = error,
+            Err(error) => return Err(error),
+        }
+    }
+    Err(conflict)
+}
+
 /// Parses `a=b,c==d,e!=f,g,!h` as Kubernetes reads equality-based selectors.
 pub fn parse_selector(selector: &str) -> Result<Vec<Requirement>, StoreError> {
     let invalid = || StoreError::InvalidSelector(selector.to_string());
