@@ -85,12 +85,17 @@ pub fn run(args: Args) -> ExitCode {
 
 async fn serve(args: &Args) -> anyhow::Result<()> {
     let common = &args.common;
-    let loaded = prow_config::load(
-        &common.config_paths(),
-        prow_config::LoadOptions { strict: false },
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let metrics = Arc::new(prow_runtime::Metrics::new("prow-local"));
+    // Edited configuration is picked up while running, as the functions pick it up.
+    let watcher = prow_runtime::ConfigWatcher::load(common.config_paths(), metrics.clone())
+        .with_context(|| {
+            format!(
+                "loading configuration from {}",
+                common.config_path.display()
+            )
+        })?;
+    let config = watcher.handle();
+    tokio::spawn(watcher.watch(prow_runtime::reload_interval()?));
     let github = OctocrabGitHub::from_args(common, "prow-local", &metrics)?;
     if github.is_none() {
         tracing::warn!(
@@ -104,7 +109,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     let system = LocalSystem::start(LocalOptions {
         state_dir: args.state_dir.clone(),
         address: address(args),
-        config: prow_runtime::ConfigHandle::new(loaded.config),
+        config,
         hmac_secret_file: common.hmac_secret_file.clone(),
         github,
         clock: Arc::new(prow_runtime::clock::SystemClock),

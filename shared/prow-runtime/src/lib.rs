@@ -94,7 +94,7 @@ pub fn run(
 }
 
 /// `PROW_CONFIG_RELOAD_INTERVAL` (a duration such as `30s`), or [`DEFAULT_RELOAD_INTERVAL`].
-fn reload_interval() -> anyhow::Result<Duration> {
+pub fn reload_interval() -> anyhow::Result<Duration> {
     match std::env::var("PROW_CONFIG_RELOAD_INTERVAL") {
         Ok(text) => {
             let interval: prow_config::Duration = text
