@@ -9,7 +9,6 @@
     reason = "a test fails loudly"
 )]
 
-use axum::body::Body;
 use crier::{Crier, CrierOptions, GitHubReporter, ReportAs};
 use github_standin::{GitHubStandIn, World};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -19,9 +18,7 @@ use prow_api::{ProwJob, ProwJobState};
 use prow_config::{LoadOptions, Source, Sources};
 use prow_github_octocrab::{ClientOptions, Credentials, OctocrabGitHub};
 use prow_local::EmbeddedJobStore;
-use prow_runtime::cloudevents::CloudEvent;
 use std::sync::Arc;
-use tower::ServiceExt;
 
 const REPO: &str = "acme/widgets";
 
@@ -132,24 +129,10 @@ impl Setup {
     /// Posts the ApiServerSource event for the job's current version; the HTTP status.
     async fn post(&self, name: &str) -> u16 {
         let job = self.store.get(name).await.unwrap();
-        let event = CloudEvent {
-            id: format!(
-                "{name}-{}",
-                job.metadata.resource_version.clone().unwrap_or_default()
-            ),
-            source: "https://kubernetes.default.svc".into(),
-            event_type: "dev.knative.apiserver.resource.update".into(),
-            time: None,
-            subject: None,
-            extensions: vec![],
-            data: serde_json::to_vec(&job).unwrap().into(),
-        };
-        let mut request = axum::http::Request::post("/")
-            .body(Body::from(event.data.clone()))
-            .unwrap();
-        *request.headers_mut() = event.binary_headers().unwrap();
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        response.status().as_u16()
+        let event = prow_test_harness::events::prowjob_update_event(&job);
+        prow_test_harness::events::post_event(&self.router, &event)
+            .await
+            .unwrap()
     }
 
     /// Delivers the job's event twice, as an at-least-once broker may.

@@ -9,7 +9,6 @@
     reason = "a test fails loudly"
 )]
 
-use axum::body::Body;
 use crier::{Crier, CrierOptions, SlackPoster, SlackWebApi};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
@@ -17,12 +16,10 @@ use prow_api::store::JobStore;
 use prow_api::{ProwJob, ProwJobState};
 use prow_config::{LoadOptions, Source, Sources};
 use prow_local::EmbeddedJobStore;
-use prow_runtime::cloudevents::CloudEvent;
 use prow_test_harness::PubSubEmulator;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use tower::ServiceExt;
 
 const PROJECT: &str = "prow-test";
 
@@ -114,29 +111,10 @@ impl Setup {
 
     async fn post(&self, name: &str) -> u16 {
         let job = self.store.get(name).await.unwrap();
-        let event = CloudEvent {
-            id: format!(
-                "{name}-{}",
-                job.metadata.resource_version.clone().unwrap_or_default()
-            ),
-            source: "https://kubernetes.default.svc".into(),
-            event_type: "dev.knative.apiserver.resource.update".into(),
-            time: None,
-            subject: None,
-            extensions: vec![],
-            data: serde_json::to_vec(&job).unwrap().into(),
-        };
-        let mut request = axum::http::Request::post("/")
-            .body(Body::from(event.data.clone()))
-            .unwrap();
-        *request.headers_mut() = event.binary_headers().unwrap();
-        self.router
-            .clone()
-            .oneshot(request)
+        let event = prow_test_harness::events::prowjob_update_event(&job);
+        prow_test_harness::events::post_event(&self.router, &event)
             .await
             .unwrap()
-            .status()
-            .as_u16()
     }
 
     async fn deliver_twice(&self, name: &str) {

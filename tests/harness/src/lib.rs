@@ -7,6 +7,7 @@
 //! Boundary: test infrastructure; production code never depends on it.
 
 pub mod contract;
+pub mod events;
 pub mod kube;
 mod pubsub;
 mod s3;
