@@ -11,8 +11,6 @@
 
 use crier::{Crier, CrierOptions, GitHubReporter, ReportAs};
 use github_standin::{GitHubStandIn, World};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use k8s_openapi::jiff::Timestamp;
 use prow_api::store::JobStore;
 use prow_api::{ProwJob, ProwJobState};
 use prow_config::{LoadOptions, Source, Sources};
@@ -116,21 +114,21 @@ impl Setup {
 
     /// Moves the job on, as the controller does.
     async fn set_state(&self, name: &str, state: ProwJobState, description: &str) -> ProwJob {
-        let mut job = self.store.get(name).await.unwrap();
-        job.status.state = Some(state);
-        job.status.description = description.to_string();
-        job.status.url = format!("https://prow.example.com/view/s3/logs/{name}");
-        if !matches!(state, ProwJobState::Triggered | ProwJobState::Pending) {
-            job.status.completion_time = Some(Time(Timestamp::now()));
-        }
-        self.store.update(&job).await.unwrap()
+        let url = format!("https://prow.example.com/view/s3/logs/{name}");
+        prow_test_harness::events::set_job_state(
+            self.store.as_ref(),
+            name,
+            state,
+            description,
+            &url,
+        )
+        .await
+        .unwrap()
     }
 
     /// Posts the ApiServerSource event for the job's current version; the HTTP status.
     async fn post(&self, name: &str) -> u16 {
-        let job = self.store.get(name).await.unwrap();
-        let event = prow_test_harness::events::prowjob_update_event(&job);
-        prow_test_harness::events::post_event(&self.router, &event)
+        prow_test_harness::events::post_job_update(self.store.as_ref(), &self.router, name)
             .await
             .unwrap()
     }

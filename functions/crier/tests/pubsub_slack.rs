@@ -10,8 +10,6 @@
 )]
 
 use crier::{Crier, CrierOptions, SlackPoster, SlackWebApi};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use k8s_openapi::jiff::Timestamp;
 use prow_api::store::JobStore;
 use prow_api::{ProwJob, ProwJobState};
 use prow_config::{LoadOptions, Source, Sources};
@@ -97,22 +95,21 @@ fn periodic(name: &str, topic: &str) -> ProwJob {
 }
 
 impl Setup {
-    async fn set_state(&self, name: &str, state: ProwJobState, description: &str) {
-        let mut job = self.store.get(name).await.unwrap();
-        job.status.state = Some(state);
-        job.status.description = description.to_string();
-        job.status.url =
-            format!("https://prow.example.com/view/s3/prow-logs/logs/nightly-build/{name}");
-        if !matches!(state, ProwJobState::Triggered | ProwJobState::Pending) {
-            job.status.completion_time = Some(Time(Timestamp::now()));
-        }
-        self.store.update(&job).await.unwrap();
+    async fn set_state(&self, name: &str, state: ProwJobState, description: &str) -> ProwJob {
+        let url = format!("https://prow.example.com/view/s3/prow-logs/logs/nightly-build/{name}");
+        prow_test_harness::events::set_job_state(
+            self.store.as_ref(),
+            name,
+            state,
+            description,
+            &url,
+        )
+        .await
+        .unwrap()
     }
 
     async fn post(&self, name: &str) -> u16 {
-        let job = self.store.get(name).await.unwrap();
-        let event = prow_test_harness::events::prowjob_update_event(&job);
-        prow_test_harness::events::post_event(&self.router, &event)
+        prow_test_harness::events::post_job_update(self.store.as_ref(), &self.router, name)
             .await
             .unwrap()
     }
