@@ -15,9 +15,11 @@
 
 use k8s_openapi::jiff::Timestamp;
 use prow_api::ProwJob;
-use prow_api::store::JobStore;
-use prow_plank::reconcile::{Executor, ExecutorFuture, reconcile};
-use prow_plank::{Capacity, PlankSettings, PodObservation, PodPhase};
+use prow_plank::reconcile::reconcile;
+use prow_plank::{Capacity, PlankSettings};
+use prow_ports::executor::{Executor, ExecutorFuture};
+use prow_ports::executor::{PodObservation, PodPhase};
+use prow_ports::store::JobStore;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -57,7 +59,7 @@ impl Executor for InstantExecutor {
             Ok(())
         })
     }
-    fn job_pods(&self) -> ExecutorFuture<'_, Vec<prow_plank::reconcile::JobPod>> {
+    fn job_pods(&self) -> ExecutorFuture<'_, Vec<prow_ports::executor::JobPod>> {
         Box::pin(async move {
             let now = Timestamp::now();
             Ok(self
@@ -65,7 +67,7 @@ impl Executor for InstantExecutor {
                 .lock()
                 .unwrap()
                 .iter()
-                .map(|name| prow_plank::reconcile::JobPod {
+                .map(|name| prow_ports::executor::JobPod {
                     name: name.clone(),
                     job: name.clone(),
                     cluster: String::new(),
@@ -75,7 +77,7 @@ impl Executor for InstantExecutor {
                 .collect())
         })
     }
-    fn remove_pod<'a>(&'a self, pod: &'a prow_plank::reconcile::JobPod) -> ExecutorFuture<'a, ()> {
+    fn remove_pod<'a>(&'a self, pod: &'a prow_ports::executor::JobPod) -> ExecutorFuture<'a, ()> {
         Box::pin(async move {
             self.0.lock().unwrap().remove(&pod.name);
             Ok(())

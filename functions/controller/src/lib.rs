@@ -10,22 +10,25 @@
 mod metrics;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::post;
 use k8s_openapi::jiff::Timestamp;
 use metrics::ControllerMetrics;
-use prow_api::downward::JobSpec;
-use prow_api::store::JobStore;
+use prow_api::downward::{JobSpec, StoragePaths, content_type, files};
 use prow_api::{ProwJob, ProwJobState};
-use prow_plank::reconcile::{Executor, reconcile_until_settled};
+use prow_plank::reconcile::{ReconcileError, reconcile_until_settled};
 use prow_plank::url::JobUrls;
 use prow_plank::{Capacity, PlankSettings};
-use prow_podutils::storage::{ArtifactStore, RunUpload};
-use prow_runtime::cloudevents::{CloudEvent, PING_EVENT_TYPE};
+use prow_ports::Failure;
+use prow_ports::artifacts::ArtifactStore;
+use prow_ports::clock::Clock;
+use prow_ports::events::{CloudEvent, EventError, ProwEvent, Wake};
+use prow_ports::executor::Executor;
+use prow_ports::store::{JobStore, StoreError};
+use prow_runtime::cloudevents::ReceivedEvent;
 use prow_runtime::locks::KeyedLocks;
-use prow_runtime::{ConfigHandle, FunctionContext};
+use prow_runtime::{ConfigHandle, FunctionContext, Outcome};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -38,6 +41,7 @@ struct Inner {
     /// Where a finished decorated job's `prowjob.json` goes (upstream: crier's blob reporter).
     artifacts: Option<Arc<dyn ArtifactStore>>,
     config: ConfigHandle,
+    clock: Arc<dyn Clock>,
     metrics: ControllerMetrics,
     build_ids: BuildIds,
     /// One reconciliation per job at a time: concurrent events for a job (its ProwJob and its
@@ -75,12 +79,11 @@ pub enum Target {
 }
 
 /// Reads ApiServerSource and PingSource events.
-pub fn target(event: &CloudEvent) -> Result<Target, String> {
-    if event.event_type == PING_EVENT_TYPE {
-        return Ok(Target::Resync);
-    }
-    let Some(object) = event.apiserver_object()? else {
-        return Ok(Target::Ignore(format!("event type {}", event.event_type)));
+pub fn target(event: &CloudEvent) -> Result<Target, EventError> {
+    let object = match event.wake()? {
+        Wake::Ping => return Ok(Target::Resync),
+        Wake::Other(event_type) => return Ok(Target::Ignore(format!("event type {event_type}"))),
+        Wake::Object(object) => object,
     };
     let name = object.name.as_str();
     match object.kind.as_str() {
@@ -89,7 +92,7 @@ pub fn target(event: &CloudEvent) -> Result<Target, String> {
         "Pod" => {
             let job = object.label("prow.k8s.io/id").unwrap_or(name);
             if job.is_empty() {
-                return Err("a Pod event without a name".into());
+                return Err(EventError::Invalid("a Pod event without a name".into()));
             }
             if object.action == "delete"
                 || object.label("created-by-prow") == Some("true")
@@ -104,30 +107,74 @@ pub fn target(event: &CloudEvent) -> Result<Target, String> {
     }
 }
 
-impl Controller {
-    pub fn new(
-        store: Arc<dyn JobStore>,
-        executor: Arc<dyn Executor>,
-        config: ConfigHandle,
-        metrics: &prow_runtime::Metrics,
-    ) -> Controller {
-        Controller::with_artifacts(store, executor, None, config, metrics)
+/// What the controller is built from besides its configuration.
+pub struct ControllerOptions {
+    pub store: Arc<dyn JobStore>,
+    pub executor: Arc<dyn Executor>,
+    /// Where each finished decorated job's `prowjob.json` goes (the bucket of the jobs'
+    /// `gcs_configuration`); none uploads nothing.
+    pub artifacts: Option<Arc<dyn ArtifactStore>>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ControllerOptions {
+    /// Jobs from `store` run by `executor`, nothing uploaded, on the machine's clock.
+    pub fn new(store: Arc<dyn JobStore>, executor: Arc<dyn Executor>) -> ControllerOptions {
+        ControllerOptions {
+            store,
+            executor,
+            artifacts: None,
+            clock: prow_ports::clock::SystemClock::shared(),
+        }
+    }
+}
+
+/// Why a job could not be reconciled now.
+#[derive(Debug, thiserror::Error)]
+pub enum ControllerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Reconcile(#[from] ReconcileError),
+    #[error("{failed} of the jobs could not be reconciled; the first: {first}")]
+    Resync {
+        failed: usize,
+        first: Box<ControllerError>,
+    },
+}
+
+impl Failure for ControllerError {
+    fn kind(&self) -> &'static str {
+        match self {
+            ControllerError::Store(error) => error.kind(),
+            ControllerError::Reconcile(ReconcileError::Store(error)) => error.kind(),
+            ControllerError::Reconcile(ReconcileError::Executor(error)) => error.kind(),
+            ControllerError::Resync { first, .. } => first.kind(),
+        }
     }
 
-    /// A controller that also uploads each finished decorated job's `prowjob.json` to
-    /// `artifacts` (the bucket of the jobs' `gcs_configuration`).
-    pub fn with_artifacts(
-        store: Arc<dyn JobStore>,
-        executor: Arc<dyn Executor>,
-        artifacts: Option<Arc<dyn ArtifactStore>>,
+    fn retryable(&self) -> bool {
+        match self {
+            ControllerError::Store(error) => error.retryable(),
+            ControllerError::Reconcile(ReconcileError::Store(error)) => error.retryable(),
+            ControllerError::Reconcile(ReconcileError::Executor(error)) => error.retryable(),
+            ControllerError::Resync { .. } => true,
+        }
+    }
+}
+
+impl Controller {
+    pub fn new(
+        options: ControllerOptions,
         config: ConfigHandle,
         metrics: &prow_runtime::Metrics,
     ) -> Controller {
         Controller(Arc::new(Inner {
-            store,
-            executor,
-            artifacts,
+            store: options.store,
+            executor: options.executor,
+            artifacts: options.artifacts,
             config,
+            clock: options.clock,
             metrics: ControllerMetrics::register(metrics),
             build_ids: BuildIds {
                 last: AtomicU64::new(0),
@@ -162,7 +209,7 @@ impl Controller {
     /// `plank.max_concurrency` across all jobs, the job's own `max_concurrency` across its runs,
     /// and `plank.job_queue_capacities` across the jobs of its `job_queue_name`: running
     /// (pending) jobs count against each.
-    async fn capacity(&self, job: &ProwJob) -> Result<Capacity, prow_api::store::StoreError> {
+    async fn capacity(&self, job: &ProwJob) -> Result<Capacity, StoreError> {
         if job.status.state != Some(ProwJobState::Triggered) {
             return Ok(Capacity::Available);
         }
@@ -209,15 +256,15 @@ impl Controller {
     }
 
     /// Reconciles one job; a job that no longer exists is done.
-    pub async fn reconcile_job(&self, name: &str) -> Result<(), String> {
+    pub async fn reconcile_job(&self, name: &str) -> Result<(), ControllerError> {
         let _reconciling = self.0.jobs.lock(name).await;
         let job = match self.0.store.get(name).await {
             Ok(job) => job,
-            Err(prow_api::store::StoreError::NotFound(_)) => return Ok(()),
-            Err(e) => return Err(e.to_string()),
+            Err(StoreError::NotFound(_)) => return Ok(()),
+            Err(e) => return Err(e.into()),
         };
-        let capacity = self.capacity(&job).await.map_err(|e| e.to_string())?;
-        let now = Timestamp::now();
+        let capacity = self.capacity(&job).await?;
+        let now = self.0.clock.now();
         let before = job.status.state;
         let done = reconcile_until_settled(
             self.0.store.as_ref(),
@@ -228,8 +275,7 @@ impl Controller {
             capacity,
             &self.0.build_ids.next(now),
         )
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
         let after = done.job.status.state;
         if !job.complete() && done.job.complete() {
             self.upload_prowjob(&done.job).await;
@@ -252,14 +298,16 @@ impl Controller {
             return;
         };
         let spec = JobSpec::for_job(job, &job.status.build_id);
-        if let Err(error) = RunUpload::new(store, gcs, &spec).prowjob(job).await {
+        let key = StoragePaths::for_spec(gcs, &spec).run_file(files::PROWJOB);
+        let body = serde_json::to_vec_pretty(job).unwrap_or_default();
+        if let Err(error) = store.put(&key, body, content_type(files::PROWJOB)).await {
             tracing::warn!(prowjob = job.name(), %error, "uploading prowjob.json failed");
         }
     }
 
     /// Every job not yet finished, and the `prowjobs` gauge.
-    pub async fn resync(&self) -> Result<(), String> {
-        let jobs = self.0.store.list("").await.map_err(|e| e.to_string())?;
+    pub async fn resync(&self) -> Result<(), ControllerError> {
+        let jobs = self.0.store.list("").await?;
         self.0.metrics.count(&jobs);
         let mut errors = Vec::new();
         for job in jobs
@@ -267,38 +315,34 @@ impl Controller {
             .filter(|j| !j.complete() || j.status.state == Some(ProwJobState::Aborted))
         {
             if let Err(error) = self.reconcile_job(job.name()).await {
-                errors.push(format!("{}: {error}", job.name()));
+                tracing::warn!(prowjob = job.name(), %error, "reconciling failed");
+                errors.push(error);
             }
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors.join("; "))
+        let failed = errors.len();
+        match errors.into_iter().next() {
+            None => Ok(()),
+            Some(first) => Err(ControllerError::Resync {
+                failed,
+                first: Box::new(first),
+            }),
         }
     }
 }
 
 async fn receive(
     State(controller): State<Controller>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, String) {
-    let event = match CloudEvent::from_http(&headers, body) {
-        Ok(event) => event,
-        Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()),
-    };
+    ReceivedEvent(event): ReceivedEvent,
+) -> Outcome {
     let result = match target(&event) {
         Ok(Target::Job(name)) => controller.reconcile_job(&name).await,
         Ok(Target::Resync) => controller.resync().await,
-        Ok(Target::Ignore(what)) => return (StatusCode::OK, format!("ignored: {what}")),
-        Err(error) => return (StatusCode::BAD_REQUEST, error),
+        Ok(Target::Ignore(what)) => return Outcome::done(format!("ignored: {what}")),
+        Err(error) => return Outcome::refused(StatusCode::BAD_REQUEST, error.to_string()),
     };
     match result {
-        Ok(()) => (StatusCode::OK, "reconciled".into()),
-        Err(error) => {
-            tracing::error!(event_id = %event.id, error = %error, "reconcile failed; the event will be redelivered");
-            (StatusCode::INTERNAL_SERVER_ERROR, "reconcile failed".into())
-        }
+        Ok(()) => Outcome::done("reconciled"),
+        Err(error) => Outcome::failed("reconciling", &error),
     }
 }
 
@@ -307,23 +351,14 @@ async fn receive(
 /// job names, from `--kubeconfig` / `--kubeconfig-dir` (without them, the same cluster as the
 /// ProwJobs, alias `default`). No API call is made until an event arrives.
 pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
-    let config = context.config.current();
-    let sources = prow_kube::clusters::KubeconfigSources {
-        kubeconfig: context.args.kubeconfig.clone(),
-        kubeconfig_dir: context.args.kubeconfig_dir.clone(),
-        kubeconfig_suffix: context.args.kubeconfig_suffix.clone(),
-    };
-    let (client, executor) = prow_runtime::block_on_at_startup(prow_kube::clusters::connect(
-        &sources,
-        &config.prow.pod_namespace,
-    ))??;
-    let store = Arc::new(prow_kube::KubeJobStore::new(
-        client,
-        &config.prow.prowjob_namespace,
-    ));
+    let (store, clusters) = context.job_store_and_build_clusters()?;
     Ok(Controller::new(
-        store,
-        Arc::new(executor),
+        ControllerOptions {
+            store,
+            executor: clusters,
+            artifacts: None,
+            clock: context.clock.clone(),
+        },
         context.config.clone(),
         &context.metrics,
     )

@@ -3,11 +3,11 @@
 //! do not both write a comment.
 
 use crate::ReportError;
-use prow_api::store::JobStore;
 use prow_api::{ProwJob, ProwJobType, labels};
 use prow_config::Config;
 use prow_crier::github::{self as decide, CommentWrite};
-use prow_github::client::{GitHubClient, GitHubError};
+use prow_ports::github::{ApiProblem, GitHubClient, GitHubError};
+use prow_ports::store::JobStore;
 use prow_runtime::locks::KeyedLocks;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -23,16 +23,18 @@ pub enum ReportAs {
     Both,
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("--github-report-as {0:?}: expected statuses, check-runs or both")]
+pub struct UnknownReportAs(String);
+
 impl FromStr for ReportAs {
-    type Err = String;
-    fn from_str(text: &str) -> Result<ReportAs, String> {
+    type Err = UnknownReportAs;
+    fn from_str(text: &str) -> Result<ReportAs, UnknownReportAs> {
         match text {
             "statuses" => Ok(ReportAs::Statuses),
             "check-runs" => Ok(ReportAs::CheckRuns),
             "both" => Ok(ReportAs::Both),
-            other => Err(format!(
-                "--github-report-as {other:?}: expected statuses, check-runs or both"
-            )),
+            other => Err(UnknownReportAs(other.to_string())),
         }
     }
 }
@@ -45,25 +47,10 @@ pub struct GitHubReporter {
 
 /// Errors upstream treats as done: the status can never be set, so retrying is pointless.
 fn status_error_is_final(error: &GitHubError) -> bool {
-    let text = error.to_string();
-    text.contains("This SHA and context has reached the maximum number of statuses")
-        || text.contains("No commit found for SHA")
-        || error.is_not_found()
-}
-
-fn classify(what: &str, error: GitHubError) -> ReportError {
-    let message = format!("{what}: {error}");
-    match error {
-        GitHubError::Transport { .. } | GitHubError::RateLimited { .. } => {
-            ReportError::Retry(message)
-        }
-        GitHubError::Api { status, .. } if status >= 500 || status == 429 => {
-            ReportError::Retry(message)
-        }
-        // A 403 may be a secondary rate limit; a failed token exchange may be GitHub's hiccup.
-        GitHubError::Api { status: 403, .. } | GitHubError::Auth(_) => ReportError::Retry(message),
-        GitHubError::Api { .. } | GitHubError::Decode { .. } => ReportError::Permanent(message),
-    }
+    matches!(
+        error.problem(),
+        ApiProblem::StatusLimitReached | ApiProblem::CommitNotFound
+    ) || error.is_not_found()
 }
 
 impl GitHubReporter {
@@ -86,13 +73,13 @@ impl GitHubReporter {
         {
             let sent = self
                 .client
-                .create_status(&status.org, &status.repo, &status.sha, &status.status)
+                .create_status(&status.repo, &status.sha, &status.status)
                 .await;
             match sent {
                 Err(error) if status_error_is_final(&error) => {
                     tracing::info!(prowjob = job.name(), %error, "the status cannot be set; not retrying");
                 }
-                other => other.map_err(|e| classify("setting the status", e))?,
+                other => other.map_err(ReportError::github("setting the status"))?,
             }
         }
         if self.report_as != ReportAs::Statuses {
@@ -106,26 +93,26 @@ impl GitHubReporter {
 
     /// Updates the job's check run (same name, `external_id` = the ProwJob), or creates it.
     async fn report_check_run(&self, job: &ProwJob) -> Result<(), ReportError> {
-        let Some((org, repo, run)) = decide::check_run(job) else {
+        let Some((repo, run)) = decide::check_run(job) else {
             return Ok(());
         };
         let existing = self
             .client
-            .check_runs(&org, &repo, &run.head_sha, Some(&run.name))
+            .check_runs(&repo, &run.head_sha, Some(&run.name))
             .await
-            .map_err(|e| classify("listing check runs", e))?;
+            .map_err(ReportError::github("listing check runs"))?;
         match existing.iter().find(|r| r.external_id == run.external_id) {
             Some(found) => self
                 .client
-                .update_check_run(&org, &repo, found.id, &run)
+                .update_check_run(&repo, found.id, &run)
                 .await
-                .map_err(|e| classify("updating the check run", e)),
+                .map_err(ReportError::github("updating the check run")),
             None => self
                 .client
-                .create_check_run(&org, &repo, &run)
+                .create_check_run(&repo, &run)
                 .await
                 .map(drop)
-                .map_err(|e| classify("creating the check run", e)),
+                .map_err(ReportError::github("creating the check run")),
         }
     }
 
@@ -142,23 +129,23 @@ impl GitHubReporter {
         if decide::comments_disabled(job, settings) {
             return Ok(());
         }
-        let key = format!("{}/{}#{}", pull.org, pull.repo, pull.number);
+        let key = format!("{}#{}", pull.repo, pull.number);
         let _locked = self.pulls.lock(&key).await;
         let must_create = decide::summary_comment(job, settings);
         let jobs = if must_create {
             let selector = format!(
                 "{}={},{}={},{}={}",
                 labels::ORG,
-                prow_api::labels::sanitize_value(&pull.org),
+                prow_api::labels::sanitize_value(&pull.repo.org),
                 labels::REPO,
-                prow_api::labels::sanitize_value(&pull.repo),
+                prow_api::labels::sanitize_value(&pull.repo.name),
                 labels::PULL,
                 pull.number
             );
             let of_pull = store
                 .list(&selector)
                 .await
-                .map_err(|e| ReportError::Retry(format!("listing the PR's jobs: {e}")))?;
+                .map_err(ReportError::store("listing the PR's jobs"))?;
             match decide::summary_jobs(&of_pull) {
                 Some(jobs) => jobs,
                 None => return Ok(()),
@@ -175,14 +162,14 @@ impl GitHubReporter {
         }
         let comments = self
             .client
-            .list_issue_comments(&pull.org, &pull.repo, pull.number)
+            .list_issue_comments(&pull.repo, pull.number)
             .await
-            .map_err(|e| classify("listing comments", e))?;
+            .map_err(ReportError::github("listing comments"))?;
         let bot = self
             .client
             .bot_user()
             .await
-            .map_err(|e| classify("asking who the bot is", e))?
+            .map_err(ReportError::github("asking who the bot is"))?
             .login;
         let is_bot = |login: &str| {
             login == bot
@@ -205,23 +192,23 @@ impl GitHubReporter {
             footer.as_deref(),
         );
         for id in changes.delete {
-            match self.client.delete_comment(&pull.org, &pull.repo, id).await {
+            match self.client.delete_comment(&pull.repo, id).await {
                 Err(error) if error.is_not_found() => {}
-                other => other.map_err(|e| classify("deleting an old report", e))?,
+                other => other.map_err(ReportError::github("deleting an old report"))?,
             }
         }
         match changes.write {
             Some(CommentWrite::Create(body)) => self
                 .client
-                .create_comment(&pull.org, &pull.repo, pull.number, &body)
+                .create_comment(&pull.repo, pull.number, &body)
                 .await
                 .map(drop)
-                .map_err(|e| classify("creating the report comment", e)),
+                .map_err(ReportError::github("creating the report comment")),
             Some(CommentWrite::Edit { id, body }) => self
                 .client
-                .edit_comment(&pull.org, &pull.repo, id, &body)
+                .edit_comment(&pull.repo, id, &body)
                 .await
-                .map_err(|e| classify("editing the report comment", e)),
+                .map_err(ReportError::github("editing the report comment")),
             None => Ok(()),
         }
     }

@@ -11,38 +11,92 @@
 
 pub mod github;
 mod metrics;
-pub mod slack;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::post;
-use k8s_openapi::jiff::Timestamp;
 use metrics::CrierMetrics;
-use prow_api::store::{JobStore, StoreError, update_fresh};
 use prow_api::{ProwJob, ProwJobState};
-use prow_crier::{GITHUB_REPORTER, PUBSUB_REPORTER, SLACK_REPORTER};
+use prow_crier::{GITHUB_REPORTER, PUBSUB_REPORTER, ReportTemplateError, SLACK_REPORTER};
 use prow_plank::url::JobUrls;
-use prow_pubsub::Publish;
-use prow_runtime::cloudevents::{CloudEvent, PING_EVENT_TYPE};
+use prow_ports::Failure;
+use prow_ports::clock::Clock;
+use prow_ports::events::{ProwEvent, Wake};
+use prow_ports::github::GitHubError;
+use prow_ports::pubsub::{Publish, PublishError};
+use prow_ports::slack::{SlackError, SlackPoster};
+use prow_ports::store::{JobStore, StoreError, update_fresh};
+use prow_runtime::cloudevents::ReceivedEvent;
 use prow_runtime::locks::KeyedLocks;
-use prow_runtime::{ConfigHandle, FunctionContext};
+use prow_runtime::{ConfigHandle, FunctionContext, Outcome};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use github::{GitHubReporter, ReportAs};
-pub use slack::{SlackPoster, SlackWebApi};
 
-/// Why a report did not happen.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why a report did not happen. [`Failure::retryable`] says whether the event is redelivered
+/// (GitHub 5xx, rate limits, the network, Pub/Sub or Slack unavailable) or the report given up
+/// (a missing topic, a channel Slack refuses, a template that does not render): logged and
+/// counted.
+#[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    /// Retrying later may succeed (GitHub 5xx, rate limit, network): the event is redelivered.
-    #[error("{0} (will be retried)")]
-    Retry(String),
-    /// Retrying cannot help (a missing topic, a channel Slack refuses): logged and counted.
-    #[error("{0}")]
-    Permanent(String),
+    #[error("{what}: {source}")]
+    GitHub {
+        what: &'static str,
+        #[source]
+        source: GitHubError,
+    },
+    #[error(transparent)]
+    PubSub(#[from] PublishError),
+    #[error(transparent)]
+    Slack(#[from] SlackError),
+    #[error("{what}: {source}")]
+    Store {
+        what: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error(transparent)]
+    Template(#[from] ReportTemplateError),
+    /// Several reports failed; retried when any of them may pass.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Several(Vec<ReportError>),
+}
+
+impl ReportError {
+    pub(crate) fn github(what: &'static str) -> impl FnOnce(GitHubError) -> ReportError {
+        move |source| ReportError::GitHub { what, source }
+    }
+
+    pub(crate) fn store(what: impl Into<String>) -> impl FnOnce(StoreError) -> ReportError {
+        let what = what.into();
+        move |source| ReportError::Store { what, source }
+    }
+}
+
+impl Failure for ReportError {
+    fn kind(&self) -> &'static str {
+        match self {
+            ReportError::GitHub { source, .. } => source.kind(),
+            ReportError::PubSub(error) => error.kind(),
+            ReportError::Slack(error) => error.kind(),
+            ReportError::Store { source, .. } => source.kind(),
+            ReportError::Template(_) => "report_template",
+            ReportError::Several(errors) => errors.first().map_or("report", |e| e.kind()),
+        }
+    }
+
+    fn retryable(&self) -> bool {
+        match self {
+            ReportError::GitHub { source, .. } => source.retryable(),
+            ReportError::PubSub(error) => error.retryable(),
+            ReportError::Slack(error) => error.retryable(),
+            ReportError::Store { .. } => true,
+            ReportError::Template(_) => false,
+            ReportError::Several(errors) => errors.iter().any(Failure::retryable),
+        }
+    }
 }
 
 /// The reporters to run and what they need.
@@ -53,6 +107,8 @@ pub struct CrierOptions {
     pub slack: Option<Arc<dyn SlackPoster>>,
     /// `--report-agent`: report only jobs of this agent to GitHub.
     pub report_agent: Option<String>,
+    /// For the report latency.
+    pub clock: Arc<dyn Clock>,
 }
 
 #[derive(Clone)]
@@ -129,7 +185,7 @@ impl Crier {
         let job = match store.get(name).await {
             Ok(job) => job,
             Err(StoreError::NotFound(_)) => return Ok(Reported::default()),
-            Err(error) => return Err(ReportError::Retry(format!("reading {name}: {error}"))),
+            Err(error) => return Err(ReportError::store(format!("reading {name}"))(error)),
         };
         let Some(state) = job.status.state else {
             return Ok(Reported::default());
@@ -141,31 +197,37 @@ impl Crier {
                 Ok(()) => {
                     self.0.metrics.result(reporter, true);
                     if let Some(completed) = &job.status.completion_time {
-                        let seconds = Timestamp::now().duration_since(completed.0).as_secs_f64();
+                        let seconds = self
+                            .0
+                            .options
+                            .clock
+                            .now()
+                            .duration_since(completed.0)
+                            .as_secs_f64();
                         self.0.metrics.latency(reporter, seconds.max(0.0));
                     }
                     tracing::info!(prowjob = name, job = %job.spec.job, reporter, state = state.as_str(), "reported");
                     outcome.reported.push(reporter);
                 }
-                Err(ReportError::Permanent(reason)) => {
+                Err(error) if !error.retryable() => {
                     self.0.metrics.result(reporter, false);
-                    tracing::error!(prowjob = name, reporter, %reason, "reporting failed; not retrying");
+                    tracing::error!(prowjob = name, reporter, %error, "reporting failed; not retrying");
                     outcome.failed.push(reporter);
                 }
-                Err(ReportError::Retry(reason)) => {
+                Err(error) => {
                     self.0.metrics.result(reporter, false);
-                    tracing::warn!(prowjob = name, reporter, %reason, "reporting failed; will retry");
-                    retry.push(format!("{reporter}: {reason}"));
+                    tracing::warn!(prowjob = name, reporter, %error, "reporting failed; will retry");
+                    retry.push(error);
                 }
             }
         }
         if !outcome.reported.is_empty() {
             self.record(name, state, &outcome.reported).await?;
         }
-        if retry.is_empty() {
-            Ok(outcome)
-        } else {
-            Err(ReportError::Retry(retry.join("; ")))
+        match retry.len() {
+            0 => Ok(outcome),
+            1 => Err(retry.remove(0)),
+            _ => Err(ReportError::Several(retry)),
         }
     }
 
@@ -181,36 +243,22 @@ impl Crier {
                 let Some(message) = prow_crier::pubsub::message(job, &urls) else {
                     return Ok(());
                 };
-                let data = serde_json::to_vec(&message)
-                    .map_err(|e| ReportError::Permanent(format!("encoding the message: {e}")))?;
+                let data = serde_json::to_vec(&message).unwrap_or_default();
                 publisher
                     .publish(&message.topic_path(), data, BTreeMap::new())
                     .await
                     .map(drop)
-                    .map_err(|e| {
-                        if e.retryable() {
-                            ReportError::Retry(e.to_string())
-                        } else {
-                            ReportError::Permanent(e.to_string())
-                        }
-                    })
+                    .map_err(ReportError::from)
             }
             (SLACK_REPORTER, _, _, Some(poster)) => {
-                let message = prow_crier::slack::message(job, &config.prow.slack_reporter_configs)
-                    .map_err(ReportError::Permanent)?;
+                let message = prow_crier::slack::message(job, &config.prow.slack_reporter_configs)?;
                 let Some(message) = message else {
                     return Ok(());
                 };
                 poster
                     .post(&message.host, &message.channel, &message.text)
                     .await
-                    .map_err(|e| {
-                        if e.retryable() {
-                            ReportError::Retry(e.to_string())
-                        } else {
-                            ReportError::Permanent(e.to_string())
-                        }
-                    })
+                    .map_err(ReportError::from)
             }
             _ => Ok(()),
         }
@@ -231,9 +279,9 @@ impl Crier {
             true
         })
         .await;
-        recorded
-            .map(drop)
-            .map_err(|error| ReportError::Retry(format!("recording the report on {name}: {error}")))
+        recorded.map(drop).map_err(ReportError::store(format!(
+            "recording the report on {name}"
+        )))
     }
 
     /// Every job some reporter has not reported yet (the resync ping), read a page at a time.
@@ -246,11 +294,14 @@ impl Crier {
             let page = store
                 .list_page("", 500, next.as_deref())
                 .await
-                .map_err(|e| ReportError::Retry(format!("listing ProwJobs: {e}")))?;
+                .map_err(ReportError::store("listing ProwJobs"))?;
             for job in page.jobs.iter().filter(|j| !self.due(j).is_empty()) {
                 match self.report_job(job.name()).await {
                     Ok(outcome) => reported += usize::from(!outcome.reported.is_empty()),
-                    Err(error) => errors.push(format!("{}: {error}", job.name())),
+                    Err(error) => {
+                        tracing::warn!(prowjob = job.name(), %error, "reporting failed");
+                        errors.push(error);
+                    }
                 }
             }
             next = page.continue_from;
@@ -261,52 +312,32 @@ impl Crier {
         if errors.is_empty() {
             Ok(reported)
         } else {
-            Err(ReportError::Retry(errors.join("; ")))
+            Err(ReportError::Several(errors))
         }
     }
 }
 
-async fn receive(
-    State(crier): State<Crier>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, String) {
-    let event = match CloudEvent::from_http(&headers, body) {
-        Ok(event) => event,
-        Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()),
-    };
-    let result = if event.event_type == PING_EVENT_TYPE {
-        crier
+async fn receive(State(crier): State<Crier>, ReceivedEvent(event): ReceivedEvent) -> Outcome {
+    let result = match event.wake() {
+        Ok(Wake::Ping) => crier
             .resync()
             .await
-            .map(|n| format!("resync reported {n} jobs"))
-    } else {
-        match event.apiserver_object() {
-            Ok(Some(object)) if object.kind == "ProwJob" && object.action != "delete" => crier
-                .report_job(&object.name)
-                .await
-                .map(|outcome| format!("reported to {:?}", outcome.reported)),
-            Ok(Some(object)) => {
-                return (
-                    StatusCode::OK,
-                    format!("ignored: {} {}", object.kind, object.name),
-                );
-            }
-            Ok(None) => {
-                return (
-                    StatusCode::OK,
-                    format!("ignored: event type {}", event.event_type),
-                );
-            }
-            Err(error) => return (StatusCode::BAD_REQUEST, error),
+            .map(|n| format!("resync reported {n} jobs")),
+        Ok(Wake::Object(object)) if object.kind == "ProwJob" && object.action != "delete" => crier
+            .report_job(&object.name)
+            .await
+            .map(|outcome| format!("reported to {:?}", outcome.reported)),
+        Ok(Wake::Object(object)) => {
+            return Outcome::done(format!("ignored: {} {}", object.kind, object.name));
         }
+        Ok(Wake::Other(event_type)) => {
+            return Outcome::done(format!("ignored: event type {event_type}"));
+        }
+        Err(error) => return Outcome::refused(StatusCode::BAD_REQUEST, error.to_string()),
     };
     match result {
-        Ok(text) => (StatusCode::OK, text),
-        Err(error) => {
-            tracing::error!(event_id = %event.id, %error, "reporting failed; the event will be redelivered");
-            (StatusCode::INTERNAL_SERVER_ERROR, "reporting failed".into())
-        }
+        Ok(text) => Outcome::done(text),
+        Err(error) => Outcome::failed("reporting", &error),
     }
 }
 
@@ -344,15 +375,10 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
         "crier has no reporter: set --github-workers, --pubsub-workers or --slack-workers above 0"
     );
     let github = if reporters.github_workers > 0 {
-        let client =
-            prow_github_octocrab::OctocrabGitHub::from_args(args, "crier", &context.metrics)?
-                .ok_or_else(|| {
-                    anyhow::anyhow!("--github-workers needs --github-token-path or --github-app-id")
-                })?;
-        let report_as: ReportAs = reporters
-            .github_report_as
-            .parse()
-            .map_err(|e: String| anyhow::anyhow!(e))?;
+        let client = context.github()?.ok_or_else(|| {
+            anyhow::anyhow!("--github-workers needs --github-token-path or --github-app-id")
+        })?;
+        let report_as: ReportAs = reporters.github_report_as.parse()?;
         Some(GitHubReporter::new(Arc::new(client), report_as))
     } else {
         None
@@ -360,26 +386,21 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     let pubsub = (reporters.pubsub_workers > 0)
         .then(|| Arc::new(prow_pubsub::PubSubPublishers::from_env()) as Arc<dyn Publish>);
     let slack = if reporters.slack_workers > 0 {
-        Some(Arc::new(SlackWebApi::new(
+        Some(Arc::new(prow_slack::SlackWebApi::new(
             &reporters.slack_endpoint,
             slack_tokens(reporters)?,
         )) as Arc<dyn SlackPoster>)
     } else {
         None
     };
-    let config = context.config.current();
-    let client = prow_runtime::block_on_at_startup(kube::Client::try_default())??;
-    let store = Arc::new(prow_kube::KubeJobStore::new(
-        client,
-        &config.prow.prowjob_namespace,
-    ));
     Ok(Crier::new(
         CrierOptions {
-            store,
+            store: context.job_store()?,
             github,
             pubsub,
             slack,
             report_agent: reporters.report_agent.clone().filter(|a| !a.is_empty()),
+            clock: context.clock.clone(),
         },
         context.config.clone(),
         &context.metrics,

@@ -17,7 +17,8 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::routing::post;
 use hook::{Handoff, Hook, HookOptions, PluginRegistry};
-use prow_runtime::cloudevents::{EventSink, HttpSink};
+use prow_ports::events::EventSink;
+use prow_runtime::cloudevents::HttpSink;
 use std::sync::Arc;
 
 async fn listen(port: &str, router: Router) {
@@ -69,6 +70,7 @@ fn main() {
                         plugins: PluginRegistry::default(),
                         max_body_bytes: hook::DEFAULT_MAX_BODY_BYTES,
                         dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
+                        clock: prow_ports::clock::SystemClock::shared(),
                     },
                 )
                 .unwrap();

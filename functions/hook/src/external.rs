@@ -6,14 +6,13 @@
 
 use crate::Hook;
 use crate::metrics::PluginResult;
-use crate::plugins::{PluginHelp, Verified, verify_cloud_event};
-use axum::body::Bytes;
+use crate::plugins::{PluginHelp, Verified};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
 use prow_config::Config;
 use prow_config::ExternalPlugin;
 use prow_github::Event;
-use prow_runtime::cloudevents::SIGNATURE_EXTENSION;
+use prow_runtime::Outcome;
+use prow_runtime::cloudevents::ReceivedEvent;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -58,10 +57,7 @@ impl Hook {
     ) -> Result<(), ForwardError> {
         let endpoint = plugin.endpoint();
         let event_name = verified.event.name();
-        let signature = verified
-            .cloud_event
-            .extension(SIGNATURE_EXTENSION)
-            .unwrap_or_default();
+        let signature = verified.signature.as_str();
         let mut backoff = Duration::from_millis(100);
         let mut attempt = 0;
         let result = loop {
@@ -71,11 +67,11 @@ impl Hook {
                 .http
                 .post(&endpoint)
                 .header("X-GitHub-Event", event_name)
-                .header("X-GitHub-Delivery", &verified.cloud_event.id)
+                .header("X-GitHub-Delivery", &verified.id)
                 .header("X-Hub-Signature-256", signature)
                 .header("Content-Type", "application/json")
                 .header("User-Agent", "ProwHook")
-                .body(verified.cloud_event.data.clone())
+                .body(verified.payload.clone())
                 .send()
                 .await;
             match sent {
@@ -114,28 +110,26 @@ impl Hook {
 pub(crate) async fn forward(
     State(hook): State<Hook>,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, String) {
-    let verified = match verify_cloud_event(&hook, &headers, body) {
+    ReceivedEvent(cloud_event): ReceivedEvent,
+) -> Outcome {
+    let verified = match Verified::check(&hook, &cloud_event) {
         Ok(verified) => verified,
         Err(refusal) => return refusal,
     };
     let config = hook.0.config.current();
     let targets = matching(&config, &verified.event, Some(&name));
     if targets.is_empty() {
-        return (StatusCode::OK, format!("{name} does not take this event"));
+        return Outcome::done(format!("{name} does not take this event"));
     }
     for target in &targets {
         if let Err(error) = hook.forward_one(target, &verified).await {
-            tracing::error!(external_plugin = %name, event_guid = %verified.cloud_event.id, error = %error, "forwarding failed");
-            return (
-                StatusCode::BAD_GATEWAY,
+            return Outcome::retry(
+                "external_plugin_failed",
                 format!("forwarding to {name} failed: {error}"),
             );
         }
     }
-    (StatusCode::OK, format!("forwarded to {name}"))
+    Outcome::done(format!("forwarded to {name}"))
 }
 
 /// Each external plugin's help, from `<endpoint>/help` as upstream; those that do not answer

@@ -9,10 +9,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use prow_github::{Event, payload_origin};
-use prow_runtime::cloudevents::{
-    ACTION_EXTENSION, CloudEvent, GITHUB_EVENT_TYPE_PREFIX, SIGNATURE_EXTENSION, now_rfc3339,
-    traceparent,
+use prow_ports::clock::rfc3339;
+use prow_ports::events::{
+    ACTION_EXTENSION, CloudEvent, EventError, GITHUB_EVENT_TYPE_PREFIX, NewEvent, ProwEvent,
+    SIGNATURE_EXTENSION, TRACEPARENT_EXTENSION,
 };
+use prow_runtime::cloudevents::traceparent;
 use std::time::Instant;
 
 /// Why a delivery was refused: the answer GitHub sees and the metric's reason.
@@ -146,7 +148,24 @@ async fn accept(hook: &Hook, headers: &HeaderMap, body: Body) -> Result<&'static
         );
         return Ok("Event already received. Have a nice day.");
     }
-    let cloud_event = to_cloud_event(&event, guid, signature, payload);
+    let cloud_event = to_cloud_event(
+        &event,
+        guid,
+        signature,
+        payload,
+        &rfc3339(hook.0.clock.now()),
+    )
+    .map_err(|error| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            format!("400 Bad Request: {error}"),
+        )
+    })?;
+    let repo = event
+        .repo()
+        .map(|r| r.full_name.clone())
+        .unwrap_or_default();
     let started = Instant::now();
     match &hook.0.handoff {
         Handoff::Sink(sink) => {
@@ -162,7 +181,13 @@ async fn accept(hook: &Hook, headers: &HeaderMap, body: Body) -> Result<&'static
         }
         Handoff::InProcess => {
             let hook = hook.clone();
-            tokio::spawn(async move { hook.dispatch_in_process(cloud_event).await });
+            let verified = crate::plugins::Verified {
+                id: guid.to_string(),
+                signature: signature.to_string(),
+                payload: Bytes::from(cloud_event.payload().into_owned()),
+                event,
+            };
+            tokio::spawn(async move { hook.dispatch_in_process(verified).await });
         }
     }
     hook.0
@@ -170,10 +195,6 @@ async fn accept(hook: &Hook, headers: &HeaderMap, body: Body) -> Result<&'static
         .handoff_seconds
         .observe(started.elapsed().as_secs_f64());
     hook.0.deliveries.finish(guid);
-    let repo = event
-        .repo()
-        .map(|r| r.full_name.as_str())
-        .unwrap_or_default();
     tracing::info!(
         event_guid = guid,
         event_type = event_name,
@@ -190,7 +211,8 @@ pub(crate) fn to_cloud_event(
     guid: &str,
     signature: &str,
     payload: Bytes,
-) -> CloudEvent {
+    time: &str,
+) -> Result<CloudEvent, EventError> {
     let origin = event
         .repo()
         .map(|r| r.full_name.clone())
@@ -203,7 +225,7 @@ pub(crate) fn to_cloud_event(
     };
     let mut extensions = vec![
         (SIGNATURE_EXTENSION.to_string(), signature.to_string()),
-        ("traceparent".to_string(), traceparent(guid)),
+        (TRACEPARENT_EXTENSION.to_string(), traceparent(guid)),
     ];
     // Events Prow does not type (workflow_run, ...) have actions too.
     let action = event.action().map(str::to_string).or_else(|| {
@@ -216,13 +238,14 @@ pub(crate) fn to_cloud_event(
     if let Some(action) = action.filter(|a| !a.is_empty()) {
         extensions.push((ACTION_EXTENSION.to_string(), action));
     }
-    CloudEvent {
+    NewEvent {
         id: guid.to_string(),
         source,
         event_type: format!("{GITHUB_EVENT_TYPE_PREFIX}{}", event.name()),
-        time: Some(now_rfc3339()),
-        subject: None,
+        time: Some(time.to_string()),
         extensions,
-        data: payload,
+        data: payload.to_vec(),
+        ..NewEvent::default()
     }
+    .build()
 }

@@ -23,10 +23,11 @@ use axum::Router;
 use axum::routing::{get, post};
 use deliveries::Deliveries;
 use metrics::HookMetrics;
-use prow_github::client::GitHubClient;
 use prow_github::webhook::HmacSecret;
-use prow_github_octocrab::OctocrabGitHub;
-use prow_runtime::cloudevents::{EventSink, HttpSink};
+use prow_ports::clock::Clock;
+use prow_ports::events::EventSink;
+use prow_ports::github::EventGitHub;
+use prow_runtime::cloudevents::HttpSink;
 use prow_runtime::{ConfigHandle, FunctionContext};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -48,17 +49,6 @@ pub enum Handoff {
     InProcess,
 }
 
-/// A GitHub client that can tag its calls with the event that caused them.
-pub trait EventGitHub: Send + Sync {
-    fn for_event(&self, event: &str) -> Box<dyn GitHubClient>;
-}
-
-impl EventGitHub for OctocrabGitHub {
-    fn for_event(&self, event: &str) -> Box<dyn GitHubClient> {
-        Box::new(OctocrabGitHub::for_event(self, event))
-    }
-}
-
 pub struct HookOptions {
     pub hmac_secret_file: PathBuf,
     /// GitHub for the plugins; `None` runs without.
@@ -67,6 +57,8 @@ pub struct HookOptions {
     pub plugins: PluginRegistry,
     pub max_body_bytes: usize,
     pub dedupe_window: Duration,
+    /// The `time` of the CloudEvents hook sends.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// The hook's shared state.
@@ -83,6 +75,7 @@ struct HookInner {
     metrics: HookMetrics,
     http: reqwest::Client,
     max_body_bytes: usize,
+    clock: Arc<dyn Clock>,
 }
 
 struct LoadedSecret {
@@ -152,6 +145,7 @@ impl Hook {
                 .build()
                 .context("building the HTTP client")?,
             max_body_bytes: options.max_body_bytes,
+            clock: options.clock,
         })))
     }
 
@@ -187,9 +181,9 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     if matches!(handoff, Handoff::InProcess) {
         tracing::info!("K_SINK is not set: plugins run in this process (local mode)");
     }
-    let args = &context.args;
     // Credentials are read now and used on the first plugin call: hook starts without GitHub.
-    let github = OctocrabGitHub::from_args(args, "hook", &context.metrics)?
+    let github = context
+        .github()?
         .map(|client| Arc::new(client) as Arc<dyn EventGitHub>);
     if github.is_none() {
         tracing::warn!(
@@ -206,6 +200,7 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             plugins: PluginRegistry::builtin(),
             max_body_bytes,
             dedupe_window: DEFAULT_DEDUPE_WINDOW,
+            clock: context.clock.clone(),
         },
     )?;
     Ok(hook.router())

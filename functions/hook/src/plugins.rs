@@ -11,11 +11,13 @@ use crate::metrics::PluginResult;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use prow_config::Config;
-use prow_github::client::GitHubClient;
 use prow_github::{Event, GenericCommentEvent, payload_origin};
-use prow_runtime::cloudevents::{CloudEvent, SIGNATURE_EXTENSION};
+use prow_ports::events::{AttributesReader, CloudEvent, ProwEvent, SIGNATURE_EXTENSION};
+use prow_ports::github::GitHubClient;
+use prow_runtime::Outcome;
+use prow_runtime::cloudevents::ReceivedEvent;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -144,40 +146,46 @@ fn applies(plugin: &dyn Plugin, config: &Config, event: &Event, has_comment: boo
             .contains(&plugin.name())
 }
 
-/// A CloudEvent from the broker, checked as hook checked the webhook: it must carry a GitHub
-/// signature that the HMAC secret confirms, so nothing but what GitHub sent can run a plugin.
+/// A GitHub delivery that came back from the broker, checked as hook checked the webhook: it
+/// must carry a GitHub signature that the HMAC secret confirms, so nothing but what GitHub sent
+/// can run a plugin.
 pub(crate) struct Verified {
-    pub cloud_event: CloudEvent,
+    /// The delivery id.
+    pub id: String,
+    /// GitHub's `X-Hub-Signature-256`.
+    pub signature: String,
+    /// The payload as GitHub signed it.
+    pub payload: Bytes,
     pub event: Event,
 }
 
-pub(crate) fn verify_cloud_event(
-    hook: &Hook,
-    headers: &HeaderMap,
-    body: Bytes,
-) -> Result<Verified, (StatusCode, String)> {
-    let bad = |message: String| (StatusCode::BAD_REQUEST, message);
-    let cloud_event = CloudEvent::from_http(headers, body).map_err(|e| bad(e.to_string()))?;
-    let name = cloud_event
-        .github_event()
-        .ok_or_else(|| bad(format!("{} is not a GitHub event", cloud_event.event_type)))?
-        .to_string();
-    hook.secret()
-        .verify(
-            &cloud_event.data,
-            cloud_event.extension(SIGNATURE_EXTENSION),
-            payload_origin,
-        )
-        .map_err(|rejection| (StatusCode::FORBIDDEN, rejection.to_string()))?;
-    let event = Event::parse(&name, &cloud_event.data).map_err(|e| bad(e.to_string()))?;
-    Ok(Verified { cloud_event, event })
+impl Verified {
+    /// The delivery a CloudEvent carries, if its signature holds.
+    pub(crate) fn check(hook: &Hook, cloud_event: &CloudEvent) -> Result<Verified, Outcome> {
+        let bad = |message: String| Outcome::refused(StatusCode::BAD_REQUEST, message);
+        let name = cloud_event
+            .github_event()
+            .ok_or_else(|| bad(format!("{} is not a GitHub event", cloud_event.ty())))?;
+        let payload = Bytes::from(cloud_event.payload().into_owned());
+        let signature = cloud_event.extension_text(SIGNATURE_EXTENSION);
+        hook.secret()
+            .verify(&payload, signature.as_deref(), payload_origin)
+            .map_err(|rejection| Outcome::refused(StatusCode::FORBIDDEN, rejection.to_string()))?;
+        let event = Event::parse(name, &payload).map_err(|e| bad(e.to_string()))?;
+        Ok(Verified {
+            id: cloud_event.id().to_string(),
+            signature: signature.unwrap_or_default(),
+            payload,
+            event,
+        })
+    }
 }
 
 impl Hook {
     /// Runs one plugin on one event; `Ok(false)` when it does not apply.
     async fn run_one(&self, plugin: &dyn Plugin, verified: &Verified) -> Result<bool, PluginError> {
         let config = self.0.config.current();
-        let comment = GenericCommentEvent::from_event(&verified.event, &verified.cloud_event.id);
+        let comment = GenericCommentEvent::from_event(&verified.event, &verified.id);
         if !applies(plugin, &config, &verified.event, comment.is_some()) {
             return Ok(false);
         }
@@ -189,7 +197,7 @@ impl Hook {
         let result = plugin
             .handle(PluginEvent {
                 event: &verified.event,
-                guid: &verified.cloud_event.id,
+                guid: &verified.id,
                 comment: comment.as_ref(),
                 config: &config,
                 github: github.as_deref(),
@@ -207,23 +215,16 @@ impl Hook {
     }
 
     /// Local mode: every plugin and external plugin, after GitHub has its answer.
-    pub(crate) async fn dispatch_in_process(&self, cloud_event: CloudEvent) {
-        let Some(name) = cloud_event.github_event().map(str::to_string) else {
-            return;
-        };
-        let Ok(event) = Event::parse(&name, &cloud_event.data) else {
-            return;
-        };
-        let verified = Verified { cloud_event, event };
+    pub(crate) async fn dispatch_in_process(&self, verified: Verified) {
         for plugin in &self.0.plugins.plugins {
             if let Err(error) = self.run_one(plugin.as_ref(), &verified).await {
-                tracing::error!(plugin = plugin.name(), event_guid = %verified.cloud_event.id, error = %error, "plugin failed");
+                tracing::error!(plugin = plugin.name(), event_guid = %verified.id, error = %error, "plugin failed");
             }
         }
         let config = self.0.config.current();
         for external in crate::external::matching(&config, &verified.event, None) {
             if let Err(error) = self.forward_one(&external, &verified).await {
-                tracing::error!(external_plugin = %external.name, event_guid = %verified.cloud_event.id, error = %error, "forwarding failed");
+                tracing::error!(external_plugin = %external.name, event_guid = %verified.id, error = %error, "forwarding failed");
             }
         }
     }
@@ -234,23 +235,19 @@ impl Hook {
 pub(crate) async fn run_plugin(
     State(hook): State<Hook>,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, String) {
+    ReceivedEvent(cloud_event): ReceivedEvent,
+) -> Outcome {
     let Some(plugin) = hook.0.plugins.get(&name).cloned() else {
-        return (StatusCode::NOT_FOUND, format!("no plugin named {name:?}"));
+        return Outcome::refused(StatusCode::NOT_FOUND, format!("no plugin named {name:?}"));
     };
-    let verified = match verify_cloud_event(&hook, &headers, body) {
+    let verified = match Verified::check(&hook, &cloud_event) {
         Ok(verified) => verified,
         Err(refusal) => return refusal,
     };
     match hook.run_one(plugin.as_ref(), &verified).await {
-        Ok(true) => (StatusCode::OK, format!("{name} handled the event")),
-        Ok(false) => (StatusCode::OK, format!("{name} does not apply")),
-        Err(error) => {
-            tracing::error!(plugin = %name, event_guid = %verified.cloud_event.id, error = %error, "plugin failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, format!("{name} failed"))
-        }
+        Ok(true) => Outcome::done(format!("{name} handled the event")),
+        Ok(false) => Outcome::done(format!("{name} does not apply")),
+        Err(error) => Outcome::retry("plugin_failed", format!("{name}: {error}")),
     }
 }
 

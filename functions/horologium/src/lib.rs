@@ -8,12 +8,11 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::post;
 use prometheus_client::metrics::counter::Counter;
-use prow_api::store::{JobStore, StoreError};
-use prow_runtime::clock::{Clock, SystemClock};
-use prow_runtime::{ConfigHandle, FunctionContext};
+use prow_ports::clock::Clock;
+use prow_ports::store::{JobStore, StoreError};
+use prow_runtime::{ConfigHandle, FunctionContext, Outcome};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -97,35 +96,24 @@ impl Horologium {
     }
 }
 
-async fn ping(State(horologium): State<Horologium>) -> (StatusCode, String) {
+async fn ping(State(horologium): State<Horologium>) -> Outcome {
     match horologium.sync().await {
-        Ok(synced) => (
-            StatusCode::OK,
-            format!(
-                "started {} periodic run(s); {} already started",
-                synced.created.len(),
-                synced.existing
-            ),
-        ),
-        Err(error) => {
-            tracing::error!(%error, "horologium sync failed; the next ping retries");
-            (StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
-        }
+        Ok(synced) => Outcome::done(format!(
+            "started {} periodic run(s); {} already started",
+            synced.created.len(),
+            synced.existing
+        )),
+        // Whatever the store said, the next ping tries again.
+        Err(error) => Outcome::retry(prow_ports::Failure::kind(&error), error.to_string()),
     }
 }
 
 /// The function as deployed: ProwJobs in `prowjob_namespace` of the cluster it runs in.
 pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
-    let config = context.config.current();
-    let client = prow_runtime::block_on_at_startup(kube::Client::try_default())??;
-    let store = Arc::new(prow_kube::KubeJobStore::new(
-        client,
-        &config.prow.prowjob_namespace,
-    ));
     Ok(Horologium::new(
-        store,
+        context.job_store()?,
         context.config.clone(),
-        Arc::new(SystemClock),
+        context.clock.clone(),
         &context.metrics,
     )
     .router())

@@ -10,8 +10,9 @@ use anyhow::Context;
 use futures_util::StreamExt;
 use github_standin::{GitHubStandIn, World};
 use prow_api::ProwJobState;
-use prow_api::store::{JobChange, JobStore};
-use prow_github_octocrab::{ClientOptions, Credentials, OctocrabGitHub};
+use prow_github_octocrab::{Credentials, GitHubOptions, OctocrabGitHub};
+use prow_ports::clock::SystemClock;
+use prow_ports::store::{JobChange, JobStore};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -170,12 +171,14 @@ pub async fn run(
 
     let standin = GitHubStandIn::start(seed_world()).await?;
     let metrics = Arc::new(prow_runtime::Metrics::new("prow-local"));
+    let clock = SystemClock::shared();
     let github = OctocrabGitHub::new(
-        &standin.url(),
-        Credentials::Token("demo-token".into()),
-        ClientOptions {
+        GitHubOptions {
+            endpoint: standin.url(),
+            credentials: Credentials::Token("demo-token".into()),
             component: "prow-local".into(),
             dry_run: false,
+            clock: clock.clone(),
         },
         &metrics,
     )?;
@@ -185,7 +188,7 @@ pub async fn run(
         config: prow_runtime::ConfigHandle::new(loaded.config),
         hmac_secret_file: hmac_file,
         github: Some(github),
-        clock: Arc::new(prow_runtime::clock::SystemClock),
+        clock,
         bucket: BUCKET.into(),
         clone_source: None,
         tick_interval: Some(Duration::from_secs(60)),

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use prow::local::{LocalOptions, LocalSystem};
-use prow_github_octocrab::OctocrabGitHub;
+use prow_ports::clock::SystemClock;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -86,17 +86,19 @@ pub fn run(args: Args) -> ExitCode {
 async fn serve(args: &Args) -> anyhow::Result<()> {
     let common = &args.common;
     let metrics = Arc::new(prow_runtime::Metrics::new("prow-local"));
+    let clock = SystemClock::shared();
     // Edited configuration is picked up while running, as the functions pick it up.
-    let watcher = prow_runtime::ConfigWatcher::load(common.config_paths(), metrics.clone())
-        .with_context(|| {
-            format!(
-                "loading configuration from {}",
-                common.config_path.display()
-            )
-        })?;
+    let watcher =
+        prow_runtime::ConfigWatcher::load(common.config_paths(), metrics.clone(), clock.clone())
+            .with_context(|| {
+                format!(
+                    "loading configuration from {}",
+                    common.config_path.display()
+                )
+            })?;
     let config = watcher.handle();
     tokio::spawn(watcher.watch(prow_runtime::reload_interval()?));
-    let github = OctocrabGitHub::from_args(common, "prow-local", &metrics)?;
+    let github = common.github("prow-local", clock.clone(), &metrics)?;
     if github.is_none() {
         tracing::warn!(
             "no GitHub credentials (--github-token-path or --github-app-id): nothing is reported to GitHub"
@@ -112,7 +114,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         config,
         hmac_secret_file: common.hmac_secret_file.clone(),
         github,
-        clock: Arc::new(prow_runtime::clock::SystemClock),
+        clock,
         bucket: args.bucket.clone(),
         clone_source: clone_base.map(|base_url| prow_podutils::clone::CloneSource { base_url }),
         tick_interval: Some(Duration::from_secs(args.tick_seconds.max(1))),

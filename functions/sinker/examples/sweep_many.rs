@@ -13,7 +13,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use prow_local::{EmbeddedJobStore, LocalExecutor, LocalExecutorOptions};
-use prow_runtime::clock::ManualClock;
+use prow_ports::clock::ManualClock;
 use std::sync::Arc;
 use std::time::Instant;
 

@@ -9,14 +9,13 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::post;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prow_api::store::{JobStore, StoreError};
-use prow_plank::reconcile::Executor;
-use prow_runtime::clock::{Clock, SystemClock};
-use prow_runtime::{ConfigHandle, FunctionContext};
+use prow_ports::clock::Clock;
+use prow_ports::executor::Executor;
+use prow_ports::store::{JobStore, StoreError};
+use prow_runtime::{ConfigHandle, FunctionContext, Outcome};
 use prow_sinker::{SinkerSettings, job_verdict, pod_verdict};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -244,51 +243,33 @@ impl Sinker {
     }
 }
 
-async fn ping(State(sinker): State<Sinker>) -> (StatusCode, String) {
+async fn ping(State(sinker): State<Sinker>) -> Outcome {
     match sinker.sweep().await {
-        Ok(swept) if swept.errors.is_empty() => (
-            StatusCode::OK,
+        Ok(swept) if swept.errors.is_empty() => Outcome::done(format!(
+            "removed {:?} ProwJobs and {:?} pods",
+            swept.jobs, swept.pods
+        )),
+        Ok(swept) => Outcome::retry(
+            "removals_failed",
             format!(
-                "removed {:?} ProwJobs and {:?} pods",
-                swept.jobs, swept.pods
+                "{} removals failed; the next ping retries: {:?}",
+                swept.errors.len(),
+                swept.errors
             ),
         ),
-        Ok(swept) => {
-            tracing::error!(errors = ?swept.errors, "some removals failed; the next ping retries");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("{} removals failed", swept.errors.len()),
-            )
-        }
-        Err(error) => {
-            tracing::error!(%error, "sinker failed; the next ping retries");
-            (StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
-        }
+        Err(error) => Outcome::retry(prow_ports::Failure::kind(&error), error.to_string()),
     }
 }
 
 /// The function as deployed: ProwJobs in `prowjob_namespace` here; pods in every build cluster
 /// from `--kubeconfig` / `--kubeconfig-dir` (without them, this cluster).
 pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
-    let config = context.config.current();
-    let sources = prow_kube::clusters::KubeconfigSources {
-        kubeconfig: context.args.kubeconfig.clone(),
-        kubeconfig_dir: context.args.kubeconfig_dir.clone(),
-        kubeconfig_suffix: context.args.kubeconfig_suffix.clone(),
-    };
-    let (client, executor) = prow_runtime::block_on_at_startup(prow_kube::clusters::connect(
-        &sources,
-        &config.prow.pod_namespace,
-    ))??;
-    let store = Arc::new(prow_kube::KubeJobStore::new(
-        client,
-        &config.prow.prowjob_namespace,
-    ));
+    let (store, clusters) = context.job_store_and_build_clusters()?;
     Ok(Sinker::new(
         store,
-        Arc::new(executor),
+        clusters,
         context.config.clone(),
-        Arc::new(SystemClock),
+        context.clock.clone(),
         &context.metrics,
     )
     .router())

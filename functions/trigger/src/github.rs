@@ -4,12 +4,11 @@
 //! the decisions are `prow_trigger`'s.
 
 use crate::{Trigger, TriggerError};
-use k8s_openapi::jiff::Timestamp;
 use prow_api::{ProwJob, ProwJobState, ProwJobType, StringMap, labels};
 use prow_config::{Presubmit, Trigger as TriggerSettings};
-use prow_github::client::GitHubClient;
 use prow_github::comment::{GenericCommentAction, GenericCommentEvent};
 use prow_github::events::{PullRequest, PullRequestEvent, PushEvent};
+use prow_ports::github::{GitHubClient, IssueNumber, RepoRef};
 use prow_trigger::commands::{
     self, DRAFT_COMMENT, LGTM_LABEL, NEEDS_OK_TO_TEST_LABEL, OK_TO_TEST_LABEL,
 };
@@ -33,16 +32,9 @@ impl Handled {
     }
 }
 
-fn github_failed(what: &str, error: impl std::fmt::Display) -> TriggerError {
-    TriggerError::Retry(format!("{what}: {error}"))
-}
-
 impl Trigger {
     fn github(&self) -> Result<&dyn GitHubClient, TriggerError> {
-        self.0
-            .github
-            .as_deref()
-            .ok_or_else(|| TriggerError::Permanent("no GitHub client is configured".into()))
+        self.0.github.as_deref().ok_or(TriggerError::NoGitHub)
     }
 
     fn presubmits(&self, org: &str, repo: &str) -> Vec<Presubmit> {
@@ -73,7 +65,7 @@ impl Trigger {
         let bot = github
             .bot_user()
             .await
-            .map_err(|e| github_failed("reading the bot user", e))?;
+            .map_err(TriggerError::github("reading the bot user"))?;
         if user.eq_ignore_ascii_case(&bot.login)
             || prow_trigger::trusted_app(user, &settings.trusted_apps)
         {
@@ -82,15 +74,15 @@ impl Trigger {
         if github
             .is_member(org, user)
             .await
-            .map_err(|e| github_failed("checking org membership", e))?
+            .map_err(TriggerError::github("checking org membership"))?
         {
             return Ok(true);
         }
         if !settings.only_org_members
             && github
-                .is_collaborator(org, repo, user)
+                .is_collaborator(&RepoRef::new(org, repo), user)
                 .await
-                .map_err(|e| github_failed("checking collaborators", e))?
+                .map_err(TriggerError::github("checking collaborators"))?
         {
             return Ok(true);
         }
@@ -98,7 +90,7 @@ impl Trigger {
             return github
                 .is_member(&settings.trusted_org, user)
                 .await
-                .map_err(|e| github_failed("checking trusted org membership", e));
+                .map_err(TriggerError::github("checking trusted org membership"));
         }
         Ok(false)
     }
@@ -111,9 +103,9 @@ impl Trigger {
     ) -> Result<Vec<String>, TriggerError> {
         Ok(self
             .github()?
-            .issue_labels(org, repo, number)
+            .issue_labels(&RepoRef::new(org, repo), IssueNumber(number))
             .await
-            .map_err(|e| github_failed("reading labels", e))?
+            .map_err(TriggerError::github("reading labels"))?
             .into_iter()
             .map(|l| l.name)
             .collect())
@@ -153,11 +145,11 @@ impl Trigger {
         let bot = github
             .bot_user()
             .await
-            .map_err(|e| github_failed("reading the bot user", e))?;
+            .map_err(TriggerError::github("reading the bot user"))?;
         let existing = github
-            .list_issue_comments(org, repo, number)
+            .list_issue_comments(&RepoRef::new(org, repo), IssueNumber(number))
             .await
-            .map_err(|e| github_failed("listing comments", e))?;
+            .map_err(TriggerError::github("listing comments"))?;
         if existing
             .iter()
             .any(|c| c.user.login.eq_ignore_ascii_case(&bot.login) && c.body.contains(marker))
@@ -165,10 +157,10 @@ impl Trigger {
             return Ok(());
         }
         github
-            .create_comment(org, repo, number, body)
+            .create_comment(&RepoRef::new(org, repo), IssueNumber(number), body)
             .await
             .map(drop)
-            .map_err(|e| github_failed("commenting", e))
+            .map_err(TriggerError::github("commenting"))
     }
 
     /// The PR's changed files, when a job's `run_if_changed` needs them.
@@ -185,9 +177,9 @@ impl Trigger {
         }
         let changes = self
             .github()?
-            .pull_request_changes(org, repo, pr.number)
+            .pull_request_changes(&RepoRef::new(org, repo), IssueNumber(pr.number))
             .await
-            .map_err(|e| github_failed("listing the PR's files", e))?;
+            .map_err(TriggerError::github("listing the PR's files"))?;
         Ok(Some(changes.into_iter().map(|c| c.filename).collect()))
     }
 
@@ -204,7 +196,7 @@ impl Trigger {
             return Ok(Vec::new());
         }
         let refs = jobs::pull_refs(pr, &pr.base.sha);
-        let now = Timestamp::now();
+        let now = self.0.clock.now();
         let prowjobs: Vec<ProwJob> = selected
             .iter()
             .map(|job| jobs::presubmit(job, refs.clone(), trigger_id, extra_labels, now))
@@ -227,7 +219,7 @@ impl Trigger {
         let filters = [Filter::TestAll];
         let changes = self.changes(&filters, presubmits, pr, org, repo).await?;
         let selected = filter::select(&filters, presubmits, &pr.base.git_ref, changes.as_deref())
-            .map_err(|_| TriggerError::Retry("the changed files were needed".into()))?;
+            .map_err(|_| TriggerError::ChangesNeeded)?;
         self.run_presubmits(pr, &selected, trigger_id, &StringMap::new())
             .await
     }
@@ -254,9 +246,13 @@ impl Trigger {
         };
         if labels.iter().any(|l| l == NEEDS_OK_TO_TEST_LABEL) {
             self.github()?
-                .remove_label(org, repo, pr.number, NEEDS_OK_TO_TEST_LABEL)
+                .remove_label(
+                    &RepoRef::new(org, repo),
+                    IssueNumber(pr.number),
+                    NEEDS_OK_TO_TEST_LABEL,
+                )
                 .await
-                .map_err(|e| github_failed("removing needs-ok-to-test", e))?;
+                .map_err(TriggerError::github("removing needs-ok-to-test"))?;
         }
         self.run_all(pr, presubmits, org, repo, trigger_id).await
     }
@@ -285,7 +281,7 @@ impl Trigger {
             .store
             .list(&selector)
             .await
-            .map_err(|e| TriggerError::Retry(format!("listing the PR's jobs: {e}")))?;
+            .map_err(TriggerError::store("listing the PR's jobs"))?;
         let mut aborted = Vec::new();
         for job in running.into_iter().filter(|j| !j.complete()) {
             let own = job
@@ -308,7 +304,7 @@ impl Trigger {
     /// (the controller moving it on, crier recording a report) is retried from a fresh read;
     /// `false` when the job finished or was aborted meanwhile (then, as upstream, it is left).
     async fn abort(&self, name: &str) -> Result<bool, TriggerError> {
-        let aborted = prow_api::store::update_fresh(self.0.store.as_ref(), name, 8, |job| {
+        let aborted = prow_ports::store::update_fresh(self.0.store.as_ref(), name, 8, |job| {
             if job.complete() || job.status.state == Some(ProwJobState::Aborted) {
                 return false;
             }
@@ -317,7 +313,7 @@ impl Trigger {
             true
         })
         .await
-        .map_err(|e| TriggerError::Retry(format!("aborting {name}: {e}")))?;
+        .map_err(TriggerError::store(format!("aborting {name}")))?;
         Ok(aborted.is_some())
     }
 
@@ -398,7 +394,7 @@ impl Trigger {
                         .github()?
                         .bot_user()
                         .await
-                        .map_err(|e| github_failed("reading the bot user", e))?;
+                        .map_err(TriggerError::github("reading the bot user"))?;
                     if !event.sender.login.eq_ignore_ascii_case(&bot.login) {
                         handled.created = self
                             .run_all(pr, &presubmits, &org, &repo, trigger_id)
@@ -437,9 +433,13 @@ impl Trigger {
                 && !labels.iter().any(|l| l == NEEDS_OK_TO_TEST_LABEL)
             {
                 self.github()?
-                    .add_label(org, repo, pr.number, NEEDS_OK_TO_TEST_LABEL)
+                    .add_label(
+                        &RepoRef::new(org, repo),
+                        IssueNumber(pr.number),
+                        NEEDS_OK_TO_TEST_LABEL,
+                    )
                     .await
-                    .map_err(|e| github_failed("adding needs-ok-to-test", e))?;
+                    .map_err(TriggerError::github("adding needs-ok-to-test"))?;
             }
         }
         let marker = format!("Hi @{}. Thanks for your PR.", pr.user.login);
@@ -464,7 +464,7 @@ impl Trigger {
         let bot = github
             .bot_user()
             .await
-            .map_err(|e| github_failed("reading the bot user", e))?;
+            .map_err(TriggerError::github("reading the bot user"))?;
         if comment.user.login.eq_ignore_ascii_case(&bot.login) {
             return Ok(Handled::note("the bot's own comment"));
         }
@@ -513,15 +513,23 @@ impl Trigger {
         let ok_to_test = honor_ok_to_test && commands::OK_TO_TEST.is_match(&text);
         if ok_to_test && !has(OK_TO_TEST_LABEL) {
             github
-                .add_label(&org, &repo, number, OK_TO_TEST_LABEL)
+                .add_label(
+                    &RepoRef::new(&org, &repo),
+                    IssueNumber(number),
+                    OK_TO_TEST_LABEL,
+                )
                 .await
-                .map_err(|e| github_failed("adding ok-to-test", e))?;
+                .map_err(TriggerError::github("adding ok-to-test"))?;
         }
         if (ok_to_test || has(OK_TO_TEST_LABEL)) && has(NEEDS_OK_TO_TEST_LABEL) {
             github
-                .remove_label(&org, &repo, number, NEEDS_OK_TO_TEST_LABEL)
+                .remove_label(
+                    &RepoRef::new(&org, &repo),
+                    IssueNumber(number),
+                    NEEDS_OK_TO_TEST_LABEL,
+                )
                 .await
-                .map_err(|e| github_failed("removing needs-ok-to-test", e))?;
+                .map_err(TriggerError::github("removing needs-ok-to-test"))?;
         }
         if honor_ok_to_test && commands::OK_TO_TEST_CANCEL.is_match(&text) {
             if !commenter_trusted {
@@ -539,27 +547,35 @@ impl Trigger {
             }
             if has(OK_TO_TEST_LABEL) {
                 github
-                    .remove_label(&org, &repo, number, OK_TO_TEST_LABEL)
+                    .remove_label(
+                        &RepoRef::new(&org, &repo),
+                        IssueNumber(number),
+                        OK_TO_TEST_LABEL,
+                    )
                     .await
-                    .map_err(|e| github_failed("removing ok-to-test", e))?;
+                    .map_err(TriggerError::github("removing ok-to-test"))?;
             }
             if !has(NEEDS_OK_TO_TEST_LABEL) {
                 github
-                    .add_label(&org, &repo, number, NEEDS_OK_TO_TEST_LABEL)
+                    .add_label(
+                        &RepoRef::new(&org, &repo),
+                        IssueNumber(number),
+                        NEEDS_OK_TO_TEST_LABEL,
+                    )
                     .await
-                    .map_err(|e| github_failed("adding needs-ok-to-test", e))?;
+                    .map_err(TriggerError::github("adding needs-ok-to-test"))?;
             }
             return Ok(Handled::note("/ok-to-test revoked"));
         }
         let pr = github
-            .pull_request(&org, &repo, number)
+            .pull_request(&RepoRef::new(&org, &repo), IssueNumber(number))
             .await
-            .map_err(|e| github_failed("reading the PR", e))?;
+            .map_err(TriggerError::github("reading the PR"))?;
         let contexts = if filter::needs_contexts(&text) {
             let combined = github
-                .combined_status(&org, &repo, &pr.head.sha)
+                .combined_status(&RepoRef::new(&org, &repo), &pr.head.sha)
                 .await
-                .map_err(|e| github_failed("reading the PR's statuses", e))?;
+                .map_err(TriggerError::github("reading the PR's statuses"))?;
             let mut contexts = Contexts::default();
             for status in combined.statuses {
                 if status.state == "failure" || status.state == "error" {
@@ -576,7 +592,7 @@ impl Trigger {
             .changes(&filters, &presubmits, &pr, &org, &repo)
             .await?;
         let selected = filter::select(&filters, &presubmits, &pr.base.git_ref, changes.as_deref())
-            .map_err(|_| TriggerError::Retry("the changed files were needed".into()))?;
+            .map_err(|_| TriggerError::ChangesNeeded)?;
         if let Some(note) = commands::help_needed(&text, selected.len()) {
             let all_changes = match changes {
                 Some(changes) => Some(changes),
@@ -587,7 +603,7 @@ impl Trigger {
             };
             let (test_all, optional, required) =
                 filter::available(&presubmits, &pr.base.git_ref, all_changes.as_deref())
-                    .map_err(|_| TriggerError::Retry("the changed files were needed".into()))?;
+                    .map_err(|_| TriggerError::ChangesNeeded)?;
             let help = commands::help_message(
                 &org,
                 &repo,
@@ -623,18 +639,18 @@ impl Trigger {
         let bot = github
             .bot_user()
             .await
-            .map_err(|e| github_failed("reading the bot user", e))?;
+            .map_err(TriggerError::github("reading the bot user"))?;
         let comments = github
-            .list_issue_comments(org, repo, number)
+            .list_issue_comments(&RepoRef::new(org, repo), IssueNumber(number))
             .await
-            .map_err(|e| github_failed("listing comments", e))?;
+            .map_err(TriggerError::github("listing comments"))?;
         for comment in comments.iter().filter(|c| {
             c.user.login.eq_ignore_ascii_case(&bot.login) && commands::is_help_comment(&c.body)
         }) {
             github
-                .delete_comment(org, repo, comment.id)
+                .delete_comment(&RepoRef::new(org, repo), comment.id)
                 .await
-                .map_err(|e| github_failed("deleting a help comment", e))?;
+                .map_err(TriggerError::github("deleting a help comment"))?;
         }
         Ok(())
     }
@@ -660,7 +676,7 @@ impl Trigger {
             base_link: push.compare.clone(),
             ..prow_api::Refs::default()
         };
-        let now = Timestamp::now();
+        let now = self.0.clock.now();
         let prowjobs = selected
             .into_iter()
             .map(|job| jobs::postsubmit(job, refs.clone(), trigger_id, now))

@@ -17,30 +17,85 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use k8s_openapi::jiff::Timestamp;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prow_api::ProwJob;
-use prow_api::store::{JobStore, StoreError};
 use prow_github::Event;
-use prow_github::client::GitHubClient;
 use prow_github::comment::GenericCommentEvent;
-use prow_runtime::cloudevents::{CloudEvent, GITHUB_EVENT_TYPE_PREFIX};
-use prow_runtime::{ConfigHandle, FunctionContext};
-use pubsub::DeadLetter;
+use prow_ports::Failure;
+use prow_ports::clock::Clock;
+use prow_ports::events::{AttributesReader, CloudEvent, ProwEvent};
+use prow_ports::github::{GitHubClient, GitHubError};
+use prow_ports::store::{JobStore, StoreError};
+use prow_runtime::cloudevents::ReceivedEvent;
+use prow_runtime::{ConfigHandle, FunctionContext, Outcome};
+use pubsub::{DeadLetter, MessageError};
 use push_auth::PushAuth;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Why an event was not handled.
+/// Why an event was not handled. [`Failure::retryable`] decides: GitHub or the job store failing
+/// in a way that may pass answers 5xx so the sender retries; an event that can never be handled
+/// (malformed, an unknown job) is acknowledged, logged, and for Pub/Sub dead-lettered.
 #[derive(Debug, thiserror::Error)]
 pub enum TriggerError {
-    /// It may work next time (GitHub or the job store failed): answer 5xx, the sender retries.
-    #[error("{0}")]
-    Retry(String),
-    /// It never will (malformed, unknown job): acknowledge, log, dead-letter.
-    #[error("{0}")]
-    Permanent(String),
+    #[error("{what}: {source}")]
+    GitHub {
+        what: &'static str,
+        #[source]
+        source: GitHubError,
+    },
+    #[error("{what}: {source}")]
+    Store {
+        what: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error(transparent)]
+    Message(#[from] MessageError),
+    #[error("not a GitHub event: {0}")]
+    NotGitHub(String),
+    #[error(transparent)]
+    Payload(#[from] prow_github::EventError),
+    #[error("no GitHub client is configured")]
+    NoGitHub,
+    /// A job's `run_if_changed` needed the changed files and they were not read.
+    #[error("the changed files were needed")]
+    ChangesNeeded,
+}
+
+impl TriggerError {
+    pub(crate) fn github(what: &'static str) -> impl FnOnce(GitHubError) -> TriggerError {
+        move |source| TriggerError::GitHub { what, source }
+    }
+
+    pub(crate) fn store(what: impl Into<String>) -> impl FnOnce(StoreError) -> TriggerError {
+        let what = what.into();
+        move |source| TriggerError::Store { what, source }
+    }
+}
+
+impl Failure for TriggerError {
+    fn kind(&self) -> &'static str {
+        match self {
+            TriggerError::GitHub { source, .. } => source.kind(),
+            TriggerError::Store { source, .. } => source.kind(),
+            TriggerError::Message(_) => "message_invalid",
+            TriggerError::NotGitHub(_) => "not_github",
+            TriggerError::Payload(_) => "payload_invalid",
+            TriggerError::NoGitHub => "no_github",
+            TriggerError::ChangesNeeded => "changes_needed",
+        }
+    }
+
+    /// GitHub and the job store are retried whatever they answered (a 404 from GitHub may be
+    /// its replication lag); what the event itself says never changes.
+    fn retryable(&self) -> bool {
+        matches!(
+            self,
+            TriggerError::GitHub { .. } | TriggerError::Store { .. } | TriggerError::ChangesNeeded
+        )
+    }
 }
 
 #[derive(Clone)]
@@ -52,6 +107,7 @@ struct Inner {
     config: ConfigHandle,
     push_auth: PushAuth,
     dead_letter: Option<DeadLetter>,
+    clock: Arc<dyn Clock>,
     created: Family<Vec<(String, String)>, Counter>,
 }
 
@@ -62,6 +118,8 @@ pub struct TriggerOptions {
     /// Who may push Pub/Sub messages.
     pub push_auth: PushAuth,
     pub dead_letter: Option<DeadLetter>,
+    /// The start time of the ProwJobs it creates.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Trigger {
@@ -82,6 +140,7 @@ impl Trigger {
             config,
             push_auth: options.push_auth,
             dead_letter: options.dead_letter,
+            clock: options.clock,
             created,
         }))
     }
@@ -112,11 +171,11 @@ impl Trigger {
                 }
                 Err(StoreError::AlreadyExists(_)) => {}
                 Err(e) => {
-                    return Err(TriggerError::Retry(format!(
-                        "creating {} ({}): {e}",
+                    return Err(TriggerError::store(format!(
+                        "creating {} ({})",
                         job.name(),
                         job.spec.job
-                    )));
+                    ))(e));
                 }
             }
         }
@@ -125,22 +184,19 @@ impl Trigger {
 
     /// Handles one of hook's events.
     pub async fn handle(&self, event: &CloudEvent) -> Result<github::Handled, TriggerError> {
-        let Some(name) = event.event_type.strip_prefix(GITHUB_EVENT_TYPE_PREFIX) else {
-            return Err(TriggerError::Permanent(format!(
-                "not a GitHub event: {}",
-                event.event_type
-            )));
+        let Some(name) = event.github_event() else {
+            return Err(TriggerError::NotGitHub(event.ty().to_string()));
         };
-        let parsed =
-            Event::parse(name, &event.data).map_err(|e| TriggerError::Permanent(e.to_string()))?;
+        let parsed = Event::parse(name, &event.payload())?;
+        let id = event.id();
         match &parsed {
-            Event::PullRequest(pr) => self.pull_request(pr, &event.id).await,
-            Event::Push(push) => self.push(push, &event.id).await,
+            Event::PullRequest(pr) => self.pull_request(pr, id).await,
+            Event::Push(push) => self.push(push, id).await,
             Event::IssueComment(_)
             | Event::PullRequestReview(_)
             | Event::PullRequestReviewComment(_) => {
-                match GenericCommentEvent::from_event(&parsed, &event.id) {
-                    Some(comment) => self.comment(&comment, &event.id).await,
+                match GenericCommentEvent::from_event(&parsed, id) {
+                    Some(comment) => self.comment(&comment, id).await,
                     None => Ok(github::Handled::default()),
                 }
             }
@@ -154,7 +210,7 @@ impl Trigger {
         envelope: &pubsub::PushEnvelope,
     ) -> Result<Vec<String>, TriggerError> {
         let config = self.0.config.current();
-        let job = pubsub::prowjob_for(&config, &envelope.message, Timestamp::now())?;
+        let job = pubsub::prowjob_for(&config, &envelope.message, self.0.clock.now())?;
         self.create(vec![job]).await
     }
 
@@ -162,7 +218,7 @@ impl Trigger {
         &self,
         envelope: &pubsub::PushEnvelope,
         reason: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), prow_ports::pubsub::PublishError> {
         let Some(dead_letter) = &self.0.dead_letter else {
             return Ok(());
         };
@@ -184,27 +240,14 @@ impl Trigger {
 
 async fn receive_event(
     State(trigger): State<Trigger>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, String) {
-    let event = match CloudEvent::from_http(&headers, body) {
-        Ok(event) => event,
-        Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()),
-    };
+    ReceivedEvent(event): ReceivedEvent,
+) -> Outcome {
     match trigger.handle(&event).await {
-        Ok(handled) => (
-            StatusCode::OK,
+        Ok(handled) => Outcome::done(
             serde_json::json!({"created": handled.created, "aborted": handled.aborted, "note": handled.note})
                 .to_string(),
         ),
-        Err(TriggerError::Permanent(reason)) => {
-            tracing::warn!(event_id = %event.id, %reason, "event dropped");
-            (StatusCode::OK, format!("dropped: {reason}"))
-        }
-        Err(TriggerError::Retry(reason)) => {
-            tracing::error!(event_id = %event.id, %reason, "event failed; it will be redelivered");
-            (StatusCode::INTERNAL_SERVER_ERROR, format!("failed, retry: {reason}"))
-        }
+        Err(error) => Outcome::failed(&format!("event {}", event.id()), &error),
     }
 }
 
@@ -213,7 +256,7 @@ async fn receive_push(
     Query(query): Query<BTreeMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
-) -> (StatusCode, String) {
+) -> Outcome {
     let bearer = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -225,16 +268,13 @@ async fn receive_push(
         .await
     {
         tracing::warn!(%reason, "a Pub/Sub push was refused");
-        return (
-            StatusCode::UNAUTHORIZED,
-            "the push is not authenticated".into(),
-        );
+        return Outcome::refused(StatusCode::UNAUTHORIZED, "the push is not authenticated");
     }
     let envelope: pubsub::PushEnvelope = match serde_json::from_slice(&body) {
         Ok(envelope) => envelope,
         // Not a push envelope at all: nothing to redeliver or dead-letter.
         Err(error) => {
-            return (
+            return Outcome::refused(
                 StatusCode::BAD_REQUEST,
                 format!("not a push envelope: {error}"),
             );
@@ -242,30 +282,15 @@ async fn receive_push(
     };
     let id = envelope.message.message_id.clone();
     match trigger.handle_push(&envelope).await {
-        Ok(created) => (
-            StatusCode::OK,
-            serde_json::json!({"created": created}).to_string(),
-        ),
-        Err(TriggerError::Permanent(reason)) => {
-            tracing::warn!(message_id = %id, subscription = %envelope.subscription, %reason, "message acknowledged without a job");
-            match trigger.dead_letter(&envelope, &reason).await {
-                Ok(()) => (StatusCode::OK, format!("dead-lettered: {reason}")),
-                Err(error) => {
-                    tracing::error!(message_id = %id, %error, "dead-lettering failed; the message will be redelivered");
-                    (
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "dead-lettering failed".into(),
-                    )
-                }
+        Ok(created) => Outcome::done(serde_json::json!({"created": created}).to_string()),
+        Err(error) if !error.retryable() => {
+            tracing::warn!(message_id = %id, subscription = %envelope.subscription, %error, "message acknowledged without a job");
+            match trigger.dead_letter(&envelope, &error.to_string()).await {
+                Ok(()) => Outcome::done(format!("dead-lettered: {error}")),
+                Err(publish) => Outcome::failed("dead-lettering", &publish),
             }
         }
-        Err(TriggerError::Retry(reason)) => {
-            tracing::error!(message_id = %id, %reason, "message failed; it will be redelivered");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("failed, retry: {reason}"),
-            )
-        }
+        Err(error) => Outcome::failed(&format!("message {id}"), &error),
     }
 }
 
@@ -276,14 +301,11 @@ async fn receive_push(
 /// `$TRIGGER_PUSH_SERVICE_ACCOUNT` when set; or, for the emulator, with the shared token in
 /// `$TRIGGER_PUSH_TOKEN_FILE`. With neither, pushes are refused.
 pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
-    use prow_github_octocrab::OctocrabGitHub;
-    let config = context.config.current();
-    let args = &context.args;
-    let dead_letter_topic = std::env::var("TRIGGER_DEAD_LETTER_TOPIC").ok();
-    let client = prow_runtime::block_on_at_startup(kube::Client::try_default())??;
-    let dead_letter = dead_letter_topic
+    let dead_letter = std::env::var("TRIGGER_DEAD_LETTER_TOPIC")
+        .ok()
         .map(|topic| DeadLetter::new(&topic, Arc::new(prow_pubsub::PubSubPublishers::from_env())));
-    let github = OctocrabGitHub::from_args(args, "trigger", &context.metrics)?
+    let github = context
+        .github()?
         .map(|client| Arc::new(client) as Arc<dyn GitHubClient>);
     if github.is_none() {
         tracing::warn!("no GitHub credentials: GitHub events cannot be handled");
@@ -306,16 +328,13 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
         ),
         _ => PushAuth::Refuse,
     };
-    let store = Arc::new(prow_kube::KubeJobStore::new(
-        client,
-        &config.prow.prowjob_namespace,
-    ));
     Ok(Trigger::new(
         TriggerOptions {
-            store,
+            store: context.job_store()?,
             github,
             push_auth,
             dead_letter,
+            clock: context.clock.clone(),
         },
         context.config.clone(),
         &context.metrics,

@@ -4,13 +4,12 @@
 //! message id and the job, so a redelivered message creates nothing new. A message that can
 //! never succeed (malformed, unknown job) is acknowledged and sent to the dead-letter topic.
 
-use crate::TriggerError;
 use base64::Engine;
 use k8s_openapi::api::core::v1::EnvVar;
 use k8s_openapi::jiff::Timestamp;
 use prow_api::{ProwJob, Refs, StringMap};
 use prow_config::Config;
-use prow_pubsub::Publish;
+use prow_ports::pubsub::{Publish, PublishError};
 use prow_trigger::jobs;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -81,11 +80,39 @@ pub struct ProwJobEvent {
     pub annotations: StringMap,
 }
 
+/// Why a message can never start a job (it is acknowledged and dead-lettered).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    #[error("the message has no messageId")]
+    NoMessageId,
+    #[error("the message has no {EVENT_TYPE_ATTRIBUTE} attribute")]
+    NoEventType,
+    #[error("the message data is not base64: {0}")]
+    NotBase64(String),
+    #[error("the message data is not a ProwJobEvent: {0}")]
+    NotProwJobEvent(String),
+    #[error("no periodic job named {0:?}")]
+    NoSuchPeriodic(String),
+    #[error("a {0} message needs refs")]
+    NoRefs(&'static str),
+    #[error("a presubmit message's refs need a pull")]
+    NoPull,
+    #[error("no {kind} {name:?} for {repo} on {branch}")]
+    NoSuchJob {
+        kind: &'static str,
+        name: String,
+        repo: String,
+        branch: String,
+    },
+    #[error("unsupported event type {0:?}")]
+    UnsupportedEventType(String),
+}
+
 /// The decoded message data.
-pub fn decode(message: &PushMessage) -> Result<Vec<u8>, TriggerError> {
+pub fn decode(message: &PushMessage) -> Result<Vec<u8>, MessageError> {
     base64::engine::general_purpose::STANDARD
         .decode(message.data.as_bytes())
-        .map_err(|e| TriggerError::Permanent(format!("the message data is not base64: {e}")))
+        .map_err(|e| MessageError::NotBase64(e.to_string()))
 }
 
 /// The ProwJob a message asks for (upstream's subscriber and gangway).
@@ -93,22 +120,17 @@ pub fn prowjob_for(
     config: &Config,
     message: &PushMessage,
     now: Timestamp,
-) -> Result<ProwJob, TriggerError> {
-    let permanent = |reason: String| TriggerError::Permanent(reason);
+) -> Result<ProwJob, MessageError> {
     if message.message_id.is_empty() {
-        return Err(permanent("the message has no messageId".into()));
+        return Err(MessageError::NoMessageId);
     }
     let event_type = message
         .attributes
         .get(EVENT_TYPE_ATTRIBUTE)
-        .ok_or_else(|| {
-            permanent(format!(
-                "the message has no {EVENT_TYPE_ATTRIBUTE} attribute"
-            ))
-        })?;
+        .ok_or(MessageError::NoEventType)?;
     let data = decode(message)?;
-    let event: ProwJobEvent = serde_json::from_slice(&data)
-        .map_err(|e| permanent(format!("the message data is not a ProwJobEvent: {e}")))?;
+    let event: ProwJobEvent =
+        serde_json::from_slice(&data).map_err(|e| MessageError::NotProwJobEvent(e.to_string()))?;
     let id = &message.message_id;
     let mut job = match event_type.as_str() {
         PERIODIC_EVENT => {
@@ -117,7 +139,7 @@ pub fn prowjob_for(
                 .periodics
                 .iter()
                 .find(|p| p.name() == event.name)
-                .ok_or_else(|| permanent(format!("no periodic job named {:?}", event.name)))?;
+                .ok_or_else(|| MessageError::NoSuchPeriodic(event.name.clone()))?;
             let mut job = jobs::periodic(periodic, id, now);
             // Upstream lets a periodic's message name refs to test (as extra refs' first).
             if let Some(refs) = event.refs.clone() {
@@ -129,9 +151,9 @@ pub fn prowjob_for(
             let refs = event
                 .refs
                 .clone()
-                .ok_or_else(|| permanent("a presubmit message needs refs".into()))?;
+                .ok_or(MessageError::NoRefs("presubmit"))?;
             if refs.pulls.is_empty() {
-                return Err(permanent("a presubmit message's refs need a pull".into()));
+                return Err(MessageError::NoPull);
             }
             let presubmit = config
                 .jobs
@@ -140,13 +162,11 @@ pub fn prowjob_for(
                 .into_iter()
                 .flatten()
                 .find(|p| p.name() == event.name && p.brancher.should_run(&refs.base_ref))
-                .ok_or_else(|| {
-                    permanent(format!(
-                        "no presubmit {:?} for {} on {}",
-                        event.name,
-                        refs.org_repo(),
-                        refs.base_ref
-                    ))
+                .ok_or_else(|| MessageError::NoSuchJob {
+                    kind: "presubmit",
+                    name: event.name.clone(),
+                    repo: refs.org_repo(),
+                    branch: refs.base_ref.clone(),
                 })?;
             jobs::presubmit(presubmit, refs, id, &StringMap::new(), now)
         }
@@ -154,7 +174,7 @@ pub fn prowjob_for(
             let refs = event
                 .refs
                 .clone()
-                .ok_or_else(|| permanent("a postsubmit message needs refs".into()))?;
+                .ok_or(MessageError::NoRefs("postsubmit"))?;
             let postsubmit = config
                 .jobs
                 .postsubmits
@@ -162,17 +182,15 @@ pub fn prowjob_for(
                 .into_iter()
                 .flatten()
                 .find(|p| p.name() == event.name && p.brancher.should_run(&refs.base_ref))
-                .ok_or_else(|| {
-                    permanent(format!(
-                        "no postsubmit {:?} for {} on {}",
-                        event.name,
-                        refs.org_repo(),
-                        refs.base_ref
-                    ))
+                .ok_or_else(|| MessageError::NoSuchJob {
+                    kind: "postsubmit",
+                    name: event.name.clone(),
+                    repo: refs.org_repo(),
+                    branch: refs.base_ref.clone(),
                 })?;
             jobs::postsubmit(postsubmit, refs, id, now)
         }
-        other => return Err(permanent(format!("unsupported event type {other:?}"))),
+        other => return Err(MessageError::UnsupportedEventType(other.to_string())),
     };
     let labels = job.metadata.labels.get_or_insert_with(Default::default);
     for (key, value) in &event.labels {
@@ -219,11 +237,10 @@ impl DeadLetter {
         &self,
         data: Vec<u8>,
         attributes: BTreeMap<String, String>,
-    ) -> Result<(), String> {
+    ) -> Result<(), PublishError> {
         self.publisher
             .publish(&self.topic, data, attributes)
             .await
             .map(drop)
-            .map_err(|e| e.to_string())
     }
 }

@@ -19,6 +19,33 @@ const ISSUERS: [&str; 2] = ["https://accounts.google.com", "accounts.google.com"
 /// make us hammer Google).
 const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
 
+/// Why a push was refused (for the log; the pusher only learns that it was).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PushRefusal {
+    #[error("no push authentication is configured")]
+    NotConfigured,
+    #[error("no token")]
+    NoToken,
+    #[error("the token does not match")]
+    WrongToken,
+    #[error("no bearer token")]
+    NoBearer,
+    #[error("not a JWT: {0}")]
+    NotJwt(String),
+    #[error("algorithm {0} is not RS256")]
+    Algorithm(String),
+    #[error("the token names no key")]
+    NoKeyId,
+    #[error("no signing key {0:?}")]
+    UnknownKey(String),
+    #[error("fetching the signing keys from {url}: {reason}")]
+    Keys { url: String, reason: String },
+    #[error("the token is not valid: {0}")]
+    Invalid(String),
+    #[error("the token is for {0:?}, not the push service account")]
+    WrongAccount(String),
+}
+
 pub enum PushAuth {
     /// Every push is refused.
     Refuse,
@@ -74,7 +101,7 @@ impl OidcVerifier {
         self.keys.lock().ok()?.by_id.get(kid).cloned()
     }
 
-    async fn refetch(&self) -> Result<(), String> {
+    async fn refetch(&self) -> Result<(), PushRefusal> {
         if let Ok(keys) = self.keys.lock()
             && keys.fetched.is_some_and(|t| t.elapsed() < REFETCH_INTERVAL)
         {
@@ -86,10 +113,16 @@ impl OidcVerifier {
             .send()
             .await
             .and_then(|r| r.error_for_status())
-            .map_err(|e| format!("fetching {}: {e}", self.jwks_url))?
+            .map_err(|e| PushRefusal::Keys {
+                url: self.jwks_url.clone(),
+                reason: e.without_url().to_string(),
+            })?
             .json()
             .await
-            .map_err(|e| format!("{} is not a JWK set: {e}", self.jwks_url))?;
+            .map_err(|e| PushRefusal::Keys {
+                url: self.jwks_url.clone(),
+                reason: format!("not a JWK set: {}", e.without_url()),
+            })?;
         let mut by_id = HashMap::new();
         for jwk in &set.keys {
             if let (Some(kid), Ok(key)) = (&jwk.common.key_id, DecodingKey::from_jwk(jwk)) {
@@ -104,18 +137,17 @@ impl OidcVerifier {
     }
 
     /// Checks `token`; the error says why it is refused (for the log, not the caller).
-    pub async fn verify(&self, token: &str) -> Result<(), String> {
-        let header = decode_header(token).map_err(|e| format!("not a JWT: {e}"))?;
+    pub async fn verify(&self, token: &str) -> Result<(), PushRefusal> {
+        let header = decode_header(token).map_err(|e| PushRefusal::NotJwt(e.to_string()))?;
         if header.alg != Algorithm::RS256 {
-            return Err(format!("algorithm {:?} is not RS256", header.alg));
+            return Err(PushRefusal::Algorithm(format!("{:?}", header.alg)));
         }
-        let kid = header.kid.ok_or("the token names no key")?;
+        let kid = header.kid.ok_or(PushRefusal::NoKeyId)?;
         let key = match self.cached(&kid) {
             Some(key) => key,
             None => {
                 self.refetch().await?;
-                self.cached(&kid)
-                    .ok_or_else(|| format!("no signing key {kid:?}"))?
+                self.cached(&kid).ok_or(PushRefusal::UnknownKey(kid))?
             }
         };
         let mut validation = Validation::new(Algorithm::RS256);
@@ -123,15 +155,12 @@ impl OidcVerifier {
         validation.set_issuer(&ISSUERS);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
         let claims = decode::<Claims>(token, &key, &validation)
-            .map_err(|e| format!("the token is not valid: {e}"))?
+            .map_err(|e| PushRefusal::Invalid(e.to_string()))?
             .claims;
         if let Some(expected) = &self.service_account
             && (!claims.email_verified || &claims.email != expected)
         {
-            return Err(format!(
-                "the token is for {:?}, not the push service account",
-                claims.email
-            ));
+            return Err(PushRefusal::WrongAccount(claims.email));
         }
         Ok(())
     }
@@ -144,17 +173,17 @@ impl PushAuth {
         &self,
         bearer: Option<&str>,
         query_token: Option<&str>,
-    ) -> Result<(), String> {
+    ) -> Result<(), PushRefusal> {
         match self {
-            PushAuth::Refuse => Err("no push authentication is configured".into()),
+            PushAuth::Refuse => Err(PushRefusal::NotConfigured),
             PushAuth::Token(expected) => match query_token.or(bearer) {
                 Some(presented) if same_secret(expected.as_bytes(), presented.as_bytes()) => Ok(()),
-                Some(_) => Err("the token does not match".into()),
-                None => Err("no token".into()),
+                Some(_) => Err(PushRefusal::WrongToken),
+                None => Err(PushRefusal::NoToken),
             },
             PushAuth::Oidc(verifier) => match bearer {
                 Some(token) => verifier.verify(token).await,
-                None => Err("no bearer token".into()),
+                None => Err(PushRefusal::NoBearer),
             },
         }
     }

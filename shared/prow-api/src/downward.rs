@@ -336,7 +336,23 @@ fn join(parts: &[&str]) -> String {
         .join("/")
 }
 
+/// The content type upstream gives a file in a bucket, by its name.
+pub fn content_type(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("json") => "application/json",
+        Some("txt" | "log") => "text/plain; charset=utf-8",
+        Some("xml") => "application/xml",
+        Some("html") => "text/html; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
 impl StoragePaths {
+    /// The key of the file `name` in the run's folder.
+    pub fn run_file(&self, name: &str) -> String {
+        format!("{}/{name}", self.run)
+    }
+
     /// The paths of `spec`'s run under `config` (its `path_prefix` and `path_strategy`).
     pub fn for_spec(config: &GcsConfiguration, spec: &JobSpec) -> StoragePaths {
         let prefix = config.path_prefix.as_str();

@@ -10,7 +10,6 @@ pub mod downward;
 mod duration;
 pub mod pod_utilities;
 pub mod prowjob;
-pub mod store;
 
 pub use decoration::{
     CensoringOptions, DecorationConfig, GcsConfiguration, GitHubAppPrivateKeySecret,

@@ -4,9 +4,9 @@
 
 use prow_api::{ProwJob, ProwJobState, ProwJobType, labels};
 use prow_config::GitHubReporter;
-use prow_github::client::{CheckRunOutput, NewCheckRun, Status};
 use prow_github::comment::ABOUT_THIS_BOT;
 use prow_github::events::Comment;
+use prow_ports::github::{CheckRunOutput, IssueNumber, NewCheckRun, RepoRef, Sha, Status};
 use std::collections::BTreeMap;
 
 /// The hidden tag that marks the bot's failure comment.
@@ -108,9 +108,8 @@ fn truncate(text: &str, max: usize) -> String {
 /// A commit status to set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommitStatus {
-    pub org: String,
-    pub repo: String,
-    pub sha: String,
+    pub repo: RepoRef,
+    pub sha: Sha,
     pub status: Status,
 }
 
@@ -124,9 +123,8 @@ pub fn commit_status(job: &ProwJob) -> Option<CommitStatus> {
     let state = status_state(job.status.state?)?;
     let sha = refs.pulls.first().map_or(&refs.base_sha, |p| &p.sha);
     Some(CommitStatus {
-        org: refs.org.clone(),
-        repo: refs.repo.clone(),
-        sha: sha.clone(),
+        repo: RepoRef::new(&refs.org, &refs.repo),
+        sha: Sha::new(sha),
         status: Status {
             state: state.to_string(),
             target_url: job.status.url.clone(),
@@ -138,7 +136,7 @@ pub fn commit_status(job: &ProwJob) -> Option<CommitStatus> {
 
 /// A check run for `job` (an option: upstream reports statuses only). Named by the job's context,
 /// keyed to the ProwJob by `external_id`, with the base SHA in the summary as statuses carry it.
-pub fn check_run(job: &ProwJob) -> Option<(String, String, NewCheckRun)> {
+pub fn check_run(job: &ProwJob) -> Option<(RepoRef, NewCheckRun)> {
     let refs = job.spec.refs.as_ref()?;
     if refs.pulls.len() > 1 {
         return None;
@@ -173,8 +171,7 @@ pub fn check_run(job: &ProwJob) -> Option<(String, String, NewCheckRun)> {
         ));
     }
     Some((
-        refs.org.clone(),
-        refs.repo.clone(),
+        RepoRef::new(&refs.org, &refs.repo),
         NewCheckRun {
             name: job.spec.context.clone(),
             head_sha: sha.clone(),
@@ -190,9 +187,8 @@ pub fn check_run(job: &ProwJob) -> Option<(String, String, NewCheckRun)> {
 /// The pull request a failure comment goes on: presubmits of exactly one pull.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PullRef {
-    pub org: String,
-    pub repo: String,
-    pub number: u64,
+    pub repo: RepoRef,
+    pub number: IssueNumber,
     pub author: String,
 }
 
@@ -220,9 +216,8 @@ pub fn comment_pull(job: &ProwJob) -> Option<PullRef> {
         return None;
     };
     Some(PullRef {
-        org: refs.org.clone(),
-        repo: refs.repo.clone(),
-        number: pull.number,
+        repo: RepoRef::new(&refs.org, &refs.repo),
+        number: IssueNumber(pull.number),
         author: pull.author.clone(),
     })
 }
@@ -410,7 +405,10 @@ fn comment_body(author: &str, rows: &[String], footer: Option<&str>) -> String {
 /// The `plank.report_templates` entry for the job's repo (`org/repo`, then `org`, then `*`;
 /// the deprecated `report_template` counts as `*`), rendered over the job. `None` when there is
 /// none; an error when it fails to execute.
-pub fn render_footer(plank: &prow_config::Plank, job: &ProwJob) -> Result<Option<String>, String> {
+pub fn render_footer(
+    plank: &prow_config::Plank,
+    job: &ProwJob,
+) -> Result<Option<String>, crate::ReportTemplateError> {
     let refs = job.spec.refs.as_ref();
     let keys: Vec<String> = refs
         .map(|r| vec![format!("{}/{}", r.org, r.repo), r.org.clone()])
@@ -425,10 +423,5 @@ pub fn render_footer(plank: &prow_config::Plank, job: &ProwJob) -> Result<Option
     let Some(source) = source else {
         return Ok(None);
     };
-    let template = prow_template::Template::parse(source).map_err(|e| e.to_string())?;
-    let data = serde_json::to_value(job).map_err(|e| e.to_string())?;
-    template
-        .execute(&data)
-        .map(Some)
-        .map_err(|e| format!("plank.report_templates: {e}"))
+    crate::render("plank.report_templates", source, job).map(Some)
 }

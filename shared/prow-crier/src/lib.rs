@@ -14,6 +14,30 @@ use prow_api::{ProwJob, ProwJobState};
 
 /// Reporter names as upstream writes them into `status.prev_report_states`, so a job reported by
 /// upstream crier is not reported again by ours (and the other way round).
+/// A report template (`plank.report_templates`, a Slack `report_template`) that did not parse or
+/// execute over the job.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{which}: {source}")]
+pub struct ReportTemplateError {
+    /// Which setting holds the template.
+    pub which: &'static str,
+    #[source]
+    pub source: prow_template::TemplateError,
+}
+
+/// `source` parsed and executed over `job`'s JSON.
+pub(crate) fn render(
+    which: &'static str,
+    source: &str,
+    job: &ProwJob,
+) -> Result<String, ReportTemplateError> {
+    let failed = |source| ReportTemplateError { which, source };
+    let template = prow_template::Template::parse(source).map_err(failed)?;
+    let data = serde_json::to_value(job)
+        .map_err(|e| failed(prow_template::TemplateError::Execute(e.to_string())))?;
+    template.execute(&data).map_err(failed)
+}
+
 pub const GITHUB_REPORTER: &str = "github-reporter";
 pub const PUBSUB_REPORTER: &str = "pubsub-reporter";
 pub const SLACK_REPORTER: &str = "slackreporter";

@@ -74,7 +74,7 @@ fn merged(
 pub fn message(
     job: &ProwJob,
     configs: &BTreeMap<String, SlackReporter>,
-) -> Result<Option<SlackMessage>, String> {
+) -> Result<Option<SlackMessage>, crate::ReportTemplateError> {
     let global = global(job, configs);
     let job_config = job
         .spec
@@ -105,12 +105,7 @@ pub fn message(
     } else {
         &config.report_template
     };
-    let template = prow_template::Template::parse(source)
-        .map_err(|e| format!("the Slack report template: {e}"))?;
-    let data = serde_json::to_value(job).map_err(|e| e.to_string())?;
-    let text = template
-        .execute(&data)
-        .map_err(|e| format!("the Slack report template: {e}"))?;
+    let text = crate::render("the Slack report template", source, job)?;
     Ok(Some(SlackMessage {
         host: if config.host.is_empty() {
             DEFAULT_HOST.to_string()

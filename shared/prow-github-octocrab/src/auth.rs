@@ -2,14 +2,14 @@
 //! installation tokens are fetched per organization, cached, and refreshed five minutes before
 //! they expire. Read at start; GitHub is first called on the first request.
 
-use prow_github::client::GitHubError;
+use jiff::{SignedDuration, Timestamp};
+use prow_ports::github::GitHubError;
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::Mutex;
 
 /// Refresh an installation token this long before GitHub says it expires.
-const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+const REFRESH_MARGIN: SignedDuration = SignedDuration::from_mins(5);
 
 pub enum Credentials {
     Token(String),
@@ -31,7 +31,7 @@ pub struct AppCredentials {
     /// org login -> installation id
     pub(crate) installations: Mutex<HashMap<String, u64>>,
     /// installation id -> (token, expiry)
-    pub(crate) tokens: Mutex<HashMap<u64, (String, SystemTime)>>,
+    pub(crate) tokens: Mutex<HashMap<u64, (String, Timestamp)>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,17 +101,15 @@ impl AppCredentials {
     }
 
     /// A JWT for the app's own endpoints: issued a minute ago (clock drift), valid 9 minutes.
-    pub(crate) fn jwt(&self) -> Result<String, GitHubError> {
+    pub(crate) fn jwt(&self, now: Timestamp) -> Result<String, GitHubError> {
         #[derive(serde::Serialize)]
         struct Claims<'a> {
             iat: u64,
             exp: u64,
             iss: &'a str,
         }
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_err(|e| GitHubError::Auth(e.to_string()))?
-            .as_secs();
+        let now = u64::try_from(now.as_second())
+            .map_err(|_| GitHubError::Auth(format!("the clock reads {now}, before 1970")))?;
         jsonwebtoken::encode(
             &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
             &Claims {
@@ -125,10 +123,10 @@ impl AppCredentials {
     }
 
     /// A cached token for the installation that is still good for the refresh margin.
-    pub(crate) async fn cached_token(&self, installation: u64) -> Option<String> {
+    pub(crate) async fn cached_token(&self, installation: u64, now: Timestamp) -> Option<String> {
         let tokens = self.tokens.lock().await;
         let (token, expires) = tokens.get(&installation)?;
-        let good_until = expires.checked_sub(REFRESH_MARGIN)?;
-        (SystemTime::now() < good_until).then(|| token.clone())
+        let good_until = expires.checked_sub(REFRESH_MARGIN).ok()?;
+        (now < good_until).then(|| token.clone())
     }
 }

@@ -38,7 +38,7 @@ pub(crate) struct Ledger {
 }
 
 impl Ledger {
-    pub(crate) fn register(metrics: &prow_runtime::Metrics) -> Ledger {
+    pub(crate) fn register(metrics: &prow_metrics::Metrics) -> Ledger {
         let ledger = Ledger::default();
         metrics.register(
             "github_requests",

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// `null` reads as the type's default (GitHub sends `"body": null` for an empty PR description).
-pub(crate) fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Default + Deserialize<'de>,

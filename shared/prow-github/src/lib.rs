@@ -1,12 +1,13 @@
 //! GitHub as Prow sees it, without I/O: webhook payload types ([`events`]), the parsed event
 //! ([`Event`], by `X-GitHub-Event` name), the comment-like view command plugins read
 //! ([`GenericCommentEvent`]), and webhook signature checking against upstream's HMAC secret
-//! file ([`webhook`]), and the GitHub client port ([`client::GitHubClient`]) adapters implement.
-//! Bytes in, typed values or decisions out; the functions and adapters do the HTTP.
+//! file ([`webhook`]), and the identifiers that cross crate boundaries ([`ids`]). Bytes in, typed
+//! values or decisions out; the functions and adapters do the HTTP (the GitHub client port is
+//! `prow_ports::github`).
 
-pub mod client;
 pub mod comment;
 pub mod events;
+pub mod ids;
 pub mod webhook;
 
 pub use comment::{GenericCommentAction, GenericCommentEvent};

@@ -6,8 +6,8 @@
 
 use crate::KubeExecutor;
 use prow_api::ProwJob;
-use prow_plank::PodObservation;
-use prow_plank::reconcile::{Executor, ExecutorError, ExecutorFuture, JobPod};
+use prow_ports::executor::PodObservation;
+use prow_ports::executor::{Executor, ExecutorError, ExecutorFuture, JobPod};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -4,8 +4,8 @@
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use prow_api::ProwJob;
-use prow_plank::reconcile::{Executor, ExecutorError, ExecutorFuture, JobPod};
-use prow_plank::{PodObservation, PodPhase, StopCause};
+use prow_ports::executor::{Executor, ExecutorError, ExecutorFuture, JobPod};
+use prow_ports::executor::{PodObservation, PodPhase, StopCause};
 
 pub struct KubeExecutor {
     pods: Api<Pod>,

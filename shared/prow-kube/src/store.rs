@@ -4,7 +4,7 @@
 use futures_util::StreamExt;
 use kube::api::{Api, DeleteParams, ListParams, PostParams, WatchEvent, WatchParams};
 use prow_api::ProwJob;
-use prow_api::store::{
+use prow_ports::store::{
     JobChange, JobChanges, JobStore, Page, StoreError, StoreFuture, parse_selector,
 };
 

@@ -11,12 +11,13 @@
 use k8s_openapi::jiff::Timestamp;
 use prow_api::ProwJob;
 use prow_api::downward::{JobSpec, RunResult, job_env};
-use prow_plank::reconcile::{Executor, ExecutorError, ExecutorFuture, JobPod};
-use prow_plank::{PodObservation, PodPhase, StopCause};
 use prow_podutils::clone::CloneSource;
 use prow_podutils::entrypoint::{DEFAULT_GRACE_PERIOD, DEFAULT_TIMEOUT};
-use prow_podutils::storage::ArtifactStore;
 use prow_podutils::{DecoratedRun, run_decorated};
+use prow_ports::artifacts::ArtifactStore;
+use prow_ports::clock::Clock;
+use prow_ports::executor::{Executor, ExecutorError, ExecutorFuture, JobPod};
+use prow_ports::executor::{PodObservation, PodPhase, StopCause};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -24,16 +25,29 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
 
 /// What the executor needs besides the jobs.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct LocalExecutorOptions {
     /// Where decorated jobs clone from (none: decorated jobs run without cloning).
     pub clone_source: Option<CloneSource>,
     /// Where decorated jobs upload (their `gcs_configuration.bucket` names the bucket; the store
     /// must be that bucket's).
     pub artifacts: Option<Arc<dyn ArtifactStore>>,
+    /// When runs start, and what `started.json` and `finished.json` record.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// A run as it is written to `run.json`.
+impl Default for LocalExecutorOptions {
+    /// No cloning, no uploads, the machine's clock.
+    fn default() -> LocalExecutorOptions {
+        LocalExecutorOptions {
+            clone_source: None,
+            artifacts: None,
+            clock: prow_ports::clock::SystemClock::shared(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct RunRecord {
     build_id: String,
@@ -177,7 +191,7 @@ impl Executor for LocalExecutor {
                 .collect();
             env.extend(job_env(&spec, &job.spec.agent));
             let decoration = job.spec.decoration_config.clone();
-            let now = Timestamp::now();
+            let now = self.options.clock.now();
             let record = RunRecord {
                 build_id: build_id.to_string(),
                 created: now,
@@ -225,6 +239,7 @@ impl Executor for LocalExecutor {
                             .map_or(DEFAULT_GRACE_PERIOD, |t| t.as_std()),
                         clone,
                         upload,
+                        clock: options.clock.as_ref(),
                     },
                     aborted,
                 )

@@ -5,7 +5,8 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use prow_api::ProwJob;
-use prow_api::store::{
+use prow_ports::clock::{Clock, SystemClock};
+use prow_ports::store::{
     JobChange, JobChanges, JobStore, Page, StoreError, StoreFuture, parse_selector,
     selector_matches,
 };
@@ -13,13 +14,15 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pub struct EmbeddedJobStore {
     dir: PathBuf,
     state: Mutex<State>,
     /// The change feed; changes are sent under the state lock, so in the order they happened.
     changes: tokio::sync::broadcast::Sender<JobChange>,
+    /// Stamps `metadata.creationTimestamp`.
+    clock: Arc<dyn Clock>,
 }
 
 struct State {
@@ -36,6 +39,14 @@ impl EmbeddedJobStore {
     /// Opens (creating) the store in `dir` and reads every job in it. Leftover temporary files
     /// from an interrupted write are removed; the job they were replacing is intact.
     pub fn open(dir: impl Into<PathBuf>) -> Result<EmbeddedJobStore, StoreError> {
+        EmbeddedJobStore::open_with_clock(dir, SystemClock::shared())
+    }
+
+    /// [`EmbeddedJobStore::open`], stamping creation times from `clock`.
+    pub fn open_with_clock(
+        dir: impl Into<PathBuf>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<EmbeddedJobStore, StoreError> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir)
             .map_err(|e| backend(&format!("creating {}", dir.display()), e))?;
@@ -64,6 +75,7 @@ impl EmbeddedJobStore {
             dir,
             state: Mutex::new(State { jobs, version }),
             changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,
+            clock,
         })
     }
 
@@ -133,7 +145,7 @@ impl JobStore for EmbeddedJobStore {
             state.version += 1;
             stored.metadata.resource_version = Some(state.version.to_string());
             stored.metadata.uid = Some(format!("embedded-{}", state.version));
-            stored.metadata.creation_timestamp = Some(Time(now()));
+            stored.metadata.creation_timestamp = Some(Time(to_second(self.clock.now())));
             self.persist(&stored)?;
             state.jobs.insert(stored.name().to_string(), stored.clone());
             let _ = self.changes.send(JobChange::Added(stored.clone()));
@@ -284,8 +296,7 @@ impl JobStore for EmbeddedJobStore {
 /// Changes a slow watcher may fall behind by before it is told to start over.
 const CHANGE_BUFFER: usize = 4096;
 
-/// Now, to the second, as the API server keeps timestamps (and as they are written to disk).
-fn now() -> k8s_openapi::jiff::Timestamp {
-    let now = k8s_openapi::jiff::Timestamp::now();
-    k8s_openapi::jiff::Timestamp::from_second(now.as_second()).unwrap_or(now)
+/// To the second, as the API server keeps timestamps (and as they are written to disk).
+fn to_second(at: k8s_openapi::jiff::Timestamp) -> k8s_openapi::jiff::Timestamp {
+    k8s_openapi::jiff::Timestamp::from_second(at.as_second()).unwrap_or(at)
 }

@@ -13,50 +13,8 @@ pub mod url;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use prow_api::{ProwJob, ProwJobState, ProwJobStatus};
+use prow_ports::executor::{PodObservation, PodPhase, StopCause};
 use std::time::Duration;
-
-/// What a job's pod is doing, as the executor saw it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PodObservation {
-    pub phase: PodPhase,
-    pub created: Timestamp,
-    /// When the kubelet started it (none while unscheduled).
-    pub started: Option<Timestamp>,
-    /// It is being deleted.
-    pub deleting: bool,
-    /// Why it stopped, when the cluster stopped it.
-    pub unexpected_stop: Option<StopCause>,
-    /// Every container terminated with exit code 0.
-    pub all_containers_succeeded: bool,
-    /// The build id the pod was started with (its `prow.k8s.io/build-id` label).
-    pub build_id: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PodPhase {
-    Pending,
-    Running,
-    Succeeded,
-    Failed,
-    Unknown,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StopCause {
-    Evicted,
-    OomKilled,
-    NodeUnreachable,
-}
-
-impl StopCause {
-    fn as_str(self) -> &'static str {
-        match self {
-            StopCause::Evicted => "evicted",
-            StopCause::OomKilled => "oom",
-            StopCause::NodeUnreachable => "unreachable",
-        }
-    }
-}
 
 /// Upstream's `plank` settings: the timeouts (a job's `decoration_config` overrides them), the
 /// revival limit and the job URL.

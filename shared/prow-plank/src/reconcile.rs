@@ -2,70 +2,12 @@
 //! status. Generic over the job store and executor ports; the controller function runs it for the
 //! job an event names.
 
-use crate::{Capacity, Plan, PlankSettings, PodAction, PodObservation, plan};
+use crate::{Capacity, Plan, PlankSettings, PodAction, plan};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
-use prow_api::store::{JobStore, StoreError};
 use prow_api::{ProwJob, ProwJobState};
-use std::future::Future;
-use std::pin::Pin;
-
-pub type ExecutorFuture<'a, T> =
-    Pin<Box<dyn Future<Output = Result<T, ExecutorError>> + Send + 'a>>;
-
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the executor failed for {job}: {reason}")]
-pub struct ExecutorError {
-    pub job: String,
-    pub reason: String,
-    /// Trying again cannot help (an unknown build cluster, a job without a pod spec): the job
-    /// ends in `error` instead of being retried forever (upstream's `TerminalError`).
-    pub terminal: bool,
-}
-
-impl ExecutorError {
-    /// A failure that may pass (the cluster is unreachable, say): the event is redelivered.
-    pub fn retryable(job: &ProwJob, reason: impl std::fmt::Display) -> ExecutorError {
-        ExecutorError {
-            job: job.name().to_string(),
-            reason: reason.to_string(),
-            terminal: false,
-        }
-    }
-
-    pub fn terminal(job: &ProwJob, reason: impl std::fmt::Display) -> ExecutorError {
-        ExecutorError {
-            terminal: true,
-            ..ExecutorError::retryable(job, reason)
-        }
-    }
-}
-
-/// A job's pod (or local run) as garbage collection sees it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct JobPod {
-    pub name: String,
-    /// The ProwJob it belongs to (its `prow.k8s.io/id` label, else its name).
-    pub job: String,
-    /// The build cluster alias (empty for local runs).
-    pub cluster: String,
-    pub created: Timestamp,
-    pub started: Option<Timestamp>,
-}
-
-/// Where jobs run: pods in a build cluster, or local processes.
-pub trait Executor: Send + Sync {
-    /// The job's pod, if there is one.
-    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<PodObservation>>;
-    /// Starts the job's pod (an existing one is kept).
-    fn start<'a>(&'a self, job: &'a ProwJob, build_id: &'a str) -> ExecutorFuture<'a, ()>;
-    /// Stops and removes the job's pod (a missing one is fine).
-    fn stop<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, ()>;
-    /// Every job pod there is (sinker's view).
-    fn job_pods(&self) -> ExecutorFuture<'_, Vec<JobPod>>;
-    /// Removes a pod [`Executor::job_pods`] listed (a missing one is fine).
-    fn remove_pod<'a>(&'a self, pod: &'a JobPod) -> ExecutorFuture<'a, ()>;
-}
+use prow_ports::executor::{Executor, ExecutorError};
+use prow_ports::store::{JobStore, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {

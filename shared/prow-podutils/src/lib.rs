@@ -12,10 +12,12 @@ pub mod tools;
 
 use prow_api::GcsConfiguration;
 use prow_api::downward::{JobSpec, RunResult};
+use prow_ports::artifacts::ArtifactStore;
+use prow_ports::clock::Clock;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
-use storage::{ArtifactStore, RunUpload};
+use storage::RunUpload;
 use tokio::sync::watch;
 
 /// Everything one decorated run needs.
@@ -33,6 +35,8 @@ pub struct DecoratedRun<'a> {
     pub clone: Option<clone::CloneSource>,
     /// Upload to this store in the layout of this configuration.
     pub upload: Option<(&'a dyn ArtifactStore, &'a GcsConfiguration)>,
+    /// What `started.json` and `finished.json` record as the time.
+    pub clock: &'a dyn Clock,
 }
 
 /// Where a decorated run records its process group (see [`entrypoint::stop_leftover`]).
@@ -45,13 +49,6 @@ pub struct RunReport {
     pub result: RunResult,
     /// Upload problems (the run's result stands; what failed to upload is named here).
     pub upload_errors: Vec<String>,
-}
-
-/// Now, in Unix seconds (what `started.json` and `finished.json` record).
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or_default())
 }
 
 /// clonerefs, initupload, entrypoint and sidecar, in that order, in `run.root`.
@@ -85,7 +82,7 @@ pub async fn run_decorated(run: DecoratedRun<'_>, abort: watch::Receiver<bool>) 
         .map(|(store, config)| RunUpload::new(store, config, run.spec));
     let clone_failed = records.iter().any(|r| r.failed);
     if let Some(uploader) = &uploader {
-        match uploader.started(&records, unix_now()).await {
+        match uploader.started(&records, run.clock.unix_seconds()).await {
             Ok(_) => {}
             Err(error) => upload_errors.push(error.to_string()),
         }
@@ -119,7 +116,7 @@ pub async fn run_decorated(run: DecoratedRun<'_>, abort: watch::Receiver<bool>) 
     if let Some(uploader) = &uploader {
         let log = std::fs::read(&process.log).unwrap_or_default();
         if let Err(error) = uploader
-            .finished_with_logs(log, Some(&artifacts), result, unix_now())
+            .finished_with_logs(log, Some(&artifacts), result, run.clock.unix_seconds())
             .await
         {
             upload_errors.push(error.to_string());

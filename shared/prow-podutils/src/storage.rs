@@ -1,186 +1,13 @@
 //! Uploads (upstream `pkg/gcsupload`, `initupload`, `sidecar`): a run's files to the bucket of its
 //! decoration config, in upstream's layout ([`prow_api::downward::StoragePaths`]), through the
-//! [`ArtifactStore`] port; [`S3ArtifactStore`] is the aws-sdk-s3 adapter for `s3://` buckets.
+//! [`ArtifactStore`] port (adapters in `prow-artifacts`).
 
 use prow_api::downward::{
-    self, Bucket, CloneRecord, Finished, JobSpec, RunResult, Started, StoragePaths,
+    self, Bucket, CloneRecord, Finished, JobSpec, RunResult, Started, StoragePaths, content_type,
 };
 use prow_api::{GcsConfiguration, ProwJob};
-use serde::Deserialize;
-use std::future::Future;
+use prow_ports::artifacts::{ArtifactStore, UploadError};
 use std::path::Path;
-use std::pin::Pin;
-
-pub type UploadFuture<'a> = Pin<Box<dyn Future<Output = Result<(), UploadError>> + Send + 'a>>;
-
-#[derive(Debug, thiserror::Error)]
-#[error("uploading {key}: {reason}")]
-pub struct UploadError {
-    pub key: String,
-    pub reason: String,
-}
-
-/// A bucket: puts objects by key.
-pub trait ArtifactStore: Send + Sync {
-    fn put<'a>(&'a self, key: &'a str, body: Vec<u8>, content_type: &'a str) -> UploadFuture<'a>;
-}
-
-/// Upstream's `s3_credentials_secret` file: how to reach an S3-compatible store.
-#[derive(Clone, Default, Deserialize)]
-pub struct S3Credentials {
-    #[serde(default)]
-    pub region: String,
-    /// For MinIO and other S3-compatible servers.
-    #[serde(default)]
-    pub endpoint: String,
-    #[serde(default)]
-    pub insecure: bool,
-    #[serde(default)]
-    pub s3_force_path_style: bool,
-    #[serde(default)]
-    pub access_key: String,
-    #[serde(default)]
-    pub secret_key: String,
-    #[serde(default)]
-    pub session_token: String,
-}
-
-impl std::fmt::Debug for S3Credentials {
-    /// Keys are secrets: never printed.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Credentials")
-            .field("region", &self.region)
-            .field("endpoint", &self.endpoint)
-            .field("s3_force_path_style", &self.s3_force_path_style)
-            .finish_non_exhaustive()
-    }
-}
-
-impl S3Credentials {
-    /// Reads the JSON credentials file (upstream's `--s3-credentials-file`).
-    pub fn from_file(path: &Path) -> anyhow::Result<S3Credentials> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("reading S3 credentials {}: {e}", path.display()))?;
-        serde_json::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("S3 credentials {} are not valid: {e}", path.display()))
-    }
-}
-
-pub struct S3ArtifactStore {
-    client: aws_sdk_s3::Client,
-    bucket: String,
-}
-
-impl S3ArtifactStore {
-    /// A store for `bucket` with explicit credentials, or with the AWS default chain
-    /// (environment, web identity, instance role) when `credentials` has no access key.
-    pub async fn new(bucket: &str, credentials: &S3Credentials) -> S3ArtifactStore {
-        let region = if credentials.region.is_empty() {
-            "us-east-1".to_string()
-        } else {
-            credentials.region.clone()
-        };
-        let mut builder = if credentials.access_key.is_empty() {
-            let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                .region(aws_sdk_s3::config::Region::new(region))
-                .load()
-                .await;
-            aws_sdk_s3::config::Builder::from(&shared)
-        } else {
-            aws_sdk_s3::Config::builder()
-                .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-                .region(aws_sdk_s3::config::Region::new(region))
-                .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                    &credentials.access_key,
-                    &credentials.secret_key,
-                    (!credentials.session_token.is_empty())
-                        .then(|| credentials.session_token.clone()),
-                    None,
-                    "s3-credentials-file",
-                ))
-        };
-        if !credentials.endpoint.is_empty() {
-            let endpoint = if credentials.endpoint.contains("://") {
-                credentials.endpoint.clone()
-            } else if credentials.insecure {
-                format!("http://{}", credentials.endpoint)
-            } else {
-                format!("https://{}", credentials.endpoint)
-            };
-            builder = builder.endpoint_url(endpoint);
-        }
-        builder = builder.force_path_style(credentials.s3_force_path_style);
-        S3ArtifactStore {
-            client: aws_sdk_s3::Client::from_conf(builder.build()),
-            bucket: bucket.to_string(),
-        }
-    }
-}
-
-impl ArtifactStore for S3ArtifactStore {
-    fn put<'a>(&'a self, key: &'a str, body: Vec<u8>, content_type: &'a str) -> UploadFuture<'a> {
-        Box::pin(async move {
-            self.client
-                .put_object()
-                .bucket(&self.bucket)
-                .key(key)
-                .content_type(content_type)
-                .body(body.into())
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| UploadError {
-                    key: key.to_string(),
-                    reason: aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
-                })
-        })
-    }
-}
-
-/// A folder as a bucket (`file://` buckets and `local_output_dir`): keys are paths under it.
-pub struct DirectoryArtifactStore {
-    root: std::path::PathBuf,
-}
-
-impl DirectoryArtifactStore {
-    pub fn new(root: impl Into<std::path::PathBuf>) -> DirectoryArtifactStore {
-        DirectoryArtifactStore { root: root.into() }
-    }
-}
-
-impl ArtifactStore for DirectoryArtifactStore {
-    fn put<'a>(&'a self, key: &'a str, body: Vec<u8>, _: &'a str) -> UploadFuture<'a> {
-        Box::pin(async move {
-            let failed = |reason: String| UploadError {
-                key: key.to_string(),
-                reason,
-            };
-            if key.split('/').any(|part| part == "..") {
-                return Err(failed("the key leaves the bucket".into()));
-            }
-            let path = self.root.join(key);
-            if let Some(parent) = path.parent() {
-                tokio::fs::create_dir_all(parent)
-                    .await
-                    .map_err(|e| failed(e.to_string()))?;
-            }
-            tokio::fs::write(&path, body)
-                .await
-                .map_err(|e| failed(e.to_string()))
-        })
-    }
-}
-
-/// The content type upstream gives a file, by its name.
-pub fn content_type(name: &str) -> &'static str {
-    match name.rsplit('.').next() {
-        Some("json") => "application/json",
-        Some("txt" | "log") => "text/plain; charset=utf-8",
-        Some("xml") => "application/xml",
-        Some("html") => "text/html; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
 
 /// One run's uploads.
 pub struct RunUpload<'a> {
@@ -205,8 +32,9 @@ impl<'a> RunUpload<'a> {
     }
 
     async fn put_in_run(&self, name: &str, body: Vec<u8>) -> Result<(), UploadError> {
-        let key = format!("{}/{name}", self.paths.run);
-        self.store.put(&key, body, content_type(name)).await
+        self.store
+            .put(&self.paths.run_file(name), body, content_type(name))
+            .await
     }
 
     fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {

@@ -5,16 +5,16 @@
 
 use crate::clone::{CloneSource, clone_refs};
 use crate::entrypoint::{self, DEFAULT_GRACE_PERIOD, DEFAULT_TIMEOUT};
-use crate::storage::{
-    ArtifactStore, DirectoryArtifactStore, RunUpload, S3ArtifactStore, S3Credentials,
-};
-use crate::unix_now;
+use crate::storage::RunUpload;
 use anyhow::Context;
 use prow_api::downward::{Bucket, CloneRecord, JobSpec, RunResult, exit_codes};
 use prow_api::pod_utilities::{
     CLONEREFS_OPTIONS, ClonerefsOptions, ENTRYPOINT_OPTIONS, EntrypointOptions, INITUPLOAD_OPTIONS,
     InitUploadOptions, SIDECAR_OPTIONS, SidecarOptions, UploadOptions,
 };
+use prow_artifacts::{DirectoryArtifactStore, S3ArtifactStore, S3Credentials};
+use prow_ports::artifacts::ArtifactStore;
+use prow_ports::clock::{Clock, SystemClock};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -90,7 +90,7 @@ pub async fn initupload() -> anyhow::Result<i32> {
     }
     let store = store_for(&options.upload).await?;
     let upload = RunUpload::new(store.as_ref(), &options.upload.storage, &spec);
-    let clone_failed = upload.started(&records, unix_now()).await?;
+    let clone_failed = upload.started(&records, SystemClock.unix_seconds()).await?;
     Ok(if clone_failed { 1 } else { 0 })
 }
 
@@ -222,7 +222,12 @@ pub async fn sidecar() -> anyhow::Result<i32> {
     let upload = RunUpload::new(store.as_ref(), &options.gcs_options.storage, &spec);
     let artifacts = options.gcs_options.items.first().map(PathBuf::from);
     upload
-        .finished_with_logs(log, artifacts.as_deref(), result, unix_now())
+        .finished_with_logs(
+            log,
+            artifacts.as_deref(),
+            result,
+            SystemClock.unix_seconds(),
+        )
         .await?;
     Ok(if options.entry_error && !passed { 1 } else { 0 })
 }

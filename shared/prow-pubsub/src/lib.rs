@@ -1,46 +1,14 @@
-//! Publishing to Pub/Sub: the [`Publish`] port (a message to a topic named in full,
-//! `projects/<project>/topics/<topic>`), and [`PubSubPublishers`], its google-cloud-pubsub
-//! adapter, which keeps one publisher per topic. Against the emulator (`PUBSUB_EMULATOR_HOST`)
+//! Publishing to Pub/Sub: [`PubSubPublishers`], the google-cloud-pubsub adapter of the
+//! [`Publish`] port (a message to a topic named in full, `projects/<project>/topics/<topic>`),
+//! which keeps one publisher per topic. Against the emulator (`PUBSUB_EMULATOR_HOST`)
 //! credentials are anonymous; otherwise Application Default Credentials are used.
 
+use prow_ports::pubsub::{Publish, PublishError, PublishFuture};
 use std::collections::{BTreeMap, HashMap};
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 /// How long one publish may take (upstream crier's reporter allows 10 s).
 pub const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
-
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PublishError {
-    /// The topic does not exist: a mistake in the job's labels or the deployment, which
-    /// retrying does not mend.
-    #[error("the Pub/Sub topic {topic} does not exist: {reason}")]
-    TopicMissing { topic: String, reason: String },
-    #[error("publishing to {topic} failed: {reason}")]
-    Failed { topic: String, reason: String },
-}
-
-impl PublishError {
-    /// Whether retrying later may succeed.
-    pub fn retryable(&self) -> bool {
-        matches!(self, PublishError::Failed { .. })
-    }
-}
-
-/// The server-assigned message id.
-pub type PublishFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<String, PublishError>> + Send + 'a>>;
-
-/// Publishes one message and waits until Pub/Sub has it.
-pub trait Publish: Send + Sync {
-    fn publish<'a>(
-        &'a self,
-        topic: &'a str,
-        data: Vec<u8>,
-        attributes: BTreeMap<String, String>,
-    ) -> PublishFuture<'a>;
-}
 
 /// google-cloud-pubsub publishers, one per topic, made on first use.
 pub struct PubSubPublishers {

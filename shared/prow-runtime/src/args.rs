@@ -1,6 +1,11 @@
-//! The flags every function takes, with upstream Prow's names.
+//! The flags every function takes, with upstream Prow's names, and the adapters they describe.
 
+use anyhow::Context;
+use prow_github_octocrab::{Credentials, GitHubOptions, OctocrabGitHub};
+use prow_metrics::Metrics;
+use prow_ports::clock::Clock;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Default, clap::Parser)]
 #[command(about = "A Prow function; see the project README.")]
@@ -88,5 +93,40 @@ impl CommonArgs {
             job_config_path: self.job_config_path.clone(),
             plugin_config: self.plugin_config.clone(),
         }
+    }
+}
+
+impl CommonArgs {
+    /// The GitHub client the flags describe (`--github-endpoint`, `--github-token-path` or
+    /// `--github-app-id` with `--github-app-private-key-path`, `--dry-run`), counting its calls as
+    /// `component`; `None` when no credentials are given. Credentials are read now; GitHub is first
+    /// called on use.
+    pub fn github(
+        &self,
+        component: &str,
+        clock: Arc<dyn Clock>,
+        metrics: &Metrics,
+    ) -> anyhow::Result<Option<OctocrabGitHub>> {
+        if self.github_token_path.is_none() && self.github_app_id.is_none() {
+            return Ok(None);
+        }
+        let credentials = Credentials::from_flags(
+            self.github_token_path.as_deref(),
+            self.github_app_id.as_deref(),
+            self.github_app_private_key_path.as_deref(),
+        )
+        .context("reading the GitHub credentials")?;
+        let client = OctocrabGitHub::new(
+            GitHubOptions {
+                endpoint: self.github_endpoint.clone(),
+                credentials,
+                component: component.to_string(),
+                dry_run: self.dry_run,
+                clock,
+            },
+            metrics,
+        )
+        .context("making the GitHub client")?;
+        Ok(Some(client))
     }
 }

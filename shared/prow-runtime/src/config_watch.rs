@@ -3,10 +3,11 @@
 //! and modification time instead of relying on file events. A configuration that fails to load
 //! is rejected with a log line and a metric, and the last good one stays in use.
 
-use crate::metrics::{JobTypeLabels, Metrics, ReloadLabels, ReloadResult};
 use prow_config::{Config, ConfigPaths, Fingerprint, LoadOptions};
+use prow_metrics::{JobTypeLabels, Metrics, ReloadLabels, ReloadResult};
+use prow_ports::clock::Clock;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// A cheap, shareable view of the configuration in use.
 #[derive(Clone)]
@@ -50,22 +51,28 @@ pub struct ConfigWatcher {
     paths: ConfigPaths,
     handle: ConfigHandle,
     metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
     fingerprint: Fingerprint,
 }
 
 impl ConfigWatcher {
     /// Loads the configuration once; an invalid one is an error, since there is nothing to keep.
-    pub fn load(paths: ConfigPaths, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
+    pub fn load(
+        paths: ConfigPaths,
+        metrics: Arc<Metrics>,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let fingerprint = prow_config::fingerprint(&paths);
         let loaded = prow_config::load(&paths, LoadOptions::default())?;
         for warning in &loaded.warnings {
             tracing::warn!(diagnostic = %warning, "configuration warning");
         }
-        record_success(&metrics, &loaded.config);
+        record_success(&metrics, clock.as_ref(), &loaded.config);
         Ok(ConfigWatcher {
             paths,
             handle: ConfigHandle::new(loaded.config),
             metrics,
+            clock,
             fingerprint,
         })
     }
@@ -92,7 +99,7 @@ impl ConfigWatcher {
                     warnings = loaded.warnings.len(),
                     "configuration reloaded"
                 );
-                record_success(&self.metrics, &loaded.config);
+                record_success(&self.metrics, self.clock.as_ref(), &loaded.config);
                 self.metrics
                     .config_reloads
                     .get_or_create(&ReloadLabels {
@@ -144,11 +151,11 @@ impl ConfigWatcher {
     }
 }
 
-fn record_success(metrics: &Metrics, config: &Config) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64());
-    metrics.config_last_reload_success.set(now);
+fn record_success(metrics: &Metrics, clock: &dyn Clock, config: &Config) {
+    let now = clock.now();
+    metrics
+        .config_last_reload_success
+        .set(now.as_millisecond() as f64 / 1000.0);
     let counts = config.jobs.counts();
     for (job_type, count) in [
         ("presubmit", counts.presubmits),

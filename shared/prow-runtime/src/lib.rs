@@ -7,22 +7,23 @@
 //! gives it a name and a router built from a [`FunctionContext`]; everything else is here.
 
 mod args;
-pub mod clock;
 pub mod cloudevents;
 mod config_watch;
 pub mod locks;
-mod metrics;
+pub mod outcome;
 mod serve;
 mod telemetry;
 
 pub use args::{CommonArgs, ReporterArgs};
 pub use config_watch::{ConfigHandle, ConfigWatcher, ReloadOutcome};
-pub use metrics::{Metrics, UpstreamCounter};
+pub use outcome::Outcome;
+pub use prow_metrics::{Metrics, UpstreamCounter};
 pub use serve::{base_routes, serve_http, serve_until, trace_requests};
 pub use telemetry::{TelemetryGuard, init_telemetry, init_telemetry_with_default};
 
 use anyhow::Context;
 use axum::Router;
+use prow_ports::clock::{Clock, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +34,49 @@ pub struct FunctionContext {
     pub args: CommonArgs,
     pub config: ConfigHandle,
     pub metrics: Arc<Metrics>,
+    /// The time; every function reads it from here, never from the machine directly.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl FunctionContext {
+    /// The GitHub client the function's flags describe, its calls counted as this function's;
+    /// `None` without credentials.
+    pub fn github(&self) -> anyhow::Result<Option<prow_github_octocrab::OctocrabGitHub>> {
+        self.args
+            .github(self.name, self.clock.clone(), &self.metrics)
+    }
+
+    /// ProwJobs in `prowjob_namespace` of the cluster the function runs in (or the current
+    /// context of `$KUBECONFIG`).
+    pub fn job_store(&self) -> anyhow::Result<Arc<prow_kube::KubeJobStore>> {
+        let client = block_on_at_startup(kube::Client::try_default())?
+            .context("connecting to the Kubernetes API")?;
+        let namespace = self.config.current().prow.prowjob_namespace.clone();
+        Ok(Arc::new(prow_kube::KubeJobStore::new(client, &namespace)))
+    }
+
+    /// The job store, and pods in `pod_namespace` of the build cluster each job names, from
+    /// `--kubeconfig` / `--kubeconfig-dir` (without them, the function's own cluster, alias
+    /// `default`). No API call is made until one is needed.
+    pub fn job_store_and_build_clusters(
+        &self,
+    ) -> anyhow::Result<(
+        Arc<prow_kube::KubeJobStore>,
+        Arc<prow_kube::clusters::BuildClusters>,
+    )> {
+        let config = self.config.current();
+        let sources = prow_kube::clusters::KubeconfigSources {
+            kubeconfig: self.args.kubeconfig.clone(),
+            kubeconfig_dir: self.args.kubeconfig_dir.clone(),
+            kubeconfig_suffix: self.args.kubeconfig_suffix.clone(),
+        };
+        let (client, clusters) = block_on_at_startup(prow_kube::clusters::connect(
+            &sources,
+            &config.prow.pod_namespace,
+        ))??;
+        let store = prow_kube::KubeJobStore::new(client, &config.prow.prowjob_namespace);
+        Ok((Arc::new(store), Arc::new(clusters)))
+    }
 }
 
 /// Runs `future` to completion while a function's `app` builds its router (which runs inside the
@@ -71,8 +115,9 @@ pub fn run(
         .context("starting the async runtime")?;
     let result = runtime.block_on(async move {
         let metrics = Arc::new(Metrics::new(name));
-        let watcher =
-            ConfigWatcher::load(args.config_paths(), metrics.clone()).with_context(|| {
+        let clock = SystemClock::shared();
+        let watcher = ConfigWatcher::load(args.config_paths(), metrics.clone(), clock.clone())
+            .with_context(|| {
                 format!("loading configuration from {}", args.config_path.display())
             })?;
         let config = watcher.handle();
@@ -82,8 +127,9 @@ pub fn run(
             args,
             config,
             metrics: metrics.clone(),
+            clock,
         };
-        let router = trace_requests(app(&context)?.merge(base_routes(metrics)));
+        let router = trace_requests(app(&context)?.merge(base_routes(metrics.clone())), metrics);
         let served = serve(router).await;
         reload.abort();
         served

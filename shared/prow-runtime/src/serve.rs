@@ -1,7 +1,7 @@
 //! HTTP serving: the base routes, a span per request, and graceful shutdown. Knative sends
 //! SIGTERM before removing a pod; requests in flight finish before the process exits.
 
-use crate::metrics::Metrics;
+use crate::outcome::OutcomeLabels;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -9,6 +9,7 @@ use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use prow_metrics::{EventOutcomeLabels, Metrics};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,14 +34,18 @@ async fn serve_metrics(State(metrics): State<Arc<Metrics>>) -> Response {
         .into_response()
 }
 
-/// Wraps every route in a span per request.
-pub fn trace_requests(router: Router) -> Router {
-    router.layer(middleware::from_fn(trace_request))
+/// Wraps every route in a span per request, and counts the outcomes of event routes.
+pub fn trace_requests(router: Router, metrics: Arc<Metrics>) -> Router {
+    router.layer(middleware::from_fn_with_state(metrics, trace_request))
 }
 
-/// Opens a span per request (the route, not the raw path, so IDs do not explode cardinality) and
-/// logs server errors once.
-async fn trace_request(request: Request, next: Next) -> Response {
+/// Opens a span per request (the route, not the raw path, so IDs do not explode cardinality),
+/// logs server errors once, and counts each [`crate::Outcome`] an event route answered with.
+async fn trace_request(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let route = request.extensions().get::<MatchedPath>().map_or_else(
         || request.uri().path().to_string(),
         |p| p.as_str().to_string(),
@@ -49,6 +54,16 @@ async fn trace_request(request: Request, next: Next) -> Response {
     async move {
         let started = std::time::Instant::now();
         let response = next.run(request).await;
+        if let Some(labels) = response.extensions().get::<OutcomeLabels>() {
+            metrics
+                .event_outcomes
+                .get_or_create(&EventOutcomeLabels {
+                    route: route.clone(),
+                    outcome: labels.outcome.to_string(),
+                    kind: labels.kind.to_string(),
+                })
+                .inc();
+        }
         let status = response.status();
         if status.is_server_error() {
             tracing::error!(

@@ -11,7 +11,7 @@
 use k8s_openapi::jiff::Timestamp;
 use prow_api::{ProwJob, ProwJobType};
 use prow_horologium::LastRun;
-use prow_plank::reconcile::JobPod;
+use prow_ports::executor::JobPod;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 

@@ -16,7 +16,7 @@
 use github_standin::{GitHubStandIn, World};
 use prow::local::{LocalOptions, LocalSystem};
 use prow_config::{LoadOptions, Source, Sources};
-use prow_github_octocrab::{ClientOptions, Credentials, OctocrabGitHub};
+use prow_github_octocrab::OctocrabGitHub;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -64,23 +64,15 @@ async fn main() {
     let hmac = state.path().join("hmac");
     std::fs::write(&hmac, SECRET).unwrap();
     let metrics = Arc::new(prow_runtime::Metrics::new("prow-local"));
-    let github = OctocrabGitHub::new(
-        &standin.url(),
-        Credentials::Token("ghp_latency".into()),
-        ClientOptions {
-            component: "prow-local".into(),
-            dry_run: false,
-        },
-        &metrics,
-    )
-    .unwrap();
+    let github =
+        OctocrabGitHub::with_token(&standin.url(), "ghp_latency", "prow-local", &metrics).unwrap();
     let local = LocalSystem::start(LocalOptions {
         state_dir: state.path().join("state"),
         address: ([127, 0, 0, 1], 0).into(),
         config: prow_runtime::ConfigHandle::new(loaded.config),
         hmac_secret_file: hmac,
         github: Some(github),
-        clock: Arc::new(prow_runtime::clock::SystemClock),
+        clock: Arc::new(prow_ports::clock::SystemClock),
         bucket: "prow-artifacts".into(),
         clone_source: None,
         tick_interval: None,

@@ -3,8 +3,8 @@
 
 use anyhow::{Context, bail, ensure};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use prow_api::store::{JobChange, JobStore, StoreError};
 use prow_api::{ProwJob, ProwJobSpec, ProwJobState, ProwJobStatus, ProwJobType};
+use prow_ports::store::{JobChange, JobStore, StoreError};
 
 fn job(name: &str, job: &str, pull: &str) -> ProwJob {
     ProwJob::new(

@@ -5,9 +5,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use prow_runtime::cloudevents::{CloudEvent, CloudEventError, EventSink, PING_EVENT_TYPE};
-use std::future::Future;
-use std::pin::Pin;
+use prow_ports::events::{AttributesReader, CloudEvent, EventSink, SinkFuture};
 use std::sync::RwLock;
 use std::time::Duration;
 use tower::ServiceExt;
@@ -37,11 +35,10 @@ impl Subscriber {
 
     /// Posts `event` once; the HTTP status, or 503 when the router could not answer.
     pub async fn post(&self, event: &CloudEvent) -> u16 {
-        let Ok(headers) = event.binary_headers() else {
+        let Ok((headers, body)) = prow_runtime::cloudevents::to_http(event) else {
             return 400;
         };
-        let Ok(mut request) =
-            axum::http::Request::post(self.path.as_str()).body(Body::from(event.data.clone()))
+        let Ok(mut request) = axum::http::Request::post(self.path.as_str()).body(Body::from(body))
         else {
             return 400;
         };
@@ -60,17 +57,17 @@ impl Subscriber {
             match status {
                 200..=299 => return true,
                 400..=499 => {
-                    tracing::warn!(subscriber = self.name, event_id = %event.id, event_type = %event.event_type, status, "event refused; dropped");
+                    tracing::warn!(subscriber = self.name, event_id = %event.id(), event_type = %event.ty(), status, "event refused; dropped");
                     return false;
                 }
                 _ => {
-                    tracing::info!(subscriber = self.name, event_id = %event.id, status, attempt, "delivery failed; retrying");
+                    tracing::info!(subscriber = self.name, event_id = %event.id(), status, attempt, "delivery failed; retrying");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(LONGEST_WAIT);
                 }
             }
         }
-        tracing::error!(subscriber = self.name, event_id = %event.id, "delivery given up");
+        tracing::error!(subscriber = self.name, event_id = %event.id(), "delivery given up");
         false
     }
 }
@@ -104,50 +101,12 @@ impl GitHubEventBus {
 }
 
 impl EventSink for GitHubEventBus {
-    fn send<'a>(
-        &'a self,
-        event: &'a CloudEvent,
-    ) -> Pin<Box<dyn Future<Output = Result<(), CloudEventError>> + Send + 'a>> {
+    fn send<'a>(&'a self, event: &'a CloudEvent) -> SinkFuture<'a> {
         for subscriber in self.subscribers() {
             let subscriber = subscriber.clone();
             let event = event.clone();
             tokio::spawn(async move { subscriber.deliver(&event).await });
         }
         Box::pin(async { Ok(()) })
-    }
-}
-
-/// An ApiServerSource event in Reference mode for an object of `kind` named `name`.
-pub fn object_event(
-    kind: &str,
-    api_version: &str,
-    name: &str,
-    namespace: &str,
-    action: &str,
-    id: String,
-) -> CloudEvent {
-    CloudEvent {
-        id,
-        source: "prow-local".into(),
-        event_type: format!("dev.knative.apiserver.ref.{action}"),
-        time: Some(prow_runtime::cloudevents::now_rfc3339()),
-        subject: Some(format!("/{namespace}/{name}")),
-        extensions: vec![],
-        data: serde_json::json!({"kind": kind, "apiVersion": api_version, "name": name, "namespace": namespace})
-            .to_string()
-            .into(),
-    }
-}
-
-/// A PingSource event.
-pub fn ping_event(id: String) -> CloudEvent {
-    CloudEvent {
-        id,
-        source: "prow-local/ticker".into(),
-        event_type: PING_EVENT_TYPE.into(),
-        time: Some(prow_runtime::cloudevents::now_rfc3339()),
-        subject: None,
-        extensions: vec![],
-        data: "{}".into(),
     }
 }

@@ -12,15 +12,16 @@ mod view;
 
 use anyhow::Context;
 use axum::Router;
-use bus::{GitHubEventBus, Subscriber, object_event, ping_event};
+use bus::{GitHubEventBus, Subscriber};
 use futures_util::StreamExt;
-use prow_api::store::{JobChange, JobStore};
-use prow_github::client::GitHubClient;
+use prow_artifacts::{S3ArtifactStore, S3Credentials};
 use prow_github_octocrab::OctocrabGitHub;
 use prow_local::{EmbeddedJobStore, LocalExecutor, LocalExecutorOptions, LocalS3Server};
 use prow_podutils::clone::CloneSource;
-use prow_podutils::storage::{S3ArtifactStore, S3Credentials};
-use prow_runtime::clock::Clock;
+use prow_ports::clock::{Clock, rfc3339};
+use prow_ports::events::{CloudEvent, object_event, ping_event};
+use prow_ports::github::{EventGitHub, GitHubClient};
+use prow_ports::store::{JobChange, JobStore};
 use prow_runtime::{ConfigHandle, Metrics};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -58,6 +59,7 @@ pub struct LocalSystem {
     pub s3_endpoint: String,
     pings: Vec<Subscriber>,
     ping_ids: Arc<AtomicU64>,
+    clock: Arc<dyn Clock>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     _s3: LocalS3Server,
 }
@@ -67,12 +69,6 @@ fn local_secret(seed: &str) -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write(seed.as_bytes());
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
     format!("{seed}-{:016x}", hasher.finish())
 }
 
@@ -81,8 +77,10 @@ impl LocalSystem {
         let state = &options.state_dir;
         std::fs::create_dir_all(state)
             .with_context(|| format!("creating the state directory {}", state.display()))?;
-        let store =
-            Arc::new(EmbeddedJobStore::open(state.join("jobs")).context("opening the job store")?);
+        let store = Arc::new(
+            EmbeddedJobStore::open_with_clock(state.join("jobs"), options.clock.clone())
+                .context("opening the job store")?,
+        );
 
         let artifacts_root = state.join("artifacts");
         let (access_key, secret_key) = (local_secret("local"), local_secret("secret"));
@@ -113,6 +111,7 @@ impl LocalSystem {
             LocalExecutorOptions {
                 clone_source: options.clone_source.clone(),
                 artifacts: Some(artifacts.clone()),
+                clock: options.clock.clone(),
             },
         ));
 
@@ -127,15 +126,19 @@ impl LocalSystem {
                 github: github_client.clone(),
                 push_auth: trigger::push_auth::PushAuth::Refuse,
                 dead_letter: None,
+                clock: options.clock.clone(),
             },
             config.clone(),
             metrics,
         )
         .router();
-        let controller = controller::Controller::with_artifacts(
-            store.clone(),
-            executor.clone(),
-            Some(artifacts),
+        let controller = controller::Controller::new(
+            controller::ControllerOptions {
+                store: store.clone(),
+                executor: executor.clone(),
+                artifacts: Some(artifacts),
+                clock: options.clock.clone(),
+            },
             config.clone(),
             metrics,
         )
@@ -149,6 +152,7 @@ impl LocalSystem {
                 pubsub: None,
                 slack: None,
                 report_agent: None,
+                clock: options.clock.clone(),
             },
             config.clone(),
             metrics,
@@ -180,11 +184,12 @@ impl LocalSystem {
             metrics,
             hook::HookOptions {
                 hmac_secret_file: options.hmac_secret_file.clone(),
-                github: github.map(|g| g as Arc<dyn hook::EventGitHub>),
+                github: github.map(|g| g as Arc<dyn EventGitHub>),
                 handoff: hook::Handoff::Sink(github_bus.clone()),
                 plugins: plugins.clone(),
                 max_body_bytes: hook::DEFAULT_MAX_BODY_BYTES,
                 dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
+                clock: options.clock.clone(),
             },
         )?;
         // Hook's own plugins subscribe too, as they subscribe to the broker in a cluster.
@@ -204,7 +209,7 @@ impl LocalSystem {
             .nest("/sinker", sinker.clone())
             .merge(view::router(artifacts_root.clone()))
             .merge(prow_runtime::base_routes(options.metrics.clone()));
-        let app = prow_runtime::trace_requests(app);
+        let app = prow_runtime::trace_requests(app, options.metrics.clone());
         let listener = tokio::net::TcpListener::bind(options.address)
             .await
             .with_context(|| format!("listening on {}", options.address))?;
@@ -228,6 +233,7 @@ impl LocalSystem {
         {
             let namespace = namespace.clone();
             let event_ids = event_ids.clone();
+            let clock = options.clock.clone();
             tasks.push(tokio::spawn(async move {
                 while let Some(change) = changes.next().await {
                     let Ok(change) = change else { continue };
@@ -242,14 +248,17 @@ impl LocalSystem {
                         job.name(),
                         event_ids.fetch_add(1, Ordering::Relaxed)
                     );
-                    let event = object_event(
+                    let Ok(event) = object_event(
                         "ProwJob",
                         prow_api::prowjob::API_VERSION,
                         job.name(),
                         &namespace,
                         action,
                         id,
-                    );
+                        rfc3339(clock.now()),
+                    ) else {
+                        continue;
+                    };
                     for subscriber in &job_subscribers {
                         let subscriber = subscriber.clone();
                         let event = event.clone();
@@ -263,6 +272,7 @@ impl LocalSystem {
             let mut runs = executor.changes();
             let controller = Subscriber::new("controller", controller.clone());
             let event_ids = event_ids.clone();
+            let clock = options.clock.clone();
             tasks.push(tokio::spawn(async move {
                 loop {
                     let name = match runs.recv().await {
@@ -271,7 +281,12 @@ impl LocalSystem {
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                     };
                     let id = format!("run-{name}-{}", event_ids.fetch_add(1, Ordering::Relaxed));
-                    let event = object_event("Pod", "v1", &name, &namespace, "update", id);
+                    let time = rfc3339(clock.now());
+                    let Ok(event) =
+                        object_event("Pod", "v1", &name, &namespace, "update", id, time)
+                    else {
+                        continue;
+                    };
                     let controller = controller.clone();
                     tokio::spawn(async move { controller.deliver(&event).await });
                 }
@@ -288,17 +303,18 @@ impl LocalSystem {
         if let Some(interval) = options.tick_interval {
             let pings = pings.clone();
             let ids = ping_ids.clone();
+            let clock = options.clock.clone();
             tasks.push(tokio::spawn(async move {
                 let mut ticker = tokio::time::interval(interval);
                 ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     ticker.tick().await;
-                    ping_all(&pings, &ids).await;
+                    ping_all(&pings, &ids, clock.as_ref()).await;
                 }
             }));
         }
         // Jobs left unfinished by an earlier run of this process are picked up now.
-        ping_all(&pings[2..], &ping_ids).await;
+        ping_all(&pings[2..], &ping_ids, options.clock.as_ref()).await;
 
         Ok(LocalSystem {
             address,
@@ -307,6 +323,7 @@ impl LocalSystem {
             s3_endpoint: s3.endpoint(),
             pings,
             ping_ids,
+            clock: options.clock,
             tasks,
             _s3: s3,
         })
@@ -320,12 +337,15 @@ impl LocalSystem {
     /// One ping to horologium, sinker, the controller's and crier's resyncs, in turn (what the
     /// PingSources do each minute in a cluster).
     pub async fn tick(&self) {
-        ping_all(&self.pings, &self.ping_ids).await;
+        ping_all(&self.pings, &self.ping_ids, self.clock.as_ref()).await;
     }
 }
 
-async fn ping_all(pings: &[Subscriber], ids: &AtomicU64) {
-    let event = ping_event(format!("ping-{}", ids.fetch_add(1, Ordering::Relaxed)));
+async fn ping_all(pings: &[Subscriber], ids: &AtomicU64, clock: &dyn Clock) {
+    let id = format!("ping-{}", ids.fetch_add(1, Ordering::Relaxed));
+    let Ok(event): Result<CloudEvent, _> = ping_event(id, rfc3339(clock.now())) else {
+        return;
+    };
     for subscriber in pings {
         subscriber.deliver(&event).await;
     }

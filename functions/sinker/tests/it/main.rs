@@ -1,0 +1,3 @@
+//! The integration tests of `sinker`, one binary (one link) for all of them.
+
+mod sweep;

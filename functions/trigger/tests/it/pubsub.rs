@@ -1,0 +1,241 @@
+//! Jobs from Pub/Sub through the real emulator: upstream `sub` messages published to a topic
+//! whose push subscription points at the running function become ProwJobs; a malformed message
+//! and one naming an unknown job are acknowledged and dead-lettered once, not redelivered
+//! forever; a push without the token is refused.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
+use prow_config::{LoadOptions, Source, Sources};
+use prow_local::EmbeddedJobStore;
+use prow_ports::store::JobStore;
+use prow_test_harness::PubSubEmulator;
+use std::sync::Arc;
+use std::time::Duration;
+use trigger::pubsub::{DeadLetter, EVENT_TYPE_ATTRIBUTE, PERIODIC_EVENT, POSTSUBMIT_EVENT};
+use trigger::{Trigger, TriggerOptions};
+
+const PROJECT: &str = "prow-test";
+const TOKEN: &str = "push-secret-3f9a";
+
+const JOBS: &str = r#"
+periodics:
+- name: nightly
+  interval: 24h
+  spec: {containers: [{image: alpine, command: [make, nightly], env: [{name: MODE, value: full}]}]}
+postsubmits:
+  acme/widgets:
+  - name: post-build
+    branches: [main]
+    spec: {containers: [{image: alpine, command: [make, release]}]}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
+    let Some(emulator) = PubSubEmulator::start_or_skip().await.unwrap() else {
+        return;
+    };
+    emulator.create_topic(PROJECT, "prow-jobs").await.unwrap();
+    emulator
+        .create_topic(PROJECT, "prow-dead-letter")
+        .await
+        .unwrap();
+    emulator
+        .create_subscription(PROJECT, "dead-letter-pull", "prow-dead-letter", None)
+        .await
+        .unwrap();
+
+    let loaded = prow_config::load_sources(
+        &Sources {
+            config: Source::new("config.yaml", ""),
+            job_files: vec![Source::new("jobs.yaml", JOBS)],
+            plugins: None,
+        },
+        LoadOptions { strict: true },
+    )
+    .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
+    let dead_letter = DeadLetter::new(
+        &format!("projects/{PROJECT}/topics/prow-dead-letter"),
+        Arc::new(prow_pubsub::PubSubPublishers::new(Some(
+            emulator.endpoint(),
+        ))),
+    );
+    let metrics = prow_runtime::Metrics::new("trigger");
+    let router = Trigger::new(
+        TriggerOptions {
+            store: store.clone(),
+            github: None,
+            push_auth: trigger::push_auth::PushAuth::Token(TOKEN.into()),
+            dead_letter: Some(dead_letter),
+            clock: prow_ports::clock::SystemClock::shared(),
+        },
+        prow_runtime::ConfigHandle::new(loaded.config),
+        &metrics,
+    )
+    .router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    // Without the token: refused.
+    let refused = reqwest::Client::new()
+        .post(format!("http://{address}/pubsub"))
+        .json(&serde_json::json!({"message": {"data": "", "messageId": "1"}, "subscription": "s"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    emulator
+        .create_subscription(
+            PROJECT,
+            "prow-jobs-push",
+            "prow-jobs",
+            Some(&format!("http://{address}/pubsub?token={TOKEN}")),
+        )
+        .await
+        .unwrap();
+    let periodic = emulator
+        .publish(
+            PROJECT,
+            "prow-jobs",
+            br#"{"name": "nightly", "envs": {"MODE": "quick"}, "labels": {"team": "infra"}, "annotations": {"requested-by": "release-bot"}}"#,
+            &[(EVENT_TYPE_ATTRIBUTE, PERIODIC_EVENT)],
+        )
+        .await
+        .unwrap();
+    let postsubmit = emulator
+        .publish(
+            PROJECT,
+            "prow-jobs",
+            br#"{"name": "post-build", "refs": {"org": "acme", "repo": "widgets", "base_ref": "main", "base_sha": "abc123"}}"#,
+            &[(EVENT_TYPE_ATTRIBUTE, POSTSUBMIT_EVENT)],
+        )
+        .await
+        .unwrap();
+    emulator
+        .publish(
+            PROJECT,
+            "prow-jobs",
+            b"{not json",
+            &[(EVENT_TYPE_ATTRIBUTE, PERIODIC_EVENT)],
+        )
+        .await
+        .unwrap();
+    emulator
+        .publish(
+            PROJECT,
+            "prow-jobs",
+            br#"{"name": "no-such-job"}"#,
+            &[(EVENT_TYPE_ATTRIBUTE, PERIODIC_EVENT)],
+        )
+        .await
+        .unwrap();
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let jobs = loop {
+        let jobs = store.list("").await.unwrap();
+        if jobs.len() >= 2 || tokio::time::Instant::now() > deadline {
+            break jobs;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(jobs.len(), 2, "{jobs:?}");
+    let nightly = jobs.iter().find(|j| j.spec.job == "nightly").unwrap();
+    assert_eq!(
+        nightly.name(),
+        prow_trigger::jobs::job_name(&periodic, "nightly"),
+        "named after the message"
+    );
+    assert_eq!(nightly.spec.job_type, prow_api::ProwJobType::Periodic);
+    let env = &nightly.spec.pod_spec.as_ref().unwrap().containers[0]
+        .env
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        env.iter()
+            .find(|v| v.name == "MODE")
+            .and_then(|v| v.value.as_deref()),
+        Some("quick"),
+        "the message's envs override the job's"
+    );
+    assert_eq!(
+        nightly
+            .metadata
+            .labels
+            .as_ref()
+            .unwrap()
+            .get("team")
+            .map(String::as_str),
+        Some("infra")
+    );
+    assert_eq!(
+        nightly
+            .metadata
+            .annotations
+            .as_ref()
+            .unwrap()
+            .get("requested-by")
+            .map(String::as_str),
+        Some("release-bot")
+    );
+    let post = jobs.iter().find(|j| j.spec.job == "post-build").unwrap();
+    assert_eq!(
+        post.name(),
+        prow_trigger::jobs::job_name(&postsubmit, "post-build")
+    );
+    assert_eq!(post.spec.refs.as_ref().unwrap().base_sha, "abc123");
+
+    // Both bad messages are dead-lettered, each once, with the reason.
+    let mut dead = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while dead.len() < 2 && tokio::time::Instant::now() < deadline {
+        dead.extend(
+            emulator
+                .pull(PROJECT, "dead-letter-pull", 10)
+                .await
+                .unwrap(),
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Had they been refused, the emulator would push them again within its ack deadline.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    dead.extend(
+        emulator
+            .pull(PROJECT, "dead-letter-pull", 10)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    let reasons: Vec<String> = dead
+        .iter()
+        .map(|m| {
+            m.attributes["prow.k8s.io/dead-letter.reason"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("is not a ProwJobEvent")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("no periodic job named \"no-such-job\"")),
+        "{reasons:?}"
+    );
+    assert!(dead.iter().any(|m| m.data == b"{not json"));
+    assert_eq!(
+        store.list("").await.unwrap().len(),
+        2,
+        "nothing more was created"
+    );
+}

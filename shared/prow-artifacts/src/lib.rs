@@ -1,0 +1,170 @@
+//! Artifact store adapters ([`prow_ports::artifacts::ArtifactStore`]): [`S3ArtifactStore`] puts
+//! objects into an S3 or S3-compatible bucket with aws-sdk-s3, reached with upstream's
+//! `s3_credentials_secret` file ([`S3Credentials`]) or the AWS default chain;
+//! [`DirectoryArtifactStore`] treats a folder as a bucket (`file://` buckets, `local_output_dir`).
+//!
+//! Boundary: the only crate that speaks S3; what goes where is `prow-api`'s layout and the pod
+//! utilities'.
+
+use prow_ports::artifacts::{ArtifactStore, UploadError, UploadFuture};
+use serde::Deserialize;
+use std::path::Path;
+
+/// Why the credentials file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    #[error("reading S3 credentials {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("S3 credentials {path} are not valid: {reason}")]
+    Invalid { path: String, reason: String },
+}
+
+/// Upstream's `s3_credentials_secret` file: how to reach an S3-compatible store.
+#[derive(Clone, Default, Deserialize)]
+pub struct S3Credentials {
+    #[serde(default)]
+    pub region: String,
+    /// For MinIO and other S3-compatible servers.
+    #[serde(default)]
+    pub endpoint: String,
+    #[serde(default)]
+    pub insecure: bool,
+    #[serde(default)]
+    pub s3_force_path_style: bool,
+    #[serde(default)]
+    pub access_key: String,
+    #[serde(default)]
+    pub secret_key: String,
+    #[serde(default)]
+    pub session_token: String,
+}
+
+impl std::fmt::Debug for S3Credentials {
+    /// Keys are secrets: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Credentials")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("s3_force_path_style", &self.s3_force_path_style)
+            .finish_non_exhaustive()
+    }
+}
+
+impl S3Credentials {
+    /// Reads the JSON credentials file (upstream's `--s3-credentials-file`).
+    pub fn from_file(path: &Path) -> Result<S3Credentials, CredentialsError> {
+        let text = std::fs::read_to_string(path).map_err(|e| CredentialsError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        serde_json::from_str(&text).map_err(|e| CredentialsError::Invalid {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+pub struct S3ArtifactStore {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl S3ArtifactStore {
+    /// A store for `bucket` with explicit credentials, or with the AWS default chain
+    /// (environment, web identity, instance role) when `credentials` has no access key.
+    pub async fn new(bucket: &str, credentials: &S3Credentials) -> S3ArtifactStore {
+        let region = if credentials.region.is_empty() {
+            "us-east-1".to_string()
+        } else {
+            credentials.region.clone()
+        };
+        let mut builder = if credentials.access_key.is_empty() {
+            let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .region(aws_sdk_s3::config::Region::new(region))
+                .load()
+                .await;
+            aws_sdk_s3::config::Builder::from(&shared)
+        } else {
+            aws_sdk_s3::Config::builder()
+                .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+                .region(aws_sdk_s3::config::Region::new(region))
+                .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                    &credentials.access_key,
+                    &credentials.secret_key,
+                    (!credentials.session_token.is_empty())
+                        .then(|| credentials.session_token.clone()),
+                    None,
+                    "s3-credentials-file",
+                ))
+        };
+        if !credentials.endpoint.is_empty() {
+            let endpoint = if credentials.endpoint.contains("://") {
+                credentials.endpoint.clone()
+            } else if credentials.insecure {
+                format!("http://{}", credentials.endpoint)
+            } else {
+                format!("https://{}", credentials.endpoint)
+            };
+            builder = builder.endpoint_url(endpoint);
+        }
+        builder = builder.force_path_style(credentials.s3_force_path_style);
+        S3ArtifactStore {
+            client: aws_sdk_s3::Client::from_conf(builder.build()),
+            bucket: bucket.to_string(),
+        }
+    }
+}
+
+impl ArtifactStore for S3ArtifactStore {
+    fn put<'a>(&'a self, key: &'a str, body: Vec<u8>, content_type: &'a str) -> UploadFuture<'a> {
+        Box::pin(async move {
+            self.client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .content_type(content_type)
+                .body(body.into())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| UploadError {
+                    key: key.to_string(),
+                    reason: aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
+                })
+        })
+    }
+}
+
+/// A folder as a bucket (`file://` buckets and `local_output_dir`): keys are paths under it.
+pub struct DirectoryArtifactStore {
+    root: std::path::PathBuf,
+}
+
+impl DirectoryArtifactStore {
+    pub fn new(root: impl Into<std::path::PathBuf>) -> DirectoryArtifactStore {
+        DirectoryArtifactStore { root: root.into() }
+    }
+}
+
+impl ArtifactStore for DirectoryArtifactStore {
+    fn put<'a>(&'a self, key: &'a str, body: Vec<u8>, _: &'a str) -> UploadFuture<'a> {
+        Box::pin(async move {
+            let failed = |reason: String| UploadError {
+                key: key.to_string(),
+                reason,
+            };
+            if key.split('/').any(|part| part == "..") {
+                return Err(failed("the key leaves the bucket".into()));
+            }
+            let path = self.root.join(key);
+            if let Some(parent) = path.parent() {
+                tokio::fs::create_dir_all(parent)
+                    .await
+                    .map_err(|e| failed(e.to_string()))?;
+            }
+            tokio::fs::write(&path, body)
+                .await
+                .map_err(|e| failed(e.to_string()))
+        })
+    }
+}

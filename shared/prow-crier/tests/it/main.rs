@@ -1,0 +1,3 @@
+//! The integration tests of `prow-crier`, one binary (one link) for all of them.
+
+mod report;

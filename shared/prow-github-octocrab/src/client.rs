@@ -1,0 +1,410 @@
+//! The port's methods, each one endpoint of [`crate::endpoints`].
+
+use crate::OctocrabGitHub;
+use crate::auth::Credentials;
+use crate::endpoints::{self as ep, Endpoint};
+use crate::segment;
+use crate::transport::decode;
+use prow_github::events::{Comment, Label, PullRequest, User};
+use prow_ports::github::{
+    CheckRun, CombinedStatus, GitHubClient, GitHubError, GitHubFuture, IssueNumber, MergeDetails,
+    NewCheckRun, Permission, PullRequestChange, RepoRef, Sha, Status,
+};
+
+/// A request body as JSON.
+fn json<T: serde::Serialize>(route: &str, value: &T) -> Result<serde_json::Value, GitHubError> {
+    serde_json::to_value(value).map_err(|e| GitHubError::Decode {
+        path: route.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+impl OctocrabGitHub {
+    /// A write on a repository's endpoint whose answer is not needed.
+    async fn change(
+        &self,
+        endpoint: &Endpoint,
+        repo: &RepoRef,
+        values: &[&str],
+        body: Option<serde_json::Value>,
+    ) -> Result<(), GitHubError> {
+        let mut all = vec![repo.org.as_str(), repo.name.as_str()];
+        all.extend_from_slice(values);
+        self.write(endpoint, &endpoint.path(&all), &repo.org, body)
+            .await
+            .map(drop)
+    }
+
+    fn repo_path(endpoint: &Endpoint, repo: &RepoRef, values: &[&str]) -> String {
+        let mut all = vec![repo.org.as_str(), repo.name.as_str()];
+        all.extend_from_slice(values);
+        endpoint.path(&all)
+    }
+}
+
+impl GitHubClient for OctocrabGitHub {
+    fn bot_user(&self) -> GitHubFuture<'_, User> {
+        Box::pin(async move {
+            let authorization = match &self.inner.credentials {
+                Credentials::Token(token) => format!("token {token}"),
+                // An app acts as `<slug>[bot]`.
+                Credentials::App(app) => {
+                    let jwt = self.app_authorization(app)?;
+                    let url = format!("{}{}", self.inner.endpoint, ep::APP.route);
+                    let (body, _) = self.read_url(&ep::APP, &url, &jwt).await?;
+                    let slug: serde_json::Value = decode(ep::APP.route, &body)?;
+                    let login = format!("{}[bot]", slug["slug"].as_str().unwrap_or_default());
+                    return Ok(User {
+                        login,
+                        kind: "Bot".into(),
+                        ..User::default()
+                    });
+                }
+            };
+            self.inner
+                .bot
+                .get_or_try_init(|| async {
+                    let url = format!("{}{}", self.inner.endpoint, ep::USER.route);
+                    let (body, _) = self.read_url(&ep::USER, &url, &authorization).await?;
+                    decode::<User>(ep::USER.route, &body)
+                })
+                .await
+                .cloned()
+        })
+    }
+
+    fn create_comment<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        body: &'a str,
+    ) -> GitHubFuture<'a, Comment> {
+        Box::pin(async move {
+            let endpoint = &ep::CREATE_COMMENT;
+            let path = Self::repo_path(endpoint, repo, &[&number.to_string()]);
+            let sent = self
+                .write(
+                    endpoint,
+                    &path,
+                    &repo.org,
+                    Some(serde_json::json!({"body": body})),
+                )
+                .await?;
+            match sent {
+                Some(answer) => decode(endpoint.route, &answer),
+                None => Ok(Comment {
+                    body: body.to_string(),
+                    ..Comment::default()
+                }),
+            }
+        })
+    }
+
+    fn edit_comment<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        id: u64,
+        body: &'a str,
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let body = serde_json::json!({"body": body});
+            self.change(&ep::EDIT_COMMENT, repo, &[&id.to_string()], Some(body))
+                .await
+        })
+    }
+
+    fn delete_comment<'a>(&'a self, repo: &'a RepoRef, id: u64) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            self.change(&ep::DELETE_COMMENT, repo, &[&id.to_string()], None)
+                .await
+        })
+    }
+
+    fn list_issue_comments<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+    ) -> GitHubFuture<'a, Vec<Comment>> {
+        Box::pin(async move {
+            let path = Self::repo_path(&ep::LIST_COMMENTS, repo, &[&number.to_string()]);
+            self.list(&ep::LIST_COMMENTS, &path, &repo.org).await
+        })
+    }
+
+    fn issue_labels<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+    ) -> GitHubFuture<'a, Vec<Label>> {
+        Box::pin(async move {
+            let path = Self::repo_path(&ep::ISSUE_LABELS, repo, &[&number.to_string()]);
+            self.list(&ep::ISSUE_LABELS, &path, &repo.org).await
+        })
+    }
+
+    fn repo_labels<'a>(&'a self, repo: &'a RepoRef) -> GitHubFuture<'a, Vec<Label>> {
+        Box::pin(async move {
+            let path = Self::repo_path(&ep::REPO_LABELS, repo, &[]);
+            self.list(&ep::REPO_LABELS, &path, &repo.org).await
+        })
+    }
+
+    fn add_label<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        label: &'a str,
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let body = serde_json::json!({"labels": [label]});
+            self.change(&ep::ADD_LABELS, repo, &[&number.to_string()], Some(body))
+                .await
+        })
+    }
+
+    fn remove_label<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        label: &'a str,
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let values = [number.to_string(), segment(label)];
+            self.change(&ep::REMOVE_LABEL, repo, &[&values[0], &values[1]], None)
+                .await
+        })
+    }
+
+    fn assign<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        logins: &'a [String],
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let body = serde_json::json!({"assignees": logins});
+            self.change(&ep::ADD_ASSIGNEES, repo, &[&number.to_string()], Some(body))
+                .await
+        })
+    }
+
+    fn request_review<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        logins: &'a [String],
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let body = serde_json::json!({"reviewers": logins});
+            self.change(
+                &ep::REQUEST_REVIEWERS,
+                repo,
+                &[&number.to_string()],
+                Some(body),
+            )
+            .await
+        })
+    }
+
+    fn create_status<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        sha: &'a Sha,
+        status: &'a Status,
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let body = json(ep::CREATE_STATUS.route, status)?;
+            self.change(&ep::CREATE_STATUS, repo, &[sha.as_str()], Some(body))
+                .await
+        })
+    }
+
+    fn combined_status<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        git_ref: &'a str,
+    ) -> GitHubFuture<'a, CombinedStatus> {
+        Box::pin(async move {
+            let path = Self::repo_path(&ep::COMBINED_STATUS, repo, &[git_ref]);
+            self.get(&ep::COMBINED_STATUS, &path, &repo.org).await
+        })
+    }
+
+    fn create_check_run<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        run: &'a NewCheckRun,
+    ) -> GitHubFuture<'a, u64> {
+        Box::pin(async move {
+            let endpoint = &ep::CREATE_CHECK_RUN;
+            let body = json(endpoint.route, run)?;
+            let path = Self::repo_path(endpoint, repo, &[]);
+            match self.write(endpoint, &path, &repo.org, Some(body)).await? {
+                Some(answer) => {
+                    let created: serde_json::Value = decode(endpoint.route, &answer)?;
+                    Ok(created["id"].as_u64().unwrap_or_default())
+                }
+                None => Ok(0),
+            }
+        })
+    }
+
+    fn check_runs<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        git_ref: &'a str,
+        name: Option<&'a str>,
+    ) -> GitHubFuture<'a, Vec<CheckRun>> {
+        Box::pin(async move {
+            #[derive(serde::Deserialize)]
+            struct CheckRuns {
+                check_runs: Vec<CheckRun>,
+            }
+            let mut path = Self::repo_path(&ep::LIST_CHECK_RUNS, repo, &[git_ref]);
+            path.push_str("?per_page=100");
+            if let Some(name) = name {
+                path.push_str("&check_name=");
+                path.push_str(&segment(name));
+            }
+            let runs: CheckRuns = self.get(&ep::LIST_CHECK_RUNS, &path, &repo.org).await?;
+            Ok(runs.check_runs)
+        })
+    }
+
+    fn update_check_run<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        id: u64,
+        run: &'a NewCheckRun,
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let mut body = json(ep::UPDATE_CHECK_RUN.route, run)?;
+            // The commit of a check run cannot change.
+            if let Some(fields) = body.as_object_mut() {
+                fields.remove("head_sha");
+            }
+            self.change(&ep::UPDATE_CHECK_RUN, repo, &[&id.to_string()], Some(body))
+                .await
+        })
+    }
+
+    fn pull_request<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+    ) -> GitHubFuture<'a, PullRequest> {
+        Box::pin(async move {
+            let path = Self::repo_path(&ep::PULL_REQUEST, repo, &[&number.to_string()]);
+            self.get(&ep::PULL_REQUEST, &path, &repo.org).await
+        })
+    }
+
+    fn pull_request_changes<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+    ) -> GitHubFuture<'a, Vec<PullRequestChange>> {
+        Box::pin(async move {
+            let path = Self::repo_path(&ep::PULL_REQUEST_FILES, repo, &[&number.to_string()]);
+            self.list(&ep::PULL_REQUEST_FILES, &path, &repo.org).await
+        })
+    }
+
+    fn merge<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        details: &'a MergeDetails,
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let body = json(ep::MERGE.route, details)?;
+            self.change(&ep::MERGE, repo, &[&number.to_string()], Some(body))
+                .await
+        })
+    }
+
+    fn is_member<'a>(&'a self, org: &'a str, login: &'a str) -> GitHubFuture<'a, bool> {
+        Box::pin(async move {
+            let path = ep::ORG_MEMBER.path(&[org, login]);
+            self.exists(&ep::ORG_MEMBER, &path, org).await
+        })
+    }
+
+    fn is_collaborator<'a>(&'a self, repo: &'a RepoRef, login: &'a str) -> GitHubFuture<'a, bool> {
+        Box::pin(async move {
+            let path = Self::repo_path(&ep::COLLABORATOR, repo, &[login]);
+            self.exists(&ep::COLLABORATOR, &path, &repo.org).await
+        })
+    }
+
+    fn permission<'a>(&'a self, repo: &'a RepoRef, login: &'a str) -> GitHubFuture<'a, Permission> {
+        Box::pin(async move {
+            let path = Self::repo_path(&ep::PERMISSION, repo, &[login]);
+            let answer: serde_json::Value = self.get(&ep::PERMISSION, &path, &repo.org).await?;
+            Ok(Permission::from_github(
+                answer["permission"].as_str().unwrap_or_default(),
+            ))
+        })
+    }
+
+    fn team_members<'a>(&'a self, org: &'a str, team_slug: &'a str) -> GitHubFuture<'a, Vec<User>> {
+        Box::pin(async move {
+            let path = ep::TEAM_MEMBERS.path(&[org, team_slug]);
+            self.list(&ep::TEAM_MEMBERS, &path, org).await
+        })
+    }
+
+    fn file<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        path: &'a str,
+        git_ref: &'a str,
+    ) -> GitHubFuture<'a, Vec<u8>> {
+        Box::pin(async move {
+            use base64::Engine;
+            let route = format!(
+                "{}?ref={}",
+                Self::repo_path(&ep::CONTENTS, repo, &[path]),
+                segment(git_ref)
+            );
+            let answer: serde_json::Value = self.get(&ep::CONTENTS, &route, &repo.org).await?;
+            let encoded: String = answer["content"]
+                .as_str()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .map_err(|e| GitHubError::Decode {
+                    path: route,
+                    reason: e.to_string(),
+                })
+        })
+    }
+
+    fn graphql<'a>(
+        &'a self,
+        org: &'a str,
+        query: &'a str,
+        variables: serde_json::Value,
+    ) -> GitHubFuture<'a, serde_json::Value> {
+        Box::pin(async move {
+            let endpoint = &ep::GRAPHQL;
+            let body = serde_json::json!({"query": query, "variables": variables});
+            let Some(answer) = self.post_read(endpoint, endpoint.route, org, &body).await? else {
+                return Ok(serde_json::Value::Null);
+            };
+            let mut reply: serde_json::Value = decode(endpoint.route, &answer)?;
+            if let Some(errors) = reply.get("errors").filter(|e| !e.is_null()) {
+                return Err(GitHubError::Api {
+                    method: "POST".into(),
+                    path: endpoint.route.into(),
+                    status: 200,
+                    message: errors.to_string(),
+                    problem: Default::default(),
+                });
+            }
+            Ok(reply["data"].take())
+        })
+    }
+}

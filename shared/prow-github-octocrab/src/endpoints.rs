@@ -1,0 +1,117 @@
+//! Every GitHub REST endpoint the client calls, declared once: method and route together. The
+//! route is the ledger's `endpoint` label; [`Endpoint::path`] fills in its `{placeholders}`.
+
+use http::Method;
+
+pub(crate) struct Endpoint {
+    pub method: Method,
+    /// GitHub's route template, `{name}` for each path parameter.
+    pub route: &'static str,
+}
+
+impl Endpoint {
+    const fn new(method: Method, route: &'static str) -> Endpoint {
+        Endpoint { method, route }
+    }
+
+    /// The route with its placeholders replaced by `values`, in order. Values are used as given:
+    /// callers encode segments that may hold reserved characters ([`crate::segment`]).
+    pub fn path(&self, values: &[&str]) -> String {
+        let mut path = String::with_capacity(self.route.len() + 32);
+        let mut values = values.iter();
+        let mut rest = self.route;
+        while let Some(open) = rest.find('{') {
+            path.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            path.push_str(values.next().copied().unwrap_or_default());
+            rest = &rest[open + close + 1..];
+        }
+        path.push_str(rest);
+        path
+    }
+}
+
+pub(crate) const USER: Endpoint = Endpoint::new(Method::GET, "/user");
+pub(crate) const APP: Endpoint = Endpoint::new(Method::GET, "/app");
+pub(crate) const APP_INSTALLATIONS: Endpoint = Endpoint::new(Method::GET, "/app/installations");
+pub(crate) const INSTALLATION_TOKEN: Endpoint =
+    Endpoint::new(Method::POST, "/app/installations/{id}/access_tokens");
+
+pub(crate) const CREATE_COMMENT: Endpoint =
+    Endpoint::new(Method::POST, "/repos/{org}/{repo}/issues/{number}/comments");
+pub(crate) const LIST_COMMENTS: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/issues/{number}/comments");
+pub(crate) const EDIT_COMMENT: Endpoint =
+    Endpoint::new(Method::PATCH, "/repos/{org}/{repo}/issues/comments/{id}");
+pub(crate) const DELETE_COMMENT: Endpoint =
+    Endpoint::new(Method::DELETE, "/repos/{org}/{repo}/issues/comments/{id}");
+
+pub(crate) const ISSUE_LABELS: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/issues/{number}/labels");
+pub(crate) const ADD_LABELS: Endpoint =
+    Endpoint::new(Method::POST, "/repos/{org}/{repo}/issues/{number}/labels");
+pub(crate) const REMOVE_LABEL: Endpoint = Endpoint::new(
+    Method::DELETE,
+    "/repos/{org}/{repo}/issues/{number}/labels/{name}",
+);
+pub(crate) const REPO_LABELS: Endpoint = Endpoint::new(Method::GET, "/repos/{org}/{repo}/labels");
+pub(crate) const ADD_ASSIGNEES: Endpoint = Endpoint::new(
+    Method::POST,
+    "/repos/{org}/{repo}/issues/{number}/assignees",
+);
+pub(crate) const REQUEST_REVIEWERS: Endpoint = Endpoint::new(
+    Method::POST,
+    "/repos/{org}/{repo}/pulls/{number}/requested_reviewers",
+);
+
+pub(crate) const CREATE_STATUS: Endpoint =
+    Endpoint::new(Method::POST, "/repos/{org}/{repo}/statuses/{sha}");
+pub(crate) const COMBINED_STATUS: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/commits/{ref}/status");
+pub(crate) const CREATE_CHECK_RUN: Endpoint =
+    Endpoint::new(Method::POST, "/repos/{org}/{repo}/check-runs");
+pub(crate) const LIST_CHECK_RUNS: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/commits/{ref}/check-runs");
+pub(crate) const UPDATE_CHECK_RUN: Endpoint =
+    Endpoint::new(Method::PATCH, "/repos/{org}/{repo}/check-runs/{id}");
+
+pub(crate) const PULL_REQUEST: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/pulls/{number}");
+pub(crate) const PULL_REQUEST_FILES: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/pulls/{number}/files");
+pub(crate) const MERGE: Endpoint =
+    Endpoint::new(Method::PUT, "/repos/{org}/{repo}/pulls/{number}/merge");
+
+pub(crate) const ORG_MEMBER: Endpoint = Endpoint::new(Method::GET, "/orgs/{org}/members/{user}");
+pub(crate) const COLLABORATOR: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/collaborators/{user}");
+pub(crate) const PERMISSION: Endpoint = Endpoint::new(
+    Method::GET,
+    "/repos/{org}/{repo}/collaborators/{user}/permission",
+);
+pub(crate) const TEAM_MEMBERS: Endpoint =
+    Endpoint::new(Method::GET, "/orgs/{org}/teams/{slug}/members");
+
+pub(crate) const CONTENTS: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/contents/{path}");
+pub(crate) const GRAPHQL: Endpoint = Endpoint::new(Method::POST, "/graphql");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_fill_placeholders_in_order() {
+        assert_eq!(
+            REMOVE_LABEL.path(&["o", "r", "7", "kind%2Fbug"]),
+            "/repos/o/r/issues/7/labels/kind%2Fbug"
+        );
+        assert_eq!(USER.path(&[]), "/user");
+        assert_eq!(
+            CONTENTS.path(&["o", "r", "a/b/OWNERS"]),
+            "/repos/o/r/contents/a/b/OWNERS"
+        );
+    }
+}

@@ -1,0 +1,437 @@
+//! One request to GitHub and what comes back: authorization (token, or an App's installation
+//! token for the org), the ledger entry, conditional reads through the ETag cache, paging by
+//! `Link` headers, dry-run writes, and GitHub's error answers turned into [`GitHubError`]s.
+
+use crate::OctocrabGitHub;
+use crate::auth::{AppCredentials, Credentials};
+use crate::cache::identity;
+use crate::endpoints::{self, Endpoint};
+use crate::ledger::{CacheLabels, CallLabels, RateLabels};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http_body_util::BodyExt;
+use prow_github::events::User;
+use prow_ports::github::{ApiProblem, GitHubError};
+use serde::de::DeserializeOwned;
+
+/// One answer from GitHub.
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl OctocrabGitHub {
+    /// Sends one request and records it in the ledger under the endpoint's route.
+    async fn send(
+        &self,
+        endpoint: &Endpoint,
+        url: &str,
+        authorization: &str,
+        headers: HeaderMap,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, GitHubError> {
+        let transport = |reason: String| GitHubError::Transport {
+            path: endpoint.route.to_string(),
+            reason,
+        };
+        let mut builder = http::Request::builder()
+            .method(endpoint.method.clone())
+            .uri(url);
+        for (name, value) in &headers {
+            builder = builder.header(name, value);
+        }
+        builder = builder
+            .header("authorization", authorization)
+            .header("accept", "application/vnd.github+json")
+            .header("x-github-api-version", "2022-11-28");
+        let request = self
+            .inner
+            .octocrab
+            .build_request(builder, body)
+            .map_err(|e| transport(e.to_string()))?;
+        let response = self
+            .inner
+            .octocrab
+            .execute(request)
+            .await
+            .map_err(|e| transport(e.to_string()))?;
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| transport(e.to_string()))?
+            .to_bytes()
+            .to_vec();
+        let answer = Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        };
+        self.record(endpoint, &answer);
+        Ok(answer)
+    }
+
+    fn record(&self, endpoint: &Endpoint, answer: &Answer) {
+        let inner = &self.inner;
+        inner
+            .ledger
+            .calls
+            .get_or_create(&CallLabels {
+                component: inner.component.clone(),
+                event: self.event.to_string(),
+                endpoint: endpoint.route.to_string(),
+                method: endpoint.method.to_string(),
+                status: answer.status.as_u16().to_string(),
+            })
+            .inc();
+        let header = |name: &str| {
+            answer
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<i64>().ok())
+        };
+        let labels = RateLabels {
+            component: inner.component.clone(),
+            resource: answer
+                .headers
+                .get("x-ratelimit-resource")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("core")
+                .to_string(),
+        };
+        if let Some(remaining) = header("x-ratelimit-remaining") {
+            inner
+                .ledger
+                .rate_remaining
+                .get_or_create(&labels)
+                .set(remaining);
+        }
+        if let Some(limit) = header("x-ratelimit-limit") {
+            inner.ledger.rate_limit.get_or_create(&labels).set(limit);
+        }
+        if let Some(reset) = header("x-ratelimit-reset") {
+            inner.ledger.rate_reset.get_or_create(&labels).set(reset);
+        }
+    }
+
+    /// GitHub's error answer as an error, with what it means where Prow acts on it.
+    pub(crate) fn error(&self, method: &Method, path: &str, answer: &Answer) -> GitHubError {
+        let header = |name: &str| {
+            answer
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        if matches!(answer.status.as_u16(), 403 | 429)
+            && header("x-ratelimit-remaining").as_deref() == Some("0")
+        {
+            return GitHubError::RateLimited {
+                path: path.to_string(),
+                reset: header("x-ratelimit-reset")
+                    .and_then(|r| r.parse().ok())
+                    .unwrap_or_default(),
+            };
+        }
+        let message = serde_json::from_slice::<serde_json::Value>(&answer.body)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_string))
+            .unwrap_or_else(|| {
+                String::from_utf8_lossy(&answer.body)
+                    .chars()
+                    .take(200)
+                    .collect()
+            });
+        // GitHub's words for the answers Prow treats as final (upstream's crier swallows both).
+        let problem = if message.contains("has reached the maximum number of statuses") {
+            ApiProblem::StatusLimitReached
+        } else if message.contains("No commit found for SHA") {
+            ApiProblem::CommitNotFound
+        } else {
+            ApiProblem::Other
+        };
+        GitHubError::Api {
+            method: method.to_string(),
+            path: path.to_string(),
+            status: answer.status.as_u16(),
+            message,
+            problem,
+        }
+    }
+
+    /// The `Authorization` value for calls about `org`.
+    pub(crate) async fn authorization(&self, org: &str) -> Result<String, GitHubError> {
+        match &self.inner.credentials {
+            Credentials::Token(token) => Ok(format!("token {token}")),
+            Credentials::App(app) => {
+                let installation = self.installation(app, org).await?;
+                Ok(format!(
+                    "token {}",
+                    self.installation_token(app, installation).await?
+                ))
+            }
+        }
+    }
+
+    /// The `Authorization` value for the App's own endpoints.
+    pub(crate) fn app_authorization(&self, app: &AppCredentials) -> Result<String, GitHubError> {
+        Ok(format!("Bearer {}", app.jwt(self.inner.clock.now())?))
+    }
+
+    /// The app's installation for `org`, from `GET /app/installations` (cached).
+    async fn installation(&self, app: &AppCredentials, org: &str) -> Result<u64, GitHubError> {
+        if let Some(id) = app.installations.lock().await.get(org) {
+            return Ok(*id);
+        }
+        #[derive(serde::Deserialize)]
+        struct Installation {
+            id: u64,
+            account: Option<User>,
+        }
+        let jwt = self.app_authorization(app)?;
+        let url = format!(
+            "{}{}?per_page=100",
+            self.inner.endpoint,
+            endpoints::APP_INSTALLATIONS.path(&[])
+        );
+        let installations: Vec<Installation> = self
+            .paginate(url, &endpoints::APP_INSTALLATIONS, &jwt)
+            .await?;
+        let mut known = app.installations.lock().await;
+        for installation in installations {
+            if let Some(account) = installation.account {
+                known.insert(account.login, installation.id);
+            }
+        }
+        known.get(org).copied().ok_or_else(|| {
+            GitHubError::Auth(format!(
+                "the GitHub App {} is not installed in {org}",
+                app.app_id
+            ))
+        })
+    }
+
+    async fn installation_token(
+        &self,
+        app: &AppCredentials,
+        installation: u64,
+    ) -> Result<String, GitHubError> {
+        let now = self.inner.clock.now();
+        if let Some(token) = app.cached_token(installation, now).await {
+            return Ok(token);
+        }
+        #[derive(serde::Deserialize)]
+        struct Token {
+            token: String,
+            expires_at: String,
+        }
+        let endpoint = &endpoints::INSTALLATION_TOKEN;
+        let path = endpoint.path(&[&installation.to_string()]);
+        let url = format!("{}{path}", self.inner.endpoint);
+        let jwt = self.app_authorization(app)?;
+        let answer = self
+            .send(endpoint, &url, &jwt, HeaderMap::new(), None)
+            .await?;
+        if !answer.status.is_success() {
+            return Err(self.error(&endpoint.method, endpoint.route, &answer));
+        }
+        let token: Token = decode(endpoint.route, &answer.body)?;
+        let expires: jiff::Timestamp =
+            token
+                .expires_at
+                .parse()
+                .map_err(|e: jiff::Error| GitHubError::Decode {
+                    path: endpoint.route.to_string(),
+                    reason: format!("expires_at: {e}"),
+                })?;
+        app.tokens
+            .lock()
+            .await
+            .insert(installation, (token.token.clone(), expires));
+        tracing::info!(installation, "fetched a GitHub App installation token");
+        Ok(token.token)
+    }
+
+    /// GET `path` with the ETag cache: a 304 answer is served from the cache.
+    pub(crate) async fn read(
+        &self,
+        endpoint: &Endpoint,
+        path: &str,
+        org: &str,
+    ) -> Result<Vec<u8>, GitHubError> {
+        let authorization = self.authorization(org).await?;
+        let url = format!("{}{path}", self.inner.endpoint);
+        self.read_url(endpoint, &url, &authorization)
+            .await
+            .map(|(body, _)| body)
+    }
+
+    pub(crate) async fn read_url(
+        &self,
+        endpoint: &Endpoint,
+        url: &str,
+        authorization: &str,
+    ) -> Result<(Vec<u8>, HeaderMap), GitHubError> {
+        let key = (identity(authorization), url.to_string());
+        let cached = self.inner.etags.get(&key);
+        let mut headers = HeaderMap::new();
+        if let Some((etag, _)) = &cached
+            && let Ok(value) = HeaderValue::from_str(etag)
+        {
+            headers.insert("if-none-match", value);
+        }
+        let answer = self
+            .send(endpoint, url, authorization, headers, None)
+            .await?;
+        if answer.status == StatusCode::NOT_MODIFIED
+            && let Some((_, body)) = cached
+        {
+            self.inner
+                .ledger
+                .cache_hits
+                .get_or_create(&CacheLabels {
+                    component: self.inner.component.clone(),
+                    endpoint: endpoint.route.to_string(),
+                })
+                .inc();
+            return Ok((body, answer.headers));
+        }
+        if !answer.status.is_success() {
+            return Err(self.error(&Method::GET, endpoint.route, &answer));
+        }
+        if let Some(etag) = answer.headers.get("etag").and_then(|v| v.to_str().ok()) {
+            self.inner.etags.put(key, etag, &answer.body);
+        }
+        Ok((answer.body, answer.headers))
+    }
+
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        endpoint: &Endpoint,
+        path: &str,
+        org: &str,
+    ) -> Result<T, GitHubError> {
+        decode(endpoint.route, &self.read(endpoint, path, org).await?)
+    }
+
+    /// Every page of a list, following `Link: rel="next"`.
+    pub(crate) async fn paginate<T: DeserializeOwned>(
+        &self,
+        first: String,
+        endpoint: &Endpoint,
+        authorization: &str,
+    ) -> Result<Vec<T>, GitHubError> {
+        let mut all = Vec::new();
+        let mut next = Some(first);
+        while let Some(url) = next.take() {
+            let (body, headers) = self.read_url(endpoint, &url, authorization).await?;
+            all.extend(decode::<Vec<T>>(endpoint.route, &body)?);
+            next = headers
+                .get("link")
+                .and_then(|v| v.to_str().ok())
+                .and_then(next_link);
+        }
+        Ok(all)
+    }
+
+    /// Every item of the list at `path`, 100 a page.
+    pub(crate) async fn list<T: DeserializeOwned>(
+        &self,
+        endpoint: &Endpoint,
+        path: &str,
+        org: &str,
+    ) -> Result<Vec<T>, GitHubError> {
+        let authorization = self.authorization(org).await?;
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let url = format!("{}{path}{separator}per_page=100", self.inner.endpoint);
+        self.paginate(url, endpoint, &authorization).await
+    }
+
+    /// A change. In dry-run mode it is logged and not sent (`None`).
+    pub(crate) async fn write(
+        &self,
+        endpoint: &Endpoint,
+        path: &str,
+        org: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<Option<Vec<u8>>, GitHubError> {
+        if self.inner.dry_run {
+            tracing::info!(dry_run = true, method = %endpoint.method, path, "GitHub change not sent (dry run)");
+            return Ok(None);
+        }
+        let authorization = self.authorization(org).await?;
+        let url = format!("{}{path}", self.inner.endpoint);
+        let answer = self
+            .send(
+                endpoint,
+                &url,
+                &authorization,
+                HeaderMap::new(),
+                body.as_ref(),
+            )
+            .await?;
+        if !answer.status.is_success() {
+            return Err(self.error(&endpoint.method, path, &answer));
+        }
+        Ok(Some(answer.body))
+    }
+
+    /// A POST that reads (GraphQL queries): sent in dry-run mode too.
+    pub(crate) async fn post_read(
+        &self,
+        endpoint: &Endpoint,
+        path: &str,
+        org: &str,
+        body: &serde_json::Value,
+    ) -> Result<Option<Vec<u8>>, GitHubError> {
+        let authorization = self.authorization(org).await?;
+        let url = format!("{}{path}", self.inner.endpoint);
+        let answer = self
+            .send(endpoint, &url, &authorization, HeaderMap::new(), Some(body))
+            .await?;
+        if !answer.status.is_success() {
+            return Err(self.error(&endpoint.method, endpoint.route, &answer));
+        }
+        Ok(Some(answer.body))
+    }
+
+    /// A read that GitHub answers with 204 (yes) or 404 (no).
+    pub(crate) async fn exists(
+        &self,
+        endpoint: &Endpoint,
+        path: &str,
+        org: &str,
+    ) -> Result<bool, GitHubError> {
+        let authorization = self.authorization(org).await?;
+        let url = format!("{}{path}", self.inner.endpoint);
+        let answer = self
+            .send(endpoint, &url, &authorization, HeaderMap::new(), None)
+            .await?;
+        match answer.status.as_u16() {
+            204 | 200 => Ok(true),
+            404 | 302 => Ok(false),
+            _ => Err(self.error(&Method::GET, path, &answer)),
+        }
+    }
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(route: &str, body: &[u8]) -> Result<T, GitHubError> {
+    serde_json::from_slice(body).map_err(|e| GitHubError::Decode {
+        path: route.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// The `rel="next"` URL of a `Link` header.
+fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params.contains("rel=\"next\"").then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
+}

@@ -1,0 +1,3 @@
+//! The integration tests of `prow-local`, one binary (one link) for all of them.
+
+mod store;

@@ -1,0 +1,120 @@
+//! The executor port: where jobs run (pods in a build cluster, or local processes), and what the
+//! controller and sinker can see of a run.
+
+use crate::{Failure, PortFuture};
+use jiff::Timestamp;
+use prow_api::ProwJob;
+
+pub type ExecutorFuture<'a, T> = PortFuture<'a, T, ExecutorError>;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the executor failed for {job}: {reason}")]
+pub struct ExecutorError {
+    pub job: String,
+    pub reason: String,
+    /// Trying again cannot help (an unknown build cluster, a job without a pod spec): the job
+    /// ends in `error` instead of being retried forever (upstream's `TerminalError`).
+    pub terminal: bool,
+}
+
+impl ExecutorError {
+    /// A failure that may pass (the cluster is unreachable, say): the event is redelivered.
+    pub fn retryable(job: &ProwJob, reason: impl std::fmt::Display) -> ExecutorError {
+        ExecutorError {
+            job: job.name().to_string(),
+            reason: reason.to_string(),
+            terminal: false,
+        }
+    }
+
+    pub fn terminal(job: &ProwJob, reason: impl std::fmt::Display) -> ExecutorError {
+        ExecutorError {
+            terminal: true,
+            ..ExecutorError::retryable(job, reason)
+        }
+    }
+}
+
+impl Failure for ExecutorError {
+    fn kind(&self) -> &'static str {
+        if self.terminal {
+            "executor_terminal"
+        } else {
+            "executor_unavailable"
+        }
+    }
+
+    fn retryable(&self) -> bool {
+        !self.terminal
+    }
+}
+
+/// What a job's pod is doing, as the executor saw it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodObservation {
+    pub phase: PodPhase,
+    pub created: Timestamp,
+    /// When the kubelet started it (none while unscheduled).
+    pub started: Option<Timestamp>,
+    /// It is being deleted.
+    pub deleting: bool,
+    /// Why it stopped, when the cluster stopped it.
+    pub unexpected_stop: Option<StopCause>,
+    /// Every container terminated with exit code 0.
+    pub all_containers_succeeded: bool,
+    /// The build id the pod was started with (its `prow.k8s.io/build-id` label).
+    pub build_id: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Unknown,
+}
+
+/// Why the cluster stopped a pod that had not finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopCause {
+    Evicted,
+    OomKilled,
+    NodeUnreachable,
+}
+
+impl StopCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopCause::Evicted => "evicted",
+            StopCause::OomKilled => "oom",
+            StopCause::NodeUnreachable => "unreachable",
+        }
+    }
+}
+
+/// A job's pod (or local run) as garbage collection sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobPod {
+    pub name: String,
+    /// The ProwJob it belongs to (its `prow.k8s.io/id` label, else its name).
+    pub job: String,
+    /// The build cluster alias (empty for local runs).
+    pub cluster: String,
+    pub created: Timestamp,
+    pub started: Option<Timestamp>,
+}
+
+/// Where jobs run: pods in a build cluster, or local processes.
+pub trait Executor: Send + Sync {
+    /// The job's pod, if there is one.
+    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<PodObservation>>;
+    /// Starts the job's pod (an existing one is kept).
+    fn start<'a>(&'a self, job: &'a ProwJob, build_id: &'a str) -> ExecutorFuture<'a, ()>;
+    /// Stops and removes the job's pod (a missing one is fine).
+    fn stop<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, ()>;
+    /// Every job pod there is (sinker's view).
+    fn job_pods(&self) -> ExecutorFuture<'_, Vec<JobPod>>;
+    /// Removes a pod [`Executor::job_pods`] listed (a missing one is fine).
+    fn remove_pod<'a>(&'a self, pod: &'a JobPod) -> ExecutorFuture<'a, ()>;
+}
