@@ -1,4 +1,5 @@
-//! The `deck` function. The web front end: jobs, logs, merge queue, plugin help. Pages arrive with the deck issue; today the function serves the shared runtime's routes on its configuration.
+//! The `deck` function. The web front end: jobs, logs, merge queue, plugin help. It serves no
+//! pages yet: only the shared runtime's routes on its configuration.
 //!
 //! Boundary: `app` builds this function's routes from its [`FunctionContext`]; the runtime adds
 //! `/healthz` and `/metrics` and serves them.

@@ -1,4 +1,5 @@
-//! The `tide` function. Merge automation with batch testing, woken by a cron ping. Merging arrives with the tide issue; today the function serves the shared runtime's routes on its configuration.
+//! The `tide` function. Merge automation with batch testing, woken by a cron ping. It merges
+//! nothing yet: it serves the shared runtime's routes on its configuration.
 //!
 //! Boundary: `app` builds this function's routes from its [`FunctionContext`]; the runtime adds
 //! `/healthz` and `/metrics` and serves them.

@@ -266,9 +266,9 @@ impl DecorationConfig {
 
     /// Upstream's `DecorationConfig.Validate`: a decorated job needs all four utility images and an
     /// upload target, and cannot clone with both an OAuth token and SSH keys.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), DecorationError> {
         let Some(images) = &self.utility_images else {
-            return Err("utility image config is not specified".to_string());
+            return Err(DecorationError::NoUtilityImages);
         };
         let missing: Vec<&str> = [
             ("clonerefs", &images.clonerefs),
@@ -281,20 +281,41 @@ impl DecorationConfig {
         .map(|(name, _)| name)
         .collect();
         if !missing.is_empty() {
-            return Err(format!(
-                "the following utility images are not specified: {missing:?}"
-            ));
+            return Err(DecorationError::MissingImages(missing));
         }
         let Some(gcs) = &self.gcs_configuration else {
-            return Err("GCS upload configuration is not specified".to_string());
+            return Err(DecorationError::NoUpload);
         };
-        gcs.validate()
-            .map_err(|e| format!("GCS configuration is invalid: {e}"))?;
+        gcs.validate().map_err(DecorationError::Gcs)?;
         if self.oauth_token_secret.is_some() && !self.ssh_key_secrets.is_empty() {
-            return Err("both OAuth token and SSH key secrets are specified".to_string());
+            return Err(DecorationError::TokenAndSshKeys);
         }
         Ok(())
     }
+}
+
+/// Why a decoration config cannot decorate a job (upstream's words).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecorationError {
+    #[error("utility image config is not specified")]
+    NoUtilityImages,
+    #[error("the following utility images are not specified: {0:?}")]
+    MissingImages(Vec<&'static str>),
+    #[error("GCS upload configuration is not specified")]
+    NoUpload,
+    #[error("GCS configuration is invalid: {0}")]
+    Gcs(#[from] GcsError),
+    #[error("both OAuth token and SSH key secrets are specified")]
+    TokenAndSshKeys,
+}
+
+/// Why an upload configuration is not usable.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GcsError {
+    #[error("gcs_path_strategy must be one of {PATH_STRATEGIES:?}, got {0:?}")]
+    UnknownPathStrategy(String),
+    #[error("default org and repo must be provided for GCS strategy {0:?}")]
+    NoDefaultRepo(String),
 }
 
 fn merge_nested<T: Clone>(
@@ -380,20 +401,14 @@ impl GcsConfiguration {
 
     /// Upstream's `GCSConfiguration.Validate`: a known path strategy, and default org and repo
     /// for the strategies that shorten paths of the default repository.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), GcsError> {
         if !PATH_STRATEGIES.contains(&self.path_strategy.as_str()) {
-            return Err(format!(
-                "gcs_path_strategy must be one of {PATH_STRATEGIES:?}, got {:?}",
-                self.path_strategy
-            ));
+            return Err(GcsError::UnknownPathStrategy(self.path_strategy.clone()));
         }
         if self.path_strategy != "explicit"
             && (self.default_org.is_empty() || self.default_repo.is_empty())
         {
-            return Err(format!(
-                "default org and repo must be provided for GCS strategy {:?}",
-                self.path_strategy
-            ));
+            return Err(GcsError::NoDefaultRepo(self.path_strategy.clone()));
         }
         Ok(())
     }
@@ -460,7 +475,7 @@ mod tests {
             utility_images: Some(images("c", "")),
             ..Default::default()
         };
-        let err = config.validate().unwrap_err();
+        let err = config.validate().unwrap_err().to_string();
         assert!(
             err.contains("initupload") && err.contains("sidecar"),
             "{err}"
@@ -472,7 +487,7 @@ mod tests {
             sidecar: "s".into(),
         });
         assert_eq!(
-            config.validate().unwrap_err(),
+            config.validate().unwrap_err().to_string(),
             "GCS upload configuration is not specified"
         );
         config.gcs_configuration = Some(GcsConfiguration {

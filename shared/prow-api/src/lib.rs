@@ -12,8 +12,8 @@ pub mod pod_utilities;
 pub mod prowjob;
 
 pub use decoration::{
-    CensoringOptions, DecorationConfig, GcsConfiguration, GitHubAppPrivateKeySecret,
-    OauthTokenSecret, Resources, SchedulingOptions, UtilityImages,
+    CensoringOptions, DecorationConfig, DecorationError, GcsConfiguration, GcsError,
+    GitHubAppPrivateKeySecret, OauthTokenSecret, Resources, SchedulingOptions, UtilityImages,
 };
 pub use duration::{Duration, DurationParseError};
 pub use prowjob::{ProwJob, ProwJobSpec, ProwJobStatus};

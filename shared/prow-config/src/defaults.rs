@@ -268,8 +268,8 @@ fn merge_presets(
     presets: &[Preset],
     labels: &prow_api::StringMap,
     spec: &mut PodSpec,
-) -> Vec<String> {
-    let problems: Vec<String> = presets
+) -> Vec<PresetConflict> {
+    let problems: Vec<PresetConflict> = presets
         .iter()
         .filter_map(|preset| merge_preset(preset, labels, spec).err())
         .collect();
@@ -290,6 +290,19 @@ fn merge_presets(
     problems
 }
 
+/// A preset that would override what the pod spec already has (upstream's words).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum PresetConflict {
+    #[error("env var duplicated in pod spec: {0}")]
+    Env(String),
+    #[error("volume duplicated in pod spec: {0}")]
+    Volume(String),
+    #[error("volume mount duplicated in pod spec: {0}")]
+    Mount(String),
+    #[error("toleration duplicated in pod spec: {0}")]
+    Toleration(String),
+}
+
 /// Upstream `mergePreset`: when every preset label is on the job, append the preset's env and
 /// mounts to every container and its volumes and tolerations to the pod; a name already there is
 /// an error rather than a silent override.
@@ -297,7 +310,7 @@ pub(crate) fn merge_preset(
     preset: &Preset,
     labels: &prow_api::StringMap,
     spec: &mut PodSpec,
-) -> Result<(), String> {
+) -> Result<(), PresetConflict> {
     if !preset.labels.iter().all(|(k, v)| labels.get(k) == Some(v)) {
         return Ok(());
     }
@@ -305,7 +318,7 @@ pub(crate) fn merge_preset(
         for container in &mut spec.containers {
             let envs = container.env.get_or_insert_with(Vec::new);
             if envs.iter().any(|e| e.name == env.name) {
-                return Err(format!("env var duplicated in pod spec: {}", env.name));
+                return Err(PresetConflict::Env(env.name.clone()));
             }
             envs.push(env.clone());
         }
@@ -313,7 +326,7 @@ pub(crate) fn merge_preset(
     for volume in &preset.volumes {
         let volumes = spec.volumes.get_or_insert_with(Vec::new);
         if volumes.iter().any(|v| v.name == volume.name) {
-            return Err(format!("volume duplicated in pod spec: {}", volume.name));
+            return Err(PresetConflict::Volume(volume.name.clone()));
         }
         volumes.push(volume.clone());
     }
@@ -321,10 +334,7 @@ pub(crate) fn merge_preset(
         for container in &mut spec.containers {
             let mounts = container.volume_mounts.get_or_insert_with(Vec::new);
             if mounts.iter().any(|m| m.name == mount.name) {
-                return Err(format!(
-                    "volume mount duplicated in pod spec: {}",
-                    mount.name
-                ));
+                return Err(PresetConflict::Mount(mount.name.clone()));
             }
             mounts.push(mount.clone());
         }
@@ -332,7 +342,7 @@ pub(crate) fn merge_preset(
     for toleration in &preset.tolerations {
         let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
         if tolerations.contains(toleration) {
-            return Err(format!("toleration duplicated in pod spec: {toleration:?}"));
+            return Err(PresetConflict::Toleration(format!("{toleration:?}")));
         }
         tolerations.push(toleration.clone());
     }

@@ -33,7 +33,7 @@ pub use prow_config::{
     ProwConfig, ProwJobDefaultEntry, Sinker, SlackReporter, Tide, TidePriority, TideQuery,
 };
 pub use schedule::{CronSchedule, ScheduleError};
-pub use yaml::parse_generic;
+pub use yaml::{SyntaxError, parse_generic};
 
 use std::collections::BTreeMap;
 

@@ -103,7 +103,7 @@ pub fn read_sources(paths: &ConfigPaths) -> Result<Sources, Vec<Diagnostic>> {
                     job_files.extend(read_source(&file, &mut problems));
                 }
             }
-            Err(message) => problems.push(io_problem(job_path, message)),
+            Err(error) => problems.push(io_problem(job_path, error.to_string())),
         }
     }
     let plugins = paths
@@ -139,9 +139,22 @@ fn io_problem(path: &Path, message: String) -> Diagnostic {
     )
 }
 
+/// A folder of job files that could not be read.
+#[derive(Debug, thiserror::Error)]
+enum WalkError {
+    #[error("cannot read: {0}")]
+    Read(std::io::Error),
+    #[error("cannot list {dir}: {source}")]
+    List {
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// The job files under `path`, in lexical order as upstream walks them.
-fn job_config_files(path: &Path) -> Result<Vec<PathBuf>, String> {
-    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+fn job_config_files(path: &Path) -> Result<Vec<PathBuf>, WalkError> {
+    let metadata = std::fs::metadata(path).map_err(WalkError::Read)?;
     if !metadata.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
@@ -154,7 +167,7 @@ fn walk(
     dir: &Path,
     ignores: &mut Vec<prowignore::IgnoreFile>,
     files: &mut Vec<PathBuf>,
-) -> Result<(), String> {
+) -> Result<(), WalkError> {
     let pushed = match std::fs::read_to_string(dir.join(".prowignore")) {
         Ok(text) => {
             ignores.push(prowignore::IgnoreFile::parse(dir, &text));
@@ -163,7 +176,10 @@ fn walk(
         Err(_) => false,
     };
     let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .map_err(|source| WalkError::List {
+            dir: dir.display().to_string(),
+            source,
+        })?
         .filter_map(Result::ok)
         .collect();
     entries.sort_by_key(|e| e.file_name());

@@ -34,8 +34,13 @@ impl LazyRegex {
     }
 }
 
+/// Why a pattern is not a regex: the parser's reason.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct RegexSyntaxError(pub String);
+
 /// Checks that `pattern` is a valid regex without paying for compiling it.
-pub(crate) fn check_syntax(pattern: &str) -> Result<(), String> {
+pub(crate) fn check_syntax(pattern: &str) -> Result<(), RegexSyntaxError> {
     regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)
@@ -43,11 +48,13 @@ pub(crate) fn check_syntax(pattern: &str) -> Result<(), String> {
         .map_err(|e| {
             // regex-syntax renders a multi-line caret diagram; its last line is the reason.
             let text = e.to_string();
-            text.lines()
-                .rev()
-                .find(|line| line.starts_with("error:"))
-                .map(|line| line.trim_start_matches("error:").trim().to_string())
-                .unwrap_or(text)
+            RegexSyntaxError(
+                text.lines()
+                    .rev()
+                    .find(|line| line.starts_with("error:"))
+                    .map(|line| line.trim_start_matches("error:").trim().to_string())
+                    .unwrap_or(text),
+            )
         })
 }
 
@@ -59,7 +66,7 @@ mod tests {
     fn syntax_is_checked_without_compiling() {
         assert_eq!(check_syntax(r"^docs/.*\.md$"), Ok(()));
         let err = check_syntax("^(unclosed").unwrap_err();
-        assert!(err.contains("unclosed group"), "{err}");
+        assert!(err.0.contains("unclosed group"), "{err}");
     }
 
     #[test]

@@ -28,8 +28,9 @@ fn options() -> serde_saphyr::Options {
 }
 
 /// A document that did not parse into the expected shape.
-#[derive(Debug)]
-pub(crate) struct SyntaxError {
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct SyntaxError {
     pub location: Option<Location>,
     pub message: String,
 }
@@ -56,10 +57,13 @@ pub(crate) fn parse<T: DeserializeOwned + Default>(
 }
 
 /// Parses `text` into a generic tree: the baseline the benchmark compares typed loading with.
-pub fn parse_generic(text: &str) -> Result<serde_json::Value, String> {
+pub fn parse_generic(text: &str) -> Result<serde_json::Value, SyntaxError> {
     serde_saphyr::from_str_with_options::<Option<serde_json::Value>>(text, options())
         .map(Option::unwrap_or_default)
-        .map_err(|e| first_line(&e.to_string()))
+        .map_err(|error| SyntaxError {
+            location: error.location().and_then(to_location),
+            message: without_location(&first_line(&error.to_string())),
+        })
 }
 
 fn only_comments(text: &str) -> bool {

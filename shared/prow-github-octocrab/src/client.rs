@@ -10,6 +10,7 @@ use prow_ports::github::{
     CheckRun, CombinedStatus, GitHubClient, GitHubError, GitHubFuture, IssueNumber, MergeDetails,
     NewCheckRun, Permission, PullRequestChange, RepoRef, Sha, Status,
 };
+use serde::de::DeserializeOwned;
 
 /// A request body as JSON.
 fn json<T: serde::Serialize>(route: &str, value: &T) -> Result<serde_json::Value, GitHubError> {
@@ -20,25 +21,53 @@ fn json<T: serde::Serialize>(route: &str, value: &T) -> Result<serde_json::Value
 }
 
 impl OctocrabGitHub {
-    /// A write on a repository's endpoint whose answer is not needed.
-    async fn change(
-        &self,
-        endpoint: &Endpoint,
-        repo: &RepoRef,
-        values: &[&str],
-        body: Option<serde_json::Value>,
-    ) -> Result<(), GitHubError> {
-        let mut all = vec![repo.org.as_str(), repo.name.as_str()];
-        all.extend_from_slice(values);
-        self.write(endpoint, &endpoint.path(&all), &repo.org, body)
-            .await
-            .map(drop)
-    }
-
     fn repo_path(endpoint: &Endpoint, repo: &RepoRef, values: &[&str]) -> String {
         let mut all = vec![repo.org.as_str(), repo.name.as_str()];
         all.extend_from_slice(values);
         endpoint.path(&all)
+    }
+
+    /// A change on a repository's endpoint whose answer is not needed.
+    fn change<'a>(
+        &'a self,
+        endpoint: &'static Endpoint,
+        repo: &'a RepoRef,
+        values: Vec<String>,
+        body: Option<serde_json::Value>,
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            let path = Self::repo_path(endpoint, repo, &values);
+            self.write(endpoint, &path, &repo.org, body).await.map(drop)
+        })
+    }
+
+    /// A read of one object on a repository's endpoint.
+    fn read_one<'a, T: DeserializeOwned + Send + 'a>(
+        &'a self,
+        endpoint: &'static Endpoint,
+        repo: &'a RepoRef,
+        values: Vec<String>,
+    ) -> GitHubFuture<'a, T> {
+        Box::pin(async move {
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            let path = Self::repo_path(endpoint, repo, &values);
+            self.get(endpoint, &path, &repo.org).await
+        })
+    }
+
+    /// Every item of a list on a repository's endpoint.
+    fn read_all<'a, T: DeserializeOwned + Send + 'a>(
+        &'a self,
+        endpoint: &'static Endpoint,
+        repo: &'a RepoRef,
+        values: Vec<String>,
+    ) -> GitHubFuture<'a, Vec<T>> {
+        Box::pin(async move {
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            let path = Self::repo_path(endpoint, repo, &values);
+            self.list(endpoint, &path, &repo.org).await
+        })
     }
 }
 
@@ -106,18 +135,12 @@ impl GitHubClient for OctocrabGitHub {
         id: u64,
         body: &'a str,
     ) -> GitHubFuture<'a, ()> {
-        Box::pin(async move {
-            let body = serde_json::json!({"body": body});
-            self.change(&ep::EDIT_COMMENT, repo, &[&id.to_string()], Some(body))
-                .await
-        })
+        let body = serde_json::json!({"body": body});
+        self.change(&ep::EDIT_COMMENT, repo, vec![id.to_string()], Some(body))
     }
 
     fn delete_comment<'a>(&'a self, repo: &'a RepoRef, id: u64) -> GitHubFuture<'a, ()> {
-        Box::pin(async move {
-            self.change(&ep::DELETE_COMMENT, repo, &[&id.to_string()], None)
-                .await
-        })
+        self.change(&ep::DELETE_COMMENT, repo, vec![id.to_string()], None)
     }
 
     fn list_issue_comments<'a>(
@@ -125,10 +148,7 @@ impl GitHubClient for OctocrabGitHub {
         repo: &'a RepoRef,
         number: IssueNumber,
     ) -> GitHubFuture<'a, Vec<Comment>> {
-        Box::pin(async move {
-            let path = Self::repo_path(&ep::LIST_COMMENTS, repo, &[&number.to_string()]);
-            self.list(&ep::LIST_COMMENTS, &path, &repo.org).await
-        })
+        self.read_all(&ep::LIST_COMMENTS, repo, vec![number.to_string()])
     }
 
     fn issue_labels<'a>(
@@ -136,17 +156,11 @@ impl GitHubClient for OctocrabGitHub {
         repo: &'a RepoRef,
         number: IssueNumber,
     ) -> GitHubFuture<'a, Vec<Label>> {
-        Box::pin(async move {
-            let path = Self::repo_path(&ep::ISSUE_LABELS, repo, &[&number.to_string()]);
-            self.list(&ep::ISSUE_LABELS, &path, &repo.org).await
-        })
+        self.read_all(&ep::ISSUE_LABELS, repo, vec![number.to_string()])
     }
 
     fn repo_labels<'a>(&'a self, repo: &'a RepoRef) -> GitHubFuture<'a, Vec<Label>> {
-        Box::pin(async move {
-            let path = Self::repo_path(&ep::REPO_LABELS, repo, &[]);
-            self.list(&ep::REPO_LABELS, &path, &repo.org).await
-        })
+        self.read_all(&ep::REPO_LABELS, repo, vec![])
     }
 
     fn add_label<'a>(
@@ -155,11 +169,8 @@ impl GitHubClient for OctocrabGitHub {
         number: IssueNumber,
         label: &'a str,
     ) -> GitHubFuture<'a, ()> {
-        Box::pin(async move {
-            let body = serde_json::json!({"labels": [label]});
-            self.change(&ep::ADD_LABELS, repo, &[&number.to_string()], Some(body))
-                .await
-        })
+        let body = serde_json::json!({"labels": [label]});
+        self.change(&ep::ADD_LABELS, repo, vec![number.to_string()], Some(body))
     }
 
     fn remove_label<'a>(
@@ -168,11 +179,8 @@ impl GitHubClient for OctocrabGitHub {
         number: IssueNumber,
         label: &'a str,
     ) -> GitHubFuture<'a, ()> {
-        Box::pin(async move {
-            let values = [number.to_string(), segment(label)];
-            self.change(&ep::REMOVE_LABEL, repo, &[&values[0], &values[1]], None)
-                .await
-        })
+        let values = vec![number.to_string(), segment(label)];
+        self.change(&ep::REMOVE_LABEL, repo, values, None)
     }
 
     fn assign<'a>(
@@ -181,11 +189,13 @@ impl GitHubClient for OctocrabGitHub {
         number: IssueNumber,
         logins: &'a [String],
     ) -> GitHubFuture<'a, ()> {
-        Box::pin(async move {
-            let body = serde_json::json!({"assignees": logins});
-            self.change(&ep::ADD_ASSIGNEES, repo, &[&number.to_string()], Some(body))
-                .await
-        })
+        let body = serde_json::json!({"assignees": logins});
+        self.change(
+            &ep::ADD_ASSIGNEES,
+            repo,
+            vec![number.to_string()],
+            Some(body),
+        )
     }
 
     fn request_review<'a>(
@@ -194,16 +204,13 @@ impl GitHubClient for OctocrabGitHub {
         number: IssueNumber,
         logins: &'a [String],
     ) -> GitHubFuture<'a, ()> {
-        Box::pin(async move {
-            let body = serde_json::json!({"reviewers": logins});
-            self.change(
-                &ep::REQUEST_REVIEWERS,
-                repo,
-                &[&number.to_string()],
-                Some(body),
-            )
-            .await
-        })
+        let body = serde_json::json!({"reviewers": logins});
+        self.change(
+            &ep::REQUEST_REVIEWERS,
+            repo,
+            vec![number.to_string()],
+            Some(body),
+        )
     }
 
     fn create_status<'a>(
@@ -214,7 +221,7 @@ impl GitHubClient for OctocrabGitHub {
     ) -> GitHubFuture<'a, ()> {
         Box::pin(async move {
             let body = json(ep::CREATE_STATUS.route, status)?;
-            self.change(&ep::CREATE_STATUS, repo, &[sha.as_str()], Some(body))
+            self.change(&ep::CREATE_STATUS, repo, vec![sha.to_string()], Some(body))
                 .await
         })
     }
@@ -224,10 +231,7 @@ impl GitHubClient for OctocrabGitHub {
         repo: &'a RepoRef,
         git_ref: &'a str,
     ) -> GitHubFuture<'a, CombinedStatus> {
-        Box::pin(async move {
-            let path = Self::repo_path(&ep::COMBINED_STATUS, repo, &[git_ref]);
-            self.get(&ep::COMBINED_STATUS, &path, &repo.org).await
-        })
+        self.read_one(&ep::COMBINED_STATUS, repo, vec![git_ref.to_string()])
     }
 
     fn create_check_run<'a>(
@@ -283,8 +287,13 @@ impl GitHubClient for OctocrabGitHub {
             if let Some(fields) = body.as_object_mut() {
                 fields.remove("head_sha");
             }
-            self.change(&ep::UPDATE_CHECK_RUN, repo, &[&id.to_string()], Some(body))
-                .await
+            self.change(
+                &ep::UPDATE_CHECK_RUN,
+                repo,
+                vec![id.to_string()],
+                Some(body),
+            )
+            .await
         })
     }
 
@@ -293,10 +302,7 @@ impl GitHubClient for OctocrabGitHub {
         repo: &'a RepoRef,
         number: IssueNumber,
     ) -> GitHubFuture<'a, PullRequest> {
-        Box::pin(async move {
-            let path = Self::repo_path(&ep::PULL_REQUEST, repo, &[&number.to_string()]);
-            self.get(&ep::PULL_REQUEST, &path, &repo.org).await
-        })
+        self.read_one(&ep::PULL_REQUEST, repo, vec![number.to_string()])
     }
 
     fn pull_request_changes<'a>(
@@ -304,10 +310,7 @@ impl GitHubClient for OctocrabGitHub {
         repo: &'a RepoRef,
         number: IssueNumber,
     ) -> GitHubFuture<'a, Vec<PullRequestChange>> {
-        Box::pin(async move {
-            let path = Self::repo_path(&ep::PULL_REQUEST_FILES, repo, &[&number.to_string()]);
-            self.list(&ep::PULL_REQUEST_FILES, &path, &repo.org).await
-        })
+        self.read_all(&ep::PULL_REQUEST_FILES, repo, vec![number.to_string()])
     }
 
     fn merge<'a>(
@@ -318,7 +321,7 @@ impl GitHubClient for OctocrabGitHub {
     ) -> GitHubFuture<'a, ()> {
         Box::pin(async move {
             let body = json(ep::MERGE.route, details)?;
-            self.change(&ep::MERGE, repo, &[&number.to_string()], Some(body))
+            self.change(&ep::MERGE, repo, vec![number.to_string()], Some(body))
                 .await
         })
     }
@@ -339,8 +342,9 @@ impl GitHubClient for OctocrabGitHub {
 
     fn permission<'a>(&'a self, repo: &'a RepoRef, login: &'a str) -> GitHubFuture<'a, Permission> {
         Box::pin(async move {
-            let path = Self::repo_path(&ep::PERMISSION, repo, &[login]);
-            let answer: serde_json::Value = self.get(&ep::PERMISSION, &path, &repo.org).await?;
+            let answer: serde_json::Value = self
+                .read_one(&ep::PERMISSION, repo, vec![login.to_string()])
+                .await?;
             Ok(Permission::from_github(
                 answer["permission"].as_str().unwrap_or_default(),
             ))

@@ -33,70 +33,70 @@ impl Endpoint {
     }
 }
 
-pub(crate) const USER: Endpoint = Endpoint::new(Method::GET, "/user");
-pub(crate) const APP: Endpoint = Endpoint::new(Method::GET, "/app");
-pub(crate) const APP_INSTALLATIONS: Endpoint = Endpoint::new(Method::GET, "/app/installations");
-pub(crate) const INSTALLATION_TOKEN: Endpoint =
+pub(crate) static USER: Endpoint = Endpoint::new(Method::GET, "/user");
+pub(crate) static APP: Endpoint = Endpoint::new(Method::GET, "/app");
+pub(crate) static APP_INSTALLATIONS: Endpoint = Endpoint::new(Method::GET, "/app/installations");
+pub(crate) static INSTALLATION_TOKEN: Endpoint =
     Endpoint::new(Method::POST, "/app/installations/{id}/access_tokens");
 
-pub(crate) const CREATE_COMMENT: Endpoint =
+pub(crate) static CREATE_COMMENT: Endpoint =
     Endpoint::new(Method::POST, "/repos/{org}/{repo}/issues/{number}/comments");
-pub(crate) const LIST_COMMENTS: Endpoint =
+pub(crate) static LIST_COMMENTS: Endpoint =
     Endpoint::new(Method::GET, "/repos/{org}/{repo}/issues/{number}/comments");
-pub(crate) const EDIT_COMMENT: Endpoint =
+pub(crate) static EDIT_COMMENT: Endpoint =
     Endpoint::new(Method::PATCH, "/repos/{org}/{repo}/issues/comments/{id}");
-pub(crate) const DELETE_COMMENT: Endpoint =
+pub(crate) static DELETE_COMMENT: Endpoint =
     Endpoint::new(Method::DELETE, "/repos/{org}/{repo}/issues/comments/{id}");
 
-pub(crate) const ISSUE_LABELS: Endpoint =
+pub(crate) static ISSUE_LABELS: Endpoint =
     Endpoint::new(Method::GET, "/repos/{org}/{repo}/issues/{number}/labels");
-pub(crate) const ADD_LABELS: Endpoint =
+pub(crate) static ADD_LABELS: Endpoint =
     Endpoint::new(Method::POST, "/repos/{org}/{repo}/issues/{number}/labels");
-pub(crate) const REMOVE_LABEL: Endpoint = Endpoint::new(
+pub(crate) static REMOVE_LABEL: Endpoint = Endpoint::new(
     Method::DELETE,
     "/repos/{org}/{repo}/issues/{number}/labels/{name}",
 );
-pub(crate) const REPO_LABELS: Endpoint = Endpoint::new(Method::GET, "/repos/{org}/{repo}/labels");
-pub(crate) const ADD_ASSIGNEES: Endpoint = Endpoint::new(
+pub(crate) static REPO_LABELS: Endpoint = Endpoint::new(Method::GET, "/repos/{org}/{repo}/labels");
+pub(crate) static ADD_ASSIGNEES: Endpoint = Endpoint::new(
     Method::POST,
     "/repos/{org}/{repo}/issues/{number}/assignees",
 );
-pub(crate) const REQUEST_REVIEWERS: Endpoint = Endpoint::new(
+pub(crate) static REQUEST_REVIEWERS: Endpoint = Endpoint::new(
     Method::POST,
     "/repos/{org}/{repo}/pulls/{number}/requested_reviewers",
 );
 
-pub(crate) const CREATE_STATUS: Endpoint =
+pub(crate) static CREATE_STATUS: Endpoint =
     Endpoint::new(Method::POST, "/repos/{org}/{repo}/statuses/{sha}");
-pub(crate) const COMBINED_STATUS: Endpoint =
+pub(crate) static COMBINED_STATUS: Endpoint =
     Endpoint::new(Method::GET, "/repos/{org}/{repo}/commits/{ref}/status");
-pub(crate) const CREATE_CHECK_RUN: Endpoint =
+pub(crate) static CREATE_CHECK_RUN: Endpoint =
     Endpoint::new(Method::POST, "/repos/{org}/{repo}/check-runs");
-pub(crate) const LIST_CHECK_RUNS: Endpoint =
+pub(crate) static LIST_CHECK_RUNS: Endpoint =
     Endpoint::new(Method::GET, "/repos/{org}/{repo}/commits/{ref}/check-runs");
-pub(crate) const UPDATE_CHECK_RUN: Endpoint =
+pub(crate) static UPDATE_CHECK_RUN: Endpoint =
     Endpoint::new(Method::PATCH, "/repos/{org}/{repo}/check-runs/{id}");
 
-pub(crate) const PULL_REQUEST: Endpoint =
+pub(crate) static PULL_REQUEST: Endpoint =
     Endpoint::new(Method::GET, "/repos/{org}/{repo}/pulls/{number}");
-pub(crate) const PULL_REQUEST_FILES: Endpoint =
+pub(crate) static PULL_REQUEST_FILES: Endpoint =
     Endpoint::new(Method::GET, "/repos/{org}/{repo}/pulls/{number}/files");
-pub(crate) const MERGE: Endpoint =
+pub(crate) static MERGE: Endpoint =
     Endpoint::new(Method::PUT, "/repos/{org}/{repo}/pulls/{number}/merge");
 
-pub(crate) const ORG_MEMBER: Endpoint = Endpoint::new(Method::GET, "/orgs/{org}/members/{user}");
-pub(crate) const COLLABORATOR: Endpoint =
+pub(crate) static ORG_MEMBER: Endpoint = Endpoint::new(Method::GET, "/orgs/{org}/members/{user}");
+pub(crate) static COLLABORATOR: Endpoint =
     Endpoint::new(Method::GET, "/repos/{org}/{repo}/collaborators/{user}");
-pub(crate) const PERMISSION: Endpoint = Endpoint::new(
+pub(crate) static PERMISSION: Endpoint = Endpoint::new(
     Method::GET,
     "/repos/{org}/{repo}/collaborators/{user}/permission",
 );
-pub(crate) const TEAM_MEMBERS: Endpoint =
+pub(crate) static TEAM_MEMBERS: Endpoint =
     Endpoint::new(Method::GET, "/orgs/{org}/teams/{slug}/members");
 
-pub(crate) const CONTENTS: Endpoint =
+pub(crate) static CONTENTS: Endpoint =
     Endpoint::new(Method::GET, "/repos/{org}/{repo}/contents/{path}");
-pub(crate) const GRAPHQL: Endpoint = Endpoint::new(Method::POST, "/graphql");
+pub(crate) static GRAPHQL: Endpoint = Endpoint::new(Method::POST, "/graphql");
 
 #[cfg(test)]
 mod tests {

@@ -97,7 +97,7 @@ impl SignatureRejection {
 struct ScopedToken {
     value: String,
     #[serde(default)]
-    #[allow(
+    #[expect(
         dead_code,
         reason = "part of upstream's format; rotation order is not needed"
     )]

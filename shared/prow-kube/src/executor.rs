@@ -74,15 +74,19 @@ pub fn observe_pod(pod: &Pod) -> PodObservation {
 
 impl KubeExecutor {
     /// The job pods in the pod namespace, labelled for `cluster`.
-    pub(crate) async fn pods_in(&self, cluster: &str) -> Result<Vec<JobPod>, String> {
+    pub(crate) async fn pods_in(&self, cluster: &str) -> Result<Vec<JobPod>, kube::Error> {
         let mut found = Vec::new();
         let mut params = ListParams::default()
             .labels(&format!("{}=true", prow_api::labels::CREATED_BY_PROW))
             .limit(500);
         loop {
-            let page = self.pods.list(&params).await.map_err(|e| e.to_string())?;
+            let page = self.pods.list(&params).await?;
             for pod in &page.items {
                 let name = pod.metadata.name.clone().unwrap_or_default();
+                // The API server stamps every pod; one without a stamp cannot be judged by age.
+                let Some(created) = pod.metadata.creation_timestamp.as_ref().map(|t| t.0) else {
+                    continue;
+                };
                 found.push(JobPod {
                     job: pod
                         .metadata
@@ -93,11 +97,7 @@ impl KubeExecutor {
                         .unwrap_or_else(|| name.clone()),
                     name,
                     cluster: cluster.to_string(),
-                    created: pod
-                        .metadata
-                        .creation_timestamp
-                        .as_ref()
-                        .map_or_else(k8s_openapi::jiff::Timestamp::now, |t| t.0),
+                    created,
                     started: pod
                         .status
                         .as_ref()
@@ -112,11 +112,11 @@ impl KubeExecutor {
         }
     }
 
-    pub(crate) async fn delete_pod(&self, name: &str) -> Result<(), String> {
+    pub(crate) async fn delete_pod(&self, name: &str) -> Result<(), kube::Error> {
         match self.pods.delete(name, &DeleteParams::default()).await {
             Ok(_) => Ok(()),
             Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-            Err(error) => Err(error.to_string()),
+            Err(error) => Err(error),
         }
     }
 }

@@ -5,6 +5,7 @@
 use prow_api::ProwJob;
 use prow_api::downward::{Bucket, JobSpec, StoragePaths};
 use prow_template::Template;
+use prow_template::TemplateError;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -60,7 +61,7 @@ impl JobUrls {
 
     /// The URL of `job`'s run `build_id` (`job.status.build_id` is not read), or an empty string
     /// when there is nothing to link to. A template that fails leaves it empty and says why.
-    pub fn url(&self, job: &ProwJob, build_id: &str) -> Result<String, String> {
+    pub fn url(&self, job: &ProwJob, build_id: &str) -> Result<String, TemplateError> {
         let gcs = job
             .spec
             .decoration_config
@@ -78,8 +79,9 @@ impl JobUrls {
         let Some(template) = &self.template else {
             return Ok(String::new());
         };
-        let mut data = serde_json::to_value(job).map_err(|e| e.to_string())?;
+        let mut data =
+            serde_json::to_value(job).map_err(|e| TemplateError::Execute(e.to_string()))?;
         data["status"]["build_id"] = serde_json::Value::String(build_id.to_string());
-        template.execute(&data).map_err(|e| e.to_string())
+        template.execute(&data)
     }
 }

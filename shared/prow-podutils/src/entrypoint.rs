@@ -229,7 +229,6 @@ fn append(path: &std::path::Path, text: &str) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
     use super::*;
 
     fn shell(script: &str, dir: &std::path::Path, timeout: Duration) -> Process {

@@ -6,7 +6,7 @@ use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-#[allow(
+#[expect(
     clippy::expect_used,
     reason = "the patterns are constants below; a typo fails every test at once"
 )]

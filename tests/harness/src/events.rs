@@ -102,3 +102,20 @@ pub async fn post_job_update(
     let job = store.get(name).await?;
     post_event(router, &prowjob_update_event(&job)?).await
 }
+
+/// Posts the ApiServerSource event for job `name`'s current version twice, as an at-least-once
+/// broker may deliver it, and checks that both deliveries are acknowledged.
+pub async fn deliver_job_update_twice(
+    store: &dyn prow_ports::store::JobStore,
+    router: &axum::Router,
+    name: &str,
+) -> anyhow::Result<()> {
+    for delivery in ["first", "second"] {
+        let status = post_job_update(store, router, name).await?;
+        anyhow::ensure!(
+            status == 200,
+            "the {delivery} delivery of {name} answered {status}"
+        );
+    }
+    Ok(())
+}

@@ -16,6 +16,36 @@ pub use kube::KubeTestEnv;
 pub use pubsub::{DEFAULT_LAUNCHER, PubSubEmulator, ReceivedMessage};
 pub use s3::{ACCESS_KEY, S3Server, SECRET_KEY};
 
+/// `config.yaml`, one job file and `plugins.yaml` as given, loaded strictly as `checkconfig
+/// --strict` would; a test whose configuration does not load fails here, naming the problems.
+#[expect(
+    clippy::panic,
+    reason = "test infrastructure: a test's configuration that does not load fails the test"
+)]
+pub fn strict_config(config: &str, jobs: &str, plugins: Option<&str>) -> prow_config::Config {
+    use prow_config::{LoadOptions, Source, Sources};
+    let sources = Sources {
+        config: Source::new("config.yaml", config),
+        job_files: vec![Source::new("jobs.yaml", jobs)],
+        plugins: plugins.map(|text| Source::new("plugins.yaml", text)),
+    };
+    match prow_config::load_sources(&sources, LoadOptions { strict: true }) {
+        Ok(loaded) => loaded.config,
+        Err(problems) => panic!("the test's configuration does not load: {problems:?}"),
+    }
+}
+
+/// An embedded job store in a fresh folder; the folder goes when the guard is dropped.
+pub fn embedded_store() -> std::io::Result<(
+    std::sync::Arc<prow_local::EmbeddedJobStore>,
+    tempfile::TempDir,
+)> {
+    let dir = tempfile::tempdir()?;
+    let store = prow_local::EmbeddedJobStore::open(dir.path().join("jobs"))
+        .map_err(std::io::Error::other)?;
+    Ok((std::sync::Arc::new(store), dir))
+}
+
 /// A loopback port nothing listens on right now.
 pub fn free_port() -> std::io::Result<u16> {
     std::net::TcpListener::bind("127.0.0.1:0")?

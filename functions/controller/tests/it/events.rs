@@ -2,13 +2,6 @@
 //! Pods (Resource and Reference mode) and a PingSource resync, against the real API server with
 //! kwok running the pods.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use controller::{Controller, ControllerOptions, Target, target};
 use prow_api::{ProwJob, ProwJobState};
 use prow_ports::events::{CloudEvent, NewEvent};

@@ -3,13 +3,6 @@
 //! the harness's S3-compatible server in upstream's layout, uploaded with aws-sdk-s3. A
 //! presubmit's PR is cloned from a real git repository and merged onto its base first.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use controller::{Controller, ControllerOptions};
 use prow_api::{ProwJob, ProwJobState};
 use prow_artifacts::{S3ArtifactStore, S3Credentials};
@@ -333,4 +326,61 @@ async fn a_run_interrupted_by_a_restart_is_revived() {
     let job = settle(&after_restart, store.as_ref(), "restarted").await;
     assert_eq!(job.status.state, Some(ProwJobState::Success));
     assert_eq!(job.status.pod_revival_count, 1);
+}
+
+/// The controller's clock decides the timeouts: a run past plank's running timeout (48 h by
+/// default) is aborted and its process stopped, without the test waiting 48 hours.
+#[tokio::test]
+async fn a_run_past_the_running_timeout_is_aborted_on_the_controllers_clock() {
+    use prow_ports::clock::{Clock, ManualClock};
+    let state = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-28T11:00:00Z".parse().unwrap()));
+    let store = Arc::new(EmbeddedJobStore::open(state.path().join("jobs")).unwrap());
+    let executor = Arc::new(LocalExecutor::new(
+        state.path().join("runs"),
+        LocalExecutorOptions {
+            clock: clock.clone(),
+            ..LocalExecutorOptions::default()
+        },
+    ));
+    let controller = Controller::new(
+        ControllerOptions {
+            clock: clock.clone(),
+            ..ControllerOptions::new(store.clone(), executor)
+        },
+        prow_runtime::ConfigHandle::new(prow_config::Config::default()),
+        &prow_runtime::Metrics::new("controller"),
+    );
+    let mut spec = job("forever", "periodic", "sleep 600", "72h");
+    spec["spec"]["decoration_config"]["gcs_configuration"]["bucket"] = "".into();
+    store
+        .create(&serde_json::from_value(spec).unwrap())
+        .await
+        .unwrap();
+    controller.reconcile_job("forever").await.unwrap();
+    controller.reconcile_job("forever").await.unwrap();
+    assert_eq!(
+        store.get("forever").await.unwrap().status.state,
+        Some(ProwJobState::Pending),
+        "running"
+    );
+
+    clock.advance(jiff::SignedDuration::from_hours(47));
+    controller.reconcile_job("forever").await.unwrap();
+    assert_eq!(
+        store.get("forever").await.unwrap().status.state,
+        Some(ProwJobState::Pending),
+        "47 h is within the running timeout"
+    );
+
+    clock.advance(jiff::SignedDuration::from_hours(2));
+    controller.reconcile_job("forever").await.unwrap();
+    let job = store.get("forever").await.unwrap();
+    assert_eq!(job.status.state, Some(ProwJobState::Aborted));
+    assert_eq!(job.status.description, "Pod running timeout.");
+    assert_eq!(
+        job.status.completion_time.unwrap().0,
+        clock.now(),
+        "completed at the controller's time"
+    );
 }

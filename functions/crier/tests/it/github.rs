@@ -2,17 +2,9 @@
 //! ApiServerSource events a ProwJob's changes produce: statuses and the failure comment over a
 //! PR's life, every event delivered twice, GitHub answering 502, and check runs.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use crier::{Crier, CrierOptions, GitHubReporter, ReportAs};
 use github_standin::{GitHubStandIn, World};
 use prow_api::{ProwJob, ProwJobState};
-use prow_config::{LoadOptions, Source, Sources};
 use prow_github_octocrab::OctocrabGitHub;
 use prow_local::EmbeddedJobStore;
 use prow_ports::store::JobStore;
@@ -46,15 +38,7 @@ async fn setup(report_as: ReportAs, config: &str) -> Setup {
     let standin = GitHubStandIn::start(world).await.unwrap();
     let metrics = prow_runtime::Metrics::new("crier");
     let github = OctocrabGitHub::with_token(&standin.url(), "ghp_test", "crier", &metrics).unwrap();
-    let loaded = prow_config::load_sources(
-        &Sources {
-            config: Source::new("config.yaml", config),
-            job_files: vec![],
-            plugins: None,
-        },
-        LoadOptions { strict: true },
-    )
-    .unwrap();
+    let config = prow_test_harness::strict_config(config, "", None);
     let state = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
     let crier = Crier::new(
@@ -66,7 +50,7 @@ async fn setup(report_as: ReportAs, config: &str) -> Setup {
             report_agent: None,
             clock: prow_ports::clock::SystemClock::shared(),
         },
-        prow_runtime::ConfigHandle::new(loaded.config),
+        prow_runtime::ConfigHandle::new(config),
         &metrics,
     );
     Setup {
@@ -127,8 +111,13 @@ impl Setup {
 
     /// Delivers the job's event twice, as an at-least-once broker may.
     async fn deliver_twice(&self, name: &str) {
-        assert_eq!(self.post(name).await, 200, "first delivery of {name}");
-        assert_eq!(self.post(name).await, 200, "second delivery of {name}");
+        prow_test_harness::events::deliver_job_update_twice(
+            self.store.as_ref(),
+            &self.router,
+            name,
+        )
+        .await
+        .unwrap();
     }
 
     /// Every status set for `context` on the PR head, oldest first: (state, description).

@@ -2,16 +2,8 @@
 //! against upstream's schema), and its Slack reporter against a server speaking Slack's
 //! `chat.postMessage`; every event delivered twice.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use crier::{Crier, CrierOptions};
 use prow_api::{ProwJob, ProwJobState};
-use prow_config::{LoadOptions, Source, Sources};
 use prow_local::EmbeddedJobStore;
 use prow_ports::pubsub::Publish;
 use prow_ports::slack::SlackPoster;
@@ -44,15 +36,7 @@ struct Setup {
 }
 
 fn setup(pubsub: Option<Arc<dyn Publish>>, slack: Option<Arc<dyn SlackPoster>>) -> Setup {
-    let loaded = prow_config::load_sources(
-        &Sources {
-            config: Source::new("config.yaml", CONFIG),
-            job_files: vec![],
-            plugins: None,
-        },
-        LoadOptions { strict: true },
-    )
-    .unwrap();
+    let config = prow_test_harness::strict_config(CONFIG, "", None);
     let state = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
     let metrics = prow_runtime::Metrics::new("crier");
@@ -65,7 +49,7 @@ fn setup(pubsub: Option<Arc<dyn Publish>>, slack: Option<Arc<dyn SlackPoster>>) 
             report_agent: None,
             clock: prow_ports::clock::SystemClock::shared(),
         },
-        prow_runtime::ConfigHandle::new(loaded.config),
+        prow_runtime::ConfigHandle::new(config),
         &metrics,
     )
     .router();
@@ -115,9 +99,15 @@ impl Setup {
             .unwrap()
     }
 
+    /// Delivers the job's event twice, as an at-least-once broker may.
     async fn deliver_twice(&self, name: &str) {
-        assert_eq!(self.post(name).await, 200);
-        assert_eq!(self.post(name).await, 200);
+        prow_test_harness::events::deliver_job_update_twice(
+            self.store.as_ref(),
+            &self.router,
+            name,
+        )
+        .await
+        .unwrap();
     }
 
     fn metric(&self, line_start: &str) -> String {

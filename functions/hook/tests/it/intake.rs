@@ -1,13 +1,6 @@
 //! hook over real HTTP: GitHub's webhooks in at `/hook`, CloudEvents out to a sink, plugins and
 //! external plugins run from CloudEvents that come back, and every refusal counted.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

@@ -1,13 +1,6 @@
 //! The function as operators run it: a process on `$PORT` or under AWS Lambda, with mounted
 //! configuration, stopped by SIGTERM. Uses the hook binary; every function shares this runtime.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};

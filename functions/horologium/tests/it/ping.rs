@@ -3,18 +3,10 @@
 //! finished by a stand-in controller: each periodic runs as its schedule says, never while its
 //! previous run is unfinished, and never twice for one slot.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use axum::body::Body;
 use horologium::Horologium;
 use jiff::{SignedDuration, Timestamp};
 use prow_api::ProwJobState;
-use prow_config::{LoadOptions, Source, Sources};
 use prow_local::EmbeddedJobStore;
 use prow_ports::clock::{Clock, ManualClock};
 use prow_ports::store::JobStore;
@@ -40,15 +32,7 @@ periodics:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pings_start_each_periodic_on_schedule_once() {
-    let loaded = prow_config::load_sources(
-        &Sources {
-            config: Source::new("config.yaml", ""),
-            job_files: vec![Source::new("jobs.yaml", JOBS)],
-            plugins: None,
-        },
-        LoadOptions { strict: true },
-    )
-    .unwrap();
+    let config = prow_test_harness::strict_config("", JOBS, None);
     let state = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
     let start: Timestamp = "2026-11-28T00:00:30Z".parse().unwrap();
@@ -56,7 +40,7 @@ async fn pings_start_each_periodic_on_schedule_once() {
     let metrics = prow_runtime::Metrics::new("horologium");
     let router = Horologium::new(
         store.clone(),
-        prow_runtime::ConfigHandle::new(loaded.config),
+        prow_runtime::ConfigHandle::new(config),
         clock.clone(),
         &metrics,
     )

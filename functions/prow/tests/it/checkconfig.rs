@@ -1,12 +1,5 @@
 //! `prow checkconfig` as scripts call it: exit code, the counts line, and problems on stderr.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -2,13 +2,6 @@
 //! state directory: the job is neither lost nor started twice by trigger; the run the dead process
 //! left behind is stopped, the job is revived and ends `success`, and the PR shows it.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use github_standin::{GitHubStandIn, World};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -1,5 +1,12 @@
 //! The integration tests of `prow`, one binary (one link) for all of them.
 
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unwrap_used,
+    reason = "a test fails loudly"
+)]
+
 mod checkconfig;
 mod demo;
 mod local_restart;

@@ -5,13 +5,6 @@
 //! working directory of its container. Volumes are folders; their mount paths are mapped onto
 //! them. The results land in the harness's S3 server in upstream's layout.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use k8s_openapi::api::core::v1::Container;
 use prow_api::ProwJob;
 use prow_test_harness::{ACCESS_KEY, S3Server, SECRET_KEY};

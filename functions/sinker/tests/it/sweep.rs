@@ -2,13 +2,6 @@
 //! computation of upstream's rules names, and a second run removes nothing; job pods (local
 //! runs) go when their job finished long enough ago or is gone, and stay while it runs.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use jiff::{SignedDuration, Timestamp};
 use prow_api::{ProwJob, ProwJobState};
 use prow_config::{LoadOptions, Source, Sources};

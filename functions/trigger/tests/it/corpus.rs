@@ -2,15 +2,7 @@
 //! examples), forwarded as hook forwards it and delivered three times: each ProwJob the events
 //! call for is created exactly once, named after its delivery, and nothing else is created.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use github_standin::{GitHubStandIn, Permission, World};
-use prow_config::{LoadOptions, Source, Sources};
 use prow_github_octocrab::OctocrabGitHub;
 use prow_local::EmbeddedJobStore;
 use prow_ports::store::JobStore;
@@ -58,15 +50,7 @@ async fn every_corpus_webhook_three_times_creates_each_job_once() {
     let metrics = prow_runtime::Metrics::new("trigger");
     let github =
         OctocrabGitHub::with_token(&standin.url(), "ghp_test", "trigger", &metrics).unwrap();
-    let loaded = prow_config::load_sources(
-        &Sources {
-            config: Source::new("config.yaml", ""),
-            job_files: vec![Source::new("jobs.yaml", JOBS)],
-            plugins: None,
-        },
-        LoadOptions { strict: true },
-    )
-    .unwrap();
+    let config = prow_test_harness::strict_config("", JOBS, None);
     let state = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
     let router = Trigger::new(
@@ -77,7 +61,7 @@ async fn every_corpus_webhook_three_times_creates_each_job_once() {
             dead_letter: None,
             clock: prow_ports::clock::SystemClock::shared(),
         },
-        prow_runtime::ConfigHandle::new(loaded.config),
+        prow_runtime::ConfigHandle::new(config),
         &metrics,
     )
     .router();

@@ -3,16 +3,8 @@
 //! embedded store: the trusted-user matrix, every command, a push to a PR, a push to a branch,
 //! and every event delivered three times starting each job once.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use github_standin::{GitHubStandIn, Permission, World};
 use prow_api::{ProwJob, ProwJobState};
-use prow_config::{LoadOptions, Source, Sources};
 use prow_github_octocrab::OctocrabGitHub;
 use prow_local::EmbeddedJobStore;
 use prow_ports::store::JobStore;
@@ -74,15 +66,7 @@ async fn setup() -> Setup {
     let github = OctocrabGitHub::with_token(&standin.url(), "ghp_test", "trigger", &metrics)
         .unwrap()
         .for_event("trigger");
-    let loaded = prow_config::load_sources(
-        &Sources {
-            config: Source::new("config.yaml", "prowjob_namespace: prow\n"),
-            job_files: vec![Source::new("jobs.yaml", JOBS)],
-            plugins: Some(Source::new("plugins.yaml", PLUGINS)),
-        },
-        LoadOptions { strict: true },
-    )
-    .unwrap();
+    let config = prow_test_harness::strict_config("prowjob_namespace: prow\n", JOBS, Some(PLUGINS));
     let state = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
     let trigger = Trigger::new(
@@ -93,7 +77,7 @@ async fn setup() -> Setup {
             dead_letter: None,
             clock: prow_ports::clock::SystemClock::shared(),
         },
-        prow_runtime::ConfigHandle::new(loaded.config),
+        prow_runtime::ConfigHandle::new(config),
         &metrics,
     );
     Setup {

@@ -3,14 +3,6 @@
 //! and one naming an unknown job are acknowledged and dead-lettered once, not redelivered
 //! forever; a push without the token is refused.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
-use prow_config::{LoadOptions, Source, Sources};
 use prow_local::EmbeddedJobStore;
 use prow_ports::store::JobStore;
 use prow_test_harness::PubSubEmulator;
@@ -49,15 +41,7 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
         .await
         .unwrap();
 
-    let loaded = prow_config::load_sources(
-        &Sources {
-            config: Source::new("config.yaml", ""),
-            job_files: vec![Source::new("jobs.yaml", JOBS)],
-            plugins: None,
-        },
-        LoadOptions { strict: true },
-    )
-    .unwrap();
+    let config = prow_test_harness::strict_config("", JOBS, None);
     let state = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
     let dead_letter = DeadLetter::new(
@@ -75,7 +59,7 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
             dead_letter: Some(dead_letter),
             clock: prow_ports::clock::SystemClock::shared(),
         },
-        prow_runtime::ConfigHandle::new(loaded.config),
+        prow_runtime::ConfigHandle::new(config),
         &metrics,
     )
     .router();

@@ -3,13 +3,6 @@
 //! is accepted only with a known key, the right issuer, audience and service account, and
 //! before it expires; the shared token is compared whole.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use trigger::push_auth::{OidcVerifier, PushAuth};

@@ -2,13 +2,6 @@
 //! unchanged. The corpus sits beside the repository, not in it; without it the test says so
 //! loudly, and fails under CI.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use prow_config::{ConfigPaths, LoadOptions, Loaded, Severity};
 use std::collections::HashMap;
 use std::path::PathBuf;

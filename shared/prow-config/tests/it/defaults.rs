@@ -1,12 +1,5 @@
 //! Defaults and presets, applied as upstream applies them at load.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use prow_config::{Config, LoadOptions, Source, Sources, load_sources};
 
 fn load(config: &str, jobs: &str) -> Config {

@@ -1,5 +1,12 @@
 //! The integration tests of `prow-config`, one binary (one link) for all of them.
 
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unwrap_used,
+    reason = "a test fails loudly"
+)]
+
 mod boundaries;
 mod corpus;
 mod defaults;

@@ -1,13 +1,6 @@
 //! Each validation rule, as a table of small configs and the exact line `checkconfig` prints:
 //! file, line, column, job and reason.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use prow_config::{LoadOptions, Source, Sources, load_sources};
 
 const POD: &str = "    spec:\n      containers:\n      - image: alpine\n        command: [true]\n";

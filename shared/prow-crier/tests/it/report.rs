@@ -1,13 +1,6 @@
 //! What crier reports, decided from ProwJobs: status states and descriptions, the failure comment
 //! over a PR's life (snapshots of the text people read), Pub/Sub messages and Slack messages.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use prow_api::{ProwJob, ProwJobState, ProwJobType};
 use prow_config::{GitHubReporter, SlackReporter};
 use prow_crier::github::{

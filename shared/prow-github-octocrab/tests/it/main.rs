@@ -1,3 +1,10 @@
 //! The integration tests of `prow-github-octocrab`, one binary (one link) for all of them.
 
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unwrap_used,
+    reason = "a test fails loudly"
+)]
+
 mod standin;

@@ -2,13 +2,6 @@
 //! examples) reads into its type, keeps the facts Prow acts on, and yields the comment view where
 //! upstream's hook makes one.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use prow_github::{Event, GenericCommentAction, GenericCommentEvent, HANDLED_EVENTS};
 use std::path::PathBuf;
 

@@ -1,4 +1,11 @@
 //! The integration tests of `prow-github`, one binary (one link) for all of them.
 
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unwrap_used,
+    reason = "a test fails loudly"
+)]
+
 mod events;
 mod webhook;

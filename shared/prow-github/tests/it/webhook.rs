@@ -1,13 +1,6 @@
 //! Webhook signatures against upstream's HMAC secret file, both forms, with rotation and the
 //! most-specific-scope rule.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use prow_github::payload_origin;
 use prow_github::webhook::{HmacSecret, SecretError, SignatureRejection, signature};
 

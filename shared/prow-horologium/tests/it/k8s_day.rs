@@ -3,13 +3,6 @@
 //! each schedule's firings), two instances pinged at once ask for the same runs, and a repeated
 //! ping asks for nothing more.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use chrono::{TimeZone, Utc};
 use k8s_openapi::jiff::Timestamp;
 use prow_config::{ConfigPaths, CronSchedule, LoadOptions, Periodic};

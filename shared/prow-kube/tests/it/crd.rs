@@ -1,13 +1,6 @@
 //! The ProwJob CRD generated from our types: committed as deployed, covering every field of
 //! upstream's CRD, accepted by a real API server, and round-tripping ProwJobs built from real jobs.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kube::api::{Api, ListParams, PostParams};
 use prow_api::{ProwJob, ProwJobSpec, ProwJobState, ProwJobStatus, ProwJobType};

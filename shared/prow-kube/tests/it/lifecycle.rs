@@ -2,13 +2,6 @@
 //! pod, the pod runs to completion, and the job ends in the right state with the right fields; an
 //! aborted job's pod is deleted; a status write that conflicts is retried, not lost.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::Api;

@@ -1,13 +1,6 @@
 //! The embedded job store keeps the job store contract, survives a restart, and survives a
 //! kill -9 in the middle of an update without losing an acknowledged change or tearing a file.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use prow_local::EmbeddedJobStore;
 use prow_ports::store::JobStore;
 use std::io::{BufRead, BufReader};

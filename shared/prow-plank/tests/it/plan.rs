@@ -1,12 +1,5 @@
 //! The controller's decisions, case by case as upstream's plank makes them.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use prow_api::{ProwJob, ProwJobState};

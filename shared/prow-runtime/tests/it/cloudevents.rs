@@ -1,13 +1,6 @@
 //! CloudEvents over HTTP in both of Knative's modes, through the SDK's binding with Prow's
 //! extensions and trace header kept.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue};
 use prow_ports::events::{AttributesReader, CloudEvent, EventError, NewEvent, ProwEvent};

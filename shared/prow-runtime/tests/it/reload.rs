@@ -1,13 +1,6 @@
 //! Configuration reload: edits are picked up, broken edits keep the last good configuration, and
 //! a ConfigMap-style symlink swap counts as an edit.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use prow_config::ConfigPaths;
 use prow_ports::clock::SystemClock;
 use prow_runtime::{ConfigWatcher, Metrics, ReloadOutcome};

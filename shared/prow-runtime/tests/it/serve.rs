@@ -1,12 +1,5 @@
 //! The base routes over real HTTP on loopback, and graceful shutdown.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use axum::Router;
 use axum::routing;
 use prow_runtime::{Metrics, base_routes, serve_until, trace_requests};
@@ -110,4 +103,85 @@ async fn shutdown_lets_requests_in_flight_finish() {
     let (status, _, body) = request.await.expect("request");
     assert_eq!((status, body.as_str()), (200, "done"));
     server.await.expect("join").expect("served");
+}
+
+#[tokio::test]
+async fn event_routes_answer_as_knative_expects_and_are_counted() {
+    use prow_runtime::Outcome;
+    use prow_runtime::cloudevents::ReceivedEvent;
+    let metrics = Arc::new(Metrics::new("controller"));
+    // One route per outcome; each reads a CloudEvent first, as every event route does.
+    let app = Router::new()
+        .route(
+            "/done",
+            routing::post(|ReceivedEvent(_): ReceivedEvent| async { Outcome::done("reconciled") }),
+        )
+        .route(
+            "/retry",
+            routing::post(|ReceivedEvent(_): ReceivedEvent| async {
+                Outcome::retry("github_rate_limited", "secret detail: token abc")
+            }),
+        )
+        .route(
+            "/give-up",
+            routing::post(|ReceivedEvent(_): ReceivedEvent| async {
+                Outcome::give_up("message_invalid", "no periodic job named \"x\"")
+            }),
+        );
+    let (address, stop, server) = start(trace_requests(
+        app.merge(base_routes(metrics.clone())),
+        metrics,
+    ))
+    .await;
+    let event = prow_ports::events::NewEvent {
+        id: "1".into(),
+        source: "https://kubernetes.default.svc".into(),
+        event_type: "dev.knative.sources.ping".into(),
+        data: b"{}".to_vec(),
+        ..Default::default()
+    }
+    .build()
+    .unwrap();
+    let (headers, body) = prow_runtime::cloudevents::to_http(&event).unwrap();
+    let client = reqwest::Client::new();
+    let post = |path: &'static str, body: Vec<u8>, headers: axum::http::HeaderMap| {
+        let client = client.clone();
+        async move {
+            let response = client
+                .post(format!("http://{address}{path}"))
+                .headers(headers)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    assert_eq!(
+        post("/done", body.clone(), headers.clone()).await,
+        (200, "reconciled".into())
+    );
+    let (status, text) = post("/retry", body.clone(), headers.clone()).await;
+    assert_eq!(status, 500, "redelivered");
+    assert!(
+        !text.contains("secret"),
+        "5xx detail stays in the log: {text}"
+    );
+    let (status, text) = post("/give-up", body.clone(), headers.clone()).await;
+    assert_eq!(status, 200, "acknowledged: retrying cannot help");
+    assert!(text.contains("no periodic job"), "{text}");
+    let (status, text) = post("/done", b"{}".to_vec(), Default::default()).await;
+    assert_eq!(status, 400, "not a CloudEvent: {text}");
+
+    let (_, _, exposition) = get(address, "/metrics").await;
+    for expected in [
+        r#"prow_event_outcomes_total{route="/done",outcome="done",kind=""} 1"#,
+        r#"prow_event_outcomes_total{route="/retry",outcome="retry",kind="github_rate_limited"} 1"#,
+        r#"prow_event_outcomes_total{route="/give-up",outcome="give_up",kind="message_invalid"} 1"#,
+        r#"prow_event_outcomes_total{route="/done",outcome="refused",kind="bad_request"} 1"#,
+    ] {
+        assert!(exposition.contains(expected), "{expected} in\n{exposition}");
+    }
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
 }

@@ -3,13 +3,6 @@
 //! answer depends on `run_if_changed`, it is checked against an independent computation: the
 //! job's regex applied to the files directly.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use prow_config::{ConfigPaths, LoadOptions, Presubmit};
 use prow_trigger::filter::{Contexts, Filter, for_comment, needs_changes, select};
 use std::collections::BTreeSet;

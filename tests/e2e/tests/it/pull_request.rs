@@ -4,13 +4,6 @@
 //! comments on the stand-in's pull requests and as artifacts in the local bucket; time for the
 //! periodic and the garbage collector is advanced by an injected clock.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use github_standin::{GitHubStandIn, World};
 use jiff::{SignedDuration, Timestamp};
 use prow::local::{LocalOptions, LocalSystem};

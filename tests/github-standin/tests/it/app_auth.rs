@@ -1,13 +1,6 @@
 //! GitHub App authentication through octocrab: a JWT signed with the app's private key (checked
 //! against its public key), its installations, and installation tokens used for API calls.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use github_standin::{GitHubStandIn, World};
 use octocrab::Octocrab;
 use octocrab::models::{AppId, InstallationId};

@@ -1,13 +1,6 @@
 //! The GraphQL search tide runs, with its real query text, through octocrab's GraphQL call:
 //! qualifiers filter the pool, pages follow the cursor, and nodes carry exactly tide's selection.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use github_standin::{GitHubStandIn, World};
 use octocrab::models::StatusState;
 use serde_json::{Value, json};

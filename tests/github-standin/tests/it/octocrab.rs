@@ -2,13 +2,6 @@
 //! writes, pagination, 304s, 404s and 422s with GitHub's error JSON, rate-limit headers, and the
 //! call log.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use github_standin::{GitHubStandIn, Permission, World};
 use octocrab::Octocrab;
 use octocrab::models::StatusState;

@@ -1,13 +1,6 @@
 //! More resources through octocrab: repository contents (OWNERS files), merges that move the base
 //! branch, check runs, teams, and issue creation.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use github_standin::{GitHubStandIn, World};
 use octocrab::Octocrab;
 use octocrab::params::pulls::MergeMethod;

@@ -2,13 +2,6 @@
 //! GitHub's headers, and each valid against octokit's schema for its event
 //! (`../shared/corpus/github-webhooks/schema.json`).
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

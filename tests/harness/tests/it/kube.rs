@@ -5,13 +5,6 @@
 //! The CRD applied is upstream's (`../shared/corpus/crds`), the one a team switching to us already
 //! has installed; our own rendering joins it when the ProwJob types land.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use futures_util::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};

@@ -4,13 +4,6 @@
 //! rather than at deploy time. Knative's CRDs keep unknown fields in `spec`, so for their
 //! objects every key is also checked against the fields their schema declares.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams, ValidationDirective};
 use kube::core::GroupVersionKind;

@@ -1,13 +1,6 @@
 //! The real Pub/Sub emulator with Google's own Rust SDK (the crate our functions use): publish and
 //! streaming pull, and push delivery to a local HTTP endpoint with the emulator's retry.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;

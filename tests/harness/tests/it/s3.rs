@@ -1,13 +1,6 @@
 //! aws-sdk-s3 against the in-process S3 server: the operations artifact upload and deck's log
 //! viewer need, with SigV4 checked for real.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::primitives::ByteStream;

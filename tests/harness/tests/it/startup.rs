@@ -2,13 +2,6 @@
 //! server, each answering. Prints how long each took (the figure the harness issue asks for);
 //! speed is measured here, not asserted.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "a test fails loudly"
-)]
-
 use github_standin::{GitHubStandIn, World};
 use prow_test_harness::{PubSubEmulator, S3Server};
 use std::time::Instant;

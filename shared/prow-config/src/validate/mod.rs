@@ -1,6 +1,9 @@
 //! Validation, at least as strict as upstream's `checkconfig` for what this project runs. Every
 //! problem is reported (not just the first), against the job and the key it concerns.
 
+mod names;
+mod pods;
+
 use crate::JobConfig;
 use crate::diagnostics::{Diagnostic, DiagnosticKind, YamlPath};
 use crate::jobs::{Brancher, JobBase, Periodic, Postsubmit, Presubmit};
@@ -8,7 +11,8 @@ use crate::plugins::PluginsConfig;
 use crate::prow_config::ProwConfig;
 use crate::regexes::check_syntax;
 use crate::schedule::CronSchedule;
-use k8s_openapi::api::core::v1::PodSpec;
+use names::{label_value, qualified_name, valid_job_name};
+use pods::check_pod_spec;
 use prow_api::{Duration, JENKINS_AGENT, KUBERNETES_AGENT, ProwJobType, TEKTON_AGENT};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -486,20 +490,6 @@ fn same_branch_clashes<'a>(
     }
 }
 
-fn valid_job_name(name: &str, jenkins: bool) -> bool {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
-    if name.is_empty() {
-        return false;
-    }
-    if jenkins {
-        let last_ok = name.ends_with(|c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
-        return name.chars().all(|c| allowed(c) || c == '/')
-            && !name.starts_with('/')
-            && (name.len() == 1 || last_ok);
-    }
-    name.chars().all(allowed)
-}
-
 /// Upstream `validateAgent`.
 fn check_agent(job: &JobBase, pod_namespace: &str) -> Result<(), (Option<&'static str>, String)> {
     let agent = job.agent.as_str();
@@ -553,190 +543,6 @@ fn check_agent(job: &JobBase, pod_namespace: &str) -> Result<(), (Option<&'stati
     Ok(())
 }
 
-const DECORATION_CONTAINERS: [&str; 4] = ["clonerefs", "initupload", "place-entrypoint", "sidecar"];
-const DECORATION_VOLUMES: [&str; 5] =
-    ["logs", "code", "tools", "gcs-credentials", "s3-credentials"];
-const TEST_CONTAINER_MOUNTS: [&str; 3] = ["logs", "code", "tools"];
-const TEST_CONTAINER_MOUNT_PATHS: [&str; 3] = ["/logs", "/home/prow/go", "/tools"];
-
-/// Environment variables decoration sets for a job type (upstream `downwardapi.EnvForType`).
-fn reserved_env(job_type: ProwJobType) -> Vec<&'static str> {
-    let mut env = vec![
-        "CI",
-        "JOB_NAME",
-        "JOB_SPEC",
-        "JOB_TYPE",
-        "PROW_JOB_ID",
-        "BUILD_ID",
-        "BUILD_NUMBER",
-    ];
-    let refs = [
-        "REPO_OWNER",
-        "REPO_NAME",
-        "SRC_BASE",
-        "SRC_HOST",
-        "PULL_BASE_REF",
-        "PULL_BASE_SHA",
-        "PULL_REFS",
-    ];
-    let pull = [
-        "PULL_NUMBER",
-        "PULL_PULL_SHA",
-        "PULL_HEAD_REF",
-        "PULL_TITLE",
-    ];
-    match job_type {
-        ProwJobType::Periodic => {}
-        ProwJobType::Postsubmit | ProwJobType::Batch => env.extend(refs),
-        ProwJobType::Presubmit => {
-            env.extend(refs);
-            env.extend(pull);
-        }
-    }
-    env
-}
-
-/// Upstream `validatePodSpec`: the pod spec must leave room for decoration.
-fn check_pod_spec(job_type: ProwJobType, spec: &PodSpec, decorated: bool) -> Vec<String> {
-    let mut problems = Vec::new();
-    let unsupported: Vec<&str> = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .filter(|c| c.restart_policy.as_deref() != Some("Always"))
-        .map(|c| c.name.as_str())
-        .collect();
-    if !unsupported.is_empty() {
-        problems.push(format!("pod spec may not use init containers (sidecar containers are supported): {unsupported:?}"));
-    }
-    if spec.containers.is_empty() {
-        problems.push("pod spec must specify at least 1 container, found: 0".to_string());
-        return problems;
-    }
-    if spec.containers.len() > 1 && !decorated {
-        problems.push(format!(
-            "pod utility decoration must be enabled to use multiple containers: {}",
-            spec.containers.len()
-        ));
-        return problems;
-    }
-    if spec.containers.len() > 1 {
-        let mut names = HashSet::new();
-        for container in &spec.containers {
-            if container.name.is_empty() {
-                problems.push("container does not have name. all containers must have names when defining multiple containers".to_string());
-            }
-            if !names.insert(container.name.as_str()) {
-                problems.push(format!(
-                    "container named {:?} is defined more than once",
-                    container.name
-                ));
-            }
-            if DECORATION_CONTAINERS.contains(&container.name.as_str()) {
-                problems.push(format!(
-                    "container name {} is reserved for decoration",
-                    container.name
-                ));
-            }
-        }
-    }
-    let reserved = reserved_env(job_type);
-    for container in &spec.containers {
-        let mut names = HashSet::new();
-        for env in container.env.iter().flatten() {
-            if !names.insert(env.name.as_str()) {
-                problems.push(format!(
-                    "env var named {:?} is defined more than once",
-                    env.name
-                ));
-            }
-            if reserved.contains(&env.name.as_str()) {
-                problems.push(format!("env {} is reserved", env.name));
-            }
-        }
-    }
-    let mut volumes = HashSet::new();
-    for volume in spec.volumes.iter().flatten() {
-        if !volumes.insert(volume.name.as_str()) {
-            problems.push(format!(
-                "volume named {:?} is defined more than once",
-                volume.name
-            ));
-        }
-        if DECORATION_VOLUMES.contains(&volume.name.as_str()) {
-            problems.push(format!("volume {} is reserved for decoration", volume.name));
-        }
-    }
-    for container in &spec.containers {
-        for mount in container.volume_mounts.iter().flatten() {
-            if !volumes.contains(mount.name.as_str())
-                && !DECORATION_VOLUMES.contains(&mount.name.as_str())
-            {
-                problems.push(format!("volumeMount named {:?} is undefined", mount.name));
-            }
-            if TEST_CONTAINER_MOUNTS.contains(&mount.name.as_str()) {
-                problems.push(format!(
-                    "volumeMount name {} is reserved for decoration",
-                    mount.name
-                ));
-            }
-            if TEST_CONTAINER_MOUNT_PATHS.contains(&mount.mount_path.as_str()) {
-                problems.push(format!(
-                    "mount {} at {} conflicts with decoration mount",
-                    mount.name, mount.mount_path
-                ));
-            }
-        }
-    }
-    problems
-}
-
-/// Kubernetes' `IsQualifiedName`: an optional DNS-subdomain prefix and `/`, then a name of at most
-/// 63 alphanumerics, `-`, `_` and `.`, starting and ending alphanumeric.
-fn qualified_name(value: &str) -> Result<(), String> {
-    let (prefix, name) = match value.split_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
-        None => (None, value),
-    };
-    if let Some(prefix) = prefix {
-        let valid_prefix = !prefix.is_empty()
-            && prefix.len() <= 253
-            && prefix.split('.').all(|part| {
-                !part.is_empty()
-                    && part
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                    && !part.starts_with('-')
-                    && !part.ends_with('-')
-            });
-        if !valid_prefix {
-            return Err("prefix part must be a lowercase RFC 1123 subdomain".to_string());
-        }
-    }
-    if name.is_empty() {
-        return Err("name part must be non-empty".to_string());
-    }
-    label_value(name)
-}
-
-/// Kubernetes' `IsValidLabelValue`.
-fn label_value(value: &str) -> Result<(), String> {
-    if value.len() > 63 {
-        return Err("must be no more than 63 characters".to_string());
-    }
-    let ok_inner = value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    let ok_ends = value.is_empty()
-        || (value.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && value.ends_with(|c: char| c.is_ascii_alphanumeric()));
-    if ok_inner && ok_ends {
-        Ok(())
-    } else {
-        Err("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character".to_string())
-    }
-}
-
 fn validate_plugins(plugins: &PluginsConfig, plugins_file: &Arc<str>, found: &mut Vec<Diagnostic>) {
     for (scope, external) in &plugins.external_plugins {
         for (i, plugin) in external.iter().enumerate() {
@@ -752,24 +558,5 @@ fn validate_plugins(plugins: &PluginsConfig, plugins_file: &Arc<str>, found: &mu
                 ));
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_and_labels_follow_kubernetes_rules() {
-        assert!(valid_job_name("pull-kubernetes-e2e_gce.1", false));
-        assert!(!valid_job_name("pull kubernetes", false));
-        assert!(!valid_job_name("", false));
-        assert!(valid_job_name("folder/job", true));
-        assert_eq!(qualified_name("preset-dind-enabled"), Ok(()));
-        assert_eq!(qualified_name("testgrid.k8s.io/dashboards"), Ok(()));
-        assert!(qualified_name("Bad_Prefix/x").is_err());
-        assert!(qualified_name("-starts-with-dash").is_err());
-        assert_eq!(label_value(""), Ok(()));
-        assert!(label_value(&"a".repeat(64)).is_err());
     }
 }
