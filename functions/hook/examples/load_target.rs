@@ -71,6 +71,7 @@ fn main() {
                         max_body_bytes: hook::DEFAULT_MAX_BODY_BYTES,
                         dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
                         clock: prow_ports::clock::SystemClock::shared(),
+                        images: None,
                     },
                 )
                 .unwrap();

@@ -6,11 +6,12 @@
 
 use crate::Hook;
 use crate::metrics::PluginResult;
-use crate::plugins::{PluginHelp, Verified};
+use crate::verified::Verified;
 use axum::extract::{Path, State};
 use prow_config::Config;
 use prow_config::ExternalPlugin;
 use prow_github::Event;
+use prow_plugins::PluginHelp;
 use prow_runtime::Outcome;
 use prow_runtime::cloudevents::ReceivedEvent;
 use std::collections::BTreeMap;
@@ -56,7 +57,7 @@ impl Hook {
         verified: &Verified,
     ) -> Result<(), ForwardError> {
         let endpoint = plugin.endpoint();
-        let event_name = verified.event.name();
+        let event_name = verified.delivery.event.name();
         let signature = verified.signature.as_str();
         let mut backoff = Duration::from_millis(100);
         let mut attempt = 0;
@@ -67,7 +68,7 @@ impl Hook {
                 .http
                 .post(&endpoint)
                 .header("X-GitHub-Event", event_name)
-                .header("X-GitHub-Delivery", &verified.id)
+                .header("X-GitHub-Delivery", &verified.delivery.id)
                 .header("X-Hub-Signature-256", signature)
                 .header("Content-Type", "application/json")
                 .header("User-Agent", "ProwHook")
@@ -117,7 +118,7 @@ pub(crate) async fn forward(
         Err(refusal) => return refusal,
     };
     let config = hook.0.config.current();
-    let targets = matching(&config, &verified.event, Some(&name));
+    let targets = matching(&config, &verified.delivery.event, Some(&name));
     if targets.is_empty() {
         return Outcome::done(format!("{name} does not take this event"));
     }

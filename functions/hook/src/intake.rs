@@ -181,11 +181,11 @@ async fn accept(hook: &Hook, headers: &HeaderMap, body: Body) -> Result<&'static
         }
         Handoff::InProcess => {
             let hook = hook.clone();
-            let verified = crate::plugins::Verified {
-                id: guid.to_string(),
+            // Parsed once: the plugins get the typed event.
+            let verified = crate::verified::Verified {
+                delivery: prow_plugins::Delivery::new(guid, event),
                 signature: signature.to_string(),
                 payload: Bytes::from(cloud_event.payload().into_owned()),
-                event,
             };
             tokio::spawn(async move { hook.dispatch_in_process(verified).await });
         }

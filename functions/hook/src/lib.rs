@@ -8,15 +8,17 @@
 //! `GET /plugin-help` describes the plugins as upstream's hook does.
 //!
 //! Boundary: HTTP and the hand-off live here; what an event *is* and whether its signature
-//! holds are `prow-github`'s; what a plugin does is the plugin's.
+//! holds are `prow-github`'s; what a plugin does is the plugin's (`prow-plugins`).
 
 mod deliveries;
 mod external;
+mod help;
 mod intake;
 mod metrics;
-pub mod plugins;
+mod plugins;
+mod verified;
 
-pub use plugins::{Command, Plugin, PluginError, PluginEvent, PluginHelp, PluginRegistry};
+pub use prow_plugins::PluginRegistry;
 
 use anyhow::Context;
 use axum::Router;
@@ -27,18 +29,18 @@ use prow_github::webhook::HmacSecret;
 use prow_ports::clock::Clock;
 use prow_ports::events::EventSink;
 use prow_ports::github::EventGitHub;
+use prow_ports::images::ImageSource;
 use prow_runtime::cloudevents::HttpSink;
+use prow_runtime::secret_file::SecretFile;
 use prow_runtime::{ConfigHandle, FunctionContext};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
 /// How long a delivery id is remembered, to drop redeliveries.
 pub const DEFAULT_DEDUPE_WINDOW: Duration = Duration::from_secs(60 * 60);
-/// How often the HMAC secret file is checked for a rotation, at most.
-const SECRET_RECHECK: Duration = Duration::from_secs(5);
 
 /// Where verified events go.
 #[derive(Clone)]
@@ -57,8 +59,10 @@ pub struct HookOptions {
     pub plugins: PluginRegistry,
     pub max_body_bytes: usize,
     pub dedupe_window: Duration,
-    /// The `time` of the CloudEvents hook sends.
+    /// The `time` of the CloudEvents hook sends, and the plugins' now.
     pub clock: Arc<dyn Clock>,
+    /// Pictures for `/meow`; `None` answers that there are none.
+    pub images: Option<Arc<dyn ImageSource>>,
 }
 
 /// The hook's shared state.
@@ -67,7 +71,7 @@ pub struct Hook(Arc<HookInner>);
 
 struct HookInner {
     config: ConfigHandle,
-    secret: Mutex<LoadedSecret>,
+    secret: SecretFile,
     handoff: Handoff,
     plugins: PluginRegistry,
     github: Option<Arc<dyn EventGitHub>>,
@@ -76,51 +80,7 @@ struct HookInner {
     http: reqwest::Client,
     max_body_bytes: usize,
     clock: Arc<dyn Clock>,
-}
-
-struct LoadedSecret {
-    path: PathBuf,
-    secret: Arc<HmacSecret>,
-    modified: Option<SystemTime>,
-    checked: Instant,
-}
-
-impl LoadedSecret {
-    fn load(path: PathBuf) -> anyhow::Result<LoadedSecret> {
-        let contents = std::fs::read(&path)
-            .with_context(|| format!("reading the HMAC secret file {}", path.display()))?;
-        let secret = HmacSecret::parse(&contents)
-            .with_context(|| format!("reading the HMAC secret file {}", path.display()))?;
-        Ok(LoadedSecret {
-            modified: std::fs::metadata(&path).and_then(|m| m.modified()).ok(),
-            path,
-            secret: Arc::new(secret),
-            checked: Instant::now(),
-        })
-    }
-
-    /// The secret, re-read when the file changed (Kubernetes updates mounted secrets in place);
-    /// a rotation in progress that leaves the file unreadable keeps the previous secret.
-    fn current(&mut self) -> Arc<HmacSecret> {
-        if self.checked.elapsed() >= SECRET_RECHECK {
-            self.checked = Instant::now();
-            let modified = std::fs::metadata(&self.path)
-                .and_then(|m| m.modified())
-                .ok();
-            if modified != self.modified {
-                match LoadedSecret::load(self.path.clone()) {
-                    Ok(fresh) => *self = fresh,
-                    Err(error) => {
-                        tracing::error!(
-                            error = format!("{error:#}"),
-                            "keeping the previous HMAC secret"
-                        )
-                    }
-                }
-            }
-        }
-        self.secret.clone()
-    }
+    images: Option<Arc<dyn ImageSource>>,
 }
 
 impl Hook {
@@ -131,10 +91,10 @@ impl Hook {
         metrics: &prow_runtime::Metrics,
         options: HookOptions,
     ) -> anyhow::Result<Hook> {
-        let secret = LoadedSecret::load(options.hmac_secret_file)?;
+        let secret = SecretFile::open(options.hmac_secret_file)?;
         Ok(Hook(Arc::new(HookInner {
             config,
-            secret: Mutex::new(secret),
+            secret,
             handoff: options.handoff,
             plugins: options.plugins,
             github: options.github,
@@ -146,14 +106,12 @@ impl Hook {
                 .context("building the HTTP client")?,
             max_body_bytes: options.max_body_bytes,
             clock: options.clock,
+            images: options.images,
         })))
     }
 
     fn secret(&self) -> Arc<HmacSecret> {
-        match self.0.secret.lock() {
-            Ok(mut loaded) => loaded.current(),
-            Err(poisoned) => poisoned.into_inner().secret.clone(),
-        }
+        self.0.secret.current()
     }
 
     /// The routes: `POST /hook`, `POST /plugins/{name}`, `POST /external-plugins/{name}`,
@@ -163,7 +121,7 @@ impl Hook {
             .route("/hook", post(intake::receive))
             .route("/plugins/{name}", post(plugins::run_plugin))
             .route("/external-plugins/{name}", post(external::forward))
-            .route("/plugin-help", get(plugins::help))
+            .route("/plugin-help", get(help::serve))
             .with_state(self)
     }
 }
@@ -197,10 +155,11 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             hmac_secret_file: context.args.hmac_secret_file.clone(),
             github,
             handoff,
-            plugins: PluginRegistry::builtin(),
+            plugins: PluginRegistry::for_hook(),
             max_body_bytes,
             dedupe_window: DEFAULT_DEDUPE_WINDOW,
             clock: context.clock.clone(),
+            images: Some(Arc::new(prow_runtime::images::CatApi::from_env())),
         },
     )?;
     Ok(hook.router())

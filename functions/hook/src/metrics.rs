@@ -27,6 +27,12 @@ pub(crate) struct PluginResult {
     pub result: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct PluginAction {
+    pub plugin: String,
+    pub action: String,
+}
+
 #[derive(Clone)]
 pub(crate) struct HookMetrics {
     /// Upstream `prow_webhook_counter{event_type}`: verified webhooks received.
@@ -41,6 +47,8 @@ pub(crate) struct HookMetrics {
     pub handoff_seconds: Histogram,
     /// Plugin and external-plugin runs by outcome.
     pub plugin_runs: Family<PluginResult, Counter>,
+    /// What plugins changed, by plugin and kind of action.
+    pub plugin_actions: Family<PluginAction, Counter>,
     pub external_plugin_forwards: Family<PluginResult, Counter>,
 }
 
@@ -53,6 +61,7 @@ impl HookMetrics {
             duplicates: Counter::default(),
             handoff_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 16)),
             plugin_runs: Family::default(),
+            plugin_actions: Family::default(),
             external_plugin_forwards: Family::default(),
         };
         registry.register(
@@ -84,6 +93,11 @@ impl HookMetrics {
             "hook_plugin_runs",
             "Plugin runs by plugin and result",
             metrics.plugin_runs.clone(),
+        );
+        registry.register(
+            "hook_plugin_actions",
+            "Changes plugins made, by plugin and kind of action",
+            metrics.plugin_actions.clone(),
         );
         registry.register(
             "hook_external_plugin_forwards",

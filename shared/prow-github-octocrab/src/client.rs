@@ -5,10 +5,10 @@ use crate::auth::Credentials;
 use crate::endpoints::{self as ep, Endpoint};
 use crate::segment;
 use crate::transport::decode;
-use prow_github::events::{Comment, Label, PullRequest, User};
+use prow_github::events::{Comment, Issue, Label, PullRequest, Review, User};
 use prow_ports::github::{
-    CheckRun, CombinedStatus, GitHubClient, GitHubError, GitHubFuture, IssueNumber, MergeDetails,
-    NewCheckRun, Permission, PullRequestChange, RepoRef, Sha, Status,
+    CheckRun, CombinedStatus, GitHubClient, GitHubError, GitHubFuture, IssueEdit, IssueNumber,
+    MergeDetails, Milestone, NewCheckRun, Permission, PullRequestChange, RepoRef, Sha, Status,
 };
 use serde::de::DeserializeOwned;
 
@@ -196,6 +196,92 @@ impl GitHubClient for OctocrabGitHub {
             vec![number.to_string()],
             Some(body),
         )
+    }
+
+    fn can_be_assigned<'a>(&'a self, repo: &'a RepoRef, login: &'a str) -> GitHubFuture<'a, bool> {
+        Box::pin(async move {
+            let path = Self::repo_path(&ep::ASSIGNEE, repo, &[login]);
+            self.exists(&ep::ASSIGNEE, &path, &repo.org).await
+        })
+    }
+
+    fn unassign<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        logins: &'a [String],
+    ) -> GitHubFuture<'a, ()> {
+        let body = serde_json::json!({"assignees": logins});
+        self.change(
+            &ep::REMOVE_ASSIGNEES,
+            repo,
+            vec![number.to_string()],
+            Some(body),
+        )
+    }
+
+    fn unrequest_review<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        logins: &'a [String],
+    ) -> GitHubFuture<'a, ()> {
+        let body = serde_json::json!({"reviewers": logins});
+        self.change(
+            &ep::UNREQUEST_REVIEWERS,
+            repo,
+            vec![number.to_string()],
+            Some(body),
+        )
+    }
+
+    fn issue<'a>(&'a self, repo: &'a RepoRef, number: IssueNumber) -> GitHubFuture<'a, Issue> {
+        self.read_one(&ep::GET_ISSUE, repo, vec![number.to_string()])
+    }
+
+    fn edit_issue<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        edit: &'a IssueEdit,
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let body = json(ep::EDIT_ISSUE.route, edit)?;
+            self.change(&ep::EDIT_ISSUE, repo, vec![number.to_string()], Some(body))
+                .await
+        })
+    }
+
+    fn milestones<'a>(&'a self, repo: &'a RepoRef) -> GitHubFuture<'a, Vec<Milestone>> {
+        Box::pin(async move {
+            let path = format!("{}?state=all", Self::repo_path(&ep::MILESTONES, repo, &[]));
+            self.list(&ep::MILESTONES, &path, &repo.org).await
+        })
+    }
+
+    fn reviews<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+    ) -> GitHubFuture<'a, Vec<Review>> {
+        self.read_all(&ep::REVIEWS, repo, vec![number.to_string()])
+    }
+
+    fn commit_tree<'a>(&'a self, repo: &'a RepoRef, sha: &'a Sha) -> GitHubFuture<'a, Sha> {
+        Box::pin(async move {
+            #[derive(serde::Deserialize)]
+            struct Tree {
+                sha: String,
+            }
+            #[derive(serde::Deserialize)]
+            struct GitCommit {
+                tree: Tree,
+            }
+            let commit: GitCommit = self
+                .read_one(&ep::GIT_COMMIT, repo, vec![sha.to_string()])
+                .await?;
+            Ok(Sha::new(commit.tree.sha))
+        })
     }
 
     fn request_review<'a>(

@@ -61,6 +61,26 @@ pub(crate) static ADD_ASSIGNEES: Endpoint = Endpoint::new(
     Method::POST,
     "/repos/{org}/{repo}/issues/{number}/assignees",
 );
+pub(crate) static REMOVE_ASSIGNEES: Endpoint = Endpoint::new(
+    Method::DELETE,
+    "/repos/{org}/{repo}/issues/{number}/assignees",
+);
+pub(crate) static ASSIGNEE: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/assignees/{user}");
+pub(crate) static UNREQUEST_REVIEWERS: Endpoint = Endpoint::new(
+    Method::DELETE,
+    "/repos/{org}/{repo}/pulls/{number}/requested_reviewers",
+);
+pub(crate) static GET_ISSUE: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/issues/{number}");
+pub(crate) static EDIT_ISSUE: Endpoint =
+    Endpoint::new(Method::PATCH, "/repos/{org}/{repo}/issues/{number}");
+pub(crate) static MILESTONES: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/milestones");
+pub(crate) static REVIEWS: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/pulls/{number}/reviews");
+pub(crate) static GIT_COMMIT: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/git/commits/{sha}");
 pub(crate) static REQUEST_REVIEWERS: Endpoint = Endpoint::new(
     Method::POST,
     "/repos/{org}/{repo}/pulls/{number}/requested_reviewers",

@@ -11,6 +11,28 @@ pub const ABOUT_THIS_BOT_WITHOUT_COMMANDS: &str = "Instructions for interacting 
 /// Upstream `AboutThisBot`: the footer with the link to the command list.
 pub const ABOUT_THIS_BOT: &str = "Instructions for interacting with me using PR comments are available [here](https://git.k8s.io/community/contributors/guide/pull-requests.md).  If you have questions or suggestions related to my behavior, please file an issue against the [kubernetes-sigs/prow](https://github.com/kubernetes-sigs/prow/issues/new?title=Prow%20issue:) repository. I understand the commands that are listed [here](https://go.k8s.io/bot-commands).";
 
+/// Upstream `FormatResponse`: a reply to `to`, with the reason folded away.
+pub fn format_response(to: &str, message: &str, reason: &str) -> String {
+    format!(
+        "@{to}: {message}\n\n<details>\n\n{reason}\n\n{ABOUT_THIS_BOT_WITHOUT_COMMANDS}\n</details>"
+    )
+}
+
+/// Upstream `FormatSimpleResponse`: a message that needs no explanation beside the footer.
+pub fn format_simple_response(message: &str) -> String {
+    format!("{message}\n\n<details>\n\n{ABOUT_THIS_BOT_WITHOUT_COMMANDS}\n</details>")
+}
+
+/// Upstream `FormatResponseRaw`: a reply quoting the text (each line behind `>`) it answers.
+pub fn format_response_raw(body: &str, body_url: &str, login: &str, reply: &str) -> String {
+    let quoted: Vec<String> = body.split('\n').map(|line| format!(">{line}")).collect();
+    let reason = format!(
+        "In response to [this]({body_url}):\n\n{}\n",
+        quoted.join("\n")
+    );
+    format_response(login, reply, &reason)
+}
+
 /// Whether the text appeared, changed or went away.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -82,7 +104,7 @@ impl<'a> Thread<'a> {
             html_url: &issue.html_url,
             author: &issue.user,
             assignees: &issue.assignees,
-            state: &issue.state,
+            state: issue.state.as_str(),
             title: &issue.title,
             body: &issue.body,
         }
@@ -97,7 +119,7 @@ impl<'a> Thread<'a> {
             html_url: &pr.html_url,
             author: &pr.user,
             assignees: &pr.assignees,
-            state: &pr.state,
+            state: pr.state.as_str(),
             title: &pr.title,
             body: &pr.body,
         }
@@ -146,7 +168,7 @@ impl GenericCommentEvent {
             Event::Issues(e) => {
                 let thread = Thread::of_issue(&e.issue);
                 let text = Text {
-                    action: only_text_actions(&e.action)?,
+                    action: only_text_actions(e.action.as_str())?,
                     comment_id: None,
                     id: thread.id,
                     node_id: thread.node_id,
@@ -159,7 +181,7 @@ impl GenericCommentEvent {
             Event::PullRequest(e) => {
                 let thread = Thread::of_pull_request(&e.pull_request);
                 let text = Text {
-                    action: only_text_actions(&e.action)?,
+                    action: only_text_actions(e.action.as_str())?,
                     comment_id: None,
                     id: thread.id,
                     node_id: thread.node_id,
@@ -172,7 +194,7 @@ impl GenericCommentEvent {
             Event::IssueComment(e) => {
                 let thread = Thread::of_issue(&e.issue);
                 let text = Text {
-                    action: GenericCommentAction::from_action(&e.action)?,
+                    action: GenericCommentAction::from_action(e.action.as_str())?,
                     comment_id: Some(e.comment.id),
                     id: thread.id,
                     node_id: thread.node_id,
@@ -184,7 +206,7 @@ impl GenericCommentEvent {
             }
             Event::PullRequestReview(e) => {
                 let text = Text {
-                    action: GenericCommentAction::from_action(&e.action)?,
+                    action: GenericCommentAction::from_action(e.action.as_str())?,
                     comment_id: None,
                     id: 0,
                     node_id: &e.review.node_id,
@@ -196,7 +218,7 @@ impl GenericCommentEvent {
             }
             Event::PullRequestReviewComment(e) => {
                 let text = Text {
-                    action: GenericCommentAction::from_action(&e.action)?,
+                    action: GenericCommentAction::from_action(e.action.as_str())?,
                     comment_id: Some(e.comment.id),
                     id: 0,
                     node_id: &e.comment.node_id,

@@ -2,6 +2,9 @@
 //! fields are ignored and unknown events are kept by name ([`Event::Other`]), so GitHub adding
 //! fields or event types never breaks intake. Fields GitHub sends as `null` read as empty.
 
+use crate::vocabulary::{
+    CommentAction, IssueAction, IssueState, PullRequestAction, ReviewAction, ReviewState,
+};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// `null` reads as the type's default (GitHub sends `"body": null` for an empty PR description).
@@ -96,8 +99,8 @@ pub struct PullRequest {
     pub title: String,
     #[serde(default, deserialize_with = "nullable")]
     pub body: String,
-    #[serde(default, deserialize_with = "nullable")]
-    pub state: String,
+    #[serde(default)]
+    pub state: IssueState,
     pub head: PullRequestBranch,
     pub base: PullRequestBranch,
     #[serde(default)]
@@ -132,8 +135,8 @@ pub struct Issue {
     pub labels: Vec<Label>,
     #[serde(default, deserialize_with = "nullable")]
     pub assignees: Vec<User>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub state: String,
+    #[serde(default)]
+    pub state: IssueState,
     #[serde(default, deserialize_with = "nullable")]
     pub html_url: String,
     #[serde(default)]
@@ -184,8 +187,8 @@ pub struct Review {
     #[serde(default, deserialize_with = "nullable")]
     pub body: String,
     /// `approved`, `changes_requested`, `commented`, `dismissed` (lower case in webhooks).
-    #[serde(default, deserialize_with = "nullable")]
-    pub state: String,
+    #[serde(default)]
+    pub state: ReviewState,
     #[serde(default, deserialize_with = "nullable")]
     pub html_url: String,
     #[serde(default, deserialize_with = "nullable")]
@@ -198,7 +201,7 @@ pub struct Review {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullRequestEvent {
-    pub action: String,
+    pub action: PullRequestAction,
     pub number: u64,
     pub pull_request: PullRequest,
     #[serde(rename = "repository")]
@@ -214,7 +217,7 @@ pub struct PullRequestEvent {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssueEvent {
-    pub action: String,
+    pub action: IssueAction,
     pub issue: Issue,
     #[serde(rename = "repository")]
     pub repo: Repo,
@@ -227,7 +230,7 @@ pub struct IssueEvent {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssueCommentEvent {
-    pub action: String,
+    pub action: CommentAction,
     pub issue: Issue,
     pub comment: Comment,
     #[serde(rename = "repository")]
@@ -237,7 +240,7 @@ pub struct IssueCommentEvent {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewEvent {
-    pub action: String,
+    pub action: ReviewAction,
     pub pull_request: PullRequest,
     pub review: Review,
     #[serde(rename = "repository")]
@@ -247,7 +250,7 @@ pub struct ReviewEvent {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewCommentEvent {
-    pub action: String,
+    pub action: CommentAction,
     pub pull_request: PullRequest,
     pub comment: Comment,
     #[serde(rename = "repository")]

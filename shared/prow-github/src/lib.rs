@@ -8,6 +8,7 @@
 pub mod comment;
 pub mod events;
 pub mod ids;
+pub mod vocabulary;
 pub mod webhook;
 
 pub use comment::{GenericCommentAction, GenericCommentEvent};
@@ -123,11 +124,11 @@ impl Event {
     /// The `action` field, for events that have one.
     pub fn action(&self) -> Option<&str> {
         Some(match self {
-            Event::PullRequest(e) => &e.action,
-            Event::Issues(e) => &e.action,
-            Event::IssueComment(e) => &e.action,
-            Event::PullRequestReview(e) => &e.action,
-            Event::PullRequestReviewComment(e) => &e.action,
+            Event::PullRequest(e) => e.action.as_str(),
+            Event::Issues(e) => e.action.as_str(),
+            Event::IssueComment(e) => e.action.as_str(),
+            Event::PullRequestReview(e) => e.action.as_str(),
+            Event::PullRequestReviewComment(e) => e.action.as_str(),
             Event::CheckRun(e) => &e.action,
             Event::CheckSuite(e) => &e.action,
             Event::Installation(e) => &e.action,

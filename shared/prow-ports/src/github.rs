@@ -4,8 +4,9 @@
 //! [`IssueNumber`], [`Sha`]).
 
 use crate::{Failure, PortFuture};
-use prow_github::events::{Comment, Label, PullRequest, User};
+use prow_github::events::{Comment, Issue, Label, PullRequest, Review, User};
 pub use prow_github::ids::{IssueNumber, RepoRef, Sha};
+use prow_github::vocabulary::IssueState;
 use serde::{Deserialize, Serialize};
 
 pub type GitHubFuture<'a, T> = PortFuture<'a, T, GitHubError>;
@@ -215,6 +216,31 @@ impl Permission {
     }
 }
 
+/// What to change on an issue or pull request; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct IssueEdit {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// `open` or `closed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<IssueState>,
+    /// `closed` issues say why: `completed` or `not_planned`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<String>,
+    /// `Some(None)` clears the milestone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<Option<u64>>,
+}
+
+/// A repository's milestone.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Milestone {
+    pub number: u64,
+    pub title: String,
+    #[serde(default)]
+    pub state: IssueState,
+}
+
 /// A GitHub client that counts its calls against the event that caused them (the budget
 /// ledger's `event` label).
 pub trait EventGitHub: Send + Sync {
@@ -271,12 +297,36 @@ pub trait GitHubClient: Send + Sync {
         number: IssueNumber,
         logins: &'a [String],
     ) -> GitHubFuture<'a, ()>;
+    /// Whether `login` can be assigned to issues of the repository.
+    fn can_be_assigned<'a>(&'a self, repo: &'a RepoRef, login: &'a str) -> GitHubFuture<'a, bool>;
+    fn unassign<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        logins: &'a [String],
+    ) -> GitHubFuture<'a, ()>;
+    fn unrequest_review<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        logins: &'a [String],
+    ) -> GitHubFuture<'a, ()>;
     fn request_review<'a>(
         &'a self,
         repo: &'a RepoRef,
         number: IssueNumber,
         logins: &'a [String],
     ) -> GitHubFuture<'a, ()>;
+
+    // Issues
+    fn issue<'a>(&'a self, repo: &'a RepoRef, number: IssueNumber) -> GitHubFuture<'a, Issue>;
+    fn edit_issue<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        edit: &'a IssueEdit,
+    ) -> GitHubFuture<'a, ()>;
+    fn milestones<'a>(&'a self, repo: &'a RepoRef) -> GitHubFuture<'a, Vec<Milestone>>;
 
     // Statuses and checks
     fn create_status<'a>(
@@ -320,6 +370,14 @@ pub trait GitHubClient: Send + Sync {
         repo: &'a RepoRef,
         number: IssueNumber,
     ) -> GitHubFuture<'a, Vec<PullRequestChange>>;
+    /// Every review of the pull request, oldest first.
+    fn reviews<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+    ) -> GitHubFuture<'a, Vec<Review>>;
+    /// The tree of commit `sha` (two commits with the same content have the same tree).
+    fn commit_tree<'a>(&'a self, repo: &'a RepoRef, sha: &'a Sha) -> GitHubFuture<'a, Sha>;
     fn merge<'a>(
         &'a self,
         repo: &'a RepoRef,

@@ -10,6 +10,7 @@
 //! | [`pubsub::Publish`] | Pub/Sub topics | `prow-pubsub` (google-cloud-pubsub) |
 //! | [`github::GitHubClient`] | GitHub's API | `prow-github-octocrab` (octocrab over HTTP) |
 //! | [`slack::SlackPoster`] | Slack's `chat.postMessage` | `prow-slack` |
+//! | [`images::ImageSource`] | random pictures for `/meow` | `prow-runtime` (a cat picture API) |
 //! | [`clock::Clock`] | the time | [`clock::SystemClock`], [`clock::ManualClock`] in tests |
 //!
 //! Every port error implements [`Failure`], so a caller decides by [`Failure::retryable`] and labels
@@ -23,6 +24,7 @@ pub mod clock;
 pub mod events;
 pub mod executor;
 pub mod github;
+pub mod images;
 pub mod pubsub;
 pub mod slack;
 pub mod store;

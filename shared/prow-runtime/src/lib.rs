@@ -9,8 +9,10 @@
 mod args;
 pub mod cloudevents;
 mod config_watch;
+pub mod images;
 pub mod locks;
 pub mod outcome;
+pub mod secret_file;
 mod serve;
 mod telemetry;
 

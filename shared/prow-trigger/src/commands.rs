@@ -158,11 +158,7 @@ pub fn help_message(
 
 /// Upstream `FormatResponseRaw`: a reply quoting the comment it answers.
 pub fn reply(body: &str, comment_url: &str, user: &str, response: &str) -> String {
-    let quoted: String = body.lines().map(|l| format!(">{l}\n")).collect();
-    format!(
-        "@{user}: {response}\n\n<details>\n\nIn response to [this]({comment_url}):\n\n{quoted}\n\n{about}\n</details>",
-        about = prow_github::comment::ABOUT_THIS_BOT_WITHOUT_COMMANDS
-    )
+    prow_github::comment::format_response_raw(body, comment_url, user, response)
 }
 
 /// The comment for a PR from an untrusted author (upstream `welcomeMsg`).

@@ -164,6 +164,30 @@ impl World {
         self.emit("issue_comment", payload);
     }
 
+    /// `pull_request_review` `submitted` for review `review_id`, sent by its author.
+    pub(crate) fn emit_review(&mut self, full_name: &str, number: u64, review_id: u64) {
+        let Some(repo) = self.repo(full_name) else {
+            return;
+        };
+        let Some(issue) = repo.issues.get(&number) else {
+            return;
+        };
+        let Some(review) = issue.reviews.iter().find(|r| r.id == review_id) else {
+            return;
+        };
+        let mut review_json = shapes::review(self, &self.api_base, repo, number, review);
+        // Webhooks write review states in lower case; the REST API in upper case.
+        review_json["state"] = json!(review.state.to_ascii_lowercase());
+        let payload = json!({
+            "action": "submitted",
+            "review": review_json,
+            "pull_request": shapes::pull_request(self, &self.api_base, repo, issue),
+            "repository": self.repository(full_name),
+            "sender": self.sender(&review.author),
+        });
+        self.emit("pull_request_review", payload);
+    }
+
     #[expect(clippy::too_many_arguments, reason = "a push has this many parts")]
     pub(crate) fn emit_push(
         &mut self,

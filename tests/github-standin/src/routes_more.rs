@@ -26,6 +26,49 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/repos/{owner}/{repo}/issues", post(create_issue))
         .route("/orgs/{org}/teams", get(list_teams))
         .route("/orgs/{org}/teams/{slug}/members", get(team_members))
+        .route("/repos/{owner}/{repo}/git/commits/{sha}", get(git_commit))
+        .route(
+            "/repos/{owner}/{repo}/assignees/{user}",
+            get(check_assignee),
+        )
+}
+
+/// A commit as git stores it: its tree is named by the commit's files, so two commits with the
+/// same content have the same tree (what lgtm's `store_tree_hash` relies on).
+async fn git_commit(
+    State(state): State<AppState>,
+    Path((owner, repo, sha)): Path<(String, String, String)>,
+) -> Response {
+    let world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    let Some(found) = world.repo(&full) else {
+        return not_found();
+    };
+    let Some(commit) = found.commits.get(&sha) else {
+        return error(StatusCode::NOT_FOUND, "No commit found for SHA");
+    };
+    let tree = world.tree_sha(&full, &sha);
+    let base = &state.base;
+    Json(json!({
+        "sha": commit.sha,
+        "url": format!("{base}/repos/{full}/git/commits/{sha}"),
+        "message": commit.message,
+        "tree": {"sha": tree, "url": format!("{base}/repos/{full}/git/trees/{tree}")},
+        "parents": commit.parents.iter().map(|p| json!({"sha": p, "url": format!("{base}/repos/{full}/git/commits/{p}")})).collect::<Vec<_>>(),
+    }))
+    .into_response()
+}
+
+/// GitHub's "check if a user can be assigned": 204 when they can, 404 when not.
+async fn check_assignee(
+    State(state): State<AppState>,
+    Path((owner, repo, user)): Path<(String, String, String)>,
+) -> Response {
+    if lock(&state).can_be_assigned(&format!("{owner}/{repo}"), &user) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_found()
+    }
 }
 
 #[derive(Deserialize)]

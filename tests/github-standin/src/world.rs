@@ -186,6 +186,8 @@ pub struct Repo {
     pub statuses: BTreeMap<String, Vec<Status>>,
     /// File contents per branch, by path.
     pub files: BTreeMap<String, BTreeMap<String, String>>,
+    /// The tree of each pushed commit (a name for its files), as git names trees.
+    pub trees: BTreeMap<String, String>,
     /// Check runs per commit SHA.
     pub check_runs: BTreeMap<String, Vec<CheckRun>>,
     pub milestones: BTreeMap<u64, Milestone>,
@@ -362,6 +364,7 @@ impl World {
             issues: BTreeMap::new(),
             statuses: BTreeMap::new(),
             files: BTreeMap::new(),
+            trees: BTreeMap::new(),
             check_runs: BTreeMap::new(),
             milestones: BTreeMap::new(),
         };
@@ -428,6 +431,14 @@ impl World {
 
     /// Whether `login` may be assigned or asked to review in `full_name`: GitHub allows
     /// collaborators and members of the owning org, and silently drops anyone else.
+    /// The tree of commit `sha`: recorded when it was pushed, else named after its sha.
+    pub fn tree_sha(&self, full_name: &str, sha: &str) -> String {
+        self.repos
+            .get(full_name)
+            .and_then(|r| r.trees.get(sha).cloned())
+            .unwrap_or_else(|| sha_of(&format!("tree of {sha}")))
+    }
+
     pub fn can_be_assigned(&self, full_name: &str, login: &str) -> bool {
         let Some(repo) = self.repos.get(full_name) else {
             return false;
@@ -537,6 +548,8 @@ impl World {
         for (path, content) in files {
             tree.insert(path.to_string(), content.to_string());
         }
+        let tree_sha = tree_of(tree);
+        repo.trees.insert(sha.clone(), tree_sha);
         let changed: Vec<&str> = files.iter().map(|(path, _)| *path).collect();
         let pusher = self.bot.clone();
         self.emit_push(full_name, branch, &parent, &sha, message, &changed, &pusher);
@@ -681,6 +694,35 @@ impl World {
         Some(id)
     }
 
+    /// A review of a pull request's head by `author` (`APPROVED`, `CHANGES_REQUESTED` or
+    /// `COMMENTED`); GitHub sends `pull_request_review` `submitted`.
+    pub fn review(
+        &mut self,
+        full_name: &str,
+        number: u64,
+        author: &str,
+        state: &str,
+        body: &str,
+    ) -> Option<u64> {
+        self.add_user(author);
+        let id = self.next_id();
+        let tick = self.tick();
+        let issue = self.repos.get_mut(full_name)?.issues.get_mut(&number)?;
+        let head = issue.pull.as_ref()?.head_sha.clone();
+        issue.reviews.push(Review {
+            id,
+            author: author.into(),
+            state: state.to_ascii_uppercase(),
+            body: body.into(),
+            commit_id: head,
+            submitted_at: tick,
+        });
+        issue.requested_reviewers.retain(|r| r != author);
+        issue.updated_at = tick;
+        self.emit_review(full_name, number, id);
+        Some(id)
+    }
+
     /// Sets a commit status as the bot would (a CI system reporting); GitHub sends `status`.
     pub fn add_status(&mut self, full_name: &str, sha: &str, context: &str, state: &str) {
         let id = self.next_id();
@@ -761,6 +803,15 @@ fn changed_files(files: &[(&str, &str)]) -> Vec<ChangedFile> {
 }
 
 /// A stable 40-hex SHA for `text`, so commits look like git's.
+/// A name for a set of files and their contents, as a git tree's SHA names it.
+fn tree_of(files: &BTreeMap<String, String>) -> String {
+    let listing: String = files
+        .iter()
+        .map(|(path, content)| format!("{path}\0{}\0", sha_of(content)))
+        .collect();
+    sha_of(&format!("tree\0{listing}"))
+}
+
 pub fn sha_of(text: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(text.as_bytes());

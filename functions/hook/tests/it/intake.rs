@@ -5,12 +5,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use hook::{
-    Command, Handoff, Hook, HookOptions, Plugin, PluginError, PluginEvent, PluginHelp,
-    PluginRegistry, plugins::PluginFuture,
-};
+use hook::{Handoff, Hook, HookOptions, PluginRegistry};
 use prow_config::{LoadOptions, Source, Sources};
 use prow_github::webhook::signature;
+use prow_github_octocrab::OctocrabGitHub;
+use prow_plugins::{Action, EventKind, Fact, Facts, Input, NeedFacts, Plugin, PluginHelp};
 use prow_ports::events::{AttributesReader, CloudEvent, EventSink, ProwEvent};
 use prow_runtime::cloudevents::{HttpSink, from_http, to_http};
 use prow_runtime::{ConfigHandle, Metrics};
@@ -89,7 +88,8 @@ async fn serve(router: Router) -> SocketAddr {
     address
 }
 
-/// Records every event it is given; `failing` fails every one.
+/// Records every event it is given; `failing` then asks for a fact from a GitHub that cannot be
+/// reached, so it fails in a way a retry may mend.
 struct Recorder {
     name: &'static str,
     seen: Arc<Mutex<Vec<String>>>,
@@ -100,14 +100,14 @@ impl Plugin for Recorder {
     fn name(&self) -> &'static str {
         self.name
     }
-    fn events(&self) -> &'static [&'static str] {
-        &["pull_request", hook::plugins::GENERIC_COMMENT]
+    fn events(&self) -> &'static [EventKind] {
+        &[EventKind::PullRequest, EventKind::GenericComment]
     }
     fn help(&self, _config: &prow_config::Config, enabled_repos: &[String]) -> PluginHelp {
         PluginHelp {
             description: format!("records events (enabled in {})", enabled_repos.join(", ")),
             events: vec!["pull_request".into()],
-            commands: vec![Command {
+            commands: vec![prow_plugins::Command {
                 usage: "/record".into(),
                 description: "Records.".into(),
                 who_can_use: "Anyone".into(),
@@ -117,18 +117,20 @@ impl Plugin for Recorder {
             ..PluginHelp::default()
         }
     }
-    fn handle<'a>(&'a self, event: PluginEvent<'a>) -> PluginFuture<'a> {
-        Box::pin(async move {
-            let what = match event.comment {
-                Some(comment) => format!("{} comment {:?}", event.event.name(), comment.body),
-                None => event.event.name().to_string(),
-            };
-            self.seen.lock().unwrap().push(what);
-            if self.fail {
-                return Err(PluginError::from("the plugin failed"));
-            }
-            Ok(())
-        })
+    fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
+        if !facts.is_empty() {
+            return Ok(vec![]);
+        }
+        let delivery = input.delivery().unwrap();
+        let what = match &delivery.comment {
+            Some(comment) => format!("{} comment {:?}", delivery.event.name(), comment.body),
+            None => delivery.event.name().to_string(),
+        };
+        self.seen.lock().unwrap().push(what);
+        if self.fail {
+            return Err(NeedFacts::one(Fact::BotLogin));
+        }
+        Ok(vec![])
     }
 }
 
@@ -202,12 +204,26 @@ impl TestHook {
             &metrics,
             HookOptions {
                 hmac_secret_file: PathBuf::from(secret.path()),
-                github: None,
+                // Nothing listens there: a plugin that needs GitHub fails as when GitHub is down.
+                github: Some(Arc::new(
+                    OctocrabGitHub::with_token(
+                        &format!(
+                            "http://127.0.0.1:{}",
+                            prow_test_harness::free_port().unwrap()
+                        ),
+                        "ghp_test",
+                        "hook",
+                        &metrics,
+                    )
+                    .unwrap(),
+                )
+                    as Arc<dyn prow_ports::github::EventGitHub>),
                 handoff,
                 plugins,
                 max_body_bytes,
                 dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
                 clock: prow_ports::clock::SystemClock::shared(),
+                images: None,
             },
         )
         .unwrap();
@@ -535,7 +551,10 @@ async fn plugins_run_from_the_cloud_event_that_comes_back_and_only_from_a_signed
     let event = hook.sink.events().pop().unwrap();
 
     let (status, text) = hook.post_event("/plugins/recorder", &event).await;
-    assert_eq!((status, text.as_str()), (200, "recorder handled the event"));
+    assert_eq!(
+        (status, text.as_str()),
+        (200, "recorder: 0 action(s), 0 already done")
+    );
     assert_eq!(
         *hook.recorded.lock().unwrap(),
         ["issue_comment comment \"/record please\""]

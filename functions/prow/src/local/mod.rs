@@ -174,7 +174,7 @@ impl LocalSystem {
         )
         .router();
 
-        let plugins = hook::PluginRegistry::builtin();
+        let plugins = hook::PluginRegistry::for_hook();
         let github_bus = Arc::new(GitHubEventBus::new(vec![Subscriber::new(
             "trigger",
             trigger.clone(),
@@ -190,6 +190,7 @@ impl LocalSystem {
                 max_body_bytes: hook::DEFAULT_MAX_BODY_BYTES,
                 dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
                 clock: options.clock.clone(),
+                images: Some(Arc::new(prow_runtime::images::CatApi::from_env())),
             },
         )?;
         // Hook's own plugins subscribe too, as they subscribe to the broker in a cluster.

@@ -1,0 +1,359 @@
+//! What is known about the world while a plan decides: each [`Fact`] a question (is alice an
+//! org member? which labels does the PR have?), each [`Known`] its answer. A plan asks through
+//! the typed accessors; an answer not yet known is a [`NeedFacts`], which the runner gathers and
+//! the plan is asked again. Tests give the answers up front.
+
+use crate::IssueRef;
+use prow_api::ProwJob;
+use prow_github::events::{Comment, Issue, Label, PullRequest, Review};
+use prow_ports::github::{
+    CheckRun, CombinedStatus, Milestone, Permission, PullRequestChange, RepoRef, Sha,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A question about the world.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fact {
+    /// The login the bot acts as.
+    BotLogin,
+    OrgMember {
+        org: String,
+        login: String,
+    },
+    Collaborator {
+        repo: RepoRef,
+        login: String,
+    },
+    Permission {
+        repo: RepoRef,
+        login: String,
+    },
+    /// Whether GitHub lets `login` be assigned in the repository.
+    Assignable {
+        repo: RepoRef,
+        login: String,
+    },
+    /// The logins of a team's members (`team` is its slug).
+    TeamMembers {
+        org: String,
+        team: String,
+    },
+    /// The issue's labels now (the event's copy may be stale after a redelivery).
+    Labels(IssueRef),
+    RepoLabels(RepoRef),
+    Comments(IssueRef),
+    Issue(IssueRef),
+    PullRequest(IssueRef),
+    ChangedFiles(IssueRef),
+    Reviews(IssueRef),
+    /// A file's content at `git_ref`; `None` when there is no such file.
+    File {
+        repo: RepoRef,
+        git_ref: String,
+        path: String,
+    },
+    Milestones(RepoRef),
+    CombinedStatus {
+        repo: RepoRef,
+        git_ref: String,
+    },
+    CheckRuns {
+        repo: RepoRef,
+        git_ref: String,
+    },
+    /// The tree of commit `sha`.
+    CommitTree {
+        repo: RepoRef,
+        sha: Sha,
+    },
+    /// The ProwJobs of a pull request, from the job store.
+    PullJobs(IssueRef),
+    /// A GraphQL query's `data`, for the repository's org.
+    GraphQl {
+        org: String,
+        query: String,
+        variables: String,
+    },
+    /// A random cat picture's URL (the `cat` plugin); `grumpy` asks for a grumpy one.
+    CatImage {
+        grumpy: bool,
+    },
+}
+
+/// An answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Known {
+    Text(String),
+    Bool(bool),
+    Permission(Permission),
+    Logins(Vec<String>),
+    Labels(Vec<Label>),
+    Comments(Vec<Comment>),
+    Issue(Box<Issue>),
+    PullRequest(Box<PullRequest>),
+    Changes(Vec<PullRequestChange>),
+    Reviews(Vec<Review>),
+    File(Option<String>),
+    Milestones(Vec<Milestone>),
+    Statuses(CombinedStatus),
+    CheckRuns(Vec<CheckRun>),
+    Sha(Sha),
+    Jobs(Vec<ProwJob>),
+    Json(serde_json::Value),
+}
+
+/// The facts a plan needs and does not have yet.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NeedFacts(pub BTreeSet<Fact>);
+
+impl NeedFacts {
+    pub fn one(fact: Fact) -> NeedFacts {
+        NeedFacts(BTreeSet::from([fact]))
+    }
+}
+
+/// The answers known so far.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    known: BTreeMap<Fact, Known>,
+}
+
+macro_rules! expect_known {
+    ($known:expr, $fact:expr, $variant:ident) => {
+        match $known.get(&$fact) {
+            Some(Known::$variant(value)) => Ok(value),
+            _ => Err(NeedFacts::one($fact)),
+        }
+    };
+}
+
+impl Facts {
+    pub fn new() -> Facts {
+        Facts::default()
+    }
+
+    pub fn insert(&mut self, fact: Fact, known: Known) {
+        self.known.insert(fact, known);
+    }
+
+    /// With `fact` answered (for tests and for what an event already says).
+    pub fn with(mut self, fact: Fact, known: Known) -> Facts {
+        self.insert(fact, known);
+        self
+    }
+
+    pub fn knows(&self, fact: &Fact) -> bool {
+        self.known.contains_key(fact)
+    }
+
+    pub fn len(&self) -> usize {
+        self.known.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
+    /// Asks for every fact in `facts` at once (gathered together), before reading them.
+    pub fn need(&self, facts: impl IntoIterator<Item = Fact>) -> Result<(), NeedFacts> {
+        let missing: BTreeSet<Fact> = facts.into_iter().filter(|f| !self.knows(f)).collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(NeedFacts(missing))
+        }
+    }
+
+    pub fn bot_login(&self) -> Result<&str, NeedFacts> {
+        expect_known!(self.known, Fact::BotLogin, Text).map(String::as_str)
+    }
+
+    /// Whether `login` is the bot (an App acts as `<slug>[bot]`).
+    pub fn is_bot(&self, login: &str) -> Result<bool, NeedFacts> {
+        let bot = self.bot_login()?;
+        Ok(login.eq_ignore_ascii_case(bot)
+            || login
+                .strip_suffix("[bot]")
+                .is_some_and(|l| l.eq_ignore_ascii_case(bot))
+            || bot
+                .strip_suffix("[bot]")
+                .is_some_and(|b| b.eq_ignore_ascii_case(login)))
+    }
+
+    pub fn is_member(&self, org: &str, login: &str) -> Result<bool, NeedFacts> {
+        let fact = Fact::OrgMember {
+            org: org.to_string(),
+            login: login.to_string(),
+        };
+        expect_known!(self.known, fact, Bool).copied()
+    }
+
+    pub fn is_collaborator(&self, repo: &RepoRef, login: &str) -> Result<bool, NeedFacts> {
+        let fact = Fact::Collaborator {
+            repo: repo.clone(),
+            login: login.to_string(),
+        };
+        expect_known!(self.known, fact, Bool).copied()
+    }
+
+    pub fn permission(&self, repo: &RepoRef, login: &str) -> Result<Permission, NeedFacts> {
+        let fact = Fact::Permission {
+            repo: repo.clone(),
+            login: login.to_string(),
+        };
+        expect_known!(self.known, fact, Permission).copied()
+    }
+
+    pub fn is_assignable(&self, repo: &RepoRef, login: &str) -> Result<bool, NeedFacts> {
+        let fact = Fact::Assignable {
+            repo: repo.clone(),
+            login: login.to_string(),
+        };
+        expect_known!(self.known, fact, Bool).copied()
+    }
+
+    pub fn team_members(&self, org: &str, team: &str) -> Result<&[String], NeedFacts> {
+        let fact = Fact::TeamMembers {
+            org: org.to_string(),
+            team: team.to_string(),
+        };
+        expect_known!(self.known, fact, Logins).map(Vec::as_slice)
+    }
+
+    /// Whether `login` is in any of `teams` of `org` (slugs; case-insensitive as GitHub logins).
+    pub fn in_any_team(&self, org: &str, teams: &[String], login: &str) -> Result<bool, NeedFacts> {
+        self.need(teams.iter().map(|team| Fact::TeamMembers {
+            org: org.to_string(),
+            team: team.clone(),
+        }))?;
+        for team in teams {
+            if self
+                .team_members(org, team)?
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(login))
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The issue's label names now.
+    pub fn labels(&self, issue: &IssueRef) -> Result<Vec<&str>, NeedFacts> {
+        expect_known!(self.known, Fact::Labels(issue.clone()), Labels)
+            .map(|labels| labels.iter().map(|l| l.name.as_str()).collect())
+    }
+
+    /// Whether the issue has `label` now (GitHub compares label names without case).
+    pub fn has_label(&self, issue: &IssueRef, label: &str) -> Result<bool, NeedFacts> {
+        Ok(self
+            .labels(issue)?
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(label)))
+    }
+
+    pub fn repo_labels(&self, repo: &RepoRef) -> Result<&[Label], NeedFacts> {
+        expect_known!(self.known, Fact::RepoLabels(repo.clone()), Labels).map(Vec::as_slice)
+    }
+
+    pub fn comments(&self, issue: &IssueRef) -> Result<&[Comment], NeedFacts> {
+        expect_known!(self.known, Fact::Comments(issue.clone()), Comments).map(Vec::as_slice)
+    }
+
+    /// The bot's comments on the issue, oldest first.
+    pub fn bot_comments(&self, issue: &IssueRef) -> Result<Vec<&Comment>, NeedFacts> {
+        self.need([Fact::BotLogin, Fact::Comments(issue.clone())])?;
+        let mut mine = Vec::new();
+        for comment in self.comments(issue)? {
+            if self.is_bot(&comment.user.login)? {
+                mine.push(comment);
+            }
+        }
+        Ok(mine)
+    }
+
+    pub fn issue(&self, issue: &IssueRef) -> Result<&Issue, NeedFacts> {
+        expect_known!(self.known, Fact::Issue(issue.clone()), Issue).map(AsRef::as_ref)
+    }
+
+    pub fn pull_request(&self, issue: &IssueRef) -> Result<&PullRequest, NeedFacts> {
+        expect_known!(self.known, Fact::PullRequest(issue.clone()), PullRequest).map(AsRef::as_ref)
+    }
+
+    pub fn changed_files(&self, issue: &IssueRef) -> Result<&[PullRequestChange], NeedFacts> {
+        expect_known!(self.known, Fact::ChangedFiles(issue.clone()), Changes).map(Vec::as_slice)
+    }
+
+    pub fn reviews(&self, issue: &IssueRef) -> Result<&[Review], NeedFacts> {
+        expect_known!(self.known, Fact::Reviews(issue.clone()), Reviews).map(Vec::as_slice)
+    }
+
+    /// A file's content at `git_ref`, `None` when there is none.
+    pub fn file(
+        &self,
+        repo: &RepoRef,
+        git_ref: &str,
+        path: &str,
+    ) -> Result<Option<&str>, NeedFacts> {
+        let fact = Fact::File {
+            repo: repo.clone(),
+            git_ref: git_ref.to_string(),
+            path: path.to_string(),
+        };
+        expect_known!(self.known, fact, File).map(Option::as_deref)
+    }
+
+    pub fn milestones(&self, repo: &RepoRef) -> Result<&[Milestone], NeedFacts> {
+        expect_known!(self.known, Fact::Milestones(repo.clone()), Milestones).map(Vec::as_slice)
+    }
+
+    pub fn combined_status(
+        &self,
+        repo: &RepoRef,
+        git_ref: &str,
+    ) -> Result<&CombinedStatus, NeedFacts> {
+        let fact = Fact::CombinedStatus {
+            repo: repo.clone(),
+            git_ref: git_ref.to_string(),
+        };
+        expect_known!(self.known, fact, Statuses)
+    }
+
+    pub fn check_runs(&self, repo: &RepoRef, git_ref: &str) -> Result<&[CheckRun], NeedFacts> {
+        let fact = Fact::CheckRuns {
+            repo: repo.clone(),
+            git_ref: git_ref.to_string(),
+        };
+        expect_known!(self.known, fact, CheckRuns).map(Vec::as_slice)
+    }
+
+    pub fn commit_tree(&self, repo: &RepoRef, sha: &Sha) -> Result<&Sha, NeedFacts> {
+        let fact = Fact::CommitTree {
+            repo: repo.clone(),
+            sha: sha.clone(),
+        };
+        expect_known!(self.known, fact, Sha)
+    }
+
+    pub fn pull_jobs(&self, issue: &IssueRef) -> Result<&[ProwJob], NeedFacts> {
+        expect_known!(self.known, Fact::PullJobs(issue.clone()), Jobs).map(Vec::as_slice)
+    }
+
+    pub fn graphql(
+        &self,
+        org: &str,
+        query: &str,
+        variables: &serde_json::Value,
+    ) -> Result<&serde_json::Value, NeedFacts> {
+        let fact = Fact::GraphQl {
+            org: org.to_string(),
+            query: query.to_string(),
+            variables: variables.to_string(),
+        };
+        expect_known!(self.known, fact, Json)
+    }
+
+    pub fn cat_image(&self, grumpy: bool) -> Result<&str, NeedFacts> {
+        expect_known!(self.known, Fact::CatImage { grumpy }, Text).map(String::as_str)
+    }
+}

@@ -1,0 +1,40 @@
+//! The plugins, one file each, by the name `plugins.yaml` enables them by.
+
+pub mod hold;
+
+use crate::{Input, IssueRef};
+use prow_github::comment::{GenericCommentAction, GenericCommentEvent};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// A regex from a constant pattern (a typo fails every test of its plugin at once).
+pub(crate) fn pattern(source: &str) -> Regex {
+    match Regex::new(source) {
+        Ok(regex) => regex,
+        Err(error) => unreachable_pattern(source, &error),
+    }
+}
+
+#[expect(
+    clippy::panic,
+    reason = "a constant pattern that does not compile is a bug"
+)]
+fn unreachable_pattern(source: &str, error: &regex::Error) -> ! {
+    panic!("the pattern {source:?} does not compile: {error}")
+}
+
+/// A lazily compiled constant pattern.
+pub(crate) type Pattern = LazyLock<Regex>;
+
+/// The comment view of the delivery, for a newly created comment (what most commands act on).
+pub(crate) fn new_comment<'a>(input: &'a Input<'_>) -> Option<&'a GenericCommentEvent> {
+    input
+        .delivery()
+        .and_then(|d| d.comment.as_ref())
+        .filter(|c| c.action == GenericCommentAction::Created)
+}
+
+/// The issue or pull request a comment is on.
+pub(crate) fn commented_issue(comment: &GenericCommentEvent) -> IssueRef {
+    IssueRef::new(comment.repo.org(), &comment.repo.name, comment.number)
+}

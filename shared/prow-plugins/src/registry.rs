@@ -1,0 +1,59 @@
+//! The plugins compiled in, and which of them take a delivery: enabled for its repository in
+//! `plugins.yaml` and subscribed to its kind of event.
+
+use crate::plugins;
+use crate::{Delivery, Plugin};
+use prow_config::Config;
+use std::sync::Arc;
+
+/// A set of plugins by name.
+#[derive(Clone, Default)]
+pub struct PluginRegistry {
+    plugins: Vec<Arc<dyn Plugin>>,
+}
+
+impl PluginRegistry {
+    /// Every plugin compiled into this project.
+    pub fn builtin() -> PluginRegistry {
+        PluginRegistry::default().with(Arc::new(plugins::hold::Hold))
+    }
+
+    /// The built-in plugins that hook runs: all but trigger, which runs in its own function (it
+    /// creates ProwJobs and needs their permissions).
+    pub fn for_hook() -> PluginRegistry {
+        let mut registry = PluginRegistry::builtin();
+        registry.plugins.retain(|p| p.name() != "trigger");
+        registry
+    }
+
+    /// Adds a plugin; a later one with the same name replaces the earlier.
+    pub fn with(mut self, plugin: Arc<dyn Plugin>) -> PluginRegistry {
+        self.plugins.retain(|p| p.name() != plugin.name());
+        self.plugins.push(plugin);
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Plugin>> {
+        self.plugins.iter().find(|p| p.name() == name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Plugin>> {
+        self.plugins.iter()
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.plugins.iter().map(|p| p.name()).collect()
+    }
+}
+
+/// Whether `plugin` takes `delivery`: enabled for its repository and subscribed to its event.
+pub fn applies(plugin: &dyn Plugin, config: &Config, delivery: &Delivery) -> bool {
+    let Some(repo) = delivery.repo() else {
+        return false;
+    };
+    delivery.wanted_by(plugin.events())
+        && config
+            .plugins
+            .enabled_plugins(&repo.org, &repo.name)
+            .contains(&plugin.name())
+}

@@ -1,0 +1,285 @@
+//! Builders for plan tests: deliveries of the events plugins handle, with GitHub's payload shape
+//! (parsed as hook parses a webhook), and facts given up front.
+
+use crate::{Action, Delivery, Fact, Facts, Input, IssueRef, Known, NeedFacts, Occasion, Plugin};
+use prow_config::Config;
+use prow_github::Event;
+use prow_github::events::{Comment, Label, User};
+use prow_ports::github::{Permission, RepoRef};
+use serde_json::{Value, json};
+use std::sync::LazyLock;
+
+/// The pull request most plan tests are about: `kubernetes/test-infra#7`.
+pub static PR: LazyLock<IssueRef> = LazyLock::new(|| IssueRef::new("kubernetes", "test-infra", 7));
+
+/// The login of the bot in plan tests.
+pub const BOT: &str = "k8s-ci-robot";
+
+/// The instant plan tests decide at.
+pub fn now() -> jiff::Timestamp {
+    jiff::Timestamp::from_second(1_798_761_600).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// `plugin`'s plan for `delivery` with the default configuration.
+pub fn plan(
+    plugin: &dyn Plugin,
+    delivery: &Delivery,
+    facts: &Facts,
+) -> Result<Vec<Action>, NeedFacts> {
+    plan_with(plugin, delivery, facts, &Config::default())
+}
+
+/// `plugin`'s plan for `delivery` with `config`.
+pub fn plan_with(
+    plugin: &dyn Plugin,
+    delivery: &Delivery,
+    facts: &Facts,
+    config: &Config,
+) -> Result<Vec<Action>, NeedFacts> {
+    plugin.plan(
+        &Input {
+            occasion: Occasion::Delivery(delivery),
+            config,
+            now: now(),
+        },
+        facts,
+    )
+}
+
+fn user(login: &str) -> Value {
+    json!({"login": login, "id": 1, "type": if login.ends_with("[bot]") { "Bot" } else { "User" }})
+}
+
+fn repository(repo: &RepoRef) -> Value {
+    json!({
+        "id": 1, "name": repo.name, "full_name": repo.full_name(),
+        "owner": user(&repo.org), "html_url": format!("https://github.com/{repo}"),
+        "default_branch": "main"
+    })
+}
+
+fn delivery(event: &str, payload: Value) -> Delivery {
+    match Event::parse(event, payload.to_string().as_bytes()) {
+        Ok(parsed) => Delivery::new("d-1", parsed),
+        Err(error) => unreachable_payload(event, &error),
+    }
+}
+
+#[expect(
+    clippy::panic,
+    reason = "test builders: a payload that does not parse is a bug in them"
+)]
+fn unreachable_payload(event: &str, error: &prow_github::EventError) -> ! {
+    panic!("the {event} payload built for a test does not parse: {error}")
+}
+
+/// An issue or pull request of `issue`, by `author`, as a webhook shows it.
+pub fn issue_json(issue: &IssueRef, author: &str, is_pr: bool, labels: &[&str]) -> Value {
+    let mut value = json!({
+        "id": 100 + issue.number.0, "number": issue.number.0, "title": "Fix the widget",
+        "body": "", "user": user(author), "state": "open",
+        "html_url": format!("https://github.com/{}/{}/{}", issue.repo, if is_pr { "pull" } else { "issues" }, issue.number),
+        "labels": labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
+        "assignees": []
+    });
+    if is_pr {
+        value["pull_request"] = json!({"url": format!("https://api.github.com/repos/{}/pulls/{}", issue.repo, issue.number)});
+    }
+    value
+}
+
+/// A new comment on a pull request.
+pub fn comment_on_pr(pull: &IssueRef, author: &str, body: &str) -> Delivery {
+    comment(pull, author, body, true, "alice")
+}
+
+/// A new comment on an issue.
+pub fn comment_on_issue(issue: &IssueRef, author: &str, body: &str) -> Delivery {
+    comment(issue, author, body, false, "alice")
+}
+
+/// A new comment on `issue` (a PR when `is_pr`) opened by `issue_author`.
+pub fn comment(
+    issue: &IssueRef,
+    author: &str,
+    body: &str,
+    is_pr: bool,
+    issue_author: &str,
+) -> Delivery {
+    delivery(
+        "issue_comment",
+        json!({
+            "action": "created",
+            "issue": issue_json(issue, issue_author, is_pr, &[]),
+            "comment": {
+                "id": 5000, "body": body, "user": user(author),
+                "html_url": format!("https://github.com/{}/pull/{}#issuecomment-5000", issue.repo, issue.number)
+            },
+            "repository": repository(&issue.repo),
+            "sender": user(author),
+        }),
+    )
+}
+
+/// A pull request as a webhook shows it.
+pub fn pull_request_json(pull: &IssueRef, author: &str, labels: &[&str]) -> Value {
+    json!({
+        "id": 100 + pull.number.0, "number": pull.number.0, "title": "Fix the widget",
+        "body": "", "user": user(author), "state": "open", "draft": false,
+        "html_url": format!("https://github.com/{}/pull/{}", pull.repo, pull.number),
+        "labels": labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
+        "head": {"ref": "feature", "sha": "headsha0000000000000000000000000000000000", "repo": repository(&pull.repo)},
+        "base": {"ref": "main", "sha": "basesha0000000000000000000000000000000000", "repo": repository(&pull.repo)},
+        "assignees": [], "requested_reviewers": []
+    })
+}
+
+/// A `pull_request` event with `action`, sent by `sender`.
+pub fn pull_request_event(pull: &IssueRef, action: &str, author: &str, sender: &str) -> Delivery {
+    pull_request_event_with(pull, action, author, sender, |_| {})
+}
+
+/// [`pull_request_event`], with the payload changed by `change` first.
+pub fn pull_request_event_with(
+    pull: &IssueRef,
+    action: &str,
+    author: &str,
+    sender: &str,
+    change: impl FnOnce(&mut Value),
+) -> Delivery {
+    let mut payload = json!({
+        "action": action,
+        "number": pull.number.0,
+        "pull_request": pull_request_json(pull, author, &[]),
+        "repository": repository(&pull.repo),
+        "sender": user(sender),
+    });
+    change(&mut payload);
+    delivery("pull_request", payload)
+}
+
+/// A submitted review of a pull request (`approved`, `changes_requested` or `commented`).
+pub fn review(pull: &IssueRef, author: &str, state: &str, body: &str) -> Delivery {
+    delivery(
+        "pull_request_review",
+        json!({
+            "action": "submitted",
+            "review": {
+                "id": 7000, "user": user(author), "body": body, "state": state,
+                "html_url": format!("https://github.com/{}/pull/{}#pullrequestreview-7000", pull.repo, pull.number),
+                "commit_id": "headsha0000000000000000000000000000000000"
+            },
+            "pull_request": pull_request_json(pull, "alice", &[]),
+            "repository": repository(&pull.repo),
+            "sender": user(author),
+        }),
+    )
+}
+
+/// Facts with the issue's current labels.
+pub fn labels(issue: &IssueRef, names: &[&str]) -> Facts {
+    Facts::new().labelled(issue, names)
+}
+
+/// Building facts for tests.
+pub trait Given: Sized {
+    fn fact(self, fact: Fact, known: Known) -> Self;
+
+    fn labelled(self, issue: &IssueRef, names: &[&str]) -> Self {
+        self.fact(
+            Fact::Labels(issue.clone()),
+            Known::Labels(
+                names
+                    .iter()
+                    .map(|name| Label {
+                        name: name.to_string(),
+                        ..Label::default()
+                    })
+                    .collect(),
+            ),
+        )
+    }
+
+    fn bot(self) -> Self {
+        self.fact(Fact::BotLogin, Known::Text(BOT.to_string()))
+    }
+
+    fn member(self, org: &str, login: &str, is_member: bool) -> Self {
+        self.fact(
+            Fact::OrgMember {
+                org: org.to_string(),
+                login: login.to_string(),
+            },
+            Known::Bool(is_member),
+        )
+    }
+
+    fn collaborator(self, repo: &RepoRef, login: &str, is_collaborator: bool) -> Self {
+        self.fact(
+            Fact::Collaborator {
+                repo: repo.clone(),
+                login: login.to_string(),
+            },
+            Known::Bool(is_collaborator),
+        )
+    }
+
+    fn permission(self, repo: &RepoRef, login: &str, permission: Permission) -> Self {
+        self.fact(
+            Fact::Permission {
+                repo: repo.clone(),
+                login: login.to_string(),
+            },
+            Known::Permission(permission),
+        )
+    }
+
+    fn team(self, org: &str, team: &str, members: &[&str]) -> Self {
+        self.fact(
+            Fact::TeamMembers {
+                org: org.to_string(),
+                team: team.to_string(),
+            },
+            Known::Logins(members.iter().map(|m| m.to_string()).collect()),
+        )
+    }
+
+    /// The issue's comments: (id, author, body).
+    fn comments(self, issue: &IssueRef, comments: &[(u64, &str, &str)]) -> Self {
+        self.fact(
+            Fact::Comments(issue.clone()),
+            Known::Comments(
+                comments
+                    .iter()
+                    .map(|(id, author, body)| Comment {
+                        id: *id,
+                        body: body.to_string(),
+                        user: User {
+                            login: author.to_string(),
+                            ..User::default()
+                        },
+                        ..Comment::default()
+                    })
+                    .collect(),
+            ),
+        )
+    }
+
+    /// A file at `git_ref`; `None` for none.
+    fn file(self, repo: &RepoRef, git_ref: &str, path: &str, content: Option<&str>) -> Self {
+        self.fact(
+            Fact::File {
+                repo: repo.clone(),
+                git_ref: git_ref.to_string(),
+                path: path.to_string(),
+            },
+            Known::File(content.map(str::to_string)),
+        )
+    }
+}
+
+impl Given for Facts {
+    fn fact(self, fact: Fact, known: Known) -> Self {
+        self.with(fact, known)
+    }
+}
