@@ -544,19 +544,113 @@ fn check_agent(job: &JobBase, pod_namespace: &str) -> Result<(), (Option<&'stati
 }
 
 fn validate_plugins(plugins: &PluginsConfig, plugins_file: &Arc<str>, found: &mut Vec<Diagnostic>) {
+    let mut invalid = |path: YamlPath, message: String| {
+        found.push(Diagnostic::error(
+            DiagnosticKind::Invalid,
+            plugins_file.clone(),
+            path,
+            message,
+        ));
+    };
     for (scope, external) in &plugins.external_plugins {
         for (i, plugin) in external.iter().enumerate() {
             if plugin.name.is_empty() {
-                found.push(Diagnostic::error(
-                    DiagnosticKind::Invalid,
-                    plugins_file.clone(),
+                invalid(
                     YamlPath::root()
                         .key("external_plugins")
                         .key(scope.as_str())
                         .index(i),
                     "external plugin has no name".to_string(),
-                ));
+                );
             }
+        }
+    }
+    let size = plugins.size;
+    if size.s > size.m || size.m > size.l || size.l > size.xl || size.xl > size.xxl {
+        invalid(
+            YamlPath::root().key("size"),
+            "invalid size plugin configuration - one of the smaller sizes is bigger than a larger one"
+                .to_string(),
+        );
+    }
+    if let Some(count) = plugins.blunderbuss.request_count
+        && count < 1
+    {
+        invalid(
+            YamlPath::root().key("blunderbuss").key("request_count"),
+            format!("invalid request_count: {count} (needs to be positive)"),
+        );
+    }
+    if let Some(wait) = &plugins.blunderbuss.wait_for_status
+        && let Err(e) = check_syntax(wait.description())
+    {
+        invalid(
+            YamlPath::root()
+                .key("blunderbuss")
+                .key("wait_for_status")
+                .key("description"),
+            format!("invalid description regex: {e}"),
+        );
+    }
+    for (section, entries) in [
+        (
+            "approve",
+            plugins.approve.iter().map(|a| &a.repos).collect::<Vec<_>>(),
+        ),
+        (
+            "welcome",
+            plugins.welcome.iter().map(|w| &w.repos).collect(),
+        ),
+    ] {
+        let mut seen = HashSet::new();
+        for (i, repos) in entries.into_iter().enumerate() {
+            for (j, entry) in repos.iter().enumerate() {
+                if !seen.insert(entry.as_str()) {
+                    let what = if entry.contains('/') { "repo" } else { "org" };
+                    invalid(
+                        YamlPath::root().key(section).index(i).key("repos").index(j),
+                        format!(
+                            "The {what} {entry:?} is duplicated in the '{section}' plugin configuration."
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for (i, rule) in plugins.require_matching_label.iter().enumerate() {
+        let path = || YamlPath::root().key("require_matching_label").index(i);
+        let problem = if rule.org.is_empty() {
+            Some("must specify 'org'")
+        } else if rule.repo.contains('/') {
+            Some("'repo' may not contain '/'; specify the organization with 'org'")
+        } else if rule.regexp.is_empty() {
+            Some("must specify 'regexp'")
+        } else if rule.missing_label.is_empty() {
+            Some("must specify 'missing_label'")
+        } else if !rule.prs && !rule.issues {
+            Some("must specify 'prs: true' and/or 'issues: true'")
+        } else if !rule.prs && !rule.branch.is_empty() {
+            Some("branch cannot be specified without `prs: true'")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            invalid(path(), problem.to_string());
+            continue;
+        }
+        match regex::Regex::new(&rule.regexp) {
+            Err(e) => invalid(path().key("regexp"), format!("invalid regexp: {e}")),
+            Ok(re) if re.is_match(&rule.missing_label) => invalid(
+                path(),
+                "'regexp' must not match 'missing_label'".to_string(),
+            ),
+            Ok(_) => {}
+        }
+        if !rule.grace_period.is_empty() && rule.grace_period.parse::<Duration>().is_err() {
+            invalid(
+                path().key("grace_period"),
+                format!("invalid grace_period {:?}", rule.grace_period),
+            );
         }
     }
 }

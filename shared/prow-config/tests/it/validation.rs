@@ -245,3 +245,45 @@ fn a_broken_plank_template_is_reported_at_its_line() {
         ]
     );
 }
+
+#[test]
+fn plugin_sections_are_typed_and_checked_as_upstream_checks_them() {
+    let plugins = "\
+lgtm:
+- repos: [acme]
+  review_acts_as_lgtm: true
+  sticky: yes
+size:
+  s: 50
+  m: 30
+blunderbuss:
+  request_count: 0
+welcome:
+- repos: [acme/widgets]
+- repos: [acme/widgets]
+require_matching_label:
+- org: acme
+  repo: acme/widgets
+  regexp: ^kind/
+  missing_label: needs-kind
+  prs: true
+";
+    let sources = Sources {
+        config: Source::new("config.yaml", ""),
+        job_files: vec![],
+        plugins: Some(Source::new("plugins.yaml", plugins)),
+    };
+    let error = load_sources(&sources, LoadOptions { strict: true }).unwrap_err();
+    let lines: Vec<String> = error.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "plugins.yaml:4:3: error: unknown field \"sticky\" at lgtm[0].sticky",
+            "plugins.yaml:5:1: error: invalid size plugin configuration - one of the smaller sizes is bigger than a larger one",
+            "plugins.yaml:9:3: error: invalid request_count: 0 (needs to be positive)",
+            "plugins.yaml:12:11: error: The repo \"acme/widgets\" is duplicated in the 'welcome' plugin configuration.",
+            "plugins.yaml:14:3: error: 'repo' may not contain '/'; specify the organization with 'org'",
+        ],
+        "{lines:#?}"
+    );
+}

@@ -1,8 +1,12 @@
 //! `plugins.yaml`: which plugins run for which org or repo, the external plugins hook forwards
 //! events to, and each plugin's own section (upstream `plugins.Configuration`).
 //!
-//! The sections hook and trigger use are typed. The other plugins' sections are accepted by their
-//! upstream names and kept as written; each is typed when its plugin is built.
+//! The sections of the plugins this project has are typed ([`sections`]); the other plugins'
+//! sections are accepted by their upstream names and kept as written.
+
+mod sections;
+
+pub use sections::*;
 
 use crate::prow_config::Opaque;
 use crate::yaml::nullable;
@@ -18,22 +22,22 @@ pub struct PluginsConfig {
     #[serde(default, deserialize_with = "nullable")]
     pub triggers: Vec<Trigger>,
 
-    #[serde(default)]
-    pub owners: Opaque,
-    #[serde(default)]
-    pub approve: Opaque,
+    #[serde(default, deserialize_with = "nullable")]
+    pub owners: Owners,
+    #[serde(default, deserialize_with = "nullable")]
+    pub approve: Vec<Approve>,
     #[serde(default)]
     pub blockades: Opaque,
-    #[serde(default)]
-    pub blunderbuss: Opaque,
+    #[serde(default, deserialize_with = "nullable")]
+    pub blunderbuss: Blunderbuss,
     #[serde(default)]
     pub rifle: Opaque,
     #[serde(default)]
     pub bugzilla: Opaque,
     #[serde(default)]
     pub branch_cleaner: Opaque,
-    #[serde(default)]
-    pub cat: Opaque,
+    #[serde(default, deserialize_with = "nullable")]
+    pub cat: Cat,
     #[serde(default)]
     pub cherry_pick_approved: Opaque,
     #[serde(default)]
@@ -48,38 +52,38 @@ pub struct PluginsConfig {
     pub goose: Opaque,
     #[serde(default)]
     pub heart: Opaque,
-    #[serde(default)]
-    pub label: Opaque,
-    #[serde(default)]
-    pub lgtm: Opaque,
+    #[serde(default, deserialize_with = "nullable")]
+    pub label: Label,
+    #[serde(default, deserialize_with = "nullable")]
+    pub lgtm: Vec<Lgtm>,
     #[serde(default)]
     pub jira: Opaque,
     #[serde(default)]
     pub milestone_applier: Opaque,
-    #[serde(default)]
-    pub release_note: Opaque,
-    #[serde(default)]
-    pub repo_milestone: Opaque,
+    #[serde(default, deserialize_with = "nullable")]
+    pub release_note: ReleaseNote,
+    #[serde(default, deserialize_with = "nullable")]
+    pub repo_milestone: BTreeMap<String, Milestone>,
     #[serde(default)]
     pub project_config: Opaque,
     #[serde(default)]
     pub project_manager: Opaque,
-    #[serde(default)]
-    pub require_matching_label: Opaque,
-    #[serde(default)]
-    pub retitle: Opaque,
+    #[serde(default, deserialize_with = "nullable")]
+    pub require_matching_label: Vec<RequireMatchingLabel>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub retitle: Retitle,
     #[serde(default)]
     pub slack: Opaque,
     #[serde(default)]
     pub sigmention: Opaque,
-    #[serde(default)]
-    pub size: Opaque,
-    #[serde(default)]
-    pub welcome: Opaque,
-    #[serde(default)]
-    pub r#override: Opaque,
-    #[serde(default)]
-    pub help: Opaque,
+    #[serde(default, deserialize_with = "nullable")]
+    pub size: Size,
+    #[serde(default, deserialize_with = "nullable")]
+    pub welcome: Vec<Welcome>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub r#override: Override,
+    #[serde(default, deserialize_with = "nullable")]
+    pub help: Help,
     #[serde(default)]
     pub invalid_commit_msg: Opaque,
 }
@@ -191,7 +195,12 @@ impl PluginsConfig {
                 .iter()
                 .find(|t| t.repos.iter().any(|r| r == org))
         };
-        by_repo.or_else(by_org).cloned().unwrap_or_default()
+        let mut trigger = by_repo.or_else(by_org).cloned().unwrap_or_default();
+        if !trigger.trusted_org.is_empty() && trigger.join_org_url.is_empty() {
+            trigger.join_org_url =
+                format!("https://github.com/orgs/{}/people", trigger.trusted_org);
+        }
+        trigger
     }
 }
 
