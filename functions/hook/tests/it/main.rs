@@ -7,5 +7,7 @@
     reason = "a test fails loudly"
 )]
 
+mod hold;
 mod intake;
 mod process;
+mod support;

@@ -16,7 +16,7 @@ fn entry_for<'a, T>(
     let full_name = format!("{org}/{repo}");
     entries
         .iter()
-        .find(|e| repos(e).iter().any(|r| *r == full_name))
+        .find(|e| repos(e).contains(&full_name))
         .or_else(|| entries.iter().find(|e| repos(e).iter().any(|r| r == org)))
 }
 

@@ -9,9 +9,10 @@ use prow_config::Config;
 /// The label tide refuses to merge.
 pub const HOLD_LABEL: &str = "do-not-merge/hold";
 
-static HOLD: Pattern = Pattern::new(|| pattern(r"(?mi)^/hold(\s.*)?$"));
+// Go's `\s` is ASCII whitespace; `(?-u:\s)` is Rust's spelling of it.
+static HOLD: Pattern = Pattern::new(|| pattern(r"(?mi)^/hold((?-u:\s).*)?$"));
 static CANCEL: Pattern =
-    Pattern::new(|| pattern(r"(?mi)^/(remove-hold|hold\s+cancel|unhold)(\s.*)?$"));
+    Pattern::new(|| pattern(r"(?mi)^/(remove-hold|hold(?-u:\s)+cancel|unhold)((?-u:\s).*)?$"));
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Command {

@@ -1,0 +1,189 @@
+//! A plugin test bench: the GitHub stand-in over HTTP (its world seeded by the test), hook's real
+//! router with the built-in plugins, and GitHub reached through the octocrab adapter. What
+//! happens in the world queues the webhooks GitHub would send; [`Bench::settle`] hands each to
+//! every plugin as the broker does (a CloudEvent signed as GitHub signs it, posted to
+//! `/plugins/{name}`) until no more come, so a plugin's own changes (a label it adds) reach the
+//! plugins again as on GitHub.
+
+use github_standin::{Call, GitHubStandIn, World};
+use hook::{Handoff, Hook, HookOptions, PluginRegistry};
+use prow_github_octocrab::OctocrabGitHub;
+use prow_runtime::{ConfigHandle, Metrics};
+use std::sync::{Arc, MutexGuard};
+
+pub const BOT: &str = "k8s-ci-robot";
+const SECRET: &[u8] = b"plugin-bench-secret";
+
+pub struct Bench {
+    pub standin: GitHubStandIn,
+    router: axum::Router,
+    plugins: Vec<&'static str>,
+    _secret: tempfile::NamedTempFile,
+}
+
+/// What one plugin answered for one delivery.
+#[derive(Clone, Debug)]
+#[expect(dead_code, reason = "read in failure messages through Debug")]
+pub struct Answer {
+    pub plugin: &'static str,
+    pub event: String,
+    pub status: u16,
+    pub body: String,
+}
+
+impl Bench {
+    /// The bench over `world` (its bot is [`BOT`]) with `plugins_yaml` as the plugin config.
+    pub async fn start(world: World, plugins_yaml: &str) -> Bench {
+        Bench::start_with(world, "", plugins_yaml).await
+    }
+
+    /// [`Bench::start`] with a `config.yaml` too (for plugins that read jobs or tide's settings).
+    pub async fn start_with(world: World, config_yaml: &str, plugins_yaml: &str) -> Bench {
+        let standin = GitHubStandIn::start(world).await.unwrap();
+        standin.world().outbox.clear();
+        let metrics = Arc::new(Metrics::new("hook"));
+        let github =
+            OctocrabGitHub::with_token(&standin.url(), "ghp_bench", "hook", &metrics).unwrap();
+        let secret = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(secret.path(), SECRET).unwrap();
+        let registry = PluginRegistry::for_hook();
+        let plugins = registry.names();
+        let config = prow_test_harness::strict_config(config_yaml, "", Some(plugins_yaml));
+        let hook = Hook::new(
+            ConfigHandle::new(config),
+            &metrics,
+            HookOptions {
+                hmac_secret_file: secret.path().to_path_buf(),
+                github: Some(Arc::new(github)),
+                // Deliveries come to the plugin routes as the broker delivers them.
+                handoff: Handoff::InProcess,
+                plugins: registry,
+                max_body_bytes: hook::DEFAULT_MAX_BODY_BYTES,
+                dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
+                clock: prow_ports::clock::SystemClock::shared(),
+                images: None,
+            },
+        )
+        .unwrap();
+        Bench {
+            standin,
+            router: hook.router(),
+            plugins,
+            _secret: secret,
+        }
+    }
+
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.standin.world()
+    }
+
+    /// Hands every queued webhook to every plugin, `times` times each (an at-least-once broker
+    /// may deliver twice), until no more come; every answer, in order.
+    pub async fn settle_delivering(&self, times: usize) -> Vec<Answer> {
+        let mut answers = Vec::new();
+        for _ in 0..20 {
+            let pending: Vec<_> = std::mem::take(&mut self.world().outbox);
+            if pending.is_empty() {
+                return answers;
+            }
+            for delivery in pending {
+                let repo = delivery.payload()["repository"]["full_name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let event = prow_test_harness::events::github_event(
+                    &delivery.id,
+                    &delivery.event,
+                    &repo,
+                    delivery.body.clone(),
+                    Some(SECRET),
+                )
+                .unwrap();
+                for plugin in &self.plugins {
+                    for _ in 0..times {
+                        let (status, body) = prow_test_harness::events::post_event_to(
+                            &self.router,
+                            &format!("/plugins/{plugin}"),
+                            &event,
+                        )
+                        .await
+                        .unwrap();
+                        answers.push(Answer {
+                            plugin,
+                            event: delivery.event.clone(),
+                            status,
+                            body,
+                        });
+                    }
+                }
+            }
+        }
+        panic!("the plugins kept changing the world: {answers:#?}");
+    }
+
+    /// [`Bench::settle_delivering`] once each; every answer must be a success.
+    pub async fn settle(&self) -> Vec<Answer> {
+        let answers = self.settle_delivering(1).await;
+        for answer in &answers {
+            assert_eq!(answer.status, 200, "{answer:?}");
+        }
+        answers
+    }
+
+    /// The labels of `repo#number` now.
+    pub fn labels(&self, repo: &str, number: u64) -> Vec<String> {
+        let mut labels = self
+            .world()
+            .issue(repo, number)
+            .map(|i| i.labels.clone())
+            .unwrap_or_default();
+        labels.sort();
+        labels
+    }
+
+    /// The comments of `repo#number`: (author, body).
+    pub fn comments(&self, repo: &str, number: u64) -> Vec<(String, String)> {
+        self.world()
+            .issue(repo, number)
+            .map(|i| {
+                i.comments
+                    .iter()
+                    .map(|c| (c.author.clone(), c.body.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The bot's comments on `repo#number`.
+    pub fn bot_comments(&self, repo: &str, number: u64) -> Vec<String> {
+        self.comments(repo, number)
+            .into_iter()
+            .filter(|(author, _)| author == BOT)
+            .map(|(_, body)| body)
+            .collect()
+    }
+
+    /// Every call that changed something (not a GET), in order.
+    pub fn writes(&self) -> Vec<Call> {
+        self.standin
+            .calls()
+            .into_iter()
+            .filter(|c| c.method != "GET")
+            .collect()
+    }
+
+    /// Forgets the calls made so far (to count those of the next step).
+    pub fn forget_calls(&self) {
+        self.world().calls.clear();
+    }
+}
+
+/// A world with the bot, org `acme` whose members are `members`, and repo `acme/widgets`.
+pub fn world(members: &[&str]) -> World {
+    let mut world = World::new(BOT);
+    let mut all: Vec<&str> = members.to_vec();
+    all.push(BOT);
+    world.add_org("acme", &all);
+    world.add_repo("acme/widgets");
+    world
+}
