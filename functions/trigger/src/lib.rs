@@ -1,14 +1,15 @@
 //! The `trigger` function (upstream: the trigger plugin and the `sub` Pub/Sub subscriber).
-//! `POST /` takes hook's CloudEvents (`dev.prow.github.<event>`, binary or structured mode) and
-//! starts the presubmits and postsubmits they call for; `POST /pubsub` takes Pub/Sub push
-//! deliveries of upstream's `ProwJobEvent` messages. ProwJobs are created through the job store
-//! port with names derived from what triggered them, so a redelivery creates nothing twice; the
-//! answer is 2xx only once every job exists, so a failure is redelivered.
+//! `POST /` takes hook's CloudEvents (`dev.prow.github.<event>`, binary or structured mode), checks
+//! that GitHub signed them (the `ghsignature` extension against `--hmac-secret-file`: a CloudEvent
+//! anyone else posts is refused), and runs the trigger plugin on them, which starts the
+//! presubmits and postsubmits they call for; `POST /pubsub` takes Pub/Sub push deliveries of
+//! upstream's `ProwJobEvent` messages. ProwJobs are created through the job store port with names
+//! derived from what triggered them, so a redelivery creates nothing twice; the answer is 2xx only
+//! once every job exists, so a failure is redelivered.
 //!
-//! Boundary: this crate gathers facts through the GitHub port and acts; the decisions are
-//! `prow-trigger`'s.
+//! Boundary: this crate authenticates, wires the ports and answers; the plugin decides
+//! (`prow_plugins::plugins::trigger`).
 
-mod github;
 pub mod pubsub;
 pub mod push_auth;
 
@@ -20,14 +21,16 @@ use axum::routing::post;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prow_api::ProwJob;
-use prow_github::Event;
-use prow_github::comment::GenericCommentEvent;
+use prow_plugins::delivery::DeliveryError;
+use prow_plugins::registry::applies;
+use prow_plugins::{Delivery, Occasion, Ports, Ran, RunError};
 use prow_ports::Failure;
 use prow_ports::clock::Clock;
-use prow_ports::events::{AttributesReader, CloudEvent, ProwEvent};
-use prow_ports::github::{GitHubClient, GitHubError};
+use prow_ports::events::AttributesReader;
+use prow_ports::github::GitHubClient;
 use prow_ports::store::{JobStore, StoreError};
 use prow_runtime::cloudevents::ReceivedEvent;
+use prow_runtime::secret_file::SecretFile;
 use prow_runtime::{ConfigHandle, FunctionContext, Outcome};
 use pubsub::{DeadLetter, MessageError};
 use push_auth::PushAuth;
@@ -40,12 +43,6 @@ use std::sync::Arc;
 #[derive(Debug, thiserror::Error)]
 pub enum TriggerError {
     #[error("{what}: {source}")]
-    GitHub {
-        what: &'static str,
-        #[source]
-        source: GitHubError,
-    },
-    #[error("{what}: {source}")]
     Store {
         what: String,
         #[source]
@@ -53,22 +50,11 @@ pub enum TriggerError {
     },
     #[error(transparent)]
     Message(#[from] MessageError),
-    #[error("not a GitHub event: {0}")]
-    NotGitHub(String),
     #[error(transparent)]
-    Payload(#[from] prow_github::EventError),
-    #[error("no GitHub client is configured")]
-    NoGitHub,
-    /// A job's `run_if_changed` needed the changed files and they were not read.
-    #[error("the changed files were needed")]
-    ChangesNeeded,
+    Run(#[from] RunError),
 }
 
 impl TriggerError {
-    pub(crate) fn github(what: &'static str) -> impl FnOnce(GitHubError) -> TriggerError {
-        move |source| TriggerError::GitHub { what, source }
-    }
-
     pub(crate) fn store(what: impl Into<String>) -> impl FnOnce(StoreError) -> TriggerError {
         let what = what.into();
         move |source| TriggerError::Store { what, source }
@@ -78,23 +64,27 @@ impl TriggerError {
 impl Failure for TriggerError {
     fn kind(&self) -> &'static str {
         match self {
-            TriggerError::GitHub { source, .. } => source.kind(),
             TriggerError::Store { source, .. } => source.kind(),
             TriggerError::Message(_) => "message_invalid",
-            TriggerError::NotGitHub(_) => "not_github",
-            TriggerError::Payload(_) => "payload_invalid",
-            TriggerError::NoGitHub => "no_github",
-            TriggerError::ChangesNeeded => "changes_needed",
+            TriggerError::Run(error) => error.kind(),
         }
     }
 
     /// GitHub and the job store are retried whatever they answered (a 404 from GitHub may be
-    /// its replication lag); what the event itself says never changes.
+    /// its replication lag); what the event itself says never changes, nor does a missing port.
     fn retryable(&self) -> bool {
-        matches!(
-            self,
-            TriggerError::GitHub { .. } | TriggerError::Store { .. } | TriggerError::ChangesNeeded
-        )
+        match self {
+            TriggerError::Store { .. } => true,
+            TriggerError::Message(_) => false,
+            TriggerError::Run(RunError::Gather(
+                prow_plugins::finder::GatherError::Unavailable(..),
+            )) => false,
+            TriggerError::Run(
+                RunError::Gather(_)
+                | RunError::Apply(prow_plugins::apply::ApplyError::GitHub { .. }),
+            ) => true,
+            TriggerError::Run(error) => error.retryable(),
+        }
     }
 }
 
@@ -108,6 +98,8 @@ struct Inner {
     push_auth: PushAuth,
     dead_letter: Option<DeadLetter>,
     clock: Arc<dyn Clock>,
+    /// Who may send GitHub events: what GitHub signed with this secret.
+    secret: SecretFile,
     created: Family<Vec<(String, String)>, Counter>,
 }
 
@@ -120,29 +112,33 @@ pub struct TriggerOptions {
     pub dead_letter: Option<DeadLetter>,
     /// The start time of the ProwJobs it creates.
     pub clock: Arc<dyn Clock>,
+    /// The webhook's HMAC secret file: only GitHub events signed with it are acted on.
+    pub hmac_secret_file: std::path::PathBuf,
 }
 
 impl Trigger {
+    /// Fails when the HMAC secret file cannot be read.
     pub fn new(
         options: TriggerOptions,
         config: ConfigHandle,
         metrics: &prow_runtime::Metrics,
-    ) -> Trigger {
+    ) -> anyhow::Result<Trigger> {
         let created = Family::<Vec<(String, String)>, Counter>::default();
         metrics.register(
             "trigger_prowjobs_created",
             "ProwJobs trigger created, by job type",
             created.clone(),
         );
-        Trigger(Arc::new(Inner {
+        Ok(Trigger(Arc::new(Inner {
             store: options.store,
             github: options.github,
             config,
             push_auth: options.push_auth,
             dead_letter: options.dead_letter,
             clock: options.clock,
+            secret: SecretFile::open(options.hmac_secret_file)?,
             created,
-        }))
+        })))
     }
 
     pub fn router(self) -> Router {
@@ -159,13 +155,7 @@ impl Trigger {
         for job in jobs {
             match self.0.store.create(&job).await {
                 Ok(_) => {
-                    self.0
-                        .created
-                        .get_or_create(&vec![(
-                            "type".to_string(),
-                            job.spec.job_type.as_str().to_string(),
-                        )])
-                        .inc();
+                    self.count_created(&job);
                     tracing::info!(prowjob = job.name(), job = %job.spec.job, "ProwJob created");
                     created.push(job.name().to_string());
                 }
@@ -182,26 +172,44 @@ impl Trigger {
         Ok(created)
     }
 
-    /// Handles one of hook's events.
-    pub async fn handle(&self, event: &CloudEvent) -> Result<github::Handled, TriggerError> {
-        let Some(name) = event.github_event() else {
-            return Err(TriggerError::NotGitHub(event.ty().to_string()));
+    /// Runs the trigger plugin on a delivery hook forwarded (its signature already checked).
+    pub async fn handle(&self, delivery: &Delivery) -> Result<Option<Ran>, TriggerError> {
+        let config = self.0.config.current();
+        let plugin = prow_plugins::plugins::trigger::Trigger;
+        if !applies(&plugin, &config, delivery) {
+            return Ok(None);
+        }
+        let ports = Ports {
+            github: self.0.github.as_deref(),
+            jobs: Some(self.0.store.as_ref()),
+            images: None,
+            clock: self.0.clock.as_ref(),
         };
-        let parsed = Event::parse(name, &event.payload())?;
-        let id = event.id();
-        match &parsed {
-            Event::PullRequest(pr) => self.pull_request(pr, id).await,
-            Event::Push(push) => self.push(push, id).await,
-            Event::IssueComment(_)
-            | Event::PullRequestReview(_)
-            | Event::PullRequestReviewComment(_) => {
-                match GenericCommentEvent::from_event(&parsed, id) {
-                    Some(comment) => self.comment(&comment, id).await,
-                    None => Ok(github::Handled::default()),
+        let ran = prow_plugins::run(&plugin, Occasion::Delivery(delivery), &config, &ports).await?;
+        for name in &ran.applied.created {
+            tracing::info!(prowjob = %name, event_guid = %delivery.id, "ProwJob created");
+        }
+        for action in &ran.actions {
+            if let prow_plugins::Action::CreateJobs(jobs) = action {
+                for job in jobs
+                    .iter()
+                    .filter(|j| ran.applied.created.contains(&j.name().to_string()))
+                {
+                    self.count_created(job);
                 }
             }
-            _ => Ok(github::Handled::default()),
         }
+        Ok(Some(ran))
+    }
+
+    fn count_created(&self, job: &ProwJob) {
+        self.0
+            .created
+            .get_or_create(&vec![(
+                "type".to_string(),
+                job.spec.job_type.as_str().to_string(),
+            )])
+            .inc();
     }
 
     /// Handles one Pub/Sub push delivery.
@@ -242,11 +250,24 @@ async fn receive_event(
     State(trigger): State<Trigger>,
     ReceivedEvent(event): ReceivedEvent,
 ) -> Outcome {
-    match trigger.handle(&event).await {
-        Ok(handled) => Outcome::done(
-            serde_json::json!({"created": handled.created, "aborted": handled.aborted, "note": handled.note})
+    let delivery = match Delivery::from_cloud_event(&event, &trigger.0.secret.current()) {
+        Ok(delivery) => delivery,
+        Err(error @ DeliveryError::Unsigned(_)) => {
+            return Outcome::refused(StatusCode::FORBIDDEN, error.to_string());
+        }
+        Err(error @ DeliveryError::NotGitHub(_)) => {
+            return Outcome::done(format!("ignored: {error}"));
+        }
+        Err(error @ DeliveryError::Payload(_)) => {
+            return Outcome::give_up("payload_invalid", error.to_string());
+        }
+    };
+    match trigger.handle(&delivery).await {
+        Ok(Some(ran)) => Outcome::done(
+            serde_json::json!({"created": ran.applied.created, "aborted": ran.applied.aborted})
                 .to_string(),
         ),
+        Ok(None) => Outcome::done("trigger is not enabled for the repository"),
         Err(error) => Outcome::failed(&format!("event {}", event.id()), &error),
     }
 }
@@ -335,9 +356,10 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             push_auth,
             dead_letter,
             clock: context.clock.clone(),
+            hmac_secret_file: context.args.hmac_secret_file.clone(),
         },
         context.config.clone(),
         &context.metrics,
-    )
+    )?
     .router())
 }

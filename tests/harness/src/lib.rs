@@ -46,6 +46,16 @@ pub fn embedded_store() -> std::io::Result<(
     Ok((std::sync::Arc::new(store), dir))
 }
 
+/// The webhook HMAC secret tests sign GitHub deliveries with.
+pub const HMAC_SECRET: &[u8] = b"test-webhook-secret";
+
+/// [`HMAC_SECRET`] in a file in `dir`, as `--hmac-secret-file` reads it.
+pub fn hmac_secret_file(dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    let path = dir.join("hmac");
+    std::fs::write(&path, HMAC_SECRET)?;
+    Ok(path)
+}
+
 /// A loopback port nothing listens on right now.
 pub fn free_port() -> std::io::Result<u16> {
     std::net::TcpListener::bind("127.0.0.1:0")?

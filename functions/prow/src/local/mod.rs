@@ -127,10 +127,11 @@ impl LocalSystem {
                 push_auth: trigger::push_auth::PushAuth::Refuse,
                 dead_letter: None,
                 clock: options.clock.clone(),
+                hmac_secret_file: options.hmac_secret_file.clone(),
             },
             config.clone(),
             metrics,
-        )
+        )?
         .router();
         let controller = controller::Controller::new(
             controller::ControllerOptions {

@@ -50,7 +50,11 @@ async fn every_corpus_webhook_three_times_creates_each_job_once() {
     let metrics = prow_runtime::Metrics::new("trigger");
     let github =
         OctocrabGitHub::with_token(&standin.url(), "ghp_test", "trigger", &metrics).unwrap();
-    let config = prow_test_harness::strict_config("", JOBS, None);
+    let config = prow_test_harness::strict_config(
+        "",
+        JOBS,
+        Some("plugins:\n  Codertocat/Hello-World: {plugins: [trigger]}\n"),
+    );
     let state = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
     let router = Trigger::new(
@@ -60,10 +64,12 @@ async fn every_corpus_webhook_three_times_creates_each_job_once() {
             push_auth: trigger::push_auth::PushAuth::Refuse,
             dead_letter: None,
             clock: prow_ports::clock::SystemClock::shared(),
+            hmac_secret_file: prow_test_harness::hmac_secret_file(state.path()).unwrap(),
         },
         prow_runtime::ConfigHandle::new(config),
         &metrics,
     )
+    .unwrap()
     .router();
 
     let mut payloads: Vec<(String, std::path::PathBuf)> = Vec::new();
@@ -111,7 +117,7 @@ async fn every_corpus_webhook_three_times_creates_each_job_once() {
             event,
             "Codertocat/Hello-World",
             std::fs::read(path).unwrap(),
-            None,
+            Some(prow_test_harness::HMAC_SECRET),
         )
         .unwrap();
         for _ in 0..3 {

@@ -76,10 +76,12 @@ async fn setup() -> Setup {
             push_auth: trigger::push_auth::PushAuth::Token("push-secret".into()),
             dead_letter: None,
             clock: prow_ports::clock::SystemClock::shared(),
+            hmac_secret_file: prow_test_harness::hmac_secret_file(state.path()).unwrap(),
         },
         prow_runtime::ConfigHandle::new(config),
         &metrics,
-    );
+    )
+    .unwrap();
     Setup {
         standin,
         store,
@@ -102,7 +104,7 @@ impl Setup {
                     &delivery.event,
                     REPO,
                     delivery.body.clone(),
-                    None,
+                    Some(prow_test_harness::HMAC_SECRET),
                 )
                 .unwrap();
                 for _ in 0..times {

@@ -58,10 +58,12 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
             push_auth: trigger::push_auth::PushAuth::Token(TOKEN.into()),
             dead_letter: Some(dead_letter),
             clock: prow_ports::clock::SystemClock::shared(),
+            hmac_secret_file: prow_test_harness::hmac_secret_file(state.path()).unwrap(),
         },
         prow_runtime::ConfigHandle::new(config),
         &metrics,
     )
+    .unwrap()
     .router();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
