@@ -10,4 +10,5 @@
 mod hold;
 mod intake;
 mod process;
+mod skip;
 mod support;
