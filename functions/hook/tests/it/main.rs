@@ -10,5 +10,6 @@
 mod hold;
 mod intake;
 mod process;
+mod release_note;
 mod skip;
 mod support;

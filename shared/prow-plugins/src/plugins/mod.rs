@@ -1,6 +1,7 @@
 //! The plugins, one file each, by the name `plugins.yaml` enables them by.
 
 pub mod hold;
+pub mod release_note;
 pub mod skip;
 
 use crate::{Input, IssueRef};
