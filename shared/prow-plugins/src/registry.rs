@@ -18,6 +18,9 @@ impl PluginRegistry {
         PluginRegistry::default()
             .with(Arc::new(plugins::hold::Hold))
             .with(Arc::new(plugins::release_note::ReleaseNote))
+            .with(Arc::new(
+                plugins::require_matching_label::RequireMatchingLabelPlugin,
+            ))
             .with(Arc::new(plugins::skip::Skip))
     }
 

@@ -11,5 +11,6 @@ mod hold;
 mod intake;
 mod process;
 mod release_note;
+mod require_matching_label;
 mod skip;
 mod support;

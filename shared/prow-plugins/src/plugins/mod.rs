@@ -2,6 +2,7 @@
 
 pub mod hold;
 pub mod release_note;
+pub mod require_matching_label;
 pub mod skip;
 
 use crate::{Input, IssueRef};
