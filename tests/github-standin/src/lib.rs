@@ -12,6 +12,7 @@
 mod app_auth;
 mod events;
 mod graphql;
+mod graphql_helper_d;
 mod routes;
 mod routes_more;
 mod routes_pulls;
