@@ -17,6 +17,7 @@ impl PluginRegistry {
     pub fn builtin() -> PluginRegistry {
         PluginRegistry::default()
             .with(Arc::new(plugins::hold::Hold))
+            .with(Arc::new(plugins::needs_rebase::NeedsRebase))
             .with(Arc::new(plugins::release_note::ReleaseNote))
             .with(Arc::new(
                 plugins::require_matching_label::RequireMatchingLabelPlugin,

@@ -9,6 +9,7 @@
 
 mod hold;
 mod intake;
+mod needs_rebase;
 mod process;
 mod release_note;
 mod require_matching_label;
