@@ -10,7 +10,8 @@ use crate::verified::Verified;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use prow_plugins::registry::applies;
-use prow_plugins::{Occasion, Plugin, Ports, Ran, RunError};
+use prow_plugins::{EventKind, Occasion, Plugin, Ports, Ran, RunError};
+use prow_ports::events::ProwEvent;
 use prow_runtime::Outcome;
 use prow_runtime::cloudevents::ReceivedEvent;
 
@@ -69,6 +70,63 @@ impl Hook {
         Ok(Some(result?))
     }
 
+    /// Runs a plugin that sweeps on a PingSource's ping: the ping names no repository, so the
+    /// plugin's plan decides from the configuration what it covers. Nothing the ping carries is
+    /// read, so an unsigned ping can only start a sweep early.
+    async fn run_ping(&self, plugin: &dyn Plugin) -> Outcome {
+        let name = plugin.name();
+        if !plugin.events().contains(&EventKind::Ping) {
+            return Outcome::done(format!("{name} does not sweep"));
+        }
+        let config = self.0.config.current();
+        let github = self
+            .0
+            .github
+            .as_ref()
+            .map(|github| github.for_event("ping"));
+        let ports = Ports {
+            github: github.as_deref(),
+            jobs: None,
+            images: self.0.images.as_deref(),
+            clock: self.0.clock.as_ref(),
+        };
+        let result = prow_plugins::run(plugin, Occasion::Ping, &config, &ports).await;
+        self.0
+            .metrics
+            .plugin_runs
+            .get_or_create(&PluginResult {
+                plugin: name.to_string(),
+                result: if result.is_ok() { "success" } else { "error" }.to_string(),
+            })
+            .inc();
+        match result {
+            Ok(ran) => {
+                for kind in &ran.applied.performed {
+                    self.0
+                        .metrics
+                        .plugin_actions
+                        .get_or_create(&PluginAction {
+                            plugin: name.to_string(),
+                            action: (*kind).to_string(),
+                        })
+                        .inc();
+                }
+                tracing::info!(
+                    plugin = name,
+                    actions = ran.applied.performed.len(),
+                    rounds = ran.rounds,
+                    "plugin swept"
+                );
+                Outcome::done(format!(
+                    "{name}: {} action(s), {} already done",
+                    ran.applied.performed.len(),
+                    ran.applied.deduplicated
+                ))
+            }
+            Err(error) => Outcome::failed(&format!("the {name} plugin"), &error),
+        }
+    }
+
     /// Local mode: every plugin and external plugin, after GitHub has its answer.
     pub(crate) async fn dispatch_in_process(&self, verified: Verified) {
         for plugin in self.0.plugins.iter() {
@@ -95,6 +153,9 @@ pub(crate) async fn run_plugin(
     let Some(plugin) = hook.0.plugins.get(&name).cloned() else {
         return Outcome::refused(StatusCode::NOT_FOUND, format!("no plugin named {name:?}"));
     };
+    if cloud_event.is_ping() {
+        return hook.run_ping(plugin.as_ref()).await;
+    }
     let verified = match Verified::check(&hook, &cloud_event) {
         Ok(verified) => verified,
         Err(refusal) => return refusal,

@@ -108,6 +108,11 @@ pub enum Action {
         names: Vec<String>,
         description: String,
     },
+    /// The issue's or pull request's description becomes `body`.
+    EditBody {
+        on: IssueRef,
+        body: String,
+    },
 }
 
 impl Action {
@@ -153,6 +158,7 @@ impl Action {
             Action::SetStatus { .. } => "set_status",
             Action::CreateJobs(_) => "create_jobs",
             Action::AbortJobs { .. } => "abort_jobs",
+            Action::EditBody { .. } => "edit_body",
         }
     }
 }

@@ -187,6 +187,16 @@ pub async fn apply(
             }
             // Done by `apply_to_jobs`.
             Action::CreateJobs(_) | Action::AbortJobs { .. } => {}
+            Action::EditBody { on, body } => {
+                let edit = IssueEdit {
+                    body: Some(body.clone()),
+                    ..IssueEdit::default()
+                };
+                github
+                    .edit_issue(&on.repo, on.number, &edit)
+                    .await
+                    .map_err(failed)?;
+            }
         }
         applied.performed.push(kind);
     }

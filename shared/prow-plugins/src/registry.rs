@@ -18,6 +18,12 @@ impl PluginRegistry {
         PluginRegistry::default()
             .with(Arc::new(plugins::hold::Hold))
             .with(Arc::new(plugins::trigger::Trigger))
+            .with(Arc::new(plugins::needs_rebase::NeedsRebase))
+            .with(Arc::new(plugins::release_note::ReleaseNote))
+            .with(Arc::new(
+                plugins::require_matching_label::RequireMatchingLabelPlugin,
+            ))
+            .with(Arc::new(plugins::skip::Skip))
     }
 
     /// The built-in plugins that hook runs: all but trigger, which runs in its own function (it

@@ -4,8 +4,8 @@
 use crate::{Action, Delivery, Fact, Facts, Input, IssueRef, Known, NeedFacts, Occasion, Plugin};
 use prow_config::Config;
 use prow_github::Event;
-use prow_github::events::{Comment, Label, User};
-use prow_ports::github::{Permission, RepoRef};
+use prow_github::events::{Comment, Issue, Label, PullRequest, User};
+use prow_ports::github::{CombinedStatus, Permission, PullRequestChange, RepoRef, Status};
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 
@@ -274,6 +274,95 @@ pub trait Given: Sized {
                 path: path.to_string(),
             },
             Known::File(content.map(str::to_string)),
+        )
+    }
+
+    /// The pull request as GitHub reads it (as [`pull_request_json`] shows it, by `author`),
+    /// changed by `change`.
+    fn pull_request_fact(
+        self,
+        pull: &IssueRef,
+        author: &str,
+        change: impl FnOnce(&mut PullRequest),
+    ) -> Self {
+        let mut read: PullRequest =
+            serde_json::from_value(pull_request_json(pull, author, &[])).unwrap_or_default();
+        change(&mut read);
+        self.fact(
+            Fact::PullRequest(pull.clone()),
+            Known::PullRequest(Box::new(read)),
+        )
+    }
+
+    /// The combined status of `git_ref`: its `state` and each context's (context, state).
+    fn combined_status(
+        self,
+        repo: &RepoRef,
+        git_ref: &str,
+        state: &str,
+        statuses: &[(&str, &str)],
+    ) -> Self {
+        self.fact(
+            Fact::CombinedStatus {
+                repo: repo.clone(),
+                git_ref: git_ref.to_string(),
+            },
+            Known::Statuses(CombinedStatus {
+                sha: git_ref.to_string(),
+                state: state.to_string(),
+                statuses: statuses
+                    .iter()
+                    .map(|(context, state)| Status {
+                        state: state.to_string(),
+                        context: context.to_string(),
+                        ..Status::default()
+                    })
+                    .collect(),
+            }),
+        )
+    }
+
+    /// The files the pull request changes.
+    fn changed_files_fact(self, pull: &IssueRef, files: &[&str]) -> Self {
+        self.fact(
+            Fact::ChangedFiles(pull.clone()),
+            Known::Changes(
+                files
+                    .iter()
+                    .map(|file| PullRequestChange {
+                        filename: file.to_string(),
+                        status: "modified".to_string(),
+                        ..PullRequestChange::default()
+                    })
+                    .collect(),
+            ),
+        )
+    }
+
+    /// The issue (a PR when `is_pr`) as GitHub reads it (as [`issue_json`] shows it, by
+    /// `author`), changed by `change`.
+    fn issue_fact(
+        self,
+        issue: &IssueRef,
+        author: &str,
+        is_pr: bool,
+        change: impl FnOnce(&mut Issue),
+    ) -> Self {
+        let mut read: Issue =
+            serde_json::from_value(issue_json(issue, author, is_pr, &[])).unwrap_or_default();
+        change(&mut read);
+        self.fact(Fact::Issue(issue.clone()), Known::Issue(Box::new(read)))
+    }
+
+    /// The `data` a GraphQL query answers with.
+    fn graphql_data(self, org: &str, query: &str, variables: &Value, data: Value) -> Self {
+        self.fact(
+            Fact::GraphQl {
+                org: org.to_string(),
+                query: query.to_string(),
+                variables: variables.to_string(),
+            },
+            Known::Json(data),
         )
     }
 }

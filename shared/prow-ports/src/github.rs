@@ -230,6 +230,9 @@ pub struct IssueEdit {
     /// `Some(None)` clears the milestone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub milestone: Option<Option<u64>>,
+    /// The description (release-note's `/release-note-edit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 /// A repository's milestone.

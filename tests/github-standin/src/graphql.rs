@@ -57,7 +57,11 @@ pub(crate) async fn graphql(
         .take(first)
         .map(|(repo, issue)| {
             if issue.pull.is_some() {
-                pull_node(&world, repo, issue)
+                crate::graphql_helper_d::with_state(
+                    pull_node(&world, repo, issue),
+                    issue,
+                    &request.query,
+                )
             } else {
                 issue_node(&state.base, repo, issue)
             }

@@ -12,11 +12,13 @@
 mod app_auth;
 mod events;
 mod graphql;
+mod graphql_helper_d;
 mod routes;
 mod routes_more;
 mod routes_pulls;
 mod shapes;
 mod world;
+mod world_helper_d;
 
 pub use events::{Delivery, signature};
 pub use world::{

@@ -9,5 +9,9 @@
 
 mod hold;
 mod intake;
+mod needs_rebase;
 mod process;
+mod release_note;
+mod require_matching_label;
+mod skip;
 mod support;

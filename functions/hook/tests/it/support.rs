@@ -176,6 +176,28 @@ impl Bench {
     pub fn forget_calls(&self) {
         self.world().calls.clear();
     }
+
+    /// Posts a PingSource's ping to `plugin`'s route, as the periodic sweeps are woken.
+    pub async fn ping(&self, plugin: &'static str) -> Answer {
+        let event = prow_ports::events::ping_event(
+            "ping-1".to_string(),
+            "2026-01-01T00:00:00Z".to_string(),
+        )
+        .unwrap();
+        let (status, body) = prow_test_harness::events::post_event_to(
+            &self.router,
+            &format!("/plugins/{plugin}"),
+            &event,
+        )
+        .await
+        .unwrap();
+        Answer {
+            plugin,
+            event: "ping".to_string(),
+            status,
+            body,
+        }
+    }
 }
 
 /// A world with the bot, org `acme` whose members are `members`, and repo `acme/widgets`.

@@ -1,6 +1,10 @@
 //! The plugins, one file each, by the name `plugins.yaml` enables them by.
 
 pub mod hold;
+pub mod needs_rebase;
+pub mod release_note;
+pub mod require_matching_label;
+pub mod skip;
 pub mod trigger;
 
 use crate::{Input, IssueRef};
