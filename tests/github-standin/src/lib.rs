@@ -17,6 +17,7 @@ mod routes_more;
 mod routes_pulls;
 mod shapes;
 mod world;
+mod world_helper_b;
 
 pub use events::{Delivery, signature};
 pub use world::{
