@@ -11,3 +11,4 @@ mod hold;
 mod intake;
 mod process;
 mod support;
+mod wip;
