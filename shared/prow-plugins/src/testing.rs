@@ -5,7 +5,8 @@ use crate::{Action, Delivery, Fact, Facts, Input, IssueRef, Known, NeedFacts, Oc
 use prow_config::Config;
 use prow_github::Event;
 use prow_github::events::{Comment, Label, User};
-use prow_ports::github::{Permission, RepoRef};
+use prow_github::vocabulary::IssueState;
+use prow_ports::github::{Milestone, Permission, PullRequestChange, RepoRef};
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 
@@ -275,6 +276,64 @@ pub trait Given: Sized {
             },
             Known::File(content.map(str::to_string)),
         )
+    }
+
+    /// The files a pull request changes: (filename, additions, deletions).
+    fn changes(self, pull: &IssueRef, files: &[(&str, u64, u64)]) -> Self {
+        self.fact(
+            Fact::ChangedFiles(pull.clone()),
+            Known::Changes(
+                files
+                    .iter()
+                    .map(|(filename, additions, deletions)| PullRequestChange {
+                        filename: filename.to_string(),
+                        status: "modified".into(),
+                        additions: *additions,
+                        deletions: *deletions,
+                        changes: additions + deletions,
+                        ..PullRequestChange::default()
+                    })
+                    .collect(),
+            ),
+        )
+    }
+
+    /// The repository's milestones: (number, title, open).
+    fn milestones(self, repo: &RepoRef, milestones: &[(u64, &str, bool)]) -> Self {
+        self.fact(
+            Fact::Milestones(repo.clone()),
+            Known::Milestones(
+                milestones
+                    .iter()
+                    .map(|(number, title, open)| Milestone {
+                        number: *number,
+                        title: title.to_string(),
+                        state: if *open {
+                            IssueState::Open
+                        } else {
+                            IssueState::Closed
+                        },
+                    })
+                    .collect(),
+            ),
+        )
+    }
+
+    /// A GraphQL query's `data`.
+    fn graphql(self, org: &str, query: &str, variables: &Value, data: Value) -> Self {
+        self.fact(
+            Fact::GraphQl {
+                org: org.to_string(),
+                query: query.to_string(),
+                variables: variables.to_string(),
+            },
+            Known::Json(data),
+        )
+    }
+
+    /// The picture the picture source gives (empty: it gave none).
+    fn cat_image(self, grumpy: bool, url: &str) -> Self {
+        self.fact(Fact::CatImage { grumpy }, Known::Text(url.to_string()))
     }
 }
 

@@ -10,5 +10,6 @@
 mod hold;
 mod intake;
 mod process;
+mod size;
 mod support;
 mod wip;
