@@ -12,4 +12,5 @@ mod intake;
 mod process;
 mod size;
 mod support;
+mod welcome;
 mod wip;

@@ -2,6 +2,7 @@
 
 pub mod hold;
 pub mod size;
+pub mod welcome;
 pub mod wip;
 
 use crate::{Input, IssueRef};
