@@ -17,6 +17,7 @@ impl PluginRegistry {
     pub fn builtin() -> PluginRegistry {
         PluginRegistry::default()
             .with(Arc::new(plugins::hold::Hold))
+            .with(Arc::new(plugins::milestone::Milestone))
             .with(Arc::new(plugins::size::Size))
             .with(Arc::new(plugins::welcome::Welcome))
             .with(Arc::new(plugins::wip::Wip))

@@ -9,6 +9,7 @@
 
 mod hold;
 mod intake;
+mod milestone;
 mod process;
 mod size;
 mod support;

@@ -1,6 +1,7 @@
 //! The plugins, one file each, by the name `plugins.yaml` enables them by.
 
 pub mod hold;
+pub mod milestone;
 pub mod size;
 pub mod welcome;
 pub mod wip;
