@@ -18,6 +18,7 @@ impl PluginRegistry {
         PluginRegistry::default()
             .with(Arc::new(plugins::hold::Hold))
             .with(Arc::new(plugins::milestone::Milestone))
+            .with(Arc::new(plugins::milestonestatus::MilestoneStatus))
             .with(Arc::new(plugins::size::Size))
             .with(Arc::new(plugins::welcome::Welcome))
             .with(Arc::new(plugins::wip::Wip))

@@ -10,6 +10,7 @@
 mod hold;
 mod intake;
 mod milestone;
+mod milestonestatus;
 mod process;
 mod size;
 mod support;

@@ -2,6 +2,7 @@
 
 pub mod hold;
 pub mod milestone;
+pub mod milestonestatus;
 pub mod size;
 pub mod welcome;
 pub mod wip;
