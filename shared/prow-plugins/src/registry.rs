@@ -16,6 +16,7 @@ impl PluginRegistry {
     /// Every plugin compiled into this project.
     pub fn builtin() -> PluginRegistry {
         PluginRegistry::default()
+            .with(Arc::new(plugins::cat::Cat))
             .with(Arc::new(plugins::hold::Hold))
             .with(Arc::new(plugins::milestone::Milestone))
             .with(Arc::new(plugins::milestonestatus::MilestoneStatus))

@@ -7,6 +7,7 @@
     reason = "a test fails loudly"
 )]
 
+mod cat;
 mod hold;
 mod intake;
 mod milestone;
