@@ -82,9 +82,11 @@ impl Plugin for Size {
             Fact::ChangedFiles(pull.clone()),
             Fact::Labels(pull.clone()),
         ])?;
-        let Some(generated) = generated_files(facts, &pull.repo, sha)? else {
-            // A listed paths file that cannot be read: upstream gives up with an error.
-            return Ok(Vec::new());
+        let generated = match generated_files(facts, &pull.repo, sha)? {
+            Generated::Files(group) => Some(group),
+            Generated::Unparsable => None,
+            // Upstream gives up with an error.
+            Generated::PathsFileMissing => return Ok(Vec::new()),
         };
         let attributes = match facts.file(&pull.repo, sha, GITATTRIBUTES)? {
             None => Attributes::default(),
@@ -150,23 +152,22 @@ fn label_for(count: u64, config: &Config) -> &'static str {
     }
 }
 
-/// `.generated_files` with the paths files it lists: `Ok(None)` when a listed file is missing,
-/// `Ok(Some(None))` when `.generated_files` does not parse.
-#[expect(
-    clippy::option_option,
-    reason = "a missing paths file and an unparsable .generated_files end differently"
-)]
-fn generated_files(
-    facts: &Facts,
-    repo: &RepoRef,
-    sha: &str,
-) -> Result<Option<Option<GeneratedFiles>>, NeedFacts> {
+/// What `.generated_files` (with the paths files it lists) says.
+enum Generated {
+    Files(GeneratedFiles),
+    /// A line is not `<command> <argument>`.
+    Unparsable,
+    /// A `paths-from-repo` file is not there.
+    PathsFileMissing,
+}
+
+fn generated_files(facts: &Facts, repo: &RepoRef, sha: &str) -> Result<Generated, NeedFacts> {
     let Some(text) = facts.file(repo, sha, GENERATED_FILES)? else {
-        return Ok(Some(Some(GeneratedFiles::default())));
+        return Ok(Generated::Files(GeneratedFiles::default()));
     };
     let mut group = GeneratedFiles::default();
     let Ok(paths_files) = group.load(text) else {
-        return Ok(Some(None));
+        return Ok(Generated::Unparsable);
     };
     facts.need(paths_files.iter().map(|path| Fact::File {
         repo: repo.clone(),
@@ -175,11 +176,11 @@ fn generated_files(
     }))?;
     for path in &paths_files {
         let Some(paths) = facts.file(repo, sha, path)? else {
-            return Ok(None);
+            return Ok(Generated::PathsFileMissing);
         };
         group.load_paths(paths);
     }
-    Ok(Some(Some(group)))
+    Ok(Generated::Files(group))
 }
 
 /// Upstream `genfiles.Group`: the files `.generated_files` names.
@@ -407,7 +408,8 @@ fn glob(pattern: &str, name: &str) -> Result<bool, BadPattern> {
             let mut i = 0;
             while i < name.len() && name[i] != b'/' {
                 let (left, ok) = match_chunk(chunk, &name[i + 1..])?;
-                if ok && !(pattern.is_empty() && !left.is_empty()) {
+                // Again, the last chunk must take the whole name.
+                if ok && (left.is_empty() || !pattern.is_empty()) {
                     name = left;
                     continue 'pattern;
                 }
