@@ -74,7 +74,8 @@ pub enum Fact {
         query: String,
         variables: String,
     },
-    /// A random cat picture's URL (the `cat` plugin); `grumpy` asks for a grumpy one.
+    /// A random cat picture's URL (the `cat` plugin); `grumpy` asks for a grumpy one. Empty when
+    /// the picture source gave none (or there is none).
     CatImage {
         grumpy: bool,
     },

@@ -210,14 +210,24 @@ async fn read_elsewhere(fact: &Fact, ports: &Ports<'_>) -> Result<Known, GatherE
             )
         }
         Fact::CatImage { grumpy } => {
-            let images = ports.images.ok_or_else(|| {
-                GatherError::Unavailable(Box::new(fact.clone()), "no picture source is configured")
-            })?;
-            Known::Text(
-                images
-                    .random(if *grumpy { "grumpy" } else { "cat" })
-                    .await?,
-            )
+            // No picture is an answer too (empty): the cat plugin then says upstream's "appears
+            // to be down". Upstream tries three times before it gives up.
+            let Some(images) = ports.images else {
+                return Ok(Known::Text(String::new()));
+            };
+            let query = if *grumpy { "grumpy" } else { "cat" };
+            let mut url = String::new();
+            for _ in 0..3 {
+                match images.random(query).await {
+                    Ok(found) if !found.is_empty() => {
+                        url = found;
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(error = %error, "no picture"),
+                }
+            }
+            Known::Text(url)
         }
         other => {
             return Err(GatherError::Unavailable(

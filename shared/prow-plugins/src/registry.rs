@@ -24,6 +24,12 @@ impl PluginRegistry {
                 plugins::require_matching_label::RequireMatchingLabelPlugin,
             ))
             .with(Arc::new(plugins::skip::Skip))
+            .with(Arc::new(plugins::cat::Cat))
+            .with(Arc::new(plugins::milestone::Milestone))
+            .with(Arc::new(plugins::milestonestatus::MilestoneStatus))
+            .with(Arc::new(plugins::size::Size))
+            .with(Arc::new(plugins::welcome::Welcome))
+            .with(Arc::new(plugins::wip::Wip))
     }
 
     /// The built-in plugins that hook runs: all but trigger, which runs in its own function (it

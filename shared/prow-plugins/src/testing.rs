@@ -5,7 +5,10 @@ use crate::{Action, Delivery, Fact, Facts, Input, IssueRef, Known, NeedFacts, Oc
 use prow_config::Config;
 use prow_github::Event;
 use prow_github::events::{Comment, Issue, Label, PullRequest, User};
-use prow_ports::github::{CombinedStatus, Permission, PullRequestChange, RepoRef, Status};
+use prow_github::vocabulary::IssueState;
+use prow_ports::github::{
+    CombinedStatus, Milestone, Permission, PullRequestChange, RepoRef, Status,
+};
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 
@@ -322,16 +325,25 @@ pub trait Given: Sized {
         )
     }
 
-    /// The files the pull request changes.
+    /// The files the pull request changes (no lines counted).
     fn changed_files_fact(self, pull: &IssueRef, files: &[&str]) -> Self {
+        let files: Vec<(&str, u64, u64)> = files.iter().map(|file| (*file, 0, 0)).collect();
+        self.changes(pull, &files)
+    }
+
+    /// The files a pull request changes: (filename, additions, deletions).
+    fn changes(self, pull: &IssueRef, files: &[(&str, u64, u64)]) -> Self {
         self.fact(
             Fact::ChangedFiles(pull.clone()),
             Known::Changes(
                 files
                     .iter()
-                    .map(|file| PullRequestChange {
-                        filename: file.to_string(),
-                        status: "modified".to_string(),
+                    .map(|(filename, additions, deletions)| PullRequestChange {
+                        filename: filename.to_string(),
+                        status: "modified".into(),
+                        additions: *additions,
+                        deletions: *deletions,
+                        changes: additions + deletions,
                         ..PullRequestChange::default()
                     })
                     .collect(),
@@ -354,8 +366,29 @@ pub trait Given: Sized {
         self.fact(Fact::Issue(issue.clone()), Known::Issue(Box::new(read)))
     }
 
-    /// The `data` a GraphQL query answers with.
-    fn graphql_data(self, org: &str, query: &str, variables: &Value, data: Value) -> Self {
+    /// The repository's milestones: (number, title, open).
+    fn milestones(self, repo: &RepoRef, milestones: &[(u64, &str, bool)]) -> Self {
+        self.fact(
+            Fact::Milestones(repo.clone()),
+            Known::Milestones(
+                milestones
+                    .iter()
+                    .map(|(number, title, open)| Milestone {
+                        number: *number,
+                        title: title.to_string(),
+                        state: if *open {
+                            IssueState::Open
+                        } else {
+                            IssueState::Closed
+                        },
+                    })
+                    .collect(),
+            ),
+        )
+    }
+
+    /// A GraphQL query's `data`.
+    fn graphql(self, org: &str, query: &str, variables: &Value, data: Value) -> Self {
         self.fact(
             Fact::GraphQl {
                 org: org.to_string(),
@@ -364,6 +397,11 @@ pub trait Given: Sized {
             },
             Known::Json(data),
         )
+    }
+
+    /// The picture the picture source gives (empty: it gave none).
+    fn cat_image(self, grumpy: bool, url: &str) -> Self {
+        self.fact(Fact::CatImage { grumpy }, Known::Text(url.to_string()))
     }
 }
 

@@ -18,6 +18,7 @@ mod routes_more;
 mod routes_pulls;
 mod shapes;
 mod world;
+mod world_helper_b;
 mod world_helper_d;
 
 pub use events::{Delivery, signature};

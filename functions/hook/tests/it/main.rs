@@ -7,11 +7,17 @@
     reason = "a test fails loudly"
 )]
 
+mod cat;
 mod hold;
 mod intake;
+mod milestone;
+mod milestonestatus;
 mod needs_rebase;
 mod process;
 mod release_note;
 mod require_matching_label;
+mod size;
 mod skip;
 mod support;
+mod welcome;
+mod wip;

@@ -1,11 +1,17 @@
 //! The plugins, one file each, by the name `plugins.yaml` enables them by.
 
+pub mod cat;
 pub mod hold;
+pub mod milestone;
+pub mod milestonestatus;
 pub mod needs_rebase;
 pub mod release_note;
 pub mod require_matching_label;
+pub mod size;
 pub mod skip;
 pub mod trigger;
+pub mod welcome;
+pub mod wip;
 
 use crate::{Input, IssueRef};
 use prow_github::comment::{GenericCommentAction, GenericCommentEvent};

@@ -514,7 +514,7 @@ plugins:
                 variables: first.to_string()
             }))
         );
-        let one_page = Facts::new().graphql_data(
+        let one_page = Facts::new().graphql(
             "acme",
             SEARCH_QUERY,
             &first,
@@ -535,7 +535,7 @@ plugins:
             }))
         );
         let two = IssueRef::new("acme", "widgets", 2);
-        let both_pages = one_page.graphql_data(
+        let both_pages = one_page.graphql(
             "acme",
             SEARCH_QUERY,
             &second,
