@@ -2,7 +2,7 @@
 //! title or milestone, commit statuses, and ProwJobs. [`crate::apply`] performs them in order.
 
 use prow_api::ProwJob;
-use prow_ports::github::{IssueNumber, RepoRef, Sha, Status};
+use prow_ports::github::{IssueNumber, NewReview, RepoRef, Sha, Status};
 use std::fmt;
 
 /// An issue or pull request.
@@ -108,6 +108,11 @@ pub enum Action {
         names: Vec<String>,
         description: String,
     },
+    /// A review of a pull request with comments on lines of its diff (verify-owners).
+    CreateReview {
+        on: IssueRef,
+        review: NewReview,
+    },
 }
 
 impl Action {
@@ -153,6 +158,7 @@ impl Action {
             Action::SetStatus { .. } => "set_status",
             Action::CreateJobs(_) => "create_jobs",
             Action::AbortJobs { .. } => "abort_jobs",
+            Action::CreateReview { .. } => "create_review",
         }
     }
 }

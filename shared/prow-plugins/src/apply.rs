@@ -187,6 +187,12 @@ pub async fn apply(
             }
             // Done by `apply_to_jobs`.
             Action::CreateJobs(_) | Action::AbortJobs { .. } => {}
+            Action::CreateReview { on, review } => {
+                github
+                    .create_review(&on.repo, on.number, review)
+                    .await
+                    .map_err(failed)?;
+            }
         }
         applied.performed.push(kind);
     }

@@ -17,6 +17,8 @@ mod routes_more;
 mod routes_pulls;
 mod shapes;
 mod world;
+#[path = "world_helper-c.rs"]
+mod world_helper_c;
 
 pub use events::{Delivery, signature};
 pub use world::{
@@ -142,6 +144,7 @@ pub fn app(world: Arc<Mutex<World>>, base: &str) -> Router {
         base: Arc::from(base),
     };
     routes::router()
+        .merge(world_helper_c::router())
         .layer(middleware::from_fn_with_state(state.clone(), account))
         .with_state(state)
 }
