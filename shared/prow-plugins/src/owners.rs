@@ -588,4 +588,4 @@ where
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

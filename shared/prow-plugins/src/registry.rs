@@ -15,7 +15,9 @@ pub struct PluginRegistry {
 impl PluginRegistry {
     /// Every plugin compiled into this project.
     pub fn builtin() -> PluginRegistry {
-        PluginRegistry::default().with(Arc::new(plugins::hold::Hold))
+        PluginRegistry::default()
+            .with(Arc::new(plugins::hold::Hold))
+            .with(Arc::new(plugins::lgtm::Lgtm))
     }
 
     /// The built-in plugins that hook runs: all but trigger, which runs in its own function (it

@@ -9,5 +9,6 @@
 
 mod hold;
 mod intake;
+mod lgtm;
 mod process;
 mod support;

@@ -1,6 +1,7 @@
 //! The plugins, one file each, by the name `plugins.yaml` enables them by.
 
 pub mod hold;
+pub mod lgtm;
 
 use crate::{Input, IssueRef};
 use prow_github::comment::{GenericCommentAction, GenericCommentEvent};
