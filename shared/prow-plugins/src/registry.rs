@@ -16,6 +16,7 @@ impl PluginRegistry {
     /// Every plugin compiled into this project.
     pub fn builtin() -> PluginRegistry {
         PluginRegistry::default()
+            .with(Arc::new(plugins::approve::Approve))
             .with(Arc::new(plugins::hold::Hold))
             .with(Arc::new(plugins::lgtm::Lgtm))
     }

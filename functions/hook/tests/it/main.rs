@@ -7,6 +7,7 @@
     reason = "a test fails loudly"
 )]
 
+mod approve;
 mod hold;
 mod intake;
 mod lgtm;

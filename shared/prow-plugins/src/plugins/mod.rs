@@ -1,5 +1,6 @@
 //! The plugins, one file each, by the name `plugins.yaml` enables them by.
 
+pub mod approve;
 pub mod hold;
 pub mod lgtm;
 
