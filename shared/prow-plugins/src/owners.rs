@@ -98,6 +98,11 @@ impl LayeredSet {
         result
     }
 
+    /// The first layer with anything in it: where [`LayeredSet::pop_random`] picks from.
+    pub fn first_layer(&self) -> Option<&BTreeSet<String>> {
+        self.layers.iter().find(|layer| !layer.is_empty())
+    }
+
     /// Upstream `PopRandom`: a random item of the first non-empty layer, taken out.
     pub fn pop_random(&mut self, rng: &mut go_rand::GoRand) -> Option<String> {
         let layer = self.layers.iter().find(|layer| !layer.is_empty())?;

@@ -17,6 +17,7 @@ impl PluginRegistry {
     pub fn builtin() -> PluginRegistry {
         PluginRegistry::default()
             .with(Arc::new(plugins::approve::Approve))
+            .with(Arc::new(plugins::blunderbuss::Blunderbuss))
             .with(Arc::new(plugins::hold::Hold))
             .with(Arc::new(plugins::lgtm::Lgtm))
     }

@@ -8,6 +8,7 @@
 )]
 
 mod approve;
+mod blunderbuss;
 mod hold;
 mod intake;
 mod lgtm;

@@ -1,6 +1,7 @@
 //! The plugins, one file each, by the name `plugins.yaml` enables them by.
 
 pub mod approve;
+pub mod blunderbuss;
 pub mod hold;
 pub mod lgtm;
 
