@@ -20,6 +20,7 @@ impl PluginRegistry {
             .with(Arc::new(plugins::blunderbuss::Blunderbuss))
             .with(Arc::new(plugins::hold::Hold))
             .with(Arc::new(plugins::lgtm::Lgtm))
+            .with(Arc::new(plugins::verify_owners::VerifyOwners))
     }
 
     /// The built-in plugins that hook runs: all but trigger, which runs in its own function (it

@@ -14,3 +14,4 @@ mod intake;
 mod lgtm;
 mod process;
 mod support;
+mod verify_owners;
