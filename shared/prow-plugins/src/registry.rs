@@ -20,6 +20,7 @@ impl PluginRegistry {
             .with(Arc::new(plugins::blunderbuss::Blunderbuss))
             .with(Arc::new(plugins::hold::Hold))
             .with(Arc::new(plugins::lgtm::Lgtm))
+            .with(Arc::new(plugins::r#override::Override))
             .with(Arc::new(plugins::verify_owners::VerifyOwners))
     }
 

@@ -12,6 +12,7 @@ mod blunderbuss;
 mod hold;
 mod intake;
 mod lgtm;
+mod override_command;
 mod process;
 mod support;
 mod verify_owners;

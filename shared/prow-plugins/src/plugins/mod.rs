@@ -4,6 +4,7 @@ pub mod approve;
 pub mod blunderbuss;
 pub mod hold;
 pub mod lgtm;
+pub mod r#override;
 pub mod verify_owners;
 
 use crate::{Input, IssueRef};
