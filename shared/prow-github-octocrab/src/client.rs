@@ -10,6 +10,7 @@ use prow_ports::github::{
     CheckRun, CombinedStatus, GitHubClient, GitHubError, GitHubFuture, IssueEdit, IssueNumber,
     MergeDetails, Milestone, NewCheckRun, Permission, PullRequestChange, RepoRef, Sha, Status,
 };
+use prow_ports::github::{IssueEvent, NewReview, Team};
 use serde::de::DeserializeOwned;
 
 /// A request body as JSON.
@@ -495,6 +496,84 @@ impl GitHubClient for OctocrabGitHub {
                 });
             }
             Ok(reply["data"].take())
+        })
+    }
+
+    // For the OWNERS-based plugins.
+    fn collaborators<'a>(&'a self, repo: &'a RepoRef) -> GitHubFuture<'a, Vec<User>> {
+        self.read_all(&ep::COLLABORATORS, repo, vec![])
+    }
+
+    fn review_comments<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+    ) -> GitHubFuture<'a, Vec<Comment>> {
+        self.read_all(&ep::REVIEW_COMMENTS, repo, vec![number.to_string()])
+    }
+
+    fn issue_events<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+    ) -> GitHubFuture<'a, Vec<IssueEvent>> {
+        self.read_all(&ep::ISSUE_EVENTS, repo, vec![number.to_string()])
+    }
+
+    fn teams<'a>(&'a self, org: &'a str) -> GitHubFuture<'a, Vec<Team>> {
+        Box::pin(async move {
+            let path = ep::TEAMS.path(&[org]);
+            self.list(&ep::TEAMS, &path, org).await
+        })
+    }
+
+    fn branch_head<'a>(&'a self, repo: &'a RepoRef, branch: &'a str) -> GitHubFuture<'a, Sha> {
+        Box::pin(async move {
+            let answer: serde_json::Value = self
+                .read_one(&ep::BRANCH_REF, repo, vec![segment(branch)])
+                .await?;
+            Ok(Sha::new(
+                answer["object"]["sha"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            ))
+        })
+    }
+
+    fn required_contexts<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        branch: &'a str,
+    ) -> GitHubFuture<'a, Vec<String>> {
+        Box::pin(async move {
+            let answer: serde_json::Value = self
+                .read_one(&ep::REQUIRED_STATUS_CHECKS, repo, vec![segment(branch)])
+                .await?;
+            Ok(answer["contexts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.as_str().map(str::to_string))
+                .collect())
+        })
+    }
+
+    fn create_review<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        review: &'a NewReview,
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let body = json(ep::CREATE_REVIEW.route, review)?;
+            self.change(
+                &ep::CREATE_REVIEW,
+                repo,
+                vec![number.to_string()],
+                Some(body),
+            )
+            .await
         })
     }
 }

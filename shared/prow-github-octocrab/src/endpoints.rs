@@ -118,6 +118,23 @@ pub(crate) static CONTENTS: Endpoint =
     Endpoint::new(Method::GET, "/repos/{org}/{repo}/contents/{path}");
 pub(crate) static GRAPHQL: Endpoint = Endpoint::new(Method::POST, "/graphql");
 
+// For the OWNERS-based plugins.
+pub(crate) static COLLABORATORS: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/collaborators");
+pub(crate) static REVIEW_COMMENTS: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/pulls/{number}/comments");
+pub(crate) static ISSUE_EVENTS: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/issues/{number}/events");
+pub(crate) static TEAMS: Endpoint = Endpoint::new(Method::GET, "/orgs/{org}/teams");
+pub(crate) static BRANCH_REF: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/git/ref/heads/{branch}");
+pub(crate) static REQUIRED_STATUS_CHECKS: Endpoint = Endpoint::new(
+    Method::GET,
+    "/repos/{org}/{repo}/branches/{branch}/protection/required_status_checks",
+);
+pub(crate) static CREATE_REVIEW: Endpoint =
+    Endpoint::new(Method::POST, "/repos/{org}/{repo}/pulls/{number}/reviews");
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! title or milestone, commit statuses, and ProwJobs. [`crate::apply`] performs them in order.
 
 use prow_api::ProwJob;
-use prow_ports::github::{IssueNumber, RepoRef, Sha, Status};
+use prow_ports::github::{IssueNumber, NewReview, RepoRef, Sha, Status};
 use std::fmt;
 
 /// An issue or pull request.
@@ -113,6 +113,11 @@ pub enum Action {
         on: IssueRef,
         body: String,
     },
+    /// A review of a pull request with comments on lines of its diff (verify-owners).
+    CreateReview {
+        on: IssueRef,
+        review: NewReview,
+    },
 }
 
 impl Action {
@@ -159,6 +164,8 @@ impl Action {
             Action::CreateJobs(_) => "create_jobs",
             Action::AbortJobs { .. } => "abort_jobs",
             Action::EditBody { .. } => "edit_body",
+    },
+            Action::CreateReview { .. } => "create_review",
         }
     }
 }

@@ -197,6 +197,12 @@ pub async fn apply(
                     .await
                     .map_err(failed)?;
             }
+            Action::CreateReview { on, review } => {
+                github
+                    .create_review(&on.repo, on.number, review)
+                    .await
+                    .map_err(failed)?;
+            }
         }
         applied.performed.push(kind);
     }

@@ -9,6 +9,7 @@ use prow_github::events::{Comment, Issue, Label, PullRequest, Review};
 use prow_ports::github::{
     CheckRun, CombinedStatus, Milestone, Permission, PullRequestChange, RepoRef, Sha,
 };
+use prow_ports::github::{IssueEvent, Team};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A question about the world.
@@ -79,6 +80,28 @@ pub enum Fact {
     CatImage {
         grumpy: bool,
     },
+
+    // For the OWNERS-based plugins (lgtm, approve, blunderbuss, verify-owners, override).
+    /// The logins of everyone with access to the repository (upstream `ListCollaborators`).
+    Collaborators(RepoRef),
+    /// A pull request's review comments (on lines of its diff).
+    ReviewComments(IssueRef),
+    /// An issue's events, oldest first.
+    IssueEvents(IssueRef),
+    /// An org's teams.
+    Teams {
+        org: String,
+    },
+    /// The commit a branch points at now.
+    BranchHead {
+        repo: RepoRef,
+        branch: String,
+    },
+    /// The status contexts branch protection requires (none when the branch is unprotected).
+    RequiredContexts {
+        repo: RepoRef,
+        branch: String,
+    },
 }
 
 /// An answer.
@@ -101,6 +124,10 @@ pub enum Known {
     Sha(Sha),
     Jobs(Vec<ProwJob>),
     Json(serde_json::Value),
+    // For the OWNERS-based plugins.
+    IssueEvents(Vec<IssueEvent>),
+    Teams(Vec<Team>),
+    Contexts(Vec<String>),
 }
 
 /// The facts a plan needs and does not have yet.
@@ -356,5 +383,42 @@ impl Facts {
 
     pub fn cat_image(&self, grumpy: bool) -> Result<&str, NeedFacts> {
         expect_known!(self.known, Fact::CatImage { grumpy }, Text).map(String::as_str)
+    }
+
+    // For the OWNERS-based plugins.
+    /// The logins of everyone with access to the repository.
+    pub fn collaborators(&self, repo: &RepoRef) -> Result<&[String], NeedFacts> {
+        expect_known!(self.known, Fact::Collaborators(repo.clone()), Logins).map(Vec::as_slice)
+    }
+
+    pub fn review_comments(&self, pull: &IssueRef) -> Result<&[Comment], NeedFacts> {
+        expect_known!(self.known, Fact::ReviewComments(pull.clone()), Comments).map(Vec::as_slice)
+    }
+
+    pub fn issue_events(&self, issue: &IssueRef) -> Result<&[IssueEvent], NeedFacts> {
+        expect_known!(self.known, Fact::IssueEvents(issue.clone()), IssueEvents).map(Vec::as_slice)
+    }
+
+    pub fn teams(&self, org: &str) -> Result<&[Team], NeedFacts> {
+        let fact = Fact::Teams {
+            org: org.to_string(),
+        };
+        expect_known!(self.known, fact, Teams).map(Vec::as_slice)
+    }
+
+    pub fn branch_head(&self, repo: &RepoRef, branch: &str) -> Result<&Sha, NeedFacts> {
+        let fact = Fact::BranchHead {
+            repo: repo.clone(),
+            branch: branch.to_string(),
+        };
+        expect_known!(self.known, fact, Sha)
+    }
+
+    pub fn required_contexts(&self, repo: &RepoRef, branch: &str) -> Result<&[String], NeedFacts> {
+        let fact = Fact::RequiredContexts {
+            repo: repo.clone(),
+            branch: branch.to_string(),
+        };
+        expect_known!(self.known, fact, Contexts).map(Vec::as_slice)
     }
 }

@@ -180,6 +180,40 @@ async fn read(fact: &Fact, ports: &Ports<'_>) -> Result<Known, GatherError> {
             )
         }
         Fact::PullJobs(_) | Fact::CatImage { .. } => read_elsewhere(fact, ports).await?,
+        // For the OWNERS-based plugins.
+        Fact::Collaborators(repo) => Known::Logins(
+            github
+                .collaborators(repo)
+                .await
+                .map_err(failed)?
+                .into_iter()
+                .map(|u| u.login)
+                .collect(),
+        ),
+        Fact::ReviewComments(pull) => Known::Comments(
+            github
+                .review_comments(&pull.repo, pull.number)
+                .await
+                .map_err(failed)?,
+        ),
+        Fact::IssueEvents(issue) => Known::IssueEvents(
+            github
+                .issue_events(&issue.repo, issue.number)
+                .await
+                .map_err(failed)?,
+        ),
+        Fact::Teams { org } => Known::Teams(github.teams(org).await.map_err(failed)?),
+        Fact::BranchHead { repo, branch } => {
+            Known::Sha(github.branch_head(repo, branch).await.map_err(failed)?)
+        }
+        Fact::RequiredContexts { repo, branch } => {
+            match github.required_contexts(repo, branch).await {
+                Ok(contexts) => Known::Contexts(contexts),
+                // Upstream: a branch that is not protected requires nothing.
+                Err(error) if error.is_not_found() => Known::Contexts(Vec::new()),
+                Err(error) => return Err(failed(error)),
+            }
+        }
     })
 }
 

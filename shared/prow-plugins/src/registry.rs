@@ -16,18 +16,21 @@ impl PluginRegistry {
     /// Every plugin compiled into this project.
     pub fn builtin() -> PluginRegistry {
         PluginRegistry::default()
-            .with(Arc::new(plugins::hold::Hold))
-            .with(Arc::new(plugins::trigger::Trigger))
-            .with(Arc::new(plugins::needs_rebase::NeedsRebase))
-            .with(Arc::new(plugins::release_note::ReleaseNote))
-            .with(Arc::new(
-                plugins::require_matching_label::RequireMatchingLabelPlugin,
-            ))
-            .with(Arc::new(plugins::skip::Skip))
+            .with(Arc::new(plugins::approve::Approve))
+            .with(Arc::new(plugins::blunderbuss::Blunderbuss))
             .with(Arc::new(plugins::cat::Cat))
+            .with(Arc::new(plugins::hold::Hold))
+            .with(Arc::new(plugins::lgtm::Lgtm))
             .with(Arc::new(plugins::milestone::Milestone))
             .with(Arc::new(plugins::milestonestatus::MilestoneStatus))
+            .with(Arc::new(plugins::needs_rebase::NeedsRebase))
+            .with(Arc::new(plugins::r#override::Override))
+            .with(Arc::new(plugins::release_note::ReleaseNote))
+            .with(Arc::new(plugins::require_matching_label::RequireMatchingLabelPlugin,))
             .with(Arc::new(plugins::size::Size))
+            .with(Arc::new(plugins::skip::Skip))
+            .with(Arc::new(plugins::trigger::Trigger))
+            .with(Arc::new(plugins::verify_owners::VerifyOwners))
             .with(Arc::new(plugins::welcome::Welcome))
             .with(Arc::new(plugins::wip::Wip))
     }

@@ -4,10 +4,11 @@
 use crate::{Action, Delivery, Fact, Facts, Input, IssueRef, Known, NeedFacts, Occasion, Plugin};
 use prow_config::Config;
 use prow_github::Event;
-use prow_github::events::{Comment, Issue, Label, PullRequest, User};
+use prow_github::events::{Comment, Issue, Label, PullRequest, Review, User};
 use prow_github::vocabulary::IssueState;
 use prow_ports::github::{
-    CombinedStatus, Milestone, Permission, PullRequestChange, RepoRef, Status,
+    CombinedStatus, IssueEvent, Milestone, Permission, PullRequestChange, RepoRef, Sha, Status,
+    Team,
 };
 use serde_json::{Value, json};
 use std::sync::LazyLock;
@@ -280,6 +281,20 @@ pub trait Given: Sized {
         )
     }
 
+    /// The pull request as GitHub answers for it (base `main`, head `feature` at
+    /// `headsha000...`), by `author`, its JSON changed by `change` first.
+    fn pull(self, pull: &IssueRef, author: &str, change: impl FnOnce(&mut Value)) -> Self {
+        let mut value = pull_request_json(pull, author, &[]);
+        change(&mut value);
+        match serde_json::from_value(value) {
+            Ok(parsed) => self.fact(
+                Fact::PullRequest(pull.clone()),
+                Known::PullRequest(Box::new(parsed)),
+            ),
+            Err(error) => unreachable_pull(&error),
+        }
+    }
+
     /// The pull request as GitHub reads it (as [`pull_request_json`] shows it, by `author`),
     /// changed by `change`.
     fn pull_request_fact(
@@ -326,7 +341,7 @@ pub trait Given: Sized {
     }
 
     /// The files the pull request changes (no lines counted).
-    fn changed_files_fact(self, pull: &IssueRef, files: &[&str]) -> Self {
+    fn changed_files(self, pull: &IssueRef, files: &[&str]) -> Self {
         let files: Vec<(&str, u64, u64)> = files.iter().map(|file| (*file, 0, 0)).collect();
         self.changes(pull, &files)
     }
@@ -387,6 +402,33 @@ pub trait Given: Sized {
         )
     }
 
+    /// Everyone with access to the repository.
+    fn collaborators(self, repo: &RepoRef, logins: &[&str]) -> Self {
+        self.fact(
+            Fact::Collaborators(repo.clone()),
+            Known::Logins(logins.iter().map(|l| l.to_string()).collect()),
+        )
+    }
+
+    /// The org's teams: (name, slug).
+    fn teams(self, org: &str, teams: &[(&str, &str)]) -> Self {
+        self.fact(
+            Fact::Teams {
+                org: org.to_string(),
+            },
+            Known::Teams(
+                teams
+                    .iter()
+                    .map(|(name, slug)| Team {
+                        name: name.to_string(),
+                        slug: slug.to_string(),
+                        ..Team::default()
+                    })
+                    .collect(),
+            ),
+        )
+    }
+
     /// A GraphQL query's `data`.
     fn graphql(self, org: &str, query: &str, variables: &Value, data: Value) -> Self {
         self.fact(
@@ -403,6 +445,126 @@ pub trait Given: Sized {
     fn cat_image(self, grumpy: bool, url: &str) -> Self {
         self.fact(Fact::CatImage { grumpy }, Known::Text(url.to_string()))
     }
+
+    fn commit_tree(self, repo: &RepoRef, sha: &str, tree: &str) -> Self {
+        self.fact(
+            Fact::CommitTree {
+                repo: repo.clone(),
+                sha: Sha::new(sha),
+            },
+            Known::Sha(Sha::new(tree)),
+        )
+    }
+
+    /// The issue's comments: (id, author, body, created_at, updated_at).
+    fn timed_comments(self, issue: &IssueRef, comments: &[(u64, &str, &str, &str, &str)]) -> Self {
+        self.fact(
+            Fact::Comments(issue.clone()),
+            Known::Comments(
+                comments
+                    .iter()
+                    .map(|(id, author, body, created, updated)| Comment {
+                        id: *id,
+                        body: body.to_string(),
+                        user: User {
+                            login: author.to_string(),
+                            ..User::default()
+                        },
+                        created_at: created.to_string(),
+                        updated_at: updated.to_string(),
+                        html_url: format!(
+                            "https://github.com/{}/pull/{}#issuecomment-{id}",
+                            issue.repo, issue.number
+                        ),
+                        ..Comment::default()
+                    })
+                    .collect(),
+            ),
+        )
+    }
+
+    /// A pull request's reviews: (id, author, state as the API says it, body, submitted_at).
+    fn reviews(self, pull: &IssueRef, reviews: &[(u64, &str, &str, &str, &str)]) -> Self {
+        self.fact(
+            Fact::Reviews(pull.clone()),
+            Known::Reviews(
+                reviews
+                    .iter()
+                    .map(|(id, author, state, body, submitted)| Review {
+                        id: *id,
+                        user: User {
+                            login: author.to_string(),
+                            ..User::default()
+                        },
+                        body: body.to_string(),
+                        state: serde_json::from_value(json!(state.to_ascii_lowercase()))
+                            .unwrap_or_default(),
+                        submitted_at: submitted.to_string(),
+                        html_url: format!(
+                            "https://github.com/{}/pull/{}#pullrequestreview-{id}",
+                            pull.repo, pull.number
+                        ),
+                        ..Review::default()
+                    })
+                    .collect(),
+            ),
+        )
+    }
+
+    /// A pull request's review comments: (id, author, body, created_at).
+    fn review_comments(self, pull: &IssueRef, comments: &[(u64, &str, &str, &str)]) -> Self {
+        self.fact(
+            Fact::ReviewComments(pull.clone()),
+            Known::Comments(
+                comments
+                    .iter()
+                    .map(|(id, author, body, created)| Comment {
+                        id: *id,
+                        body: body.to_string(),
+                        user: User {
+                            login: author.to_string(),
+                            ..User::default()
+                        },
+                        created_at: created.to_string(),
+                        updated_at: created.to_string(),
+                        ..Comment::default()
+                    })
+                    .collect(),
+            ),
+        )
+    }
+
+    /// The issue's events: (event, actor, label).
+    fn issue_events(self, issue: &IssueRef, events: &[(&str, &str, &str)]) -> Self {
+        self.fact(
+            Fact::IssueEvents(issue.clone()),
+            Known::IssueEvents(
+                events
+                    .iter()
+                    .map(|(event, actor, label)| IssueEvent {
+                        event: event.to_string(),
+                        actor: Some(User {
+                            login: actor.to_string(),
+                            ..User::default()
+                        }),
+                        label: Some(Label {
+                            name: label.to_string(),
+                            ..Label::default()
+                        }),
+                        ..IssueEvent::default()
+                    })
+                    .collect(),
+            ),
+        )
+    }
+}
+
+#[expect(
+    clippy::panic,
+    reason = "test builders: a pull request that does not parse is a bug in them"
+)]
+fn unreachable_pull(error: &serde_json::Error) -> ! {
+    panic!("the pull request built for a test does not parse: {error}")
 }
 
 impl Given for Facts {

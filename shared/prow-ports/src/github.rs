@@ -408,4 +408,86 @@ pub trait GitHubClient: Send + Sync {
         query: &'a str,
         variables: serde_json::Value,
     ) -> GitHubFuture<'a, serde_json::Value>;
+
+    // For the OWNERS-based plugins (lgtm, approve, blunderbuss, verify-owners, override).
+    /// Everyone with access to the repository (upstream `ListCollaborators`, affiliation all).
+    fn collaborators<'a>(&'a self, repo: &'a RepoRef) -> GitHubFuture<'a, Vec<User>>;
+    /// The review comments (on lines of the diff) of a pull request.
+    fn review_comments<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+    ) -> GitHubFuture<'a, Vec<Comment>>;
+    /// The issue's events (labeled, assigned, ...), oldest first.
+    fn issue_events<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+    ) -> GitHubFuture<'a, Vec<IssueEvent>>;
+    /// The org's teams.
+    fn teams<'a>(&'a self, org: &'a str) -> GitHubFuture<'a, Vec<Team>>;
+    /// The commit a branch points at.
+    fn branch_head<'a>(&'a self, repo: &'a RepoRef, branch: &'a str) -> GitHubFuture<'a, Sha>;
+    /// The status contexts branch protection requires on `branch`; not found when the branch
+    /// is not protected.
+    fn required_contexts<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        branch: &'a str,
+    ) -> GitHubFuture<'a, Vec<String>>;
+    /// Submits a review of a pull request, with comments on lines of its diff.
+    fn create_review<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        number: IssueNumber,
+        review: &'a NewReview,
+    ) -> GitHubFuture<'a, ()>;
+}
+
+// Types of the OWNERS-based plugins' port methods.
+
+/// An org's team (upstream `github.Team`): plugins configured by team name need its slug.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Team {
+    #[serde(default)]
+    pub id: u64,
+    #[serde(default, deserialize_with = "prow_github::events::nullable")]
+    pub name: String,
+    pub slug: String,
+}
+
+/// One event of an issue (upstream `github.ListedIssueEvent`), as far as plugins read it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct IssueEvent {
+    /// `labeled`, `unlabeled`, `assigned`, ...
+    #[serde(default, deserialize_with = "prow_github::events::nullable")]
+    pub event: String,
+    /// Who caused it; `None` for a deleted account.
+    #[serde(default)]
+    pub actor: Option<User>,
+    /// `labeled` and `unlabeled`: the label.
+    #[serde(default)]
+    pub label: Option<Label>,
+    #[serde(default, deserialize_with = "prow_github::events::nullable")]
+    pub created_at: String,
+}
+
+/// A review to submit (upstream `github.DraftReview`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NewReview {
+    /// The commit reviewed; empty for the head.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub commit_id: String,
+    pub body: String,
+    /// `COMMENT`, `APPROVE` or `REQUEST_CHANGES`.
+    pub event: String,
+    pub comments: Vec<NewReviewComment>,
+}
+
+/// A comment on a line of the diff (`position` counts lines of the file's patch).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NewReviewComment {
+    pub path: String,
+    pub position: u64,
+    pub body: String,
 }

@@ -20,6 +20,8 @@ mod shapes;
 mod world;
 mod world_helper_b;
 mod world_helper_d;
+#[path = "world_helper-c.rs"]
+mod world_helper_c;
 
 pub use events::{Delivery, signature};
 pub use world::{
@@ -145,6 +147,7 @@ pub fn app(world: Arc<Mutex<World>>, base: &str) -> Router {
         base: Arc::from(base),
     };
     routes::router()
+        .merge(world_helper_c::router())
         .layer(middleware::from_fn_with_state(state.clone(), account))
         .with_state(state)
 }

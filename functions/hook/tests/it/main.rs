@@ -7,17 +7,22 @@
     reason = "a test fails loudly"
 )]
 
+mod approve;
+mod blunderbuss;
 mod cat;
 mod hold;
 mod intake;
+mod lgtm;
 mod milestone;
 mod milestonestatus;
 mod needs_rebase;
+mod override_command;
 mod process;
 mod release_note;
 mod require_matching_label;
 mod size;
 mod skip;
 mod support;
+mod verify_owners;
 mod welcome;
 mod wip;

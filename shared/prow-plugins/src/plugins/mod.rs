@@ -1,15 +1,20 @@
 //! The plugins, one file each, by the name `plugins.yaml` enables them by.
 
+pub mod approve;
+pub mod blunderbuss;
 pub mod cat;
 pub mod hold;
+pub mod lgtm;
 pub mod milestone;
 pub mod milestonestatus;
 pub mod needs_rebase;
+pub mod r#override;
 pub mod release_note;
 pub mod require_matching_label;
 pub mod size;
 pub mod skip;
 pub mod trigger;
+pub mod verify_owners;
 pub mod welcome;
 pub mod wip;
 

@@ -234,7 +234,7 @@ presubmits:
             ("/skip please", "alice", vec![]),
             ("not /skip", "alice", vec![]),
         ] {
-            let facts = world("failure", REPORTED).changed_files_fact(&PR, &["main.go"]);
+            let facts = world("failure", REPORTED).changed_files(&PR, &["main.go"]);
             let delivery = comment_on_pr(&PR, who, body);
             assert_eq!(
                 plan_with(&Skip, &delivery, &facts, &config),
@@ -247,7 +247,7 @@ presubmits:
     #[test]
     fn a_retest_keeps_the_failed_jobs_trigger_reruns() {
         let config = config(JOBS);
-        let facts = world("failure", REPORTED).changed_files_fact(&PR, &["docs/a.md"]);
+        let facts = world("failure", REPORTED).changed_files(&PR, &["docs/a.md"]);
         let delivery = comment_on_pr(&PR, "alice", "/skip\n/retest");
         assert_eq!(
             plan_with(&Skip, &delivery, &facts, &config),

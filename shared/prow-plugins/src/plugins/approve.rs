@@ -1,0 +1,959 @@
+//! `approve` (upstream `pkg/plugins/approve`): the `approved` label and the
+//! `[APPROVALNOTIFIER]` comment. A pull request is approved when the people who said `/approve`
+//! (or approved in a review, or `/lgtm` with `lgtm_acts_as_approve`, or its author, unless
+//! `require_self_approval`) are OWNERS approvers of every file it changes, with an associated
+//! issue when `issue_required`; or when a human added the label.
+//!
+//! The notifier is kept in one comment: the bot's latest one is edited when the text changes
+//! (upstream deletes every notifier and posts a new one), others are deleted, and one is posted
+//! only when there is none.
+
+pub mod approvers;
+
+use super::lgtm::scope_parts;
+use super::{Pattern, commented_issue, new_comment, pattern};
+use crate::help::{Commands, commands_help, featured};
+use crate::{
+    Action, Dedupe, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp,
+};
+use approvers::{Approvers, Links, Owners};
+use prow_config::Config;
+use prow_github::Event;
+use prow_github::events::{Comment, Review, User};
+use prow_github::vocabulary::{PullRequestAction, ReviewAction, ReviewState};
+use prow_ports::github::{IssueNumber, RepoRef};
+use std::collections::BTreeMap;
+
+/// The label tide merges on.
+pub const APPROVED_LABEL: &str = "approved";
+
+// Go's `[^\s]` is ASCII: `(?-u:\S)` would be bytes, so the class is spelled out.
+static COMMAND: Pattern = Pattern::new(|| pattern(r"(?m)^/([^\t\n\x0C\r ]+)[\t ]*([^\n\r]*)"));
+static NOTIFICATION: Pattern =
+    Pattern::new(|| pattern(r"(?is)^\[ApprovalNotifier\] *?([^\n]*)(?:\n\n(.*))?"));
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Command {
+    /// `/approve`, `/approve no-issue`, `/approve cancel`, `/remove-approve`.
+    Approve,
+}
+
+impl Commands for Command {
+    const ALL: &'static [Command] = &[Command::Approve];
+
+    fn help(self) -> crate::Command {
+        match self {
+            Command::Approve => featured(
+                "/[remove-]approve [no-issue|cancel]",
+                "Approves a pull request",
+                "Users listed as 'approvers' in appropriate OWNERS files.",
+                &["/approve", "/approve no-issue", "/remove-approve"],
+            ),
+        }
+    }
+}
+
+const DESCRIPTION: &str = "The approve plugin implements a pull request approval process that manages the 'approved' label and an approval notification comment. Approval is achieved when the set of users that have approved the PR is capable of approving every file changed by the PR. A user is able to approve a file if their username or an alias they belong to is listed in the 'approvers' section of an OWNERS file in the directory of the file or higher in the directory tree.
+<br>
+<br>Per-repo configuration may be used to require that PRs link to an associated issue before approval is granted. It may also be used to specify that the PR authors implicitly approve their own PRs.
+<br>For more information see <a href=\"https://docs.prow.k8s.io/docs/components/plugins/approve/approvers/\">here</a>.";
+
+/// A text's commands: (upper-case name, lower-case trimmed arguments), line by line.
+fn commands(body: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    COMMAND
+        .captures_iter(body)
+        .map(|c| (c[1].to_uppercase(), c[2].trim().to_lowercase()))
+}
+
+/// Upstream `isApprovalCommand` (the author is not a bot).
+fn is_approval_command(body: &str, lgtm_acts_as_approve: bool) -> bool {
+    commands(body).any(|(name, _)| {
+        name == "APPROVE" || name == "REMOVE-APPROVE" || (name == "LGTM" && lgtm_acts_as_approve)
+    })
+}
+
+/// Upstream `isApprovalState` (the author is not a bot).
+fn is_approval_state(state: &ReviewState, consider_review_state: bool) -> bool {
+    consider_review_state
+        && matches!(
+            state,
+            ReviewState::Approved | ReviewState::ChangesRequested | ReviewState::Dismissed
+        )
+}
+
+pub struct Approve;
+
+impl Plugin for Approve {
+    fn name(&self) -> &'static str {
+        "approve"
+    }
+
+    fn events(&self) -> &'static [EventKind] {
+        &[
+            EventKind::GenericComment,
+            EventKind::PullRequestReview,
+            EventKind::PullRequest,
+        ]
+    }
+
+    fn help(&self, config: &Config, enabled_repos: &[String]) -> PluginHelp {
+        let do_not = |b: bool| if b { "" } else { "do not " };
+        let will_not = |b: bool| if b { "will " } else { "will not " };
+        let per_repo: BTreeMap<String, String> = enabled_repos
+            .iter()
+            .map(|scope| {
+                let (org, repo) = scope_parts(scope);
+                let options = config.plugins.approve_for(org, repo);
+                let text = format!(
+                    "Pull requests {}require an associated issue.<br>Pull request authors {}implicitly approve their own PRs.<br>The /lgtm [cancel] command(s) {}act as approval.<br>A GitHub approved or changes requested review {}act as approval or cancel respectively.",
+                    do_not(options.issue_required),
+                    do_not(options.has_self_approval()),
+                    will_not(options.lgtm_acts_as_approve),
+                    will_not(options.consider_review_state())
+                );
+                (scope.clone(), text)
+            })
+            .collect();
+        PluginHelp {
+            description: DESCRIPTION.into(),
+            config: per_repo,
+            commands: commands_help::<Command>(),
+            ..PluginHelp::default()
+        }
+    }
+
+    fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
+        let Some(delivery) = input.delivery() else {
+            return Ok(Vec::new());
+        };
+        let config = input.config;
+        if let Some(comment) = new_comment(input).filter(|c| c.is_pr && c.issue_state != "closed") {
+            let options = config
+                .plugins
+                .approve_for(comment.repo.org(), &comment.repo.name);
+            if !facts.is_bot(&comment.user.login)?
+                && is_approval_command(&comment.body, options.lgtm_acts_as_approve)
+            {
+                let pull = commented_issue(comment);
+                facts.need([Fact::PullRequest(pull.clone())])?;
+                let base = facts.pull_request(&pull)?.base.git_ref.clone();
+                let state = State {
+                    pull,
+                    branch: &base,
+                    body: &comment.issue_body,
+                    author: &comment.issue_author.login,
+                    assignees: &comment.assignees,
+                    html_url: &comment.issue_html_url,
+                };
+                return handle(config, facts, &state);
+            }
+        }
+        match &delivery.event {
+            Event::PullRequestReview(event) => {
+                if !matches!(
+                    event.action,
+                    ReviewAction::Submitted | ReviewAction::Dismissed
+                ) {
+                    return Ok(Vec::new());
+                }
+                let reviewer = &event.review.user;
+                let is_bot = facts.is_bot(&reviewer.login)? || reviewer.kind == "Bot";
+                let options = config
+                    .plugins
+                    .approve_for(event.repo.org(), &event.repo.name);
+                // The comment view handles a review whose text approves.
+                if is_bot
+                    || is_approval_command(&event.review.body, options.lgtm_acts_as_approve)
+                    || !is_approval_state(&event.review.state, options.consider_review_state())
+                {
+                    return Ok(Vec::new());
+                }
+                let pr = &event.pull_request;
+                let state = State {
+                    pull: IssueRef {
+                        repo: RepoRef::new(event.repo.org(), &event.repo.name),
+                        number: IssueNumber(pr.number),
+                    },
+                    branch: &pr.base.git_ref,
+                    body: &pr.body,
+                    author: &pr.user.login,
+                    assignees: &pr.assignees,
+                    html_url: &pr.html_url,
+                };
+                handle(config, facts, &state)
+            }
+            Event::PullRequest(event) => {
+                let relevant = matches!(
+                    event.action,
+                    PullRequestAction::Opened
+                        | PullRequestAction::Reopened
+                        | PullRequestAction::Synchronize
+                        | PullRequestAction::Labeled
+                );
+                if !relevant {
+                    return Ok(Vec::new());
+                }
+                // Upstream asks who the bot is before looking at the label.
+                let bot_sent = facts.is_bot(&event.sender.login)?;
+                if event.action == PullRequestAction::Labeled
+                    && (event.label.as_ref().map(|l| l.name.as_str()) != Some(APPROVED_LABEL)
+                        || bot_sent
+                        || event.pull_request.state.as_str() == "closed")
+                {
+                    return Ok(Vec::new());
+                }
+                let pr = &event.pull_request;
+                let state = State {
+                    pull: IssueRef {
+                        repo: RepoRef::new(event.repo.org(), &event.repo.name),
+                        number: IssueNumber(event.number),
+                    },
+                    branch: &pr.base.git_ref,
+                    body: &pr.body,
+                    author: &pr.user.login,
+                    assignees: &pr.assignees,
+                    html_url: &pr.html_url,
+                };
+                handle(config, facts, &state)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+/// The pull request being decided (upstream `state`).
+struct State<'a> {
+    pull: IssueRef,
+    branch: &'a str,
+    /// The PR's description, where the associated issue is looked for.
+    body: &'a str,
+    author: &'a str,
+    assignees: &'a [User],
+    html_url: &'a str,
+}
+
+/// Upstream `findAssociatedIssue`: the first `#N` (or `org/x/issues/N` link) of the body.
+fn associated_issue(body: &str, org: &str) -> u64 {
+    // Upstream puts the org into the regex as it is.
+    let Ok(regex) = regex::Regex::new(&format!(r"(?:{org}/[^/]+/issues/|#)([0-9]+)")) else {
+        return 0;
+    };
+    regex
+        .captures(body)
+        .and_then(|c| c[1].parse().ok())
+        .unwrap_or(0)
+}
+
+/// A text that may approve: a comment, a review comment or a review.
+struct Said<'a> {
+    body: &'a str,
+    author: &'a str,
+    created_at: &'a str,
+    html_url: &'a str,
+    review_state: Option<&'a ReviewState>,
+}
+
+impl<'a> Said<'a> {
+    fn comment(c: &'a Comment) -> Said<'a> {
+        Said {
+            body: &c.body,
+            author: &c.user.login,
+            created_at: &c.created_at,
+            html_url: &c.html_url,
+            review_state: None,
+        }
+    }
+
+    fn review(r: &'a Review) -> Said<'a> {
+        Said {
+            body: &r.body,
+            author: &r.user.login,
+            created_at: &r.submitted_at,
+            html_url: &r.html_url,
+            review_state: Some(&r.state),
+        }
+    }
+}
+
+/// GitHub's times as instants (RFC 3339); one that does not read sorts first.
+fn instant(text: &str) -> jiff::Timestamp {
+    text.parse().unwrap_or(jiff::Timestamp::MIN)
+}
+
+/// Upstream `addApprovers`: each approving text in order; the last word of each person counts.
+fn add_approvers(
+    ap: &mut Approvers<'_, '_>,
+    said: &[Said<'_>],
+    pr_author: &str,
+    consider_review_state: bool,
+) {
+    for s in said {
+        if s.author.is_empty() {
+            continue;
+        }
+        if consider_review_state {
+            match s.review_state {
+                Some(ReviewState::Approved) => ap.add_approver(s.author, s.html_url, false),
+                Some(ReviewState::ChangesRequested) => ap.remove_approver(s.author),
+                _ => {}
+            }
+        }
+        for (name, args) in commands(s.body) {
+            if name == "REMOVE-APPROVE" {
+                ap.remove_approver(s.author);
+                continue;
+            }
+            if name != "APPROVE" && name != "LGTM" {
+                continue;
+            }
+            if args.contains("cancel") {
+                ap.remove_approver(s.author);
+                continue;
+            }
+            let no_issue = args == "no-issue";
+            if s.author == pr_author {
+                ap.add_author_self_approver(s.author, s.html_url, no_issue);
+            }
+            if name == "APPROVE" {
+                ap.add_approver(s.author, s.html_url, no_issue);
+            } else {
+                ap.add_lgtmer(s.author, s.html_url, no_issue);
+            }
+        }
+    }
+}
+
+/// `https://github.com/org/repo`: upstream sets the repository as the path of `github.link_url`.
+fn repo_url(config: &Config, repo: &RepoRef) -> String {
+    let link = config.prow.github.link_url.trim();
+    let link = if link.is_empty() {
+        "https://github.com"
+    } else {
+        link
+    };
+    let (scheme, rest) = link.split_once("://").unwrap_or(("https", link));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    format!("{scheme}://{host}/{}/{}", repo.org, repo.name)
+}
+
+/// Upstream `handle`: who approved what, the notifier, the label.
+fn handle(config: &Config, facts: &Facts, state: &State<'_>) -> Result<Vec<Action>, NeedFacts> {
+    let pull = &state.pull;
+    let repo = &pull.repo;
+    let options = config.plugins.approve_for(&repo.org, &repo.name);
+    facts.need([
+        Fact::BotLogin,
+        Fact::ChangedFiles(pull.clone()),
+        Fact::Labels(pull.clone()),
+        Fact::Comments(pull.clone()),
+        Fact::ReviewComments(pull.clone()),
+        Fact::Reviews(pull.clone()),
+    ])?;
+    let filenames: Vec<String> = facts
+        .changed_files(pull)?
+        .iter()
+        .map(|c| c.filename.clone())
+        .collect();
+    let repo_owners = crate::owners::repo_owners(config, facts, repo, state.branch, &filenames)?;
+    // Upstream compares the label's name exactly here.
+    let has_approved_label = facts.labels(pull)?.contains(&APPROVED_LABEL);
+    let issue_comments = facts.comments(pull)?;
+    let review_comments = facts.review_comments(pull)?;
+    let reviews = facts.reviews(pull)?;
+
+    let owners = Owners::new(
+        &filenames,
+        &repo_owners,
+        i64::try_from(pull.number.0).unwrap_or(0),
+    );
+    let mut ap = Approvers::new(&owners);
+    ap.associated_issue = associated_issue(state.body, &repo.org);
+    ap.require_issue = options.issue_required;
+    if options.has_self_approval() {
+        ap.add_author_self_approver(state.author, &format!("{}#", state.html_url), false);
+    }
+
+    // GitHub Apps that reviewed are bots too.
+    let app_bots: Vec<&str> = reviews
+        .iter()
+        .filter(|r| r.user.kind == "Bot")
+        .map(|r| r.user.login.as_str())
+        .collect();
+    let mut said: Vec<Said<'_>> = review_comments.iter().map(Said::comment).collect();
+    said.extend(issue_comments.iter().map(Said::comment));
+    said.extend(reviews.iter().map(Said::review));
+    // Stable: texts of the same second keep that order.
+    said.sort_by_key(|s| instant(s.created_at));
+    let consider_review_state = options.consider_review_state();
+    let mut approving = Vec::new();
+    for s in said {
+        if facts.is_bot(s.author)? || app_bots.contains(&s.author) {
+            continue;
+        }
+        let state_counts = s
+            .review_state
+            .is_some_and(|r| is_approval_state(r, consider_review_state));
+        if is_approval_command(s.body, options.lgtm_acts_as_approve) || state_counts {
+            approving.push(s);
+        }
+    }
+    add_approvers(&mut ap, &approving, state.author, consider_review_state);
+    for assignee in state.assignees {
+        ap.add_assignee(&assignee.login);
+    }
+
+    // Upstream asks whether a human added the label only when the answer matters.
+    if has_approved_label && ap.needs_manual_approval_check() {
+        facts.need([Fact::IssueEvents(pull.clone())])?;
+        let last_added = facts.issue_events(pull)?.iter().rev().find(|e| {
+            e.event == "labeled" && e.label.as_ref().is_some_and(|l| l.name == APPROVED_LABEL)
+        });
+        let actor = last_added
+            .and_then(|e| e.actor.as_ref())
+            .map_or("", |a| a.login.as_str());
+        ap.manually_approved = !actor.is_empty() && !facts.is_bot(actor)?;
+    }
+
+    let base_url = repo_url(config, repo);
+    let message = ap.message(&Links {
+        base_url: &base_url,
+        branch: state.branch,
+        command_help: &options.command_help_link,
+        pr_process: &options.pr_process_link,
+        org: &repo.org,
+        repo: &repo.name,
+    });
+    let mut notifications = Vec::new();
+    for comment in issue_comments {
+        if facts.is_bot(&comment.user.login)? && NOTIFICATION.is_match(&comment.body) {
+            notifications.push(comment);
+        }
+    }
+    let mut actions = notifier_actions(pull, &notifications, message);
+    if !ap.is_approved() {
+        if has_approved_label {
+            actions.push(Action::remove_label(pull, APPROVED_LABEL));
+        }
+    } else if !has_approved_label {
+        actions.push(Action::add_label(pull, APPROVED_LABEL));
+    }
+    Ok(actions)
+}
+
+/// The notifier kept in one comment: the latest edited if its text is not the message's
+/// (upstream: contains it), the others deleted, one posted when there is none.
+fn notifier_actions(pull: &IssueRef, notifications: &[&Comment], message: String) -> Vec<Action> {
+    let Some((latest, older)) = notifications.split_last() else {
+        return vec![Action::Comment {
+            on: pull.clone(),
+            body: message,
+            dedupe: Dedupe::Marker(format!("[{}]", approvers::NOTIFICATION_NAME.to_uppercase())),
+        }];
+    };
+    let mut actions: Vec<Action> = older
+        .iter()
+        .map(|c| Action::DeleteComment {
+            repo: pull.repo.clone(),
+            id: c.id,
+        })
+        .collect();
+    if !latest.body.contains(&message) {
+        actions.push(Action::EditComment {
+            repo: pull.repo.clone(),
+            id: latest.id,
+            body: message,
+        });
+    }
+    actions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Delivery;
+    use crate::owners::tests::plugins_config;
+    use crate::testing::{
+        BOT, Given, PR, comment, plan, plan_with, pull_request_event_with, pull_request_json,
+    };
+    use serde_json::json;
+
+    const AUTHOR: &str = "alice";
+    const T0: &str = "2026-01-01T00:00:00Z";
+    const T1: &str = "2026-01-01T00:01:00Z";
+    const T2: &str = "2026-01-01T00:02:00Z";
+    const T3: &str = "2026-01-01T00:03:00Z";
+
+    /// The root's approver is `root`; `a/` is `amy`'s (and `alice` with `author_approves`).
+    fn owners(author_approves: bool) -> Facts {
+        let a = if author_approves {
+            "approvers: [amy, alice]\nreviewers: [rev]\n"
+        } else {
+            "approvers: [amy]\nreviewers: [rev]\n"
+        };
+        Facts::new()
+            .bot()
+            .pull(&PR, AUTHOR, |_| {})
+            .changed_files(&PR, &["a/x.go"])
+            .file(&PR.repo, "main", "OWNERS", Some("approvers: [root]\n"))
+            .file(&PR.repo, "main", "a/OWNERS", Some(a))
+            .file(&PR.repo, "main", "OWNERS_ALIASES", None)
+            .collaborators(&PR.repo, &["amy", "alice", "root", "rev", "mike"])
+            .review_comments(&PR, &[])
+            .reviews(&PR, &[])
+            .labelled(&PR, &[])
+    }
+
+    /// The PR's comments: (id, author, body, created_at).
+    fn said(facts: Facts, comments: &[(u64, &str, &str, &str)]) -> Facts {
+        let timed: Vec<(u64, &str, &str, &str, &str)> = comments
+            .iter()
+            .map(|(id, author, body, at)| (*id, *author, *body, *at, *at))
+            .collect();
+        facts.timed_comments(&PR, &timed)
+    }
+
+    fn new_comment_by(who: &str, body: &str) -> Delivery {
+        comment(&PR, who, body, true, AUTHOR)
+    }
+
+    /// What a plan does, in short: `notify`/`edit N` with the title's verdict, `delete N`,
+    /// `+approved`, `-approved`.
+    fn summary(actions: &[Action]) -> Vec<String> {
+        let verdict = |body: &str| {
+            if body.starts_with("[APPROVALNOTIFIER] This PR is **APPROVED**") {
+                "APPROVED"
+            } else if body.starts_with("[APPROVALNOTIFIER] This PR is **NOT APPROVED**") {
+                "NOT APPROVED"
+            } else {
+                "?"
+            }
+        };
+        actions
+            .iter()
+            .map(|action| match action {
+                Action::Comment { body, .. } => format!("notify {}", verdict(body)),
+                Action::EditComment { id, body, .. } => format!("edit {id} {}", verdict(body)),
+                Action::DeleteComment { id, .. } => format!("delete {id}"),
+                Action::AddLabel { label, .. } => format!("+{label}"),
+                Action::RemoveLabel { label, .. } => format!("-{label}"),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    fn notifier_text(actions: &[Action]) -> &str {
+        actions
+            .iter()
+            .find_map(|a| match a {
+                Action::Comment { body, .. } | Action::EditComment { body, .. } => {
+                    Some(body.as_str())
+                }
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn only_owners_approvers_of_the_files_approve() {
+        for (who, expected) in [
+            ("amy", vec!["notify APPROVED", "+approved"]),
+            ("AMY", vec!["notify APPROVED", "+approved"]),
+            ("root", vec!["notify APPROVED", "+approved"]),
+            ("rev", vec!["notify NOT APPROVED"]),
+            ("mike", vec!["notify NOT APPROVED"]),
+            (AUTHOR, vec!["notify NOT APPROVED"]),
+        ] {
+            let facts = said(owners(false), &[(1, who, "/approve", T1)]);
+            let actions = plan(&Approve, &new_comment_by(who, "/approve"), &facts).unwrap();
+            assert_eq!(summary(&actions), expected, "{who}");
+        }
+    }
+
+    #[test]
+    fn the_bot_is_asked_first_then_the_pull_request_then_everything_else_at_once() {
+        let delivery = new_comment_by("amy", "/approve");
+        assert_eq!(
+            plan(&Approve, &delivery, &Facts::new()),
+            Err(NeedFacts::one(Fact::BotLogin))
+        );
+        assert_eq!(
+            plan(&Approve, &delivery, &Facts::new().bot()),
+            Err(NeedFacts::one(Fact::PullRequest(PR.clone())))
+        );
+        let asked = plan(
+            &Approve,
+            &delivery,
+            &Facts::new().bot().pull(&PR, AUTHOR, |_| {}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            asked.0.into_iter().collect::<Vec<_>>(),
+            [
+                Fact::Labels(PR.clone()),
+                Fact::Comments(PR.clone()),
+                Fact::ChangedFiles(PR.clone()),
+                Fact::Reviews(PR.clone()),
+                Fact::ReviewComments(PR.clone()),
+            ]
+        );
+    }
+
+    #[test]
+    fn texts_that_do_not_approve_and_closed_prs_cost_nothing_but_the_bots_name() {
+        for body in ["/lgtm", "/approved-ish", "approve", "/hold"] {
+            let delivery = new_comment_by("amy", body);
+            assert_eq!(
+                plan(&Approve, &delivery, &Facts::new().bot()),
+                Ok(vec![]),
+                "{body:?}"
+            );
+        }
+        let mut closed = new_comment_by("amy", "/approve");
+        if let Some(view) = closed.comment.as_mut() {
+            view.issue_state = "closed".into();
+        }
+        assert_eq!(plan(&Approve, &closed, &Facts::new()), Ok(vec![]));
+        let from_bot = new_comment_by(BOT, "/approve");
+        assert_eq!(plan(&Approve, &from_bot, &Facts::new().bot()), Ok(vec![]));
+    }
+
+    #[test]
+    fn the_last_word_of_each_approver_counts() {
+        for (comments, expected) in [
+            (
+                vec![
+                    (1, "amy", "/approve", T1),
+                    (2, "amy", "/approve cancel", T2),
+                ],
+                vec!["notify NOT APPROVED"],
+            ),
+            (
+                vec![
+                    (1, "amy", "/approve", T1),
+                    (2, "amy", "/remove-approve", T2),
+                ],
+                vec!["notify NOT APPROVED"],
+            ),
+            (
+                vec![
+                    (1, "amy", "/approve cancel", T1),
+                    (2, "amy", "/Approve", T2),
+                ],
+                vec!["notify APPROVED", "+approved"],
+            ),
+            // Every `/lgtm` line of an approving text counts, whatever lgtm_acts_as_approve says.
+            (
+                vec![(1, "amy", "/approve\n/lgtm cancel", T1)],
+                vec!["notify NOT APPROVED"],
+            ),
+            // The bot's texts are not read.
+            (vec![(1, BOT, "/approve", T1)], vec!["notify NOT APPROVED"]),
+        ] {
+            let facts = said(owners(false), &comments);
+            let last = comments.last().map_or("", |c| c.2);
+            let actions = plan(&Approve, &new_comment_by("amy", last), &facts).unwrap();
+            assert_eq!(summary(&actions), expected, "{comments:?}");
+        }
+    }
+
+    fn opened() -> Delivery {
+        pull_request_event_with(&PR, "opened", AUTHOR, AUTHOR, |_| {})
+    }
+
+    #[test]
+    fn authors_who_are_approvers_approve_their_own_prs_unless_required_to_say_so() {
+        let facts = said(owners(true), &[]);
+        assert_eq!(
+            summary(&plan(&Approve, &opened(), &facts).unwrap()),
+            ["notify APPROVED", "+approved"]
+        );
+        let text = notifier_text(&plan(&Approve, &opened(), &facts).unwrap()).to_string();
+        assert!(
+            text.contains(r#"*<a href="https://github.com/kubernetes/test-infra/pull/7#" title="Author self-approved">alice</a>*"#),
+            "{text}"
+        );
+        let config =
+            plugins_config("approve:\n- repos: [kubernetes]\n  require_self_approval: true\n");
+        assert_eq!(
+            summary(&plan_with(&Approve, &opened(), &facts, &config).unwrap()),
+            ["notify NOT APPROVED"]
+        );
+        // The author's own /approve then counts.
+        let own = said(owners(true), &[(1, AUTHOR, "/approve", T1)]);
+        assert_eq!(
+            summary(
+                &plan_with(&Approve, &new_comment_by(AUTHOR, "/approve"), &own, &config).unwrap()
+            ),
+            ["notify APPROVED", "+approved"]
+        );
+        // The implicit approval can be cancelled.
+        let cancelled = said(owners(true), &[(1, AUTHOR, "/approve cancel", T1)]);
+        assert_eq!(
+            summary(
+                &plan(
+                    &Approve,
+                    &new_comment_by(AUTHOR, "/approve cancel"),
+                    &cancelled
+                )
+                .unwrap()
+            ),
+            ["notify NOT APPROVED"]
+        );
+    }
+
+    fn review_event(who: &str, state: &str, body: &str, action: &str) -> Delivery {
+        let payload = json!({
+            "action": action,
+            "review": {
+                "id": 7000, "user": {"login": who, "id": 3, "type": "User"}, "body": body, "state": state,
+                "html_url": format!("https://github.com/{}/pull/{}#pullrequestreview-7000", PR.repo, PR.number),
+                "submitted_at": T2,
+            },
+            "pull_request": pull_request_json(&PR, AUTHOR, &[]),
+            "repository": {"id": 1, "name": PR.repo.name, "full_name": PR.repo.full_name(), "owner": {"login": PR.repo.org, "id": 1}},
+            "sender": {"login": who, "id": 3},
+        });
+        match prow_github::Event::parse("pull_request_review", payload.to_string().as_bytes()) {
+            Ok(event) => Delivery::new("d-review", event),
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    #[test]
+    fn reviews_approve_and_request_changes_unless_review_state_is_ignored() {
+        let approving = said(owners(false), &[]).reviews(&PR, &[(70, "amy", "APPROVED", "", T2)]);
+        let delivery = review_event("amy", "approved", "", "submitted");
+        assert_eq!(
+            summary(&plan(&Approve, &delivery, &approving).unwrap()),
+            ["notify APPROVED", "+approved"]
+        );
+        let config =
+            plugins_config("approve:\n- repos: [kubernetes]\n  ignore_review_state: true\n");
+        assert_eq!(
+            plan_with(&Approve, &delivery, &approving, &config),
+            Ok(vec![])
+        );
+
+        // Changes requested after an /approve cancel it; a later /approve cancel beats an
+        // approving review.
+        let undone = said(owners(false), &[(1, "amy", "/approve", T1)])
+            .reviews(&PR, &[(70, "amy", "CHANGES_REQUESTED", "", T2)])
+            .labelled(&PR, &[APPROVED_LABEL])
+            .issue_events(&PR, &[("labeled", BOT, APPROVED_LABEL)]);
+        let delivery = review_event("amy", "changes_requested", "", "submitted");
+        assert_eq!(
+            summary(&plan(&Approve, &delivery, &undone).unwrap()),
+            ["notify NOT APPROVED", "-approved"]
+        );
+        let superseded = said(owners(false), &[(1, "amy", "/approve cancel", T3)])
+            .reviews(&PR, &[(70, "amy", "APPROVED", "", T2)]);
+        assert_eq!(
+            summary(
+                &plan(
+                    &Approve,
+                    &new_comment_by("amy", "/approve cancel"),
+                    &superseded
+                )
+                .unwrap()
+            ),
+            ["notify NOT APPROVED"]
+        );
+        // A review whose text approves is the comment view's: state first, then the commands.
+        let both = said(owners(false), &[])
+            .reviews(&PR, &[(70, "amy", "CHANGES_REQUESTED", "/approve", T2)]);
+        let delivery = review_event("amy", "changes_requested", "/approve", "submitted");
+        assert_eq!(
+            summary(&plan(&Approve, &delivery, &both).unwrap()),
+            ["notify APPROVED", "+approved"]
+        );
+        // Commented reviews and edits do nothing.
+        let commented = review_event("amy", "commented", "looks fine", "submitted");
+        assert_eq!(plan(&Approve, &commented, &Facts::new().bot()), Ok(vec![]));
+        let edited = review_event("amy", "approved", "", "edited");
+        assert_eq!(plan(&Approve, &edited, &Facts::new().bot()), Ok(vec![]));
+    }
+
+    #[test]
+    fn lgtm_approves_when_configured() {
+        let config = plugins_config(
+            "approve:\n- repos: [kubernetes/test-infra]\n  lgtm_acts_as_approve: true\n",
+        );
+        let facts = said(owners(false), &[(1, "amy", "/lgtm", T1)]);
+        let actions =
+            plan_with(&Approve, &new_comment_by("amy", "/lgtm"), &facts, &config).unwrap();
+        assert_eq!(summary(&actions), ["notify APPROVED", "+approved"]);
+        assert!(notifier_text(&actions).contains(r#"title="LGTM">amy</a>"#));
+        assert_eq!(
+            plan(&Approve, &new_comment_by("amy", "/lgtm"), &facts),
+            Ok(vec![])
+        );
+    }
+
+    #[test]
+    fn an_associated_issue_or_a_no_issue_approval_is_required_when_configured() {
+        let config = plugins_config("approve:\n- repos: [kubernetes]\n  issue_required: true\n");
+        for (body, pr_body, expected) in [
+            ("/approve", "", vec!["notify NOT APPROVED"]),
+            (
+                "/approve no-issue",
+                "",
+                vec!["notify APPROVED", "+approved"],
+            ),
+            (
+                "/approve",
+                "Fixes #12",
+                vec!["notify APPROVED", "+approved"],
+            ),
+            (
+                "/approve",
+                "See https://github.com/kubernetes/other/issues/34",
+                vec!["notify APPROVED", "+approved"],
+            ),
+        ] {
+            let facts = said(owners(false), &[(1, "amy", body, T1)]);
+            let mut delivery = new_comment_by("amy", body);
+            if let Some(view) = delivery.comment.as_mut() {
+                view.issue_body = pr_body.into();
+            }
+            let actions = plan_with(&Approve, &delivery, &facts, &config).unwrap();
+            assert_eq!(summary(&actions), expected, "{body:?} with {pr_body:?}");
+        }
+        // A no-issue approval is kept against a later plain one.
+        let sticky = said(
+            owners(false),
+            &[
+                (1, "amy", "/approve no-issue", T1),
+                (2, "amy", "/approve", T2),
+            ],
+        );
+        let actions = plan_with(
+            &Approve,
+            &new_comment_by("amy", "/approve"),
+            &sticky,
+            &config,
+        )
+        .unwrap();
+        assert_eq!(summary(&actions), ["notify APPROVED", "+approved"]);
+    }
+
+    #[test]
+    fn a_label_a_human_added_stands_and_one_the_bot_added_goes() {
+        let labelled = said(owners(false), &[]).labelled(&PR, &[APPROVED_LABEL]);
+        let by_human = labelled.clone().issue_events(
+            &PR,
+            &[
+                ("labeled", BOT, APPROVED_LABEL),
+                ("labeled", "mike", APPROVED_LABEL),
+            ],
+        );
+        let actions = plan(&Approve, &opened(), &by_human).unwrap();
+        assert_eq!(summary(&actions), ["notify APPROVED"]);
+        assert!(
+            notifier_text(&actions)
+                .contains("Approval requirements bypassed by manually added approval.")
+        );
+        let by_bot = labelled.clone().issue_events(
+            &PR,
+            &[
+                ("labeled", "mike", APPROVED_LABEL),
+                ("labeled", BOT, APPROVED_LABEL),
+            ],
+        );
+        assert_eq!(
+            summary(&plan(&Approve, &opened(), &by_bot).unwrap()),
+            ["notify NOT APPROVED", "-approved"]
+        );
+        // The events are asked for only when they matter.
+        assert_eq!(
+            plan(&Approve, &opened(), &labelled),
+            Err(NeedFacts::one(Fact::IssueEvents(PR.clone())))
+        );
+        let approved =
+            said(owners(false), &[(1, "amy", "/approve", T1)]).labelled(&PR, &[APPROVED_LABEL]);
+        assert_eq!(
+            summary(&plan(&Approve, &new_comment_by("amy", "/approve"), &approved).unwrap()),
+            ["notify APPROVED"]
+        );
+    }
+
+    #[test]
+    fn the_notifier_is_kept_in_one_comment() {
+        // The message as it would be posted now.
+        let base = said(owners(false), &[(1, "amy", "/approve", T0)]);
+        let posted = plan(&Approve, &new_comment_by("amy", "/approve"), &base).unwrap();
+        let message = notifier_text(&posted).to_string();
+        let with = |notifiers: &[(u64, &str)]| {
+            let mut comments: Vec<(u64, &str, &str, &str)> = vec![(1, "amy", "/approve", T0)];
+            comments.extend(notifiers.iter().map(|(id, body)| (*id, BOT, *body, T1)));
+            said(owners(false), &comments).labelled(&PR, &[APPROVED_LABEL])
+        };
+        let stale = "[APPROVALNOTIFIER] This PR is **NOT APPROVED**\n\nold";
+        for (notifiers, expected) in [
+            (vec![(50, message.as_str())], vec![]),
+            (vec![(50, stale)], vec!["edit 50 APPROVED"]),
+            (vec![(49, stale), (50, message.as_str())], vec!["delete 49"]),
+            (
+                vec![(48, stale), (49, stale), (50, stale)],
+                vec!["delete 48", "delete 49", "edit 50 APPROVED"],
+            ),
+            // None yet: one is posted.
+            (vec![], vec!["notify APPROVED"]),
+        ] {
+            let actions = plan(
+                &Approve,
+                &new_comment_by("amy", "/approve"),
+                &with(&notifiers),
+            )
+            .unwrap();
+            assert_eq!(summary(&actions), expected, "{notifiers:?}");
+        }
+        let created = &posted[0];
+        assert!(
+            matches!(created, Action::Comment { dedupe: Dedupe::Marker(m), .. } if m == "[APPROVALNOTIFIER]")
+        );
+        insta::assert_snapshot!("approve_notifier_approved", message);
+    }
+
+    #[test]
+    fn label_events_count_only_for_the_approved_label_from_humans() {
+        let labelled = |label: &str, sender: &str| {
+            pull_request_event_with(&PR, "labeled", AUTHOR, sender, |p| {
+                p["label"] = json!({"name": label});
+            })
+        };
+        let facts = said(owners(false), &[])
+            .labelled(&PR, &[APPROVED_LABEL])
+            .issue_events(&PR, &[("labeled", "mike", APPROVED_LABEL)]);
+        assert_eq!(
+            summary(&plan(&Approve, &labelled(APPROVED_LABEL, "mike"), &facts).unwrap()),
+            ["notify APPROVED"]
+        );
+        assert_eq!(
+            plan(&Approve, &labelled(APPROVED_LABEL, BOT), &facts),
+            Ok(vec![])
+        );
+        assert_eq!(
+            plan(&Approve, &labelled("lgtm", "mike"), &facts),
+            Ok(vec![])
+        );
+        let closed = pull_request_event_with(&PR, "closed", AUTHOR, AUTHOR, |_| {});
+        assert_eq!(plan(&Approve, &closed, &facts), Ok(vec![]));
+    }
+
+    #[test]
+    fn help_says_what_each_repo_is_configured_to_do() {
+        let config = plugins_config(
+            "approve:\n- repos: [kubernetes]\n  issue_required: true\n  lgtm_acts_as_approve: true\n",
+        );
+        let help = Approve.help(&config, &["kubernetes".into(), "other".into()]);
+        assert_eq!(
+            help.config["kubernetes"],
+            "Pull requests require an associated issue.<br>Pull request authors implicitly approve their own PRs.<br>The /lgtm [cancel] command(s) will act as approval.<br>A GitHub approved or changes requested review will act as approval or cancel respectively."
+        );
+        assert_eq!(
+            help.config["other"],
+            "Pull requests do not require an associated issue.<br>Pull request authors implicitly approve their own PRs.<br>The /lgtm [cancel] command(s) will not act as approval.<br>A GitHub approved or changes requested review will act as approval or cancel respectively."
+        );
+        insta::assert_snapshot!("approve_help_description", help.description);
+    }
+}
