@@ -164,7 +164,6 @@ impl Action {
             Action::CreateJobs(_) => "create_jobs",
             Action::AbortJobs { .. } => "abort_jobs",
             Action::EditBody { .. } => "edit_body",
-    },
             Action::CreateReview { .. } => "create_review",
         }
     }

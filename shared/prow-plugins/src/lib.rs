@@ -19,6 +19,7 @@ pub mod delivery;
 pub mod facts;
 pub mod finder;
 pub mod help;
+pub mod knative;
 pub mod owners;
 pub mod plugins;
 pub mod registry;

@@ -19,9 +19,9 @@ mod routes_pulls;
 mod shapes;
 mod world;
 mod world_helper_b;
-mod world_helper_d;
 #[path = "world_helper-c.rs"]
 mod world_helper_c;
+mod world_helper_d;
 
 pub use events::{Delivery, signature};
 pub use world::{
