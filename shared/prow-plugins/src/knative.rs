@@ -2,9 +2,9 @@
 //! as the ProwJob CRD is generated from its type (`knative/plugin-triggers.yaml` is the committed
 //! rendering; a test keeps it equal).
 //!
-//! One Knative Trigger per plugin and GitHub event type it handles, filtered on the CloudEvent
-//! `type` (`dev.prow.github.<event>`): the broker retries a failing plugin alone, and an event a
-//! plugin never reads never wakes it. hook's plugins are served at `/plugins/<name>` on the hook
+//! One Knative Trigger per plugin, filtered on the CloudEvent types of the GitHub events it
+//! handles (`dev.prow.github.<event>`, Knative's `filters` with `any` of `exact`): the broker
+//! retries a failing plugin alone, and an event a plugin never reads never wakes it. hook's plugins are served at `/plugins/<name>` on the hook
 //! Service; trigger by its own Service at `/`. A plugin that sweeps (subscribed to
 //! [`EventKind::Ping`]) gets a PingSource on its route.
 
@@ -58,17 +58,17 @@ pub fn render(registry: &PluginRegistry, deployment: &Deployment<'_>) -> String 
     let mut out = String::from(
         "# Generated from the plugin registry (shared/prow-plugins/src/knative.rs); do not edit.\n\
          # Regenerate: UPDATE_MANIFESTS=1 cargo test -p prow-plugins --test it knative\n\
-         # One broker Trigger per plugin and GitHub event type it handles, so the broker retries a\n\
-         # failing plugin alone and never wakes one for an event it does not read.\n",
+         # One broker Trigger per plugin, filtered on the GitHub events it handles, so the broker\n\
+         # retries a failing plugin alone and never wakes one for an event it does not read.\n",
     );
     for plugin in plugins {
         let (service, path) = subscriber(plugin.as_ref());
-        for event in github_events(plugin.as_ref()) {
-            let name = format!(
-                "{}-{}",
-                resource_name(plugin.name()),
-                resource_name(event)
-            );
+        let events = github_events(plugin.as_ref());
+        if !events.is_empty() {
+            let types: Vec<String> = events
+                .iter()
+                .map(|event| format!("{{exact: {{type: dev.prow.github.{event}}}}}"))
+                .collect();
             let _ = write!(
                 out,
                 "---\n\
@@ -77,13 +77,15 @@ pub fn render(registry: &PluginRegistry, deployment: &Deployment<'_>) -> String 
                  metadata:\n  name: {name}\n  namespace: {namespace}\n  \
                  labels: {{app.kubernetes.io/part-of: prow, prow.k8s.io/plugin: {plugin}}}\n\
                  spec:\n  broker: {broker}\n  \
-                 filter:\n    attributes: {{type: dev.prow.github.{event}}}\n  \
+                 filters:\n  - any:\n    - {types}\n  \
                  subscriber:\n    ref: {{apiVersion: serving.knative.dev/v1, kind: Service, name: {service}}}\n    \
                  uri: {path}\n  \
                  delivery: {{retry: 5, backoffPolicy: exponential, backoffDelay: PT1S}}\n",
+                name = trigger_name(plugin.as_ref()),
                 namespace = deployment.namespace,
                 plugin = plugin.name(),
                 broker = deployment.broker,
+                types = types.join("\n    - "),
             );
         }
         if plugin.events().contains(&EventKind::Ping) {
@@ -97,13 +99,21 @@ pub fn render(registry: &PluginRegistry, deployment: &Deployment<'_>) -> String 
                  spec:\n  schedule: \"{SWEEP_SCHEDULE}\"\n  \
                  sink:\n    ref: {{apiVersion: serving.knative.dev/v1, kind: Service, name: {service}}}\n    \
                  uri: {path}\n",
-                name = resource_name(plugin.name()),
+                name = trigger_name(plugin.as_ref()),
                 namespace = deployment.namespace,
                 plugin = plugin.name(),
             );
         }
     }
     out
+}
+
+/// The broker Trigger's name: the plugin's, under the function that runs it.
+fn trigger_name(plugin: &dyn Plugin) -> String {
+    match plugin.name() {
+        "trigger" => "trigger".to_string(),
+        name => format!("hook-{}", resource_name(name)),
+    }
 }
 
 /// A plugin or event name as a Kubernetes object name (DNS-1123: lowercase, `-`).

@@ -26,7 +26,9 @@ impl PluginRegistry {
             .with(Arc::new(plugins::needs_rebase::NeedsRebase))
             .with(Arc::new(plugins::r#override::Override))
             .with(Arc::new(plugins::release_note::ReleaseNote))
-            .with(Arc::new(plugins::require_matching_label::RequireMatchingLabelPlugin,))
+            .with(Arc::new(
+                plugins::require_matching_label::RequireMatchingLabelPlugin,
+            ))
             .with(Arc::new(plugins::size::Size))
             .with(Arc::new(plugins::skip::Skip))
             .with(Arc::new(plugins::trigger::Trigger))

@@ -30,34 +30,42 @@ fn every_plugin_event_gets_one_trigger_to_its_route() {
     let objects: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).unwrap();
     let objects: Vec<_> = objects.into_iter().filter(|o| !o.is_null()).collect();
     for plugin in registry.iter() {
-        for event in github_events(plugin.as_ref()) {
-            let wanted = format!("dev.prow.github.{event}");
-            let routes: Vec<_> = objects
-                .iter()
-                .filter(|o| {
-                    o["kind"] == "Trigger"
-                        && o["metadata"]["labels"]["prow.k8s.io/plugin"] == plugin.name()
-                        && o["spec"]["filter"]["attributes"]["type"] == wanted.as_str()
-                })
-                .collect();
-            assert_eq!(routes.len(), 1, "{} {event}", plugin.name());
-            let uri = routes[0]["spec"]["subscriber"]["uri"].as_str().unwrap();
-            if plugin.name() == "trigger" {
-                assert_eq!(uri, "/");
-                assert_eq!(routes[0]["spec"]["subscriber"]["ref"]["name"], "trigger");
-            } else {
-                assert_eq!(uri, format!("/plugins/{}", plugin.name()));
-                assert_eq!(routes[0]["spec"]["subscriber"]["ref"]["name"], "hook");
-            }
-            let name = routes[0]["metadata"]["name"].as_str().unwrap();
-            assert!(
-                name.len() <= 63
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-                "{name} is not a Kubernetes name"
-            );
+        let routes: Vec<_> = objects
+            .iter()
+            .filter(|o| {
+                o["kind"] == "Trigger"
+                    && o["metadata"]["labels"]["prow.k8s.io/plugin"] == plugin.name()
+            })
+            .collect();
+        assert_eq!(routes.len(), 1, "{}", plugin.name());
+        let route = routes[0];
+        let filtered: Vec<String> = route["spec"]["filters"][0]["any"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["exact"]["type"].as_str().unwrap().to_string())
+            .collect();
+        let wanted: Vec<String> = github_events(plugin.as_ref())
+            .iter()
+            .map(|event| format!("dev.prow.github.{event}"))
+            .collect();
+        assert_eq!(filtered, wanted, "{}", plugin.name());
+        let uri = route["spec"]["subscriber"]["uri"].as_str().unwrap();
+        if plugin.name() == "trigger" {
+            assert_eq!(uri, "/");
+            assert_eq!(route["spec"]["subscriber"]["ref"]["name"], "trigger");
+        } else {
+            assert_eq!(uri, format!("/plugins/{}", plugin.name()));
+            assert_eq!(route["spec"]["subscriber"]["ref"]["name"], "hook");
         }
+        let name = route["metadata"]["name"].as_str().unwrap();
+        assert!(
+            name.len() <= 63
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{name} is not a Kubernetes name"
+        );
     }
     // A comment plugin hears every kind of comment; trigger hears pushes; hold no pushes.
     let types_of = |plugin: &str| github_events(registry.get(plugin).unwrap().as_ref());
