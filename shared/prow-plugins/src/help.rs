@@ -104,9 +104,9 @@ pub fn collect(registry: &crate::PluginRegistry, config: &prow_config::Config) -
     // Upstream lists every plugin the binary has under the empty key.
     help.repo_plugins.insert(
         String::new(),
-        registry.names().iter().map(|n| n.to_string()).collect(),
+        registry.described().map(|p| p.name().to_string()).collect(),
     );
-    for plugin in registry.iter() {
+    for plugin in registry.described() {
         let repos = repos_of.get(plugin.name()).cloned().unwrap_or_default();
         let mut plugin_help = plugin.help(config, &repos);
         if plugin_help.events.is_empty() {

@@ -10,6 +10,8 @@ use std::sync::Arc;
 #[derive(Clone, Default)]
 pub struct PluginRegistry {
     plugins: Vec<Arc<dyn Plugin>>,
+    /// Plugins another function runs (trigger, for hook): named in help, never run here.
+    elsewhere: Vec<Arc<dyn Plugin>>,
 }
 
 impl PluginRegistry {
@@ -41,7 +43,12 @@ impl PluginRegistry {
     /// creates ProwJobs and needs their permissions).
     pub fn for_hook() -> PluginRegistry {
         let mut registry = PluginRegistry::builtin();
-        registry.plugins.retain(|p| p.name() != "trigger");
+        let (elsewhere, here) = registry
+            .plugins
+            .into_iter()
+            .partition(|p| p.name() == "trigger");
+        registry.plugins = here;
+        registry.elsewhere = elsewhere;
         registry
     }
 
@@ -58,6 +65,11 @@ impl PluginRegistry {
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Plugin>> {
         self.plugins.iter()
+    }
+
+    /// The plugins run here and those another function runs, for help.
+    pub fn described(&self) -> impl Iterator<Item = &Arc<dyn Plugin>> {
+        self.plugins.iter().chain(self.elsewhere.iter())
     }
 
     pub fn names(&self) -> Vec<&'static str> {

@@ -17,6 +17,7 @@ mod milestone;
 mod milestonestatus;
 mod needs_rebase;
 mod override_command;
+mod plugin_help;
 mod process;
 mod release_note;
 mod require_matching_label;

@@ -203,7 +203,7 @@ impl LocalSystem {
         }
 
         let app = Router::new()
-            .merge(hook_router)
+            .merge(hook_router.clone())
             .nest("/trigger", trigger.clone())
             .nest("/controller", controller.clone())
             .nest("/crier", crier.clone())
@@ -295,12 +295,20 @@ impl LocalSystem {
             }));
         }
 
-        let pings = vec![
+        let mut pings = vec![
             Subscriber::new("horologium", horologium),
             Subscriber::new("sinker", sinker),
             Subscriber::new("controller", controller),
             Subscriber::new("crier", crier),
         ];
+        // Plugins that sweep (needs-rebase) are pinged too (daily PingSources in a cluster).
+        for plugin in plugins.iter() {
+            if plugin.events().contains(&prow_plugins::EventKind::Ping) {
+                let mut subscriber = Subscriber::new(plugin.name(), hook_router.clone());
+                subscriber.path = format!("/plugins/{}", plugin.name());
+                pings.push(subscriber);
+            }
+        }
         let ping_ids = Arc::new(AtomicU64::new(0));
         if let Some(interval) = options.tick_interval {
             let pings = pings.clone();
@@ -336,8 +344,8 @@ impl LocalSystem {
         format!("http://{}", self.address)
     }
 
-    /// One ping to horologium, sinker, the controller's and crier's resyncs, in turn (what the
-    /// PingSources do each minute in a cluster).
+    /// One ping to horologium, sinker, the controller's and crier's resyncs and the plugins that
+    /// sweep, in turn (what the PingSources do in a cluster).
     pub async fn tick(&self) {
         ping_all(&self.pings, &self.ping_ids, self.clock.as_ref()).await;
     }
