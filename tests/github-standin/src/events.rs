@@ -244,10 +244,31 @@ impl World {
         let mut review_json = shapes::review(self, &self.api_base, repo, number, review);
         // Webhooks write review states in lower case; the REST API in upper case.
         review_json["state"] = json!(review.state.to_ascii_lowercase());
+        // A review's webhook carries the short form of its pull request, without the merge
+        // and size fields.
+        let mut pull_request = shapes::pull_request(self, &self.api_base, repo, issue);
+        if let Some(fields) = pull_request.as_object_mut() {
+            for key in [
+                "additions",
+                "changed_files",
+                "comments",
+                "commits",
+                "deletions",
+                "maintainer_can_modify",
+                "mergeable",
+                "mergeable_state",
+                "merged",
+                "merged_by",
+                "rebaseable",
+                "review_comments",
+            ] {
+                fields.remove(key);
+            }
+        }
         let payload = json!({
             "action": "submitted",
             "review": review_json,
-            "pull_request": shapes::pull_request(self, &self.api_base, repo, issue),
+            "pull_request": pull_request,
             "repository": self.repository(full_name),
             "sender": self.sender(&review.author),
         });
