@@ -174,6 +174,29 @@ pub fn app(world: Arc<Mutex<World>>, base: &str) -> Router {
         .with_state(state)
 }
 
+/// GitHub reads every request body as JSON whatever its `Content-Type` says (`curl -d` sends a
+/// form type), so bodies are marked as JSON before the handlers' extractors look.
+fn json_by_default(request: &mut Request) {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    // A bodiless request stays as it is: `Option<Json<_>>` reads no type as no body.
+    let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|length| length != "0");
+    if has_body && !declared.starts_with("application/json") {
+        request.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+}
+
 /// GitHub's 401 for a missing or unknown token, when the world insists on its bot tokens.
 fn refusal(state: &AppState, token: Option<&str>) -> Option<Response> {
     let world = routes::lock(state);
@@ -200,8 +223,12 @@ fn refusal(state: &AppState, token: Option<&str>) -> Option<Response> {
 /// neither counted nor checked.
 async fn account(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.uri().path().starts_with("/_standin/") {
+        let mut request = request;
+        json_by_default(&mut request);
         return next.run(request).await;
     }
+    let mut request = request;
+    json_by_default(&mut request);
     let method = request.method().clone();
     let uri = request.uri().to_string();
     let bearer = actor::bearer(request.headers()).map(str::to_string);

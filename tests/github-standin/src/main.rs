@@ -10,6 +10,7 @@ async fn main() -> anyhow::Result<()> {
     // Logs (webhook deliveries) go to stderr, readable by a person; RUST_LOG tunes them.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

@@ -346,3 +346,22 @@ async fn reviews_edits_and_pull_requests_are_the_callers() {
         ]
     );
 }
+
+#[tokio::test]
+async fn bodies_are_read_as_json_whatever_their_content_type_as_github_reads_them() {
+    let standin = standin().await;
+    // `curl -d '{…}'` sends a form content type; GitHub parses the JSON anyway.
+    let response = reqwest::Client::new()
+        .post(format!("{}/repos/{REPO}/issues/1/comments", standin.url()))
+        .header("authorization", "token alice")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(r#"{"body": "/hold"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    assert_eq!(
+        standin.world().issue(REPO, 1).unwrap().comments[0].author,
+        "alice"
+    );
+}
