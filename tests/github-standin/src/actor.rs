@@ -5,6 +5,19 @@
 //! acts as that person; an App installation token acts as `<app-slug>[bot]`; any other token (or
 //! none) acts as the world's bot. Only people are checked: the bot and Apps are trusted with
 //! everything, as Prow's bot account usually is.
+//!
+//! What a person is refused, with GitHub's 403 `Must have admin rights to Repository.`:
+//! - adding or removing labels, adding or removing assignees: triage or more;
+//! - editing someone else's issue or pull request (title, body, state), or any milestone
+//!   change: triage or more (authors may edit and close their own);
+//! - editing or deleting someone else's comment, setting a commit status, merging: write or
+//!   more.
+//!
+//! Labels and assignees sent with a new issue by someone without triage are dropped silently,
+//! and approving or requesting changes on one's own pull request is GitHub's 422. Permissions
+//! come from the repository's collaborators (the owner is admin); org membership alone gives
+//! none beyond reading. Comments, reviews, requested reviewers and new pull requests are open to
+//! everyone, as on a public repository.
 
 use crate::AppState;
 use crate::routes::{error, lock};
