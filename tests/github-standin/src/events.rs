@@ -138,6 +138,72 @@ impl World {
         }
     }
 
+    /// `action` on an issue or pull request (an `issues` or a `pull_request` event), with
+    /// `extra` fields beside the usual ones (`label`, `assignee`).
+    pub(crate) fn emit_change(
+        &mut self,
+        full_name: &str,
+        number: u64,
+        action: &str,
+        sender: &str,
+        extra: Vec<(&str, Value)>,
+    ) {
+        let Some(issue) = self.issue(full_name, number) else {
+            return;
+        };
+        if issue.pull.is_some() {
+            self.emit_pull_request(full_name, number, action, sender, None);
+        } else {
+            self.emit_issue(full_name, number, action, sender, None);
+        }
+        if extra.is_empty() {
+            return;
+        }
+        if let Some(last) = self.outbox.last_mut() {
+            let mut payload = last.payload();
+            for (key, value) in extra {
+                payload[key] = value;
+            }
+            last.body = serde_json::to_vec(&payload).unwrap_or_default();
+        }
+    }
+
+    pub(crate) fn emit_unlabeled(
+        &mut self,
+        full_name: &str,
+        number: u64,
+        name: &str,
+        sender: &str,
+    ) {
+        let label = self.label_json(full_name, name);
+        self.emit_change(
+            full_name,
+            number,
+            "unlabeled",
+            sender,
+            vec![("label", label)],
+        );
+    }
+
+    /// `assigned` or `unassigned` for `assignee`.
+    pub(crate) fn emit_assignment(
+        &mut self,
+        full_name: &str,
+        number: u64,
+        action: &str,
+        assignee: &str,
+        sender: &str,
+    ) {
+        let assignee = self.sender(assignee);
+        self.emit_change(
+            full_name,
+            number,
+            action,
+            sender,
+            vec![("assignee", assignee)],
+        );
+    }
+
     pub(crate) fn emit_issue_comment(
         &mut self,
         full_name: &str,
@@ -178,10 +244,31 @@ impl World {
         let mut review_json = shapes::review(self, &self.api_base, repo, number, review);
         // Webhooks write review states in lower case; the REST API in upper case.
         review_json["state"] = json!(review.state.to_ascii_lowercase());
+        // A review's webhook carries the short form of its pull request, without the merge
+        // and size fields.
+        let mut pull_request = shapes::pull_request(self, &self.api_base, repo, issue);
+        if let Some(fields) = pull_request.as_object_mut() {
+            for key in [
+                "additions",
+                "changed_files",
+                "comments",
+                "commits",
+                "deletions",
+                "maintainer_can_modify",
+                "mergeable",
+                "mergeable_state",
+                "merged",
+                "merged_by",
+                "rebaseable",
+                "review_comments",
+            ] {
+                fields.remove(key);
+            }
+        }
         let payload = json!({
             "action": "submitted",
             "review": review_json,
-            "pull_request": shapes::pull_request(self, &self.api_base, repo, issue),
+            "pull_request": pull_request,
             "repository": self.repository(full_name),
             "sender": self.sender(&review.author),
         });

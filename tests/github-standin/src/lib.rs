@@ -4,30 +4,43 @@
 //! `Link` pagination, rate-limit headers, ETags with `If-None-Match` answering 304 at no
 //! rate-limit cost, and the GraphQL search tide uses. Every call is recorded so tests can report the API budget a component spends.
 //!
+//! A call acts as someone: `Authorization: token <login>` naming a user of the world acts as
+//! that user (their comments, labels, reviews; webhooks with them as `sender`), an App
+//! installation token as `<app-slug>[bot]`, anything else as the world's bot ([`actor`]'s rules).
+//! Run on its own (`github-standin --world world.yaml --webhook-url …`, see [`cli`]) it is a
+//! sandbox: seeded from a world file ([`world_file`]), delivering webhooks in the background, with
+//! a driver API under `/_standin/` for what people do through git.
+//!
 //! Boundary: test and local-mode infrastructure; production code never depends on it.
 
 // GitHub objects have many fields; `json!` needs room to expand them.
 #![recursion_limit = "256"]
 
+pub mod actor;
 mod app_auth;
+pub mod cli;
+mod deliveries;
+mod driver;
 mod events;
 mod graphql;
-mod graphql_helper_d;
 mod routes;
 mod routes_more;
+mod routes_plugin_reads;
 mod routes_pulls;
 mod shapes;
 mod world;
-mod world_helper_b;
-#[path = "world_helper-c.rs"]
-mod world_helper_c;
-mod world_helper_d;
+pub mod world_file;
+mod world_git;
+mod world_people;
 
+pub use deliveries::{DeliveryAttempt, DeliveryPolicy};
 pub use events::{Delivery, signature};
 pub use world::{
     App, Call, ChangedFile, CheckRun, Comment, Fault, Issue, Label, Org, Permission, PullRequest,
     Repo, Status, Team, User, World, sha_of,
 };
+pub use world_file::WorldFileError;
+pub use world_git::{GitError, NewPullRequest};
 
 use axum::Router;
 use axum::body::Body;
@@ -50,6 +63,8 @@ pub struct GitHubStandIn {
     address: SocketAddr,
     world: Arc<Mutex<World>>,
     server: tokio::task::JoinHandle<()>,
+    /// The background webhook deliverer, when one runs.
+    deliverer: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl GitHubStandIn {
@@ -81,6 +96,7 @@ impl GitHubStandIn {
             address,
             world,
             server,
+            deliverer: None,
         })
     }
 
@@ -112,20 +128,25 @@ impl GitHubStandIn {
         let client = reqwest::Client::new();
         let mut results = Vec::with_capacity(pending.len());
         for delivery in pending {
-            let response = client
-                .post(url)
-                .header("content-type", "application/json")
-                .header("user-agent", "GitHub-Hookshot/stand-in")
-                .header("x-github-event", &delivery.event)
-                .header("x-github-delivery", &delivery.id)
-                .header("x-github-hook-id", "1")
-                .header("x-hub-signature-256", signature(secret, &delivery.body))
-                .body(delivery.body.clone())
-                .send()
-                .await?;
-            results.push((delivery, response.status().as_u16()));
+            let status = deliveries::post(&client, url, secret, &delivery).await?;
+            results.push((delivery, status));
         }
         Ok(results)
+    }
+
+    /// From now on, sends every queued webhook to `url` in the background as it is queued, in
+    /// order, signed with `secret`, retrying per `policy`; each attempt is recorded in
+    /// [`World::delivery_attempts`]. Replaces a deliverer already running; stops with the server.
+    pub fn deliver_in_background(&mut self, url: &str, secret: &[u8], policy: DeliveryPolicy) {
+        if let Some(previous) = self.deliverer.take() {
+            previous.abort();
+        }
+        self.deliverer = Some(tokio::spawn(deliveries::deliver_forever(
+            self.world.clone(),
+            url.to_string(),
+            secret.to_vec(),
+            policy,
+        )));
     }
 
     /// The calls answered so far.
@@ -137,6 +158,9 @@ impl GitHubStandIn {
 impl Drop for GitHubStandIn {
     fn drop(&mut self) {
         self.server.abort();
+        if let Some(deliverer) = &self.deliverer {
+            deliverer.abort();
+        }
     }
 }
 
@@ -147,25 +171,75 @@ pub fn app(world: Arc<Mutex<World>>, base: &str) -> Router {
         base: Arc::from(base),
     };
     routes::router()
-        .merge(world_helper_c::router())
+        .merge(routes_plugin_reads::router())
+        .merge(driver::router())
         .layer(middleware::from_fn_with_state(state.clone(), account))
         .with_state(state)
 }
 
+/// GitHub reads every request body as JSON whatever its `Content-Type` says (`curl -d` sends a
+/// form type), so bodies are marked as JSON before the handlers' extractors look.
+fn json_by_default(request: &mut Request) {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    // A bodiless request stays as it is: `Option<Json<_>>` reads no type as no body.
+    let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|length| length != "0");
+    if has_body && !declared.starts_with("application/json") {
+        request.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+}
+
+/// GitHub's 401 for a missing or unknown token, when the world insists on its bot tokens.
+fn refusal(state: &AppState, token: Option<&str>) -> Option<Response> {
+    let world = routes::lock(state);
+    if world.bot_tokens.is_empty() {
+        return None;
+    }
+    match world.credential(token) {
+        actor::Credential::Known(_) => None,
+        actor::Credential::Missing => Some(routes::error(
+            StatusCode::UNAUTHORIZED,
+            "Requires authentication",
+        )),
+        actor::Credential::Unknown => {
+            Some(routes::error(StatusCode::UNAUTHORIZED, "Bad credentials"))
+        }
+    }
+}
+
 /// Records each call, answers `If-None-Match` with 304 when the representation is unchanged
 /// (costing no rate limit, as on GitHub), and sets the rate-limit headers.
+///
+/// With bot tokens configured, a call whose token names nobody is refused with GitHub's 401
+/// (Apps authenticate `/app` themselves, with a JWT). The driver API is not GitHub's and is
+/// neither counted nor checked.
 async fn account(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/_standin/") {
+        let mut request = request;
+        json_by_default(&mut request);
+        return next.run(request).await;
+    }
+    let mut request = request;
+    json_by_default(&mut request);
     let method = request.method().clone();
     let uri = request.uri().to_string();
-    let bearer = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("token "))
-        })
-        .map(str::to_string);
+    let bearer = actor::bearer(request.headers()).map(str::to_string);
+    if !request.uri().path().starts_with("/app")
+        && let Some(refusal) = refusal(&state, bearer.as_deref())
+    {
+        return refusal;
+    }
     let if_none_match = request
         .headers()
         .get(header::IF_NONE_MATCH)

@@ -1,29 +1,20 @@
-//! Runs the GitHub stand-in on its own: `github-standin [PORT]` (default: a free port), seeded
-//! with an org `example-org` (member `alice`), a repo `example-org/app` and one open pull request.
+//! Runs the GitHub stand-in on its own: `github-standin [PORT]` serves a demo world;
+//! `github-standin --world world.yaml --webhook-url URL --hmac-secret-file F [--port P] [--bot LOGIN]`
+//! serves a sandbox (see `github_standin::cli`).
 
-use github_standin::{GitHubStandIn, World};
+use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let port: u16 = std::env::args()
-        .nth(1)
-        .map(|p| p.parse())
-        .transpose()?
-        .unwrap_or(0);
-    let mut world = World::default();
-    world
-        .add_org("example-org", &["alice"])
-        .add_repo("example-org/app");
-    world.open_pull_request(
-        "example-org/app",
-        "alice",
-        "feature",
-        "Add a feature",
-        &[("main.go", "package main\n")],
-    );
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    let standin = GitHubStandIn::serve(listener, world)?;
-    eprintln!("GitHub stand-in at {}", standin.url());
-    tokio::signal::ctrl_c().await?;
-    Ok(())
+    let args = github_standin::cli::Args::parse();
+    // Logs (webhook deliveries) go to stderr, readable by a person; RUST_LOG tunes them.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    github_standin::cli::run(args).await
 }

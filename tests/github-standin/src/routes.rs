@@ -2,6 +2,7 @@
 //! error messages (callers match on some of them, e.g. `Label does not exist`).
 
 use crate::AppState;
+use crate::actor::Actor;
 use crate::shapes;
 use crate::world::{Comment, Permission, Status, World};
 use axum::Json;
@@ -164,9 +165,9 @@ fn paginated(
     response
 }
 
-async fn authenticated_user(State(state): State<AppState>) -> Response {
+async fn authenticated_user(State(state): State<AppState>, actor: Actor) -> Response {
     let world = lock(&state);
-    Json(shapes::user_by_login(&world, &state.base, &world.bot)).into_response()
+    Json(shapes::user_by_login(&world, &state.base, &actor.login)).into_response()
 }
 
 async fn get_user(State(state): State<AppState>, Path(login): Path<String>) -> Response {
@@ -214,11 +215,7 @@ async fn get_repo(
 /// Org owners' admins count as collaborators, as on GitHub; here: explicit collaborators and
 /// the repo owner.
 fn permission_of(world: &World, full_name: &str, user: &str) -> Option<Permission> {
-    let repo = world.repo(full_name)?;
-    if repo.owner == user {
-        return Some(Permission::Admin);
-    }
-    repo.collaborators.get(user).copied()
+    world.permission_of(full_name, user)
 }
 
 async fn is_collaborator(
@@ -331,6 +328,7 @@ impl CommentBody {
 
 async fn create_comment(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(request): Json<CommentBody>,
 ) -> Response {
@@ -340,8 +338,7 @@ async fn create_comment(
     };
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
-    let bot = world.bot.clone();
-    let Some(id) = world.comment(&full, number, &bot, &body) else {
+    let Some(id) = world.comment(&full, number, &actor.login, &body) else {
         return not_found();
     };
     let (Some(found), Some(issue)) = (world.repo(&full), world.issue(&full, number)) else {
@@ -357,6 +354,11 @@ async fn create_comment(
         .into_response()
 }
 
+/// Someone else's comment may be changed only with write access, as on GitHub.
+fn may_change_comment(world: &World, full: &str, actor: &Actor, author: &str) -> bool {
+    actor.login == author || actor.may(world, full, Permission::Write)
+}
+
 /// Finds a comment by id anywhere in the repo: its issue number and position.
 fn find_comment(world: &World, full_name: &str, id: u64) -> Option<(u64, usize)> {
     world.repo(full_name)?.issues.values().find_map(|issue| {
@@ -370,6 +372,7 @@ fn find_comment(world: &World, full_name: &str, id: u64) -> Option<(u64, usize)>
 
 async fn edit_comment(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo, id)): Path<(String, String, u64)>,
     Json(request): Json<CommentBody>,
 ) -> Response {
@@ -382,6 +385,9 @@ async fn edit_comment(
     let Some((number, at)) = find_comment(&world, &full, id) else {
         return not_found();
     };
+    if !comment_changeable(&world, &full, &actor, number, at) {
+        return error(StatusCode::FORBIDDEN, crate::actor::FORBIDDEN);
+    }
     let tick = world.tick();
     let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();
@@ -403,8 +409,17 @@ async fn edit_comment(
     .into_response()
 }
 
+/// Whether `actor` may edit or delete the `at`th comment of issue `number`.
+fn comment_changeable(world: &World, full: &str, actor: &Actor, number: u64, at: usize) -> bool {
+    world
+        .issue(full, number)
+        .and_then(|issue| issue.comments.get(at))
+        .is_some_and(|comment| may_change_comment(world, full, actor, &comment.author))
+}
+
 async fn delete_comment(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo, id)): Path<(String, String, u64)>,
 ) -> Response {
     let mut world = lock(&state);
@@ -412,6 +427,9 @@ async fn delete_comment(
     let Some((number, at)) = find_comment(&world, &full, id) else {
         return not_found();
     };
+    if !comment_changeable(&world, &full, &actor, number, at) {
+        return error(StatusCode::FORBIDDEN, crate::actor::FORBIDDEN);
+    }
     if let Some(issue) = world.issue_mut(&full, number) {
         issue.comments.remove(at);
     }
@@ -447,6 +465,7 @@ async fn issue_labels(
 /// documented form). Missing repo labels are created, as GitHub does.
 async fn add_labels(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(request): Json<Value>,
 ) -> Response {
@@ -475,6 +494,9 @@ async fn add_labels(
     if world.issue(&full, number).is_none() {
         return not_found();
     }
+    if let Err(response) = actor.require(&world, &full, Permission::Triage) {
+        return *response;
+    }
     for name in &names {
         if !world
             .repo(&full)
@@ -494,9 +516,8 @@ async fn add_labels(
         }
         issue.updated_at = tick;
     }
-    let bot = world.bot.clone();
     for name in added {
-        world.emit_labeled(&full, number, &name, &bot);
+        world.emit_labeled(&full, number, &name, &actor.login);
     }
     let items = labels_of(&world, &state.base, &full, number).unwrap_or_default();
     Json(Value::Array(items)).into_response()
@@ -504,12 +525,16 @@ async fn add_labels(
 
 async fn remove_label(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo, number, name)): Path<(String, String, u64, String)>,
 ) -> Response {
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
     if world.issue(&full, number).is_none() {
         return not_found();
+    }
+    if let Err(response) = actor.require(&world, &full, Permission::Triage) {
+        return *response;
     }
     let tick = world.tick();
     let removed = world
@@ -524,6 +549,7 @@ async fn remove_label(
     if !removed {
         return error(StatusCode::NOT_FOUND, "Label does not exist");
     }
+    world.emit_unlabeled(&full, number, &name, &actor.login);
     Json(Value::Array(
         labels_of(&world, &state.base, &full, number).unwrap_or_default(),
     ))
@@ -603,6 +629,7 @@ struct StatusRequest {
 
 async fn create_status(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo, sha)): Path<(String, String, String)>,
     Json(request): Json<StatusRequest>,
 ) -> Response {
@@ -622,6 +649,9 @@ async fn create_status(
     if world.repo(&full).is_none() {
         return not_found();
     }
+    if let Err(response) = actor.require(&world, &full, Permission::Write) {
+        return *response;
+    }
     if !world
         .repo(&full)
         .is_some_and(|r| r.commits.contains_key(&sha))
@@ -630,7 +660,7 @@ async fn create_status(
     }
     let id = world.next_id();
     let created_at = world.tick();
-    let creator = world.bot.clone();
+    let creator = actor.login;
     let status = Status {
         id,
         state: request.state,

@@ -1,9 +1,10 @@
 //! Repository contents, merges, check runs, teams and issue creation.
 
 use crate::AppState;
+use crate::actor::Actor;
 use crate::routes::{error, lock, not_found, validation_failed};
 use crate::shapes;
-use crate::world::{CheckRun, Issue};
+use crate::world::{CheckRun, Issue, Permission};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -125,6 +126,7 @@ struct MergeRequest {
 /// `push` and `pull_request` `closed` events follow.
 async fn merge(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo, number)): Path<(String, String, u64)>,
     body: Option<Json<MergeRequest>>,
 ) -> Response {
@@ -145,6 +147,9 @@ async fn merge(
     let Some(pull) = issue.pull.clone() else {
         return not_found();
     };
+    if let Err(response) = actor.require(&world, &full, Permission::Write) {
+        return *response;
+    }
     if pull.merged || !issue.open || pull.mergeable != Some(true) {
         return error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -182,8 +187,7 @@ async fn merge(
             pull.merged = true;
         }
     }
-    let bot = world.bot.clone();
-    world.emit_pull_request(&full, number, "closed", &bot, None);
+    world.emit_pull_request(&full, number, "closed", &actor.login, None);
     Json(json!({"sha": merged_sha, "merged": true, "message": "Pull Request successfully merged"}))
         .into_response()
 }
@@ -336,10 +340,15 @@ struct IssueRequest {
     body: Option<String>,
     #[serde(default)]
     labels: Vec<String>,
+    #[serde(default)]
+    assignees: Vec<String>,
 }
 
+/// Opens an issue as the caller. As on GitHub, labels and assignees from someone without
+/// triage access are silently dropped.
 async fn create_issue(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo)): Path<(String, String)>,
     Json(request): Json<IssueRequest>,
 ) -> Response {
@@ -351,12 +360,23 @@ async fn create_issue(
     if world.repo(&full).is_none() {
         return not_found();
     }
-    let bot = world.bot.clone();
-    let number = world.open_issue(&full, &bot, &title);
+    let trusted = actor.may(&world, &full, Permission::Triage);
+    let assignees: Vec<String> = request
+        .assignees
+        .into_iter()
+        .filter(|login| trusted && world.can_be_assigned(&full, login))
+        .collect();
+    world.add_user(&actor.login);
+    let number = world.insert_issue(&full, &actor.login, &title, None);
     if let Some(issue) = world.issue_mut(&full, number) {
         issue.body = request.body.unwrap_or_default();
-        issue.labels = request.labels;
+        if trusted {
+            issue.labels = request.labels;
+            issue.assignees = assignees;
+        }
     }
+    // GitHub's `opened` shows the issue as created, body and labels included.
+    world.emit_issue(&full, number, "opened", &actor.login, None);
     let (Some(found), Some(issue)) = (world.repo(&full), world.issue(&full, number)) else {
         return not_found();
     };
@@ -391,17 +411,33 @@ async fn list_teams(State(state): State<AppState>, Path(org): Path<String>) -> R
     Json(Value::Array(teams)).into_response()
 }
 
+#[derive(Deserialize)]
+struct RoleQuery {
+    role: Option<String>,
+}
+
+/// `?role=member|maintainer|all` (default `all`), as GitHub filters team members.
 async fn team_members(
     State(state): State<AppState>,
     Path((org, slug)): Path<(String, String)>,
+    Query(query): Query<RoleQuery>,
 ) -> Response {
     let world = lock(&state);
     let Some(team) = world.orgs.get(&org).and_then(|o| o.teams.get(&slug)) else {
         return not_found();
     };
+    let role = query.role.unwrap_or_else(|| "all".to_string());
+    if !["all", "member", "maintainer"].contains(&role.as_str()) {
+        return validation_failed("Team", "role", "role is not included in the list");
+    }
     let members: Vec<Value> = team
         .members
         .iter()
+        .filter(|m| match role.as_str() {
+            "member" => !team.maintainers.contains(*m),
+            "maintainer" => team.maintainers.contains(*m),
+            _ => true,
+        })
         .map(|m| shapes::user_by_login(&world, &state.base, m))
         .collect();
     Json(Value::Array(members)).into_response()

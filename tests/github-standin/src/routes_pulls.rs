@@ -2,9 +2,11 @@
 //! milestones, edits (title, body, state, milestone), and the repository's branches.
 
 use crate::AppState;
+use crate::actor::Actor;
 use crate::routes::{issue_json, lock, not_found, validation_failed};
 use crate::shapes;
-use crate::world::{Review, World};
+use crate::world::{Permission, Review, World};
+use crate::world_git::{GitError, NewPullRequest};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -16,6 +18,10 @@ use serde_json::{Value, json};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/repos/{owner}/{repo}/pulls",
+            get(list_pulls).post(create_pull),
+        )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/assignees",
             post(add_assignees).delete(remove_assignees),
@@ -51,11 +57,18 @@ fn pull_json(world: &World, base: &str, full: &str, number: u64) -> Response {
 
 async fn add_assignees(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(people): Json<People>,
 ) -> Response {
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
+    if world.issue(&full, number).is_none() {
+        return not_found();
+    }
+    if let Err(response) = actor.require(&world, &full, Permission::Triage) {
+        return *response;
+    }
     let allowed: Vec<String> = people
         .assignees
         .into_iter()
@@ -64,10 +77,15 @@ async fn add_assignees(
     let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();
     };
+    let mut added = Vec::new();
     for login in allowed {
         if !issue.assignees.contains(&login) {
-            issue.assignees.push(login);
+            issue.assignees.push(login.clone());
+            added.push(login);
         }
+    }
+    for login in added {
+        world.emit_assignment(&full, number, "assigned", &login, &actor.login);
     }
     let mut response = issue_json(&world, &state.base, &full, number);
     *response.status_mut() = StatusCode::CREATED;
@@ -76,15 +94,31 @@ async fn add_assignees(
 
 async fn remove_assignees(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(people): Json<People>,
 ) -> Response {
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
+    if world.issue(&full, number).is_none() {
+        return not_found();
+    }
+    if let Err(response) = actor.require(&world, &full, Permission::Triage) {
+        return *response;
+    }
     let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();
     };
+    let removed: Vec<String> = issue
+        .assignees
+        .iter()
+        .filter(|a| people.assignees.contains(a))
+        .cloned()
+        .collect();
     issue.assignees.retain(|a| !people.assignees.contains(a));
+    for login in removed {
+        world.emit_assignment(&full, number, "unassigned", &login, &actor.login);
+    }
     issue_json(&world, &state.base, &full, number)
 }
 
@@ -167,9 +201,12 @@ struct ReviewRequest {
     commit_id: Option<String>,
 }
 
-/// Reviews are submitted as the API's user; `event` is `APPROVE`, `REQUEST_CHANGES` or `COMMENT`.
+/// Reviews are submitted as the caller; `event` is `APPROVE`, `REQUEST_CHANGES` or `COMMENT`
+/// (none leaves it pending, sending nothing). Anyone may review; nobody may approve or request
+/// changes on their own pull request.
 async fn create_review(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(request): Json<ReviewRequest>,
 ) -> Response {
@@ -188,9 +225,29 @@ async fn create_review(
     };
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
+    if world.issue(&full, number).is_none_or(|i| i.pull.is_none()) {
+        return not_found();
+    }
+    if world
+        .issue(&full, number)
+        .is_some_and(|i| i.author == actor.login)
+        && (review_state == "APPROVED" || review_state == "CHANGES_REQUESTED")
+    {
+        let verb = if review_state == "APPROVED" {
+            "approve"
+        } else {
+            "request changes on"
+        };
+        return validation_failed(
+            "PullRequestReview",
+            "event",
+            &format!("Can not {verb} your own pull request"),
+        );
+    }
+    world.add_user(&actor.login);
     let id = world.next_id();
     let submitted_at = world.tick();
-    let author = world.bot.clone();
+    let author = actor.login.clone();
     let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();
     };
@@ -207,6 +264,10 @@ async fn create_review(
     };
     issue.reviews.push(review.clone());
     issue.requested_reviewers.retain(|r| *r != author);
+    issue.updated_at = submitted_at;
+    if review.state != "PENDING" {
+        world.emit_review(&full, number, review.id);
+    }
     let Some(found) = world.repo(&full) else {
         return not_found();
     };
@@ -266,7 +327,23 @@ fn present<'de, D: serde::Deserializer<'de>>(
     Option::<u64>::deserialize(deserializer).map(Some)
 }
 
-fn apply_edit(world: &mut World, full: &str, number: u64, edit: Edit) -> Result<(), Box<Response>> {
+/// Applies `edit` as `actor`. The author may change title, body and state; anyone else, and a
+/// milestone change, needs triage access (403 otherwise). Closing or reopening sends `closed` or
+/// `reopened`.
+fn apply_edit(
+    world: &mut World,
+    full: &str,
+    number: u64,
+    edit: Edit,
+    actor: &Actor,
+) -> Result<(), Box<Response>> {
+    let author = world
+        .issue(full, number)
+        .map(|i| i.author.clone())
+        .ok_or_else(|| Box::new(not_found()))?;
+    if actor.login != author || edit.milestone.is_some() {
+        actor.require(world, full, Permission::Triage)?;
+    }
     if let Some(Some(milestone)) = edit.milestone
         && !world
             .repo(full)
@@ -301,6 +378,7 @@ fn apply_edit(world: &mut World, full: &str, number: u64, edit: Edit) -> Result<
     if let Some(body) = edit.body {
         issue.body = body;
     }
+    let was_open = issue.open;
     if let Some(state) = edit.state {
         issue.open = state == "open";
     }
@@ -308,18 +386,24 @@ fn apply_edit(world: &mut World, full: &str, number: u64, edit: Edit) -> Result<
         issue.milestone = milestone;
     }
     issue.updated_at = tick;
+    let now_open = issue.open;
+    if was_open != now_open {
+        let action = if now_open { "reopened" } else { "closed" };
+        world.emit_change(full, number, action, &actor.login, Vec::new());
+    }
     Ok(())
 }
 
 /// `PATCH` (and GitHub's `POST` alias) on an issue.
 pub(crate) async fn edit_issue(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(edit): Json<Edit>,
 ) -> Response {
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
-    if let Err(response) = apply_edit(&mut world, &full, number, edit) {
+    if let Err(response) = apply_edit(&mut world, &full, number, edit, &actor) {
         return *response;
     }
     issue_json(&world, &state.base, &full, number)
@@ -328,6 +412,7 @@ pub(crate) async fn edit_issue(
 /// `PATCH` (and GitHub's `POST` alias) on a pull request.
 pub(crate) async fn edit_pull(
     State(state): State<AppState>,
+    actor: Actor,
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(edit): Json<Edit>,
 ) -> Response {
@@ -336,8 +421,99 @@ pub(crate) async fn edit_pull(
     if world.issue(&full, number).is_none_or(|i| i.pull.is_none()) {
         return not_found();
     }
-    if let Err(response) = apply_edit(&mut world, &full, number, edit) {
+    if let Err(response) = apply_edit(&mut world, &full, number, edit, &actor) {
         return *response;
     }
     pull_json(&world, &state.base, &full, number)
+}
+
+#[derive(Deserialize)]
+struct PullQuery {
+    state: Option<String>,
+}
+
+/// `GET /repos/{o}/{r}/pulls?state=open|closed|all` (default `open`), oldest first.
+async fn list_pulls(
+    State(state): State<AppState>,
+    Path((owner, repo)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<PullQuery>,
+) -> Response {
+    let world = lock(&state);
+    let Some(found) = world.repo(&format!("{owner}/{repo}")) else {
+        return not_found();
+    };
+    let wanted = query.state.unwrap_or_else(|| "open".to_string());
+    Json(Value::Array(
+        found
+            .issues
+            .values()
+            .filter(|issue| issue.pull.is_some())
+            .filter(|issue| match wanted.as_str() {
+                "all" => true,
+                "closed" => !issue.open,
+                _ => issue.open,
+            })
+            .map(|issue| shapes::pull_request(&world, &state.base, found, issue))
+            .collect(),
+    ))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct CreatePull {
+    title: Option<String>,
+    head: Option<String>,
+    base: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    draft: bool,
+}
+
+/// `POST /repos/{o}/{r}/pulls`: opens a pull request, as the caller, from a branch already
+/// pushed (`head` may be written `owner:branch`), with GitHub's 422s.
+async fn create_pull(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((owner, repo)): Path<(String, String)>,
+    Json(request): Json<CreatePull>,
+) -> Response {
+    let Some(title) = request.title.filter(|t| !t.is_empty()) else {
+        return validation_failed("PullRequest", "title", "title cannot be blank");
+    };
+    let (Some(head), Some(base)) = (request.head, request.base) else {
+        return validation_failed("PullRequest", "head", "head and base are required");
+    };
+    let head = head
+        .split_once(':')
+        .map_or(head.as_str(), |(_, branch)| branch)
+        .to_string();
+    let mut world = lock(&state);
+    let full = format!("{owner}/{repo}");
+    if world.repo(&full).is_none() {
+        return not_found();
+    }
+    let spec = NewPullRequest {
+        repo: full.clone(),
+        author: actor.login.clone(),
+        head,
+        base: Some(base),
+        title,
+        body: request.body.unwrap_or_default(),
+        draft: request.draft,
+        ..NewPullRequest::default()
+    };
+    match world.open_pull_request_from_branch(&spec) {
+        Ok(number) => {
+            let mut response = pull_json(&world, &state.base, &full, number);
+            *response.status_mut() = StatusCode::CREATED;
+            response
+        }
+        Err(GitError::NoBranch { branch, .. }) => {
+            let field = if branch == spec.head { "head" } else { "base" };
+            validation_failed("PullRequest", field, &format!("{field} invalid"))
+        }
+        Err(GitError::NoRepo(_)) => not_found(),
+        Err(other) => validation_failed("PullRequest", "head", &other.to_string()),
+    }
 }

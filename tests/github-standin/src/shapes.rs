@@ -184,6 +184,24 @@ pub(crate) fn author_association(repo: &Repo, world: &World, login: &str) -> &'s
     }
 }
 
+/// When a closed issue was closed: the world keeps no separate time, and closing is the last
+/// change a closed issue usually had.
+fn closed_at(issue: &Issue) -> Value {
+    if issue.open {
+        Value::Null
+    } else {
+        json!(timestamp(issue.updated_at))
+    }
+}
+
+fn merged_at(issue: &Issue) -> Value {
+    if issue.pull.as_ref().is_some_and(|p| p.merged) {
+        closed_at(issue)
+    } else {
+        Value::Null
+    }
+}
+
 pub(crate) fn issue(world: &World, base: &str, repo: &Repo, issue: &Issue) -> Value {
     let full = repo.full_name();
     let api = format!("{base}/repos/{full}/issues/{}", issue.number);
@@ -208,7 +226,7 @@ pub(crate) fn issue(world: &World, base: &str, repo: &Repo, issue: &Issue) -> Va
         "comments": issue.comments.len(),
         "created_at": timestamp(issue.created_at),
         "updated_at": timestamp(issue.updated_at),
-        "closed_at": null,
+        "closed_at": closed_at(issue),
         "author_association": author_association(repo, world, &issue.author),
         "active_lock_reason": null,
         "body": issue.body,
@@ -222,7 +240,7 @@ pub(crate) fn issue(world: &World, base: &str, repo: &Repo, issue: &Issue) -> Va
             "html_url": format!("{base}/{full}/pull/{}", issue.number),
             "diff_url": format!("{base}/{full}/pull/{}.diff", issue.number),
             "patch_url": format!("{base}/{full}/pull/{}.patch", issue.number),
-            "merged_at": null,
+            "merged_at": merged_at(issue),
         });
     }
     value
@@ -268,8 +286,8 @@ pub(crate) fn pull_request(world: &World, base: &str, repo: &Repo, issue: &Issue
         "active_lock_reason": null,
         "created_at": timestamp(issue.created_at),
         "updated_at": timestamp(issue.updated_at),
-        "closed_at": null,
-        "merged_at": null,
+        "closed_at": closed_at(issue),
+        "merged_at": merged_at(issue),
         "merge_commit_sha": null,
         "assignee": issue.assignees.first().map(|a| user_by_login(world, base, a)),
         "assignees": issue.assignees.iter().map(|a| user_by_login(world, base, a)).collect::<Vec<_>>(),

@@ -46,7 +46,10 @@ pub struct Org {
 pub struct Team {
     pub id: u64,
     pub name: String,
+    /// Everyone on the team, maintainers included (GitHub lists both).
     pub members: BTreeSet<String>,
+    /// The members with the maintainer role.
+    pub maintainers: BTreeSet<String>,
 }
 
 /// A GitHub App: its id, slug, the public half of its key (PEM) to check its JWTs, and its
@@ -241,6 +244,12 @@ pub struct World {
     pub outbox: Vec<crate::events::Delivery>,
     /// Answers to give instead of the real ones, for the next matching calls.
     pub faults: Vec<Fault>,
+    /// Tokens that act as the bot. When empty, every token that names no user acts as the bot;
+    /// otherwise any other token is refused with 401, as GitHub refuses a bad token.
+    pub bot_tokens: BTreeSet<String>,
+    /// Every attempt to deliver a webhook in the background, oldest first (GitHub's "recent
+    /// deliveries").
+    pub delivery_attempts: Vec<crate::deliveries::DeliveryAttempt>,
     /// The API's own base URL, for URLs inside payloads.
     pub(crate) api_base: String,
     pub(crate) deliveries: u64,
@@ -274,6 +283,8 @@ impl World {
             installation_tokens: BTreeMap::new(),
             outbox: Vec::new(),
             faults: Vec::new(),
+            bot_tokens: BTreeSet::new(),
+            delivery_attempts: Vec::new(),
             api_base: "https://api.github.com".to_string(),
             deliveries: 0,
             next_id: 1000,
@@ -429,8 +440,6 @@ impl World {
         number
     }
 
-    /// Whether `login` may be assigned or asked to review in `full_name`: GitHub allows
-    /// collaborators and members of the owning org, and silently drops anyone else.
     /// The tree of commit `sha`: recorded when it was pushed, else named after its sha.
     pub fn tree_sha(&self, full_name: &str, sha: &str) -> String {
         self.repos
@@ -439,6 +448,8 @@ impl World {
             .unwrap_or_else(|| sha_of(&format!("tree of {sha}")))
     }
 
+    /// Whether `login` may be assigned or asked to review in `full_name`: GitHub allows
+    /// collaborators and members of the owning org, and silently drops anyone else.
     pub fn can_be_assigned(&self, full_name: &str, login: &str) -> bool {
         let Some(repo) = self.repos.get(full_name) else {
             return false;
@@ -460,9 +471,25 @@ impl World {
             let team = found.teams.entry(slug.to_string()).or_insert_with(|| Team {
                 id,
                 name: slug.to_string(),
-                members: BTreeSet::new(),
+                ..Team::default()
             });
             team.members.extend(members.iter().map(|m| m.to_string()));
+        }
+        self
+    }
+
+    /// Makes `maintainers` members of team `slug` with the maintainer role (creating the team
+    /// when needed).
+    pub fn add_team_maintainers(
+        &mut self,
+        org: &str,
+        slug: &str,
+        maintainers: &[&str],
+    ) -> &mut Self {
+        self.add_team(org, slug, maintainers);
+        if let Some(team) = self.orgs.get_mut(org).and_then(|o| o.teams.get_mut(slug)) {
+            team.maintainers
+                .extend(maintainers.iter().map(|m| m.to_string()));
         }
         self
     }
@@ -519,41 +546,9 @@ impl World {
         message: &str,
         files: &[(&str, &str)],
     ) -> String {
-        let tick = self.tick();
-        let Some(repo) = self.repos.get_mut(full_name) else {
-            return String::new();
-        };
-        let parent = repo
-            .branches
-            .get(branch)
-            .or_else(|| repo.branches.get(&repo.default_branch))
-            .cloned()
-            .unwrap_or_default();
-        let sha = sha_of(&format!("{full_name} {branch} {message} {tick} {parent}"));
-        repo.commits.insert(
-            sha.clone(),
-            Commit {
-                sha: sha.clone(),
-                message: message.into(),
-                parents: vec![parent.clone()],
-            },
-        );
-        repo.branches.insert(branch.to_string(), sha.clone());
-        let base_files = repo
-            .files
-            .get(&repo.default_branch)
-            .cloned()
-            .unwrap_or_default();
-        let tree = repo.files.entry(branch.to_string()).or_insert(base_files);
-        for (path, content) in files {
-            tree.insert(path.to_string(), content.to_string());
-        }
-        let tree_sha = tree_of(tree);
-        repo.trees.insert(sha.clone(), tree_sha);
-        let changed: Vec<&str> = files.iter().map(|(path, _)| *path).collect();
         let pusher = self.bot.clone();
-        self.emit_push(full_name, branch, &parent, &sha, message, &changed, &pusher);
-        sha
+        self.commit_on(full_name, branch, None, &pusher, message, files)
+            .unwrap_or_default()
     }
 
     /// Pushes to a pull request's head branch, as its author: the PR's head moves and GitHub
@@ -634,7 +629,7 @@ impl World {
     }
 
     /// Adds an open issue (a pull request when `pull` is given) with the next number.
-    fn insert_issue(
+    pub(crate) fn insert_issue(
         &mut self,
         full_name: &str,
         author: &str,
@@ -790,7 +785,7 @@ impl World {
 }
 
 /// The files a push changes, as a pull request lists them.
-fn changed_files(files: &[(&str, &str)]) -> Vec<ChangedFile> {
+pub(crate) fn changed_files(files: &[(&str, &str)]) -> Vec<ChangedFile> {
     files
         .iter()
         .map(|(path, content)| ChangedFile {
@@ -802,9 +797,8 @@ fn changed_files(files: &[(&str, &str)]) -> Vec<ChangedFile> {
         .collect()
 }
 
-/// A stable 40-hex SHA for `text`, so commits look like git's.
 /// A name for a set of files and their contents, as a git tree's SHA names it.
-fn tree_of(files: &BTreeMap<String, String>) -> String {
+pub(crate) fn tree_of(files: &BTreeMap<String, String>) -> String {
     let listing: String = files
         .iter()
         .map(|(path, content)| format!("{path}\0{}\0", sha_of(content)))
@@ -812,6 +806,7 @@ fn tree_of(files: &BTreeMap<String, String>) -> String {
     sha_of(&format!("tree\0{listing}"))
 }
 
+/// A stable 40-hex SHA for `text`, so commits look like git's.
 pub fn sha_of(text: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(text.as_bytes());

@@ -7,8 +7,10 @@
     reason = "a test fails loudly"
 )]
 
+mod acting;
 mod app_auth;
 mod graphql;
 mod octocrab;
 mod resources;
+mod standalone;
 mod webhooks;
