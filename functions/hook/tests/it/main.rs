@@ -10,6 +10,7 @@
 mod approve;
 mod blunderbuss;
 mod cat;
+mod corpus_replay;
 mod hold;
 mod intake;
 mod lgtm;

@@ -87,38 +87,62 @@ impl Bench {
                 return answers;
             }
             for delivery in pending {
-                let repo = delivery.payload()["repository"]["full_name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                let event = prow_test_harness::events::github_event(
-                    &delivery.id,
-                    &delivery.event,
-                    &repo,
-                    delivery.body.clone(),
-                    Some(SECRET),
-                )
-                .unwrap();
-                for plugin in &self.plugins {
-                    for _ in 0..times {
-                        let (status, body) = prow_test_harness::events::post_event_to(
-                            &self.router,
-                            &format!("/plugins/{plugin}"),
-                            &event,
-                        )
-                        .await
-                        .unwrap();
-                        answers.push(Answer {
-                            plugin,
-                            event: delivery.event.clone(),
-                            status,
-                            body,
-                        });
-                    }
-                }
+                answers.extend(
+                    self.deliver(&delivery.id, &delivery.event, &delivery.body, times)
+                        .await,
+                );
             }
         }
         panic!("the plugins kept changing the world: {answers:#?}");
+    }
+
+    /// Hands one webhook (`event` is its `X-GitHub-Event`), signed as GitHub signs it, to every
+    /// plugin `times` times; every answer, in order.
+    pub async fn deliver(&self, id: &str, event: &str, body: &[u8], times: usize) -> Vec<Answer> {
+        let payload: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        let repo = payload["repository"]["full_name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let cloud_event =
+            prow_test_harness::events::github_event(id, event, &repo, body.to_vec(), Some(SECRET))
+                .unwrap();
+        let mut answers = Vec::new();
+        for plugin in &self.plugins {
+            for _ in 0..times {
+                let (status, body) = prow_test_harness::events::post_event_to(
+                    &self.router,
+                    &format!("/plugins/{plugin}"),
+                    &cloud_event,
+                )
+                .await
+                .unwrap();
+                answers.push(Answer {
+                    plugin,
+                    event: event.to_string(),
+                    status,
+                    body,
+                });
+            }
+        }
+        answers
+    }
+
+    /// Posts a webhook to `POST /hook` as GitHub does (signed, with its headers); the status.
+    pub async fn post_webhook(&self, id: &str, event: &str, body: &[u8]) -> u16 {
+        use tower::ServiceExt;
+        let request = axum::http::Request::post("/hook")
+            .header("X-GitHub-Event", event)
+            .header("X-GitHub-Delivery", id)
+            .header(
+                "X-Hub-Signature-256",
+                github_standin::signature(SECRET, body),
+            )
+            .header("Content-Type", "application/json")
+            .body(axum::body::Body::from(body.to_vec()))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        response.status().as_u16()
     }
 
     /// [`Bench::settle_delivering`] once each; every answer must be a success.
