@@ -11,3 +11,4 @@ mod checkconfig;
 mod demo;
 mod local_restart;
 mod pod_utilities;
+mod sandbox;
