@@ -107,12 +107,7 @@ impl Sandbox {
             sandbox
                 .eventually(&format!("{url} answers"), || {
                     let request = sandbox.http.get(&url);
-                    async move {
-                        request
-                            .send()
-                            .await
-                            .is_ok_and(|r| r.status().is_success())
-                    }
+                    async move { request.send().await.is_ok_and(|r| r.status().is_success()) }
                 })
                 .await;
         }
@@ -220,16 +215,23 @@ async fn an_outsiders_pull_request_is_tested_reviewed_approved_and_held_through_
         })
         .await;
     sandbox
-        .eventually("trigger welcomes mallory and asks for /ok-to-test", || async {
-            sandbox.bot_comments(number).await.iter().any(|c| {
-                c.contains("Hi @mallory. Thanks for your PR.") && c.contains("/ok-to-test")
-            })
-        })
+        .eventually(
+            "trigger welcomes mallory and asks for /ok-to-test",
+            || async {
+                sandbox.bot_comments(number).await.iter().any(|c| {
+                    c.contains("Hi @mallory. Thanks for your PR.") && c.contains("/ok-to-test")
+                })
+            },
+        )
         .await;
     let status = sandbox
         .get(&format!("repos/{REPO}/commits/{head}/status"))
         .await;
-    assert_eq!(status["statuses"], json!([]), "nothing ran before /ok-to-test");
+    assert_eq!(
+        status["statuses"],
+        json!([]),
+        "nothing ran before /ok-to-test"
+    );
 
     // The author cannot LGTM their own pull request.
     sandbox.comment("mallory", number, "/lgtm").await;
@@ -273,8 +275,7 @@ async fn an_outsiders_pull_request_is_tested_reviewed_approved_and_held_through_
     sandbox
         .eventually("the approval notifier says APPROVED", || async {
             sandbox.bot_comments(number).await.iter().any(|c| {
-                c.starts_with("[APPROVALNOTIFIER] This PR is **APPROVED**")
-                    && c.contains("alice")
+                c.starts_with("[APPROVALNOTIFIER] This PR is **APPROVED**") && c.contains("alice")
             })
         })
         .await;

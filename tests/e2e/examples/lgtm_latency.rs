@@ -1,0 +1,177 @@
+//! Load generator: one `/lgtm` comment from its webhook reaching `/hook` to the `lgtm` label on
+//! the pull request, through the whole of `prow local` (hook's intake, the event bus, the lgtm
+//! plugin's facts read and its label written through the octocrab adapter) against the GitHub
+//! stand-in over HTTP. One pull request after another: bob, a reviewer in OWNERS, comments
+//! `/lgtm`, its signed webhook is posted, and the label is watched for in the stand-in's state.
+//! The GitHub calls each event caused are counted from the stand-in's call log.
+//!
+//! `cargo run --release -p prow-e2e --example lgtm_latency [EVENTS] [PLUGINS]`
+//! (default 200, `lgtm`; PLUGINS is a comma-separated list enabled for the org, e.g.
+//! `trigger,lgtm,approve,hold,size`).
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    reason = "a benchmark tool reports on stdout and stops loudly"
+)]
+
+use github_standin::{GitHubStandIn, Permission, World};
+use prow::local::{LocalOptions, LocalSystem};
+use prow_config::{LoadOptions, Source, Sources};
+use prow_github_octocrab::OctocrabGitHub;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const REPO: &str = "acme/widgets";
+const SECRET: &[u8] = b"lgtm-latency-secret";
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let events: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(200);
+    let plugins = std::env::args().nth(2).unwrap_or_else(|| "lgtm".into());
+    let state = tempfile::tempdir().unwrap();
+    let loaded = prow_config::load_sources(
+        &Sources {
+            config: Source::new("config.yaml", "prowjob_namespace: prow\n"),
+            job_files: vec![],
+            plugins: Some(Source::new(
+                "plugins.yaml",
+                format!(
+                    "triggers:\n- repos: [acme]\nplugins:\n  acme: {{plugins: [{}]}}\n",
+                    plugins.replace(',', ", ")
+                ),
+            )),
+        },
+        LoadOptions { strict: true },
+    )
+    .unwrap();
+
+    let mut world = World::new("prow-bot");
+    world.add_org("acme", &["alice", "bob", "prow-bot"]);
+    world.add_repo(REPO);
+    world.add_collaborator(REPO, "bob", Permission::Write);
+    world.add_collaborator(REPO, "alice", Permission::Admin);
+    world.push(
+        REPO,
+        "main",
+        "Add OWNERS",
+        &[("OWNERS", "approvers: [alice]\nreviewers: [bob]\n")],
+    );
+    let numbers: Vec<u64> = (0..events)
+        .map(|i| {
+            world.open_pull_request(
+                REPO,
+                "alice",
+                &format!("change-{i}"),
+                "A change",
+                &[("a.txt", &format!("{i}\n"))],
+            )
+        })
+        .collect();
+    world.outbox.clear();
+    let standin = GitHubStandIn::start(world).await.unwrap();
+    let hmac = state.path().join("hmac");
+    std::fs::write(&hmac, SECRET).unwrap();
+    let metrics = Arc::new(prow_runtime::Metrics::new("prow-local"));
+    let github =
+        OctocrabGitHub::with_token(&standin.url(), "ghp_latency", "prow-local", &metrics).unwrap();
+    let local = LocalSystem::start(LocalOptions {
+        state_dir: state.path().join("state"),
+        address: ([127, 0, 0, 1], 0).into(),
+        config: prow_runtime::ConfigHandle::new(loaded.config),
+        hmac_secret_file: hmac,
+        github: Some(github),
+        clock: Arc::new(prow_ports::clock::SystemClock),
+        bucket: "prow-artifacts".into(),
+        clone_source: None,
+        tick_interval: None,
+        metrics,
+    })
+    .await
+    .unwrap();
+    let hook = format!("{}/hook", local.url());
+
+    let mut latencies = Vec::with_capacity(events);
+    let mut calls_per_event = Vec::with_capacity(events);
+    let mut by_endpoint: BTreeMap<String, usize> = BTreeMap::new();
+    for number in numbers {
+        standin.world().calls.clear();
+        standin
+            .world()
+            .comment(REPO, number, "bob", "/lgtm")
+            .unwrap();
+        let sent = Instant::now();
+        let delivered = standin.deliver_pending(&hook, SECRET).await.unwrap();
+        assert!(delivered.iter().all(|(_, status)| *status == 200));
+        let deadline = sent + Duration::from_secs(30);
+        loop {
+            let labelled = standin
+                .world()
+                .issue(REPO, number)
+                .is_some_and(|i| i.labels.iter().any(|l| l == "lgtm"));
+            if labelled {
+                break;
+            }
+            assert!(Instant::now() < deadline, "PR {number} got no lgtm label");
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        latencies.push(sent.elapsed());
+        // The event's work is done when no call has come for 100 ms; its own webhooks (the
+        // label's `labeled`) are not replayed, so each event is counted alone.
+        let mut seen = usize::MAX;
+        loop {
+            let now = standin.world().calls.len();
+            if now == seen {
+                break;
+            }
+            seen = now;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let calls = std::mem::take(&mut standin.world().calls);
+        calls_per_event.push(calls.len());
+        for call in calls {
+            let path = call.uri.split('?').next().unwrap_or_default();
+            let shape: Vec<&str> = path
+                .split('/')
+                .map(|part| {
+                    if part.chars().all(|c| c.is_ascii_digit()) && !part.is_empty() {
+                        "{n}"
+                    } else {
+                        part
+                    }
+                })
+                .collect();
+            *by_endpoint
+                .entry(format!("{} {}", call.method, shape.join("/")))
+                .or_default() += 1;
+        }
+        standin.world().outbox.clear();
+    }
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "{events} /lgtm events (plugins: {plugins}), webhook at /hook -> lgtm label on the PR: median {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        at(0.5).as_secs_f64() * 1e3,
+        at(0.9).as_secs_f64() * 1e3,
+        at(0.99).as_secs_f64() * 1e3,
+        latencies[latencies.len() - 1].as_secs_f64() * 1e3,
+    );
+    calls_per_event.sort_unstable();
+    println!(
+        "GitHub calls per event: min {}, median {}, max {} (first event includes GET /user once per process)",
+        calls_per_event[0],
+        calls_per_event[calls_per_event.len() / 2],
+        calls_per_event[calls_per_event.len() - 1],
+    );
+    for (endpoint, count) in by_endpoint {
+        println!(
+            "  {endpoint}: {:.2} per event",
+            count as f64 / events as f64
+        );
+    }
+}
