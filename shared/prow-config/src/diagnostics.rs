@@ -71,6 +71,8 @@ pub enum DiagnosticKind {
     InvalidSchedule,
     /// Any other rule of upstream's validation.
     Invalid,
+    /// Something upstream provides that this project does not build (a plugin): a warning.
+    NotBuilt,
     /// A file could not be read.
     Io,
 }

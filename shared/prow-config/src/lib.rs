@@ -26,7 +26,7 @@ pub use jobs::{
 pub use loader::{
     ConfigPaths, Fingerprint, Source, Sources, fingerprint, load, load_sources, read_sources,
 };
-pub use plugins::RequireMatchingLabel;
+pub use plugins::{BUILT_HERE, RequireMatchingLabel, UPSTREAM_PLUGINS};
 pub use plugins::{ExternalPlugin, OrgPlugins, PluginsConfig, Trigger};
 pub use prow_api::Duration;
 pub use prow_config::{

@@ -88,12 +88,96 @@ pub struct PluginsConfig {
     pub invalid_commit_msg: Opaque,
 }
 
+/// Every plugin name upstream Prow's hook knows (the 52 it imports from `pkg/plugins`), and needs-rebase (an
+/// external plugin upstream, built in here): a name outside this list is a typo, and upstream
+/// refuses it (`unknown plugin: <name>`).
+pub const UPSTREAM_PLUGINS: &[&str] = &[
+    "approve",
+    "assign",
+    "blockade",
+    "blunderbuss",
+    "branchcleaner",
+    "bugzilla",
+    "buildifier",
+    "cat",
+    "cherry-pick-approved",
+    "cherry-pick-unapproved",
+    "cla",
+    "config-updater",
+    "dco",
+    "dog",
+    "golint",
+    "goose",
+    "heart",
+    "help",
+    "hold",
+    "invalidcommitmsg",
+    "issue-management",
+    "jira",
+    "label",
+    "lgtm",
+    "lifecycle",
+    "merge-method-comment",
+    "mergecommitblocker",
+    "milestone",
+    "milestoneapplier",
+    "milestonestatus",
+    "needs-rebase",
+    "override",
+    "owners-label",
+    "pony",
+    "project",
+    "project-manager",
+    "release-note",
+    "require-matching-label",
+    "retitle",
+    "rifle",
+    "shrug",
+    "sigmention",
+    "size",
+    "skip",
+    "slackevents",
+    "stage",
+    "testfreeze",
+    "trick-or-treat",
+    "trigger",
+    "verify-owners",
+    "welcome",
+    "wip",
+    "yuks",
+];
+
+/// The plugins this project builds (`shared/prow-plugins`' registry; a test there keeps the
+/// two equal). One of [`UPSTREAM_PLUGINS`] enabled but not listed here does nothing, and
+/// `checkconfig` warns of it.
+pub const BUILT_HERE: &[&str] = &[
+    "approve",
+    "blunderbuss",
+    "cat",
+    "hold",
+    "lgtm",
+    "milestone",
+    "milestonestatus",
+    "needs-rebase",
+    "override",
+    "release-note",
+    "require-matching-label",
+    "size",
+    "skip",
+    "trigger",
+    "verify-owners",
+    "welcome",
+    "wip",
+];
+
 /// The plugins enabled for an org or repo. Upstream reads both the current form
 /// (`{plugins: [...], excluded_repos: [...]}`) and the older bare list of names.
 #[derive(Clone, Debug, Default)]
 pub struct OrgPlugins {
     pub plugins: Vec<String>,
     pub excluded_repos: Vec<String>,
+    /// Written as the bare list (where a name's line is found).
+    pub bare_list: bool,
 }
 
 impl<'de> Deserialize<'de> for OrgPlugins {
@@ -114,6 +198,7 @@ impl<'de> Deserialize<'de> for OrgPlugins {
             Some(Form::Names(plugins)) => OrgPlugins {
                 plugins,
                 excluded_repos: Vec::new(),
+                bare_list: true,
             },
             Some(Form::Full {
                 plugins,
@@ -121,6 +206,7 @@ impl<'de> Deserialize<'de> for OrgPlugins {
             }) => OrgPlugins {
                 plugins,
                 excluded_repos,
+                bare_list: false,
             },
         })
     }

@@ -544,6 +544,9 @@ fn check_agent(job: &JobBase, pod_namespace: &str) -> Result<(), (Option<&'stati
 }
 
 fn validate_plugins(plugins: &PluginsConfig, plugins_file: &Arc<str>, found: &mut Vec<Diagnostic>) {
+    // Each upstream plugin not built here: where it is first enabled, and every scope.
+    let mut not_built: std::collections::BTreeMap<&str, (YamlPath, Vec<&str>)> =
+        std::collections::BTreeMap::new();
     let mut invalid = |path: YamlPath, message: String| {
         found.push(Diagnostic::error(
             DiagnosticKind::Invalid,
@@ -552,6 +555,45 @@ fn validate_plugins(plugins: &PluginsConfig, plugins_file: &Arc<str>, found: &mu
             message,
         ));
     };
+    for (scope, enabled) in &plugins.plugins {
+        let name_path = |i: usize| {
+            let path = YamlPath::root().key("plugins").key(scope.as_str());
+            if enabled.bare_list {
+                path.index(i)
+            } else {
+                path.key("plugins").index(i)
+            }
+        };
+        for (i, name) in enabled.plugins.iter().enumerate() {
+            if !crate::plugins::UPSTREAM_PLUGINS.contains(&name.as_str()) {
+                invalid(name_path(i), format!("unknown plugin: {name}"));
+            } else if !crate::plugins::BUILT_HERE.contains(&name.as_str()) {
+                not_built
+                    .entry(name.as_str())
+                    .or_insert_with(|| (name_path(i), Vec::new()))
+                    .1
+                    .push(scope.as_str());
+            }
+        }
+        // Upstream: a plugin enabled for an org and again for one of its repos is a mistake.
+        if let Some((org, repo)) = scope.split_once('/')
+            && let Some(org_plugins) = plugins.plugins.get(org)
+            && !org_plugins.excluded_repos.iter().any(|r| r == repo)
+        {
+            let dupes: Vec<&str> = enabled
+                .plugins
+                .iter()
+                .filter(|name| org_plugins.plugins.contains(name))
+                .map(String::as_str)
+                .collect();
+            if !dupes.is_empty() {
+                invalid(
+                    YamlPath::root().key("plugins").key(scope.as_str()),
+                    format!("plugins {dupes:?} are duplicated for {repo} and {org}"),
+                );
+            }
+        }
+    }
     for (scope, external) in &plugins.external_plugins {
         for (i, plugin) in external.iter().enumerate() {
             if plugin.name.is_empty() {
@@ -653,4 +695,17 @@ fn validate_plugins(plugins: &PluginsConfig, plugins_file: &Arc<str>, found: &mu
             );
         }
     }
+    found.extend(not_built.into_iter().map(|(name, (path, scopes))| Diagnostic {
+        severity: crate::diagnostics::Severity::Warning,
+        kind: DiagnosticKind::NotBuilt,
+        file: plugins_file.clone(),
+        location: None,
+        path,
+        job: None,
+        message: format!(
+            "plugin {name:?} is upstream's but not built into this Prow: it does nothing here \
+             (enabled for {})",
+            scopes.join(", ")
+        ),
+    }));
 }

@@ -2,7 +2,7 @@
 //! unchanged. The corpus sits beside the repository, not in it; without it the test says so
 //! loudly, and fails under CI.
 
-use prow_config::{ConfigPaths, LoadOptions, Loaded, Severity};
+use prow_config::{ConfigPaths, DiagnosticKind, LoadOptions, Loaded, Severity};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -60,11 +60,42 @@ fn kubernetes_config_loads_with_upstreams_job_counts() {
         "presubmits: 2261, postsubmits: 253, periodics: 1335"
     );
     // One real typo in Kubernetes' config: an env entry spelled `NAME:`; upstream ignores it.
-    let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.message.clone()).collect();
+    let unknown: Vec<String> = loaded
+        .warnings
+        .iter()
+        .filter(|w| w.kind == DiagnosticKind::UnknownField)
+        .map(|w| w.message.clone())
+        .collect();
     assert_eq!(
-        warnings,
+        unknown,
         ["unknown field \"NAME\" at periodics[0].spec.containers[0].env[2].NAME"]
     );
+    // The rest say which of upstream's plugins it enables are not built here, once each, at
+    // the line of the first place enabling it.
+    let not_built: Vec<&prow_config::Diagnostic> = loaded
+        .warnings
+        .iter()
+        .filter(|w| w.kind == DiagnosticKind::NotBuilt)
+        .collect();
+    assert_eq!(not_built.len() + 1, loaded.warnings.len());
+    let dog = not_built
+        .iter()
+        .find(|w| w.message.starts_with("plugin \"dog\""))
+        .expect("dog is not built here");
+    assert!(
+        dog.message.contains("kubernetes, kubernetes-client"),
+        "{}",
+        dog.message
+    );
+    assert!(dog.location.is_some() && dog.file.ends_with("plugins.yaml"));
+    for built in prow_config::BUILT_HERE {
+        assert!(
+            !not_built
+                .iter()
+                .any(|w| w.message.starts_with(&format!("plugin {built:?}"))),
+            "{built}"
+        );
+    }
     assert!(
         loaded
             .warnings

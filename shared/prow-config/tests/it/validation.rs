@@ -287,3 +287,34 @@ require_matching_label:
         "{lines:#?}"
     );
 }
+
+#[test]
+fn enabled_plugin_names_are_checked_as_upstream_checks_them() {
+    let plugins = "\
+plugins:
+  acme:
+    plugins: [lgtm, lgmt, dog]
+  acme/widgets:
+    plugins: [hold, lgtm]
+  acme/gadgets: [shrug]
+  other:
+    plugins: [dog]
+";
+    let sources = Sources {
+        config: Source::new("config.yaml", ""),
+        job_files: vec![],
+        plugins: Some(Source::new("plugins.yaml", plugins)),
+    };
+    let error = load_sources(&sources, LoadOptions { strict: true }).unwrap_err();
+    let lines: Vec<String> = error.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "plugins.yaml:3:21: error: unknown plugin: lgmt",
+            "plugins.yaml:3:27: warning: plugin \"dog\" is upstream's but not built into this Prow: it does nothing here (enabled for acme, other)",
+            "plugins.yaml:4:3: error: plugins [\"lgtm\"] are duplicated for widgets and acme",
+            "plugins.yaml:6:18: warning: plugin \"shrug\" is upstream's but not built into this Prow: it does nothing here (enabled for acme/gadgets)",
+        ],
+        "{lines:#?}"
+    );
+}

@@ -1,4 +1,4 @@
-//! prow-plugins from outside: what the registry generates for deployment.
+//! prow-plugins from outside: the registry, and what it generates for deployment.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -7,3 +7,4 @@
 )]
 
 mod knative;
+mod registry;
