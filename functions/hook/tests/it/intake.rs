@@ -24,9 +24,9 @@ const SECRET: &[u8] = b"hook-test-secret";
 const PLUGINS_YAML: &str = r#"
 plugins:
   Codertocat:
-    plugins: [recorder, failing]
+    plugins: [yuks, shrug]
   octo-org/octo-repo:
-    plugins: [recorder]
+    plugins: [yuks]
 external_plugins:
   Codertocat/Hello-World:
   - name: needs-comments
@@ -181,14 +181,16 @@ impl TestHook {
         std::fs::write(secret.path(), SECRET).unwrap();
         let metrics = Arc::new(Metrics::new("hook"));
         let recorded: Arc<Mutex<Vec<String>>> = Arc::default();
+        // The test's plugins take names of upstream plugins this project does not build (yuks
+        // records, shrug fails): plugins.yaml refuses a name upstream does not know.
         let plugins = PluginRegistry::default()
             .with(Arc::new(Recorder {
-                name: "recorder",
+                name: "yuks",
                 seen: recorded.clone(),
                 fail: false,
             }))
             .with(Arc::new(Recorder {
-                name: "failing",
+                name: "shrug",
                 seen: Arc::default(),
                 fail: true,
             }));
@@ -550,10 +552,10 @@ async fn plugins_run_from_the_cloud_event_that_comes_back_and_only_from_a_signed
     );
     let event = hook.sink.events().pop().unwrap();
 
-    let (status, text) = hook.post_event("/plugins/recorder", &event).await;
+    let (status, text) = hook.post_event("/plugins/yuks", &event).await;
     assert_eq!(
         (status, text.as_str()),
-        (200, "recorder: 0 action(s), 0 already done")
+        (200, "yuks: 0 action(s), 0 already done")
     );
     assert_eq!(
         *hook.recorded.lock().unwrap(),
@@ -561,16 +563,16 @@ async fn plugins_run_from_the_cloud_event_that_comes_back_and_only_from_a_signed
     );
 
     // A failing plugin answers 5xx, so the broker retries that plugin alone.
-    assert_eq!(hook.post_event("/plugins/failing", &event).await.0, 500);
+    assert_eq!(hook.post_event("/plugins/shrug", &event).await.0, 500);
     assert_eq!(hook.post_event("/plugins/nonexistent", &event).await.0, 404);
 
     // Anything not signed by GitHub is refused, whatever it claims.
     let mut forged = event.clone();
     forged.set_data_unchecked(comment_payload("/lgtm", "Codertocat/Hello-World"));
-    assert_eq!(hook.post_event("/plugins/recorder", &forged).await.0, 403);
+    assert_eq!(hook.post_event("/plugins/yuks", &forged).await.0, 403);
     let mut unsigned = event.clone();
     unsigned.remove_extension("ghsignature");
-    assert_eq!(hook.post_event("/plugins/recorder", &unsigned).await.0, 403);
+    assert_eq!(hook.post_event("/plugins/yuks", &unsigned).await.0, 403);
     assert_eq!(
         hook.recorded.lock().unwrap().len(),
         1,
@@ -587,8 +589,8 @@ async fn plugins_run_from_the_cloud_event_that_comes_back_and_only_from_a_signed
     );
     let event = hook.sink.events().pop().unwrap();
     assert_eq!(
-        hook.post_event("/plugins/recorder", &event).await,
-        (200, "recorder does not apply".to_string())
+        hook.post_event("/plugins/yuks", &event).await,
+        (200, "yuks does not apply".to_string())
     );
     assert_eq!(hook.recorded.lock().unwrap().len(), 1);
 }
@@ -652,19 +654,19 @@ async fn plugin_help_describes_plugins_as_upstream_does() {
     let help: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(
         help["RepoPlugins"]["Codertocat"],
-        serde_json::json!(["recorder", "failing"])
+        serde_json::json!(["yuks", "shrug"])
     );
     assert_eq!(
         help["RepoPlugins"][""],
-        serde_json::json!(["recorder", "failing"])
+        serde_json::json!(["yuks", "shrug"])
     );
     assert_eq!(help["AllRepos"], serde_json::json!(["octo-org/octo-repo"]));
     assert_eq!(
-        help["PluginHelp"]["recorder"]["Description"],
+        help["PluginHelp"]["yuks"]["Description"],
         "records events (enabled in Codertocat, octo-org/octo-repo)"
     );
     assert_eq!(
-        help["PluginHelp"]["recorder"]["Commands"][0]["Usage"],
+        help["PluginHelp"]["yuks"]["Commands"][0]["Usage"],
         "/record"
     );
     assert_eq!(
