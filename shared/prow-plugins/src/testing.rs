@@ -50,6 +50,30 @@ pub fn plan_with(
     )
 }
 
+/// `config.yaml`, one job file and `plugins.yaml` as given, loaded strictly as hook loads them;
+/// a test whose configuration does not load fails here, naming the problems.
+#[expect(
+    clippy::panic,
+    reason = "test builders: a test's configuration that does not load fails the test"
+)]
+pub fn load_config(config_yaml: &str, jobs_yaml: &str, plugins_yaml: &str) -> Config {
+    use prow_config::{LoadOptions, Source, Sources};
+    let sources = Sources {
+        config: Source::new("config.yaml", config_yaml),
+        job_files: vec![Source::new("jobs.yaml", jobs_yaml)],
+        plugins: Some(Source::new("plugins.yaml", plugins_yaml)),
+    };
+    match prow_config::load_sources(&sources, LoadOptions { strict: true }) {
+        Ok(loaded) => loaded.config,
+        Err(problems) => panic!("the test's configuration does not load: {problems:?}"),
+    }
+}
+
+/// [`load_config`] with only `plugins.yaml`.
+pub fn plugins_config(plugins_yaml: &str) -> Config {
+    load_config("", "", plugins_yaml)
+}
+
 fn user(login: &str) -> Value {
     json!({"login": login, "id": 1, "type": if login.ends_with("[bot]") { "Bot" } else { "User" }})
 }

@@ -259,24 +259,11 @@ fn skip_collaborators_reads_no_collaborators() {
     assert_eq!(owners.top_level_approvers(), set(&["outsider"]));
 }
 
-/// A configuration with `plugins_yaml` as its plugin config (and `config_yaml` as prow's),
-/// loaded and checked as hook loads them.
-pub(crate) fn load_config(config_yaml: &str, plugins_yaml: &str) -> Config {
-    use prow_config::{LoadOptions, Source, Sources};
-    let sources = Sources {
-        config: Source::new("config.yaml", config_yaml),
-        job_files: vec![],
-        plugins: Some(Source::new("plugins.yaml", plugins_yaml)),
-    };
-    match prow_config::load_sources(&sources, LoadOptions { strict: true }) {
-        Ok(loaded) => loaded.config,
-        Err(problems) => panic!("the test's configuration does not load: {problems:?}"),
-    }
-}
+pub(crate) use crate::testing::plugins_config;
 
-/// [`load_config`] with only plugins.yaml.
-pub(crate) fn plugins_config(plugins_yaml: &str) -> Config {
-    load_config("", plugins_yaml)
+/// A configuration with `plugins_yaml` as its plugin config (and `config_yaml` as prow's).
+pub(crate) fn load_config(config_yaml: &str, plugins_yaml: &str) -> Config {
+    crate::testing::load_config(config_yaml, "", plugins_yaml)
 }
 
 #[test]

@@ -163,14 +163,7 @@ mod tests {
     const PLUGINS: &str = "repo_milestone:\n  \"\":\n    maintainers_team: milestone-maintainers\n    maintainers_friendly_name: SIG Chairs/TLs\n  kubernetes/other:\n    maintainers_team: leads\n";
 
     fn config(plugins_yaml: &str) -> Config {
-        let sources = prow_config::Sources {
-            config: prow_config::Source::new("config.yaml", ""),
-            job_files: vec![],
-            plugins: Some(prow_config::Source::new("plugins.yaml", plugins_yaml)),
-        };
-        prow_config::load_sources(&sources, prow_config::LoadOptions { strict: true })
-            .unwrap()
-            .config
+        crate::testing::plugins_config(plugins_yaml)
     }
 
     fn said(on: &IssueRef, login: &str, body: &str, is_pr: bool) -> Delivery {

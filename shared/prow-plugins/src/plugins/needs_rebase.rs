@@ -289,18 +289,9 @@ mod tests {
         pull_request_event_with,
     };
     use crate::{Delivery, Fact};
-    use prow_config::{LoadOptions, Source, Sources};
 
     fn config(plugins: &str) -> Config {
-        let sources = Sources {
-            config: Source::new("config.yaml", ""),
-            job_files: vec![],
-            plugins: Some(Source::new("plugins.yaml", plugins)),
-        };
-        match prow_config::load_sources(&sources, LoadOptions { strict: true }) {
-            Ok(loaded) => loaded.config,
-            Err(problems) => unreachable!("the test's configuration does not load: {problems:?}"),
-        }
+        crate::testing::plugins_config(plugins)
     }
 
     fn ping(facts: &Facts, config: &Config) -> Result<Vec<Action>, NeedFacts> {

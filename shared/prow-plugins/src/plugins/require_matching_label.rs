@@ -264,7 +264,6 @@ mod tests {
         BOT, Given, PR, comment, issue_json, labels, plan_with, pull_request_event_with,
     };
     use crate::{Delivery, Fact};
-    use prow_config::{LoadOptions, Source, Sources};
     use serde_json::json;
 
     const NEEDS_KIND: &str = "Please add a kind label.";
@@ -293,15 +292,7 @@ require_matching_label:
 "#;
 
     fn config() -> Config {
-        let sources = Sources {
-            config: Source::new("config.yaml", ""),
-            job_files: vec![],
-            plugins: Some(Source::new("plugins.yaml", RULES)),
-        };
-        match prow_config::load_sources(&sources, LoadOptions { strict: true }) {
-            Ok(loaded) => loaded.config,
-            Err(problems) => unreachable!("the test's configuration does not load: {problems:?}"),
-        }
+        crate::testing::plugins_config(RULES)
     }
 
     fn issue_event(action: &str, label: Option<&str>) -> Delivery {

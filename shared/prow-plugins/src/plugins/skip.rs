@@ -133,23 +133,11 @@ impl Plugin for Skip {
 mod tests {
     use super::*;
     use crate::testing::{Given, PR, comment, comment_on_pr, plan_with};
-    use prow_config::{LoadOptions, Source, Sources};
 
     const HEAD: &str = "headsha0000000000000000000000000000000000";
 
     fn config(jobs: &str) -> Config {
-        let sources = Sources {
-            config: Source::new("config.yaml", ""),
-            job_files: vec![Source::new("jobs.yaml", jobs)],
-            plugins: Some(Source::new(
-                "plugins.yaml",
-                "plugins:\n  kubernetes:\n    plugins: [skip]\n",
-            )),
-        };
-        match prow_config::load_sources(&sources, LoadOptions { strict: true }) {
-            Ok(loaded) => loaded.config,
-            Err(problems) => unreachable!("the test's configuration does not load: {problems:?}"),
-        }
+        crate::testing::load_config("", jobs, "plugins:\n  kubernetes:\n    plugins: [skip]\n")
     }
 
     /// Upstream's test jobs: a required, a failing optional, a pending optional and a passing

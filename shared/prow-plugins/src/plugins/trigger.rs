@@ -605,18 +605,11 @@ presubmits:
 "#;
 
     fn config() -> Config {
-        let sources = prow_config::Sources {
-            config: prow_config::Source::new("config.yaml", ""),
-            job_files: vec![prow_config::Source::new("jobs.yaml", JOBS)],
-            plugins: Some(prow_config::Source::new(
-                "plugins.yaml",
-                "triggers:\n- repos: [kubernetes]\n  only_org_members: true\n",
-            )),
-        };
-        match prow_config::load_sources(&sources, prow_config::LoadOptions { strict: true }) {
-            Ok(loaded) => loaded.config,
-            Err(error) => panic!("{error:?}"),
-        }
+        crate::testing::load_config(
+            "",
+            JOBS,
+            "triggers:\n- repos: [kubernetes]\n  only_org_members: true\n",
+        )
     }
 
     fn created(actions: &[Action]) -> Vec<String> {

@@ -166,14 +166,7 @@ mod tests {
     }
 
     fn config(plugins_yaml: &str) -> Config {
-        let sources = prow_config::Sources {
-            config: prow_config::Source::new("config.yaml", ""),
-            job_files: vec![],
-            plugins: Some(prow_config::Source::new("plugins.yaml", plugins_yaml)),
-        };
-        prow_config::load_sources(&sources, prow_config::LoadOptions { strict: true })
-            .unwrap()
-            .config
+        crate::testing::plugins_config(plugins_yaml)
     }
 
     fn opened_by(author: &str) -> Delivery {
