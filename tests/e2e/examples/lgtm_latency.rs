@@ -17,11 +17,8 @@
 )]
 
 use github_standin::{GitHubStandIn, Permission, World};
-use prow::local::{LocalOptions, LocalSystem};
 use prow_config::{LoadOptions, Source, Sources};
-use prow_github_octocrab::OctocrabGitHub;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const REPO: &str = "acme/widgets";
@@ -75,25 +72,9 @@ async fn main() {
         .collect();
     world.outbox.clear();
     let standin = GitHubStandIn::start(world).await.unwrap();
-    let hmac = state.path().join("hmac");
-    std::fs::write(&hmac, SECRET).unwrap();
-    let metrics = Arc::new(prow_runtime::Metrics::new("prow-local"));
-    let github =
-        OctocrabGitHub::with_token(&standin.url(), "ghp_latency", "prow-local", &metrics).unwrap();
-    let local = LocalSystem::start(LocalOptions {
-        state_dir: state.path().join("state"),
-        address: ([127, 0, 0, 1], 0).into(),
-        config: prow_runtime::ConfigHandle::new(loaded.config),
-        hmac_secret_file: hmac,
-        github: Some(github),
-        clock: Arc::new(prow_ports::clock::SystemClock),
-        bucket: "prow-artifacts".into(),
-        clone_source: None,
-        tick_interval: None,
-        metrics,
-    })
-    .await
-    .unwrap();
+    let local = prow_e2e::start_local(&standin.url(), loaded.config, state.path(), SECRET)
+        .await
+        .unwrap();
     let hook = format!("{}/hook", local.url());
 
     let mut latencies = Vec::with_capacity(events);
@@ -153,13 +134,13 @@ async fn main() {
         standin.world().outbox.clear();
     }
     latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
+    let at = |q: f64| prow_e2e::millis(prow_e2e::quantile(&latencies, q));
     println!(
         "{events} /lgtm events (plugins: {plugins}), webhook at /hook -> lgtm label on the PR: median {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        at(0.5).as_secs_f64() * 1e3,
-        at(0.9).as_secs_f64() * 1e3,
-        at(0.99).as_secs_f64() * 1e3,
-        latencies[latencies.len() - 1].as_secs_f64() * 1e3,
+        at(0.5),
+        at(0.9),
+        at(0.99),
+        at(1.0),
     );
     calls_per_event.sort_unstable();
     println!(

@@ -14,10 +14,7 @@
 )]
 
 use github_standin::{GitHubStandIn, World};
-use prow::local::{LocalOptions, LocalSystem};
 use prow_config::{LoadOptions, Source, Sources};
-use prow_github_octocrab::OctocrabGitHub;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const REPO: &str = "acme/widgets";
@@ -61,25 +58,9 @@ async fn main() {
     world.add_repo(REPO);
     world.outbox.clear();
     let standin = GitHubStandIn::start(world).await.unwrap();
-    let hmac = state.path().join("hmac");
-    std::fs::write(&hmac, SECRET).unwrap();
-    let metrics = Arc::new(prow_runtime::Metrics::new("prow-local"));
-    let github =
-        OctocrabGitHub::with_token(&standin.url(), "ghp_latency", "prow-local", &metrics).unwrap();
-    let local = LocalSystem::start(LocalOptions {
-        state_dir: state.path().join("state"),
-        address: ([127, 0, 0, 1], 0).into(),
-        config: prow_runtime::ConfigHandle::new(loaded.config),
-        hmac_secret_file: hmac,
-        github: Some(github),
-        clock: Arc::new(prow_ports::clock::SystemClock),
-        bucket: "prow-artifacts".into(),
-        clone_source: None,
-        tick_interval: None,
-        metrics,
-    })
-    .await
-    .unwrap();
+    let local = prow_e2e::start_local(&standin.url(), loaded.config, state.path(), SECRET)
+        .await
+        .unwrap();
     let hook = format!("{}/hook", local.url());
 
     let mut latencies = Vec::with_capacity(prs);
@@ -110,12 +91,12 @@ async fn main() {
         ));
     }
     latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
+    let at = |q: f64| prow_e2e::millis(prow_e2e::quantile(&latencies, q));
     println!(
         "{prs} PR events, webhook at /hook -> job process started: median {:.1} ms, p90 {:.1} ms, min {:.1} ms, max {:.1} ms",
-        at(0.5).as_secs_f64() * 1e3,
-        at(0.9).as_secs_f64() * 1e3,
-        latencies[0].as_secs_f64() * 1e3,
-        latencies[latencies.len() - 1].as_secs_f64() * 1e3,
+        at(0.5),
+        at(0.9),
+        at(0.0),
+        at(1.0),
     );
 }
