@@ -101,11 +101,11 @@ pub fn collect(registry: &crate::PluginRegistry, config: &prow_config::Config) -
             help.all_repos.push(scope.clone());
         }
     }
-    // Upstream lists every plugin the binary has under the empty key.
-    help.repo_plugins.insert(
-        String::new(),
-        registry.described().map(|p| p.name().to_string()).collect(),
-    );
+    // Upstream lists every plugin the binary has under the empty key (sorted here: upstream's
+    // order is a Go map's).
+    let mut all: Vec<String> = registry.described().map(|p| p.name().to_string()).collect();
+    all.sort();
+    help.repo_plugins.insert(String::new(), all);
     for plugin in registry.described() {
         let repos = repos_of.get(plugin.name()).cloned().unwrap_or_default();
         let mut plugin_help = plugin.help(config, &repos);
@@ -119,12 +119,16 @@ pub fn collect(registry: &crate::PluginRegistry, config: &prow_config::Config) -
         help.plugin_help
             .insert(plugin.name().to_string(), plugin_help);
     }
+    let mut all_external = std::collections::BTreeSet::new();
     for (scope, externals) in &config.plugins.external_plugins {
         help.repo_external_plugins.insert(
             scope.clone(),
             externals.iter().map(|e| e.name.clone()).collect(),
         );
+        all_external.extend(externals.iter().map(|e| e.name.clone()));
     }
+    help.repo_external_plugins
+        .insert(String::new(), all_external.into_iter().collect());
     help.all_repos.sort();
     help.all_repos.dedup();
     help

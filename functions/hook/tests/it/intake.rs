@@ -658,7 +658,11 @@ async fn plugin_help_describes_plugins_as_upstream_does() {
     );
     assert_eq!(
         help["RepoPlugins"][""],
-        serde_json::json!(["yuks", "shrug"])
+        serde_json::json!(["shrug", "yuks"])
+    );
+    assert_eq!(
+        help["RepoExternalPlugins"][""],
+        serde_json::json!(["everything", "needs-comments"])
     );
     assert_eq!(help["AllRepos"], serde_json::json!(["octo-org/octo-repo"]));
     assert_eq!(

@@ -6,5 +6,6 @@
     reason = "a test fails loudly"
 )]
 
+mod help;
 mod knative;
 mod registry;
