@@ -22,6 +22,7 @@ impl PluginRegistry {
             .with(Arc::new(plugins::blunderbuss::Blunderbuss))
             .with(Arc::new(plugins::cat::Cat))
             .with(Arc::new(plugins::hold::Hold))
+            .with(Arc::new(plugins::label::Label))
             .with(Arc::new(plugins::lgtm::Lgtm))
             .with(Arc::new(plugins::milestone::Milestone))
             .with(Arc::new(plugins::milestonestatus::MilestoneStatus))

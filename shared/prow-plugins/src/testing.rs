@@ -581,6 +581,34 @@ pub trait Given: Sized {
             ),
         )
     }
+
+    // For label, assign, lifecycle, help and retitle.
+    /// The repository's labels.
+    fn repo_labelled(self, repo: &RepoRef, names: &[&str]) -> Self {
+        self.fact(
+            Fact::RepoLabels(repo.clone()),
+            Known::Labels(
+                names
+                    .iter()
+                    .map(|name| Label {
+                        name: name.to_string(),
+                        ..Label::default()
+                    })
+                    .collect(),
+            ),
+        )
+    }
+
+    /// Whether GitHub lets `login` be assigned in the repository.
+    fn assignable(self, repo: &RepoRef, login: &str, can_be_assigned: bool) -> Self {
+        self.fact(
+            Fact::Assignable {
+                repo: repo.clone(),
+                login: login.to_string(),
+            },
+            Known::Bool(can_be_assigned),
+        )
+    }
 }
 
 #[expect(

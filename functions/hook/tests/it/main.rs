@@ -13,6 +13,7 @@ mod cat;
 mod corpus_replay;
 mod hold;
 mod intake;
+mod label;
 mod lgtm;
 mod milestone;
 mod milestonestatus;

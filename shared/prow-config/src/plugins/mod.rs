@@ -155,6 +155,7 @@ pub const BUILT_HERE: &[&str] = &[
     "blunderbuss",
     "cat",
     "hold",
+    "label",
     "lgtm",
     "milestone",
     "milestonestatus",

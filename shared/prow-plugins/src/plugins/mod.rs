@@ -4,6 +4,7 @@ pub mod approve;
 pub mod blunderbuss;
 pub mod cat;
 pub mod hold;
+pub mod label;
 pub mod lgtm;
 pub mod milestone;
 pub mod milestonestatus;
