@@ -189,14 +189,20 @@ impl GitHubClient for OctocrabGitHub {
         repo: &'a RepoRef,
         number: IssueNumber,
         logins: &'a [String],
-    ) -> GitHubFuture<'a, ()> {
-        let body = serde_json::json!({"assignees": logins});
-        self.change(
-            &ep::ADD_ASSIGNEES,
-            repo,
-            vec![number.to_string()],
-            Some(body),
-        )
+    ) -> GitHubFuture<'a, Vec<String>> {
+        Box::pin(async move {
+            let number = number.to_string();
+            let path = Self::repo_path(&ep::ADD_ASSIGNEES, repo, &[number.as_str()]);
+            let body = serde_json::json!({"assignees": logins});
+            let Some(answer) = self
+                .write(&ep::ADD_ASSIGNEES, &path, &repo.org, Some(body))
+                .await?
+            else {
+                return Ok(Vec::new()); // a dry run assigns everyone it would have asked for
+            };
+            let issue: Issue = decode(ep::ADD_ASSIGNEES.route, &answer)?;
+            Ok(not_assigned(logins, &issue.assignees))
+        })
     }
 
     fn can_be_assigned<'a>(&'a self, repo: &'a RepoRef, login: &'a str) -> GitHubFuture<'a, bool> {
@@ -227,13 +233,19 @@ impl GitHubClient for OctocrabGitHub {
         number: IssueNumber,
         logins: &'a [String],
     ) -> GitHubFuture<'a, ()> {
-        let body = serde_json::json!({"reviewers": logins});
-        self.change(
-            &ep::UNREQUEST_REVIEWERS,
-            repo,
-            vec![number.to_string()],
-            Some(body),
-        )
+        Box::pin(async move {
+            let (body, _other_orgs) = reviewers_body(logins, &repo.org);
+            if body.is_empty() {
+                return Ok(());
+            }
+            self.change(
+                &ep::UNREQUEST_REVIEWERS,
+                repo,
+                vec![number.to_string()],
+                Some(body.into_json()),
+            )
+            .await
+        })
     }
 
     fn issue<'a>(&'a self, repo: &'a RepoRef, number: IssueNumber) -> GitHubFuture<'a, Issue> {
@@ -290,14 +302,51 @@ impl GitHubClient for OctocrabGitHub {
         repo: &'a RepoRef,
         number: IssueNumber,
         logins: &'a [String],
-    ) -> GitHubFuture<'a, ()> {
-        let body = serde_json::json!({"reviewers": logins});
-        self.change(
-            &ep::REQUEST_REVIEWERS,
-            repo,
-            vec![number.to_string()],
-            Some(body),
-        )
+    ) -> GitHubFuture<'a, Vec<String>> {
+        Box::pin(async move {
+            let (body, mut refused) = reviewers_body(logins, &repo.org);
+            if body.is_empty() {
+                return Ok(refused);
+            }
+            let values = vec![number.to_string()];
+            let asked = body.logins();
+            match self
+                .change(
+                    &ep::REQUEST_REVIEWERS,
+                    repo,
+                    values.clone(),
+                    Some(body.into_json()),
+                )
+                .await
+            {
+                Ok(()) => return Ok(refused),
+                Err(error) if error.status() == Some(422) && asked.len() > 1 => {}
+                Err(error) if error.status() == Some(422) => {
+                    refused.extend(asked);
+                    return Ok(refused);
+                }
+                Err(error) => return Err(error),
+            }
+            // GitHub refuses the whole request for one login it will not ask; as upstream, each
+            // is asked alone to learn which.
+            for login in asked {
+                let (alone, _) = reviewers_body(std::slice::from_ref(&login), &repo.org);
+                match self
+                    .change(
+                        &ep::REQUEST_REVIEWERS,
+                        repo,
+                        values.clone(),
+                        Some(alone.into_json()),
+                    )
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(error) if error.status() == Some(422) => refused.push(login),
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok(refused)
+        })
     }
 
     fn create_status<'a>(
@@ -576,4 +625,66 @@ impl GitHubClient for OctocrabGitHub {
             .await
         })
     }
+}
+
+/// The logins of `asked` that are not among `assignees` (GitHub logins compare without case).
+fn not_assigned(asked: &[String], assignees: &[User]) -> Vec<String> {
+    asked
+        .iter()
+        .filter(|login| {
+            !assignees
+                .iter()
+                .any(|a| a.login.eq_ignore_ascii_case(login))
+        })
+        .cloned()
+        .collect()
+}
+
+/// A review request's body: users as `reviewers`, `org/slug` as `team_reviewers`.
+#[derive(Default)]
+struct ReviewersBody {
+    reviewers: Vec<String>,
+    /// `(org/slug as asked, slug)`.
+    teams: Vec<(String, String)>,
+}
+
+impl ReviewersBody {
+    fn is_empty(&self) -> bool {
+        self.reviewers.is_empty() && self.teams.is_empty()
+    }
+
+    /// The logins as they were asked for.
+    fn logins(&self) -> Vec<String> {
+        let teams = self.teams.iter().map(|(asked, _)| asked.clone());
+        self.reviewers.iter().cloned().chain(teams).collect()
+    }
+
+    fn into_json(self) -> serde_json::Value {
+        let mut body = serde_json::Map::new();
+        if !self.reviewers.is_empty() {
+            body.insert("reviewers".into(), self.reviewers.into());
+        }
+        if !self.teams.is_empty() {
+            let slugs: Vec<String> = self.teams.into_iter().map(|(_, slug)| slug).collect();
+            body.insert("team_reviewers".into(), slugs.into());
+        }
+        serde_json::Value::Object(body)
+    }
+}
+
+/// Splits `logins` into the body of a review request and the teams of other orgs than `org`,
+/// which GitHub cannot be asked for (upstream `prepareReviewersBody`).
+fn reviewers_body(logins: &[String], org: &str) -> (ReviewersBody, Vec<String>) {
+    let mut body = ReviewersBody::default();
+    let mut other_orgs = Vec::new();
+    for login in logins {
+        match login.split_once('/') {
+            None => body.reviewers.push(login.clone()),
+            Some((team_org, slug)) if team_org.eq_ignore_ascii_case(org) => {
+                body.teams.push((login.clone(), slug.to_string()));
+            }
+            Some(_) => other_orgs.push(login.clone()),
+        }
+    }
+    (body, other_orgs)
 }

@@ -39,6 +39,37 @@ pub enum Dedupe {
     Never,
 }
 
+/// The reply to post when GitHub refuses some of the people an action names (only GitHub knows
+/// whom it will assign or ask for a review): `before`, their logins joined by `, `, `after`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusalReply {
+    pub before: String,
+    pub after: String,
+}
+
+impl RefusalReply {
+    /// Where the refused logins go in the text given to [`RefusalReply::around`].
+    pub const PLACE: &'static str = "\u{1}refused\u{1}";
+
+    /// The reply `text` with the logins in place of its first [`RefusalReply::PLACE`].
+    pub fn around(text: &str) -> RefusalReply {
+        match text.split_once(Self::PLACE) {
+            Some((before, after)) => RefusalReply {
+                before: before.to_string(),
+                after: after.to_string(),
+            },
+            None => RefusalReply {
+                before: text.to_string(),
+                after: String::new(),
+            },
+        }
+    }
+
+    pub fn render(&self, refused: &[String]) -> String {
+        format!("{}{}{}", self.before, refused.join(", "), self.after)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     Comment {
@@ -63,17 +94,21 @@ pub enum Action {
         on: IssueRef,
         label: String,
     },
+    /// GitHub assigns whom it can; `refused` is the reply when it leaves some out.
     Assign {
         on: IssueRef,
         logins: Vec<String>,
+        refused: Option<RefusalReply>,
     },
     Unassign {
         on: IssueRef,
         logins: Vec<String>,
     },
+    /// Users, or teams as `org/slug`; `refused` is the reply when GitHub refuses some.
     RequestReview {
         on: IssueRef,
         logins: Vec<String>,
+        refused: Option<RefusalReply>,
     },
     UnrequestReview {
         on: IssueRef,

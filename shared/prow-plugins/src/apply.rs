@@ -3,7 +3,7 @@
 //! is fine to create, so applying the plan of a redelivered event changes nothing twice.
 
 use crate::runner::Ports;
-use crate::{Action, Dedupe, Facts, IssueRef};
+use crate::{Action, Dedupe, Facts, IssueRef, RefusalReply};
 use prow_api::ProwJobState;
 use prow_github::events::Comment;
 use prow_ports::Failure;
@@ -114,9 +114,16 @@ pub async fn apply(
                     _ => {}
                 }
             }
-            Action::Assign { on, logins } => {
-                github
+            Action::Assign {
+                on,
+                logins,
+                refused,
+            } => {
+                let left_out = github
                     .assign(&on.repo, on.number, logins)
+                    .await
+                    .map_err(failed)?;
+                reply_to_refusal(on, &left_out, refused.as_ref(), facts, github, &mut applied)
                     .await
                     .map_err(failed)?;
             }
@@ -126,9 +133,16 @@ pub async fn apply(
                     .await
                     .map_err(failed)?;
             }
-            Action::RequestReview { on, logins } => {
-                github
+            Action::RequestReview {
+                on,
+                logins,
+                refused,
+            } => {
+                let left_out = github
                     .request_review(&on.repo, on.number, logins)
+                    .await
+                    .map_err(failed)?;
+                reply_to_refusal(on, &left_out, refused.as_ref(), facts, github, &mut applied)
                     .await
                     .map_err(failed)?;
             }
@@ -260,6 +274,33 @@ async fn apply_to_jobs(
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// Tells the people GitHub refused, when the action has a reply for it (once: a redelivery that
+/// is refused the same finds the reply made).
+async fn reply_to_refusal(
+    on: &IssueRef,
+    refused: &[String],
+    reply: Option<&RefusalReply>,
+    facts: &Facts,
+    github: &dyn GitHubClient,
+    applied: &mut Applied,
+) -> Result<(), GitHubError> {
+    if refused.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(issue = %on, refused = ?refused, "GitHub refused some of the people asked for");
+    let Some(reply) = reply else {
+        return Ok(());
+    };
+    let body = reply.render(refused);
+    if said_already(on, &body, &Dedupe::SameText, facts, github).await? {
+        applied.deduplicated += 1;
+        return Ok(());
+    }
+    github.create_comment(&on.repo, on.number, &body).await?;
+    applied.performed.push("comment");
+    Ok(())
 }
 
 /// Whether the bot already said `body` (or `dedupe`'s marker) on the issue.

@@ -27,7 +27,7 @@ pub mod runner;
 pub mod testing;
 pub mod trust;
 
-pub use action::{Action, Dedupe, IssueRef};
+pub use action::{Action, Dedupe, IssueRef, RefusalReply};
 pub use delivery::{Delivery, EventKind, Occasion};
 pub use facts::{Fact, Facts, Known, NeedFacts};
 pub use help::{Command, PluginHelp};

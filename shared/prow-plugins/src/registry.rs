@@ -19,11 +19,14 @@ impl PluginRegistry {
     pub fn builtin() -> PluginRegistry {
         PluginRegistry::default()
             .with(Arc::new(plugins::approve::Approve))
+            .with(Arc::new(plugins::assign::Assign))
             .with(Arc::new(plugins::blunderbuss::Blunderbuss))
             .with(Arc::new(plugins::cat::Cat))
+            .with(Arc::new(plugins::help::Help))
             .with(Arc::new(plugins::hold::Hold))
             .with(Arc::new(plugins::label::Label))
             .with(Arc::new(plugins::lgtm::Lgtm))
+            .with(Arc::new(plugins::lifecycle::Lifecycle))
             .with(Arc::new(plugins::milestone::Milestone))
             .with(Arc::new(plugins::milestonestatus::MilestoneStatus))
             .with(Arc::new(plugins::needs_rebase::NeedsRebase))
@@ -32,6 +35,7 @@ impl PluginRegistry {
             .with(Arc::new(
                 plugins::require_matching_label::RequireMatchingLabelPlugin,
             ))
+            .with(Arc::new(plugins::retitle::Retitle))
             .with(Arc::new(plugins::size::Size))
             .with(Arc::new(plugins::skip::Skip))
             .with(Arc::new(plugins::trigger::Trigger))

@@ -294,12 +294,14 @@ pub trait GitHubClient: Send + Sync {
         number: IssueNumber,
         label: &'a str,
     ) -> GitHubFuture<'a, ()>;
+    /// Assigns `logins`; the logins GitHub did not assign (it drops, without an error, anyone
+    /// who cannot be assigned in the repository, and anyone past ten assignees).
     fn assign<'a>(
         &'a self,
         repo: &'a RepoRef,
         number: IssueNumber,
         logins: &'a [String],
-    ) -> GitHubFuture<'a, ()>;
+    ) -> GitHubFuture<'a, Vec<String>>;
     /// Whether `login` can be assigned to issues of the repository.
     fn can_be_assigned<'a>(&'a self, repo: &'a RepoRef, login: &'a str) -> GitHubFuture<'a, bool>;
     fn unassign<'a>(
@@ -314,12 +316,15 @@ pub trait GitHubClient: Send + Sync {
         number: IssueNumber,
         logins: &'a [String],
     ) -> GitHubFuture<'a, ()>;
+    /// Requests reviews from `logins` (users, or teams as `org/team-slug` of the repository's
+    /// org); the logins GitHub refused (not collaborators, the author, a team of another org).
+    /// One refused login does not keep the others from being asked.
     fn request_review<'a>(
         &'a self,
         repo: &'a RepoRef,
         number: IssueNumber,
         logins: &'a [String],
-    ) -> GitHubFuture<'a, ()>;
+    ) -> GitHubFuture<'a, Vec<String>>;
 
     // Issues
     fn issue<'a>(&'a self, repo: &'a RepoRef, number: IssueNumber) -> GitHubFuture<'a, Issue>;

@@ -396,17 +396,7 @@ async fn list_teams(State(state): State<AppState>, Path(org): Path<String>) -> R
     let teams: Vec<Value> = found
         .teams
         .iter()
-        .map(|(slug, team)| {
-            json!({
-                "id": team.id, "node_id": format!("T_{}", team.id), "slug": slug, "name": team.name,
-                "description": null, "privacy": "closed", "permission": "pull",
-                "url": format!("{}/orgs/{org}/teams/{slug}", state.base),
-                "html_url": format!("{}/orgs/{org}/teams/{slug}", state.base),
-                "members_url": format!("{}/orgs/{org}/teams/{slug}/members{{/member}}", state.base),
-                "repositories_url": format!("{}/orgs/{org}/teams/{slug}/repos", state.base),
-                "parent": null
-            })
-        })
+        .map(|(slug, team)| shapes::team(&state.base, &org, slug, team))
         .collect();
     Json(Value::Array(teams)).into_response()
 }

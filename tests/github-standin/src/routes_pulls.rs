@@ -38,12 +38,18 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/repos/{owner}/{repo}/branches", get(list_branches))
 }
 
+/// GitHub's limit of assignees on an issue or pull request.
+const MAX_ASSIGNEES: usize = 10;
+
 #[derive(Deserialize, Default)]
 struct People {
     #[serde(default)]
     assignees: Vec<String>,
     #[serde(default)]
     reviewers: Vec<String>,
+    /// Team slugs of the repository's org.
+    #[serde(default)]
+    team_reviewers: Vec<String>,
 }
 
 fn pull_json(world: &World, base: &str, full: &str, number: u64) -> Response {
@@ -69,17 +75,23 @@ async fn add_assignees(
     if let Err(response) = actor.require(&world, &full, Permission::Triage) {
         return *response;
     }
+    // As GitHub: who cannot be assigned is dropped without an error (the answer's assignees
+    // tell), and so is anyone past ten assignees. Whoever commented on the issue can be.
+    let commenters: Vec<String> = world
+        .issue(&full, number)
+        .map(|issue| issue.comments.iter().map(|c| c.author.clone()).collect())
+        .unwrap_or_default();
     let allowed: Vec<String> = people
         .assignees
         .into_iter()
-        .filter(|login| world.can_be_assigned(&full, login))
+        .filter(|login| world.can_be_assigned(&full, login) || commenters.contains(login))
         .collect();
     let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();
     };
     let mut added = Vec::new();
     for login in allowed {
-        if !issue.assignees.contains(&login) {
+        if !issue.assignees.contains(&login) && issue.assignees.len() < MAX_ASSIGNEES {
             issue.assignees.push(login.clone());
             added.push(login);
         }
@@ -129,11 +141,37 @@ async fn request_reviewers(
 ) -> Response {
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
-    if let Some(stranger) = people
+    let Some(author) = world
+        .issue(&full, number)
+        .filter(|issue| issue.pull.is_some())
+        .map(|issue| issue.author.clone())
+    else {
+        return not_found();
+    };
+    // As GitHub: one login it will not ask refuses the whole request, and nobody is asked.
+    if people
         .reviewers
         .iter()
-        .find(|login| !world.can_be_assigned(&full, login))
+        .any(|login| login.eq_ignore_ascii_case(&author))
     {
+        return validation_failed(
+            "PullRequest",
+            "reviewers",
+            "Review cannot be requested from pull request author.",
+        );
+    }
+    let strangers: Vec<&String> = people
+        .reviewers
+        .iter()
+        .filter(|login| !world.can_be_assigned(&full, login))
+        .chain(people.team_reviewers.iter().filter(|slug| {
+            !world
+                .orgs
+                .get(&owner)
+                .is_some_and(|o| o.teams.contains_key(*slug))
+        }))
+        .collect();
+    if let Some(stranger) = strangers.first() {
         return validation_failed(
             "PullRequest",
             "reviewers",
@@ -145,12 +183,14 @@ async fn request_reviewers(
     let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();
     };
-    if issue.pull.is_none() {
-        return not_found();
-    }
     for login in people.reviewers {
-        if !issue.requested_reviewers.contains(&login) && login != issue.author {
+        if !issue.requested_reviewers.contains(&login) {
             issue.requested_reviewers.push(login);
+        }
+    }
+    for slug in people.team_reviewers {
+        if !issue.requested_teams.contains(&slug) {
+            issue.requested_teams.push(slug);
         }
     }
     let mut response = pull_json(&world, &state.base, &full, number);
@@ -171,6 +211,9 @@ async fn unrequest_reviewers(
     issue
         .requested_reviewers
         .retain(|r| !people.reviewers.contains(r));
+    issue
+        .requested_teams
+        .retain(|t| !people.team_reviewers.contains(t));
     pull_json(&world, &state.base, &full, number)
 }
 
@@ -315,6 +358,8 @@ pub(crate) struct Edit {
     title: Option<String>,
     body: Option<String>,
     state: Option<String>,
+    /// `completed`, `not_planned` or `reopened`.
+    state_reason: Option<String>,
     /// A milestone number, or `null` to clear it.
     #[serde(default, deserialize_with = "present")]
     milestone: Option<Option<u64>>,
@@ -381,6 +426,11 @@ fn apply_edit(
     let was_open = issue.open;
     if let Some(state) = edit.state {
         issue.open = state == "open";
+        issue.state_reason = match (issue.open, edit.state_reason) {
+            (false, reason) => Some(reason.unwrap_or_else(|| "completed".to_string())),
+            (true, _) if !was_open => Some("reopened".to_string()),
+            (true, _) => issue.state_reason.take(),
+        };
     }
     if let Some(milestone) = edit.milestone {
         issue.milestone = milestone;

@@ -219,6 +219,7 @@ pub(crate) fn issue(world: &World, base: &str, repo: &Repo, issue: &Issue) -> Va
         "user": user_by_login(world, base, &issue.author),
         "labels": issue.labels.iter().map(|l| issue_label(base, repo, l)).collect::<Vec<_>>(),
         "state": if issue.open { "open" } else { "closed" },
+        "state_reason": issue.state_reason,
         "locked": false,
         "assignee": issue.assignees.first().map(|a| user_by_login(world, base, a)),
         "assignees": issue.assignees.iter().map(|a| user_by_login(world, base, a)).collect::<Vec<_>>(),
@@ -292,7 +293,9 @@ pub(crate) fn pull_request(world: &World, base: &str, repo: &Repo, issue: &Issue
         "assignee": issue.assignees.first().map(|a| user_by_login(world, base, a)),
         "assignees": issue.assignees.iter().map(|a| user_by_login(world, base, a)).collect::<Vec<_>>(),
         "requested_reviewers": issue.requested_reviewers.iter().map(|r| user_by_login(world, base, r)).collect::<Vec<_>>(),
-        "requested_teams": [],
+        "requested_teams": issue.requested_teams.iter().filter_map(|slug| {
+            world.orgs.get(&repo.owner).and_then(|o| o.teams.get(slug)).map(|t| team(base, &repo.owner, slug, t))
+        }).collect::<Vec<_>>(),
         "head": branch(&pull.head_ref, &pull.head_sha),
         "base": branch(&pull.base_ref, &pull.base_sha),
         "author_association": author_association(repo, world, &issue.author),
@@ -434,4 +437,17 @@ pub(crate) fn combined_state(statuses: &[Status]) -> &'static str {
     } else {
         "success"
     }
+}
+
+/// A team of `org`, as GitHub lists it.
+pub(crate) fn team(base: &str, org: &str, slug: &str, team: &crate::world::Team) -> Value {
+    json!({
+        "id": team.id, "node_id": format!("T_{}", team.id), "slug": slug, "name": team.name,
+        "description": null, "privacy": "closed", "permission": "pull",
+        "url": format!("{base}/orgs/{org}/teams/{slug}"),
+        "html_url": format!("{base}/orgs/{org}/teams/{slug}"),
+        "members_url": format!("{base}/orgs/{org}/teams/{slug}/members{{/member}}"),
+        "repositories_url": format!("{base}/orgs/{org}/teams/{slug}/repos"),
+        "parent": null
+    })
 }

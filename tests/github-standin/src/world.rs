@@ -130,11 +130,15 @@ pub struct Issue {
     pub body: String,
     pub author: String,
     pub open: bool,
+    /// Why it was closed or reopened last (`completed`, `not_planned`, `reopened`).
+    pub state_reason: Option<String>,
     pub labels: Vec<String>,
     pub assignees: Vec<String>,
     /// A milestone number of the repo.
     pub milestone: Option<u64>,
     pub requested_reviewers: Vec<String>,
+    /// Slugs of the org's teams asked for a review.
+    pub requested_teams: Vec<String>,
     pub reviews: Vec<Review>,
     pub comments: Vec<Comment>,
     pub pull: Option<PullRequest>,
@@ -655,6 +659,8 @@ impl World {
                 assignees: vec![],
                 milestone: None,
                 requested_reviewers: vec![],
+                state_reason: None,
+                requested_teams: vec![],
                 reviews: vec![],
                 comments: vec![],
                 pull,

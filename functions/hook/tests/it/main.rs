@@ -8,13 +8,16 @@
 )]
 
 mod approve;
+mod assign;
 mod blunderbuss;
 mod cat;
 mod corpus_replay;
+mod help;
 mod hold;
 mod intake;
 mod label;
 mod lgtm;
+mod lifecycle;
 mod milestone;
 mod milestonestatus;
 mod needs_rebase;
@@ -23,6 +26,7 @@ mod plugin_help;
 mod process;
 mod release_note;
 mod require_matching_label;
+mod retitle;
 mod size;
 mod skip;
 mod support;

@@ -130,22 +130,26 @@ async fn every_port_method_works_over_http() {
         2
     );
 
-    github
+    // GitHub drops whom it cannot assign, and refuses a review request for anyone it will not
+    // ask (the author, a stranger, a team of another org): the adapter says who.
+    let not_assigned = github
         .assign(
             &RepoRef::new("acme", "widgets"),
             IssueNumber(1),
-            &["bob".into()],
+            &["bob".into(), "stranger".into()],
         )
         .await
         .unwrap();
-    github
+    assert_eq!(not_assigned, ["stranger"]);
+    let refused = github
         .request_review(
             &RepoRef::new("acme", "widgets"),
             IssueNumber(1),
-            &["carol".into()],
+            &["carol".into(), "alice".into(), "other/team".into()],
         )
         .await
         .unwrap();
+    assert_eq!(refused, ["other/team", "alice"]);
     let pr = github
         .pull_request(&RepoRef::new("acme", "widgets"), IssueNumber(1))
         .await

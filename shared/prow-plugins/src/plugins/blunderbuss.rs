@@ -7,6 +7,7 @@
 //! with the PR number, as approve seeds its suggestions: the same pull request gets the same
 //! reviewers on every redelivery, and tests know whom.
 
+use super::assign::CC;
 use super::{Pattern, commented_issue, new_comment, pattern};
 use crate::help::{Commands, command, commands_help};
 use crate::owners::go_rand::GoRand;
@@ -21,8 +22,6 @@ use prow_ports::github::{IssueNumber, RepoRef};
 use std::collections::{BTreeMap, BTreeSet};
 
 static AUTO_CC: Pattern = Pattern::new(|| pattern(r"(?mi)^/auto-cc(?-u:\s)*$"));
-// assign's `/cc`: a PR opened with one asks for its own reviewers.
-static CC: Pattern = Pattern::new(|| pattern(r"(?mi)^/(un)?cc(( +@?[-/0-9A-Za-z_]+?)*)(?-u:\s)*$"));
 
 /// Upstream's user-status query (githubv4's rendering of `GitHubAvailabilityQuery`).
 const AVAILABILITY_QUERY: &str =
@@ -387,6 +386,7 @@ fn handle(
     Ok(vec![Action::RequestReview {
         on: pull.clone(),
         logins: reviewers,
+        refused: None,
     }])
 }
 

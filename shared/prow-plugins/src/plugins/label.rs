@@ -482,6 +482,7 @@ fn plan_assign_on(
     Ok(vec![Action::Assign {
         on: pull.clone(),
         logins,
+        refused: None,
     }])
 }
 
@@ -921,6 +922,7 @@ mod tests {
             Ok(vec![Action::Assign {
                 on: PR.clone(),
                 logins: vec!["carol".into(), "dave".into(), "erin".into()],
+                refused: None,
             }])
         );
         let some = Facts::new().pull_request_fact(&PR, "alice", |pull| {

@@ -286,6 +286,7 @@ fn remove_label(pull: &IssueRef, assignees: &[User], store_tree_hash: bool) -> V
         actions.push(Action::RequestReview {
             on: pull.clone(),
             logins: logins(assignees),
+            refused: None,
         });
     }
     actions
@@ -322,6 +323,7 @@ fn handle(
         actions.push(Action::Assign {
             on: pull.clone(),
             logins: vec![request.author.to_string()],
+            refused: None,
         });
     } else if !is_author && skip_collaborators {
         facts.need([

@@ -1,17 +1,21 @@
 //! The plugins, one file each, by the name `plugins.yaml` enables them by.
 
 pub mod approve;
+pub mod assign;
 pub mod blunderbuss;
 pub mod cat;
+pub mod help;
 pub mod hold;
 pub mod label;
 pub mod lgtm;
+pub mod lifecycle;
 pub mod milestone;
 pub mod milestonestatus;
 pub mod needs_rebase;
 pub mod r#override;
 pub mod release_note;
 pub mod require_matching_label;
+pub mod retitle;
 pub mod size;
 pub mod skip;
 pub mod trigger;

@@ -57,6 +57,7 @@ fn assign(who: &str) -> Action {
     Action::Assign {
         on: PR.clone(),
         logins: vec![who.to_string()],
+        refused: None,
     }
 }
 
@@ -304,7 +305,8 @@ fn with_tree_hashes_the_label_keeps_the_tree_in_the_bots_comment() {
             remove(),
             Action::RequestReview {
                 on: PR.clone(),
-                logins: vec![ASSIGNEE.into()]
+                logins: vec![ASSIGNEE.into()],
+                refused: None,
             },
             Action::DeleteComment {
                 repo: PR.repo.clone(),
@@ -361,6 +363,7 @@ fn a_push_keeps_the_label_when_the_tree_is_the_one_lgtmed() {
         Action::RequestReview {
             on: PR.clone(),
             logins: vec![ASSIGNEE.into()],
+            refused: None,
         },
         removed_on_push(),
     ];
@@ -434,7 +437,8 @@ fn the_sticky_teams_pushes_keep_the_label_and_need_no_tree_hash() {
             remove(),
             Action::RequestReview {
                 on: PR.clone(),
-                logins: vec![ASSIGNEE.into()]
+                logins: vec![ASSIGNEE.into()],
+                refused: None,
             },
             removed_on_push()
         ])
