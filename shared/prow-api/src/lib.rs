@@ -10,6 +10,7 @@ pub mod downward;
 mod duration;
 pub mod pod_utilities;
 pub mod prowjob;
+pub mod status_description;
 
 pub use decoration::{
     CensoringOptions, DecorationConfig, DecorationError, GcsConfiguration, GcsError,

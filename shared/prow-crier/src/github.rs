@@ -2,6 +2,8 @@
 //! `pkg/github/report`): a commit status per job context, the single failure comment per pull
 //! request (tagged `<!-- test report -->`), and, as an option upstream lacks, check runs.
 
+use prow_api::status_description::BASE_SHA_DELIMITER;
+pub use prow_api::status_description::base_sha_from_description;
 use prow_api::{ProwJob, ProwJobState, ProwJobType, labels};
 use prow_config::GitHubReporter;
 use prow_github::comment::ABOUT_THIS_BOT;
@@ -14,8 +16,6 @@ pub const COMMENT_TAG: &str = "<!-- test report -->";
 
 /// GitHub refuses longer status descriptions.
 pub const DESCRIPTION_MAX_LEN: usize = 140;
-const BASE_SHA_DELIMITER: &str = " BaseSHA:";
-const BASE_SHA_DELIMITER_DEPRECATED: &str = " Basesha:";
 const ELIDE: &str = " ... ";
 /// U+2001 (em quad): GitHub's page collapses ordinary spaces, so upstream pads with this one.
 const PAD: char = '\u{2001}';
@@ -75,17 +75,6 @@ pub fn description_with_base_sha(human: &str, base_sha: &str) -> String {
         }
     }
     truncate(human, DESCRIPTION_MAX_LEN.saturating_sub(suffix.len())) + &suffix
-}
-
-/// Upstream `BaseSHAFromContextDescription`: the base SHA a description carries, if any.
-pub fn base_sha_from_description(description: &str) -> Option<&str> {
-    [BASE_SHA_DELIMITER, BASE_SHA_DELIMITER_DEPRECATED]
-        .into_iter()
-        .find_map(|delimiter| {
-            let mut parts = description.split(delimiter);
-            let (_, sha, rest) = (parts.next()?, parts.next()?, parts.next());
-            (rest.is_none() && sha.len() == 40).then_some(sha)
-        })
 }
 
 /// Keeps the start and end of `text` around " ... " when it is longer than `max` bytes.

@@ -78,6 +78,7 @@ fn domain_crates_pull_in_no_io_stack() {
         "prow-horologium",
         "prow-sinker",
         "prow-crier",
+        "prow-tide",
     ] {
         let dependencies = normal_dependencies_of(package);
         let found: Vec<&str> = FORBIDDEN
