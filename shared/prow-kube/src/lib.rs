@@ -8,8 +8,10 @@
 pub mod clusters;
 mod crd;
 mod executor;
+mod lease;
 mod store;
 
 pub use crd::{PRINTER_COLUMNS, prowjob_crd, prowjob_crd_yaml};
 pub use executor::{KubeExecutor, observe_pod};
+pub use lease::KubeLeases;
 pub use store::KubeJobStore;

@@ -11,6 +11,7 @@
 //! | [`github::GitHubClient`] | GitHub's API | `prow-github-octocrab` (octocrab over HTTP) |
 //! | [`slack::SlackPoster`] | Slack's `chat.postMessage` | `prow-slack` |
 //! | [`images::ImageSource`] | random pictures for `/meow` | `prow-runtime` (a cat picture API) |
+//! | [`lease::Leases`] | who may act on a pool for a while | [`lease::MemoryLeases`] (one process) |
 //! | [`clock::Clock`] | the time | [`clock::SystemClock`], [`clock::ManualClock`] in tests |
 //!
 //! Every port error implements [`Failure`], so a caller decides by [`Failure::retryable`] and labels
@@ -25,6 +26,7 @@ pub mod events;
 pub mod executor;
 pub mod github;
 pub mod images;
+pub mod lease;
 pub mod pubsub;
 pub mod slack;
 pub mod store;

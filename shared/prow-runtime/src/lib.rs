@@ -57,6 +57,14 @@ impl FunctionContext {
         Ok(Arc::new(prow_kube::KubeJobStore::new(client, &namespace)))
     }
 
+    /// Leases as Kubernetes Leases in `prowjob_namespace` of the cluster the function runs in.
+    pub fn leases(&self) -> anyhow::Result<Arc<prow_kube::KubeLeases>> {
+        let client = block_on_at_startup(kube::Client::try_default())?
+            .context("connecting to the Kubernetes API")?;
+        let namespace = self.config.current().prow.prowjob_namespace.clone();
+        Ok(Arc::new(prow_kube::KubeLeases::new(client, &namespace)))
+    }
+
     /// The job store, and pods in `pod_namespace` of the build cluster each job names, from
     /// `--kubeconfig` / `--kubeconfig-dir` (without them, the function's own cluster, alias
     /// `default`). No API call is made until one is needed.

@@ -20,7 +20,9 @@ pub mod contexts;
 pub mod decide;
 pub mod pool;
 pub mod query;
+pub mod search;
 pub mod status;
+pub mod sync;
 
 pub use contexts::{ContextOptions, ContextPolicy};
 pub use decide::{Action, Decision, decide};

@@ -78,6 +78,8 @@ pub struct PullRequest {
     pub author: String,
     pub title: String,
     pub head_sha: String,
+    /// The head branch's name.
+    pub head_ref: String,
     pub base_ref: String,
     pub labels: Vec<String>,
     pub milestone: Option<String>,

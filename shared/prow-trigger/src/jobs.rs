@@ -205,6 +205,29 @@ pub fn presubmit(
     )
 }
 
+/// A presubmit's ProwJob testing several pull requests together (upstream `BatchSpec`, as tide
+/// starts them): not reported, since no one pull request's status is its result.
+pub fn batch(
+    job: &Presubmit,
+    refs: Refs,
+    trigger_id: &str,
+    extra_labels: &StringMap,
+    now: Timestamp,
+) -> ProwJob {
+    let mut spec = spec_from_base(&job.base, ProwJobType::Batch);
+    spec.context = job.reporter.context.clone();
+    spec.refs = Some(complete_refs(refs, &job.base));
+    let mut job_labels = job.base.labels.clone();
+    job_labels.extend(extra_labels.clone());
+    new_prowjob(
+        &job_name(trigger_id, job.name()),
+        spec,
+        &job_labels,
+        &job.base.annotations,
+        now,
+    )
+}
+
 /// A postsubmit's ProwJob for a push (upstream `PostsubmitSpec` in the push handler).
 pub fn postsubmit(job: &Postsubmit, refs: Refs, trigger_id: &str, now: Timestamp) -> ProwJob {
     let mut spec = spec_from_base(&job.base, ProwJobType::Postsubmit);

@@ -1,0 +1,184 @@
+//! A pool's life through tide syncs: ready pull requests tested together in a batch and merged
+//! together once the batch passes, a held one never merged and told why, a pool another run
+//! holds left alone, and a sync with nothing new writing nothing.
+
+use crate::support::{Bench, REPO, ready_pull_request, world};
+use jiff::Timestamp;
+use prow_api::{ProwJobState, ProwJobType};
+
+#[tokio::test]
+async fn ready_pull_requests_merge_as_one_tested_batch_and_a_held_one_never() {
+    let mut seeded = world();
+    let first = ready_pull_request(&mut seeded, "one", &["lgtm", "approved"]);
+    let second = ready_pull_request(&mut seeded, "two", &["lgtm", "approved"]);
+    let third = ready_pull_request(&mut seeded, "three", &["lgtm", "approved"]);
+    let held = ready_pull_request(
+        &mut seeded,
+        "held",
+        &["lgtm", "approved", "do-not-merge/hold"],
+    );
+    let unlabelled = ready_pull_request(&mut seeded, "new", &[]);
+    let bench = Bench::start(seeded).await;
+
+    // First sync: no results on this base yet, so the three are tested together.
+    let report = bench.tide.sync().await.unwrap();
+    assert_eq!(report.pools.len(), 1, "{report:?}");
+    assert_eq!(report.pools[0].action, "TRIGGER_BATCH");
+    assert_eq!(report.pools[0].target, [first, second, third]);
+    let jobs = bench.jobs().await;
+    assert_eq!(
+        jobs.len(),
+        1,
+        "one batch job for the one required context: {jobs:#?}"
+    );
+    let batch = &jobs[0];
+    assert_eq!(batch.spec.job_type, ProwJobType::Batch);
+    assert_eq!(batch.spec.job, "unit");
+    let refs = batch.spec.refs.as_ref().unwrap();
+    let tested: Vec<u64> = refs.pulls.iter().map(|p| p.number).collect();
+    assert_eq!(tested, [first, second, third]);
+    let base = bench.world().repo(REPO).unwrap().branches["main"].clone();
+    assert_eq!(refs.base_sha, base);
+    assert_eq!(
+        batch
+            .metadata
+            .labels
+            .as_ref()
+            .unwrap()
+            .get("created-by-tide")
+            .map(String::as_str),
+        Some("true")
+    );
+    assert_eq!(
+        bench.tide_status(first),
+        Some(("pending".into(), "Not mergeable. Retesting: unit".into()))
+    );
+    assert_eq!(
+        bench.tide_status(held),
+        Some((
+            "pending".into(),
+            "Not mergeable. Should not have do-not-merge/hold label.".into()
+        ))
+    );
+    assert_eq!(
+        bench.tide_status(unlabelled),
+        Some((
+            "pending".into(),
+            "Not mergeable. Needs approved, lgtm labels.".into()
+        ))
+    );
+
+    // While the batch runs, upstream also retests the first pull request alone; then it
+    // waits. Neither sync writes to GitHub: every context already says what it should.
+    bench.forget_calls();
+    let report = bench.tide.sync().await.unwrap();
+    assert_eq!(report.pools[0].action, "TRIGGER");
+    assert_eq!(report.pools[0].target, [first]);
+    assert_eq!(report.pools[0].batch_pending, [first, second, third]);
+    let report = bench.tide.sync().await.unwrap();
+    assert_eq!(report.pools[0].action, "WAIT");
+    assert_eq!(
+        bench.jobs().await.len(),
+        2,
+        "the batch and the retest, each started once"
+    );
+    assert!(bench.writes().is_empty(), "{:#?}", bench.writes());
+
+    // Another run holding the pool's lease: this one leaves it alone.
+    let other = bench
+        .lease_holder()
+        .acquire(
+            "tide-acme-widgets-main",
+            "another-tide",
+            Timestamp::from_second(1_800_000_000).unwrap(),
+            jiff::SignedDuration::from_secs(60),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    bench.finish_jobs(ProwJobState::Success).await;
+    let report = bench.tide.sync().await.unwrap();
+    assert_eq!(report.skipped, ["acme/widgets@main"]);
+    assert!(report.merged.is_empty());
+    bench.lease_holder().release(other).await.unwrap();
+
+    // The batch passed: all three merge, in order, the held one stays.
+    let report = bench.tide.sync().await.unwrap();
+    assert_eq!(report.pools[0].action, "MERGE_BATCH", "{report:?}");
+    let merged: Vec<String> = [first, second, third]
+        .iter()
+        .map(|n| format!("{REPO}#{n}"))
+        .collect();
+    assert_eq!(report.merged, merged);
+    let world = bench.world();
+    for number in [first, second, third] {
+        assert!(
+            world
+                .issue(REPO, number)
+                .unwrap()
+                .pull
+                .as_ref()
+                .unwrap()
+                .merged,
+            "#{number}"
+        );
+    }
+    assert!(
+        !world
+            .issue(REPO, held)
+            .unwrap()
+            .pull
+            .as_ref()
+            .unwrap()
+            .merged
+    );
+    drop(world);
+    assert_eq!(
+        bench.tide_status(first),
+        Some(("success".into(), "In merge pool.".into())),
+        "tide's context goes green before the merge"
+    );
+}
+
+#[tokio::test]
+async fn a_lone_ready_pull_request_is_retested_then_merged() {
+    let mut seeded = world();
+    let only = ready_pull_request(&mut seeded, "only", &["lgtm", "approved"]);
+    let bench = Bench::start(seeded).await;
+    let report = bench.tide.sync().await.unwrap();
+    assert_eq!(report.pools[0].action, "TRIGGER");
+    let jobs = bench.jobs().await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].spec.job_type, ProwJobType::Presubmit);
+    bench.finish_jobs(ProwJobState::Success).await;
+    let report = bench.tide.sync().await.unwrap();
+    assert_eq!(report.pools[0].action, "MERGE");
+    assert_eq!(report.merged, [format!("{REPO}#{only}")]);
+}
+
+#[tokio::test]
+async fn a_failed_batch_is_run_again_once_as_upstream_runs_it() {
+    let mut seeded = world();
+    let first = ready_pull_request(&mut seeded, "one", &["lgtm", "approved"]);
+    let _second = ready_pull_request(&mut seeded, "two", &["lgtm", "approved"]);
+    let bench = Bench::start(seeded).await;
+    bench.tide.sync().await.unwrap();
+    bench.finish_jobs(ProwJobState::Failure).await;
+    let report = bench.tide.sync().await.unwrap();
+    // The failed batch is not reused, and both are still eligible: as upstream, the batch is
+    // run again (a new ProwJob), once however often tide syncs meanwhile.
+    assert_eq!(report.pools[0].action, "TRIGGER_BATCH", "{report:?}");
+    assert_eq!(report.started.len(), 1, "{report:?}");
+    assert!(report.merged.is_empty());
+    let again = bench.tide.sync().await.unwrap();
+    assert_eq!(again.pools[0].action, "TRIGGER", "{again:?}");
+    assert_eq!(again.pools[0].target, [first]);
+    let settled = bench.tide.sync().await.unwrap();
+    assert_eq!(settled.pools[0].action, "WAIT", "{settled:?}");
+    assert!(settled.started.is_empty());
+    assert_eq!(bench.jobs().await.len(), 3);
+    assert_eq!(
+        bench.tide_status(first).map(|s| s.0),
+        Some("pending".to_string())
+    );
+}

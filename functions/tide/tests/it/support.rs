@@ -1,0 +1,162 @@
+//! A tide bench: the stand-in's world, tide on the octocrab client, ProwJobs in an embedded
+//! store, the time on a manual clock.
+
+use github_standin::{GitHubStandIn, Permission, World};
+use prow_local::EmbeddedJobStore;
+use prow_ports::clock::ManualClock;
+use prow_ports::lease::{Leases, MemoryLeases};
+use prow_ports::store::JobStore;
+use prow_runtime::{ConfigHandle, Metrics};
+use std::sync::{Arc, MutexGuard};
+use tide::{Tide, TideOptions};
+
+pub const BOT: &str = "merge-bot";
+pub const REPO: &str = "acme/widgets";
+
+/// Tide's query for acme/widgets, one required presubmit (`unit`) and one optional (`lint`).
+pub const CONFIG: &str = r#"
+tide:
+  queries:
+  - repos: [acme/widgets]
+    labels: [lgtm, approved]
+    missingLabels: [do-not-merge/hold]
+  pr_status_base_urls:
+    "*": https://prow.example/pr
+"#;
+pub const JOBS: &str = r#"
+presubmits:
+  acme/widgets:
+  - name: unit
+    always_run: true
+    spec: {containers: [{image: x}]}
+  - name: lint
+    always_run: true
+    optional: true
+    spec: {containers: [{image: x}]}
+"#;
+
+pub struct Bench {
+    pub standin: GitHubStandIn,
+    pub store: Arc<EmbeddedJobStore>,
+    pub leases: Arc<MemoryLeases>,
+    pub tide: Tide,
+    _dir: tempfile::TempDir,
+}
+
+impl Bench {
+    pub async fn start(world: World) -> Bench {
+        let standin = GitHubStandIn::start(world).await.unwrap();
+        standin.world().outbox.clear();
+        let metrics = Metrics::new("tide");
+        let github = prow_github_octocrab::OctocrabGitHub::with_token(
+            &standin.url(),
+            "ghp_tide",
+            "tide",
+            &metrics,
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(EmbeddedJobStore::open(dir.path().join("jobs")).unwrap());
+        let leases = Arc::new(MemoryLeases::default());
+        let clock = Arc::new(ManualClock::new(
+            jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+        ));
+        let config = prow_test_harness::strict_config(CONFIG, JOBS, None);
+        let tide = Tide::new(
+            TideOptions {
+                github: Arc::new(github),
+                jobs: store.clone(),
+                leases: leases.clone(),
+                clock,
+                holder: "tide-test".into(),
+            },
+            ConfigHandle::new(config),
+            &metrics,
+        );
+        Bench {
+            standin,
+            store,
+            leases,
+            tide,
+            _dir: dir,
+        }
+    }
+
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.standin.world()
+    }
+
+    /// Every call that changed something (not a GET, not a GraphQL read), in order.
+    pub fn writes(&self) -> Vec<String> {
+        self.standin
+            .calls()
+            .into_iter()
+            .filter(|c| c.method != "GET" && !c.uri.ends_with("/graphql"))
+            .map(|c| format!("{} {}", c.method, c.uri))
+            .collect()
+    }
+
+    pub fn forget_calls(&self) {
+        self.world().calls.clear();
+    }
+
+    /// The `tide` context of a pull request's head: (state, description).
+    pub fn tide_status(&self, number: u64) -> Option<(String, String)> {
+        let world = self.world();
+        let sha = world.issue(REPO, number)?.pull.as_ref()?.head_sha.clone();
+        world
+            .combined_statuses(REPO, &sha)
+            .into_iter()
+            .find(|s| s.context == "tide")
+            .map(|s| (s.state, s.description))
+    }
+
+    /// Marks every ProwJob `state` (what the controller does when the jobs end).
+    pub async fn finish_jobs(&self, state: prow_api::ProwJobState) {
+        for mut job in self.store.list("").await.unwrap() {
+            job.status.state = Some(state);
+            self.store.update(&job).await.unwrap();
+        }
+    }
+
+    pub async fn jobs(&self) -> Vec<prow_api::ProwJob> {
+        self.store.list("").await.unwrap()
+    }
+
+    pub fn lease_holder(&self) -> &dyn Leases {
+        self.leases.as_ref()
+    }
+}
+
+/// A world with the bot (allowed to write to acme/widgets) and org acme.
+pub fn world() -> World {
+    let mut world = World::new(BOT);
+    world.add_org("acme", &["alice", "bob", BOT]);
+    world.add_repo(REPO);
+    world.add_collaborator(REPO, BOT, Permission::Admin);
+    world
+}
+
+/// Opens a pull request by alice with `labels` and `unit` green on its head.
+pub fn ready_pull_request(world: &mut World, branch: &str, labels: &[&str]) -> u64 {
+    let number = world.open_pull_request(
+        REPO,
+        "alice",
+        branch,
+        &format!("Change {branch}"),
+        &[(&format!("{branch}.go"), "package widgets\n")],
+    );
+    for label in labels {
+        world.label_as(REPO, number, label, "bob");
+    }
+    let sha = world
+        .issue(REPO, number)
+        .unwrap()
+        .pull
+        .as_ref()
+        .unwrap()
+        .head_sha
+        .clone();
+    world.add_status(REPO, &sha, "unit", "success");
+    number
+}
