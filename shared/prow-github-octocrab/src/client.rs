@@ -454,11 +454,20 @@ impl GitHubClient for OctocrabGitHub {
         repo: &'a RepoRef,
         number: IssueNumber,
         details: &'a MergeDetails,
-    ) -> GitHubFuture<'a, ()> {
+    ) -> GitHubFuture<'a, Option<Sha>> {
         Box::pin(async move {
+            #[derive(serde::Deserialize)]
+            struct Merged {
+                sha: String,
+            }
             let body = json(ep::MERGE.route, details)?;
-            self.change(&ep::MERGE, repo, vec![number.to_string()], Some(body))
-                .await
+            let number = number.to_string();
+            let path = Self::repo_path(&ep::MERGE, repo, &[number.as_str()]);
+            let Some(answer) = self.write(&ep::MERGE, &path, &repo.org, Some(body)).await? else {
+                return Ok(None);
+            };
+            let merged: Merged = decode(ep::MERGE.route, &answer)?;
+            Ok(Some(Sha::new(merged.sha)))
         })
     }
 

@@ -386,12 +386,13 @@ pub trait GitHubClient: Send + Sync {
     ) -> GitHubFuture<'a, Vec<Review>>;
     /// The tree of commit `sha` (two commits with the same content have the same tree).
     fn commit_tree<'a>(&'a self, repo: &'a RepoRef, sha: &'a Sha) -> GitHubFuture<'a, Sha>;
+    /// Merges the pull request; the commit the base branch now points at (`None` in a dry run).
     fn merge<'a>(
         &'a self,
         repo: &'a RepoRef,
         number: IssueNumber,
         details: &'a MergeDetails,
-    ) -> GitHubFuture<'a, ()>;
+    ) -> GitHubFuture<'a, Option<Sha>>;
 
     // People
     fn is_member<'a>(&'a self, org: &'a str, login: &'a str) -> GitHubFuture<'a, bool>;

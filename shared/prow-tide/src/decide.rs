@@ -17,6 +17,8 @@ pub enum Action {
     Merge,
     MergeBatch,
     Blocked,
+    /// Not upstream's: a failed batch split in two, both halves tested at once.
+    Bisect,
 }
 
 impl Action {
@@ -28,6 +30,7 @@ impl Action {
             Action::Merge => "MERGE",
             Action::MergeBatch => "MERGE_BATCH",
             Action::Blocked => "BLOCKED",
+            Action::Bisect => "BISECT",
         }
     }
 }
@@ -40,6 +43,9 @@ pub struct PoolSettings {
     pub prioritize_existing_batches: bool,
     /// `tide.priority`: label sets, each entry's commas meaning "any of", first set first.
     pub priorities: Vec<Vec<String>>,
+    /// Split a failed batch and test its halves at once, instead of testing it again as
+    /// upstream does (on unless asked for upstream's way).
+    pub bisect: bool,
 }
 
 impl Default for PoolSettings {
@@ -48,6 +54,7 @@ impl Default for PoolSettings {
             batch_size_limit: 0,
             prioritize_existing_batches: true,
             priorities: Vec::new(),
+            bisect: true,
         }
     }
 }
@@ -66,6 +73,7 @@ impl PoolSettings {
             prioritize_existing_batches: lookup(&tide.prioritize_existing_batches, org, repo)
                 .unwrap_or(true),
             priorities: tide.priority.iter().map(|p| p.labels.clone()).collect(),
+            bisect: true,
         }
     }
 }
@@ -78,6 +86,8 @@ pub struct Decision {
     pub targets: Vec<u64>,
     /// For a trigger: the presubmits to start (by job name).
     pub jobs: Vec<String>,
+    /// For a bisection: the halves, each tested on its own (alone when it is one pull request).
+    pub groups: Vec<Vec<u64>>,
     pub accumulated: Accumulated,
     pub batches: Batches,
 }
@@ -95,6 +105,7 @@ pub fn decide(
         action,
         targets,
         jobs,
+        groups: Vec::new(),
         accumulated: accumulated.clone(),
         batches: batches.clone(),
     };
@@ -125,6 +136,23 @@ pub fn decide(
         return Ok(decision(Action::Wait, Vec::new(), Vec::new()));
     }
     if pool.prs.len() > 1 && batches.pending.is_empty() {
+        if settings.bisect
+            && let Some(halves) = bisection(pool, &accumulated)
+        {
+            let mut jobs = Vec::new();
+            for half in &halves {
+                for job in pool.required_presubmits(half)? {
+                    if !jobs.contains(&job.base.name) {
+                        jobs.push(job.base.name.clone());
+                    }
+                }
+            }
+            return Ok(Decision {
+                targets: halves.concat(),
+                groups: halves,
+                ..decision(Action::Bisect, Vec::new(), jobs)
+            });
+        }
         let batch = pick_batch(pool, settings);
         if batch.len() > 1 {
             let jobs = pool
@@ -152,6 +180,45 @@ pub fn decide(
         }
     }
     Ok(decision(Action::Wait, Vec::new(), Vec::new()))
+}
+
+/// The halves of the smallest failed batch (on this base, or on an earlier one at the same
+/// heads: a batch that broke stays suspect after the base moves) whose halves have no result or
+/// run on this base yet; a half of one pull request is tested alone. The pull requests that
+/// broke a batch of n are so found in about log2(n) rounds, the others merging meanwhile.
+pub fn bisection(pool: &Subpool<'_>, accumulated: &Accumulated) -> Option<Vec<Vec<u64>>> {
+    let eligible = |n: &u64| pool.pr(*n).is_some_and(|pr| pool.retest_eligible(pr));
+    let mut failed: Vec<Vec<u64>> = pool
+        .failed_batches()
+        .into_iter()
+        .chain(pool.suspects.iter().cloned())
+        .map(|numbers| {
+            numbers
+                .into_iter()
+                .filter(|n| eligible(n))
+                .collect::<Vec<u64>>()
+        })
+        .filter(|numbers| numbers.len() > 1)
+        .collect();
+    failed.sort_by_key(|numbers| (numbers.len(), numbers.clone()));
+    failed.dedup();
+    let tried = |half: &[u64]| -> bool {
+        if let [one] = half {
+            // Alone: any result or run of its own on this base counts.
+            return !accumulated.missing.contains(one)
+                || pool.runs.iter().any(|run| {
+                    run.kind == RunKind::Presubmit && run.pulls.first().map(|p| p.0) == Some(*one)
+                });
+        }
+        pool.runs.iter().any(|run| {
+            run.kind == RunKind::Batch
+                && run.pulls.iter().map(|(n, _)| *n).collect::<Vec<_>>() == half
+        })
+    };
+    failed.into_iter().find_map(|numbers| {
+        let (first, second) = numbers.split_at(numbers.len().div_ceil(2));
+        (!tried(first) && !tried(second)).then(|| vec![first.to_vec(), second.to_vec()])
+    })
 }
 
 fn prs_of<'p>(pool: &'p Subpool<'_>, numbers: &[u64]) -> Vec<&'p PullRequest> {

@@ -226,6 +226,8 @@ pub struct Subpool<'a> {
     /// Each pull request's changed files, where a `run_if_changed` job needs them.
     pub changes: BTreeMap<u64, Vec<String>>,
     pub policy: ContextPolicy,
+    /// Batches that failed on an earlier base with their pull requests at the same heads.
+    pub suspects: Vec<Vec<u64>>,
 }
 
 /// The pull requests of a pool by what their jobs say (upstream `accumulate`).
@@ -382,6 +384,26 @@ impl Subpool<'_> {
             .map(|run| run.context.clone())
             .collect();
         contexts.into_iter().collect()
+    }
+
+    /// The batches that failed on this base with every pull request still at the head tested.
+    pub fn failed_batches(&self) -> Vec<Vec<u64>> {
+        let mut failed: BTreeMap<Vec<u64>, bool> = BTreeMap::new();
+        for run in self.runs.iter().filter(|r| r.kind == RunKind::Batch) {
+            let current = run
+                .pulls
+                .iter()
+                .all(|(number, sha)| self.pr(*number).is_some_and(|pr| pr.head_sha == *sha));
+            if current {
+                let numbers = run.pulls.iter().map(|(n, _)| *n).collect();
+                *failed.entry(numbers).or_default() |= run.state == RunState::Failure;
+            }
+        }
+        failed
+            .into_iter()
+            .filter(|(_, any_failed)| *any_failed)
+            .map(|(numbers, _)| numbers)
+            .collect()
     }
 
     /// Upstream `isRetestEligible`: every required context present, and each one that is not

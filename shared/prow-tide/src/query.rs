@@ -45,6 +45,17 @@ pub fn admits_branch(query: &TideQuery, branch: &str) -> bool {
             || query.included_branches.iter().any(|b| b == branch))
 }
 
+/// Whether a pull request with `labels` to `branch` by `author` meets the query's label, branch
+/// and author terms (what can change while tide works; the milestone and review are left to
+/// the search).
+pub fn admits(query: &TideQuery, labels: &[String], branch: &str, author: &str) -> bool {
+    let has = |label: &str| labels.iter().any(|l| l == label);
+    admits_branch(query, branch)
+        && (query.author.is_empty() || query.author.eq_ignore_ascii_case(author))
+        && query.labels.iter().all(|entry| entry.split(',').any(has))
+        && !query.missing_labels.iter().any(|l| has(l))
+}
+
 /// Everything but the org and repo terms.
 fn filters(query: &TideQuery) -> String {
     let mut terms = vec![

@@ -379,14 +379,13 @@ async fn sync_pool(
         labels::BASE_REF,
         labels::sanitize_value(branch)
     );
-    let runs: Vec<JobRun> = ports
+    let (runs, earlier): (Vec<JobRun>, Vec<JobRun>) = ports
         .jobs
         .list(&selector)
         .await?
         .iter()
         .filter_map(JobRun::from_prowjob)
-        .filter(|run| run.base_sha == base.as_str())
-        .collect();
+        .partition(|run| run.base_sha == base.as_str());
     let presubmits = presubmits_of(config, repo, branch);
     let policy = policy_of(options, repo, branch, &presubmits)?;
     let blocks = merge_blocks(config, repo, branch);
@@ -397,6 +396,19 @@ async fn sync_pool(
             && merge_method(config, repo, branch, pr).is_ok()
     });
     prs.sort_by_key(|pr| pr.number);
+    // Batches that failed on an earlier base, their pull requests unchanged since.
+    let suspects: Vec<Vec<u64>> = earlier
+        .iter()
+        .filter(|run| run.kind == crate::RunKind::Batch && run.state == crate::RunState::Failure)
+        .filter(|run| {
+            run.pulls
+                .iter()
+                .all(|(n, sha)| prs.iter().any(|pr| pr.number == *n && pr.head_sha == *sha))
+        })
+        .map(|run| run.pulls.iter().map(|(n, _)| *n).collect())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut pool = Subpool {
         org: repo.org.clone(),
         repo: repo.name.clone(),
@@ -407,6 +419,7 @@ async fn sync_pool(
         presubmits,
         changes: BTreeMap::new(),
         policy,
+        suspects,
     };
     let settings = PoolSettings::for_repo(&config.prow.tide, &repo.org, &repo.name);
     let decision = loop {
@@ -521,60 +534,82 @@ async fn act(
     now: Timestamp,
     report: &mut Report,
 ) -> Result<Option<String>, SyncError> {
-    let repo = RepoRef::new(&pool.org, &pool.repo);
     match decision.action {
         Action::Wait | Action::Blocked => Ok(None),
         Action::Merge | Action::MergeBatch => {
             merge_all(ports, config, pool, decision, report).await
         }
         Action::Trigger | Action::TriggerBatch => {
-            let prs: Vec<&PullRequest> = decision
-                .targets
-                .iter()
-                .filter_map(|n| pool.pr(*n))
-                .collect();
-            let refs = refs_for(&repo, &pool.branch, &pool.base_sha, &prs);
-            let tested: Vec<(u64, String)> =
-                prs.iter().map(|p| (p.number, p.head_sha.clone())).collect();
-            // Named after what is tested and how often it failed before, so overlapping syncs
-            // start it once, and a failed run is run again as upstream runs it again.
-            let attempt = pool
-                .runs
-                .iter()
-                .filter(|run| run.pulls == tested && run.state == crate::RunState::Failure)
-                .count();
-            let pulls: Vec<String> = tested.iter().map(|(n, sha)| format!("{n}:{sha}")).collect();
-            let trigger_id = format!(
-                "tide:{repo}:{}:{}:{attempt}",
-                pool.base_sha,
-                pulls.join(",")
-            );
-            let mut extra = StringMap::new();
-            extra.insert(labels::CREATED_BY_TIDE.to_string(), "true".to_string());
-            let mut contexts = BTreeSet::new();
-            for job in pool
-                .presubmits
-                .iter()
-                .filter(|p| decision.jobs.contains(&p.base.name))
-            {
-                // Jobs sharing a context are shards of one result: started once.
-                if !contexts.insert(job.reporter.context.clone()) {
-                    continue;
-                }
-                let prowjob = if prs.len() == 1 {
-                    prow_trigger::jobs::presubmit(job, refs.clone(), &trigger_id, &extra, now)
-                } else {
-                    prow_trigger::jobs::batch(job, refs.clone(), &trigger_id, &extra, now)
-                };
-                match ports.jobs.create(&prowjob).await {
-                    Ok(_) => report.started.push(prowjob.name().to_string()),
-                    Err(StoreError::AlreadyExists(_)) => {}
-                    Err(error) => return Err(error.into()),
-                }
+            start(ports, pool, &decision.targets, &decision.jobs, now, report).await?;
+            Ok(None)
+        }
+        Action::Bisect => {
+            for half in &decision.groups {
+                let jobs: Vec<String> = pool
+                    .required_presubmits(half)
+                    .map_err(|ChangesNeeded(n)| {
+                        SyncError::Search(format!("the changes of #{n} were not read"))
+                    })?
+                    .iter()
+                    .map(|job| job.base.name.clone())
+                    .collect();
+                start(ports, pool, half, &jobs, now, report).await?;
             }
             Ok(None)
         }
     }
+}
+
+/// Starts `jobs` for `targets`: presubmits for one pull request, batches for several.
+async fn start(
+    ports: &Ports<'_>,
+    pool: &Subpool<'_>,
+    targets: &[u64],
+    jobs: &[String],
+    now: Timestamp,
+    report: &mut Report,
+) -> Result<(), SyncError> {
+    let repo = RepoRef::new(&pool.org, &pool.repo);
+    let prs: Vec<&PullRequest> = targets.iter().filter_map(|n| pool.pr(*n)).collect();
+    let refs = refs_for(&repo, &pool.branch, &pool.base_sha, &prs);
+    let tested: Vec<(u64, String)> = prs.iter().map(|p| (p.number, p.head_sha.clone())).collect();
+    // Named after what is tested and how often it failed before, so overlapping syncs start
+    // it once, and a failed run is run again as upstream runs it again.
+    let attempt = pool
+        .runs
+        .iter()
+        .filter(|run| run.pulls == tested && run.state == crate::RunState::Failure)
+        .count();
+    let pulls: Vec<String> = tested.iter().map(|(n, sha)| format!("{n}:{sha}")).collect();
+    let trigger_id = format!(
+        "tide:{repo}:{}:{}:{attempt}",
+        pool.base_sha,
+        pulls.join(",")
+    );
+    let mut extra = StringMap::new();
+    extra.insert(labels::CREATED_BY_TIDE.to_string(), "true".to_string());
+    let mut contexts = BTreeSet::new();
+    for job in pool
+        .presubmits
+        .iter()
+        .filter(|p| jobs.contains(&p.base.name))
+    {
+        // Jobs sharing a context are shards of one result: started once.
+        if !contexts.insert(job.reporter.context.clone()) {
+            continue;
+        }
+        let prowjob = if prs.len() == 1 {
+            prow_trigger::jobs::presubmit(job, refs.clone(), &trigger_id, &extra, now)
+        } else {
+            prow_trigger::jobs::batch(job, refs.clone(), &trigger_id, &extra, now)
+        };
+        match ports.jobs.create(&prowjob).await {
+            Ok(_) => report.started.push(prowjob.name().to_string()),
+            Err(StoreError::AlreadyExists(_)) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(())
 }
 
 /// The refs of `prs` on the base (upstream `refsForJob`).
@@ -693,10 +728,34 @@ async fn merge_all(
 ) -> Result<Option<String>, SyncError> {
     let repo = RepoRef::new(&pool.org, &pool.repo);
     let mut failed = Vec::new();
+    // The base the decision was made on; after each merge, the commit that merge made.
+    let mut expected_base = Sha::new(pool.base_sha.clone());
     for number in &decision.targets {
         let Some(pr) = pool.pr(*number) else {
             continue;
         };
+        // What was read at the start of the sync may have changed since: merge only what is
+        // still the tested head, still admitted by a query, onto the base it was tested on.
+        let changed = changed_since_read(
+            ports.github,
+            config,
+            &repo,
+            &pool.branch,
+            pr,
+            &expected_base,
+        )
+        .await?;
+        if let Some(why) = changed {
+            tracing::info!(
+                org = repo.org,
+                repo = repo.name,
+                pr = number,
+                why,
+                "not merged"
+            );
+            failed.push(format!("#{number}: {why}"));
+            return Ok(Some(failed.join("; ")));
+        }
         let in_pool = Expected {
             state: "success",
             description: crate::status::IN_POOL.to_string(),
@@ -726,9 +785,14 @@ async fn merge_all(
                 .merge(&repo, IssueNumber(*number), &details)
                 .await
             {
-                Ok(()) => {
+                Ok(merged) => {
                     tracing::info!(org = repo.org, repo = repo.name, pr = number, "merged");
                     report.merged.push(format!("{repo}#{number}"));
+                    match merged {
+                        Some(sha) => expected_base = sha,
+                        // A dry run merged nothing: nothing after it can be checked.
+                        None => return Ok(None),
+                    }
                     break;
                 }
                 Err(error) => match refusal(&error) {
@@ -751,6 +815,37 @@ async fn merge_all(
         }
     }
     Ok((!failed.is_empty()).then(|| failed.join("; ")))
+}
+
+/// Why `pr` must not be merged now although the pool decided so, if it must not: its head
+/// moved, it closed, a query no longer admits it (a label came or went), or the base moved
+/// under it (someone else pushed, so the results are for another base).
+async fn changed_since_read(
+    github: &dyn GitHubClient,
+    config: &Config,
+    repo: &RepoRef,
+    branch: &str,
+    pr: &PullRequest,
+    expected_base: &Sha,
+) -> Result<Option<&'static str>, SyncError> {
+    let now = github.pull_request(repo, IssueNumber(pr.number)).await?;
+    if now.merged || now.state != prow_github::vocabulary::IssueState::Open {
+        return Ok(Some("it closed"));
+    }
+    if now.head.sha != pr.head_sha {
+        return Ok(Some("its head moved since it was tested"));
+    }
+    let labels: Vec<String> = now.labels.into_iter().map(|l| l.name).collect();
+    let admitted = query::covering(&config.prow.tide.queries, &repo.org, &repo.name)
+        .into_iter()
+        .any(|q| query::admits(q, &labels, branch, &now.user.login));
+    if !admitted {
+        return Ok(Some("its labels changed and no tide query admits it now"));
+    }
+    if github.branch_head(repo, branch).await? != *expected_base {
+        return Ok(Some("the base branch moved since the pool was read"));
+    }
+    Ok(None)
 }
 
 /// The `tide` context of the open pull requests in scope that no pool took (upstream's status
@@ -838,7 +933,10 @@ mod tests {
     fn blockers_name_their_branches_in_the_title() {
         for (title, branches) in [
             ("Release blocker", vec![]),
-            ("Freeze branch:release-1.2 and Branch: main", vec!["release-1.2", "main"]),
+            (
+                "Freeze branch:release-1.2 and Branch: main",
+                vec!["release-1.2", "main"],
+            ),
             ("branch:feature/x.y", vec!["feature/x.y"]),
         ] {
             assert_eq!(blocker_branches(title), branches, "{title}");

@@ -1,11 +1,12 @@
-//! `prow local`: hook, trigger, controller, crier, horologium and sinker in one process on the
+//! `prow local`: hook, trigger, controller, crier, horologium, sinker and tide in one process on the
 //! embedded adapters: ProwJobs in an embedded store under the state directory, jobs as local
 //! processes, artifacts through aws-sdk-s3 to an in-process S3-compatible server over a folder,
 //! and the events Knative would carry (GitHub events from hook, ProwJob and run changes, pings)
 //! carried by an in-process bus as the same CloudEvents, so the functions' own handlers run.
 //!
 //! One port serves every route: hook's `/hook`, `/healthz`, `/metrics`, and each function's
-//! event endpoint under its name (`/trigger`, `/controller`, `/crier`, `/horologium`, `/sinker`).
+//! event endpoint under its name (`/trigger`, `/controller`, `/crier`, `/horologium`, `/sinker`,
+//! `/tide`).
 
 pub mod bus;
 mod view;
@@ -175,6 +176,22 @@ impl LocalSystem {
         )
         .router();
 
+        // Tide merges through GitHub: without it there is nothing for tide to do.
+        let tide = github_client.clone().map(|github| {
+            tide::Tide::new(
+                tide::TideOptions {
+                    github,
+                    jobs: store.clone(),
+                    leases: Arc::new(prow_ports::lease::MemoryLeases::default()),
+                    clock: options.clock.clone(),
+                    holder: "prow-local".into(),
+                },
+                config.clone(),
+                metrics,
+            )
+            .router()
+        });
+
         let plugins = hook::PluginRegistry::for_hook();
         let github_bus = Arc::new(GitHubEventBus::new(vec![Subscriber::new(
             "trigger",
@@ -209,6 +226,7 @@ impl LocalSystem {
             .nest("/crier", crier.clone())
             .nest("/horologium", horologium.clone())
             .nest("/sinker", sinker.clone())
+            .nest("/tide", tide.clone().unwrap_or_default())
             .merge(view::router(artifacts_root.clone()))
             .merge(prow_runtime::base_routes(options.metrics.clone()));
         let app = prow_runtime::trace_requests(app, options.metrics.clone());
@@ -301,6 +319,8 @@ impl LocalSystem {
             Subscriber::new("controller", controller),
             Subscriber::new("crier", crier),
         ];
+        // Resyncs at start: the controller's and crier's, and the plugins' sweeps below.
+        let resyncs_from = 2;
         // Plugins that sweep (needs-rebase) are pinged too (daily PingSources in a cluster).
         for plugin in plugins.iter() {
             if plugin.events().contains(&prow_plugins::EventKind::Ping) {
@@ -308,6 +328,11 @@ impl LocalSystem {
                 subscriber.path = format!("/plugins/{}", plugin.name());
                 pings.push(subscriber);
             }
+        }
+        // Tide last: a tick's merges then see the statuses the tick's crier resync reported.
+        let resyncs_to = pings.len();
+        if let Some(tide) = tide {
+            pings.push(Subscriber::new("tide", tide));
         }
         let ping_ids = Arc::new(AtomicU64::new(0));
         if let Some(interval) = options.tick_interval {
@@ -324,7 +349,12 @@ impl LocalSystem {
             }));
         }
         // Jobs left unfinished by an earlier run of this process are picked up now.
-        ping_all(&pings[2..], &ping_ids, options.clock.as_ref()).await;
+        ping_all(
+            &pings[resyncs_from..resyncs_to],
+            &ping_ids,
+            options.clock.as_ref(),
+        )
+        .await;
 
         Ok(LocalSystem {
             address,
@@ -344,8 +374,8 @@ impl LocalSystem {
         format!("http://{}", self.address)
     }
 
-    /// One ping to horologium, sinker, the controller's and crier's resyncs and the plugins that
-    /// sweep, in turn (what the PingSources do in a cluster).
+    /// One ping to horologium, sinker, the controller's and crier's resyncs, the plugins that
+    /// sweep and tide, in turn (what the PingSources do in a cluster).
     pub async fn tick(&self) {
         ping_all(&self.pings, &self.ping_ids, self.clock.as_ref()).await;
     }

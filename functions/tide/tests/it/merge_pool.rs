@@ -157,28 +157,52 @@ async fn a_lone_ready_pull_request_is_retested_then_merged() {
 }
 
 #[tokio::test]
-async fn a_failed_batch_is_run_again_once_as_upstream_runs_it() {
+async fn a_failed_batch_is_bisected_and_the_good_pull_requests_merge() {
     let mut seeded = world();
-    let first = ready_pull_request(&mut seeded, "one", &["lgtm", "approved"]);
-    let _second = ready_pull_request(&mut seeded, "two", &["lgtm", "approved"]);
+    let prs: Vec<u64> = ["one", "two", "three", "four"]
+        .iter()
+        .map(|branch| ready_pull_request(&mut seeded, branch, &["lgtm", "approved"]))
+        .collect();
     let bench = Bench::start(seeded).await;
-    bench.tide.sync().await.unwrap();
-    bench.finish_jobs(ProwJobState::Failure).await;
     let report = bench.tide.sync().await.unwrap();
-    // The failed batch is not reused, and both are still eligible: as upstream, the batch is
-    // run again (a new ProwJob), once however often tide syncs meanwhile.
-    assert_eq!(report.pools[0].action, "TRIGGER_BATCH", "{report:?}");
-    assert_eq!(report.started.len(), 1, "{report:?}");
-    assert!(report.merged.is_empty());
-    let again = bench.tide.sync().await.unwrap();
-    assert_eq!(again.pools[0].action, "TRIGGER", "{again:?}");
-    assert_eq!(again.pools[0].target, [first]);
-    let settled = bench.tide.sync().await.unwrap();
-    assert_eq!(settled.pools[0].action, "WAIT", "{settled:?}");
-    assert!(settled.started.is_empty());
-    assert_eq!(bench.jobs().await.len(), 3);
-    assert_eq!(
-        bench.tide_status(first).map(|s| s.0),
-        Some("pending".to_string())
+    assert_eq!(report.pools[0].action, "TRIGGER_BATCH");
+    bench.finish_jobs(ProwJobState::Failure).await;
+
+    // The batch broke: its halves are tested at once instead of the batch again.
+    let report = bench.tide.sync().await.unwrap();
+    assert_eq!(report.pools[0].action, "BISECT", "{report:?}");
+    assert_eq!(report.started.len(), 2);
+    let culprit = prs[3];
+    bench
+        .finish_jobs_where(|pulls| !pulls.contains(&culprit), ProwJobState::Success)
+        .await;
+    bench
+        .finish_jobs_where(|pulls| pulls.contains(&culprit), ProwJobState::Failure)
+        .await;
+    let report = bench.tide.sync().await.unwrap();
+    assert_eq!(report.pools[0].action, "MERGE_BATCH", "{report:?}");
+    assert_eq!(report.merged.len(), 2);
+
+    // On the new base the half that broke is still suspect: its halves run alone.
+    let report = bench.tide.sync().await.unwrap();
+    assert_eq!(report.pools[0].action, "BISECT", "{report:?}");
+    bench
+        .finish_jobs_where(|pulls| pulls == [prs[2]], ProwJobState::Success)
+        .await;
+    bench
+        .finish_jobs_where(|pulls| pulls == [culprit], ProwJobState::Failure)
+        .await;
+    let report = bench.tide.sync().await.unwrap();
+    assert_eq!(report.pools[0].action, "MERGE", "{report:?}");
+    assert_eq!(report.merged, [format!("{REPO}#{}", prs[2])]);
+    let world = bench.world();
+    assert!(
+        !world
+            .issue(REPO, culprit)
+            .unwrap()
+            .pull
+            .as_ref()
+            .unwrap()
+            .merged
     );
 }

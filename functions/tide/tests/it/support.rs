@@ -119,6 +119,30 @@ impl Bench {
         }
     }
 
+    /// Marks the running ProwJobs whose tested pull requests `which` picks `state`.
+    pub async fn finish_jobs_where(
+        &self,
+        which: impl Fn(&[u64]) -> bool,
+        state: prow_api::ProwJobState,
+    ) {
+        for mut job in self.store.list("").await.unwrap() {
+            let pulls: Vec<u64> = job
+                .spec
+                .refs
+                .as_ref()
+                .map(|r| r.pulls.iter().map(|p| p.number).collect())
+                .unwrap_or_default();
+            let running = matches!(
+                job.status.state,
+                Some(prow_api::ProwJobState::Triggered | prow_api::ProwJobState::Pending)
+            );
+            if running && which(&pulls) {
+                job.status.state = Some(state);
+                self.store.update(&job).await.unwrap();
+            }
+        }
+    }
+
     pub async fn jobs(&self) -> Vec<prow_api::ProwJob> {
         self.store.list("").await.unwrap()
     }

@@ -266,10 +266,20 @@ async fn every_port_method_works_over_http() {
         merge_method: MergeMethod::Squash,
         ..MergeDetails::default()
     };
-    github
+    let merged = github
         .merge(&RepoRef::new("acme", "widgets"), IssueNumber(1), &merge)
         .await
         .unwrap();
+    assert_eq!(
+        merged,
+        Some(
+            github
+                .branch_head(&RepoRef::new("acme", "widgets"), "main")
+                .await
+                .unwrap()
+        ),
+        "the merge names the commit the base now points at"
+    );
     assert!(
         github
             .pull_request(&RepoRef::new("acme", "widgets"), IssueNumber(1))

@@ -179,16 +179,24 @@ fn batch_size_limits_and_existing_batches() {
         (Action::Trigger, vec![1], jobs(&["unit"]))
     );
 
-    // A batch that failed for one job but passed another is reused before a new one is made.
+    // Upstream's way with a batch that failed for one job but passed another: it is reused
+    // before a new one is made.
+    let upstream = PoolSettings {
+        bisect: false,
+        ..settings()
+    };
     let runs = vec![
         batch(&[2, 4], "unit", RunState::Failure),
         batch(&[2, 4], "docs", RunState::Success),
     ];
-    let decision = decide(&pool(&config, prs(), runs.clone()), &settings(), false).unwrap();
-    assert_eq!(decision.targets, [2, 4]);
+    let decision = decide(&pool(&config, prs(), runs.clone()), &upstream, false).unwrap();
+    assert_eq!(
+        outcome(&decision),
+        (Action::TriggerBatch, vec![2, 4], jobs(&["unit"]))
+    );
     let fresh = PoolSettings {
         prioritize_existing_batches: false,
-        ..settings()
+        ..upstream
     };
     let decision = decide(&pool(&config, prs(), runs), &fresh, false).unwrap();
     assert_eq!(decision.targets, [1, 2, 3, 4]);
@@ -239,4 +247,47 @@ fn a_pool_without_presubmits_waits() {
 
 fn pool_with_failing_context(config: &prow_config::Config) -> prow_tide::Subpool<'_> {
     pool(config, vec![pr(1, &[("external", F)])], vec![])
+}
+
+#[test]
+fn a_failed_batch_is_bisected_where_upstream_runs_it_again() {
+    let config = config("", JOBS);
+    let green = [("unit", S)];
+    let prs = || (1..=5).map(|n| pr(n, &green)).collect::<Vec<_>>();
+    let failed = vec![batch(&[1, 2, 3, 4, 5], "unit", RunState::Failure)];
+    let decision = decide(&pool(&config, prs(), failed.clone()), &settings(), false).unwrap();
+    assert_eq!(decision.action, Action::Bisect);
+    assert_eq!(decision.groups, [vec![1, 2, 3], vec![4, 5]]);
+    assert_eq!(decision.jobs, jobs(&["unit"]));
+    let upstream = PoolSettings {
+        bisect: false,
+        ..settings()
+    };
+    let decision = decide(&pool(&config, prs(), failed.clone()), &upstream, false).unwrap();
+    assert_eq!(
+        outcome(&decision),
+        (Action::TriggerBatch, vec![1, 2, 3, 4, 5], jobs(&["unit"]))
+    );
+
+    // Halves running: nothing more starts; a half that broke is bisected in its turn, and a
+    // half of one pull request is tested alone.
+    let mut runs = failed.clone();
+    runs.push(batch(&[1, 2, 3], "unit", RunState::Pending));
+    runs.push(batch(&[4, 5], "unit", RunState::Pending));
+    let decision = decide(&pool(&config, prs(), runs), &settings(), false).unwrap();
+    assert_ne!(decision.action, Action::Bisect);
+    assert_ne!(decision.action, Action::TriggerBatch);
+    let mut runs = failed;
+    runs.push(batch(&[1, 2, 3], "unit", RunState::Failure));
+    runs.push(batch(&[4, 5], "unit", RunState::Success));
+    let decision = decide(&pool(&config, prs(), runs.clone()), &settings(), false).unwrap();
+    assert_eq!(
+        outcome(&decision),
+        (Action::MergeBatch, vec![4, 5], jobs(&[]))
+    );
+    let mut suspect = pool(&config, prs().into_iter().take(3).collect(), vec![]);
+    suspect.suspects = vec![vec![1, 2, 3]];
+    let decision = decide(&suspect, &settings(), false).unwrap();
+    assert_eq!(decision.action, Action::Bisect);
+    assert_eq!(decision.groups, [vec![1, 2], vec![3]]);
 }

@@ -113,5 +113,6 @@ pub fn pool<'c>(config: &'c Config, prs: Vec<PullRequest>, runs: Vec<JobRun>) ->
         presubmits,
         changes,
         policy,
+        suspects: Vec::new(),
     }
 }
