@@ -10,5 +10,6 @@
 
 mod decide;
 mod k8s;
+mod model;
 mod status;
 mod support;

@@ -1,0 +1,177 @@
+//! How many rounds (ping, then the started jobs finish) tide takes to merge every good pull
+//! request of a pool when one of them breaks the build, bisecting failed batches against
+//! upstream's way (testing a failed batch again, and retesting one pull request at a time).
+//!
+//! `cargo run --release -p prow-tide --example bisection_rounds`
+//!
+//! The pool: n pull requests, ready and green on their own heads when they entered, one of them
+//! (each position in turn) breaking the build once merged with the others' base: any run that
+//! includes it fails. Tide syncs once a round; a job takes `duration` rounds (1: it ends before
+//! the next sync; 3: tide syncs twice while it runs); a broken change's own run reports its
+//! failure to its context (as crier does); nothing else happens meanwhile. 200 rounds at most.
+
+#![expect(clippy::print_stdout, reason = "the figures are the example's output")]
+
+use prow_config::{LoadOptions, Presubmit, Source, Sources};
+use prow_tide::decide::{Action, PoolSettings, decide};
+use prow_tide::pool::{Context, ContextState, JobRun, PullRequest, RunKind, RunState, Subpool};
+use prow_tide::{ContextOptions, ContextPolicy};
+use std::collections::BTreeMap;
+
+const JOBS: &str = "presubmits:\n  k/a:\n  - name: unit\n    always_run: true\n    spec: {containers: [{image: x}]}\n";
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let config = prow_config::load_sources(
+        &Sources {
+            config: Source::new("config.yaml", ""),
+            job_files: vec![Source::new("jobs.yaml", JOBS)],
+            plugins: None,
+        },
+        LoadOptions { strict: true },
+    )
+    .map_err(|problems| format!("{problems:?}"))?
+    .config;
+    let presubmits: Vec<&Presubmit> = config.jobs.presubmits["k/a"].iter().collect();
+    let owned: Vec<Presubmit> = presubmits.iter().map(|p| (*p).clone()).collect();
+    let policy =
+        ContextPolicy::for_branch(&ContextOptions::default(), "k", "a", "main", &owned, &[])?;
+    println!(
+        "job rounds | pool size | bisecting: mean rounds (worst) | upstream: mean rounds (worst)"
+    );
+    for duration in [1usize, 3] {
+        for n in [4u64, 8, 16] {
+            let mut figures = Vec::new();
+            for bisect in [true, false] {
+                let rounds: Vec<usize> = (1..=n)
+                    .map(|bad| simulate(n, bad, bisect, duration, &presubmits, &policy))
+                    .collect();
+                let mean = rounds.iter().sum::<usize>() as f64 / rounds.len() as f64;
+                figures.push(format!("{mean:.1} ({})", rounds.iter().max().unwrap_or(&0)));
+            }
+            println!(
+                "{duration:>10} | {n:>9} | {:>30} | {:>29}",
+                figures[0], figures[1]
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Rounds until every good pull request merged (at most 200).
+fn simulate(
+    n: u64,
+    bad: u64,
+    bisect: bool,
+    duration: usize,
+    presubmits: &[&Presubmit],
+    policy: &ContextPolicy,
+) -> usize {
+    let settings = PoolSettings {
+        bisect,
+        ..PoolSettings::default()
+    };
+    let mut base = 0u64;
+    let mut open: BTreeMap<u64, ContextState> =
+        (1..=n).map(|pr| (pr, ContextState::Success)).collect();
+    let mut runs: Vec<JobRun> = Vec::new();
+    // Running jobs: (the round they end, the run's index, whether it is a broken change alone).
+    let mut running: Vec<(usize, usize, bool)> = Vec::new();
+    for round in 1..=200 {
+        for (ends, index, alone_broken) in std::mem::take(&mut running) {
+            if ends > round {
+                running.push((ends, index, alone_broken));
+                continue;
+            }
+            let broken = runs[index].pulls.iter().any(|(n, _)| *n == bad);
+            runs[index].state = if broken {
+                RunState::Failure
+            } else {
+                RunState::Success
+            };
+            if alone_broken {
+                open.insert(bad, ContextState::Failure);
+            }
+        }
+        let base_sha = format!("{base:040}");
+        let prs: Vec<PullRequest> = open
+            .iter()
+            .map(|(pr, unit)| PullRequest {
+                number: *pr,
+                head_sha: format!("head{pr}"),
+                base_ref: "main".into(),
+                contexts: vec![Context::new("unit", *unit, "")],
+                ..PullRequest::default()
+            })
+            .collect();
+        let heads: BTreeMap<u64, String> =
+            prs.iter().map(|p| (p.number, p.head_sha.clone())).collect();
+        let suspects = runs
+            .iter()
+            .filter(|r| {
+                r.base_sha != base_sha && r.kind == RunKind::Batch && r.state == RunState::Failure
+            })
+            .filter(|r| r.pulls.iter().all(|(n, sha)| heads.get(n) == Some(sha)))
+            .map(|r| r.pulls.iter().map(|(n, _)| *n).collect())
+            .collect();
+        let pool = Subpool {
+            org: "k".into(),
+            repo: "a".into(),
+            branch: "main".into(),
+            base_sha: base_sha.clone(),
+            changes: prs.iter().map(|p| (p.number, vec![])).collect(),
+            prs,
+            runs: runs
+                .iter()
+                .filter(|r| r.base_sha == base_sha)
+                .cloned()
+                .collect(),
+            presubmits: presubmits.to_vec(),
+            policy: policy.clone(),
+            suspects,
+        };
+        let Ok(decision) = decide(&pool, &settings, false) else {
+            return 200;
+        };
+        let mut start = |group: &[u64]| {
+            let pulls: Vec<(u64, String)> =
+                group.iter().map(|n| (*n, format!("head{n}"))).collect();
+            runs.push(JobRun {
+                kind: if group.len() == 1 {
+                    RunKind::Presubmit
+                } else {
+                    RunKind::Batch
+                },
+                job: "unit".into(),
+                context: "unit".into(),
+                base_sha: base_sha.clone(),
+                pulls,
+                state: RunState::Pending,
+                created_by_tide: true,
+            });
+            let alone_broken = group == [bad];
+            if alone_broken {
+                open.insert(bad, ContextState::Pending);
+            }
+            running.push((round + duration, runs.len() - 1, alone_broken));
+        };
+        match decision.action {
+            Action::Merge | Action::MergeBatch => {
+                for pr in &decision.targets {
+                    open.remove(pr);
+                    base += 1;
+                }
+            }
+            Action::Trigger | Action::TriggerBatch => start(&decision.targets),
+            Action::Bisect => {
+                for half in &decision.groups {
+                    start(half);
+                }
+            }
+            Action::Wait | Action::Blocked => {}
+        }
+        if open.keys().all(|pr| *pr == bad) {
+            return round;
+        }
+    }
+    200
+}
