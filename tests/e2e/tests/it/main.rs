@@ -7,4 +7,5 @@
     reason = "a test fails loudly"
 )]
 
+mod merge_queue;
 mod pull_request;
