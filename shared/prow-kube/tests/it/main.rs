@@ -8,4 +8,5 @@
 )]
 
 mod crd;
+mod lease;
 mod lifecycle;
