@@ -23,6 +23,25 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/_standin/push", post(push))
         .route("/_standin/world", get(world))
         .route("/_standin/deliveries", get(deliveries))
+        .route("/_standin/calls", get(calls).delete(forget_calls))
+}
+
+/// `GET /_standin/calls`: every API call made so far (`method`, `uri`, `status`), oldest first,
+/// to count what a client did.
+async fn calls(State(state): State<AppState>) -> Response {
+    let world = lock(&state);
+    let calls: Vec<Value> = world
+        .calls
+        .iter()
+        .map(|c| json!({"method": c.method, "uri": c.uri, "status": c.status}))
+        .collect();
+    Json(Value::Array(calls)).into_response()
+}
+
+/// `DELETE /_standin/calls`: forgets them, to count the next step's alone.
+async fn forget_calls(State(state): State<AppState>) -> StatusCode {
+    lock(&state).calls.clear();
+    StatusCode::NO_CONTENT
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {
