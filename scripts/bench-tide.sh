@@ -11,7 +11,8 @@ prs="${2:-20}"
 work=$(mktemp -d)
 trap 'kill "${standin:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-cargo build --release --quiet -p github-standin -p tide --example sync_benchmark
+cargo build --release --quiet -p github-standin --bin github-standin
+cargo build --release --quiet -p tide --example sync_benchmark
 target="${CARGO_TARGET_DIR:-target}/release"
 "$target/examples/sync_benchmark" write-world "$work/world.yaml" "$repos" "$prs"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

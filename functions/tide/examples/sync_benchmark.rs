@@ -8,7 +8,10 @@
 //! sync_benchmark run STANDIN_URL REPOS PRS_PER_REPO
 //! ```
 
-#![expect(clippy::print_stdout, reason = "the figures are the benchmark's output")]
+#![expect(
+    clippy::print_stdout,
+    reason = "the figures are the benchmark's output"
+)]
 
 use anyhow::{Context, bail};
 use prow_ports::clock::SystemClock;
@@ -50,7 +53,8 @@ fn repo(index: usize) -> String {
 /// The org: `repos` repositories of `prs` open pull requests each, all with lgtm and approved,
 /// every tenth on hold.
 fn world(repos: usize, prs: usize) -> String {
-    let mut yaml = String::from("bot: prow-bot\norgs:\n  acme:\n    members: [alice, bob]\nrepos:\n");
+    let mut yaml =
+        String::from("bot: prow-bot\norgs:\n  acme:\n    members: [alice, bob]\nrepos:\n");
     for r in 0..repos {
         let _ = write!(
             yaml,
@@ -58,7 +62,11 @@ fn world(repos: usize, prs: usize) -> String {
             repo(r)
         );
         for p in 0..prs {
-            let hold = if p % 10 == 9 { ", do-not-merge/hold" } else { "" };
+            let hold = if p % 10 == 9 {
+                ", do-not-merge/hold"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 yaml,
                 "      - {{author: alice, title: Change {p}, head: change-{p}, files: {{change-{p}.txt: \"{p}\\n\"}}, labels: [lgtm, approved{hold}]}}"
@@ -92,7 +100,10 @@ fn config(repos: usize) -> anyhow::Result<prow_config::Config> {
 /// This thread's CPU time in seconds (`/proc/thread-self/stat`, in clock ticks of 10 ms).
 fn thread_cpu() -> anyhow::Result<f64> {
     let stat = std::fs::read_to_string("/proc/thread-self/stat")?;
-    let after_name = stat.rsplit_once(") ").map(|(_, rest)| rest).unwrap_or_default();
+    let after_name = stat
+        .rsplit_once(") ")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     let ticks = |i: usize| -> anyhow::Result<f64> {
         Ok(fields.get(i).context("short stat")?.parse::<f64>()?)
@@ -120,7 +131,10 @@ fn peak_rss_mib() -> anyhow::Result<f64> {
 async fn calls(http: &driver_api::Client, url: &str) -> anyhow::Result<(usize, usize, usize)> {
     let log: Vec<serde_json::Value> = http.get_json(&format!("{url}/_standin/calls")).await?;
     http.delete(&format!("{url}/_standin/calls")).await?;
-    let graphql = log.iter().filter(|c| c["uri"].as_str().is_some_and(|u| u.contains("/graphql"))).count();
+    let graphql = log
+        .iter()
+        .filter(|c| c["uri"].as_str().is_some_and(|u| u.contains("/graphql")))
+        .count();
     let reads = log.iter().filter(|c| c["method"] == "GET").count();
     Ok((reads, log.len() - reads - graphql, graphql))
 }
@@ -128,7 +142,8 @@ async fn calls(http: &driver_api::Client, url: &str) -> anyhow::Result<(usize, u
 async fn run(url: &str, repos: usize, prs: usize) -> anyhow::Result<()> {
     let config = config(repos)?;
     let metrics = Metrics::new("tide");
-    let github = prow_github_octocrab::OctocrabGitHub::with_token(url, "prow-bot", "tide", &metrics)?;
+    let github =
+        prow_github_octocrab::OctocrabGitHub::with_token(url, "prow-bot", "tide", &metrics)?;
     let dir = tempfile::tempdir()?;
     let store = Arc::new(prow_local::EmbeddedJobStore::open(dir.path().join("jobs"))?);
     let tide = Tide::new(
@@ -145,12 +160,15 @@ async fn run(url: &str, repos: usize, prs: usize) -> anyhow::Result<()> {
     let http = driver_api::Client::new()?;
     calls(&http, url).await?;
     let total = repos * prs;
-    let pages = total.div_ceil(37);
+    let pooled = total - repos * (prs / 10);
     println!(
-        "{repos} repositories, {total} open pull requests ({} in the pool); the least a sync can read: {pages} search pages for the pool, {pages} for the statuses of everything in scope, {repos} branch heads",
-        total - total / 10
+        "{repos} repositories, {total} open pull requests ({pooled} in the pool); the least a sync can read: {} search pages for the pool, {} for the statuses of everything in scope, {repos} branch heads",
+        pooled.div_ceil(37),
+        total.div_ceil(37)
     );
-    println!("sync | wall s | CPU s | reads | writes | GraphQL requests | GraphQL points | statuses written");
+    println!(
+        "sync | wall s | CPU s | reads | writes | GraphQL requests | GraphQL points | statuses written"
+    );
     for name in ["first", "nothing changed"] {
         let (cpu, started) = (thread_cpu()?, Instant::now());
         let report = tide.sync().await?;
@@ -182,7 +200,8 @@ mod driver_api {
             let rest = url.strip_prefix("http://").context("an http:// URL")?;
             let (host, path) = rest.split_once('/').map_or((rest, ""), |(h, p)| (h, p));
             let mut stream = tokio::net::TcpStream::connect(host).await?;
-            let request = format!("{method} /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+            let request =
+                format!("{method} /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
             stream.write_all(request.as_bytes()).await?;
             let mut answer = String::new();
             stream.read_to_string(&mut answer).await?;

@@ -187,22 +187,10 @@ pub fn presubmit(
     extra_labels: &StringMap,
     now: Timestamp,
 ) -> ProwJob {
-    let mut spec = spec_from_base(&job.base, ProwJobType::Presubmit);
-    spec.context = job.reporter.context.clone();
-    spec.report = !job.reporter.skip_report;
-    spec.rerun_command = job.rerun_command.clone();
-    spec.refs = Some(complete_refs(refs, &job.base));
-    let mut job_labels = job.base.labels.clone();
-    job_labels.extend(extra_labels.clone());
-    job_labels.insert(EVENT_GUID_LABEL.into(), trigger_id.to_string());
-    job_labels.insert(labels::IS_OPTIONAL.into(), job.optional.to_string());
-    new_prowjob(
-        &job_name(trigger_id, job.name()),
-        spec,
-        &job_labels,
-        &job.base.annotations,
-        now,
-    )
+    let mut labels = extra_labels.clone();
+    labels.insert(EVENT_GUID_LABEL.into(), trigger_id.to_string());
+    labels.insert(labels::IS_OPTIONAL.into(), job.optional.to_string());
+    presubmit_of_type(job, ProwJobType::Presubmit, refs, trigger_id, &labels, now)
 }
 
 /// A presubmit's ProwJob testing several pull requests together (upstream `BatchSpec`, as tide
@@ -214,8 +202,23 @@ pub fn batch(
     extra_labels: &StringMap,
     now: Timestamp,
 ) -> ProwJob {
-    let mut spec = spec_from_base(&job.base, ProwJobType::Batch);
+    presubmit_of_type(job, ProwJobType::Batch, refs, trigger_id, extra_labels, now)
+}
+
+fn presubmit_of_type(
+    job: &Presubmit,
+    job_type: ProwJobType,
+    refs: Refs,
+    trigger_id: &str,
+    extra_labels: &StringMap,
+    now: Timestamp,
+) -> ProwJob {
+    let mut spec = spec_from_base(&job.base, job_type);
     spec.context = job.reporter.context.clone();
+    if job_type == ProwJobType::Presubmit {
+        spec.report = !job.reporter.skip_report;
+        spec.rerun_command = job.rerun_command.clone();
+    }
     spec.refs = Some(complete_refs(refs, &job.base));
     let mut job_labels = job.base.labels.clone();
     job_labels.extend(extra_labels.clone());
