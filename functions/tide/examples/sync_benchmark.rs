@@ -153,6 +153,7 @@ async fn run(url: &str, repos: usize, prs: usize) -> anyhow::Result<()> {
             leases: Arc::new(MemoryLeases::default()),
             clock: Arc::new(SystemClock),
             holder: "bench".into(),
+            records: None,
         },
         ConfigHandle::new(config),
         &metrics,

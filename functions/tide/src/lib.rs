@@ -7,10 +7,14 @@
 //!
 //! Boundary: this crate wires the ports and answers the ping; the decisions are `prow-tide`'s.
 
+use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::routing::post;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use prometheus_client::metrics::counter::Counter;
+use prow_ports::artifacts::ArtifactStore;
 use prow_ports::clock::Clock;
 use prow_ports::github::GitHubClient;
 use prow_ports::lease::Leases;
@@ -27,6 +31,8 @@ pub struct TideOptions {
     pub clock: Arc<dyn Clock>,
     /// Who this instance is, for the pools' leases.
     pub holder: String,
+    /// The bucket the pools and their history are kept in for deck; none keeps nothing.
+    pub records: Option<Arc<dyn ArtifactStore>>,
 }
 
 #[derive(Clone)]
@@ -61,8 +67,13 @@ impl Tide {
         }))
     }
 
+    /// `POST /` is the ping; `GET /` the pools and `GET /history` their history, in upstream's
+    /// JSON (what deck serves as `/tide.js` and `/tide-history.js`).
     pub fn router(self) -> Router {
-        Router::new().route("/", post(ping)).with_state(self)
+        Router::new()
+            .route("/", post(ping).get(pools))
+            .route("/history", get(history))
+            .with_state(self)
     }
 
     /// One sync now.
@@ -73,6 +84,7 @@ impl Tide {
             github: options.github.as_ref(),
             jobs: options.jobs.as_ref(),
             leases: options.leases.as_ref(),
+            records: options.records.as_deref(),
         };
         let report = sync(&ports, &config, options.clock.now(), &options.holder).await?;
         self.0.merged.inc_by(report.merged.len() as u64);
@@ -95,6 +107,36 @@ async fn ping(State(tide): State<Tide>) -> Outcome {
     }
 }
 
+const NO_BUCKET: &str = "tide keeps no pools here: no bucket is configured for them";
+
+fn answer<T: serde::Serialize>(read: Result<T, prow_tide::record::RecordError>) -> Response {
+    match read {
+        Ok(value) => Json(value).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "reading tide's records");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "tide's records cannot be read now",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn pools(State(tide): State<Tide>) -> Response {
+    match tide.0.options.records.as_deref() {
+        Some(bucket) => answer(prow_tide::record::pools(bucket).await),
+        None => (StatusCode::NOT_FOUND, NO_BUCKET).into_response(),
+    }
+}
+
+async fn history(State(tide): State<Tide>) -> Response {
+    match tide.0.options.records.as_deref() {
+        Some(bucket) => answer(prow_tide::record::history(bucket).await),
+        None => (StatusCode::NOT_FOUND, NO_BUCKET).into_response(),
+    }
+}
+
 /// The function as deployed: GitHub from its flags, ProwJobs in the cluster it runs in.
 pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     let github = context.github()?.ok_or_else(|| {
@@ -108,6 +150,8 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             leases: context.leases()?,
             clock: context.clock.clone(),
             holder,
+            // Upstream's `--history-uri` is not taken yet: deployed, tide keeps no pools.
+            records: None,
         },
         context.config.clone(),
         &context.metrics,

@@ -6,7 +6,7 @@
 //! Boundary: the only crate that speaks S3; what goes where is `prow-api`'s layout and the pod
 //! utilities'.
 
-use prow_ports::artifacts::{ArtifactStore, UploadError, UploadFuture};
+use prow_ports::artifacts::{ArtifactStore, ReadError, ReadFuture, UploadError, UploadFuture};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -133,6 +133,38 @@ impl ArtifactStore for S3ArtifactStore {
                 })
         })
     }
+
+    fn get<'a>(&'a self, key: &'a str) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let failed = |reason: String| ReadError {
+                key: key.to_string(),
+                reason,
+            };
+            let answer = self
+                .client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .send()
+                .await;
+            match answer {
+                Ok(object) => {
+                    let body = object
+                        .body
+                        .collect()
+                        .await
+                        .map_err(|e| failed(e.to_string()))?;
+                    Ok(Some(body.into_bytes().to_vec()))
+                }
+                Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+                    Ok(None)
+                }
+                Err(error) => Err(failed(
+                    aws_sdk_s3::error::DisplayErrorContext(error).to_string(),
+                )),
+            }
+        })
+    }
 }
 
 /// A folder as a bucket (`file://` buckets and `local_output_dir`): keys are paths under it.
@@ -165,6 +197,23 @@ impl ArtifactStore for DirectoryArtifactStore {
             tokio::fs::write(&path, body)
                 .await
                 .map_err(|e| failed(e.to_string()))
+        })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let failed = |reason: String| ReadError {
+                key: key.to_string(),
+                reason,
+            };
+            if key.split('/').any(|part| part == "..") {
+                return Err(failed("the key leaves the bucket".into()));
+            }
+            match tokio::fs::read(self.root.join(key)).await {
+                Ok(body) => Ok(Some(body)),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(error) => Err(failed(error.to_string())),
+            }
         })
     }
 }

@@ -20,6 +20,7 @@ pub mod contexts;
 pub mod decide;
 pub mod pool;
 pub mod query;
+pub mod record;
 pub mod search;
 pub mod status;
 pub mod sync;

@@ -37,6 +37,8 @@ pub struct Ports<'a> {
     pub github: &'a dyn GitHubClient,
     pub jobs: &'a dyn JobStore,
     pub leases: &'a dyn Leases,
+    /// Where the pools and their history are kept for deck (a bucket); none keeps nothing.
+    pub records: Option<&'a dyn prow_ports::artifacts::ArtifactStore>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +51,8 @@ pub enum SyncError {
     Search(String),
     #[error(transparent)]
     Contexts(#[from] ContextError),
+    #[error(transparent)]
+    Records(#[from] crate::record::RecordError),
 }
 
 impl Failure for SyncError {
@@ -58,6 +62,7 @@ impl Failure for SyncError {
             SyncError::Store(error) => error.kind(),
             SyncError::Search(_) => "github_decode",
             SyncError::Contexts(_) => "config_invalid",
+            SyncError::Records(error) => error.kind(),
         }
     }
 
@@ -67,6 +72,7 @@ impl Failure for SyncError {
             SyncError::Store(error) => error.retryable(),
             SyncError::Search(_) => true,
             SyncError::Contexts(_) => false,
+            SyncError::Records(error) => error.retryable(),
         }
     }
 }
@@ -154,6 +160,10 @@ pub async fn sync(
             .push(pr);
     }
     let mut in_pools: BTreeSet<(String, String, u64)> = BTreeSet::new();
+    let keys: Vec<String> = pools
+        .keys()
+        .map(|(org, repo, branch)| crate::record::pool_key(org, repo, branch))
+        .collect();
     for ((org, repo, branch), prs) in pools {
         let name = format!("tide-{org}-{repo}-{branch}");
         let Some(held) = ports.leases.acquire(&name, holder, now, POOL_LEASE).await? else {
@@ -162,11 +172,10 @@ pub async fn sync(
             continue;
         };
         let repo_ref = RepoRef::new(&org, &repo);
-        let applying = blockers
+        let applying: Vec<&Blocker> = blockers
             .iter()
             .filter(|b| b.applies(&org, &repo, &branch))
-            .map(|b| b.number)
-            .collect::<Vec<_>>();
+            .collect();
         let outcome = sync_pool(
             ports,
             config,
@@ -192,6 +201,9 @@ pub async fn sync(
             in_pools.insert((org.clone(), repo.clone(), *number));
         }
         report.pools.push(outcome);
+    }
+    if let Some(bucket) = ports.records {
+        crate::record::save_index(bucket, &keys).await?;
     }
     statuses_out_of_pool(ports, config, &options, &in_pools, &blockers, &mut report).await?;
     Ok(report)
@@ -240,6 +252,8 @@ struct Blocker {
     org: String,
     repo: String,
     number: u64,
+    title: String,
+    url: String,
     branches: Vec<String>,
 }
 
@@ -309,6 +323,8 @@ async fn blockers(
                 org: issue.repository.org().to_string(),
                 repo: issue.repository.name.clone(),
                 number: issue.number,
+                title: issue.title.clone(),
+                url: issue.url.clone(),
                 branches,
             });
         }
@@ -364,7 +380,7 @@ async fn sync_pool(
     options: &ContextOptions,
     key: PoolKey<'_>,
     mut prs: Vec<PullRequest>,
-    blockers: &[u64],
+    blockers: &[&Blocker],
     now: Timestamp,
     report: &mut Report,
 ) -> Result<PoolReport, SyncError> {
@@ -461,6 +477,10 @@ async fn sync_pool(
             write_status(ports.github, repo, pr, &wanted, config, report).await?;
         }
     }
+    if let Some(bucket) = ports.records {
+        let (deck, record) = for_deck(&pool, &decision, blockers, &error, now);
+        crate::record::save_pool(bucket, &deck, record).await?;
+    }
     Ok(PoolReport {
         org: repo.org.clone(),
         repo: repo.name.clone(),
@@ -472,9 +492,75 @@ async fn sync_pool(
         batch_pending: decision.batches.pending.clone(),
         action: decision.action.as_str().to_string(),
         target: decision.targets.clone(),
-        blockers: blockers.to_vec(),
+        blockers: blockers.iter().map(|b| b.number).collect(),
         error,
     })
+}
+
+/// The pool as deck shows it, and the history record of its action when it is worth one.
+fn for_deck(
+    pool: &Subpool<'_>,
+    decision: &Decision,
+    blockers: &[&Blocker],
+    error: &str,
+    now: Timestamp,
+) -> (crate::record::PoolForDeck, Option<crate::record::Record>) {
+    use crate::record::{DeckBlocker, DeckPull, PoolForDeck, Record, recorded};
+    let pulls = |numbers: &[u64]| -> Vec<DeckPull> {
+        numbers
+            .iter()
+            .filter_map(|n| pool.pr(*n))
+            .map(|pr| DeckPull {
+                title: pr.title.clone(),
+                number: pr.number,
+                head_ref_oid: pr.head_sha.clone(),
+                mergeable: match pr.merge_state {
+                    MergeState::Conflicting => "CONFLICTING",
+                    _ => "MERGEABLE",
+                }
+                .to_string(),
+            })
+            .collect()
+    };
+    let action = decision.action.as_str().to_string();
+    let deck = PoolForDeck {
+        org: pool.org.clone(),
+        repo: pool.repo.clone(),
+        branch: pool.branch.clone(),
+        success: pulls(&decision.accumulated.success),
+        pending: pulls(&decision.accumulated.pending),
+        missing: pulls(&decision.accumulated.missing),
+        batch_pending: pulls(&decision.batches.pending),
+        action: action.clone(),
+        target: pulls(&decision.targets),
+        blockers: blockers
+            .iter()
+            .map(|b| DeckBlocker {
+                number: b.number,
+                title: b.title.clone(),
+                url: b.url.clone(),
+            })
+            .collect(),
+        error: error.to_string(),
+        tenant_ids: Vec::new(),
+    };
+    let record = recorded(&action).then(|| {
+        let repo = RepoRef::new(&pool.org, &pool.repo);
+        let prs: Vec<&PullRequest> = decision
+            .targets
+            .iter()
+            .filter_map(|n| pool.pr(*n))
+            .collect();
+        Record {
+            time: prow_ports::clock::rfc3339(now),
+            action,
+            base_sha: pool.base_sha.clone(),
+            target: refs_for(&repo, &pool.branch, &pool.base_sha, &prs).pulls,
+            err: error.to_string(),
+            tenant_ids: Vec::new(),
+        }
+    });
+    (deck, record)
 }
 
 fn report_merged(report: &Report, repo: &RepoRef, number: u64) -> bool {

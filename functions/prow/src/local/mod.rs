@@ -138,7 +138,7 @@ impl LocalSystem {
             controller::ControllerOptions {
                 store: store.clone(),
                 executor: executor.clone(),
-                artifacts: Some(artifacts),
+                artifacts: Some(artifacts.clone()),
                 clock: options.clock.clone(),
             },
             config.clone(),
@@ -185,6 +185,9 @@ impl LocalSystem {
                     leases: Arc::new(prow_ports::lease::MemoryLeases::default()),
                     clock: options.clock.clone(),
                     holder: "prow-local".into(),
+                    records: Some(
+                        artifacts.clone() as Arc<dyn prow_ports::artifacts::ArtifactStore>
+                    ),
                 },
                 config.clone(),
                 metrics,

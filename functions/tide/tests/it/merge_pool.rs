@@ -110,34 +110,64 @@ async fn ready_pull_requests_merge_as_one_tested_batch_and_a_held_one_never() {
         .map(|n| format!("{REPO}#{n}"))
         .collect();
     assert_eq!(report.merged, merged);
-    let world = bench.world();
-    for number in [first, second, third] {
+    {
+        let world = bench.world();
+        for number in [first, second, third] {
+            assert!(
+                world
+                    .issue(REPO, number)
+                    .unwrap()
+                    .pull
+                    .as_ref()
+                    .unwrap()
+                    .merged,
+                "#{number}"
+            );
+        }
         assert!(
-            world
-                .issue(REPO, number)
+            !world
+                .issue(REPO, held)
                 .unwrap()
                 .pull
                 .as_ref()
                 .unwrap()
-                .merged,
-            "#{number}"
+                .merged
         );
     }
-    assert!(
-        !world
-            .issue(REPO, held)
-            .unwrap()
-            .pull
-            .as_ref()
-            .unwrap()
-            .merged
-    );
-    drop(world);
     assert_eq!(
         bench.tide_status(first),
         Some(("success".into(), "In merge pool.".into())),
         "tide's context goes green before the merge"
     );
+
+    // Deck reads the pool and its history in upstream's shapes.
+    let (status, pools) = bench.get("/").await;
+    assert_eq!(status, 200);
+    assert_eq!(pools[0]["Org"], "acme");
+    assert_eq!(pools[0]["Action"], "MERGE_BATCH");
+    let targets: Vec<u64> = pools[0]["Target"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["Number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(targets, [first, second, third]);
+    let (status, history) = bench.get("/history").await;
+    assert_eq!(status, 200);
+    let actions: Vec<&str> = history["acme/widgets:main"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["TRIGGER_BATCH", "TRIGGER", "MERGE_BATCH"],
+        "waits are not recorded"
+    );
+    let merged_pulls = &history["acme/widgets:main"][2]["target"];
+    assert_eq!(merged_pulls[0]["number"], first);
+    assert_eq!(merged_pulls[0]["author"], "alice");
 }
 
 #[tokio::test]

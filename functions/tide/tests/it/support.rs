@@ -69,6 +69,10 @@ impl Bench {
                 leases: leases.clone(),
                 clock,
                 holder: "tide-test".into(),
+                records: Some(Arc::new(prow_artifacts::DirectoryArtifactStore::new(
+                    dir.path().join("bucket"),
+                ))
+                    as Arc<dyn prow_ports::artifacts::ArtifactStore>),
             },
             ConfigHandle::new(config),
             &metrics,
@@ -80,6 +84,20 @@ impl Bench {
             tide,
             _dir: dir,
         }
+    }
+
+    /// `GET path` on tide's router: (status, JSON body).
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        use tower::ServiceExt;
+        let request = axum::http::Request::get(path)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = self.tide.clone().router().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or_default())
     }
 
     pub fn world(&self) -> MutexGuard<'_, World> {
