@@ -7,6 +7,7 @@
 //!
 //! Boundary: this crate wires the ports and answers the ping; the decisions are `prow-tide`'s.
 
+use anyhow::Context as _;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
@@ -143,6 +144,18 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
         anyhow::anyhow!("tide needs GitHub credentials (--github-token-path or --github-app-id)")
     })?;
     let holder = std::env::var("HOSTNAME").unwrap_or_else(|_| "tide".to_string());
+    let args = &context.args.tide;
+    let records: Option<Arc<dyn ArtifactStore>> = match &args.history_uri {
+        None => None,
+        Some(uri) => {
+            let store = prow_runtime::block_on_at_startup(prow_artifacts::open_uri(
+                uri,
+                args.s3_credentials_file.as_deref(),
+            ))?
+            .with_context(|| format!("--history-uri {uri}"))?;
+            Some(Arc::from(store))
+        }
+    };
     Ok(Tide::new(
         TideOptions {
             github: Arc::new(github),
@@ -150,8 +163,7 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             leases: context.leases()?,
             clock: context.clock.clone(),
             holder,
-            // Upstream's `--history-uri` is not taken yet: deployed, tide keeps no pools.
-            records: None,
+            records,
         },
         context.config.clone(),
         &context.metrics,

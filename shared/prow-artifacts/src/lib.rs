@@ -217,3 +217,70 @@ impl ArtifactStore for DirectoryArtifactStore {
         })
     }
 }
+
+/// Another store's objects under a prefix (`s3://bucket/prefix` puts `key` at `prefix/key`).
+pub struct PrefixedArtifactStore<S> {
+    inner: S,
+    prefix: String,
+}
+
+impl<S: ArtifactStore> PrefixedArtifactStore<S> {
+    pub fn new(inner: S, prefix: &str) -> PrefixedArtifactStore<S> {
+        PrefixedArtifactStore {
+            inner,
+            prefix: prefix.trim_matches('/').to_string(),
+        }
+    }
+
+    fn key(&self, key: &str) -> String {
+        if self.prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}/{key}", self.prefix)
+        }
+    }
+}
+
+impl<S: ArtifactStore> ArtifactStore for PrefixedArtifactStore<S> {
+    fn put<'a>(&'a self, key: &'a str, body: Vec<u8>, content_type: &'a str) -> UploadFuture<'a> {
+        Box::pin(async move { self.inner.put(&self.key(key), body, content_type).await })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> ReadFuture<'a> {
+        Box::pin(async move { self.inner.get(&self.key(key)).await })
+    }
+}
+
+/// Why a store's URI could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum UriError {
+    #[error("{0:?} is not a place to keep objects: use s3://bucket/prefix or a local folder")]
+    Unsupported(String),
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+}
+
+/// The store a URI names: `s3://bucket/prefix` (with `credentials_file`, else the AWS default
+/// chain), or a local folder (`file:///path`, `/path`).
+pub async fn open_uri(
+    uri: &str,
+    credentials_file: Option<&Path>,
+) -> Result<Box<dyn ArtifactStore>, UriError> {
+    if let Some(rest) = uri.strip_prefix("s3://") {
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(UriError::Unsupported(uri.to_string()));
+        }
+        let credentials = match credentials_file {
+            Some(path) => S3Credentials::from_file(path)?,
+            None => S3Credentials::default(),
+        };
+        let store = S3ArtifactStore::new(bucket, &credentials).await;
+        return Ok(Box::new(PrefixedArtifactStore::new(store, prefix)));
+    }
+    let folder = uri.strip_prefix("file://").unwrap_or(uri);
+    if !folder.starts_with('/') {
+        return Err(UriError::Unsupported(uri.to_string()));
+    }
+    Ok(Box::new(DirectoryArtifactStore::new(folder)))
+}

@@ -53,6 +53,22 @@ pub struct CommonArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub reporters: ReporterArgs,
+    #[command(flatten)]
+    pub tide: TideArgs,
+}
+
+/// tide's flags, with upstream tide's names.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct TideArgs {
+    /// Where tide keeps its pools and their history for deck: `s3://bucket/prefix`, or a local
+    /// folder (`file:///path` or `/path`). Upstream's flag names one object; here it names the
+    /// place the objects go.
+    #[arg(long = "history-uri")]
+    pub history_uri: Option<String>,
+    /// How to reach an S3-compatible bucket (upstream's JSON credentials file); without it, the
+    /// AWS default chain.
+    #[arg(long = "s3-credentials-file")]
+    pub s3_credentials_file: Option<PathBuf>,
 }
 
 /// crier's flags, with upstream crier's names: a reporter runs when its `--*-workers` is above

@@ -59,3 +59,43 @@ async fn folders_keep_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     contract(&DirectoryArtifactStore::new(dir.path()), true).await;
 }
+
+#[tokio::test]
+async fn a_uri_names_a_bucket_and_prefix_or_a_folder() {
+    let server = S3Server::start(&["records"]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = dir.path().join("s3.json");
+    std::fs::write(
+        &credentials,
+        serde_json::json!({
+            "endpoint": server.endpoint(), "s3_force_path_style": true,
+            "access_key": ACCESS_KEY, "secret_key": SECRET_KEY
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let prefixed = prow_artifacts::open_uri("s3://records/prow/tide", Some(&credentials))
+        .await
+        .unwrap();
+    contract(prefixed.as_ref(), false).await;
+    let whole =
+        S3ArtifactStore::new("records", &S3Credentials::from_file(&credentials).unwrap()).await;
+    assert!(
+        whole
+            .get("prow/tide/tide/pools.json")
+            .await
+            .unwrap()
+            .is_some(),
+        "the prefix is part of the key"
+    );
+    let folder = prow_artifacts::open_uri(&format!("file://{}", dir.path().display()), None)
+        .await
+        .unwrap();
+    contract(folder.as_ref(), true).await;
+    for wrong in ["gs://bucket/path", "relative/path", "s3://"] {
+        assert!(
+            prow_artifacts::open_uri(wrong, None).await.is_err(),
+            "{wrong}"
+        );
+    }
+}
