@@ -77,6 +77,7 @@ pub struct PullRequest {
     pub number: u64,
     pub author: String,
     pub title: String,
+    pub body: String,
     pub head_sha: String,
     /// The head branch's name.
     pub head_ref: String,

@@ -7,7 +7,7 @@ use crate::pool::{Context, ContextState, MergeState, PullRequest, ReviewDecision
 use serde::Deserialize;
 
 /// The pool query (the fields upstream's `PullRequest` selects that decisions read).
-pub const POOL_QUERY: &str = "query($query: String!, $searchCursor: String) { search(type: ISSUE, first: 37, after: $searchCursor, query: $query) { pageInfo { hasNextPage endCursor } nodes { ... on PullRequest { number author { login } baseRef { name prefix } headRefName headRefOid mergeable mergeStateStatus reviewDecision repository { name nameWithOwner owner { login } } commits(last: 1) { nodes { commit { oid status { contexts { context state description } } statusCheckRollup { contexts(last: 100) { nodes { ... on CheckRun { name conclusion status } } } } } } } labels(first: 100) { nodes { name } } milestone { title } title } } } rateLimit { cost remaining } }";
+pub const POOL_QUERY: &str = "query($query: String!, $searchCursor: String) { search(type: ISSUE, first: 37, after: $searchCursor, query: $query) { pageInfo { hasNextPage endCursor } nodes { ... on PullRequest { number author { login } baseRef { name prefix } headRefName headRefOid mergeable mergeStateStatus reviewDecision repository { name nameWithOwner owner { login } } commits(last: 1) { nodes { commit { oid status { contexts { context state description } } statusCheckRollup { contexts(last: 100) { nodes { ... on CheckRun { name conclusion status } } } } } } } labels(first: 100) { nodes { name } } milestone { title } title body } } } rateLimit { cost remaining } }";
 
 /// The blocker query.
 pub const BLOCKER_QUERY: &str = "query($query: String!, $searchCursor: String) { search(type: ISSUE, first: 37, after: $searchCursor, query: $query) { pageInfo { hasNextPage endCursor } nodes { ... on Issue { number title url repository { name owner { login } } } } } rateLimit { cost remaining } }";
@@ -154,6 +154,8 @@ pub struct PullRequestNode {
     milestone: Option<Titled>,
     #[serde(default)]
     title: String,
+    #[serde(default)]
+    body: String,
 }
 
 impl PullRequestNode {
@@ -200,6 +202,7 @@ impl PullRequestNode {
             number: self.number,
             author: self.author.map(|a| a.login).unwrap_or_default(),
             title: self.title,
+            body: self.body,
             head_sha: self.head_ref_oid,
             head_ref: self.head_ref_name,
             base_ref: self.base_ref.map(|b| b.name).unwrap_or_default(),

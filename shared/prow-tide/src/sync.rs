@@ -351,9 +351,10 @@ fn policy_of(
     repo: &RepoRef,
     branch: &str,
     presubmits: &[&Presubmit],
+    protected: &[String],
 ) -> Result<ContextPolicy, ContextError> {
     let owned: Vec<Presubmit> = presubmits.iter().map(|p| (*p).clone()).collect();
-    ContextPolicy::for_branch(options, &repo.org, &repo.name, branch, &owned, &[])
+    ContextPolicy::for_branch(options, &repo.org, &repo.name, branch, &owned, protected)
 }
 
 /// Upstream `GitHubMergeBlocksPolicy`: `org/repo@branch`... as `merge_method` is keyed.
@@ -403,7 +404,21 @@ async fn sync_pool(
         .filter_map(JobRun::from_prowjob)
         .partition(|run| run.base_sha == base.as_str());
     let presubmits = presubmits_of(config, repo, branch);
-    let policy = policy_of(options, repo, branch, &presubmits)?;
+    let protected = if options
+        .for_branch(&repo.org, &repo.name, branch)
+        .from_branch_protection
+        == Some(true)
+    {
+        match ports.github.required_contexts(repo, branch).await {
+            Ok(contexts) => contexts,
+            // An unprotected branch requires nothing.
+            Err(error) if error.is_not_found() => Vec::new(),
+            Err(error) => return Err(error.into()),
+        }
+    } else {
+        Vec::new()
+    };
+    let policy = policy_of(options, repo, branch, &presubmits, &protected)?;
     let blocks = merge_blocks(config, repo, branch);
     // Upstream `filterPR`: what cannot merge whatever its tests say stays out of the pool.
     prs.retain(|pr| {
@@ -857,9 +872,10 @@ async fn merge_all(
             failed.push(format!("#{number}: conflicting merge method labels"));
             continue;
         };
+        let (commit_title, commit_message) = commit_text(config, &repo, &pool.branch, pr);
         let details = MergeDetails {
-            commit_title: String::new(),
-            commit_message: String::new(),
+            commit_title,
+            commit_message,
             head_sha: pr.head_sha.clone(),
             merge_method: method,
         };
@@ -901,6 +917,47 @@ async fn merge_all(
         }
     }
     Ok((!failed.is_empty()).then(|| failed.join("; ")))
+}
+
+/// Upstream `MergeCommitTemplate` and `prepareMergeDetails`: the merge commit's title and body
+/// from `merge_commit_template` for `org/repo`, else `org` (Go templates over the pull request
+/// as upstream's `CodeReviewCommon`); empty leaves GitHub's own. A template that does not parse
+/// or run is logged and left out, as upstream does.
+pub fn commit_text(
+    config: &Config,
+    repo: &RepoRef,
+    branch: &str,
+    pr: &PullRequest,
+) -> (String, String) {
+    let Some(templates) = config
+        .prow
+        .tide
+        .merge_commit_template
+        .as_ref()
+        .and_then(|map| map.get(repo.full_name()).or_else(|| map.get(&repo.org)))
+    else {
+        return (String::new(), String::new());
+    };
+    let data = serde_json::json!({
+        "NameWithOwner": repo.full_name(), "Number": pr.number, "Org": repo.org,
+        "Repo": repo.name, "BaseRefPrefix": "refs/heads/", "BaseRefName": branch,
+        "HeadRefName": pr.head_ref, "HeadRefOID": pr.head_sha, "Title": pr.title,
+        "Body": pr.body, "AuthorLogin": pr.author,
+        "Mergeable": if pr.merge_state == MergeState::Conflicting { "CONFLICTING" } else { "MERGEABLE" },
+    });
+    let render = |field: &str| -> String {
+        let Some(source) = templates.get(field).and_then(|t| t.as_str()) else {
+            return String::new();
+        };
+        match prow_template::Template::parse(source).and_then(|t| t.execute(&data)) {
+            Ok(text) => text,
+            Err(error) => {
+                tracing::error!(%error, org = repo.org, repo = repo.name, field, "merge_commit_template");
+                String::new()
+            }
+        }
+    };
+    (render("title"), render("body"))
 }
 
 /// Why `pr` must not be merged now although the pool decided so, if it must not: its head
@@ -986,7 +1043,7 @@ async fn statuses_out_of_pool(
                 continue;
             }
             let presubmits = presubmits_of(config, &repo, &pr.base_ref);
-            let policy = policy_of(options, &repo, &pr.base_ref, &presubmits)?;
+            let policy = policy_of(options, &repo, &pr.base_ref, &presubmits, &[])?;
             let blocking: Vec<u64> = blockers
                 .iter()
                 .filter(|b| b.applies(&org, &name, &pr.base_ref))
@@ -1014,6 +1071,54 @@ async fn statuses_out_of_pool(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merge_commits_read_as_the_template_says_for_the_repo_else_the_org() {
+        let config = prow_config::load_sources(
+            &prow_config::Sources {
+                config: prow_config::Source::new(
+                    "config.yaml",
+                    "tide:\n  merge_commit_template:\n    k/a:\n      title: '{{ .Title }} (#{{ .Number }})'\n      body: '{{ .Body }}'\n    k:\n      title: 'Merge {{ .HeadRefName }} by {{ .AuthorLogin }} into {{ .BaseRefName }}'\n    j/bad:\n      title: '{{ .Title'\n",
+                ),
+                job_files: vec![],
+                plugins: None,
+            },
+            prow_config::LoadOptions { strict: false },
+        )
+        .unwrap()
+        .config;
+        let pr = PullRequest {
+            number: 7,
+            title: "Fix the widget".into(),
+            body: "It was broken.".into(),
+            author: "alice".into(),
+            head_ref: "fix".into(),
+            ..PullRequest::default()
+        };
+        let text =
+            |org: &str, repo: &str| commit_text(&config, &RepoRef::new(org, repo), "main", &pr);
+        assert_eq!(
+            text("k", "a"),
+            (
+                "Fix the widget (#7)".to_string(),
+                "It was broken.".to_string()
+            )
+        );
+        assert_eq!(
+            text("k", "b"),
+            ("Merge fix by alice into main".to_string(), String::new())
+        );
+        assert_eq!(
+            text("j", "bad"),
+            (String::new(), String::new()),
+            "logged, left out"
+        );
+        assert_eq!(
+            text("x", "y"),
+            (String::new(), String::new()),
+            "GitHub's own"
+        );
+    }
 
     #[test]
     fn blockers_name_their_branches_in_the_title() {
