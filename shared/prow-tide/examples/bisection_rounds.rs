@@ -4,6 +4,10 @@
 //!
 //! `cargo run --release -p prow-tide --example bisection_rounds`
 //!
+//! Then, with no broken change but pull requests arriving ready one a round, how long each
+//! waits from arrival to merge with one batch at a time (upstream) and with a speculative batch
+//! (the running batch and the newcomers) in flight beside it.
+//!
 //! The pool: n pull requests, ready and green on their own heads when they entered, one of them
 //! (each position in turn) breaking the build once merged with the others' base: any run that
 //! includes it fails. Tide syncs once a round; a job takes `duration` rounds (1: it ends before
@@ -54,7 +58,119 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
+    println!();
+    println!(
+        "arrivals | job rounds | batches in flight | mean rounds from arrival to merge (worst) | rounds to merge all"
+    );
+    for (arrivals, duration) in [(24u64, 3usize), (24, 6)] {
+        for in_flight in [1usize, 2] {
+            let (waits, total) =
+                arrivals_to_merge(arrivals, duration, in_flight, &presubmits, &policy);
+            let mean = waits.iter().sum::<usize>() as f64 / waits.len().max(1) as f64;
+            println!(
+                "{arrivals:>8} | {duration:>10} | {in_flight:>17} | {:>42} | {total:>19}",
+                format!("{mean:.1} ({})", waits.iter().max().unwrap_or(&0))
+            );
+        }
+    }
     Ok(())
+}
+
+/// One ready, good pull request arrives each round (`arrivals` of them); the rounds each waits
+/// until it merges, and the rounds until all merged (at most 400).
+fn arrivals_to_merge(
+    arrivals: u64,
+    duration: usize,
+    in_flight: usize,
+    presubmits: &[&Presubmit],
+    policy: &ContextPolicy,
+) -> (Vec<usize>, usize) {
+    let settings = PoolSettings {
+        batches_in_flight: in_flight,
+        ..PoolSettings::default()
+    };
+    let mut base = 0u64;
+    let mut open: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut waits = Vec::new();
+    let mut runs: Vec<JobRun> = Vec::new();
+    let mut running: Vec<(usize, usize)> = Vec::new();
+    for round in 1..=400 {
+        if (round as u64) <= arrivals {
+            open.insert(round as u64, round);
+        }
+        for (ends, index) in std::mem::take(&mut running) {
+            if ends > round {
+                running.push((ends, index));
+            } else {
+                runs[index].state = RunState::Success;
+            }
+        }
+        let base_sha = format!("{base:040}");
+        let prs: Vec<PullRequest> = open
+            .keys()
+            .map(|pr| PullRequest {
+                number: *pr,
+                head_sha: format!("head{pr}"),
+                base_ref: "main".into(),
+                contexts: vec![Context::new("unit", ContextState::Success, "")],
+                ..PullRequest::default()
+            })
+            .collect();
+        let pool = Subpool {
+            org: "k".into(),
+            repo: "a".into(),
+            branch: "main".into(),
+            base_sha: base_sha.clone(),
+            changes: prs.iter().map(|p| (p.number, vec![])).collect(),
+            prs,
+            runs: runs
+                .iter()
+                .filter(|r| r.base_sha == base_sha)
+                .cloned()
+                .collect(),
+            presubmits: presubmits.to_vec(),
+            policy: policy.clone(),
+            suspects: Vec::new(),
+        };
+        let Ok(decision) = decide(&pool, &settings, false) else {
+            break;
+        };
+        match decision.action {
+            Action::Merge | Action::MergeBatch => {
+                for pr in &decision.targets {
+                    if let Some(arrived) = open.remove(pr) {
+                        waits.push(round - arrived);
+                    }
+                    base += 1;
+                }
+            }
+            Action::Trigger | Action::TriggerBatch => {
+                runs.push(JobRun {
+                    kind: if decision.targets.len() == 1 {
+                        RunKind::Presubmit
+                    } else {
+                        RunKind::Batch
+                    },
+                    job: "unit".into(),
+                    context: "unit".into(),
+                    base_sha: base_sha.clone(),
+                    pulls: decision
+                        .targets
+                        .iter()
+                        .map(|n| (*n, format!("head{n}")))
+                        .collect(),
+                    state: RunState::Pending,
+                    created_by_tide: true,
+                });
+                running.push((round + duration, runs.len() - 1));
+            }
+            _ => {}
+        }
+        if waits.len() as u64 == arrivals {
+            return (waits, round);
+        }
+    }
+    (waits, 400)
 }
 
 /// Rounds until every good pull request merged (at most 200).
@@ -66,8 +182,10 @@ fn simulate(
     presubmits: &[&Presubmit],
     policy: &ContextPolicy,
 ) -> usize {
+    // Upstream's way: one batch at a time, a failed one tested again.
     let settings = PoolSettings {
         bisect,
+        batches_in_flight: if bisect { 2 } else { 1 },
         ..PoolSettings::default()
     };
     let mut base = 0u64;

@@ -46,6 +46,10 @@ pub struct PoolSettings {
     /// Split a failed batch and test its halves at once, instead of testing it again as
     /// upstream does (on unless asked for upstream's way).
     pub bisect: bool,
+    /// While a batch runs, test it together with the next eligible pull requests (a speculative
+    /// batch, which merges them all if it passes), up to this many batches running in the pool;
+    /// 1 is upstream's way (one batch at a time).
+    pub batches_in_flight: usize,
 }
 
 impl Default for PoolSettings {
@@ -55,6 +59,7 @@ impl Default for PoolSettings {
             prioritize_existing_batches: true,
             priorities: Vec::new(),
             bisect: true,
+            batches_in_flight: 2,
         }
     }
 }
@@ -74,6 +79,7 @@ impl PoolSettings {
                 .unwrap_or(true),
             priorities: tide.priority.iter().map(|p| p.labels.clone()).collect(),
             bisect: true,
+            batches_in_flight: 2,
         }
     }
 }
@@ -163,6 +169,18 @@ pub fn decide(
             return Ok(decision(Action::TriggerBatch, batch, jobs));
         }
     }
+    if pool.prs.len() > 1
+        && !batches.pending.is_empty()
+        && batches.running < settings.batches_in_flight
+        && let Some(speculative) = speculation(pool, settings, &batches.pending)
+    {
+        let jobs = pool
+            .required_presubmits(&speculative)?
+            .iter()
+            .map(|job| job.base.name.clone())
+            .collect();
+        return Ok(decision(Action::TriggerBatch, speculative, jobs));
+    }
     if !accumulated.missing.is_empty()
         && accumulated.pending.is_empty()
         && accumulated.success.is_empty()
@@ -219,6 +237,39 @@ pub fn bisection(pool: &Subpool<'_>, accumulated: &Accumulated) -> Option<Vec<Ve
         let (first, second) = numbers.split_at(numbers.len().div_ceil(2));
         (!tried(first) && !tried(second)).then(|| vec![first.to_vec(), second.to_vec()])
     })
+}
+
+/// The running batch and the next eligible pull requests after it, up to the batch limit,
+/// when that adds someone and was not started already (Zuul's and Mergify's speculative queue:
+/// if it passes, everyone in it merges together).
+fn speculation(pool: &Subpool<'_>, settings: &PoolSettings, running: &[u64]) -> Option<Vec<u64>> {
+    if settings.batch_size_limit < 0 {
+        return None;
+    }
+    let limit = usize::try_from(settings.batch_size_limit)
+        .ok()
+        .filter(|l| *l > 0)
+        .unwrap_or(usize::MAX);
+    let mut extended = running.to_vec();
+    let mut candidates: Vec<&PullRequest> = pool
+        .prs
+        .iter()
+        .filter(|pr| !running.contains(&pr.number))
+        .filter(|pr| pr.merge_state != crate::pool::MergeState::Conflicting)
+        .filter(|pr| pool.retest_eligible(pr))
+        .collect();
+    candidates.sort_by_key(|pr| pr.number);
+    for pr in candidates {
+        if extended.len() >= limit {
+            break;
+        }
+        extended.push(pr.number);
+    }
+    let started = pool.runs.iter().any(|run| {
+        run.kind == RunKind::Batch
+            && run.pulls.iter().map(|(n, _)| *n).collect::<Vec<_>>() == extended
+    });
+    (extended.len() > running.len() && !started).then_some(extended)
 }
 
 fn prs_of<'p>(pool: &'p Subpool<'_>, numbers: &[u64]) -> Vec<&'p PullRequest> {

@@ -211,6 +211,58 @@ impl JobRun {
     }
 }
 
+/// Tide's own merges onto a branch: `from` became `to` by merging `merged` (number and head,
+/// in order) and nothing else.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Merged {
+    pub from: String,
+    pub merged: Vec<(u64, String)>,
+    pub to: String,
+}
+
+/// Runs on earlier bases that tested what the current base now holds: a run on `from` whose
+/// pull requests begin with exactly what tide merged since `from` (and nothing else landed)
+/// tested the current base with the rest of its pull requests, so it counts as such a run
+/// (a batch of one becomes a presubmit run). This is what lets a speculative batch (the running
+/// batch and the next pull requests) merge its rest once the batch before it merged.
+pub fn rebased(runs: &[JobRun], merges: &[Merged], base: &str) -> Vec<JobRun> {
+    // Walk back from the current base through tide's merges: (earlier base, merged since).
+    let mut since: Vec<(String, Vec<(u64, String)>)> = Vec::new();
+    let mut at = base.to_string();
+    let mut merged_since: Vec<(u64, String)> = Vec::new();
+    for _ in 0..merges.len() {
+        let Some(step) = merges.iter().find(|m| m.to == at) else {
+            break;
+        };
+        let mut prefix = step.merged.clone();
+        prefix.extend(merged_since);
+        merged_since = prefix;
+        at = step.from.clone();
+        since.push((at.clone(), merged_since.clone()));
+    }
+    let mut carried = Vec::new();
+    for run in runs {
+        let Some((_, prefix)) = since.iter().find(|(from, _)| *from == run.base_sha) else {
+            continue;
+        };
+        if run.pulls.len() <= prefix.len() || run.pulls[..prefix.len()] != prefix[..] {
+            continue;
+        }
+        let rest = run.pulls[prefix.len()..].to_vec();
+        carried.push(JobRun {
+            kind: if rest.len() == 1 {
+                RunKind::Presubmit
+            } else {
+                run.kind
+            },
+            base_sha: base.to_string(),
+            pulls: rest,
+            ..run.clone()
+        });
+    }
+    carried
+}
+
 /// A pool: one org/repo/branch, its base commit, its pull requests and what ran against it.
 #[derive(Clone, Debug, Default)]
 pub struct Subpool<'a> {
@@ -365,10 +417,18 @@ impl Subpool<'_> {
                     Some(RunState::Success) => {}
                 }
             }
-            match overall {
-                RunState::Success => batches.passed = numbers,
-                RunState::Pending => batches.pending = numbers,
-                RunState::Failure => {}
+            // Of several, the one with the most pull requests (a speculative batch that passed
+            // holds the batch it was built on), then the last in order, as upstream's.
+            let slot = match overall {
+                RunState::Success => &mut batches.passed,
+                RunState::Pending => {
+                    batches.running += 1;
+                    &mut batches.pending
+                }
+                RunState::Failure => continue,
+            };
+            if numbers.len() >= slot.len() {
+                *slot = numbers;
             }
         }
         Ok(batches)
@@ -429,10 +489,80 @@ impl Subpool<'_> {
     }
 }
 
-/// Batches of a pool (upstream keeps one passing and one pending; with several, the last in
-/// its order wins, here the greatest list of pulls).
+/// Batches of a pool: the one that passed and the one running (upstream keeps one of each; of
+/// several, the one with the most pull requests), and how many are running.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Batches {
     pub passed: Vec<u64>,
     pub pending: Vec<u64>,
+    pub running: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(base: &str, pulls: &[u64], state: RunState) -> JobRun {
+        JobRun {
+            kind: if pulls.len() == 1 {
+                RunKind::Presubmit
+            } else {
+                RunKind::Batch
+            },
+            job: "unit".into(),
+            context: "unit".into(),
+            base_sha: base.into(),
+            pulls: pulls.iter().map(|n| (*n, format!("h{n}"))).collect(),
+            state,
+            created_by_tide: true,
+        }
+    }
+
+    fn merged(from: &str, numbers: &[u64], to: &str) -> Merged {
+        Merged {
+            from: from.into(),
+            merged: numbers.iter().map(|n| (*n, format!("h{n}"))).collect(),
+            to: to.into(),
+        }
+    }
+
+    #[test]
+    fn runs_that_tested_what_tide_merged_since_carry_to_the_new_base() {
+        let runs = vec![
+            run("b0", &[1, 2], RunState::Success),
+            run("b0", &[1, 2, 3], RunState::Success),
+            run("b0", &[1, 2, 3, 4], RunState::Pending),
+            run("b0", &[2, 3], RunState::Success),
+            run("b0", &[1, 3], RunState::Success),
+            // Tested with 5 instead of 2, or in another order: not what the base holds.
+            run("b0", &[1, 5, 3], RunState::Success),
+            run("b0", &[2, 1, 3], RunState::Success),
+            run("b1", &[3, 5], RunState::Failure),
+            run("other", &[1, 2, 3], RunState::Success),
+        ];
+        // Tide merged 1 and 2 onto b0 (b1), then 3 onto b1 (b2).
+        let merges = vec![merged("b0", &[1, 2], "b1"), merged("b1", &[3], "b2")];
+        let on_b1 = rebased(&runs, &merges, "b1");
+        let pulls = |runs: &[JobRun]| -> Vec<(Vec<u64>, RunKind)> {
+            runs.iter()
+                .map(|r| (r.pulls.iter().map(|(n, _)| *n).collect(), r.kind))
+                .collect()
+        };
+        assert_eq!(
+            pulls(&on_b1),
+            [(vec![3], RunKind::Presubmit), (vec![3, 4], RunKind::Batch)]
+        );
+        assert!(on_b1.iter().all(|r| r.base_sha == "b1"));
+        let on_b2 = rebased(&runs, &merges, "b2");
+        assert_eq!(
+            pulls(&on_b2),
+            [(vec![4], RunKind::Presubmit), (vec![5], RunKind::Presubmit)]
+        );
+        // A head that moved since is not what was tested.
+        let mut moved = merges.clone();
+        moved[0].merged[1].1 = "other-head".into();
+        assert!(rebased(&runs, &moved, "b1").is_empty());
+        // Someone else's push breaks the chain.
+        assert!(rebased(&runs, &merges, "b3").is_empty());
+    }
 }

@@ -172,6 +172,39 @@ pub async fn save_pool(
     Ok(())
 }
 
+fn merges_object(key: &str) -> String {
+    format!("tide/merges/{}.json", key.replace(':', "/"))
+}
+
+/// The most of tide's own merges kept per pool (enough to carry speculative results across the
+/// merges of a few syncs).
+pub const MERGES_LIMIT: usize = 50;
+
+/// Tide's own merges onto the pool's branch, oldest first.
+pub async fn merges(
+    bucket: &dyn ArtifactStore,
+    key: &str,
+) -> Result<Vec<crate::pool::Merged>, RecordError> {
+    read(bucket, &merges_object(key)).await
+}
+
+/// Adds tide's merges of this sync (the caller holds the pool's lease).
+pub async fn save_merges(
+    bucket: &dyn ArtifactStore,
+    key: &str,
+    new: &[crate::pool::Merged],
+) -> Result<(), RecordError> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let object = merges_object(key);
+    let mut all: Vec<crate::pool::Merged> = read(bucket, &object).await?;
+    all.extend_from_slice(new);
+    let overflow = all.len().saturating_sub(MERGES_LIMIT);
+    all.drain(..overflow);
+    write(bucket, &object, &all).await
+}
+
 /// Saves which pools exist now (every run writes what it found; pools are read through it).
 pub async fn save_index(bucket: &dyn ArtifactStore, keys: &[String]) -> Result<(), RecordError> {
     write(bucket, POOLS_INDEX, &keys).await

@@ -114,6 +114,8 @@ pub struct Report {
     pub skipped: Vec<String>,
     /// `org/repo#number`, in the order merged.
     pub merged: Vec<String>,
+    /// Each merge as a step of its branch: from which base, what, to which commit.
+    pub merges: Vec<crate::pool::Merged>,
     /// ProwJobs created now.
     pub started: Vec<String>,
     pub statuses_written: usize,
@@ -396,13 +398,19 @@ async fn sync_pool(
         labels::BASE_REF,
         labels::sanitize_value(branch)
     );
-    let (runs, earlier): (Vec<JobRun>, Vec<JobRun>) = ports
+    let (mut runs, earlier): (Vec<JobRun>, Vec<JobRun>) = ports
         .jobs
         .list(&selector)
         .await?
         .iter()
         .filter_map(JobRun::from_prowjob)
         .partition(|run| run.base_sha == base.as_str());
+    let pool_key = crate::record::pool_key(&repo.org, &repo.name, branch);
+    // Runs on earlier bases that tested what tide merged since: they count on this base.
+    if let Some(bucket) = ports.records {
+        let merges = crate::record::merges(bucket, &pool_key).await?;
+        runs.extend(crate::pool::rebased(&earlier, &merges, base.as_str()));
+    }
     let presubmits = presubmits_of(config, repo, branch);
     let protected = if options
         .for_branch(&repo.org, &repo.name, branch)
@@ -452,7 +460,12 @@ async fn sync_pool(
         policy,
         suspects,
     };
-    let settings = PoolSettings::for_repo(&config.prow.tide, &repo.org, &repo.name);
+    let mut settings = PoolSettings::for_repo(&config.prow.tide, &repo.org, &repo.name);
+    if ports.records.is_none() {
+        // A speculative batch pays off only when its result carries past the merge before it,
+        // which needs tide's merges kept: without a bucket, one batch at a time.
+        settings.batches_in_flight = 1;
+    }
     let decision = loop {
         match decide(&pool, &settings, !blockers.is_empty()) {
             Ok(decision) => break decision,
@@ -470,9 +483,13 @@ async fn sync_pool(
         org = repo.org, repo = repo.name, branch, action = decision.action.as_str(),
         targets = ?decision.targets, "tide pool decided"
     );
+    let merged_before = report.merges.len();
     let error = act(ports, config, &pool, &decision, now, report)
         .await?
         .unwrap_or_default();
+    if let Some(bucket) = ports.records {
+        crate::record::save_merges(bucket, &pool_key, &report.merges[merged_before..]).await?;
+    }
     for pr in &pool.prs {
         let passing = pool.passing_contexts(pr);
         let wanted = expected(
@@ -890,11 +907,16 @@ async fn merge_all(
                 Ok(merged) => {
                     tracing::info!(org = repo.org, repo = repo.name, pr = number, "merged");
                     report.merged.push(format!("{repo}#{number}"));
-                    match merged {
-                        Some(sha) => expected_base = sha,
+                    let Some(sha) = merged else {
                         // A dry run merged nothing: nothing after it can be checked.
-                        None => return Ok(None),
-                    }
+                        return Ok(None);
+                    };
+                    report.merges.push(crate::pool::Merged {
+                        from: expected_base.to_string(),
+                        merged: vec![(*number, pr.head_sha.clone())],
+                        to: sha.to_string(),
+                    });
+                    expected_base = sha;
                     break;
                 }
                 Err(error) => match refusal(&error) {

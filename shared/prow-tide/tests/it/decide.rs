@@ -42,11 +42,32 @@ fn each_branch_of_the_decision_in_upstream_s_order() {
             (Action::Merge, vec![1], jobs(&[])),
         ),
         (
-            "no merge while a batch runs, and no second batch",
+            "no merge while a batch runs; the batch with the next one is tested meanwhile",
             vec![pr(1, &green), pr(2, &green), pr(3, &green)],
             vec![run(3, "unit", Passed), batch(&[1, 2], "unit", Running)],
             false,
+            (Action::TriggerBatch, vec![1, 2, 3], jobs(&["unit"])),
+        ),
+        (
+            "with both running, nothing more starts",
+            vec![pr(1, &green), pr(2, &green), pr(3, &green)],
+            vec![
+                run(3, "unit", Passed),
+                batch(&[1, 2], "unit", Running),
+                batch(&[1, 2, 3], "unit", Running),
+            ],
+            false,
             (Action::Wait, vec![], jobs(&[])),
+        ),
+        (
+            "the speculative batch passing first merges everyone in it",
+            vec![pr(1, &green), pr(2, &green), pr(3, &green)],
+            vec![
+                batch(&[1, 2], "unit", Running),
+                batch(&[1, 2, 3], "unit", Passed),
+            ],
+            false,
+            (Action::MergeBatch, vec![1, 2, 3], jobs(&[])),
         ),
         (
             "eligible pull requests start a batch, oldest first",
@@ -290,4 +311,27 @@ fn a_failed_batch_is_bisected_where_upstream_runs_it_again() {
     let decision = decide(&suspect, &settings(), false).unwrap();
     assert_eq!(decision.action, Action::Bisect);
     assert_eq!(decision.groups, [vec![1, 2], vec![3]]);
+}
+
+#[test]
+fn one_batch_at_a_time_is_upstream_s_way() {
+    let config = config("", JOBS);
+    let green = [("unit", S)];
+    let runs = vec![
+        run(3, "unit", RunState::Success),
+        batch(&[1, 2], "unit", RunState::Pending),
+    ];
+    let pool = pool(
+        &config,
+        vec![pr(1, &green), pr(2, &green), pr(3, &green)],
+        runs,
+    );
+    let upstream = PoolSettings {
+        batches_in_flight: 1,
+        ..settings()
+    };
+    assert_eq!(
+        outcome(&decide(&pool, &upstream, false).unwrap()),
+        (Action::Wait, vec![], jobs(&[]))
+    );
 }

@@ -4,8 +4,9 @@
 //! by random interleavings, with tide deciding through [`prow_tide::decide`] and acting as the
 //! sync acts (re-checking head, labels and base before each merge, as GitHub lets it).
 //!
-//! After every step: nothing was merged without a passing result on the exact base and head it
-//! merged (a batch's pull requests all tested together on that base); no broken change was ever
+//! After every step: every merge landed exactly the content some passing run tested (the base
+//! it merged onto with the pull requests merged together, whichever base the run ran on: a
+//! speculative batch's result carries across the merge before it); no broken change was ever
 //! merged; no pull request without the labels, or with the hold, was merged. At the end of each
 //! run, with the world quiet, every good, labelled pull request merges within a bounded number
 //! of pings (liveness). 220 runs of up to 127 steps: over 10,000 steps.
@@ -50,6 +51,11 @@ enum Step {
     Finish {
         flake: bool,
     },
+    /// One running job ends, `which` picking it among the running (jobs take their own time).
+    FinishOne {
+        flake: bool,
+        which: usize,
+    },
     Ping,
     /// A duplicated ping: the second must change nothing the first did not.
     PingTwice,
@@ -77,7 +83,7 @@ fn change(count: u64) -> BoxedStrategy<Step> {
             .prop_map(|(pr, label, add)| Step::Label { pr, label, add }),
         1 => (pr.clone(), prop::bool::weighted(0.7)).prop_map(|(pr, good)| Step::Push { pr, good }),
         1 => pr.prop_map(|pr| Step::Close { pr }),
-        1 => Just(Step::AdvanceBase),
+        3 => Just(Step::AdvanceBase),
     ]
     .boxed()
 }
@@ -94,8 +100,10 @@ impl ReferenceStateMachine for Reference {
         let count = state.count;
         prop_oneof![
             5 => change(count),
-            3 => prop::bool::weighted(0.15).prop_map(|flake| Step::Finish { flake }),
-            4 => Just(Step::Ping),
+            1 => prop::bool::weighted(0.15).prop_map(|flake| Step::Finish { flake }),
+            4 => (prop::bool::weighted(0.1), 0..8usize)
+                .prop_map(|(flake, which)| Step::FinishOne { flake, which }),
+            3 => Just(Step::Ping),
             1 => Just(Step::PingTwice),
             1 => change(count).prop_map(|then| Step::StalePing { then: Box::new(then) }),
         ]
@@ -167,9 +175,31 @@ struct World {
     checked: usize,
     /// The heads whose change is good (passes its tests).
     good_heads: BTreeSet<String>,
+    /// What each base commit holds: the changes merged into it (and others' pushes).
+    contents: BTreeMap<String, BTreeSet<(u64, String)>>,
+    /// Tide's own merges, as the sync keeps them for carrying results across them.
+    tide_merges: Vec<prow_tide::pool::Merged>,
 }
 
 impl World {
+    /// A new base commit holding what `from` held and `change`.
+    fn advance(&mut self, change: (u64, String)) -> String {
+        let from = self.base.clone();
+        let to = self.commit();
+        let mut held = self.contents.get(&from).cloned().unwrap_or_default();
+        held.insert(change);
+        self.contents.insert(to.clone(), held);
+        self.base = to.clone();
+        to
+    }
+
+    /// What a run tested: its base's content and its changes.
+    fn tested(&self, run: &Run) -> BTreeSet<(u64, String)> {
+        let mut tested = self.contents.get(&run.base).cloned().unwrap_or_default();
+        tested.extend(run.pulls.iter().cloned());
+        tested
+    }
+
     fn commit(&mut self) -> String {
         self.commits += 1;
         format!("{:040x}", self.commits)
@@ -250,8 +280,12 @@ impl World {
                     p.open = false;
                 }
             }
-            Step::AdvanceBase => self.base = self.commit(),
-            Step::Finish { flake } => self.finish(*flake),
+            Step::AdvanceBase => {
+                let push = (0, format!("someone-else-{}", self.commits));
+                self.advance(push);
+            }
+            Step::Finish { flake } => self.finish(*flake, None),
+            Step::FinishOne { flake, which } => self.finish(*flake, Some(*which)),
             Step::Ping => self.ping(None),
             Step::PingTwice => {
                 self.ping(None);
@@ -266,11 +300,16 @@ impl World {
 
     /// Every running job ends: a batch passes when all its changes are good, a serial run when
     /// its change is; a flake fails either.
-    fn finish(&mut self, flake: bool) {
-        for index in 0..self.runs.len() {
-            if self.runs[index].state != RunState::Pending {
-                continue;
-            }
+    fn finish(&mut self, flake: bool, one: Option<usize>) {
+        let running: Vec<usize> = (0..self.runs.len())
+            .filter(|i| self.runs[*i].state == RunState::Pending)
+            .collect();
+        let chosen: Vec<usize> = match one {
+            None => running,
+            Some(which) if !running.is_empty() => vec![running[which % running.len()]],
+            Some(_) => Vec::new(),
+        };
+        for index in chosen {
             let good = self.runs[index]
                 .pulls
                 .iter()
@@ -357,12 +396,19 @@ impl World {
                 .map(|p| (p.number, vec!["main.go".to_string()]))
                 .collect(),
             prs,
-            runs: self
-                .runs
-                .iter()
-                .filter(|r| r.base == self.base)
-                .map(as_run)
-                .collect(),
+            runs: {
+                let (mut current, earlier): (Vec<JobRun>, Vec<JobRun>) = self
+                    .runs
+                    .iter()
+                    .map(as_run)
+                    .partition(|r| r.base_sha == self.base);
+                current.extend(prow_tide::pool::rebased(
+                    &earlier,
+                    &self.tide_merges,
+                    &self.base,
+                ));
+                current
+            },
             presubmits,
             policy,
             suspects: suspects.into_iter().collect(),
@@ -373,6 +419,9 @@ impl World {
     fn ping(&mut self, meanwhile: Option<Step>) {
         let pool = self.pool();
         let decision = decide(&pool, &PoolSettings::default(), false).unwrap();
+        if decision.action == Action::TriggerBatch && !decision.batches.pending.is_empty() {
+            SPECULATED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         if let Some(step) = meanwhile {
             self.change(&step);
         }
@@ -393,8 +442,13 @@ impl World {
                         break;
                     }
                     let onto = self.base.clone();
-                    self.base = self.commit();
-                    expected = self.base.clone();
+                    let to = self.advance((*number, now.head.clone()));
+                    self.tide_merges.push(prow_tide::pool::Merged {
+                        from: onto.clone(),
+                        merged: vec![(*number, now.head.clone())],
+                        to: to.clone(),
+                    });
+                    expected = to;
                     if let Some(p) = self.prs.get_mut(number) {
                         p.open = false;
                         p.merged = true;
@@ -446,31 +500,56 @@ impl World {
         });
     }
 
-    /// The safety invariants, over the merges since the last check.
+    /// The safety invariants, over the merges since the last check: no broken change, and
+    /// each merge decision lands exactly the content some passing run tested (the base it merged
+    /// onto, with the pull requests merged together), whichever base that run ran on.
     fn check(&mut self) {
-        for merged in &self.merges[self.checked..] {
+        for (index, merged) in self.merges.iter().enumerate().skip(self.checked) {
             assert!(
                 self.good_heads.contains(&merged.head),
                 "a broken change merged: {merged:?}"
             );
-            let tested_together = |run: &Run| {
-                run.state == RunState::Success
-                    && run.base == merged.decided_on
-                    && run.pulls.contains(&(merged.pr, merged.head.clone()))
-                    && (merged.group.len() == 1
-                        || run.pulls.iter().map(|(n, _)| *n).collect::<Vec<_>>() == merged.group)
-            };
-            assert!(
-                self.runs.iter().any(tested_together),
-                "merged without a passing run of that head on that base, with that group: {merged:?}"
+            // The decision's merges so far, from its first onto this one.
+            let first = self.merges[..=index]
+                .iter()
+                .rposition(|m| m.group != merged.group || m.decided_on != merged.decided_on)
+                .map_or(0, |i| i + 1);
+            let onto = &self.merges[first].onto;
+            assert_eq!(
+                onto, &merged.decided_on,
+                "merged onto another base: {merged:?}"
             );
-            let first = merged.group.first() == Some(&merged.pr);
-            if first {
-                assert_eq!(
-                    merged.onto, merged.decided_on,
-                    "merged onto another base: {merged:?}"
-                );
-            }
+            let mut landed = self.contents.get(onto).cloned().unwrap_or_default();
+            landed.extend(
+                self.merges[first..=index]
+                    .iter()
+                    .map(|m| (m.pr, m.head.clone())),
+            );
+            let last_of_group = index + 1 == self.merges.len()
+                || self.merges[index + 1].group != merged.group
+                || self.merges[index + 1].decided_on != merged.decided_on;
+            let whole = merged.group.len() == index + 1 - first;
+            let covered = self.runs.iter().any(|run| {
+                run.state == RunState::Success && {
+                    let tested = self.tested(run);
+                    if whole && last_of_group {
+                        tested == landed
+                    } else {
+                        // A batch cut short (something changed under it): what landed is part
+                        // of what was tested together on that base.
+                        landed.is_subset(&tested)
+                            && tested.is_subset(&{
+                                let mut all = self.contents.get(onto).cloned().unwrap_or_default();
+                                all.extend(run.pulls.iter().cloned());
+                                all
+                            })
+                    }
+                }
+            });
+            assert!(
+                covered,
+                "merged content no passing run tested: {merged:?} landed {landed:?}"
+            );
         }
         self.checked = self.merges.len();
     }
@@ -489,7 +568,7 @@ impl World {
             self.triggered(pr);
         }
         for _ in 0..40 {
-            self.finish(false);
+            self.finish(false, None);
             self.ping(None);
             self.check();
         }
@@ -507,6 +586,10 @@ struct Tide;
 
 /// Steps taken over every run (printed: the figure CI reports).
 static STEPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Speculative batches started.
+static SPECULATED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Runs carried to a newer base over tide's merges: speculation was exercised.
+static CARRIED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 /// Pull requests merged over every run: the test exercised merges, not only waits.
 static MERGES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -523,6 +606,8 @@ impl StateMachineTest for Tide {
             merges: Vec::new(),
             checked: 0,
             good_heads: BTreeSet::new(),
+            contents: BTreeMap::from([(format!("{:040x}", 0), BTreeSet::new())]),
+            tide_merges: Vec::new(),
         }
     }
 
@@ -555,7 +640,96 @@ fn tide_is_safe_and_live_under_random_interleavings() {
     tide_merges_only_what_passed_where_it_merged_and_everything_good_merges();
     let steps = STEPS.load(std::sync::atomic::Ordering::Relaxed);
     let merges = MERGES.load(std::sync::atomic::Ordering::Relaxed);
-    eprintln!("tide model: {steps} steps, {merges} merges");
+    let carried = CARRIED.load(std::sync::atomic::Ordering::Relaxed);
+    let speculated = SPECULATED.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!(
+        "tide model: {steps} steps, {merges} merges, {speculated} speculative batches, {carried} runs carried across merges"
+    );
     assert!(steps >= 10_000, "{steps} steps");
     assert!(merges > 100, "{merges} merges");
+}
+
+/// A speculative batch through the same world and invariants, step by step: while batch
+/// [1, 2] runs, [1, 2, 3] is tested on top of it; [1, 2] passes and merges; [1, 2, 3] passing
+/// later then stands for 3 on the new base, and 3 merges without another run, unless someone
+/// else pushed meanwhile.
+#[test]
+fn a_speculative_batch_carries_across_the_merge_before_it() {
+    for someone_pushes in [false, true] {
+        speculate(someone_pushes);
+    }
+}
+
+fn speculate(someone_pushes: bool) {
+    let mut world = Tide::init_test(&Opened::default());
+    let step = |world: &mut World, step: Step| {
+        world.change(&step);
+        world.check();
+    };
+    for s in [
+        Step::Open {
+            good: true,
+            ready: true,
+        },
+        Step::Open {
+            good: true,
+            ready: true,
+        },
+        Step::Finish { flake: false },
+        // Someone else pushes: the results are for an old base; the two are batched.
+        Step::AdvanceBase,
+        Step::Open {
+            good: true,
+            ready: true,
+        },
+        Step::Ping,
+    ] {
+        step(&mut world, s);
+    }
+    let batch = |world: &World, pulls: &[u64]| {
+        world.runs.iter().position(|r| {
+            r.kind == RunKind::Batch && r.pulls.iter().map(|(n, _)| *n).collect::<Vec<_>>() == pulls
+        })
+    };
+    let first = batch(&world, &[1, 2]).expect("[1, 2] started");
+    // 3's own run ends; the next ping tests [1, 2, 3] on top of the running batch.
+    let third = world
+        .runs
+        .iter()
+        .position(|r| r.pulls.len() == 1 && r.pulls[0].0 == 3)
+        .unwrap();
+    let finish = |world: &mut World, index: usize| {
+        let pending: Vec<usize> = (0..world.runs.len())
+            .filter(|i| world.runs[*i].state == RunState::Pending)
+            .collect();
+        let which = pending.iter().position(|i| *i == index).unwrap();
+        world.change(&Step::FinishOne {
+            flake: false,
+            which,
+        });
+        world.check();
+    };
+    finish(&mut world, third);
+    step(&mut world, Step::Ping);
+    let speculative = batch(&world, &[1, 2, 3]).expect("[1, 2, 3] started on top");
+    finish(&mut world, first);
+    step(&mut world, Step::Ping);
+    assert!(world.prs[&1].merged && world.prs[&2].merged && !world.prs[&3].merged);
+    if someone_pushes {
+        step(&mut world, Step::AdvanceBase);
+    }
+    let runs_before = world.runs.len();
+    finish(&mut world, speculative);
+    step(&mut world, Step::Ping);
+    if someone_pushes {
+        assert!(!world.prs[&3].merged, "the base holds more than was tested");
+        assert!(world.runs.len() > runs_before, "3 is tested again");
+    } else {
+        assert!(world.prs[&3].merged, "{world:#?}");
+        assert_eq!(
+            world.runs.len(),
+            runs_before,
+            "3 merged on the speculative result alone"
+        );
+    }
 }
