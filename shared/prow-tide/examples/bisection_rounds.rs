@@ -94,6 +94,7 @@ fn arrivals_to_merge(
     let mut waits = Vec::new();
     let mut runs: Vec<JobRun> = Vec::new();
     let mut running: Vec<(usize, usize)> = Vec::new();
+    let mut merges: Vec<prow_tide::pool::Merged> = Vec::new();
     for round in 1..=400 {
         if (round as u64) <= arrivals {
             open.insert(round as u64, round);
@@ -123,11 +124,12 @@ fn arrivals_to_merge(
             base_sha: base_sha.clone(),
             changes: prs.iter().map(|p| (p.number, vec![])).collect(),
             prs,
-            runs: runs
-                .iter()
-                .filter(|r| r.base_sha == base_sha)
-                .cloned()
-                .collect(),
+            runs: {
+                let (mut current, earlier): (Vec<JobRun>, Vec<JobRun>) =
+                    runs.iter().cloned().partition(|r| r.base_sha == base_sha);
+                current.extend(prow_tide::pool::rebased(&earlier, &merges, &base_sha));
+                current
+            },
             presubmits: presubmits.to_vec(),
             policy: policy.clone(),
             suspects: Vec::new(),
@@ -141,7 +143,13 @@ fn arrivals_to_merge(
                     if let Some(arrived) = open.remove(pr) {
                         waits.push(round - arrived);
                     }
+                    let from = format!("{base:040}");
                     base += 1;
+                    merges.push(prow_tide::pool::Merged {
+                        from,
+                        merged: vec![(*pr, format!("head{pr}"))],
+                        to: format!("{base:040}"),
+                    });
                 }
             }
             Action::Trigger | Action::TriggerBatch => {
