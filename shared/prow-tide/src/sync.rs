@@ -77,32 +77,21 @@ impl Failure for SyncError {
     }
 }
 
-/// A pool as upstream's `/` serves it (the shape deck reads as `/tide.js`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+/// What a sync found and did in one pool, by pull request number (deck's JSON is
+/// [`crate::record::PoolForDeck`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PoolReport {
-    #[serde(rename = "Org")]
     pub org: String,
-    #[serde(rename = "Repo")]
     pub repo: String,
-    #[serde(rename = "Branch")]
     pub branch: String,
-    #[serde(rename = "BaseSHA")]
     pub base_sha: String,
-    #[serde(rename = "SuccessPRs")]
     pub success: Vec<u64>,
-    #[serde(rename = "PendingPRs")]
     pub pending: Vec<u64>,
-    #[serde(rename = "MissingPRs")]
     pub missing: Vec<u64>,
-    #[serde(rename = "BatchPending")]
     pub batch_pending: Vec<u64>,
-    #[serde(rename = "Action")]
     pub action: String,
-    #[serde(rename = "Target")]
     pub target: Vec<u64>,
-    #[serde(rename = "Blockers")]
     pub blockers: Vec<u64>,
-    #[serde(rename = "Error")]
     pub error: String,
 }
 
