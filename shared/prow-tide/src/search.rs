@@ -7,10 +7,10 @@ use crate::pool::{Context, ContextState, MergeState, PullRequest, ReviewDecision
 use serde::Deserialize;
 
 /// The pool query (the fields upstream's `PullRequest` selects that decisions read).
-pub const POOL_QUERY: &str = "query($query: String!, $searchCursor: String) { search(type: ISSUE, first: 37, after: $searchCursor, query: $query) { pageInfo { hasNextPage endCursor } nodes { ... on PullRequest { number author { login } baseRef { name prefix } headRefName headRefOid mergeable mergeStateStatus reviewDecision repository { name nameWithOwner owner { login } } commits(last: 1) { nodes { commit { oid status { contexts { context state description } } statusCheckRollup { contexts(last: 100) { nodes { ... on CheckRun { name conclusion status } } } } } } } labels(first: 100) { nodes { name } } milestone { title } title body } } } rateLimit { cost remaining } }";
+pub const POOL_QUERY: &str = "query($query: String!, $searchCursor: String) { search(type: ISSUE, first: 37, after: $searchCursor, query: $query) { issueCount pageInfo { hasNextPage endCursor } nodes { ... on PullRequest { number createdAt author { login } baseRef { name prefix } headRefName headRefOid mergeable mergeStateStatus reviewDecision repository { name nameWithOwner owner { login } } commits(last: 1) { nodes { commit { oid status { contexts { context state description } } statusCheckRollup { contexts(last: 100) { nodes { ... on CheckRun { name conclusion status } } } } } } } labels(first: 100) { nodes { name } } milestone { title } title body } } } rateLimit { cost remaining } }";
 
 /// The blocker query.
-pub const BLOCKER_QUERY: &str = "query($query: String!, $searchCursor: String) { search(type: ISSUE, first: 37, after: $searchCursor, query: $query) { pageInfo { hasNextPage endCursor } nodes { ... on Issue { number title url repository { name owner { login } } } } } rateLimit { cost remaining } }";
+pub const BLOCKER_QUERY: &str = "query($query: String!, $searchCursor: String) { search(type: ISSUE, first: 37, after: $searchCursor, query: $query) { issueCount pageInfo { hasNextPage endCursor } nodes { ... on Issue { number createdAt title url repository { name owner { login } } } } } rateLimit { cost remaining } }";
 
 /// One page of a search's answer.
 #[derive(Debug, Deserialize)]
@@ -24,6 +24,9 @@ pub struct Page<N> {
 #[derive(Debug, Deserialize)]
 #[serde(bound(deserialize = "N: Deserialize<'de>"))]
 pub struct Search<N> {
+    /// How many the search matched (it answers 1,000 at most).
+    #[serde(default, rename = "issueCount")]
+    pub issue_count: u64,
     #[serde(rename = "pageInfo")]
     pub page_info: PageInfo,
     #[serde(default = "Vec::new")]

@@ -206,7 +206,12 @@ struct PoolKey<'a> {
     branch: &'a str,
 }
 
-/// Every page of a search.
+/// GitHub answers at most this many results to one search, however many it matched.
+const SEARCH_RESULTS_LIMIT: u64 = 1000;
+
+/// Every result of a search, past GitHub's 1,000: results come oldest first, and while the
+/// search matched more than it answered, it is asked again from the last creation time seen
+/// (results at that same time come twice and are kept once).
 async fn search_all<N: serde::de::DeserializeOwned>(
     github: &dyn GitHubClient,
     org: &str,
@@ -215,16 +220,75 @@ async fn search_all<N: serde::de::DeserializeOwned>(
     report: &mut Report,
 ) -> Result<Vec<N>, SyncError> {
     let mut nodes = Vec::new();
+    let mut seen: BTreeSet<(String, String, u64)> = BTreeSet::new();
+    let mut from: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let window = match &from {
+            Some(time) => format!("{text} sort:created-asc created:>={time}"),
+            None => format!("{text} sort:created-asc"),
+        };
+        let (matched, last) =
+            search_window(github, org, graphql, &window, &mut seen, &mut nodes, report).await?;
+        if matched <= SEARCH_RESULTS_LIMIT {
+            return Ok(nodes);
+        }
+        // More than GitHub answers: on from the newest creation time answered.
+        match last {
+            Some(time) if from.as_ref() != Some(&time) => from = Some(time),
+            _ => {
+                tracing::warn!(
+                    org,
+                    search = text,
+                    "more than 1,000 results created at one time: the rest are not seen"
+                );
+                return Ok(nodes);
+            }
+        }
+    }
+    Ok(nodes)
+}
+
+/// Every page of one search (at most GitHub's 1,000 results): how many it matched, and the
+/// newest creation time it answered.
+async fn search_window<N: serde::de::DeserializeOwned>(
+    github: &dyn GitHubClient,
+    org: &str,
+    graphql: &str,
+    text: &str,
+    seen: &mut BTreeSet<(String, String, u64)>,
+    nodes: &mut Vec<N>,
+    report: &mut Report,
+) -> Result<(u64, Option<String>), SyncError> {
     let mut cursor: Option<String> = None;
+    let mut matched = 0;
+    let mut last: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let variables = serde_json::json!({"query": text, "searchCursor": cursor});
         let data = github.graphql(org, graphql, variables).await?;
         let page: Page<serde_json::Value> =
             serde_json::from_value(data).map_err(|e| SyncError::Search(e.to_string()))?;
         report.graphql_points += page.rate_limit.map_or(1, |r| r.cost);
+        matched = page.search.issue_count;
         for node in page.search.nodes {
             // A search for pull requests can answer other kinds of nodes: empty objects.
-            if node.as_object().is_some_and(|o| !o.is_empty()) {
+            if node.as_object().is_none_or(|o| o.is_empty()) {
+                continue;
+            }
+            let key = (
+                node["repository"]["owner"]["login"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                node["repository"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                node["number"].as_u64().unwrap_or_default(),
+            );
+            if let Some(created) = node["createdAt"].as_str() {
+                last = Some(created.to_string());
+            }
+            if seen.insert(key) {
                 nodes.push(
                     serde_json::from_value(node).map_err(|e| SyncError::Search(e.to_string()))?,
                 );
@@ -235,7 +299,7 @@ async fn search_all<N: serde::de::DeserializeOwned>(
         }
         cursor = page.search.page_info.end_cursor;
     }
-    Ok(nodes)
+    Ok((matched, last))
 }
 
 /// A blocker issue: it blocks its repository, or only the branches its title names.

@@ -45,12 +45,18 @@ pub(crate) async fn graphql(
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     let filter = SearchFilter::parse(&search);
-    let matches: Vec<(&Repo, &Issue)> = world
+    let mut matches: Vec<(&Repo, &Issue)> = world
         .repos
         .values()
         .flat_map(|repo| repo.issues.values().map(move |issue| (repo, issue)))
         .filter(|(repo, issue)| filter.matches(&world, repo, issue))
         .collect();
+    if filter.oldest_first {
+        matches.sort_by_key(|(repo, issue)| (issue.created_at, repo.full_name(), issue.number));
+    }
+    // As GitHub: a search counts everything it matched but answers the first 1,000 only.
+    let issue_count = matches.len();
+    matches.truncate(SEARCH_RESULTS_LIMIT);
     let page: Vec<Value> = matches
         .iter()
         .skip(after)
@@ -66,6 +72,7 @@ pub(crate) async fn graphql(
     let end = after + page.len();
     let mut data = json!({
         "search": {
+            "issueCount": issue_count,
             "pageInfo": {"hasNextPage": end < matches.len(), "endCursor": format!("cursor:{end}")},
             "nodes": page,
         }
@@ -90,6 +97,9 @@ fn inline_argument(query: &str, name: &str) -> Option<String> {
     (!value.is_empty() && !value.starts_with('$')).then_some(value)
 }
 
+/// The most results GitHub's search answers for one query, however many it matched.
+const SEARCH_RESULTS_LIMIT: usize = 1000;
+
 /// GitHub search qualifiers as tide writes them.
 #[derive(Default)]
 struct SearchFilter {
@@ -106,6 +116,11 @@ struct SearchFilter {
     excluded_bases: Vec<String>,
     milestone: Option<String>,
     review_approved: bool,
+    /// `created:FROM..TO` (either end `*`), `created:>=FROM`, `created:<=TO`, in logical-clock
+    /// seconds.
+    created: Option<(u64, u64)>,
+    /// `sort:created-asc`.
+    oldest_first: bool,
 }
 
 impl SearchFilter {
@@ -139,6 +154,26 @@ impl SearchFilter {
                 ("base", true) => filter.excluded_bases.push(one),
                 ("milestone", false) => filter.milestone = Some(one),
                 ("review", false) if one == "approved" => filter.review_approved = true,
+                ("sort", false) if one == "created-asc" => filter.oldest_first = true,
+                ("created", false) => {
+                    let (from, to) = if let Some(from) = value.strip_prefix(">=") {
+                        (from, "*")
+                    } else if let Some(to) = value.strip_prefix("<=") {
+                        ("*", to)
+                    } else {
+                        value.split_once("..").unwrap_or((value, value))
+                    };
+                    let bound = |text: &str, open: u64| {
+                        if text == "*" {
+                            Some(open)
+                        } else {
+                            crate::world::parse_timestamp(text)
+                        }
+                    };
+                    if let (Some(from), Some(to)) = (bound(from, 0), bound(to, u64::MAX)) {
+                        filter.created = Some((from, to));
+                    }
+                }
                 // archived, sort, updated, created: nothing in the stand-in distinguishes them.
                 _ => {}
             }
@@ -171,6 +206,9 @@ impl SearchFilter {
                     .is_some_and(|found| found.title == *m)
             })
             && (!self.review_approved || review_decision(issue) == Some("APPROVED"))
+            && self
+                .created
+                .is_none_or(|(from, to)| (from..=to).contains(&issue.created_at))
             && world.repos.contains_key(&full)
     }
 }
@@ -237,6 +275,7 @@ fn pull_node(world: &World, repo: &Repo, issue: &Issue) -> Value {
         .collect();
     json!({
         "number": issue.number,
+        "createdAt": crate::world::timestamp(issue.created_at),
         "author": {"login": issue.author},
         "authorMetadata": {"__typename": if author_kind == "Bot" { "Bot" } else { "User" }},
         "baseRef": {"name": pull.base_ref, "prefix": "refs/heads/"},
@@ -264,6 +303,7 @@ fn pull_node(world: &World, repo: &Repo, issue: &Issue) -> Value {
 fn issue_node(base: &str, repo: &Repo, issue: &Issue) -> Value {
     json!({
         "number": issue.number,
+        "createdAt": crate::world::timestamp(issue.created_at),
         "title": issue.title,
         "url": format!("{base}/{}/issues/{}", repo.full_name(), issue.number),
         "repository": {"name": repo.name, "owner": {"login": repo.owner}},

@@ -832,6 +832,36 @@ pub(crate) fn timestamp(seconds: u64) -> String {
     )
 }
 
+/// The logical-clock second of an RFC 3339 UTC time (`2026-01-01T00:00:00Z`, or a date alone),
+/// as GitHub's search qualifiers write them.
+pub(crate) fn parse_timestamp(text: &str) -> Option<u64> {
+    let (date, time) = text
+        .trim_end_matches('Z')
+        .split_once('T')
+        .unwrap_or((text, "00:00:00"));
+    let mut date_parts = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (
+        date_parts.next()??,
+        date_parts.next()??,
+        date_parts.next()??,
+    );
+    let mut time_parts = time.split(':').map(|p| p.parse::<i64>().ok());
+    let (hh, mm, ss) = (
+        time_parts.next().flatten().unwrap_or(0),
+        time_parts.next().flatten().unwrap_or(0),
+        time_parts.next().flatten().unwrap_or(0),
+    );
+    // Howard Hinnant's civil-to-days conversion.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
+}
+
 /// Howard Hinnant's days-to-civil conversion.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -849,6 +879,15 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_read_back() {
+        for seconds in [EPOCH, EPOCH + 86_400 * 59 + 3661, 0, 1_234_567_890] {
+            assert_eq!(parse_timestamp(&timestamp(seconds)), Some(seconds));
+        }
+        assert_eq!(parse_timestamp("2026-01-01"), Some(EPOCH));
+        assert_eq!(parse_timestamp("yesterday"), None);
+    }
 
     #[test]
     fn timestamps_are_rfc3339() {

@@ -236,3 +236,40 @@ async fn a_failed_batch_is_bisected_and_the_good_pull_requests_merge() {
             .merged
     );
 }
+
+/// GitHub answers 1,000 results a search at most; tide reads on from the newest it was given,
+/// so a pool of 1,100 is seen whole and every pull request gets its context.
+#[tokio::test]
+async fn more_pull_requests_than_one_search_answers_are_all_seen() {
+    let mut seeded = world();
+    for n in 0..1100 {
+        let number = seeded.open_pull_request(
+            REPO,
+            "alice",
+            &format!("change-{n}"),
+            "A change",
+            &[("change.txt", "x")],
+        );
+        if n % 2 == 0 {
+            for label in ["lgtm", "approved"] {
+                seeded.label_as(REPO, number, label, "bob");
+            }
+        }
+    }
+    let bench = Bench::start(seeded).await;
+    let report = bench.tide.sync().await.unwrap();
+    let pool = &report.pools[0];
+    assert_eq!(
+        pool.success.len() + pool.pending.len() + pool.missing.len(),
+        550,
+        "every labelled one is in the pool"
+    );
+    assert_eq!(
+        report.statuses_written, 1100,
+        "every open one gets its context"
+    );
+    assert_eq!(
+        bench.tide_status(1100).map(|s| s.1),
+        Some("Not mergeable. Needs approved, lgtm labels.".to_string())
+    );
+}
