@@ -62,11 +62,21 @@ pub(crate) async fn graphql(
         .skip(after)
         .take(first)
         .map(|(repo, issue)| {
-            if issue.pull.is_some() {
+            let mut node = if issue.pull.is_some() {
                 with_state(pull_node(&world, repo, issue), issue, &request.query)
             } else {
                 issue_node(&state.base, repo, issue)
+            };
+            // Only when the query selects it: clients decode answers strictly.
+            if request.query.contains("createdAt")
+                && let Some(fields) = node.as_object_mut()
+            {
+                fields.insert(
+                    "createdAt".into(),
+                    crate::world::timestamp(issue.created_at).into(),
+                );
             }
+            node
         })
         .collect();
     let end = after + page.len();
@@ -275,7 +285,6 @@ fn pull_node(world: &World, repo: &Repo, issue: &Issue) -> Value {
         .collect();
     json!({
         "number": issue.number,
-        "createdAt": crate::world::timestamp(issue.created_at),
         "author": {"login": issue.author},
         "authorMetadata": {"__typename": if author_kind == "Bot" { "Bot" } else { "User" }},
         "baseRef": {"name": pull.base_ref, "prefix": "refs/heads/"},
@@ -303,7 +312,6 @@ fn pull_node(world: &World, repo: &Repo, issue: &Issue) -> Value {
 fn issue_node(base: &str, repo: &Repo, issue: &Issue) -> Value {
     json!({
         "number": issue.number,
-        "createdAt": crate::world::timestamp(issue.created_at),
         "title": issue.title,
         "url": format!("{base}/{}/issues/{}", repo.full_name(), issue.number),
         "repository": {"name": repo.name, "owner": {"login": repo.owner}},
