@@ -553,6 +553,16 @@ impl GitHubClient for OctocrabGitHub {
                     problem: Default::default(),
                 });
             }
+            if let Some(cost) = reply["data"]["rateLimit"]["cost"].as_u64() {
+                let labels = crate::ledger::ComponentLabels {
+                    component: self.inner.component.clone(),
+                };
+                self.inner
+                    .ledger
+                    .graphql_points
+                    .get_or_create(&labels)
+                    .inc_by(cost);
+            }
             Ok(reply["data"].take())
         })
     }

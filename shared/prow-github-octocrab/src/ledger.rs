@@ -28,9 +28,17 @@ pub(crate) struct RateLabels {
     pub resource: String,
 }
 
+/// A component's label alone.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct ComponentLabels {
+    pub component: String,
+}
+
 #[derive(Clone, Default)]
 pub(crate) struct Ledger {
     pub calls: Family<CallLabels, Counter>,
+    /// GraphQL's cost in points, as its answers' `rateLimit.cost` says (queries that ask).
+    pub graphql_points: Family<ComponentLabels, Counter>,
     pub cache_hits: Family<CacheLabels, Counter>,
     pub rate_remaining: Family<RateLabels, Gauge>,
     pub rate_limit: Family<RateLabels, Gauge>,
@@ -44,6 +52,11 @@ impl Ledger {
             "github_requests",
             "GitHub API calls by component, event, endpoint, method and status",
             ledger.calls.clone(),
+        );
+        metrics.register(
+            "github_graphql_points",
+            "GraphQL rate-limit points spent by component, from the answers' rateLimit.cost",
+            ledger.graphql_points.clone(),
         );
         metrics.register(
             "github_conditional_hits",

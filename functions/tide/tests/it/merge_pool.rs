@@ -22,6 +22,15 @@ async fn ready_pull_requests_merge_as_one_tested_batch_and_a_held_one_never() {
 
     // First sync: no results on this base yet, so the three are tested together.
     let report = bench.tide.sync().await.unwrap();
+    // The budget ledger counts tide's calls and the GraphQL points its searches cost.
+    let metrics = bench.metrics.encode();
+    assert!(
+        metrics.contains(&format!(
+            "github_graphql_points_total{{component=\"tide\"}} {}",
+            report.graphql_points
+        )),
+        "{metrics}"
+    );
     assert_eq!(report.pools.len(), 1, "{report:?}");
     assert_eq!(report.pools[0].action, "TRIGGER_BATCH");
     assert_eq!(report.pools[0].target, [first, second, third]);

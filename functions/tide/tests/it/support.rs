@@ -37,6 +37,7 @@ presubmits:
 
 pub struct Bench {
     pub standin: GitHubStandIn,
+    pub metrics: Metrics,
     pub store: Arc<EmbeddedJobStore>,
     pub leases: Arc<MemoryLeases>,
     pub tide: Tide,
@@ -79,6 +80,7 @@ impl Bench {
         );
         Bench {
             standin,
+            metrics,
             store,
             leases,
             tide,
