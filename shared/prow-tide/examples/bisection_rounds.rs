@@ -18,7 +18,9 @@
 
 use prow_config::{LoadOptions, Presubmit, Source, Sources};
 use prow_tide::decide::{Action, PoolSettings, decide};
-use prow_tide::pool::{Context, ContextState, JobRun, PullRequest, RunKind, RunState, Subpool};
+use prow_tide::pool::{
+    Context, ContextState, JobRun, Merged, PullRequest, RunKind, RunState, Subpool,
+};
 use prow_tide::{ContextOptions, ContextPolicy};
 use std::collections::BTreeMap;
 
@@ -94,7 +96,7 @@ fn arrivals_to_merge(
     let mut waits = Vec::new();
     let mut runs: Vec<JobRun> = Vec::new();
     let mut running: Vec<(usize, usize)> = Vec::new();
-    let mut merges: Vec<prow_tide::pool::Merged> = Vec::new();
+    let mut merges: Vec<Merged> = Vec::new();
     for round in 1..=400 {
         if (round as u64) <= arrivals {
             open.insert(round as u64, round);
@@ -107,33 +109,9 @@ fn arrivals_to_merge(
             }
         }
         let base_sha = format!("{base:040}");
-        let prs: Vec<PullRequest> = open
-            .keys()
-            .map(|pr| PullRequest {
-                number: *pr,
-                head_sha: format!("head{pr}"),
-                base_ref: "main".into(),
-                contexts: vec![Context::new("unit", ContextState::Success, "")],
-                ..PullRequest::default()
-            })
-            .collect();
-        let pool = Subpool {
-            org: "k".into(),
-            repo: "a".into(),
-            branch: "main".into(),
-            base_sha: base_sha.clone(),
-            changes: prs.iter().map(|p| (p.number, vec![])).collect(),
-            prs,
-            runs: {
-                let (mut current, earlier): (Vec<JobRun>, Vec<JobRun>) =
-                    runs.iter().cloned().partition(|r| r.base_sha == base_sha);
-                current.extend(prow_tide::pool::rebased(&earlier, &merges, &base_sha));
-                current
-            },
-            presubmits: presubmits.to_vec(),
-            policy: policy.clone(),
-            suspects: Vec::new(),
-        };
+        let prs_open: Vec<(u64, ContextState)> =
+            open.keys().map(|pr| (*pr, ContextState::Success)).collect();
+        let pool = pool_on(&base_sha, &prs_open, &runs, &merges, presubmits, policy);
         let Ok(decision) = decide(&pool, &settings, false) else {
             break;
         };
@@ -143,13 +121,7 @@ fn arrivals_to_merge(
                     if let Some(arrived) = open.remove(pr) {
                         waits.push(round - arrived);
                     }
-                    let from = format!("{base:040}");
-                    base += 1;
-                    merges.push(prow_tide::pool::Merged {
-                        from,
-                        merged: vec![(*pr, format!("head{pr}"))],
-                        to: format!("{base:040}"),
-                    });
+                    merges.push(merged(&mut base, *pr));
                 }
             }
             Action::Trigger | Action::TriggerBatch => {
@@ -200,6 +172,7 @@ fn simulate(
     let mut open: BTreeMap<u64, ContextState> =
         (1..=n).map(|pr| (pr, ContextState::Success)).collect();
     let mut runs: Vec<JobRun> = Vec::new();
+    let mut merges: Vec<Merged> = Vec::new();
     // Running jobs: (the round they end, the run's index, whether it is a broken change alone).
     let mut running: Vec<(usize, usize, bool)> = Vec::new();
     for round in 1..=200 {
@@ -219,42 +192,9 @@ fn simulate(
             }
         }
         let base_sha = format!("{base:040}");
-        let prs: Vec<PullRequest> = open
-            .iter()
-            .map(|(pr, unit)| PullRequest {
-                number: *pr,
-                head_sha: format!("head{pr}"),
-                base_ref: "main".into(),
-                contexts: vec![Context::new("unit", *unit, "")],
-                ..PullRequest::default()
-            })
-            .collect();
-        let heads: BTreeMap<u64, String> =
-            prs.iter().map(|p| (p.number, p.head_sha.clone())).collect();
-        let suspects = runs
-            .iter()
-            .filter(|r| {
-                r.base_sha != base_sha && r.kind == RunKind::Batch && r.state == RunState::Failure
-            })
-            .filter(|r| r.pulls.iter().all(|(n, sha)| heads.get(n) == Some(sha)))
-            .map(|r| r.pulls.iter().map(|(n, _)| *n).collect())
-            .collect();
-        let pool = Subpool {
-            org: "k".into(),
-            repo: "a".into(),
-            branch: "main".into(),
-            base_sha: base_sha.clone(),
-            changes: prs.iter().map(|p| (p.number, vec![])).collect(),
-            prs,
-            runs: runs
-                .iter()
-                .filter(|r| r.base_sha == base_sha)
-                .cloned()
-                .collect(),
-            presubmits: presubmits.to_vec(),
-            policy: policy.clone(),
-            suspects,
-        };
+        let prs_open: Vec<(u64, ContextState)> =
+            open.iter().map(|(pr, unit)| (*pr, *unit)).collect();
+        let pool = pool_on(&base_sha, &prs_open, &runs, &merges, presubmits, policy);
         let Ok(decision) = decide(&pool, &settings, false) else {
             return 200;
         };
@@ -284,7 +224,7 @@ fn simulate(
             Action::Merge | Action::MergeBatch => {
                 for pr in &decision.targets {
                     open.remove(pr);
-                    base += 1;
+                    merges.push(merged(&mut base, *pr));
                 }
             }
             Action::Trigger | Action::TriggerBatch => start(&decision.targets),
@@ -300,4 +240,60 @@ fn simulate(
         }
     }
     200
+}
+
+/// Tide's merge of `pr` onto base `base` (its number), which moves on by one.
+fn merged(base: &mut u64, pr: u64) -> Merged {
+    let from = format!("{base:040}");
+    *base += 1;
+    Merged {
+        from,
+        merged: vec![(pr, format!("head{pr}"))],
+        to: format!("{base:040}"),
+    }
+}
+
+/// The pool k/a@main on `base` as the sync reads it: the open pull requests with their `unit`
+/// context, the runs on this base and those carried across tide's `merges`, and the batches that
+/// failed on an earlier base with the same heads.
+fn pool_on<'p>(
+    base: &str,
+    open: &[(u64, ContextState)],
+    runs: &[JobRun],
+    merges: &[Merged],
+    presubmits: &[&'p Presubmit],
+    policy: &ContextPolicy,
+) -> Subpool<'p> {
+    let prs: Vec<PullRequest> = open
+        .iter()
+        .map(|(pr, unit)| PullRequest {
+            number: *pr,
+            head_sha: format!("head{pr}"),
+            base_ref: "main".into(),
+            contexts: vec![Context::new("unit", *unit, "")],
+            ..PullRequest::default()
+        })
+        .collect();
+    let heads: BTreeMap<u64, String> = prs.iter().map(|p| (p.number, p.head_sha.clone())).collect();
+    let (mut current, earlier): (Vec<JobRun>, Vec<JobRun>) =
+        runs.iter().cloned().partition(|r| r.base_sha == base);
+    current.extend(prow_tide::pool::rebased(&earlier, merges, base));
+    let suspects = earlier
+        .iter()
+        .filter(|r| r.kind == RunKind::Batch && r.state == RunState::Failure)
+        .filter(|r| r.pulls.iter().all(|(n, sha)| heads.get(n) == Some(sha)))
+        .map(|r| r.pulls.iter().map(|(n, _)| *n).collect())
+        .collect();
+    Subpool {
+        org: "k".into(),
+        repo: "a".into(),
+        branch: "main".into(),
+        base_sha: base.to_string(),
+        changes: prs.iter().map(|p| (p.number, vec![])).collect(),
+        prs,
+        runs: current,
+        presubmits: presubmits.to_vec(),
+        policy: policy.clone(),
+        suspects,
+    }
 }
