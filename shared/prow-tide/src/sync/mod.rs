@@ -510,6 +510,7 @@ async fn statuses_out_of_pool(
             }
         }
     }
+    let mut policies: BTreeMap<(String, String, String), ContextPolicy> = BTreeMap::new();
     for (org, terms) in scopes {
         let text = format!(
             "is:pr state:open archived:false {}",
@@ -535,8 +536,16 @@ async fn statuses_out_of_pool(
             if queries.is_empty() {
                 continue;
             }
-            let presubmits = presubmits_of(config, &repo, &pr.base_ref);
-            let policy = policy_of(options, &repo, &pr.base_ref, &presubmits, &[])?;
+            // One policy per branch, however many of its pull requests are out of the pool.
+            let branch_key = (org.clone(), name.clone(), pr.base_ref.clone());
+            if !policies.contains_key(&branch_key) {
+                let presubmits = presubmits_of(config, &repo, &pr.base_ref);
+                let built = policy_of(options, &repo, &pr.base_ref, &presubmits, &[])?;
+                policies.insert(branch_key.clone(), built);
+            }
+            let Some(policy) = policies.get(&branch_key) else {
+                continue;
+            };
             let blocking: Vec<u64> = blockers
                 .iter()
                 .filter(|b| b.applies(&org, &name, &pr.base_ref))
@@ -546,7 +555,7 @@ async fn statuses_out_of_pool(
                 &pr,
                 &StatusInput {
                     queries: &queries,
-                    policy: &policy,
+                    policy,
                     blocks: merge_blocks(config, &repo, &pr.base_ref),
                     in_pool: false,
                     blockers: &blocking,
