@@ -1,13 +1,157 @@
-//! The `deck` function. The web front end: jobs, logs, merge queue, plugin help. It serves no
-//! pages yet: only the shared runtime's routes on its configuration.
+//! The `deck` function (upstream: deck), Prow's web front end. It reads ProwJobs through the job
+//! store, runs' files through the artifact store (S3), tide's pools and hook's plugin help over
+//! HTTP, and serves upstream's pages and JSON: the job list (`/`), a run (`/view/s3/...`), a job's
+//! history, tide's pools and history, command help, `/prowjobs.js`, `/prowjob`, `/badge.svg`.
+//! It keeps nothing of its own: the job list is read again when it is a few seconds old.
 //!
-//! Boundary: `app` builds this function's routes from its [`FunctionContext`]; the runtime adds
-//! `/healthz` and `/metrics` and serves them.
+//! Boundary: this crate reads and answers; what a page shows is `prow-deck`'s.
+
+mod pages;
+mod runs;
+pub mod sources;
+
+pub use sources::{HttpSources, Sources};
 
 use axum::Router;
-use prow_runtime::FunctionContext;
+use axum::routing::get;
+use prow_api::ProwJob;
+use prow_deck::joblist::{JobRow, rows, visible};
+use prow_ports::artifacts::Buckets;
+use prow_ports::clock::Clock;
+use prow_ports::store::{JobStore, StoreError};
+use prow_runtime::{ConfigHandle, FunctionContext};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-/// This function's own routes.
-pub fn app(_context: &FunctionContext) -> anyhow::Result<Router> {
-    Ok(Router::new())
+/// How long a read of the job list serves before it is read again (upstream deck re-lists on a
+/// timer too).
+pub const DEFAULT_JOB_LIST_AGE: Duration = Duration::from_secs(3);
+
+/// What deck reads through.
+pub struct DeckOptions {
+    pub jobs: Arc<dyn JobStore>,
+    pub buckets: Arc<dyn Buckets>,
+    /// Tide's pools and hook's plugin help.
+    pub sources: Arc<dyn Sources>,
+    pub clock: Arc<dyn Clock>,
+    /// Show hidden jobs and repositories (`--show-hidden`).
+    pub show_hidden: bool,
+    /// Buckets readable besides those the configuration names (local mode's own).
+    pub extra_buckets: Vec<String>,
+    pub job_list_age: Duration,
+}
+
+#[derive(Clone)]
+pub struct Deck(Arc<Inner>);
+
+struct Inner {
+    options: DeckOptions,
+    config: ConfigHandle,
+    snapshot: tokio::sync::Mutex<Option<Arc<Snapshot>>>,
+}
+
+/// One read of the job list: the jobs this deck may show, and their rows in list order.
+pub(crate) struct Snapshot {
+    read_at: Instant,
+    pub(crate) jobs: Vec<ProwJob>,
+    pub(crate) rows: Vec<JobRow>,
+}
+
+impl Deck {
+    pub fn new(options: DeckOptions, config: ConfigHandle) -> Deck {
+        Deck(Arc::new(Inner {
+            options,
+            config,
+            snapshot: tokio::sync::Mutex::new(None),
+        }))
+    }
+
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/", get(pages::index))
+            .route("/prowjobs.js", get(pages::prowjobs_js))
+            .route("/prowjob", get(pages::prowjob))
+            .route("/badge.svg", get(pages::badge))
+            .route("/tide", get(pages::tide))
+            .route("/tide.js", get(pages::tide_js))
+            .route("/tide-history", get(pages::tide_history))
+            .route("/tide-history.js", get(pages::tide_history_js))
+            .route("/command-help", get(pages::command_help))
+            .route("/plugin-help", get(pages::plugin_help_redirect))
+            .route("/plugin-help.js", get(pages::plugin_help_js))
+            .route("/static/deck.css", get(pages::stylesheet))
+            .route("/static/deck.js", get(pages::script))
+            .route("/view/s3/{bucket}", get(runs::view_bucket))
+            .route("/view/s3/{bucket}/", get(runs::view_bucket))
+            .route("/view/s3/{bucket}/{*path}", get(runs::view))
+            .route("/artifact/s3/{bucket}/{*key}", get(runs::artifact))
+            .route("/job-history/s3/{bucket}/{*path}", get(runs::job_history))
+            .with_state(self)
+    }
+
+    pub(crate) fn options(&self) -> &DeckOptions {
+        &self.0.options
+    }
+
+    pub(crate) fn config(&self) -> Arc<prow_config::Config> {
+        self.0.config.current()
+    }
+
+    /// The jobs and rows, read again when the last read is older than `job_list_age`. Readers
+    /// that arrive while it is read wait for that one read.
+    pub(crate) async fn snapshot(&self) -> Result<Arc<Snapshot>, StoreError> {
+        let mut current = self.0.snapshot.lock().await;
+        if let Some(snapshot) = current.as_ref()
+            && snapshot.read_at.elapsed() < self.0.options.job_list_age
+        {
+            return Ok(snapshot.clone());
+        }
+        let config = self.config();
+        let hidden_repos = &config.prow.deck.hidden_repos;
+        let show_hidden = self.0.options.show_hidden;
+        let mut jobs = self.0.options.jobs.list("").await?;
+        jobs.retain(|job| visible(job, hidden_repos, show_hidden));
+        let rows = rows(&jobs);
+        let snapshot = Arc::new(Snapshot {
+            read_at: Instant::now(),
+            jobs,
+            rows,
+        });
+        *current = Some(snapshot.clone());
+        Ok(snapshot)
+    }
+
+    /// Whether links may name `bucket`.
+    pub(crate) fn bucket_allowed(&self, bucket: &str) -> bool {
+        self.0.options.extra_buckets.iter().any(|b| b == bucket)
+            || prow_deck::allowed_buckets(&self.config()).contains(bucket)
+    }
+}
+
+/// The function as deployed: ProwJobs in the cluster it runs in, runs in S3 with
+/// `--s3-credentials-file` (else the AWS default chain), tide and hook at `--tide-url` and
+/// `--hook-url`.
+pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
+    let credentials = match &context.args.s3_credentials_file {
+        Some(path) => prow_artifacts::S3Credentials::from_file(path)?,
+        None => prow_artifacts::S3Credentials::default(),
+    };
+    let buckets = prow_runtime::block_on_at_startup(prow_artifacts::S3Buckets::new(credentials))?;
+    let args = &context.args.deck;
+    Ok(Deck::new(
+        DeckOptions {
+            jobs: context.job_store()?,
+            buckets: Arc::new(buckets),
+            sources: Arc::new(HttpSources::new(
+                args.tide_url.clone(),
+                args.hook_url.clone(),
+            )?),
+            clock: context.clock.clone(),
+            show_hidden: args.show_hidden,
+            extra_buckets: Vec::new(),
+            job_list_age: DEFAULT_JOB_LIST_AGE,
+        },
+        context.config.clone(),
+    )
+    .router())
 }

@@ -50,8 +50,16 @@ const JOBS: &str = r#"presubmits:
         command: [/bin/sh, -c]
         args:
         - |
-          echo "linting..."
-          echo "hello.go:3: line is 142 characters long (limit 100)"
+          printf '\033[1mlinting hello.go\033[0m\n'
+          echo "gofmt: ok"
+          printf '\033[31mERROR: hello.go:3: line is 142 characters long (limit 100)\033[0m\n'
+          mkdir -p "$ARTIFACTS"
+          cat > "$ARTIFACTS/junit_lint.xml" <<'XML'
+          <testsuite name="lint" tests="2" failures="1">
+            <testcase name="gofmt" time="0.01"/>
+            <testcase name="line-length" time="0.02"><failure message="hello.go:3 is 142 characters long (limit 100)">hello.go:3: line is 142 characters long (limit 100)</failure></testcase>
+          </testsuite>
+          XML
           exit 1
 "#;
 
@@ -200,6 +208,9 @@ pub async fn run(
         state_dir.display()
     ));
     say(&format!(
+        "deck: {url}/  (jobs, their logs and test results, history, tide, command help)"
+    ));
+    say(&format!(
         "GitHub stand-in: {}  (org {ORG}, repository {REPO})",
         standin.url()
     ));
@@ -247,10 +258,11 @@ pub async fn run(
         standin.url()
     ));
     say(&format!(
-        "artifacts: {}/{BUCKET}/pr-logs/  (also served under {url}/view/s3/{BUCKET}/)",
+        "artifacts: {}/{BUCKET}/pr-logs/  (deck shows them under {url}/view/s3/{BUCKET}/)",
         system.artifacts_root.display()
     ));
     say(&format!("metrics:   {url}/metrics"));
+    say(&format!("deck:      {url}/"));
     if exit_when_done {
         return Ok(());
     }

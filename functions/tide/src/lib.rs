@@ -150,7 +150,7 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
         Some(uri) => {
             let store = prow_runtime::block_on_at_startup(prow_artifacts::open_uri(
                 uri,
-                args.s3_credentials_file.as_deref(),
+                context.args.s3_credentials_file.as_deref(),
             ))?
             .with_context(|| format!("--history-uri {uri}"))?;
             Some(Arc::from(store))

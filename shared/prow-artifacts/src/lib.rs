@@ -6,9 +6,12 @@
 //! Boundary: the only crate that speaks S3; what goes where is `prow-api`'s layout and the pod
 //! utilities'.
 
-use prow_ports::artifacts::{ArtifactStore, ReadError, ReadFuture, UploadError, UploadFuture};
+use prow_ports::artifacts::{
+    ArtifactStore, Buckets, ListFuture, Listed, ReadError, ReadFuture, UploadError, UploadFuture,
+};
 use serde::Deserialize;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Why the credentials file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -73,30 +76,25 @@ impl S3ArtifactStore {
     /// A store for `bucket` with explicit credentials, or with the AWS default chain
     /// (environment, web identity, instance role) when `credentials` has no access key.
     pub async fn new(bucket: &str, credentials: &S3Credentials) -> S3ArtifactStore {
-        let region = if credentials.region.is_empty() {
-            "us-east-1".to_string()
-        } else {
-            credentials.region.clone()
-        };
-        let mut builder = if credentials.access_key.is_empty() {
-            let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                .region(aws_sdk_s3::config::Region::new(region))
-                .load()
-                .await;
-            aws_sdk_s3::config::Builder::from(&shared)
-        } else {
-            aws_sdk_s3::Config::builder()
-                .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-                .region(aws_sdk_s3::config::Region::new(region))
-                .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                    &credentials.access_key,
-                    &credentials.secret_key,
-                    (!credentials.session_token.is_empty())
-                        .then(|| credentials.session_token.clone()),
-                    None,
-                    "s3-credentials-file",
-                ))
-        };
+        let shared = shared_config(credentials).await;
+        S3ArtifactStore::with_shared(bucket, credentials, &shared)
+    }
+
+    fn with_shared(
+        bucket: &str,
+        credentials: &S3Credentials,
+        shared: &aws_config::SdkConfig,
+    ) -> S3ArtifactStore {
+        let mut builder = aws_sdk_s3::config::Builder::from(shared);
+        if !credentials.access_key.is_empty() {
+            builder = builder.credentials_provider(aws_sdk_s3::config::Credentials::new(
+                &credentials.access_key,
+                &credentials.secret_key,
+                (!credentials.session_token.is_empty()).then(|| credentials.session_token.clone()),
+                None,
+                "s3-credentials-file",
+            ));
+        }
         if !credentials.endpoint.is_empty() {
             let endpoint = if credentials.endpoint.contains("://") {
                 credentials.endpoint.clone()
@@ -112,6 +110,28 @@ impl S3ArtifactStore {
             client: aws_sdk_s3::Client::from_conf(builder.build()),
             bucket: bucket.to_string(),
         }
+    }
+}
+
+/// The SDK settings every bucket shares: the region, and the AWS default credential chain when the
+/// file names no access key (it is not consulted otherwise).
+async fn shared_config(credentials: &S3Credentials) -> aws_config::SdkConfig {
+    let region = if credentials.region.is_empty() {
+        "us-east-1".to_string()
+    } else {
+        credentials.region.clone()
+    };
+    let region = aws_sdk_s3::config::Region::new(region);
+    if credentials.access_key.is_empty() {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(region)
+            .load()
+            .await
+    } else {
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(region)
+            .build()
     }
 }
 
@@ -165,6 +185,58 @@ impl ArtifactStore for S3ArtifactStore {
             }
         })
     }
+
+    fn list<'a>(&'a self, prefix: &'a str) -> ListFuture<'a> {
+        Box::pin(async move {
+            let folder = folder_prefix(prefix);
+            let mut listed = Vec::new();
+            let mut pages = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(&folder)
+                .delimiter("/")
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| ReadError {
+                    key: folder.clone(),
+                    reason: aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
+                })?;
+                for common in page.common_prefixes() {
+                    if let Some(name) = common.prefix().and_then(|p| p.strip_prefix(&folder)) {
+                        listed.push(Listed {
+                            name: name.to_string(),
+                            size: None,
+                        });
+                    }
+                }
+                for object in page.contents() {
+                    let Some(name) = object.key().and_then(|k| k.strip_prefix(&folder)) else {
+                        continue;
+                    };
+                    if !name.is_empty() {
+                        listed.push(Listed {
+                            name: name.to_string(),
+                            size: Some(object.size().unwrap_or_default().max(0) as u64),
+                        });
+                    }
+                }
+            }
+            listed.sort();
+            Ok(listed)
+        })
+    }
+}
+
+/// `prefix` as a folder: `""` or ending in `/`.
+fn folder_prefix(prefix: &str) -> String {
+    let trimmed = prefix.trim_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("{trimmed}/")
+    }
 }
 
 /// A folder as a bucket (`file://` buckets and `local_output_dir`): keys are paths under it.
@@ -216,6 +288,143 @@ impl ArtifactStore for DirectoryArtifactStore {
             }
         })
     }
+
+    fn list<'a>(&'a self, prefix: &'a str) -> ListFuture<'a> {
+        Box::pin(async move {
+            let folder = folder_prefix(prefix);
+            let failed = |reason: String| ReadError {
+                key: folder.clone(),
+                reason,
+            };
+            if folder.split('/').any(|part| part == "..") {
+                return Err(failed("the key leaves the bucket".into()));
+            }
+            let mut entries = match tokio::fs::read_dir(self.root.join(&folder)).await {
+                Ok(entries) => entries,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    return Ok(Vec::new());
+                }
+                Err(error) => return Err(failed(error.to_string())),
+            };
+            let mut listed = Vec::new();
+            while let Some(entry) = entries
+                .next_entry()
+                .await
+                .map_err(|e| failed(e.to_string()))?
+            {
+                let name = entry.file_name().to_string_lossy().to_string();
+                let metadata = entry.metadata().await.map_err(|e| failed(e.to_string()))?;
+                listed.push(if metadata.is_dir() {
+                    Listed {
+                        name: format!("{name}/"),
+                        size: None,
+                    }
+                } else {
+                    Listed {
+                        name,
+                        size: Some(metadata.len()),
+                    }
+                });
+            }
+            listed.sort();
+            Ok(listed)
+        })
+    }
+}
+
+/// Buckets as folders under one root (`<root>/<bucket>/<key>`, as the local S3 server keeps them).
+pub struct DirectoryBuckets {
+    root: std::path::PathBuf,
+}
+
+impl DirectoryBuckets {
+    pub fn new(root: impl Into<std::path::PathBuf>) -> DirectoryBuckets {
+        DirectoryBuckets { root: root.into() }
+    }
+}
+
+impl Buckets for DirectoryBuckets {
+    fn bucket(&self, name: &str) -> Arc<dyn ArtifactStore> {
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Arc::new(NoBucket(name.to_string()));
+        }
+        Arc::new(DirectoryArtifactStore::new(self.root.join(name)))
+    }
+}
+
+/// What a name that is no bucket's name opens: every read and write is refused.
+struct NoBucket(String);
+
+impl NoBucket {
+    fn refusal(&self, key: &str) -> String {
+        format!("{:?} is not a bucket name (reading {key})", self.0)
+    }
+}
+
+impl ArtifactStore for NoBucket {
+    fn put<'a>(&'a self, key: &'a str, _: Vec<u8>, _: &'a str) -> UploadFuture<'a> {
+        Box::pin(async move {
+            Err(UploadError {
+                key: key.to_string(),
+                reason: self.refusal(key),
+            })
+        })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> ReadFuture<'a> {
+        Box::pin(async move {
+            Err(ReadError {
+                key: key.to_string(),
+                reason: self.refusal(key),
+            })
+        })
+    }
+
+    fn list<'a>(&'a self, prefix: &'a str) -> ListFuture<'a> {
+        Box::pin(async move {
+            Err(ReadError {
+                key: prefix.to_string(),
+                reason: self.refusal(prefix),
+            })
+        })
+    }
+}
+
+/// S3 buckets with one set of credentials, each client made once.
+pub struct S3Buckets {
+    credentials: S3Credentials,
+    opened: std::sync::Mutex<std::collections::HashMap<String, Arc<dyn ArtifactStore>>>,
+    shared: aws_config::SdkConfig,
+}
+
+impl S3Buckets {
+    pub async fn new(credentials: S3Credentials) -> S3Buckets {
+        let shared = shared_config(&credentials).await;
+        S3Buckets {
+            credentials,
+            opened: Default::default(),
+            shared,
+        }
+    }
+}
+
+impl Buckets for S3Buckets {
+    fn bucket(&self, name: &str) -> Arc<dyn ArtifactStore> {
+        let mut opened = self
+            .opened
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        opened
+            .entry(name.to_string())
+            .or_insert_with(|| {
+                Arc::new(S3ArtifactStore::with_shared(
+                    name,
+                    &self.credentials,
+                    &self.shared,
+                ))
+            })
+            .clone()
+    }
 }
 
 /// Another store's objects under a prefix (`s3://bucket/prefix` puts `key` at `prefix/key`).
@@ -248,6 +457,10 @@ impl<S: ArtifactStore> ArtifactStore for PrefixedArtifactStore<S> {
 
     fn get<'a>(&'a self, key: &'a str) -> ReadFuture<'a> {
         Box::pin(async move { self.inner.get(&self.key(key)).await })
+    }
+
+    fn list<'a>(&'a self, prefix: &'a str) -> ListFuture<'a> {
+        Box::pin(async move { self.inner.list(&self.key(prefix)).await })
     }
 }
 

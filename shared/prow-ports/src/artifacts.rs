@@ -5,6 +5,22 @@ use crate::{Failure, PortFuture};
 
 pub type UploadFuture<'a> = PortFuture<'a, (), UploadError>;
 pub type ReadFuture<'a> = PortFuture<'a, Option<Vec<u8>>, ReadError>;
+pub type ListFuture<'a> = PortFuture<'a, Vec<Listed>, ReadError>;
+
+/// One entry of a folder's listing: an object, or a folder (a common prefix) under it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Listed {
+    /// The entry's name inside the listed folder: `build-log.txt`, or `artifacts/` for a folder.
+    pub name: String,
+    /// The object's size in bytes; `None` for a folder.
+    pub size: Option<u64>,
+}
+
+impl Listed {
+    pub fn is_folder(&self) -> bool {
+        self.size.is_none()
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("reading {key}: {reason}")]
@@ -40,9 +56,17 @@ impl Failure for UploadError {
     }
 }
 
-/// A bucket: puts and gets objects by key.
+/// A bucket: puts, gets and lists objects by key.
 pub trait ArtifactStore: Send + Sync {
     fn put<'a>(&'a self, key: &'a str, body: Vec<u8>, content_type: &'a str) -> UploadFuture<'a>;
     /// The object at `key`; `None` when there is none.
     fn get<'a>(&'a self, key: &'a str) -> ReadFuture<'a>;
+    /// What is directly in the folder `prefix` (`logs/job/`; `""` for the bucket's top), sorted by
+    /// name, as an S3 listing with the delimiter `/` gives it. Empty when there is nothing.
+    fn list<'a>(&'a self, prefix: &'a str) -> ListFuture<'a>;
+}
+
+/// Buckets by name, for a reader that follows links naming them (deck's `/view/s3/<bucket>/`).
+pub trait Buckets: Send + Sync {
+    fn bucket(&self, name: &str) -> std::sync::Arc<dyn ArtifactStore>;
 }

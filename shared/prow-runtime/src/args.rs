@@ -51,10 +51,16 @@ pub struct CommonArgs {
     /// Read, decide and log, but change nothing outside.
     #[arg(long = "dry-run", default_value_t = false)]
     pub dry_run: bool,
+    /// How to reach S3-compatible buckets (upstream's JSON credentials file: tide's records,
+    /// deck's artifacts); without it, the AWS default chain.
+    #[arg(long = "s3-credentials-file")]
+    pub s3_credentials_file: Option<PathBuf>,
     #[command(flatten)]
     pub reporters: ReporterArgs,
     #[command(flatten)]
     pub tide: TideArgs,
+    #[command(flatten)]
+    pub deck: DeckArgs,
 }
 
 /// tide's flags, with upstream tide's names.
@@ -65,10 +71,21 @@ pub struct TideArgs {
     /// place the objects go.
     #[arg(long = "history-uri")]
     pub history_uri: Option<String>,
-    /// How to reach an S3-compatible bucket (upstream's JSON credentials file); without it, the
-    /// AWS default chain.
-    #[arg(long = "s3-credentials-file")]
-    pub s3_credentials_file: Option<PathBuf>,
+}
+
+/// deck's flags, with upstream deck's names.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct DeckArgs {
+    /// Where tide serves its pools (`GET /`) and history (`GET /history`); without it the tide
+    /// pages say tide is not connected.
+    #[arg(long = "tide-url")]
+    pub tide_url: Option<String>,
+    /// Where hook serves `/plugin-help`, for command help.
+    #[arg(long = "hook-url")]
+    pub hook_url: Option<String>,
+    /// Show hidden jobs and repositories too (an internal deck).
+    #[arg(long = "show-hidden", default_value_t = false)]
+    pub show_hidden: bool,
 }
 
 /// crier's flags, with upstream crier's names: a reporter runs when its `--*-workers` is above

@@ -4,12 +4,12 @@
 //! and the events Knative would carry (GitHub events from hook, ProwJob and run changes, pings)
 //! carried by an in-process bus as the same CloudEvents, so the functions' own handlers run.
 //!
-//! One port serves every route: hook's `/hook`, `/healthz`, `/metrics`, and each function's
-//! event endpoint under its name (`/trigger`, `/controller`, `/crier`, `/horologium`, `/sinker`,
-//! `/tide`).
+//! One port serves every route: deck's pages at the root (`/`, `/view/s3/<bucket>/...`, `/tide`),
+//! hook's `/hook`, `/healthz`, `/metrics`, and each function's routes under `/functions/<name>`
+//! (`/functions/hook/plugin-help`, `/functions/trigger`, `/functions/controller`,
+//! `/functions/crier`, `/functions/horologium`, `/functions/sinker`, `/functions/tide`).
 
 pub mod bus;
-mod view;
 
 use anyhow::Context;
 use axum::Router;
@@ -94,19 +94,19 @@ impl LocalSystem {
         )
         .await
         .context("starting the local S3 server")?;
-        let artifacts = Arc::new(
-            S3ArtifactStore::new(
-                &options.bucket,
-                &S3Credentials {
-                    endpoint: s3.endpoint(),
-                    s3_force_path_style: true,
-                    access_key,
-                    secret_key,
-                    ..S3Credentials::default()
-                },
-            )
-            .await,
-        );
+        let s3_credentials = S3Credentials {
+            endpoint: s3.endpoint(),
+            s3_force_path_style: true,
+            access_key,
+            secret_key,
+            ..S3Credentials::default()
+        };
+        let artifacts = Arc::new(S3ArtifactStore::new(&options.bucket, &s3_credentials).await);
+        // Bound first: deck reads tide and hook at this address.
+        let listener = tokio::net::TcpListener::bind(options.address)
+            .await
+            .with_context(|| format!("listening on {}", options.address))?;
+        let address = listener.local_addr()?;
         let executor = Arc::new(LocalExecutor::new(
             state.join("runs"),
             LocalExecutorOptions {
@@ -222,21 +222,41 @@ impl LocalSystem {
             github_bus.subscribe(subscriber);
         }
 
+        let deck = deck::Deck::new(
+            deck::DeckOptions {
+                jobs: store.clone(),
+                buckets: Arc::new(prow_artifacts::S3Buckets::new(s3_credentials).await),
+                sources: Arc::new(deck::HttpSources::new(
+                    tide.is_some()
+                        .then(|| format!("http://{address}/functions/tide")),
+                    Some(format!("http://{address}/functions/hook")),
+                )?),
+                clock: options.clock.clone(),
+                show_hidden: true,
+                extra_buckets: vec![options.bucket.clone()],
+                job_list_age: Duration::from_secs(1),
+            },
+            config.clone(),
+        )
+        .router();
+
+        // Webhooks arrive at `/hook` as in a cluster; hook's other routes (`/plugin-help`) sit
+        // beside the other functions', since deck has the root.
         let app = Router::new()
-            .merge(hook_router.clone())
-            .nest("/trigger", trigger.clone())
-            .nest("/controller", controller.clone())
-            .nest("/crier", crier.clone())
-            .nest("/horologium", horologium.clone())
-            .nest("/sinker", sinker.clone())
-            .nest("/tide", tide.clone().unwrap_or_default())
-            .merge(view::router(artifacts_root.clone()))
+            .route_service(
+                "/hook",
+                hook_router.clone().into_service::<axum::body::Body>(),
+            )
+            .nest("/functions/hook", hook_router.clone())
+            .merge(deck)
+            .nest("/functions/trigger", trigger.clone())
+            .nest("/functions/controller", controller.clone())
+            .nest("/functions/crier", crier.clone())
+            .nest("/functions/horologium", horologium.clone())
+            .nest("/functions/sinker", sinker.clone())
+            .nest("/functions/tide", tide.clone().unwrap_or_default())
             .merge(prow_runtime::base_routes(options.metrics.clone()));
         let app = prow_runtime::trace_requests(app, options.metrics.clone());
-        let listener = tokio::net::TcpListener::bind(options.address)
-            .await
-            .with_context(|| format!("listening on {}", options.address))?;
-        let address = listener.local_addr()?;
 
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn(async move {

@@ -10,7 +10,7 @@
 )]
 
 use prow_artifacts::{DirectoryArtifactStore, S3ArtifactStore, S3Credentials};
-use prow_ports::artifacts::ArtifactStore;
+use prow_ports::artifacts::{ArtifactStore, Buckets, Listed};
 use prow_test_harness::{ACCESS_KEY, S3Server, SECRET_KEY};
 
 async fn contract(bucket: &dyn ArtifactStore, refuses_escapes: bool) {
@@ -39,6 +39,41 @@ async fn contract(bucket: &dyn ArtifactStore, refuses_escapes: bool) {
     if refuses_escapes {
         assert!(bucket.get("../outside").await.is_err());
     }
+
+    // A listing shows one folder's level: its objects with their sizes, its folders by name.
+    for (key, body) in [
+        ("logs/unit/7/build-log.txt", &b"ok\n"[..]),
+        ("logs/unit/7/artifacts/junit.xml", b"<testsuite/>"),
+        ("logs/unit/8/started.json", b"{}"),
+        ("logs/unit/latest-build.txt", b"8"),
+    ] {
+        bucket.put(key, body.to_vec(), "text/plain").await.unwrap();
+    }
+    let listed = |name: &str, size: Option<u64>| Listed {
+        name: name.into(),
+        size,
+    };
+    assert_eq!(
+        bucket.list("logs/unit/").await.unwrap(),
+        [
+            listed("7/", None),
+            listed("8/", None),
+            listed("latest-build.txt", Some(1))
+        ]
+    );
+    assert_eq!(
+        bucket.list("logs/unit/7").await.unwrap(),
+        [listed("artifacts/", None), listed("build-log.txt", Some(3))],
+        "a prefix without its slash lists the same folder"
+    );
+    assert_eq!(bucket.list("logs/nothing/").await.unwrap(), []);
+    assert!(
+        bucket
+            .list("")
+            .await
+            .unwrap()
+            .contains(&listed("logs/", None))
+    );
 }
 
 #[tokio::test]
@@ -96,6 +131,47 @@ async fn a_uri_names_a_bucket_and_prefix_or_a_folder() {
         assert!(
             prow_artifacts::open_uri(wrong, None).await.is_err(),
             "{wrong}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn buckets_open_by_name_and_refuse_what_is_no_name() {
+    let server = S3Server::start(&["one", "two"]).await.unwrap();
+    let buckets = prow_artifacts::S3Buckets::new(S3Credentials {
+        endpoint: server.endpoint(),
+        s3_force_path_style: true,
+        access_key: ACCESS_KEY.into(),
+        secret_key: SECRET_KEY.into(),
+        ..S3Credentials::default()
+    })
+    .await;
+    buckets
+        .bucket("one")
+        .put("a.txt", b"1".to_vec(), "text/plain")
+        .await
+        .unwrap();
+    assert_eq!(buckets.bucket("two").get("a.txt").await.unwrap(), None);
+    assert_eq!(
+        buckets.bucket("one").get("a.txt").await.unwrap().as_deref(),
+        Some(&b"1"[..])
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("one")).unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "no").unwrap();
+    let folders = prow_artifacts::DirectoryBuckets::new(dir.path());
+    folders
+        .bucket("one")
+        .put("a.txt", b"1".to_vec(), "text/plain")
+        .await
+        .unwrap();
+    assert!(dir.path().join("one/a.txt").exists());
+    for wrong in ["..", "", "one/..", ".hidden"] {
+        let error = folders.bucket(wrong).get("secret.txt").await.unwrap_err();
+        assert!(
+            error.reason.contains("is not a bucket name"),
+            "{wrong}: {error}"
         );
     }
 }

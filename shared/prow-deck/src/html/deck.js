@@ -1,0 +1,36 @@
+// deck's only script: every page works without it; it makes filters apply as they change, shows
+// times in the reader's zone, opens the folded log stretch a #L link points into, and reloads a
+// running job's page until it ends.
+"use strict";
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form.filters");
+  if (form) {
+    form.querySelectorAll("select").forEach((s) => s.addEventListener("change", () => form.requestSubmit()));
+  }
+  document.querySelectorAll("time[datetime]").forEach((t) => {
+    const at = new Date(t.getAttribute("datetime"));
+    if (!isNaN(at)) { t.title = t.textContent; t.textContent = at.toLocaleString(); }
+  });
+  const openTarget = () => {
+    const target = location.hash && document.getElementById(location.hash.slice(1));
+    if (target) {
+      const folded = target.closest("details");
+      if (folded) folded.open = true;
+      target.scrollIntoView({ block: "center" });
+    }
+  };
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
+  const filter = document.getElementById("command-filter");
+  if (filter) {
+    filter.addEventListener("input", () => {
+      const words = filter.value.toLowerCase();
+      document.querySelectorAll("#commands tbody tr").forEach((row) => {
+        row.hidden = words !== "" && !row.textContent.toLowerCase().includes(words);
+      });
+    });
+  }
+  if (document.getElementById("live")) {
+    setTimeout(() => location.reload(), 5000);
+  }
+});
