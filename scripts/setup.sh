@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a machine to build and test the project: checks the toolchain, installs the Python
 # jsonschema package the webhook tests use, builds the Kubernetes test control plane from Go
-# modules (cached), and fetches every crate the lock file names. Safe to run again.
+# modules (cached), installs Chromium and ChromeDriver for deck's browser tests, and fetches every
+# crate the lock file names. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,6 +47,20 @@ if command -v go >/dev/null 2>&1; then
 else
   echo "setup: warning: Go is missing, so the Kubernetes tests will be skipped (install Go 1.26)" >&2
   [ -z "${CI:-}" ] || exit 1
+fi
+
+# deck's browser tests drive Debian's headless Chromium through ChromeDriver (about 90 s to
+# install the first time). Without them those tests are skipped with a message; under CI=true
+# they must run.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: installing chromium and chromium-driver (deck's browser tests)" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null \
+      || { echo "setup: cannot install chromium and chromium-driver" >&2; [ -z "${CI:-}" ] || exit 1; }
+  else
+    echo "setup: warning: chromium and chromedriver are missing; deck's browser tests will be skipped (apt-get install chromium chromium-driver)" >&2
+    [ -z "${CI:-}" ] || exit 1
+  fi
 fi
 
 cargo fetch --locked

@@ -90,7 +90,8 @@ impl HttpSources {
 
 impl Sources for HttpSources {
     fn tide_pools(&self) -> PortFuture<'_, Vec<PoolForDeck>, SourceError> {
-        Box::pin(self.read("tide", self.tide_url.as_deref(), "/"))
+        // The base itself: nested under a prefix (local mode), `<prefix>/` is another route.
+        Box::pin(self.read("tide", self.tide_url.as_deref(), ""))
     }
 
     fn tide_history(&self) -> PortFuture<'_, BTreeMap<String, Vec<Record>>, SourceError> {

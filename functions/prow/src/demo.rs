@@ -87,6 +87,11 @@ plank:
         path_strategy: explicit
 github_reporter:
   job_types_to_report: [presubmit, postsubmit]
+tide:
+  queries:
+  - repos: [{REPO}]
+    labels: [lgtm, approved]
+    missingLabels: [do-not-merge/hold, needs-rebase]
 "#
     )
 }

@@ -37,39 +37,44 @@ pub fn run_durations(bucket: &str, runs: &[Run]) -> String {
     bars("Run durations", &chart, "s")
 }
 
-/// The queue at each of `points` instants over the `window` before `now`: how many jobs were
-/// waiting for a pod (triggered, not yet pending) and how many were running (pending: the pod
-/// exists), from the jobs' start, pending and completion times.
+/// The queue over the `window` before `now`, in `buckets` equal slices: how many jobs waited for a
+/// pod (triggered, not yet pending) and how many ran (pending: the pod exists) at some time in
+/// each slice, from the jobs' start, pending and completion times. A slice counts a job even if
+/// it ran for a second of it, so short jobs show.
 pub fn queue_depth(
     rows: &[JobRow],
     now: Timestamp,
     window: SignedDuration,
-    points: usize,
+    buckets: usize,
 ) -> String {
-    let points = points.max(2);
+    let buckets = buckets.max(2);
     let from = now - window;
-    let step = window / (points as i32 - 1);
-    let mut counts = vec![(0usize, 0usize); points];
+    let step = window / buckets as i32;
+    let mut counts = vec![(0usize, 0usize); buckets];
+    // Whether [start, end) overlaps slice `i`.
+    let overlaps = |start: Timestamp, end: Timestamp, i: usize| {
+        let slice_start = from + step * i as i32;
+        let slice_end = slice_start + step;
+        start < slice_end && end > slice_start
+    };
     for row in rows {
         let Some(started) = row.started else { continue };
-        let ended = row.finished.unwrap_or(now);
+        // A running job's interval reaches just past now, so the last slice counts it.
+        let ended = row.finished.unwrap_or(now + SignedDuration::from_nanos(1));
         if ended < from {
             continue;
         }
+        let running_from = row.pending_since.unwrap_or(ended).clamp(started, ended);
         for (i, count) in counts.iter_mut().enumerate() {
-            let at = from + step * i as i32;
-            let active = started <= at && (at < ended || (row.finished.is_none() && at <= now));
-            if !active {
-                continue;
-            }
-            if row.pending_since.is_some_and(|pending| pending <= at) {
-                count.1 += 1;
-            } else {
+            if running_from > started && overlaps(started, running_from, i) {
                 count.0 += 1;
+            }
+            if ended > running_from && overlaps(running_from, ended, i) {
+                count.1 += 1;
             }
         }
     }
-    let last = (points - 1) as f64;
+    let last = (buckets - 1) as f64;
     let at = |i: usize| i as f64 / last;
     let waiting = counts
         .iter()

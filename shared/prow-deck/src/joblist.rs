@@ -97,7 +97,7 @@ pub struct Filter {
     pub job_type: String,
     pub repo: String,
     pub author: String,
-    /// A job name, or a pattern with `*` (`pull-*-unit`).
+    /// Part of a job's name (`unit`), or a pattern with `*` matching all of it (`pull-*-unit`).
     pub job: String,
     pub state: String,
     pub pull: String,
@@ -112,7 +112,7 @@ impl Filter {
         (self.job_type.is_empty() || row.job_type.as_str() == self.job_type)
             && (self.repo.is_empty() || row.repo == self.repo)
             && (self.author.is_empty() || row.pulls.iter().any(|p| p.author == self.author))
-            && (self.job.is_empty() || glob_match(&self.job, &row.job))
+            && (self.job.is_empty() || job_matches(&self.job, &row.job))
             && (self.state.is_empty() || row.state_name() == self.state)
             && (self.pull.is_empty() || row.pulls.iter().any(|p| p.number.to_string() == self.pull))
             && (self.cluster.is_empty() || row.cluster == self.cluster)
@@ -148,6 +148,15 @@ impl Filter {
 
     pub fn is_empty(&self) -> bool {
         self.query_for_page(1).is_empty()
+    }
+}
+
+/// A pattern with `*` matches the whole name as a glob; plain text matches any part of it.
+fn job_matches(filter: &str, job: &str) -> bool {
+    if filter.contains('*') {
+        glob_match(filter, job)
+    } else {
+        job.contains(filter)
     }
 }
 

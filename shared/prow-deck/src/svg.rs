@@ -55,15 +55,15 @@ pub fn bars(label: &str, bars: &[Bar], unit: &str) -> String {
         r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{}">"#,
         escape(label)
     );
-    axis(&mut svg, max, unit);
+    axis(&mut svg, scale, unit);
+    let width = (slot * 0.8).clamp(1.0, 24.0);
     for (i, bar) in bars.iter().enumerate() {
         let height = (bar.value / scale * inner_height).max(1.0);
-        let x = LEFT + i as f64 * slot + slot * 0.1;
+        let x = LEFT + i as f64 * slot + (slot - width) / 2.0;
         let y = TOP + inner_height - height;
         let rect = format!(
-            r#"<rect class="bar {}" x="{x:.1}" y="{y:.1}" width="{:.1}" height="{height:.1}"><title>{}</title></rect>"#,
+            r#"<rect class="bar {}" x="{x:.1}" y="{y:.1}" width="{width:.1}" height="{height:.1}"><title>{}</title></rect>"#,
             bar.class,
-            (slot * 0.8).max(1.0),
             escape(&bar.title)
         );
         match &bar.link {
@@ -108,7 +108,7 @@ pub fn lines(label: &str, series: &[Series], unit: &str, from: &str, to: &str) -
         r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{}">"#,
         escape(label)
     );
-    axis(&mut svg, max, unit);
+    axis(&mut svg, scale, unit);
     for s in series {
         let points: Vec<String> = s
             .points

@@ -42,6 +42,12 @@ async fn filters_in_the_url_narrow_the_list() {
         ("/?state=failure", vec!["pull-app-lint", "ci-nightly"]),
         ("/?repo=org/app&state=success", vec!["pull-app-unit"]),
         ("/?job=pull-*-unit", vec!["pull-app-unit", "pull-app-unit"]),
+        ("/?job=lint", vec!["pull-app-lint"]),
+        (
+            "/?job=pull-*",
+            vec!["pull-app-unit", "pull-app-lint", "pull-app-unit"],
+        ),
+        ("/?job=*-lint-*", vec![]),
         ("/?type=periodic", vec!["ci-nightly"]),
         ("/?author=bob", vec!["pull-app-unit"]),
         ("/?pull=7", vec!["pull-app-lint", "pull-app-unit"]),

@@ -67,7 +67,7 @@ fn what_a_person_reads(stdout: &str) -> String {
             }
             in_comment = false;
         }
-        if ["statuses:", "comments:", "artifacts:", "metrics:"]
+        if ["statuses:", "comments:", "artifacts:", "metrics:", "deck:"]
             .iter()
             .any(|p| line.starts_with(p))
         {

@@ -8,6 +8,7 @@
 )]
 
 mod checkconfig;
+mod deck_browser;
 mod demo;
 mod local_restart;
 mod pod_utilities;

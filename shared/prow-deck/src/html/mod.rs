@@ -95,6 +95,21 @@ pub fn safe_link(link: &str) -> Option<&str> {
         .then_some(link)
 }
 
+/// A size as people read it: `812 B`, `3.4 KiB`, `12.0 MiB`.
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 /// The state as a coloured pill.
 pub fn state_pill(state: &str) -> Markup {
     html! { span class={ "state " (state) } { (state) } }

@@ -201,7 +201,7 @@ pub fn run(view: &RunView) -> Markup {
                 @for (key, size) in &view.artifacts {
                     li {
                         a href=(artifact_link(&view.bucket, &format!("{}/{key}", view.folder))) { (key) }
-                        " " span.dim { (size) " B" }
+                        " " span.dim { (super::size(*size)) }
                     }
                 }
             }
@@ -237,7 +237,7 @@ pub fn folder(bucket: &str, folder: &str, entries: &[FolderEntry]) -> Markup {
                         None => a href={ "/view/s3/" (bucket) "/" (join(&entry.name)) } { (entry.name) },
                         Some(size) => {
                             a href=(artifact_link(bucket, &join(&entry.name))) { (entry.name) }
-                            " " span.dim { (size) " B" }
+                            " " span.dim { (super::size(size)) }
                         }
                     }
                 }

@@ -18,13 +18,13 @@ pub fn tide(pools: &TidePools) -> Markup {
     let body = html! {
         h1 { "Tide" }
         p { "Tide merges pull requests that match these queries once their tests pass on the newest base." }
-        details.queries {
+        details.queries open[pools.queries.len() <= 5] {
             summary { (pools.queries.len()) " quer" @if pools.queries.len() == 1 { "y" } @else { "ies" } }
             ul { @for query in &pools.queries { li { code { (query) } } } }
         }
         @if pools.pools.is_empty() {
             p.notice { "No pull request is in a merge pool now." }
-        }
+        } @else {
         table.pools #pools {
             thead { tr { th { "Pool" } th { "Action" } th { "Target" } th { "Passing" } th { "Pending" } th { "Missing tests" } th { "Batch pending" } } }
             tbody {
@@ -44,6 +44,7 @@ pub fn tide(pools: &TidePools) -> Markup {
                     }
                 }
             }
+        }
         }
     };
     layout("Tide", "/tide", body)
