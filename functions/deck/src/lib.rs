@@ -6,10 +6,13 @@
 //!
 //! Boundary: this crate reads and answers; what a page shows is `prow-deck`'s.
 
+mod actions;
 mod pages;
 mod runs;
 pub mod sources;
 
+pub use actions::OAuthSettings;
+pub use prow_deck::session::CookieSecret;
 pub use sources::{HttpSources, Sources};
 
 use axum::Router;
@@ -39,6 +42,16 @@ pub struct DeckOptions {
     /// Buckets readable besides those the configuration names (local mode's own).
     pub extra_buckets: Vec<String>,
     pub job_list_age: Duration,
+    /// GitHub as deck's bot sees it: org and team memberships, `/test` trust, for who may rerun.
+    pub github: Option<Arc<dyn prow_ports::github::GitHubClient>>,
+    /// Signing in with GitHub (`--github-oauth-config-file`).
+    pub sign_in: Option<OAuthSettings>,
+    /// Signs sessions and CSRF tokens (`--cookie-secret`); without it deck takes no POST.
+    pub cookie_secret: Option<CookieSecret>,
+    /// `POST /rerun` creates the job (`--rerun-creates-job`).
+    pub rerun_creates_job: bool,
+    /// For signing in (the code exchange, who signed in).
+    pub http: reqwest::Client,
 }
 
 #[derive(Clone)]
@@ -86,6 +99,17 @@ impl Deck {
             .route("/view/s3/{bucket}/{*path}", get(runs::view))
             .route("/artifact/s3/{bucket}/{*key}", get(runs::artifact))
             .route("/job-history/s3/{bucket}/{*path}", get(runs::job_history))
+            .route("/github-login", get(actions::github_login))
+            .route(
+                "/github-login/redirect",
+                get(actions::github_login_redirect),
+            )
+            .route("/github-logout", get(actions::github_logout))
+            .route(
+                "/rerun",
+                get(actions::rerun_show).post(actions::rerun_create),
+            )
+            .route("/abort", get(actions::abort_show).post(actions::abort))
             .with_state(self)
     }
 
@@ -138,6 +162,24 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     };
     let buckets = prow_runtime::block_on_at_startup(prow_artifacts::S3Buckets::new(credentials))?;
     let args = &context.args.deck;
+    let sign_in = match &args.github_oauth_config_file {
+        Some(path) => Some(OAuthSettings::from_file(
+            path,
+            &context.args.github_endpoint,
+        )?),
+        None => None,
+    };
+    let cookie_secret = match &args.cookie_secret {
+        Some(path) => Some(actions::cookie_secret(path)?),
+        None => None,
+    };
+    anyhow::ensure!(
+        sign_in.is_none() || cookie_secret.is_some(),
+        "--github-oauth-config-file needs --cookie-secret to sign sessions"
+    );
+    let github = context
+        .github()?
+        .map(|g| Arc::new(g) as Arc<dyn prow_ports::github::GitHubClient>);
     Ok(Deck::new(
         DeckOptions {
             jobs: context.job_store()?,
@@ -150,8 +192,21 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             show_hidden: args.show_hidden,
             extra_buckets: Vec::new(),
             job_list_age: DEFAULT_JOB_LIST_AGE,
+            github,
+            sign_in,
+            cookie_secret,
+            rerun_creates_job: args.rerun_creates_job,
+            http: http_client()?,
         },
         context.config.clone(),
     )
     .router())
+}
+
+/// The client deck signs people in with.
+pub fn http_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .timeout(actions::SIGN_IN_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?)
 }

@@ -4,7 +4,7 @@
 use crate::Deck;
 use crate::pages::unavailable;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use futures_util::future::join_all;
 use prow_api::ProwJob;
@@ -52,13 +52,18 @@ fn refused(deck: &Deck, bucket: &str) -> Option<Response> {
     })
 }
 
-pub(crate) async fn view_bucket(deck: State<Deck>, Path(bucket): Path<String>) -> Response {
-    view(deck, Path((bucket, String::new()))).await
+pub(crate) async fn view_bucket(
+    deck: State<Deck>,
+    Path(bucket): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    view(deck, Path((bucket, String::new())), headers).await
 }
 
 pub(crate) async fn view(
     State(deck): State<Deck>,
     Path((bucket, path)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Response {
     if let Some(refusal) = refused(&deck, &bucket) {
         return refusal;
@@ -75,8 +80,14 @@ pub(crate) async fn view(
         [files::STARTED, files::FINISHED, files::BUILD_LOG].contains(&entry.name.as_str())
     });
     if is_run {
-        return match run_view(&deck, store.as_ref(), &bucket, &folder).await {
-            Ok(view) => Html(html::run(&view).into_string()).into_response(),
+        return match run_view(&deck, store.as_ref(), &bucket, &folder, &headers).await {
+            Ok((view, csrf_cookie)) => {
+                let mut response = Html(html::run(&view).into_string()).into_response();
+                if let Some(cookie) = csrf_cookie {
+                    response.headers_mut().append(header::SET_COOKIE, cookie);
+                }
+                response
+            }
             Err(error) => unavailable("The run", &error),
         };
     }
@@ -155,7 +166,8 @@ async fn run_view(
     store: &dyn ArtifactStore,
     bucket: &str,
     folder: &str,
-) -> Result<RunView, ReadError> {
+    headers: &HeaderMap,
+) -> Result<(RunView, Option<HeaderValue>), ReadError> {
     let key = |name: &str| format!("{folder}/{name}");
     let (started_key, finished_key, prowjob_key, log_key) = (
         key(files::STARTED),
@@ -225,7 +237,15 @@ async fn run_view(
         .map(|job| job.spec.job.clone())
         .or_else(|| parts.next().map(str::to_string))
         .unwrap_or_default();
-    Ok(RunView {
+    // Buttons only for a job deck still has (a rerun copies it).
+    let (actions, csrf_cookie) = match &current {
+        Some(job) => {
+            let here = format!("/view/s3/{bucket}/{folder}");
+            crate::actions::actions_for(deck, headers, job, &here)
+        }
+        None => (None, None),
+    };
+    let view = RunView {
         bucket: bucket.to_string(),
         folder: folder.to_string(),
         job: job_name,
@@ -246,7 +266,9 @@ async fn run_view(
         junit_errors,
         artifacts,
         history: history_link(bucket, folder),
-    })
+        actions,
+    };
+    Ok((view, csrf_cookie))
 }
 
 /// A helper so a join over keys need not borrow them.

@@ -24,6 +24,9 @@ pub const ORG: &str = "demo-org";
 pub const REPO: &str = "demo-org/hello";
 pub const BUCKET: &str = "prow-artifacts";
 const HMAC: &str = "demo-webhook-secret";
+/// The stand-in's OAuth App deck signs people in with (`/github-login`).
+const DECK_CLIENT_ID: &str = "demo-deck";
+const DECK_CLIENT_SECRET: &str = "demo-deck-secret";
 
 /// The demo's jobs: real shell commands run as local processes.
 const JOBS: &str = r#"presubmits:
@@ -143,6 +146,7 @@ pub fn seed_world() -> World {
         )],
     );
     world.push(REPO, "main", "Add README", &[("README.md", "# hello\n")]);
+    world.add_oauth_app(DECK_CLIENT_ID, DECK_CLIENT_SECRET, "Prow deck (demo)");
     world.outbox.clear();
     world
 }
@@ -206,6 +210,15 @@ pub async fn run(
         clone_source: None,
         tick_interval: Some(Duration::from_secs(60)),
         metrics,
+        deck_sign_in: Some(deck::OAuthSettings {
+            client_id: DECK_CLIENT_ID.into(),
+            client_secret: DECK_CLIENT_SECRET.into(),
+            redirect_url: format!("{url}/github-login/redirect"),
+            final_redirect_url: format!("{url}/"),
+            scopes: Vec::new(),
+            web_url: standin.url(),
+            api_url: standin.url(),
+        }),
     })
     .await?;
     say(&format!(

@@ -119,6 +119,13 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         clone_source: clone_base.map(|base_url| prow_podutils::clone::CloneSource { base_url }),
         tick_interval: Some(Duration::from_secs(args.tick_seconds.max(1))),
         metrics,
+        deck_sign_in: match &common.deck.github_oauth_config_file {
+            Some(path) => Some(deck::OAuthSettings::from_file(
+                path,
+                &common.github_endpoint,
+            )?),
+            None => None,
+        },
     })
     .await?;
     tracing::info!(url = %system.url(), state_dir = %args.state_dir.display(), "prow local is serving");

@@ -310,6 +310,30 @@ pub struct Deck {
     pub additional_allowed_buckets: Vec<String>,
 }
 
+impl Deck {
+    /// Who may rerun or abort a job of `org_repo` on `cluster` by configuration (upstream
+    /// `GetRerunAuthConfig`): the last `default_rerun_auth_configs` entry that matches, or of the
+    /// older `rerun_auth_configs` map, the most specific key (`""`, `*`, then the org, then
+    /// `org/repo`).
+    pub fn rerun_auth_config(&self, org_repo: &str, cluster: &str) -> Option<&RerunAuthConfig> {
+        if !self.default_rerun_auth_configs.is_empty() {
+            return self
+                .default_rerun_auth_configs
+                .iter()
+                .filter(|entry| entry_matches(&entry.org_repo, &entry.cluster, org_repo, cluster))
+                .filter_map(|entry| entry.rerun_auth_configs.as_ref())
+                .next_back();
+        }
+        let by_key = &self.rerun_auth_configs;
+        let org = org_repo.split('/').next().unwrap_or_default();
+        let named = |key: &str| (!key.is_empty()).then(|| by_key.get(key)).flatten();
+        named(org_repo)
+            .or_else(|| named(org))
+            .or_else(|| by_key.get("*"))
+            .or_else(|| by_key.get(""))
+    }
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct DefaultRerunAuthConfigEntry {
     #[serde(default, rename = "repo", deserialize_with = "nullable")]
@@ -376,7 +400,7 @@ pub struct GitHubOptions {
 
 #[cfg(test)]
 mod tests {
-    use super::entry_matches;
+    use super::{Deck, DefaultRerunAuthConfigEntry, RerunAuthConfig, entry_matches};
 
     #[test]
     fn default_entries_match_by_repo_org_and_cluster() {
@@ -422,5 +446,63 @@ mod tests {
                 "{entry_repo:?}/{entry_cluster:?} for {repo} on {cluster}"
             );
         }
+    }
+
+    #[test]
+    fn the_most_specific_rerun_auth_config_applies() {
+        let users = |login: &str| RerunAuthConfig {
+            github_users: vec![login.to_string()],
+            ..RerunAuthConfig::default()
+        };
+        let mut map = Deck::default();
+        for (key, login) in [
+            ("*", "everyone"),
+            ("org", "org-admin"),
+            ("org/app", "app-admin"),
+        ] {
+            map.rerun_auth_configs.insert(key.to_string(), users(login));
+        }
+        let who = |deck: &Deck, repo: &str, cluster: &str| {
+            deck.rerun_auth_config(repo, cluster)
+                .map(|c| c.github_users[0].clone())
+        };
+        assert_eq!(
+            who(&map, "org/app", "default").as_deref(),
+            Some("app-admin")
+        );
+        assert_eq!(
+            who(&map, "org/lib", "default").as_deref(),
+            Some("org-admin")
+        );
+        assert_eq!(who(&map, "other/x", "default").as_deref(), Some("everyone"));
+        assert_eq!(who(&map, "", "default").as_deref(), Some("everyone"));
+
+        let entry = |repo: &str, cluster: &str, login: &str| DefaultRerunAuthConfigEntry {
+            org_repo: repo.to_string(),
+            cluster: cluster.to_string(),
+            rerun_auth_configs: Some(users(login)),
+        };
+        let entries = Deck {
+            default_rerun_auth_configs: vec![
+                entry("*", "", "everyone"),
+                entry("org", "", "org-admin"),
+                entry("", "gpu", "gpu-admin"),
+            ],
+            ..Deck::default()
+        };
+        assert_eq!(
+            who(&entries, "org/app", "default").as_deref(),
+            Some("org-admin")
+        );
+        assert_eq!(
+            who(&entries, "org/app", "gpu").as_deref(),
+            Some("gpu-admin"),
+            "the last match wins"
+        );
+        assert_eq!(
+            who(&entries, "other/x", "default").as_deref(),
+            Some("everyone")
+        );
+        assert_eq!(who(&Deck::default(), "org/app", "default"), None);
     }
 }

@@ -14,6 +14,8 @@ pub mod history;
 pub mod html;
 pub mod joblist;
 pub mod junit;
+pub mod rerun;
+pub mod session;
 pub mod svg;
 
 use prow_api::ProwJob;

@@ -86,6 +86,16 @@ pub struct DeckArgs {
     /// Show hidden jobs and repositories too (an internal deck).
     #[arg(long = "show-hidden", default_value_t = false)]
     pub show_hidden: bool,
+    /// The GitHub OAuth App people sign in with (JSON or YAML: client_id, client_secret,
+    /// redirect_url, final_redirect_url, scopes; web_url for GitHub Enterprise).
+    #[arg(long = "github-oauth-config-file")]
+    pub github_oauth_config_file: Option<PathBuf>,
+    /// A file holding the secret (32 bytes or more) sessions and CSRF tokens are signed with.
+    #[arg(long = "cookie-secret")]
+    pub cookie_secret: Option<PathBuf>,
+    /// `POST /rerun` creates the rerun (otherwise deck only shows it).
+    #[arg(long = "rerun-creates-job", default_value_t = false)]
+    pub rerun_creates_job: bool,
 }
 
 /// crier's flags, with upstream crier's names: a reporter runs when its `--*-workers` is above

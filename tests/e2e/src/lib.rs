@@ -30,6 +30,7 @@ pub async fn start_local(
         clone_source: None,
         tick_interval: None,
         metrics,
+        deck_sign_in: None,
     })
     .await
 }

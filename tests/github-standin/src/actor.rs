@@ -76,6 +76,12 @@ impl World {
                 person: false,
             });
         }
+        if let Some(login) = self.oauth_tokens.get(token) {
+            return Credential::Known(Actor {
+                login: login.clone(),
+                person: true,
+            });
+        }
         if token != self.bot
             && let Some(user) = self.users.get(token)
             && !self.orgs.contains_key(token)

@@ -23,6 +23,7 @@ mod deliveries;
 mod driver;
 mod events;
 mod graphql;
+mod oauth;
 mod routes;
 mod routes_more;
 mod routes_plugin_reads;
@@ -173,6 +174,7 @@ pub fn app(world: Arc<Mutex<World>>, base: &str) -> Router {
     routes::router()
         .merge(routes_plugin_reads::router())
         .merge(driver::router())
+        .merge(oauth::router())
         .layer(middleware::from_fn_with_state(state.clone(), account))
         .with_state(state)
 }
@@ -225,6 +227,10 @@ fn refusal(state: &AppState, token: Option<&str>) -> Option<Response> {
 /// (Apps authenticate `/app` themselves, with a JWT). The driver API is not GitHub's and is
 /// neither counted nor checked.
 async fn account(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // github.com's sign-in pages are not the API: forms, no token, no rate limit.
+    if request.uri().path().starts_with("/login/") {
+        return next.run(request).await;
+    }
     if request.uri().path().starts_with("/_standin/") {
         let mut request = request;
         json_by_default(&mut request);

@@ -227,6 +227,13 @@ pub struct Fault {
     pub times: usize,
 }
 
+/// An OAuth App (what deck signs people in with).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthApp {
+    pub name: String,
+    pub client_secret: String,
+}
+
 #[derive(Debug)]
 pub struct World {
     pub users: BTreeMap<String, User>,
@@ -254,6 +261,13 @@ pub struct World {
     /// Every attempt to deliver a webhook in the background, oldest first (GitHub's "recent
     /// deliveries").
     pub delivery_attempts: Vec<crate::deliveries::DeliveryAttempt>,
+    /// OAuth Apps people may sign in to (GitHub's web flow), by client id.
+    pub oauth_apps: BTreeMap<String, OAuthApp>,
+    /// Codes handed to an OAuth App's redirect, not yet exchanged: to the client id, the login
+    /// and the redirect URI they were issued for.
+    pub(crate) oauth_codes: BTreeMap<String, (String, String, String)>,
+    /// User access tokens issued through the web flow, to the login they act as.
+    pub oauth_tokens: BTreeMap<String, String>,
     /// The API's own base URL, for URLs inside payloads.
     pub(crate) api_base: String,
     pub(crate) deliveries: u64,
@@ -289,6 +303,9 @@ impl World {
             faults: Vec::new(),
             bot_tokens: BTreeSet::new(),
             delivery_attempts: Vec::new(),
+            oauth_apps: BTreeMap::new(),
+            oauth_codes: BTreeMap::new(),
+            oauth_tokens: BTreeMap::new(),
             api_base: "https://api.github.com".to_string(),
             deliveries: 0,
             next_id: 1000,

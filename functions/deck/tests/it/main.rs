@@ -9,6 +9,7 @@
 )]
 
 mod jobs;
+mod rerun;
 mod runs;
 mod support;
 mod tide_and_help;

@@ -92,12 +92,50 @@ impl Answer {
     }
 }
 
+/// What a bench differs in.
+pub struct Setup<'a> {
+    pub config: &'a str,
+    pub show_hidden: bool,
+    /// GitHub for memberships and signing in (the stand-in's OAuth App `deck-client`).
+    pub github: Option<&'a github_standin::GitHubStandIn>,
+    pub rerun_creates_job: bool,
+}
+
+impl Default for Setup<'_> {
+    fn default() -> Self {
+        Setup {
+            config: CONFIG,
+            show_hidden: false,
+            github: None,
+            rerun_creates_job: true,
+        }
+    }
+}
+
+/// The cookie secret benches sign with.
+pub const COOKIE_SECRET: &[u8] = b"a-test-cookie-secret-of-32-bytes-or-more";
+
 impl Bench {
     pub async fn start() -> Bench {
-        Bench::with(CONFIG, false).await
+        Bench::build(Setup::default()).await
     }
 
     pub async fn with(config: &str, show_hidden: bool) -> Bench {
+        Bench::build(Setup {
+            config,
+            show_hidden,
+            ..Setup::default()
+        })
+        .await
+    }
+
+    pub async fn build(setup: Setup<'_>) -> Bench {
+        let Setup {
+            config,
+            show_hidden,
+            github,
+            rerun_creates_job,
+        } = setup;
         let s3 = S3Server::start(&[BUCKET, "elsewhere"]).await.unwrap();
         let buckets = Arc::new(
             S3Buckets::new(S3Credentials {
@@ -121,6 +159,35 @@ impl Bench {
                 show_hidden,
                 extra_buckets: Vec::new(),
                 job_list_age: Duration::ZERO,
+                github: github.map(|standin| {
+                    Arc::new(
+                        prow_github_octocrab::OctocrabGitHub::new(
+                            prow_github_octocrab::GitHubOptions {
+                                endpoint: standin.url(),
+                                credentials: prow_github_octocrab::Credentials::Token(
+                                    "deck-token".into(),
+                                ),
+                                component: "deck".into(),
+                                dry_run: false,
+                                clock: Arc::new(ManualClock::new(NOW.parse().unwrap())),
+                            },
+                            &prow_runtime::Metrics::new("deck"),
+                        )
+                        .unwrap(),
+                    ) as Arc<dyn prow_ports::github::GitHubClient>
+                }),
+                sign_in: github.map(|standin| deck::OAuthSettings {
+                    client_id: "deck-client".into(),
+                    client_secret: "deck-secret".into(),
+                    redirect_url: "http://deck.test/github-login/redirect".into(),
+                    final_redirect_url: String::new(),
+                    scopes: Vec::new(),
+                    web_url: standin.url(),
+                    api_url: standin.url(),
+                }),
+                cookie_secret: Some(deck::CookieSecret::new(COOKIE_SECRET).unwrap()),
+                rerun_creates_job,
+                http: deck::http_client().unwrap(),
             },
             ConfigHandle::new(config),
         );
@@ -135,7 +202,31 @@ impl Bench {
     }
 
     pub async fn get(&self, path: &str) -> Answer {
-        let request = Request::get(path).body(Body::empty()).unwrap();
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// A request as a browser with `cookies` (a `Cookie` header) sends it.
+    pub async fn get_with(&self, path: &str, cookies: &str) -> Answer {
+        self.send(
+            Request::get(path)
+                .header("cookie", cookies)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A POST with `cookies` and, when given, the CSRF token.
+    pub async fn post(&self, path: &str, cookies: &str, csrf: Option<&str>) -> Answer {
+        let mut request = Request::post(path).header("cookie", cookies);
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Answer {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
@@ -294,5 +385,10 @@ pub fn readable(html: &str) -> String {
         r"<(tr|div|section|h1|h2|p|table|thead|tbody|li|ul|figure|details|dl|dt|dd|form|label|header|main|nav|polyline|rect|svg|pre|a rel|g|text)\b",
     )
     .unwrap();
-    blocks.replace_all(html, "\n<$1").into_owned()
+    let html = blocks.replace_all(html, "\n<$1");
+    // The CSRF token is bound to a random cookie.
+    regex::Regex::new(r#"data-csrf="[^"]+""#)
+        .unwrap()
+        .replace_all(&html, r#"data-csrf="[csrf]""#)
+        .into_owned()
 }

@@ -49,6 +49,9 @@ pub struct LocalOptions {
     /// How often horologium, sinker and the resyncs are pinged; `None`: only by [`LocalSystem::tick`].
     pub tick_interval: Option<Duration>,
     pub metrics: Arc<Metrics>,
+    /// The GitHub OAuth App deck signs people in with, to rerun and abort jobs; without it only
+    /// jobs whose `rerun_auth_config` allows anyone can be rerun.
+    pub deck_sign_in: Option<deck::OAuthSettings>,
 }
 
 /// The running system.
@@ -235,6 +238,14 @@ impl LocalSystem {
                 show_hidden: true,
                 extra_buckets: vec![options.bucket.clone()],
                 job_list_age: Duration::from_secs(1),
+                github: github_client.clone(),
+                sign_in: options.deck_sign_in.clone(),
+                // Sessions last as long as the process: a new secret each start.
+                cookie_secret: Some(deck::CookieSecret::new(
+                    format!("{}{}", local_secret("deck"), local_secret("cookie")).as_bytes(),
+                )?),
+                rerun_creates_job: true,
+                http: deck::http_client()?,
             },
             config.clone(),
         )

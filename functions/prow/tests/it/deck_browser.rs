@@ -195,17 +195,65 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
     );
     assert!(url.ends_with("#L3"), "{url}");
 
-    // Its history lists the run.
+    // Rerunning needs a sign-in: bob, who is no member, is refused; alice, a member whom `/test`
+    // trusts on this pull request, reruns it.
+    let run_page = browser.current_url().await.unwrap();
+    let run_page = run_page.split('#').next().unwrap().to_string();
+    let refused = rerun_as(&browser, &run_page, "bob").await;
+    assert_eq!(refused, "You don't have permission to rerun that job.");
+    browser
+        .screenshot(&shots.join("rerun-refused.png"))
+        .await
+        .unwrap();
+    browser
+        .goto(&format!("{}/github-logout", demo.url))
+        .await
+        .unwrap();
+    let done = rerun_as(&browser, &run_page, "alice").await;
+    assert_eq!(
+        done,
+        "Job successfully triggered. Wait 30 seconds and refresh the page for the job to show up."
+    );
+    browser
+        .screenshot(&shots.join("rerun-done.png"))
+        .await
+        .unwrap();
+    browser
+        .goto(&format!("{}/?job=lint", demo.url))
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    while rows(&browser).await.len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rerun is not in the list"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        browser
+            .goto(&format!("{}/?job=lint", demo.url))
+            .await
+            .unwrap();
+    }
+    browser.goto(&run_page).await.unwrap();
+
+    // Its history lists the runs.
     let history = browser
         .find("dl.meta a[href^='/job-history/']")
         .await
         .unwrap();
     browser.click(&history).await.unwrap();
     browser.wait_for("#history tbody tr", WAIT).await.unwrap();
-    assert_eq!(
-        browser.find_all("#history tbody tr").await.unwrap().len(),
-        1
-    );
+    // The run, and the rerun once it has uploaded its files.
+    let history = browser.current_url().await.unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    while browser.find_all("#history tbody tr").await.unwrap().len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rerun is not in the history"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        browser.goto(&history).await.unwrap();
+    }
     browser
         .screenshot(&shots.join("job-history.png"))
         .await
@@ -237,4 +285,38 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
         .await
         .unwrap();
     eprintln!("deck screenshots: {}", shots.display());
+}
+
+/// On `run_page`, signs in as `login` through GitHub's (the stand-in's) sign-in page, comes back,
+/// presses Rerun, and returns what deck answered.
+async fn rerun_as(browser: &Browser, run_page: &str, login: &str) -> String {
+    browser.goto(run_page).await.unwrap();
+    let sign_in = browser.wait_for("#sign-in", WAIT).await.unwrap();
+    browser.click(&sign_in).await.unwrap();
+    let field = browser.wait_for("#login_field", WAIT).await.unwrap();
+    browser.type_into(&field, login).await.unwrap();
+    let submit = browser.find("input[type=submit]").await.unwrap();
+    browser.click(&submit).await.unwrap();
+    let signed_in = browser.wait_for("#actions strong", WAIT).await.unwrap();
+    assert_eq!(browser.text(&signed_in).await.unwrap(), login);
+    assert_eq!(
+        browser.current_url().await.unwrap(),
+        run_page,
+        "back on the run's page"
+    );
+    let rerun = browser.find("#rerun").await.unwrap();
+    browser.click(&rerun).await.unwrap();
+    let result = browser.find("#action-result").await.unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let text = browser.text(&result).await.unwrap();
+        if !text.is_empty() {
+            return text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no answer to the rerun"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -30,6 +30,24 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     });
   }
+  const actions = document.getElementById("actions");
+  if (actions) {
+    const act = async (what, extra) => {
+      const result = document.getElementById("action-result");
+      const query = new URLSearchParams({ prowjob: actions.dataset.prowjob, ...extra });
+      const answer = await fetch(`/${what}?${query}`, {
+        method: "POST",
+        headers: { "X-CSRF-Token": actions.dataset.csrf },
+        credentials: "same-origin",
+      });
+      result.textContent = await answer.text();
+      result.className = answer.ok ? "ok" : "refused";
+    };
+    const rerun = document.getElementById("rerun");
+    if (rerun) rerun.addEventListener("click", () => act("rerun", {}));
+    const abort = document.getElementById("abort");
+    if (abort) abort.addEventListener("click", () => act("abort", {}));
+  }
   if (document.getElementById("live")) {
     setTimeout(() => location.reload(), 5000);
   }

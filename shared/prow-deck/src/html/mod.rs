@@ -8,7 +8,7 @@ mod tide;
 
 pub use help::command_help;
 pub use index::{IndexCharts, index};
-pub use run::{FolderEntry, RunView, folder, history, run};
+pub use run::{Actions, FolderEntry, RunView, folder, history, run};
 pub use tide::{tide, tide_history};
 
 use jiff::{SignedDuration, Timestamp};

@@ -37,6 +37,39 @@ pub struct RunView {
     pub artifacts: Vec<(String, u64)>,
     /// The job's history page.
     pub history: Option<String>,
+    /// What the reader may do about the job, when deck can act on it.
+    pub actions: Option<Actions>,
+}
+
+/// The rerun and abort buttons, and who is signed in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Actions {
+    pub prowjob: String,
+    /// deck creates reruns (`--rerun-creates-job`).
+    pub rerun: bool,
+    /// The job is triggered or pending.
+    pub abort: bool,
+    /// Who is signed in.
+    pub signed_in: Option<String>,
+    /// Where to sign in, when acting needs it and no one is signed in.
+    pub sign_in: Option<String>,
+    /// The token a POST carries.
+    pub csrf: String,
+}
+
+fn actions(actions: &Actions) -> Markup {
+    html! {
+        section.actions #actions data-prowjob=(actions.prowjob) data-csrf=(actions.csrf) {
+            @if actions.rerun { button #rerun type="button" { "Rerun" } }
+            @if actions.abort { button #abort type="button" { "Abort" } }
+            @if let Some(login) = &actions.signed_in {
+                span.dim { " Signed in as " strong { (login) } }
+            } @else if let Some(link) = &actions.sign_in {
+                " " a #sign-in href=(link) { "Sign in with GitHub" } span.dim { " to rerun or abort" }
+            }
+            output #action-result {}
+        }
+    }
 }
 
 impl RunView {
@@ -187,6 +220,9 @@ pub fn run(view: &RunView) -> Markup {
                 @if let Some(history) = &view.history { a href=(history) { "Job history" } " · " }
                 a href={ "/view/s3/" (view.bucket) "/" (view.folder) "/" } { "Artifacts" }
             }
+        }
+        @if let Some(buttons) = &view.actions {
+            @if buttons.rerun || buttons.abort { (actions(buttons)) }
         }
         @if view.finished.is_none() && view.log.is_none() {
             section.live #live data-prowjob=[view.prowjob.as_deref()] {

@@ -115,6 +115,7 @@ async fn start() -> System {
         clone_source: None,
         tick_interval: None,
         metrics,
+        deck_sign_in: None,
     })
     .await
     .unwrap();

@@ -10,6 +10,7 @@
 mod acting;
 mod app_auth;
 mod graphql;
+mod oauth;
 mod octocrab;
 mod resources;
 mod standalone;
