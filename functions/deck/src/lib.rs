@@ -90,6 +90,9 @@ impl Deck {
             .route("/tide-history", get(pages::tide_history))
             .route("/tide-history.js", get(pages::tide_history_js))
             .route("/command-help", get(pages::command_help))
+            .route("/configured-jobs", get(pages::configured_index))
+            .route("/configured-jobs/", get(pages::configured_index))
+            .route("/configured-jobs/{org}/{repo}", get(pages::configured_jobs))
             .route("/plugin-help", get(pages::plugin_help_redirect))
             .route("/plugin-help.js", get(pages::plugin_help_js))
             .route("/static/deck.css", get(pages::stylesheet))
@@ -99,6 +102,7 @@ impl Deck {
             .route("/view/s3/{bucket}/{*path}", get(runs::view))
             .route("/artifact/s3/{bucket}/{*key}", get(runs::artifact))
             .route("/job-history/s3/{bucket}/{*path}", get(runs::job_history))
+            .route("/pr-history", get(runs::pr_history))
             .route("/github-login", get(actions::github_login))
             .route(
                 "/github-login/redirect",

@@ -292,3 +292,35 @@ pub(crate) async fn script() -> Response {
     )
         .into_response()
 }
+
+pub(crate) async fn configured_index(State(deck): State<Deck>) -> Response {
+    let config = deck.config();
+    let hidden = &config.prow.deck.hidden_repos;
+    let mut repos = html::repositories(&config.jobs);
+    if !deck.options().show_hidden {
+        repos.retain(|repo| {
+            let org = repo.split('/').next().unwrap_or_default();
+            !hidden.iter().any(|h| h == repo || h == org)
+        });
+    }
+    Html(html::configured_index(&repos).into_string()).into_response()
+}
+
+pub(crate) async fn configured_jobs(
+    State(deck): State<Deck>,
+    axum::extract::Path((org, repo)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let config = deck.config();
+    let full = format!("{org}/{repo}");
+    let hidden = config
+        .prow
+        .deck
+        .hidden_repos
+        .iter()
+        .any(|h| *h == org || *h == full);
+    if hidden && !deck.options().show_hidden {
+        return (StatusCode::NOT_FOUND, "no such repository").into_response();
+    }
+    Html(html::configured_jobs(&full, &html::jobs_of(&config.jobs, &full)).into_string())
+        .into_response()
+}

@@ -396,3 +396,108 @@ async fn read_run(
         finished: finished?,
     }))
 }
+
+/// Builds of each job a PR history reads at most, newest first.
+const PR_HISTORY_BUILDS_PER_JOB: usize = 20;
+
+#[derive(Deserialize, Default)]
+pub(crate) struct PrHistoryQuery {
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    repo: String,
+    #[serde(default)]
+    pr: String,
+}
+
+/// `/pr-history?org=&repo=&pr=`.
+pub(crate) async fn pr_history(
+    State(deck): State<Deck>,
+    Query(query): Query<PrHistoryQuery>,
+) -> Response {
+    let Ok(pull) = query.pr.parse::<u64>() else {
+        return (StatusCode::BAD_REQUEST, "pr must be a pull request number").into_response();
+    };
+    if query.org.is_empty()
+        || query.repo.is_empty()
+        || query.org.contains('/')
+        || query.repo.contains('/')
+    {
+        return (StatusCode::BAD_REQUEST, "org and repo must be given").into_response();
+    }
+    let config = deck.config();
+    let full = format!("{}/{}", query.org, query.repo);
+    let hidden = config
+        .prow
+        .deck
+        .hidden_repos
+        .iter()
+        .any(|h| *h == query.org || *h == full);
+    if hidden && !deck.options().show_hidden {
+        return not_found(format!("no history for {full}"));
+    }
+    let Some((bucket, folder)) =
+        prow_deck::prhistory::location(&config, &query.org, &query.repo, pull)
+    else {
+        return not_found(format!("no bucket is configured for {full}'s presubmits"));
+    };
+    if let Some(refusal) = refused(&deck, &bucket) {
+        return refusal;
+    }
+    let store = deck.options().buckets.bucket(&bucket);
+    let jobs = match store.list(&folder).await {
+        Ok(listed) => listed,
+        Err(error) => return unavailable("The pull request's history", &error),
+    };
+    let mut wanted = Vec::new();
+    for job in jobs.iter().filter(|e| e.is_folder()) {
+        let name = job.name.trim_end_matches('/').to_string();
+        let builds = match store.list(&format!("{folder}/{name}")).await {
+            Ok(listed) => listed,
+            Err(error) => return unavailable("The pull request's history", &error),
+        };
+        let mut ids: Vec<u64> = builds
+            .iter()
+            .filter_map(|b| b.name.strip_suffix('/').and_then(|id| id.parse().ok()))
+            .collect();
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.truncate(PR_HISTORY_BUILDS_PER_JOB);
+        wanted.extend(ids.into_iter().map(|id| (name.clone(), id)));
+    }
+    let reads = wanted.iter().map(|(job, id)| {
+        let store = store.clone();
+        let run_folder = format!("{folder}/{job}/{id}");
+        let job = job.clone();
+        let id = *id;
+        async move {
+            let (started_key, finished_key) = (
+                format!("{run_folder}/{}", files::STARTED),
+                format!("{run_folder}/{}", files::FINISHED),
+            );
+            let (started, finished) = tokio::join!(
+                read_json::<Started>(store.as_ref(), &started_key),
+                read_json::<Finished>(store.as_ref(), &finished_key),
+            );
+            Ok::<_, ReadError>((
+                job,
+                Run {
+                    build_id: id,
+                    folder: run_folder,
+                    started: started?,
+                    finished: finished?,
+                },
+            ))
+        }
+    });
+    let runs = match join_all(reads)
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(runs) => runs,
+        Err(error) => return unavailable("The pull request's history", &error),
+    };
+    let commits = prow_deck::prhistory::by_commit(runs, &full, pull);
+    Html(html::pr_history(&bucket, &query.org, &query.repo, pull, &commits).into_string())
+        .into_response()
+}

@@ -347,6 +347,17 @@ pub fn content_type(name: &str) -> &'static str {
     }
 }
 
+/// The folder of a pull request's presubmit runs under `config`: `pr-logs/pull/<repo>/<pr>`
+/// (deck's PR history lists it).
+pub fn pull_folder(config: &GcsConfiguration, org: &str, repo: &str, pull: u64) -> String {
+    join(&[
+        &config.path_prefix,
+        "pr-logs/pull",
+        &repo_segment(config, org, repo),
+        &pull.to_string(),
+    ])
+}
+
 impl StoragePaths {
     /// The key of the file `name` in the run's folder.
     pub fn run_file(&self, name: &str) -> String {

@@ -14,6 +14,7 @@ pub mod history;
 pub mod html;
 pub mod joblist;
 pub mod junit;
+pub mod prhistory;
 pub mod rerun;
 pub mod session;
 pub mod svg;

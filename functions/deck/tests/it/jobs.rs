@@ -202,3 +202,87 @@ async fn badges_say_passing_failing_or_no_results() {
     assert!(none.body.contains(">no results</text>"));
     insta::assert_snapshot!("badge_failing", failing.body);
 }
+
+const JOBS: &str = r#"
+presubmits:
+  org/app:
+  - name: pull-app-unit
+    always_run: true
+    spec: {containers: [{image: "golang:1.26"}]}
+  - name: pull-app-docs
+    run_if_changed: '^docs/'
+    optional: true
+    branches: [main]
+    spec: {containers: [{image: "golang:1.26"}]}
+  - name: pull-app-e2e
+    spec: {containers: [{image: "golang:1.26"}]}
+  secret-org/vault:
+  - name: pull-vault-unit
+    always_run: true
+    spec: {containers: [{image: "golang:1.26"}]}
+postsubmits:
+  org/app:
+  - name: post-app-push
+    skip_branches: ['^release-']
+    spec: {containers: [{image: "golang:1.26"}]}
+periodics:
+- name: ci-app-nightly
+  cron: "0 3 * * *"
+  extra_refs: [{org: org, repo: app, base_ref: main}]
+  spec: {containers: [{image: "golang:1.26"}]}
+"#;
+
+#[tokio::test]
+async fn configured_jobs_list_what_runs_for_a_repository() {
+    let bench = crate::support::Bench::build(crate::support::Setup {
+        jobs: JOBS,
+        ..crate::support::Setup::default()
+    })
+    .await;
+    let index = bench.get("/configured-jobs").await;
+    assert!(
+        index
+            .body
+            .contains(r#"<a href="/configured-jobs/org/app">org/app</a>"#),
+        "{}",
+        index.body
+    );
+    assert!(
+        !index.body.contains("secret-org"),
+        "hidden repositories stay hidden"
+    );
+    let page = bench.get("/configured-jobs/org/app").await;
+    let runs = regex::Regex::new(r#"<tr data-type="([a-z]+)"><td class="job"><a [^>]+>([^<]+)</a>(?:[^<]|<span[^>]*>[^<]*</span>)*</td><td>[a-z]+</td><td>([^<]+)</td><td>([^<]*)</td>"#).unwrap();
+    let listed: Vec<(String, String, String, String)> = runs
+        .captures_iter(&page.body)
+        .map(|c| {
+            (
+                c[1].to_string(),
+                c[2].to_string(),
+                c[3].to_string(),
+                c[4].to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("presubmit", "pull-app-docs", "on changes to ^docs/", "main"),
+        ("presubmit", "pull-app-e2e", "on /test pull-app-e2e", "all"),
+        ("presubmit", "pull-app-unit", "always", "all"),
+        (
+            "postsubmit",
+            "post-app-push",
+            "on every push",
+            "all but ^release-",
+        ),
+        ("periodic", "ci-app-nightly", "cron 0 3 * * *", ""),
+    ];
+    assert_eq!(
+        listed,
+        expected.map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+    );
+    assert!(page.body.contains(r#"<span class="dim">(optional)</span>"#));
+    assert_eq!(
+        bench.get("/configured-jobs/secret-org/vault").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -28,7 +28,7 @@ async fn seed_failed_run(bench: &Bench) {
     bench
         .put(
             &format!("{RUN}/started.json"),
-            json!({"timestamp": 1772364000, "pull": "7", "repos": {"org/app": "main:bbb,7:aaa"}, "repo-commit": "a".repeat(40)}).to_string(),
+            json!({"timestamp": 1772364000, "pull": "7", "repos": {"org/app": format!("main:bbb,7:{}", "a".repeat(40))}, "repo-commit": "a".repeat(40)}).to_string(),
         )
         .await;
     bench
@@ -273,4 +273,67 @@ async fn a_presubmits_history_follows_the_directory_to_its_runs() {
         history.body
     );
     assert!(history.body.contains("<td>#7</td>"));
+}
+
+#[tokio::test]
+async fn a_pull_requests_history_groups_its_runs_by_commit() {
+    let bench = Bench::start().await;
+    seed_failed_run(&bench).await;
+    // An earlier run on an older head, and a passing unit run on the newest.
+    for (job, build, timestamp, head, passed) in [
+        ("pull-app-lint", 1001, 1772300000, "1111111111", false),
+        ("pull-app-unit", 1041, 1772364001, "a", true),
+    ] {
+        let folder = format!("pr-logs/pull/org_app/7/{job}/{build}");
+        let head = if head == "a" {
+            "a".repeat(40)
+        } else {
+            head.repeat(4)
+        };
+        bench.put(&format!("{folder}/started.json"), json!({"timestamp": timestamp, "pull": "7", "repos": {"org/app": format!("main:bbb,7:{head}")}}).to_string()).await;
+        bench
+            .put(
+                &format!("{folder}/finished.json"),
+                json!({"timestamp": timestamp + 30, "passed": passed}).to_string(),
+            )
+            .await;
+    }
+    let page = bench.get("/pr-history?org=org&repo=app&pr=7").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let commits: Vec<&str> = page
+        .body
+        .match_indices(r#"<h2 class="sha">"#)
+        .map(|(at, _)| &page.body[at + 16..at + 28])
+        .collect();
+    assert_eq!(
+        commits,
+        ["aaaaaaaaaaaa", "111111111111"],
+        "newest commit first"
+    );
+    assert!(
+        page.body
+            .contains(&format!(r#"<a href="/view/s3/{BUCKET}/{RUN}">1040</a>"#))
+    );
+    assert!(
+        page.body
+            .contains(r#"<tr data-result="SUCCESS"><td class="job">pull-app-unit</td>"#)
+    );
+    assert_eq!(
+        bench.get("/pr-history?org=org&repo=app&pr=x").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        bench
+            .get("/pr-history?org=secret-org&repo=vault&pr=1")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let run = bench.get(&format!("/view/s3/{BUCKET}/{RUN}")).await;
+    assert!(
+        run.body
+            .contains(r#"<a href="/pr-history?org=org&amp;repo=app&amp;pr=7">PR history</a>"#),
+        "{}",
+        run.body
+    );
 }

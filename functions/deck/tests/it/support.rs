@@ -95,6 +95,8 @@ impl Answer {
 /// What a bench differs in.
 pub struct Setup<'a> {
     pub config: &'a str,
+    /// One job config file.
+    pub jobs: &'a str,
     pub show_hidden: bool,
     /// GitHub for memberships and signing in (the stand-in's OAuth App `deck-client`).
     pub github: Option<&'a github_standin::GitHubStandIn>,
@@ -105,6 +107,7 @@ impl Default for Setup<'_> {
     fn default() -> Self {
         Setup {
             config: CONFIG,
+            jobs: "",
             show_hidden: false,
             github: None,
             rerun_creates_job: true,
@@ -132,6 +135,7 @@ impl Bench {
     pub async fn build(setup: Setup<'_>) -> Bench {
         let Setup {
             config,
+            jobs,
             show_hidden,
             github,
             rerun_creates_job,
@@ -149,7 +153,7 @@ impl Bench {
         );
         let (store, dir) = prow_test_harness::embedded_store().unwrap();
         let sources = Arc::new(FixedSources::default());
-        let config = prow_test_harness::strict_config(config, "", None);
+        let config = prow_test_harness::strict_config(config, jobs, None);
         let deck = Deck::new(
             DeckOptions {
                 jobs: store.clone(),

@@ -1,14 +1,16 @@
 //! deck's pages as HTML, rendered on the server with maud (every value escaped). Each page is a
 //! function of what the function read; nothing here reads anything.
 
+mod configured;
 mod help;
 mod index;
 mod run;
 mod tide;
 
+pub use configured::{ConfiguredJob, configured_index, configured_jobs, jobs_of, repositories};
 pub use help::command_help;
 pub use index::{IndexCharts, index};
-pub use run::{Actions, FolderEntry, RunView, folder, history, run};
+pub use run::{Actions, FolderEntry, RunView, folder, history, pr_history, run};
 pub use tide::{tide, tide_history};
 
 use jiff::{SignedDuration, Timestamp};

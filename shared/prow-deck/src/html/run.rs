@@ -218,6 +218,9 @@ pub fn run(view: &RunView) -> Markup {
                     a href={ "/prowjob?prowjob=" (encode_query_value(prowjob)) } { "ProwJob YAML" } " · "
                 }
                 @if let Some(history) = &view.history { a href=(history) { "Job history" } " · " }
+                @if let (Some((number, _)), Some((org, repo))) = (&view.pull_link, view.repo.split_once('/')) {
+                    a href={ "/pr-history?org=" (org) "&repo=" (repo) "&pr=" (number) } { "PR history" } " · "
+                }
                 a href={ "/view/s3/" (view.bucket) "/" (view.folder) "/" } { "Artifacts" }
             }
         }
@@ -320,4 +323,38 @@ pub fn history(
         }
     };
     layout(&format!("History of {}", root.job()), "", body)
+}
+
+/// A pull request's runs, by the commit they tested.
+pub fn pr_history(
+    bucket: &str,
+    org: &str,
+    repo: &str,
+    pull: u64,
+    commits: &[crate::prhistory::CommitRuns],
+) -> Markup {
+    let body = html! {
+        h1 { "History of " (org) "/" (repo) " #" (pull) }
+        @if commits.is_empty() { p.notice { "No run of this pull request is in the bucket." } }
+        @for commit in commits {
+            section.commit {
+                h2.sha { (commit.sha.get(..12).unwrap_or(&commit.sha)) }
+                table.history {
+                    thead { tr { th { "Job" } th { "Build" } th { "Result" } th { "Started" } th { "Duration" } } }
+                    tbody {
+                        @for (job, run) in &commit.runs {
+                            tr data-result=(run.result()) {
+                                td.job { (job) }
+                                td { a href={ "/view/s3/" (bucket) "/" (run.folder) } { (run.build_id) } }
+                                td { (state_pill(&run.result().to_ascii_lowercase())) }
+                                td { @if let Some(at) = run.started.as_ref().and_then(|s| unix(s.timestamp)) { (time(at)) } }
+                                td { @if let Some(seconds) = run.duration() { (duration(SignedDuration::from_secs(seconds))) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(&format!("History of {org}/{repo}#{pull}"), "", body)
 }
