@@ -31,7 +31,9 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const STATES: [&str; 6] = ["success", "success", "success", "failure", "pending", "aborted"];
+const STATES: [&str; 6] = [
+    "success", "success", "success", "failure", "pending", "aborted",
+];
 
 fn job(i: usize, now: Timestamp) -> ProwJob {
     let repo = format!("repo-{:03}", i % 200);
@@ -47,7 +49,8 @@ fn job(i: usize, now: Timestamp) -> ProwJob {
         "description": "Job succeeded.",
     });
     if state != "pending" {
-        status["completionTime"] = json!((started + SignedDuration::from_secs(300 + (i % 900) as i64)).to_string());
+        status["completionTime"] =
+            json!((started + SignedDuration::from_secs(300 + (i % 900) as i64)).to_string());
     }
     serde_json::from_value(json!({
         "apiVersion": "prow.k8s.io/v1", "kind": "ProwJob",
@@ -170,19 +173,41 @@ async fn run(label: &str, store: Arc<dyn JobStore>, count: usize) {
         .buffer_unordered(32)
         .count()
         .await;
-    println!("{label}: {count} ProwJobs created in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "{label}: {count} ProwJobs created in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let fresh = serve(store.clone(), deck::DEFAULT_JOB_LIST_AGE).await;
     let anew = serve(store.clone(), Duration::ZERO).await;
     let http = reqwest::Client::new();
     let first = Instant::now();
-    http.get(format!("{fresh}/")).send().await.unwrap().bytes().await.unwrap();
-    println!("{label}: the first request (reading the list) took {:.0} ms", first.elapsed().as_secs_f64() * 1000.0);
+    http.get(format!("{fresh}/"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    println!(
+        "{label}: the first request (reading the list) took {:.0} ms",
+        first.elapsed().as_secs_f64() * 1000.0
+    );
     for (what, base, path, requests) in [
         ("first page of /, list fresh", &fresh, "/", 200),
-        ("filtered page, list fresh", &fresh, "/?repo=org/repo-007&state=failure", 200),
+        (
+            "filtered page, list fresh",
+            &fresh,
+            "/?repo=org/repo-007&state=failure",
+            200,
+        ),
         ("/prowjobs.js, list fresh", &fresh, "/prowjobs.js", 20),
-        ("/prowjobs.js?omit=pod_spec,decoration_config, list fresh", &fresh, "/prowjobs.js?omit=annotations,labels,decoration_config,pod_spec", 20),
+        (
+            "/prowjobs.js?omit=pod_spec,decoration_config, list fresh",
+            &fresh,
+            "/prowjobs.js?omit=annotations,labels,decoration_config,pod_spec",
+            20,
+        ),
         ("first page of /, list read anew", &anew, "/", 10),
         ("/prowjobs.js, list read anew", &anew, "/prowjobs.js", 5),
     ] {
@@ -206,7 +231,10 @@ async fn run(label: &str, store: Arc<dyn JobStore>, count: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let count: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(20_000);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         match args.get(1).map(String::as_str) {
             Some("embedded") => {
@@ -220,7 +248,12 @@ fn main() {
                     .await
                     .unwrap();
                 let client = kube::Client::try_from(config).unwrap();
-                run("kube", Arc::new(prow_kube::KubeJobStore::new(client, "default")), count).await;
+                run(
+                    "kube",
+                    Arc::new(prow_kube::KubeJobStore::new(client, "default")),
+                    count,
+                )
+                .await;
             }
             _ => panic!("usage: deck_load embedded|kube N [KUBECONFIG]"),
         }

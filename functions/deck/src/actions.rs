@@ -157,6 +157,17 @@ pub(crate) struct LoginQuery {
     dest: String,
 }
 
+/// The OAuth App and the cookie secret, when signing in is set up.
+fn sign_in_setup(deck: &Deck) -> Option<(&OAuthSettings, &CookieSecret)> {
+    Some((
+        deck.options().sign_in.as_ref()?,
+        deck.options().cookie_secret.as_ref()?,
+    ))
+}
+
+const NOT_SET_UP: &str =
+    "signing in is not set up on this deck (--github-oauth-config-file and --cookie-secret)";
+
 /// Only a path of this site: no scheme, no `//host`.
 fn local_path(dest: &str) -> Option<&str> {
     (dest.starts_with('/') && !dest.starts_with("//") && !dest.contains('\\')).then_some(dest)
@@ -168,15 +179,8 @@ pub(crate) async fn github_login(
     Query(query): Query<LoginQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let (Some(settings), Some(secret)) = (
-        deck.options().sign_in.as_ref(),
-        deck.options().cookie_secret.as_ref(),
-    ) else {
-        return (
-            StatusCode::NOT_FOUND,
-            "signing in is not set up on this deck (--github-oauth-config-file and --cookie-secret)",
-        )
-            .into_response();
+    let Some((settings, secret)) = sign_in_setup(&deck) else {
+        return refused(StatusCode::NOT_FOUND, NOT_SET_UP);
     };
     let dest = local_path(&query.dest)
         .map(str::to_string)
@@ -227,14 +231,8 @@ pub(crate) async fn github_login_redirect(
     Query(query): Query<RedirectQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let (Some(settings), Some(secret)) = (
-        deck.options().sign_in.as_ref(),
-        deck.options().cookie_secret.as_ref(),
-    ) else {
-        return refused(
-            StatusCode::NOT_FOUND,
-            "signing in is not set up on this deck",
-        );
+    let Some((settings, secret)) = sign_in_setup(&deck) else {
+        return refused(StatusCode::NOT_FOUND, NOT_SET_UP);
     };
     let started = session::cookie(cookie_header(&headers), STATE_COOKIE)
         .and_then(|cookie| secret.verify("oauth-state", cookie));

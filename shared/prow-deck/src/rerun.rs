@@ -207,37 +207,35 @@ pub fn rerun_latest(
                 job: job_name.clone(),
                 repo: repo.clone(),
             };
-            if old.spec.job_type == ProwJobType::Presubmit {
-                let named: Vec<_> = jobs
-                    .presubmits
-                    .get(&repo)
-                    .into_iter()
-                    .flatten()
-                    .filter(|p| p.name() == job_name)
-                    .collect();
-                if named.is_empty() {
-                    return Err(not_found());
+            // Upstream: a job of that name for the repository, that runs on the base branch.
+            fn for_branch<J>(
+                jobs: Option<&Vec<J>>,
+                wanted: impl Fn(&J) -> bool,
+                runs_on_branch: impl Fn(&J) -> bool,
+            ) -> Result<&J, bool> {
+                let mut named = jobs.into_iter().flatten().filter(|j| wanted(j)).peekable();
+                if named.peek().is_none() {
+                    return Err(false);
                 }
-                let job = named
-                    .iter()
-                    .find(|p| p.brancher.should_run(&refs.base_ref))
-                    .ok_or_else(not_for_branch)?;
+                named.find(|j| runs_on_branch(j)).ok_or(true)
+            }
+            let missing = |named: bool| if named { not_for_branch() } else { not_found() };
+            let branch = refs.base_ref.clone();
+            if old.spec.job_type == ProwJobType::Presubmit {
+                let job = for_branch(
+                    jobs.presubmits.get(&repo),
+                    |p| p.name() == job_name,
+                    |p| p.brancher.should_run(&branch),
+                )
+                .map_err(missing)?;
                 prow_trigger::jobs::presubmit(job, refs, name, &Default::default(), now)
             } else {
-                let named: Vec<_> = jobs
-                    .postsubmits
-                    .get(&repo)
-                    .into_iter()
-                    .flatten()
-                    .filter(|p| p.name() == job_name)
-                    .collect();
-                if named.is_empty() {
-                    return Err(not_found());
-                }
-                let job = named
-                    .iter()
-                    .find(|p| p.brancher.should_run(&refs.base_ref))
-                    .ok_or_else(not_for_branch)?;
+                let job = for_branch(
+                    jobs.postsubmits.get(&repo),
+                    |p| p.name() == job_name,
+                    |p| p.brancher.should_run(&branch),
+                )
+                .map_err(missing)?;
                 prow_trigger::jobs::postsubmit(job, refs, name, now)
             }
         }

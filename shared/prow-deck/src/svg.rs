@@ -49,13 +49,7 @@ pub fn bars(label: &str, bars: &[Bar], unit: &str) -> String {
     } else {
         inner_width / bars.len() as f64
     };
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{}">"#,
-        escape(label)
-    );
-    axis(&mut svg, scale, unit);
+    let mut svg = open(label, scale, unit);
     let width = (slot * 0.8).clamp(1.0, 24.0);
     for (i, bar) in bars.iter().enumerate() {
         let height = (bar.value / scale * inner_height).max(1.0);
@@ -102,13 +96,7 @@ pub fn lines(label: &str, series: &[Series], unit: &str, from: &str, to: &str) -
     let scale = if max > 0.0 { max } else { 1.0 };
     let inner_width = WIDTH - LEFT;
     let inner_height = HEIGHT - TOP - BOTTOM;
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{}">"#,
-        escape(label)
-    );
-    axis(&mut svg, scale, unit);
+    let mut svg = open(label, scale, unit);
     for s in series {
         let points: Vec<String> = s
             .points
@@ -149,6 +137,18 @@ pub fn lines(label: &str, series: &[Series], unit: &str, from: &str, to: &str) -
         legend_x += 8.0 * s.name.chars().count() as f64 + 24.0;
     }
     svg.push_str("</svg>");
+    svg
+}
+
+/// The `<svg>` element and its axes, up to `max` (labelled with `unit`).
+fn open(label: &str, max: f64, unit: &str) -> String {
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{}">"#,
+        escape(label)
+    );
+    axis(&mut svg, max, unit);
     svg
 }
 
