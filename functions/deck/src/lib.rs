@@ -60,7 +60,11 @@ pub struct Deck(Arc<Inner>);
 struct Inner {
     options: DeckOptions,
     config: ConfigHandle,
-    snapshot: tokio::sync::Mutex<Option<Arc<Snapshot>>>,
+    snapshot: std::sync::Mutex<Option<Arc<Snapshot>>>,
+    /// Held while the list is read, so one read serves everyone waiting.
+    reading: tokio::sync::Mutex<()>,
+    /// A read in the background is under way.
+    refreshing: std::sync::atomic::AtomicBool,
 }
 
 /// One read of the job list: the jobs this deck may show, and their rows in list order.
@@ -75,7 +79,9 @@ impl Deck {
         Deck(Arc::new(Inner {
             options,
             config,
-            snapshot: tokio::sync::Mutex::new(None),
+            snapshot: std::sync::Mutex::new(None),
+            reading: tokio::sync::Mutex::new(()),
+            refreshing: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
@@ -125,15 +131,51 @@ impl Deck {
         self.0.config.current()
     }
 
-    /// The jobs and rows, read again when the last read is older than `job_list_age`. Readers
-    /// that arrive while it is read wait for that one read.
+    fn current(&self) -> Option<Arc<Snapshot>> {
+        self.0
+            .snapshot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The jobs and rows. The first reader reads them (others arriving meanwhile wait for that
+    /// read); afterwards a list older than `job_list_age` is still served while one read in the
+    /// background replaces it, so no reader waits for the store (upstream deck re-lists on a
+    /// timer). A `job_list_age` of zero reads anew for every request.
     pub(crate) async fn snapshot(&self) -> Result<Arc<Snapshot>, StoreError> {
-        let mut current = self.0.snapshot.lock().await;
-        if let Some(snapshot) = current.as_ref()
-            && snapshot.read_at.elapsed() < self.0.options.job_list_age
+        use std::sync::atomic::Ordering;
+        let age = self.0.options.job_list_age;
+        if !age.is_zero()
+            && let Some(snapshot) = self.current()
         {
-            return Ok(snapshot.clone());
+            if snapshot.read_at.elapsed() >= age && !self.0.refreshing.swap(true, Ordering::AcqRel)
+            {
+                let deck = self.clone();
+                tokio::spawn(async move {
+                    if let Err(error) = deck.read_list().await {
+                        tracing::warn!(%error, "reading the job list again");
+                    }
+                    deck.0.refreshing.store(false, Ordering::Release);
+                });
+            }
+            return Ok(snapshot);
         }
+        let _reading = self.0.reading.lock().await;
+        if !age.is_zero()
+            && let Some(snapshot) = self.current()
+        {
+            return Ok(snapshot);
+        }
+        self.read_list_locked().await
+    }
+
+    async fn read_list(&self) -> Result<Arc<Snapshot>, StoreError> {
+        let _reading = self.0.reading.lock().await;
+        self.read_list_locked().await
+    }
+
+    async fn read_list_locked(&self) -> Result<Arc<Snapshot>, StoreError> {
         let config = self.config();
         let hidden_repos = &config.prow.deck.hidden_repos;
         let show_hidden = self.0.options.show_hidden;
@@ -145,7 +187,11 @@ impl Deck {
             jobs,
             rows,
         });
-        *current = Some(snapshot.clone());
+        *self
+            .0
+            .snapshot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(snapshot.clone());
         Ok(snapshot)
     }
 

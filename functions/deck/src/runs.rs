@@ -81,7 +81,8 @@ pub(crate) async fn view(
     });
     if is_run {
         return match run_view(&deck, store.as_ref(), &bucket, &folder, &headers).await {
-            Ok((view, csrf_cookie)) => {
+            Ok(None) => not_found(format!("nothing is at {bucket}/{folder}")),
+            Ok(Some((view, csrf_cookie))) => {
                 let mut response = Html(html::run(&view).into_string()).into_response();
                 if let Some(cookie) = csrf_cookie {
                     response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -167,7 +168,7 @@ async fn run_view(
     bucket: &str,
     folder: &str,
     headers: &HeaderMap,
-) -> Result<(RunView, Option<HeaderValue>), ReadError> {
+) -> Result<Option<(RunView, Option<HeaderValue>)>, ReadError> {
     let key = |name: &str| format!("{folder}/{name}");
     let (started_key, finished_key, prowjob_key, log_key) = (
         key(files::STARTED),
@@ -184,6 +185,17 @@ async fn run_view(
     );
     let (started, finished, prowjob, log, artifacts) =
         (started?, finished?, prowjob?, log?, artifacts?);
+    // A hidden job's run is as hidden as the job.
+    let config = deck.config();
+    if let Some(job) = &prowjob
+        && !prow_deck::joblist::visible(
+            job,
+            &config.prow.deck.hidden_repos,
+            deck.options().show_hidden,
+        )
+    {
+        return Ok(None);
+    }
 
     let mut junit: Option<JunitResults> = None;
     let mut junit_errors = Vec::new();
@@ -268,7 +280,7 @@ async fn run_view(
         history: history_link(bucket, folder),
         actions,
     };
-    Ok((view, csrf_cookie))
+    Ok(Some((view, csrf_cookie)))
 }
 
 /// A helper so a join over keys need not borrow them.

@@ -286,3 +286,43 @@ async fn configured_jobs_list_what_runs_for_a_repository() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn an_old_list_is_served_while_a_new_one_is_read() {
+    let bench = crate::support::Bench::build(crate::support::Setup {
+        job_list_age: std::time::Duration::from_millis(50),
+        ..crate::support::Setup::default()
+    })
+    .await;
+    let fixture = |name: &'static str| JobFixture {
+        name,
+        job: "ci-periodic",
+        kind: "periodic",
+        state: "success",
+        repo: "",
+        pull: None,
+        started_minutes: 5,
+        minutes: Some(1),
+    };
+    bench.add(fixture("p1").build()).await;
+    assert_eq!(
+        rows(&bench.get("/").await.body).len(),
+        1,
+        "the first reader reads the list"
+    );
+    bench.add(fixture("p2").build()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(
+        rows(&bench.get("/").await.body).len(),
+        1,
+        "a stale list is served at once, and read again behind it"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while rows(&bench.get("/").await.body).len() != 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new list never came"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -337,3 +337,38 @@ async fn a_pull_requests_history_groups_its_runs_by_commit() {
         run.body
     );
 }
+
+#[tokio::test]
+async fn a_hidden_jobs_run_is_not_shown() {
+    let bench = Bench::start().await;
+    let job = JobFixture {
+        name: "h1",
+        job: "pull-secret-unit",
+        kind: "presubmit",
+        state: "success",
+        repo: "secret-org/vault",
+        pull: Some((1, "carol")),
+        started_minutes: 10,
+        minutes: Some(2),
+    }
+    .build();
+    let folder = "pr-logs/pull/secret-org_vault/1/pull-secret-unit/1010";
+    bench
+        .put(
+            &format!("{folder}/prowjob.json"),
+            serde_json::to_vec(&job).unwrap(),
+        )
+        .await;
+    bench
+        .put(
+            &format!("{folder}/started.json"),
+            r#"{"timestamp": 1772364000}"#,
+        )
+        .await;
+    bench
+        .put(&format!("{folder}/build-log.txt"), "the vault's secrets\n")
+        .await;
+    let page = bench.get(&format!("/view/s3/{BUCKET}/{folder}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.body.contains("secrets"));
+}

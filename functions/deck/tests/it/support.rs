@@ -101,6 +101,8 @@ pub struct Setup<'a> {
     /// GitHub for memberships and signing in (the stand-in's OAuth App `deck-client`).
     pub github: Option<&'a github_standin::GitHubStandIn>,
     pub rerun_creates_job: bool,
+    /// Zero reads the list anew for every request.
+    pub job_list_age: Duration,
 }
 
 impl Default for Setup<'_> {
@@ -111,6 +113,7 @@ impl Default for Setup<'_> {
             show_hidden: false,
             github: None,
             rerun_creates_job: true,
+            job_list_age: Duration::ZERO,
         }
     }
 }
@@ -139,6 +142,7 @@ impl Bench {
             show_hidden,
             github,
             rerun_creates_job,
+            job_list_age,
         } = setup;
         let s3 = S3Server::start(&[BUCKET, "elsewhere"]).await.unwrap();
         let buckets = Arc::new(
@@ -162,7 +166,7 @@ impl Bench {
                 clock: Arc::new(ManualClock::new(NOW.parse().unwrap())),
                 show_hidden,
                 extra_buckets: Vec::new(),
-                job_list_age: Duration::ZERO,
+                job_list_age,
                 github: github.map(|standin| {
                     Arc::new(
                         prow_github_octocrab::OctocrabGitHub::new(
