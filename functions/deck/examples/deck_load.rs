@@ -136,6 +136,7 @@ async fn serve(store: Arc<dyn JobStore>, job_list_age: Duration) -> String {
             cookie_secret: None,
             rerun_creates_job: false,
             http: deck::http_client().unwrap(),
+            executor: None,
         },
         ConfigHandle::new(config),
     );
@@ -204,6 +205,10 @@ async fn run(label: &str, store: Arc<dyn JobStore>, count: usize) {
     println!(
         "{label}: the first request (reading the list) took {:.0} ms",
         first.elapsed().as_secs_f64() * 1000.0
+    );
+    println!(
+        "{label}: RSS after the first read: {:.0} MiB",
+        current_rss_mib()
     );
     for (what, base, path, requests) in [
         ("first page of /, list fresh", &fresh, "/", 200),

@@ -52,6 +52,8 @@ pub struct DeckOptions {
     pub rerun_creates_job: bool,
     /// For signing in (the code exchange, who signed in).
     pub http: reqwest::Client,
+    /// The build clusters, for a running job's output (`/log`); none shows no live output.
+    pub executor: Option<Arc<dyn prow_ports::executor::Executor>>,
 }
 
 #[derive(Clone)]
@@ -67,11 +69,14 @@ struct Inner {
     refreshing: std::sync::atomic::AtomicBool,
 }
 
-/// One read of the job list: the jobs this deck may show, and their rows in list order.
+/// One read of the job list: the jobs this deck may show, their rows in list order, and what
+/// the list page draws from all of them (the filters' choices, the queue chart), drawn once.
 pub(crate) struct Snapshot {
     read_at: Instant,
     pub(crate) jobs: Vec<ProwJob>,
     pub(crate) rows: Vec<JobRow>,
+    pub(crate) choices: prow_deck::joblist::Choices,
+    pub(crate) queue_chart: String,
 }
 
 impl Deck {
@@ -109,6 +114,7 @@ impl Deck {
             .route("/artifact/s3/{bucket}/{*key}", get(runs::artifact))
             .route("/job-history/s3/{bucket}/{*path}", get(runs::job_history))
             .route("/pr-history", get(runs::pr_history))
+            .route("/log", get(runs::live_log))
             .route("/github-login", get(actions::github_login))
             .route(
                 "/github-login/redirect",
@@ -182,10 +188,19 @@ impl Deck {
         let mut jobs = self.0.options.jobs.list("").await?;
         jobs.retain(|job| visible(job, hidden_repos, show_hidden));
         let rows = rows(&jobs);
+        let choices = prow_deck::joblist::Choices::of(&rows);
+        let queue_chart = prow_deck::charts::queue_depth(
+            &rows,
+            self.0.options.clock.now(),
+            jiff::SignedDuration::from_hours(6),
+            72,
+        );
         let snapshot = Arc::new(Snapshot {
             read_at: Instant::now(),
             jobs,
             rows,
+            choices,
+            queue_chart,
         });
         *self
             .0
@@ -230,9 +245,10 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     let github = context
         .github()?
         .map(|g| Arc::new(g) as Arc<dyn prow_ports::github::GitHubClient>);
+    let (jobs, clusters) = context.job_store_and_build_clusters()?;
     Ok(Deck::new(
         DeckOptions {
-            jobs: context.job_store()?,
+            jobs,
             buckets: Arc::new(buckets),
             sources: Arc::new(HttpSources::new(
                 args.tide_url.clone(),
@@ -247,6 +263,7 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             cookie_secret,
             rerun_creates_job: args.rerun_creates_job,
             http: http_client()?,
+            executor: Some(clusters),
         },
         context.config.clone(),
     )

@@ -5,10 +5,9 @@ use crate::sources::SourceError;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use jiff::SignedDuration;
 use prow_deck::api::{ProwJobsQuery, TideHistory, TidePools, wrap_var};
 use prow_deck::html;
-use prow_deck::joblist::{Choices, Filter, select};
+use prow_deck::joblist::{Filter, select};
 use serde::Deserialize;
 
 /// Answers a failure to read: 503 for what may pass, with the reason logged once, never shown
@@ -60,14 +59,9 @@ pub(crate) async fn index(State(deck): State<Deck>, Query(filter): Query<Filter>
     };
     let now = deck.options().clock.now();
     let listing = select(&snapshot.rows, &filter);
-    let choices = Choices::of(&snapshot.rows);
+    let choices = &snapshot.choices;
     let charts = html::IndexCharts {
-        queue: Some(prow_deck::charts::queue_depth(
-            &snapshot.rows,
-            now,
-            SignedDuration::from_hours(6),
-            73,
-        )),
+        queue: Some(snapshot.queue_chart.clone()),
         pass_rate: (!filter.repo.is_empty()).then(|| {
             let repo_rows: Vec<_> = snapshot
                 .rows
@@ -78,7 +72,7 @@ pub(crate) async fn index(State(deck): State<Deck>, Query(filter): Query<Filter>
         }),
     };
     no_cache(
-        Html(html::index(&listing, &choices, &filter, now, &charts).into_string()).into_response(),
+        Html(html::index(&listing, choices, &filter, now, &charts).into_string()).into_response(),
     )
 }
 

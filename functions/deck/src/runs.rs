@@ -513,3 +513,85 @@ pub(crate) async fn pr_history(
     Html(html::pr_history(&bucket, &query.org, &query.repo, pull, &commits).into_string())
         .into_response()
 }
+
+/// The most of a running job's output `/log` returns (its end).
+const LIVE_LOG_BYTES: usize = 1024 * 1024;
+
+#[derive(Deserialize, Default)]
+pub(crate) struct LogQuery {
+    #[serde(default)]
+    prowjob: String,
+    /// Upstream's form: the job's name and build id.
+    #[serde(default)]
+    job: String,
+    #[serde(default)]
+    id: String,
+}
+
+/// `/log?prowjob=` (or upstream's `?job=&id=`): what a job's test container has printed so far,
+/// as text, with the job's state in `X-Prow-Job-State` so a page knows when to stop following.
+pub(crate) async fn live_log(State(deck): State<Deck>, Query(query): Query<LogQuery>) -> Response {
+    let snapshot = match deck.snapshot().await {
+        Ok(snapshot) => snapshot,
+        Err(error) => return unavailable("The job list", &error),
+    };
+    let listed = snapshot.jobs.iter().find(|job| {
+        (!query.prowjob.is_empty() && job.name() == query.prowjob)
+            || (!query.job.is_empty()
+                && job.spec.job == query.job
+                && job.status.build_id == query.id)
+    });
+    // A job newer than the list, or whose state changed since, is read directly.
+    let name = match (listed, query.prowjob.is_empty()) {
+        (Some(job), _) => job.name().to_string(),
+        (None, false) => query.prowjob.clone(),
+        (None, true) => return not_found("no such job".to_string()),
+    };
+    let job = match deck.options().jobs.get(&name).await {
+        Ok(job) => job,
+        Err(prow_ports::store::StoreError::NotFound(_)) => {
+            return not_found(format!("no ProwJob named {name:?}"));
+        }
+        Err(error) => return unavailable("The job", &error),
+    };
+    let config = deck.config();
+    if !prow_deck::joblist::visible(
+        &job,
+        &config.prow.deck.hidden_repos,
+        deck.options().show_hidden,
+    ) {
+        return not_found(format!("no ProwJob named {name:?}"));
+    }
+    let state = job
+        .status
+        .state
+        .map(prow_api::ProwJobState::as_str)
+        .unwrap_or("triggered");
+    let Some(executor) = &deck.options().executor else {
+        return (
+            StatusCode::NOT_FOUND,
+            [("x-prow-job-state", state)],
+            "this deck reads no build cluster",
+        )
+            .into_response();
+    };
+    match executor.log(&job, LIVE_LOG_BYTES).await {
+        Ok(Some(text)) => (
+            [
+                (header::CONTENT_TYPE.as_str(), "text/plain; charset=utf-8"),
+                (header::CACHE_CONTROL.as_str(), "no-cache"),
+                (header::X_CONTENT_TYPE_OPTIONS.as_str(), "nosniff"),
+                ("x-prow-job-state", state),
+            ],
+            text,
+        )
+            .into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            [("x-prow-job-state", state)],
+            "the job has no output yet",
+        )
+            .into_response(),
+        Err(error) => unavailable("The job's output", &error),
+    }
+}

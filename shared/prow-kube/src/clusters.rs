@@ -149,6 +149,14 @@ impl Executor for BuildClusters {
         Box::pin(async move { self.cluster(job)?.stop(job).await })
     }
 
+    fn log<'a>(
+        &'a self,
+        job: &'a ProwJob,
+        tail_bytes: usize,
+    ) -> ExecutorFuture<'a, Option<String>> {
+        Box::pin(async move { self.cluster(job)?.log(job, tail_bytes).await })
+    }
+
     fn job_pods(&self) -> ExecutorFuture<'_, Vec<JobPod>> {
         Box::pin(async move {
             let mut all = Vec::new();

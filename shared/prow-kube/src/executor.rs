@@ -168,6 +168,27 @@ impl Executor for KubeExecutor {
         })
     }
 
+    fn log<'a>(
+        &'a self,
+        job: &'a ProwJob,
+        tail_bytes: usize,
+    ) -> ExecutorFuture<'a, Option<String>> {
+        Box::pin(async move {
+            let params = kube::api::LogParams {
+                container: Some(prow_plank::pod::TEST_CONTAINER_NAME.to_string()),
+                limit_bytes: Some(tail_bytes as i64),
+                ..kube::api::LogParams::default()
+            };
+            match self.pods.logs(job.name(), &params).await {
+                Ok(text) => Ok(Some(text)),
+                Err(kube::Error::Api(status)) if status.code == 404 || status.code == 400 => {
+                    Ok(None)
+                }
+                Err(error) => Err(ExecutorError::retryable(job, error)),
+            }
+        })
+    }
+
     fn stop<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, ()> {
         Box::pin(async move {
             match self.pods.delete(job.name(), &DeleteParams::default()).await {

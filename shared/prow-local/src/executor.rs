@@ -127,6 +127,26 @@ async fn remove_run_dir(dir: &std::path::Path) -> std::io::Result<()> {
 }
 
 impl Executor for LocalExecutor {
+    fn log<'a>(
+        &'a self,
+        job: &'a ProwJob,
+        tail_bytes: usize,
+    ) -> ExecutorFuture<'a, Option<String>> {
+        Box::pin(async move {
+            let path = self.run_dir(job).join("logs").join("process-log.txt");
+            match tokio::fs::read(&path).await {
+                Ok(bytes) => {
+                    let text = String::from_utf8_lossy(&bytes);
+                    Ok(Some(
+                        prow_ports::executor::tail(&text, tail_bytes).to_string(),
+                    ))
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(error) => Err(ExecutorError::retryable(job, error)),
+            }
+        })
+    }
+
     fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<PodObservation>> {
         Box::pin(async move {
             let Some(record) = read_record(&self.run_dir(job)) else {

@@ -117,4 +117,30 @@ pub trait Executor: Send + Sync {
     fn job_pods(&self) -> ExecutorFuture<'_, Vec<JobPod>>;
     /// Removes a pod [`Executor::job_pods`] listed (a missing one is fine).
     fn remove_pod<'a>(&'a self, pod: &'a JobPod) -> ExecutorFuture<'a, ()>;
+    /// What the job's test container has printed so far (upstream deck's `/log`), at most its
+    /// last `tail_bytes`; `None` when it has no pod, or this executor keeps no logs.
+    fn log<'a>(
+        &'a self,
+        job: &'a ProwJob,
+        tail_bytes: usize,
+    ) -> ExecutorFuture<'a, Option<String>> {
+        let _ = (job, tail_bytes);
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// The last `tail_bytes` of `text`, cut at a line start when one is near.
+pub fn tail(text: &str, tail_bytes: usize) -> &str {
+    if text.len() <= tail_bytes {
+        return text;
+    }
+    let mut start = text.len() - tail_bytes;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let rest = &text[start..];
+    match rest.find('\n') {
+        Some(newline) if newline < 1024 => &rest[newline + 1..],
+        _ => rest,
+    }
 }

@@ -372,3 +372,88 @@ async fn a_hidden_jobs_run_is_not_shown() {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.body.contains("secrets"));
 }
+
+#[tokio::test]
+async fn a_running_jobs_output_is_followed_until_it_ends() {
+    use prow_ports::executor::Executor;
+    let runs = tempfile::tempdir().unwrap();
+    let executor = std::sync::Arc::new(prow_local::LocalExecutor::new(
+        runs.path(),
+        Default::default(),
+    ));
+    let bench = Bench::build(crate::support::Setup {
+        executor: Some(executor.clone()),
+        ..crate::support::Setup::default()
+    })
+    .await;
+    let mut job = JobFixture {
+        name: "r1",
+        job: "ci-slow",
+        kind: "periodic",
+        state: "pending",
+        repo: "",
+        pull: None,
+        started_minutes: 1,
+        minutes: None,
+    }
+    .build();
+    job.spec.decoration_config = None;
+    job.spec.pod_spec = Some(
+        serde_json::from_value(json!({"containers": [{"name": "test", "image": "local",
+        "command": ["/bin/sh", "-c"], "args": ["echo 'step 1: <compiling>'; sleep 30"]}]}))
+        .unwrap(),
+    );
+    bench.add(job.clone()).await;
+    executor.start(&job, "1061").await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let log = loop {
+        let answer = bench.get("/log?prowjob=r1").await;
+        if answer.status == StatusCode::OK && answer.body.contains("step 1") {
+            break answer;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no output: {} {}",
+            answer.status,
+            answer.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(log.body, "step 1: <compiling>\n");
+    assert_eq!(log.headers["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(log.headers["x-prow-job-state"], "pending");
+    // Upstream's form of the same question.
+    assert!(
+        bench
+            .get("/log?job=ci-slow&id=1001")
+            .await
+            .body
+            .contains("step 1")
+    );
+    // The run's page follows it.
+    bench
+        .put(
+            "logs/ci-slow/1061/started.json",
+            r#"{"timestamp": 1772364000}"#,
+        )
+        .await;
+    bench
+        .put(
+            "logs/ci-slow/1061/prowjob.json",
+            serde_json::to_vec(&job).unwrap(),
+        )
+        .await;
+    let page = bench
+        .get(&format!("/view/s3/{BUCKET}/logs/ci-slow/1061"))
+        .await;
+    assert!(
+        page.body.contains(r#"data-log="/log?prowjob=r1""#),
+        "{}",
+        page.body
+    );
+    executor.stop(&job).await.unwrap();
+    assert_eq!(
+        bench.get("/log?prowjob=nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

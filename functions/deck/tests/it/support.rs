@@ -103,6 +103,8 @@ pub struct Setup<'a> {
     pub rerun_creates_job: bool,
     /// Zero reads the list anew for every request.
     pub job_list_age: Duration,
+    /// Where running jobs' output is read (`/log`).
+    pub executor: Option<Arc<dyn prow_ports::executor::Executor>>,
 }
 
 impl Default for Setup<'_> {
@@ -114,6 +116,7 @@ impl Default for Setup<'_> {
             github: None,
             rerun_creates_job: true,
             job_list_age: Duration::ZERO,
+            executor: None,
         }
     }
 }
@@ -143,6 +146,7 @@ impl Bench {
             github,
             rerun_creates_job,
             job_list_age,
+            executor,
         } = setup;
         let s3 = S3Server::start(&[BUCKET, "elsewhere"]).await.unwrap();
         let buckets = Arc::new(
@@ -196,6 +200,7 @@ impl Bench {
                 cookie_secret: Some(deck::CookieSecret::new(COOKIE_SECRET).unwrap()),
                 rerun_creates_job,
                 http: deck::http_client().unwrap(),
+                executor,
             },
             ConfigHandle::new(config),
         );

@@ -246,6 +246,7 @@ impl LocalSystem {
                 )?),
                 rerun_creates_job: true,
                 http: deck::http_client()?,
+                executor: Some(executor.clone() as Arc<dyn prow_ports::executor::Executor>),
             },
             config.clone(),
         )

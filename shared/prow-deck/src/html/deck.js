@@ -48,7 +48,25 @@ document.addEventListener("DOMContentLoaded", () => {
     const abort = document.getElementById("abort");
     if (abort) abort.addEventListener("click", () => act("abort", {}));
   }
-  if (document.getElementById("live")) {
-    setTimeout(() => location.reload(), 5000);
+  // A running job: its output so far, every two seconds, until it ends; then the whole page.
+  const live = document.getElementById("live");
+  if (live) {
+    const source = live.dataset.log;
+    const output = document.getElementById("live-log");
+    const poll = async () => {
+      if (!source) { setTimeout(() => location.reload(), 5000); return; }
+      try {
+        const answer = await fetch(source, { credentials: "same-origin" });
+        const state = answer.headers.get("X-Prow-Job-State") || "";
+        if (answer.ok) {
+          const follow = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
+          output.textContent = await answer.text();
+          if (follow) window.scrollTo(0, document.body.scrollHeight);
+        }
+        if (state !== "" && state !== "pending" && state !== "triggered") { location.reload(); return; }
+      } catch (e) { /* try again */ }
+      setTimeout(poll, 2000);
+    };
+    poll();
   }
 });

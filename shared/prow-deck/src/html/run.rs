@@ -228,8 +228,9 @@ pub fn run(view: &RunView) -> Markup {
             @if buttons.rerun || buttons.abort { (actions(buttons)) }
         }
         @if view.finished.is_none() && view.log.is_none() {
-            section.live #live data-prowjob=[view.prowjob.as_deref()] {
-                p.notice { "The job is still running; this page shows its result when it ends." }
+            section.live #live data-log=[view.prowjob.as_ref().map(|p| format!("/log?prowjob={}", encode_query_value(p)))] {
+                p.notice { "The job is still running; its output so far is below, and this page shows its result when it ends." }
+                pre.log #live-log {}
             }
         }
         @if let Some(results) = &view.junit { (junit(results, &view.junit_errors)) }
