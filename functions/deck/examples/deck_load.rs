@@ -137,6 +137,7 @@ async fn serve(store: Arc<dyn JobStore>, job_list_age: Duration) -> String {
             rerun_creates_job: false,
             http: deck::http_client().unwrap(),
             executor: None,
+            config_files: None,
         },
         ConfigHandle::new(config),
     );

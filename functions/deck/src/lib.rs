@@ -54,6 +54,8 @@ pub struct DeckOptions {
     pub http: reqwest::Client,
     /// The build clusters, for a running job's output (`/log`); none shows no live output.
     pub executor: Option<Arc<dyn prow_ports::executor::Executor>>,
+    /// The configuration files, served as they are at `/config` and `/plugin-config`.
+    pub config_files: Option<prow_config::ConfigPaths>,
 }
 
 #[derive(Clone)]
@@ -115,6 +117,8 @@ impl Deck {
             .route("/job-history/s3/{bucket}/{*path}", get(runs::job_history))
             .route("/pr-history", get(runs::pr_history))
             .route("/log", get(runs::live_log))
+            .route("/config", get(pages::config_file))
+            .route("/plugin-config", get(pages::plugin_config_file))
             .route("/github-login", get(actions::github_login))
             .route(
                 "/github-login/redirect",
@@ -264,6 +268,7 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             rerun_creates_job: args.rerun_creates_job,
             http: http_client()?,
             executor: Some(clusters),
+            config_files: Some(context.args.config_paths()),
         },
         context.config.clone(),
     )

@@ -318,3 +318,33 @@ pub(crate) async fn configured_jobs(
     Html(html::configured_jobs(&full, &html::jobs_of(&config.jobs, &full)).into_string())
         .into_response()
 }
+
+async fn serve_file(path: Option<&std::path::Path>, what: &str) -> Response {
+    let Some(path) = path else {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("this deck was given no {what}"),
+        )
+            .into_response();
+    };
+    match tokio::fs::read_to_string(path).await {
+        Ok(text) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response(),
+        Err(error) => unavailable(what, &error),
+    }
+}
+
+/// `/config`: `config.yaml` as deck loaded it.
+pub(crate) async fn config_file(State(deck): State<Deck>) -> Response {
+    let files = deck.options().config_files.as_ref();
+    serve_file(files.map(|f| f.config_path.as_path()), "configuration").await
+}
+
+/// `/plugin-config`: `plugins.yaml` as deck loaded it.
+pub(crate) async fn plugin_config_file(State(deck): State<Deck>) -> Response {
+    let files = deck.options().config_files.as_ref();
+    serve_file(
+        files.and_then(|f| f.plugin_config.as_deref()),
+        "plugin configuration",
+    )
+    .await
+}

@@ -176,15 +176,13 @@ pub async fn run(
     let url = format!("http://{address}");
     let (config_path, job_config_path, plugin_config, hmac_file) =
         write_config(&state_dir.join("demo-config"), &format!("{url}/view/"))?;
-    let loaded = prow_config::load(
-        &prow_config::ConfigPaths {
-            config_path,
-            job_config_path: Some(job_config_path),
-            plugin_config: Some(plugin_config),
-        },
-        prow_config::LoadOptions { strict: true },
-    )
-    .map_err(|e| anyhow::anyhow!("the demo's configuration: {e}"))?;
+    let config_files = prow_config::ConfigPaths {
+        config_path,
+        job_config_path: Some(job_config_path),
+        plugin_config: Some(plugin_config),
+    };
+    let loaded = prow_config::load(&config_files, prow_config::LoadOptions { strict: true })
+        .map_err(|e| anyhow::anyhow!("the demo's configuration: {e}"))?;
 
     let standin = GitHubStandIn::start(seed_world()).await?;
     let metrics = Arc::new(prow_runtime::Metrics::new("prow-local"));
@@ -210,6 +208,7 @@ pub async fn run(
         clone_source: None,
         tick_interval: Some(Duration::from_secs(60)),
         metrics,
+        config_files: Some(config_files.clone()),
         deck_sign_in: Some(deck::OAuthSettings {
             client_id: DECK_CLIENT_ID.into(),
             client_secret: DECK_CLIENT_SECRET.into(),

@@ -119,6 +119,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         clone_source: clone_base.map(|base_url| prow_podutils::clone::CloneSource { base_url }),
         tick_interval: Some(Duration::from_secs(args.tick_seconds.max(1))),
         metrics,
+        config_files: Some(common.config_paths()),
         deck_sign_in: match &common.deck.github_oauth_config_file {
             Some(path) => Some(deck::OAuthSettings::from_file(
                 path,

@@ -31,6 +31,7 @@ pub async fn start_local(
         tick_interval: None,
         metrics,
         deck_sign_in: None,
+        config_files: None,
     })
     .await
 }

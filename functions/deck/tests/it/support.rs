@@ -201,6 +201,7 @@ impl Bench {
                 rerun_creates_job,
                 http: deck::http_client().unwrap(),
                 executor,
+                config_files: None,
             },
             ConfigHandle::new(config),
         );

@@ -182,3 +182,15 @@ async fn command_help_lists_featured_commands_first() {
     let js = bench.get("/plugin-help.js").await.json();
     assert_eq!(js["PluginHelp"]["lgtm"]["Commands"][0]["Featured"], true);
 }
+
+#[tokio::test]
+async fn a_deck_given_no_files_says_so() {
+    let bench = Bench::start().await;
+    let config = bench.get("/config").await;
+    assert_eq!(config.status, StatusCode::NOT_FOUND);
+    assert_eq!(config.body, "this deck was given no configuration");
+    assert_eq!(
+        bench.get("/plugin-config").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

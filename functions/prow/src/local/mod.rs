@@ -52,6 +52,8 @@ pub struct LocalOptions {
     /// The GitHub OAuth App deck signs people in with, to rerun and abort jobs; without it only
     /// jobs whose `rerun_auth_config` allows anyone can be rerun.
     pub deck_sign_in: Option<deck::OAuthSettings>,
+    /// The configuration's files, for deck's `/config` and `/plugin-config`.
+    pub config_files: Option<prow_config::ConfigPaths>,
 }
 
 /// The running system.
@@ -247,6 +249,7 @@ impl LocalSystem {
                 rerun_creates_job: true,
                 http: deck::http_client()?,
                 executor: Some(executor.clone() as Arc<dyn prow_ports::executor::Executor>),
+                config_files: options.config_files.clone(),
             },
             config.clone(),
         )

@@ -284,6 +284,26 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
         .screenshot(&shots.join("command-help.png"))
         .await
         .unwrap();
+    // The configuration as deck loaded it.
+    let http = reqwest::Client::new();
+    let config = http
+        .get(format!("{}/config", demo.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(config.contains("prowjob_namespace: prow"), "{config}");
+    let plugins = http
+        .get(format!("{}/plugin-config", demo.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(plugins.contains("triggers:"), "{plugins}");
     eprintln!("deck screenshots: {}", shots.display());
 }
 

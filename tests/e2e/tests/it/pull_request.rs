@@ -116,6 +116,7 @@ async fn start() -> System {
         tick_interval: None,
         metrics,
         deck_sign_in: None,
+        config_files: None,
     })
     .await
     .unwrap();
