@@ -131,6 +131,12 @@ async fn every_manifest_object_is_accepted_by_the_api_server() {
         "ApiServerSource/controller-pods",
         "PingSource/controller-resync",
         "Role/controller",
+        "Service/tide",
+        "PingSource/tide",
+        "Role/tide",
+        "Service/deck",
+        "Role/deck",
+        "RoleBinding/deck",
     ] {
         assert!(
             checked.iter().any(|c| c == expected),
