@@ -17,8 +17,7 @@ pub use sources::{HttpSources, Sources};
 
 use axum::Router;
 use axum::routing::get;
-use prow_api::ProwJob;
-use prow_deck::joblist::{JobRow, rows, visible};
+use prow_deck::joblist::{JobRow, visible};
 use prow_ports::artifacts::Buckets;
 use prow_ports::clock::Clock;
 use prow_ports::store::{JobStore, StoreError};
@@ -29,6 +28,8 @@ use std::time::{Duration, Instant};
 /// How long a read of the job list serves before it is read again (upstream deck re-lists on a
 /// timer too).
 pub const DEFAULT_JOB_LIST_AGE: Duration = Duration::from_secs(3);
+/// Jobs read from the store at a time.
+const LIST_PAGE: usize = 500;
 
 /// What deck reads through.
 pub struct DeckOptions {
@@ -75,7 +76,8 @@ struct Inner {
 /// the list page draws from all of them (the filters' choices, the queue chart), drawn once.
 pub(crate) struct Snapshot {
     read_at: Instant,
-    pub(crate) jobs: Vec<ProwJob>,
+    /// In list order, as the rows.
+    pub(crate) jobs: Vec<prow_deck::api::KeptJob>,
     pub(crate) rows: Vec<JobRow>,
     pub(crate) choices: prow_deck::joblist::Choices,
     pub(crate) queue_chart: String,
@@ -189,9 +191,33 @@ impl Deck {
         let config = self.config();
         let hidden_repos = &config.prow.deck.hidden_repos;
         let show_hidden = self.0.options.show_hidden;
-        let mut jobs = self.0.options.jobs.list("").await?;
-        jobs.retain(|job| visible(job, hidden_repos, show_hidden));
-        let rows = rows(&jobs);
+        // Read a page at a time and kept compact, so the parsed jobs of one page are all that is
+        // held besides the kept list.
+        let mut kept: Vec<(JobRow, prow_deck::api::KeptJob)> = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let page = self
+                .0
+                .options
+                .jobs
+                .list_page("", LIST_PAGE, next.as_deref())
+                .await?;
+            for job in page
+                .jobs
+                .iter()
+                .filter(|job| visible(job, hidden_repos, show_hidden))
+            {
+                let compact = prow_deck::api::KeptJob::of(job)
+                    .map_err(|e| StoreError::Backend(format!("keeping {}: {e}", job.name())))?;
+                kept.push((JobRow::from_job(job), compact));
+            }
+            match page.continue_from {
+                Some(token) => next = Some(token),
+                None => break,
+            }
+        }
+        prow_deck::joblist::sort_newest_first(&mut kept, |(row, _)| row);
+        let (rows, jobs): (Vec<JobRow>, Vec<prow_deck::api::KeptJob>) = kept.into_iter().unzip();
         let choices = prow_deck::joblist::Choices::of(&rows);
         let queue_chart = prow_deck::charts::queue_depth(
             &rows,

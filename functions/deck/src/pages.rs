@@ -84,7 +84,7 @@ pub(crate) async fn prowjobs_js(
         Ok(snapshot) => snapshot,
         Err(error) => return unavailable("The job list", &error),
     };
-    match prow_deck::api::prowjobs_json(&snapshot.jobs, &query) {
+    match prow_deck::api::prowjobs_json_kept(&snapshot.jobs, &query) {
         Ok(body) => javascript_or_json(body, &query.var),
         Err(error) => unavailable("The job list", &error),
     }
@@ -110,8 +110,10 @@ pub(crate) async fn prowjob(
     };
     // From the list this deck may show, so a hidden job stays hidden; a job newer than the list
     // is read directly, and shown if it may be.
-    let found = match snapshot.jobs.iter().find(|job| job.name() == query.prowjob) {
-        Some(job) => Some(job.clone()),
+    let kept = snapshot.jobs.iter().find(|job| job.name == query.prowjob);
+    let found = match kept.map(prow_deck::api::KeptJob::job) {
+        Some(Ok(job)) => Some(job),
+        Some(Err(error)) => return unavailable("The ProwJob", &error),
         None => match deck.options().jobs.get(&query.prowjob).await {
             Ok(job) => {
                 let config = deck.config();
@@ -154,7 +156,7 @@ pub(crate) async fn badge(State(deck): State<Deck>, Query(query): Query<BadgeQue
         Ok(snapshot) => snapshot,
         Err(error) => return unavailable("The job list", &error),
     };
-    let runs = prow_deck::badge::latest_runs(&snapshot.jobs, &query.jobs);
+    let runs = prow_deck::badge::latest_runs(&snapshot.rows, &query.jobs);
     let badge = prow_deck::badge::badge(&runs);
     no_cache(
         (

@@ -535,15 +535,13 @@ pub(crate) async fn live_log(State(deck): State<Deck>, Query(query): Query<LogQu
         Ok(snapshot) => snapshot,
         Err(error) => return unavailable("The job list", &error),
     };
-    let listed = snapshot.jobs.iter().find(|job| {
-        (!query.prowjob.is_empty() && job.name() == query.prowjob)
-            || (!query.job.is_empty()
-                && job.spec.job == query.job
-                && job.status.build_id == query.id)
+    let listed = snapshot.rows.iter().find(|row| {
+        (!query.prowjob.is_empty() && row.prowjob == query.prowjob)
+            || (!query.job.is_empty() && row.job == query.job && row.build_id == query.id)
     });
     // A job newer than the list, or whose state changed since, is read directly.
     let name = match (listed, query.prowjob.is_empty()) {
-        (Some(job), _) => job.name().to_string(),
+        (Some(row), _) => row.prowjob.clone(),
         (None, false) => query.prowjob.clone(),
         (None, true) => return not_found("no such job".to_string()),
     };

@@ -21,6 +21,95 @@ pub struct ProwJobsQuery {
     pub var: String,
 }
 
+/// A ProwJob as deck keeps it between reads of the list: its JSON (what `/prowjobs.js` sends,
+/// a tenth of the parsed job's memory) and the facts its filters ask.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeptJob {
+    pub name: String,
+    /// Upstream's JSON, without `managedFields`.
+    pub json: Box<str>,
+    /// `(org, repo)` of the main refs, when the job has them.
+    pub main: Option<(String, String)>,
+    /// `(org, repo)` of each extra ref.
+    pub extra: Vec<(String, String)>,
+    /// The pull requests' authors.
+    pub authors: Vec<String>,
+}
+
+impl KeptJob {
+    pub fn of(job: &ProwJob) -> Result<KeptJob, serde_json::Error> {
+        let mut trimmed = std::borrow::Cow::Borrowed(job);
+        if job.metadata.managed_fields.is_some() {
+            trimmed.to_mut().metadata.managed_fields = None;
+        }
+        let pair = |r: &prow_api::Refs| (r.org.clone(), r.repo.clone());
+        Ok(KeptJob {
+            name: job.name().to_string(),
+            json: serde_json::to_string(trimmed.as_ref())?.into_boxed_str(),
+            main: job.spec.refs.as_ref().map(pair),
+            extra: job.spec.extra_refs.iter().map(pair).collect(),
+            authors: job
+                .spec
+                .refs
+                .iter()
+                .flat_map(|r| &r.pulls)
+                .map(|p| p.author.clone())
+                .collect(),
+        })
+    }
+
+    /// The job itself, read back.
+    pub fn job(&self) -> Result<ProwJob, serde_json::Error> {
+        serde_json::from_str(&self.json)
+    }
+
+    /// Upstream's `refsMatch`: the main refs' field, else any extra ref's.
+    fn refs_match(&self, value: &str, field: fn(&(String, String)) -> &str) -> bool {
+        match &self.main {
+            Some(main) => field(main) == value,
+            None => self.extra.iter().any(|r| field(r) == value),
+        }
+    }
+
+    fn admitted_by(&self, query: &ProwJobsQuery) -> bool {
+        (query.org.is_empty() || self.refs_match(&query.org, |r| &r.0))
+            && (query.repo.is_empty() || self.refs_match(&query.repo, |r| &r.1))
+            && (query.owner.is_empty() || self.authors.contains(&query.owner))
+    }
+}
+
+/// `/prowjobs.js` from kept jobs: their JSON as kept, unless `omit=` asks for less (then each
+/// admitted job is read back and trimmed).
+pub fn prowjobs_json_kept<'k>(
+    jobs: impl IntoIterator<Item = &'k KeptJob>,
+    query: &ProwJobsQuery,
+) -> Result<String, serde_json::Error> {
+    let omits = query.omit.split(',').map(str::trim).any(|o| {
+        matches!(
+            o,
+            "annotations" | "labels" | "decoration_config" | "pod_spec"
+        )
+    });
+    let mut out = String::from(r#"{"items":["#);
+    let mut first = true;
+    for kept in jobs.into_iter().filter(|k| k.admitted_by(query)) {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        if omits {
+            let job = kept.job()?;
+            let trimmed = prowjobs_json(std::slice::from_ref(&job), query)?;
+            // `{"items":[<job>]}`: the job alone.
+            out.push_str(&trimmed[10..trimmed.len() - 2]);
+        } else {
+            out.push_str(&kept.json);
+        }
+    }
+    out.push_str("]}");
+    Ok(out)
+}
+
 #[derive(Serialize)]
 struct Items<'a> {
     items: Vec<std::borrow::Cow<'a, ProwJob>>,

@@ -1,9 +1,9 @@
 //! `/badge.svg?jobs=<name|prefix*>[,...]` (upstream `cmd/deck/badge.go`): a shields-style
 //! `build | passing` badge from the newest run of each matching job.
 
-use crate::joblist::glob_match;
+use crate::joblist::{JobRow, glob_match};
 use crate::svg::escape;
-use prow_api::{ProwJob, ProwJobState};
+use prow_api::ProwJobState;
 
 /// What the badge says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,22 +13,20 @@ pub struct Badge {
 }
 
 /// The newest run of each job a glob of `selector` (comma-separated) matches, newest first.
-pub fn latest_runs<'j>(jobs: &'j [ProwJob], selector: &str) -> Vec<&'j ProwJob> {
+pub fn latest_runs<'j>(rows: &'j [JobRow], selector: &str) -> Vec<&'j JobRow> {
     let patterns: Vec<&str> = selector.split(',').collect();
-    let mut sorted: Vec<&ProwJob> = jobs.iter().collect();
-    sorted.sort_by_key(|job| {
-        std::cmp::Reverse(job.status.start_time.as_ref().map(|t| t.0.as_nanosecond()))
-    });
+    let mut sorted: Vec<&JobRow> = rows.iter().collect();
+    sorted.sort_by_key(|row| std::cmp::Reverse(row.started.map(|t| t.as_nanosecond())));
     let mut seen = std::collections::HashSet::new();
     sorted
         .into_iter()
-        .filter(|job| patterns.iter().any(|p| glob_match(p, &job.spec.job)))
-        .filter(|job| seen.insert(job.spec.job.as_str()))
+        .filter(|row| patterns.iter().any(|p| glob_match(p, &row.job)))
+        .filter(|row| seen.insert(row.job.as_str()))
         .collect()
 }
 
 /// Passing, failing (naming up to three failing jobs) or no results, as upstream decides.
-pub fn badge(runs: &[&ProwJob]) -> Badge {
+pub fn badge(runs: &[&JobRow]) -> Badge {
     if runs.is_empty() {
         return Badge {
             status: "no results".into(),
@@ -37,8 +35,8 @@ pub fn badge(runs: &[&ProwJob]) -> Badge {
     }
     let mut failing: Vec<&str> = runs
         .iter()
-        .filter(|job| job.status.state == Some(ProwJobState::Failure))
-        .map(|job| job.spec.job.as_str())
+        .filter(|row| row.state == Some(ProwJobState::Failure))
+        .map(|row| row.job.as_str())
         .collect();
     failing.sort_unstable();
     if failing.is_empty() {

@@ -215,13 +215,20 @@ pub fn visible(job: &ProwJob, hidden_repos: &[String], show_hidden: bool) -> boo
 /// started come first (they are the newest).
 pub fn rows<'j>(jobs: impl IntoIterator<Item = &'j ProwJob>) -> Vec<JobRow> {
     let mut rows: Vec<JobRow> = jobs.into_iter().map(JobRow::from_job).collect();
-    rows.sort_by(|a, b| {
-        let newest = |row: &JobRow| row.started.map_or(i128::MAX, |t| t.as_nanosecond());
+    sort_newest_first(&mut rows, |row| row);
+    rows
+}
+
+/// Sorts items by their row in the list's order: newest start first (not started yet before
+/// all), then by name.
+pub fn sort_newest_first<T>(items: &mut [T], row: impl Fn(&T) -> &JobRow) {
+    let newest = |row: &JobRow| row.started.map_or(i128::MAX, |t| t.as_nanosecond());
+    items.sort_by(|a, b| {
+        let (a, b) = (row(a), row(b));
         newest(b)
             .cmp(&newest(a))
             .then_with(|| a.prowjob.cmp(&b.prowjob))
     });
-    rows
 }
 
 /// What each filter can be set to, from the rows there are.
