@@ -195,7 +195,14 @@ pub(crate) struct VarQuery {
 
 pub(crate) async fn tide(State(deck): State<Deck>) -> Response {
     match tide_pools(&deck).await {
-        Ok(pools) => no_cache(Html(html::tide(&pools).into_string()).into_response()),
+        Ok(pools) => {
+            let config = deck.config();
+            let link = match config.prow.github.link_url.as_str() {
+                "" => "https://github.com",
+                link => link,
+            };
+            no_cache(Html(html::tide(&pools, link).into_string()).into_response())
+        }
         Err(error) => source_failure("Tide", "/tide", error),
     }
 }

@@ -6,6 +6,7 @@ use crate::pages::unavailable;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use futures_util::StreamExt;
 use futures_util::future::join_all;
 use prow_api::ProwJob;
 use prow_api::downward::{Finished, Started, files};
@@ -476,11 +477,9 @@ pub(crate) async fn pr_history(
         ids.truncate(PR_HISTORY_BUILDS_PER_JOB);
         wanted.extend(ids.into_iter().map(|id| (name.clone(), id)));
     }
-    let reads = wanted.iter().map(|(job, id)| {
+    let reads = wanted.into_iter().map(|(job, id)| {
         let store = store.clone();
         let run_folder = format!("{folder}/{job}/{id}");
-        let job = job.clone();
-        let id = *id;
         async move {
             let (started_key, finished_key) = (
                 format!("{run_folder}/{}", files::STARTED),
@@ -501,7 +500,10 @@ pub(crate) async fn pr_history(
             ))
         }
     });
-    let runs = match join_all(reads)
+    // At most 32 reads at once, however many jobs the pull request ran.
+    let runs = match futures_util::stream::iter(reads)
+        .buffer_unordered(32)
+        .collect::<Vec<_>>()
         .await
         .into_iter()
         .collect::<Result<Vec<_>, _>>()

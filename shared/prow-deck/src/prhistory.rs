@@ -92,7 +92,7 @@ pub fn by_commit(runs: Vec<(String, Run)>, org_repo: &str, pull: u64) -> Vec<Com
             .runs
             .sort_by(|a, b| (&a.0, b.1.build_id).cmp(&(&b.0, a.1.build_id)));
     }
-    commits.sort_by_key(|c| std::cmp::Reverse(c.first_started));
+    commits.sort_by(|a, b| (b.first_started, &a.sha).cmp(&(a.first_started, &b.sha)));
     commits
 }
 

@@ -194,3 +194,28 @@ async fn a_deck_given_no_files_says_so() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn pull_requests_link_to_the_configured_github() {
+    let config = format!(
+        "{}github:\n  link_url: https://ghe.example.com\n",
+        crate::support::CONFIG
+    );
+    let bench = Bench::with(&config, false).await;
+    *bench.sources.pools.lock().unwrap() = Some(vec![PoolForDeck {
+        org: "org".into(),
+        repo: "app".into(),
+        branch: "main".into(),
+        pending: vec![pull(4)],
+        action: "WAIT".into(),
+        ..PoolForDeck::default()
+    }]);
+    let page = bench.get("/tide").await;
+    assert!(
+        page.body.contains(
+            r#"<a href="https://ghe.example.com/org/app/pull/4" title="Change 4">#4</a>"#
+        ),
+        "{}",
+        page.body
+    );
+}

@@ -5,16 +5,18 @@ use crate::api::{TideHistory, TidePools};
 use maud::{Markup, html};
 use prow_tide::record::DeckPull;
 
-fn pulls(org: &str, repo: &str, pulls: &[DeckPull]) -> Markup {
+fn pulls(github: &str, org: &str, repo: &str, pulls: &[DeckPull]) -> Markup {
     html! {
         @for pull in pulls {
-            a href={ "https://github.com/" (org) "/" (repo) "/pull/" (pull.number) } title=(pull.title) { "#" (pull.number) }
+            a href={ (github) "/" (org) "/" (repo) "/pull/" (pull.number) } title=(pull.title) { "#" (pull.number) }
             " "
         }
     }
 }
 
-pub fn tide(pools: &TidePools) -> Markup {
+/// The pools; pull requests link to `github` (`github.link_url`, GitHub's web address).
+pub fn tide(pools: &TidePools, github: &str) -> Markup {
+    let github = github.trim_end_matches('/');
     let body = html! {
         h1 { "Tide" }
         p { "Tide merges pull requests that match these queries once their tests pass on the newest base." }
@@ -36,11 +38,11 @@ pub fn tide(pools: &TidePools) -> Markup {
                             @if !pool.error.is_empty() { " " span.error { (pool.error) } }
                             @for blocker in &pool.blockers { " " span.blocker { "blocked by #" (blocker.number) } }
                         }
-                        td { (pulls(&pool.org, &pool.repo, &pool.target)) }
-                        td { (pulls(&pool.org, &pool.repo, &pool.success)) }
-                        td { (pulls(&pool.org, &pool.repo, &pool.pending)) }
-                        td { (pulls(&pool.org, &pool.repo, &pool.missing)) }
-                        td { (pulls(&pool.org, &pool.repo, &pool.batch_pending)) }
+                        td { (pulls(github, &pool.org, &pool.repo, &pool.target)) }
+                        td { (pulls(github, &pool.org, &pool.repo, &pool.success)) }
+                        td { (pulls(github, &pool.org, &pool.repo, &pool.pending)) }
+                        td { (pulls(github, &pool.org, &pool.repo, &pool.missing)) }
+                        td { (pulls(github, &pool.org, &pool.repo, &pool.batch_pending)) }
                     }
                 }
             }
