@@ -157,7 +157,7 @@ async fn prowjobs_js_speaks_upstreams_json() {
 
 #[tokio::test]
 async fn a_hidden_deck_shows_hidden_jobs() {
-    let bench = Bench::with(crate::support::CONFIG, true).await;
+    let bench = Bench::with(crate::support::config(), true).await;
     seed_jobs(&bench).await;
     let all = bench.get("/prowjobs.js").await.json();
     assert_eq!(all["items"].as_array().unwrap().len(), 6);

@@ -8,16 +8,8 @@ use github_standin::{GitHubStandIn, World};
 
 const RUN: &str = "logs/post-app-build/1030";
 
-const CONFIG_ORG_MAY_RERUN: &str = r#"
-prowjob_namespace: default
-pod_namespace: test-pods
-plank:
-  default_decoration_config_entries:
-  - config:
-      gcs_configuration: {bucket: "s3://prow-artifacts", path_strategy: explicit}
-      s3_credentials_secret: s3-credentials
-      utility_images: {clonerefs: "c:1", initupload: "i:1", entrypoint: "e:1", sidecar: "s:1"}
-deck:
+/// org's members may rerun org/app's jobs; anyone may rerun org/open's.
+const RERUN_AUTH: &str = r#"deck:
   rerun_auth_configs:
     org/app: {github_orgs: [org]}
     org/open: {allow_anyone: true}
@@ -34,7 +26,7 @@ async fn standin() -> GitHubStandIn {
 
 async fn bench(standin: &GitHubStandIn) -> Bench {
     let bench = Bench::build(Setup {
-        config: CONFIG_ORG_MAY_RERUN,
+        config: &crate::support::config_with(RERUN_AUTH),
         github: Some(standin),
         ..Setup::default()
     })
@@ -335,7 +327,7 @@ async fn get_shows_the_rerun_and_a_deck_that_does_not_create_says_so() {
     );
 
     let showing_only = Bench::build(Setup {
-        config: CONFIG_ORG_MAY_RERUN,
+        config: &crate::support::config_with(RERUN_AUTH),
         github: Some(&standin),
         rerun_creates_job: false,
         ..Setup::default()

@@ -7,17 +7,7 @@ use serde_json::json;
 const RUN: &str = "pr-logs/pull/org_app/7/pull-app-lint/1040";
 
 async fn seed_failed_run(bench: &Bench) {
-    let job = JobFixture {
-        name: "a2",
-        job: "pull-app-lint",
-        kind: "presubmit",
-        state: "failure",
-        repo: "org/app",
-        pull: Some((7, "alice")),
-        started_minutes: 40,
-        minutes: Some(1),
-    }
-    .build();
+    let job = crate::support::failed_lint().build();
     bench.add(job.clone()).await;
     bench
         .put(

@@ -28,7 +28,8 @@ pub const BUCKET: &str = "prow-artifacts";
 /// The bench's now.
 pub const NOW: &str = "2026-03-01T12:00:00Z";
 
-pub const CONFIG: &str = r#"
+/// What every bench's configuration has: namespaces, and decorated jobs uploading to [`BUCKET`].
+const BASE_CONFIG: &str = r#"
 prowjob_namespace: default
 pod_namespace: test-pods
 plank:
@@ -37,7 +38,14 @@ plank:
       gcs_configuration: {bucket: "s3://prow-artifacts", path_strategy: explicit}
       s3_credentials_secret: s3-credentials
       utility_images: {clonerefs: "c:1", initupload: "i:1", entrypoint: "e:1", sidecar: "s:1"}
-deck:
+"#;
+
+/// [`BASE_CONFIG`] with `more` (YAML keys at the top level).
+pub fn config_with(more: &str) -> String {
+    format!("{BASE_CONFIG}{more}")
+}
+
+pub const CONFIG_MORE: &str = r#"deck:
   hidden_repos: [secret-org]
 tide:
   queries:
@@ -107,10 +115,16 @@ pub struct Setup<'a> {
     pub executor: Option<Arc<dyn prow_ports::executor::Executor>>,
 }
 
+/// The benches' usual configuration: hidden `secret-org`, one tide query.
+pub fn config() -> &'static str {
+    static CONFIG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CONFIG.get_or_init(|| config_with(CONFIG_MORE))
+}
+
 impl Default for Setup<'_> {
     fn default() -> Self {
         Setup {
-            config: CONFIG,
+            config: config(),
             jobs: "",
             show_hidden: false,
             github: None,
@@ -324,6 +338,20 @@ impl JobFixture<'_> {
     }
 }
 
+/// `a2`: alice's PR #7's `pull-app-lint`, failed after a minute, 40 minutes ago.
+pub fn failed_lint() -> JobFixture<'static> {
+    JobFixture {
+        name: "a2",
+        job: "pull-app-lint",
+        kind: "presubmit",
+        state: "failure",
+        repo: "org/app",
+        pull: Some((7, "alice")),
+        started_minutes: 40,
+        minutes: Some(1),
+    }
+}
+
 /// A few jobs of every kind and state, for the list's tests.
 pub async fn seed_jobs(bench: &Bench) {
     let fixtures = [
@@ -337,16 +365,7 @@ pub async fn seed_jobs(bench: &Bench) {
             started_minutes: 50,
             minutes: Some(4),
         },
-        JobFixture {
-            name: "a2",
-            job: "pull-app-lint",
-            kind: "presubmit",
-            state: "failure",
-            repo: "org/app",
-            pull: Some((7, "alice")),
-            started_minutes: 40,
-            minutes: Some(1),
-        },
+        failed_lint(),
         JobFixture {
             name: "a3",
             job: "pull-app-unit",

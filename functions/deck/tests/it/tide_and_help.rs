@@ -197,10 +197,7 @@ async fn a_deck_given_no_files_says_so() {
 
 #[tokio::test]
 async fn pull_requests_link_to_the_configured_github() {
-    let config = format!(
-        "{}github:\n  link_url: https://ghe.example.com\n",
-        crate::support::CONFIG
-    );
+    let config = crate::support::config_with("github:\n  link_url: https://ghe.example.com\n");
     let bench = Bench::with(&config, false).await;
     *bench.sources.pools.lock().unwrap() = Some(vec![PoolForDeck {
         org: "org".into(),

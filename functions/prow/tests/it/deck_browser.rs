@@ -65,6 +65,10 @@ impl Drop for Demo {
     }
 }
 
+async fn shot(browser: &Browser, folder: &std::path::Path, name: &str) {
+    browser.screenshot(&folder.join(name)).await.unwrap();
+}
+
 fn screenshots() -> PathBuf {
     std::env::var_os("PROW_TEST_ARTIFACTS")
         .map(PathBuf::from)
@@ -101,10 +105,7 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
         summary.contains("1 failure") && summary.contains("1 success"),
         "{summary}"
     );
-    browser
-        .screenshot(&shots.join("job-list.png"))
-        .await
-        .unwrap();
+    shot(&browser, &shots, "job-list.png").await;
 
     // Choosing a state filters at once (the page's script submits the form), into the URL.
     browser
@@ -135,10 +136,7 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
     browser.wait_for("p.notice", WAIT).await.unwrap();
     assert!(browser.current_url().await.unwrap().contains("job=unit"));
     assert_eq!(rows(&browser).await, Vec::<String>::new());
-    browser
-        .screenshot(&shots.join("job-list-filtered.png"))
-        .await
-        .unwrap();
+    shot(&browser, &shots, "job-list-filtered.png").await;
 
     // The failed job's page: its failing line highlighted, its failed test open.
     browser
@@ -181,10 +179,7 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
         colours,
         serde_json::json!(["rgb(255, 123, 114)", "rgb(90, 29, 29)"])
     );
-    browser
-        .screenshot(&shots.join("failed-run.png"))
-        .await
-        .unwrap();
+    shot(&browser, &shots, "failed-run.png").await;
     // The summary's link goes to the line.
     let link = browser.find("p.highlights a").await.unwrap();
     browser.click(&link).await.unwrap();
@@ -201,10 +196,7 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
     let run_page = run_page.split('#').next().unwrap().to_string();
     let refused = rerun_as(&browser, &run_page, "bob").await;
     assert_eq!(refused, "You don't have permission to rerun that job.");
-    browser
-        .screenshot(&shots.join("rerun-refused.png"))
-        .await
-        .unwrap();
+    shot(&browser, &shots, "rerun-refused.png").await;
     browser
         .goto(&format!("{}/github-logout", demo.url))
         .await
@@ -214,10 +206,7 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
         done,
         "Job successfully triggered. Wait 30 seconds and refresh the page for the job to show up."
     );
-    browser
-        .screenshot(&shots.join("rerun-done.png"))
-        .await
-        .unwrap();
+    shot(&browser, &shots, "rerun-done.png").await;
     browser
         .goto(&format!("{}/?job=lint", demo.url))
         .await
@@ -254,10 +243,7 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         browser.goto(&history).await.unwrap();
     }
-    browser
-        .screenshot(&shots.join("job-history.png"))
-        .await
-        .unwrap();
+    shot(&browser, &shots, "job-history.png").await;
 
     // Tide, after one sync, and command help from hook.
     reqwest::Client::new()
@@ -271,7 +257,7 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
         .await
         .unwrap();
     assert_eq!(browser.text(&queries).await.unwrap(), "1 query");
-    browser.screenshot(&shots.join("tide.png")).await.unwrap();
+    shot(&browser, &shots, "tide.png").await;
     browser
         .goto(&format!("{}/command-help", demo.url))
         .await
@@ -280,10 +266,7 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
     let commands = browser.find("#commands").await.unwrap();
     let commands = browser.text(&commands).await.unwrap();
     assert!(commands.contains("/ok-to-test"), "{commands}");
-    browser
-        .screenshot(&shots.join("command-help.png"))
-        .await
-        .unwrap();
+    shot(&browser, &shots, "command-help.png").await;
     // The configuration as deck loaded it.
     let http = reqwest::Client::new();
     let config = http
