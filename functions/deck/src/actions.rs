@@ -476,20 +476,16 @@ fn the_rerun(
 ) -> Result<ProwJob, Box<Response>> {
     let now = deck.options().clock.now();
     let name = prow_trigger::jobs::job_name(&random_token(), &old.spec.job);
-    let mut job = if mode == "latest" {
-        rerun::rerun_latest(&deck.config(), old, &name, now).map_err(|error| {
-            Box::new(refused(
-                StatusCode::BAD_REQUEST,
-                &format!("Could not create new prowjob: Failed getting prowjob spec: {error}"),
-            ))
-        })?
-    } else {
-        rerun::rerun_job(old, &name, now, None)
-    };
-    job.status.description = match by {
-        Some(login) => format!("{login} successfully reran {}.", old.name()),
-        None => format!("Successfully reran {}.", old.name()),
-    };
+    if mode != "latest" {
+        return Ok(rerun::rerun_job(old, &name, now, by));
+    }
+    let mut job = rerun::rerun_latest(&deck.config(), old, &name, now).map_err(|error| {
+        Box::new(refused(
+            StatusCode::BAD_REQUEST,
+            &format!("Could not create new prowjob: Failed getting prowjob spec: {error}"),
+        ))
+    })?;
+    job.status.description = rerun::rerun_description(old, by);
     Ok(job)
 }
 

@@ -70,6 +70,13 @@ struct Inner {
     reading: tokio::sync::Mutex<()>,
     /// A read in the background is under way.
     refreshing: std::sync::atomic::AtomicBool,
+    /// The buckets the configuration names, worked out once per configuration it loads.
+    buckets: std::sync::Mutex<Option<AllowedBuckets>>,
+}
+
+struct AllowedBuckets {
+    config: Arc<prow_config::Config>,
+    names: Arc<std::collections::BTreeSet<String>>,
 }
 
 /// One read of the job list: the jobs this deck may show, their rows in list order, and what
@@ -90,6 +97,7 @@ impl Deck {
             config,
             snapshot: std::sync::Mutex::new(None),
             reading: tokio::sync::Mutex::new(()),
+            buckets: std::sync::Mutex::new(None),
             refreshing: std::sync::atomic::AtomicBool::new(false),
         }))
     }
@@ -242,8 +250,29 @@ impl Deck {
 
     /// Whether links may name `bucket`.
     pub(crate) fn bucket_allowed(&self, bucket: &str) -> bool {
-        self.0.options.extra_buckets.iter().any(|b| b == bucket)
-            || prow_deck::allowed_buckets(&self.config()).contains(bucket)
+        if self.0.options.extra_buckets.iter().any(|b| b == bucket) {
+            return true;
+        }
+        let config = self.config();
+        let names = {
+            let mut cached = self
+                .0
+                .buckets
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match cached.as_ref() {
+                Some(known) if Arc::ptr_eq(&known.config, &config) => known.names.clone(),
+                _ => {
+                    let names = Arc::new(prow_deck::allowed_buckets(&config));
+                    *cached = Some(AllowedBuckets {
+                        config: config.clone(),
+                        names: names.clone(),
+                    });
+                    names
+                }
+            }
+        };
+        names.contains(bucket)
     }
 }
 

@@ -211,14 +211,6 @@ pub fn visible(job: &ProwJob, hidden_repos: &[String], show_hidden: bool) -> boo
     !job.spec.refs.iter().chain(&job.spec.extra_refs).any(hidden)
 }
 
-/// The rows in the order the list shows them: newest start first, then by name. Jobs not yet
-/// started come first (they are the newest).
-pub fn rows<'j>(jobs: impl IntoIterator<Item = &'j ProwJob>) -> Vec<JobRow> {
-    let mut rows: Vec<JobRow> = jobs.into_iter().map(JobRow::from_job).collect();
-    sort_newest_first(&mut rows, |row| row);
-    rows
-}
-
 /// Sorts items by their row in the list's order: newest start first (not started yet before
 /// all), then by name.
 pub fn sort_newest_first<T>(items: &mut [T], row: impl Fn(&T) -> &JobRow) {

@@ -117,10 +117,7 @@ pub fn may_rerun(
 /// The job a rerun creates (upstream `pjutil.NewProwJob` of the old spec): the same spec, labels
 /// and annotations, a new name, triggered at `now`, its status saying who asked.
 pub fn rerun_job(job: &ProwJob, name: &str, now: Timestamp, by: Option<&str>) -> ProwJob {
-    let description = match by {
-        Some(login) => format!("{login} successfully reran {}.", job.name()),
-        None => format!("Successfully reran {}.", job.name()),
-    };
+    let description = rerun_description(job, by);
     ProwJob::new(
         ObjectMeta {
             name: Some(name.to_string()),
@@ -137,6 +134,14 @@ pub fn rerun_job(job: &ProwJob, name: &str, now: Timestamp, by: Option<&str>) ->
             ..ProwJobStatus::default()
         },
     )
+}
+
+/// What a rerun's status says (upstream's words): who reran which job.
+pub fn rerun_description(old: &ProwJob, by: Option<&str>) -> String {
+    match by {
+        Some(login) => format!("{login} successfully reran {}.", old.name()),
+        None => format!("Successfully reran {}.", old.name()),
+    }
 }
 
 /// Whether a job in this state can be aborted (upstream: triggered or pending).

@@ -331,17 +331,7 @@ async fn a_pull_requests_history_groups_its_runs_by_commit() {
 #[tokio::test]
 async fn a_hidden_jobs_run_is_not_shown() {
     let bench = Bench::start().await;
-    let job = JobFixture {
-        name: "h1",
-        job: "pull-secret-unit",
-        kind: "presubmit",
-        state: "success",
-        repo: "secret-org/vault",
-        pull: Some((1, "carol")),
-        started_minutes: 10,
-        minutes: Some(2),
-    }
-    .build();
+    let job = crate::support::hidden_unit().build();
     let folder = "pr-logs/pull/secret-org_vault/1/pull-secret-unit/1010";
     bench
         .put(

@@ -352,6 +352,20 @@ pub fn failed_lint() -> JobFixture<'static> {
     }
 }
 
+/// `h1`: a presubmit of `secret-org`, which `deck.hidden_repos` hides.
+pub fn hidden_unit() -> JobFixture<'static> {
+    JobFixture {
+        name: "h1",
+        job: "pull-secret-unit",
+        kind: "presubmit",
+        state: "success",
+        repo: "secret-org/vault",
+        pull: Some((1, "carol")),
+        started_minutes: 10,
+        minutes: Some(2),
+    }
+}
+
 /// A few jobs of every kind and state, for the list's tests.
 pub async fn seed_jobs(bench: &Bench) {
     let fixtures = [
@@ -396,16 +410,7 @@ pub async fn seed_jobs(bench: &Bench) {
             started_minutes: 120,
             minutes: Some(62),
         },
-        JobFixture {
-            name: "h1",
-            job: "pull-secret-unit",
-            kind: "presubmit",
-            state: "success",
-            repo: "secret-org/vault",
-            pull: Some((1, "carol")),
-            started_minutes: 10,
-            minutes: Some(2),
-        },
+        hidden_unit(),
     ];
     for fixture in fixtures {
         bench.add(fixture.build()).await;

@@ -268,24 +268,13 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
     assert!(commands.contains("/ok-to-test"), "{commands}");
     shot(&browser, &shots, "command-help.png").await;
     // The configuration as deck loaded it.
-    let http = reqwest::Client::new();
-    let config = http
-        .get(format!("{}/config", demo.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let read = |path: &str| {
+        let url = format!("{}{path}", demo.url);
+        async move { reqwest::get(url).await.unwrap().text().await.unwrap() }
+    };
+    let config = read("/config").await;
     assert!(config.contains("prowjob_namespace: prow"), "{config}");
-    let plugins = http
-        .get(format!("{}/plugin-config", demo.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let plugins = read("/plugin-config").await;
     assert!(plugins.contains("triggers:"), "{plugins}");
     eprintln!("deck screenshots: {}", shots.display());
 }
