@@ -29,45 +29,52 @@ pub(crate) fn apply(
 ) {
     default_components(prow);
     let decoration_defaults = decoration_entries(&prow.plank, config_file, diagnostics);
-    let context = Defaulting {
-        prow,
-        decoration_defaults: &decoration_defaults,
-        merged_defaults: RefCell::new(HashMap::new()),
-        decorate_all_jobs: jobs.decorate_all_jobs,
-        presets: &jobs.presets,
-    };
+    let prow: &ProwConfig = prow;
+    let decorate_all_jobs = jobs.decorate_all_jobs;
+    let presets = &jobs.presets;
+    let mut work: Vec<Vec<JobToDefault<'_>>> = Vec::new();
     for (repo, presubmits) in &mut jobs.presubmits {
-        for job in presubmits {
-            if job.reporter.context.is_empty() {
-                job.reporter.context = job.base.name.clone();
-            }
-            // Both or neither: when only one is set, validation reports it.
-            if job.trigger.is_empty() && job.rerun_command.is_empty() {
-                job.trigger = default_trigger_for(&job.base.name);
-                job.rerun_command = default_rerun_command_for(&job.base.name);
-            }
-            job.trigger_re = LazyRegex::new(job.trigger.clone());
-            context.default_job(&mut job.base, repo, diagnostics);
-        }
+        work.push(
+            presubmits
+                .iter_mut()
+                .map(|job| JobToDefault::Presubmit(repo, job))
+                .collect(),
+        );
     }
     for (repo, postsubmits) in &mut jobs.postsubmits {
-        for job in postsubmits {
-            if job.reporter.context.is_empty() {
-                job.reporter.context = job.base.name.clone();
-            }
-            context.default_job(&mut job.base, repo, diagnostics);
+        work.push(
+            postsubmits
+                .iter_mut()
+                .map(|job| JobToDefault::Postsubmit(repo, job))
+                .collect(),
+        );
+    }
+    for chunk in jobs.periodics.chunks_mut(64) {
+        work.push(chunk.iter_mut().map(JobToDefault::Periodic).collect());
+    }
+    // Each batch on its own thread with its own cache of merged decoration defaults.
+    let found = crate::parallel::map(work, |batch| {
+        let context = Defaulting {
+            prow,
+            decoration_defaults: &decoration_defaults,
+            merged_defaults: RefCell::new(HashMap::new()),
+            decorate_all_jobs,
+            presets,
+        };
+        let mut found = Vec::new();
+        for job in batch {
+            context.default(job, &mut found);
         }
-    }
-    for job in &mut jobs.periodics {
-        let repo = job
-            .base
-            .utility
-            .extra_refs
-            .first()
-            .map(|r| r.org_repo())
-            .unwrap_or_default();
-        context.default_job(&mut job.base, &repo, diagnostics);
-    }
+        found
+    });
+    diagnostics.extend(found.into_iter().flatten());
+}
+
+/// One job to default, with the repository it belongs to.
+enum JobToDefault<'a> {
+    Presubmit(&'a str, &'a mut crate::jobs::Presubmit),
+    Postsubmit(&'a str, &'a mut crate::jobs::Postsubmit),
+    Periodic(&'a mut crate::jobs::Periodic),
 }
 
 fn default_components(prow: &mut ProwConfig) {
@@ -170,6 +177,39 @@ struct Defaulting<'a> {
 }
 
 impl Defaulting<'_> {
+    fn default(&self, job: JobToDefault<'_>, diagnostics: &mut Vec<Diagnostic>) {
+        match job {
+            JobToDefault::Presubmit(repo, job) => {
+                if job.reporter.context.is_empty() {
+                    job.reporter.context = job.base.name.clone();
+                }
+                // Both or neither: when only one is set, validation reports it.
+                if job.trigger.is_empty() && job.rerun_command.is_empty() {
+                    job.trigger = default_trigger_for(&job.base.name);
+                    job.rerun_command = default_rerun_command_for(&job.base.name);
+                }
+                job.trigger_re = LazyRegex::new(job.trigger.clone());
+                self.default_job(&mut job.base, repo, diagnostics);
+            }
+            JobToDefault::Postsubmit(repo, job) => {
+                if job.reporter.context.is_empty() {
+                    job.reporter.context = job.base.name.clone();
+                }
+                self.default_job(&mut job.base, repo, diagnostics);
+            }
+            JobToDefault::Periodic(job) => {
+                let repo = job
+                    .base
+                    .utility
+                    .extra_refs
+                    .first()
+                    .map(|r| r.org_repo())
+                    .unwrap_or_default();
+                self.default_job(&mut job.base, &repo, diagnostics);
+            }
+        }
+    }
+
     fn default_job(&self, base: &mut JobBase, repo: &str, diagnostics: &mut Vec<Diagnostic>) {
         if base.agent.is_empty() {
             base.agent = KUBERNETES_AGENT.to_string();

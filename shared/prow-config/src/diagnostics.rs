@@ -75,6 +75,12 @@ pub enum DiagnosticKind {
     NotBuilt,
     /// A file could not be read.
     Io,
+    /// A key given twice in one mapping: upstream silently uses the last value.
+    RepeatedKey,
+    /// A key written in another case than its field: upstream matches it ignoring case.
+    KeyCase,
+    /// Content upstream never reads, such as a second YAML document in a file.
+    IgnoredContent,
 }
 
 /// One problem found while loading configuration.

@@ -11,6 +11,7 @@ mod defaults;
 mod diagnostics;
 mod jobs;
 mod loader;
+mod parallel;
 mod plugins;
 mod prow_config;
 mod regexes;

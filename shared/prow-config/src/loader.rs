@@ -88,6 +88,7 @@ pub fn read_sources(paths: &ConfigPaths) -> Result<Sources, Vec<Diagnostic>> {
         match job_config_files(job_path) {
             Ok(files) => {
                 let mut basenames = HashSet::new();
+                let mut unique = Vec::with_capacity(files.len());
                 for file in files {
                     // Upstream's config-updater keys ConfigMaps by basename, so they must be unique.
                     let basename = file.file_name().map(|n| n.to_string_lossy().into_owned());
@@ -100,7 +101,15 @@ pub fn read_sources(paths: &ConfigPaths) -> Result<Sources, Vec<Diagnostic>> {
                         ));
                         continue;
                     }
-                    job_files.extend(read_source(&file, &mut problems));
+                    unique.push(file);
+                }
+                let read = crate::parallel::map(unique, |file| {
+                    let mut problems = Vec::new();
+                    (read_source(&file, &mut problems), problems)
+                });
+                for (source, read_problems) in read {
+                    job_files.extend(source);
+                    problems.extend(read_problems);
                 }
             }
             Err(error) => problems.push(io_problem(job_path, error.to_string())),
@@ -269,10 +278,40 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
         }
     };
 
+    let lenient = |diagnostics: &mut Vec<Diagnostic>,
+                   file: &Arc<str>,
+                   notes: Vec<yaml::Note>,
+                   folded: Vec<(YamlPath, &'static str)>,
+                   job_of: &dyn Fn(&YamlPath) -> Option<String>| {
+        for note in notes {
+            diagnostics.push(note_diagnostic(unknown_severity, file, note, job_of));
+        }
+        for (path, field) in folded {
+            let key = last_key(&path);
+            diagnostics.push(Diagnostic {
+                severity: unknown_severity,
+                kind: DiagnosticKind::KeyCase,
+                file: file.clone(),
+                location: None,
+                job: job_of(&path),
+                message: format!(
+                    "key {key:?} is read as {field:?}: Prow matches keys ignoring case, but other tools do not"
+                ),
+                path,
+            });
+        }
+    };
+
+    let parsed = parse_all(sources);
     let mut prow: ProwConfig = ProwConfig::default();
     let mut jobs = JobConfig::default();
-    match yaml::parse::<ProwConfig>(&sources.config.text) {
-        Ok((mut parsed, unknown)) => {
+    match parsed.config {
+        Ok(yaml::Parsed {
+            value: mut parsed,
+            unknown,
+            notes,
+            folded,
+        }) => {
             let file = &sources.config.name;
             let mut file_jobs = JobConfigFile {
                 presets: std::mem::take(&mut parsed.presets),
@@ -282,37 +321,48 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
                 ..JobConfigFile::default()
             };
             record_sources(&mut file_jobs, file);
-            report_unknown(&mut diagnostics, file, unknown, &|path| {
-                job_name_at(&file_jobs, path)
-            });
+            let job_of = |path: &YamlPath| job_name_at(&file_jobs, path);
+            report_unknown(&mut diagnostics, file, unknown, &job_of);
+            lenient(&mut diagnostics, file, notes, folded, &job_of);
             jobs.decorate_all_jobs = parsed.decorate_all_jobs;
             merge(&mut jobs, file_jobs);
             prow = parsed;
         }
-        Err(error) => diagnostics.push(syntax_problem(&sources.config.name, error)),
+        Err(error) => diagnostics.push(syntax_problem(&sources.config, error)),
     }
 
-    for source in &sources.job_files {
-        match yaml::parse::<JobConfigFile>(&source.text) {
-            Ok((mut file_jobs, unknown)) => {
+    for (source, parsed) in sources.job_files.iter().zip(parsed.job_files) {
+        match parsed {
+            Ok(yaml::Parsed {
+                value: mut file_jobs,
+                unknown,
+                notes,
+                folded,
+            }) => {
                 record_sources(&mut file_jobs, &source.name);
-                report_unknown(&mut diagnostics, &source.name, unknown, &|path| {
-                    job_name_at(&file_jobs, path)
-                });
+                let job_of = |path: &YamlPath| job_name_at(&file_jobs, path);
+                report_unknown(&mut diagnostics, &source.name, unknown, &job_of);
+                lenient(&mut diagnostics, &source.name, notes, folded, &job_of);
                 merge(&mut jobs, file_jobs);
             }
-            Err(error) => diagnostics.push(syntax_problem(&source.name, error)),
+            Err(error) => diagnostics.push(syntax_problem(source, error)),
         }
     }
 
     let mut plugins = PluginsConfig::default();
-    if let Some(source) = &sources.plugins {
-        match yaml::parse::<PluginsConfig>(&source.text) {
-            Ok((parsed, unknown)) => {
+    if let (Some(source), Some(parsed)) = (&sources.plugins, parsed.plugins) {
+        match parsed {
+            Ok(yaml::Parsed {
+                value,
+                unknown,
+                notes,
+                folded,
+            }) => {
                 report_unknown(&mut diagnostics, &source.name, unknown, &|_| None);
-                plugins = parsed;
+                lenient(&mut diagnostics, &source.name, notes, folded, &|_| None);
+                plugins = value;
             }
-            Err(error) => diagnostics.push(syntax_problem(&source.name, error)),
+            Err(error) => diagnostics.push(syntax_problem(source, error)),
         }
     }
 
@@ -342,15 +392,142 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
     }
 }
 
-fn syntax_problem(file: &Arc<str>, error: yaml::SyntaxError) -> Diagnostic {
+/// Every file parsed, on all cores: files are independent until they are merged.
+struct ParsedFiles {
+    config: Result<yaml::Parsed<ProwConfig>, yaml::SyntaxError>,
+    job_files: Vec<Result<yaml::Parsed<JobConfigFile>, yaml::SyntaxError>>,
+    plugins: Option<Result<yaml::Parsed<PluginsConfig>, yaml::SyntaxError>>,
+}
+
+enum ParsedFile {
+    Config(Box<Result<yaml::Parsed<ProwConfig>, yaml::SyntaxError>>),
+    Jobs(Result<yaml::Parsed<JobConfigFile>, yaml::SyntaxError>),
+    Plugins(Box<Result<yaml::Parsed<PluginsConfig>, yaml::SyntaxError>>),
+}
+
+fn parse_all(sources: &Sources) -> ParsedFiles {
+    // Work items, largest first so no thread is left with a big file at the end: index 0 is
+    // config.yaml, 1..=n the job files, n+1 plugins.yaml.
+    let job_count = sources.job_files.len();
+    let text_of = |item: usize| match item {
+        0 => Some(&sources.config.text),
+        i if i <= job_count => Some(&sources.job_files[i - 1].text),
+        _ => sources.plugins.as_ref().map(|p| &p.text),
+    };
+    let mut items: Vec<usize> = (0..job_count + 2)
+        .filter(|i| text_of(*i).is_some())
+        .collect();
+    items.sort_by_key(|i| std::cmp::Reverse(text_of(*i).map_or(0, String::len)));
+    let mut results = crate::parallel::map(items, |item| {
+        let text = text_of(item).map_or("", String::as_str);
+        let parsed = match item {
+            0 => ParsedFile::Config(Box::new(yaml::parse_file(text))),
+            i if i <= job_count => ParsedFile::Jobs(yaml::parse_file(text)),
+            _ => ParsedFile::Plugins(Box::new(yaml::parse_file(text))),
+        };
+        (item, parsed)
+    });
+    results.sort_by_key(|(item, _)| *item);
+    let mut files = ParsedFiles {
+        config: Ok(yaml::Parsed::empty()),
+        job_files: Vec::with_capacity(job_count),
+        plugins: None,
+    };
+    for (_, parsed) in results {
+        match parsed {
+            ParsedFile::Config(config) => files.config = *config,
+            ParsedFile::Jobs(jobs) => files.job_files.push(jobs),
+            ParsedFile::Plugins(plugins) => files.plugins = Some(*plugins),
+        }
+    }
+    files
+}
+
+fn last_key(path: &YamlPath) -> String {
+    path.0
+        .last()
+        .map(|segment| match segment {
+            PathSegment::Key(key) => key.clone(),
+            PathSegment::Index(index) => index.to_string(),
+        })
+        .unwrap_or_default()
+}
+
+fn note_diagnostic(
+    severity: Severity,
+    file: &Arc<str>,
+    note: yaml::Note,
+    job_of: &dyn Fn(&YamlPath) -> Option<String>,
+) -> Diagnostic {
+    match note {
+        yaml::Note::RepeatedKey { path, first, again } => Diagnostic {
+            severity,
+            kind: DiagnosticKind::RepeatedKey,
+            file: file.clone(),
+            location: Some(again),
+            job: job_of(&path),
+            message: format!(
+                "key {:?} is given twice (first at line {}); Prow uses this last value",
+                last_key(&path),
+                first.line
+            ),
+            path,
+        },
+        yaml::Note::IgnoredDocuments { at } => Diagnostic {
+            severity,
+            kind: DiagnosticKind::IgnoredContent,
+            file: file.clone(),
+            location: Some(at),
+            job: None,
+            message: "a second YAML document starts here; Prow reads only the first document of a file, so this and everything after it is ignored".to_string(),
+            path: YamlPath::root(),
+        },
+    }
+}
+
+fn syntax_problem(source: &Source, error: yaml::SyntaxError) -> Diagnostic {
+    let path = error.path.unwrap_or_default();
+    let tree = (!path.0.is_empty())
+        .then(|| yaml::LocationTree::parse(&source.text))
+        .flatten();
+    let job = tree.as_ref().and_then(|tree| job_name_in_tree(tree, &path));
+    // Within a job, the path from the job down says enough; elsewhere the whole path.
+    let shown = match job_path_len(&path) {
+        Some(len) if job.is_some() => YamlPath(path.0[len..].to_vec()),
+        _ => path.clone(),
+    };
     Diagnostic {
         location: error.location,
+        job,
+        message: if shown.0.is_empty() {
+            error.message
+        } else {
+            format!("{shown}: {}", error.message)
+        },
         ..Diagnostic::error(
             DiagnosticKind::Syntax,
-            file.clone(),
-            YamlPath::root(),
-            error.message,
+            source.name.clone(),
+            path,
+            String::new(),
         )
+    }
+}
+
+/// The name of the job `path` points into, read from the document's tree.
+fn job_name_in_tree(tree: &yaml::LocationTree, path: &YamlPath) -> Option<String> {
+    let job = YamlPath(path.0[..job_path_len(path)?].to_vec());
+    tree.text_at(&job.key("name")).map(str::to_string)
+}
+
+/// How many segments of `path` lead to the job it is in, if it is in one.
+fn job_path_len(path: &YamlPath) -> Option<usize> {
+    use PathSegment::{Index, Key};
+    match path.0.as_slice() {
+        [Key(kind), Key(_), Index(_), ..] if kind == "presubmits" || kind == "postsubmits" => {
+            Some(3)
+        }
+        [Key(kind), Index(_), ..] if kind == "periodics" => Some(2),
+        _ => None,
     }
 }
 

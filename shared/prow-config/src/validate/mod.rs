@@ -34,38 +34,63 @@ pub(crate) fn validate(
         prow,
         queues: &queues,
     };
-    for (repo, presubmits) in &jobs.presubmits {
-        for job in presubmits {
-            check.base(&job.base, ProwJobType::Presubmit, repo, &mut found);
-            check.presubmit(job, &mut found);
+    // Repositories and batches of periodics are checked on all cores; what spans them (periodic
+    // names) after.
+    let mut work: Vec<Batch<'_>> = Vec::new();
+    work.extend(
+        jobs.presubmits
+            .iter()
+            .map(|(repo, jobs)| Batch::Presubmits(repo, jobs)),
+    );
+    work.extend(
+        jobs.postsubmits
+            .iter()
+            .map(|(repo, jobs)| Batch::Postsubmits(repo, jobs)),
+    );
+    work.extend(jobs.periodics.chunks(64).map(Batch::Periodics));
+    let checked = crate::parallel::map(work, |batch| {
+        let mut found = Vec::new();
+        match batch {
+            Batch::Presubmits(repo, presubmits) => {
+                for job in presubmits {
+                    check.base(&job.base, ProwJobType::Presubmit, repo, &mut found);
+                    check.presubmit(job, &mut found);
+                }
+                same_branch_clashes(
+                    presubmits
+                        .iter()
+                        .map(|j| (&j.base, &j.brancher, j.reporter.context.as_str())),
+                    "presubmit",
+                    repo,
+                    &mut found,
+                );
+            }
+            Batch::Postsubmits(repo, postsubmits) => {
+                for job in postsubmits {
+                    check.base(&job.base, ProwJobType::Postsubmit, repo, &mut found);
+                    check.postsubmit(job, &mut found);
+                }
+                same_branch_clashes(
+                    postsubmits
+                        .iter()
+                        .map(|j| (&j.base, &j.brancher, j.reporter.context.as_str())),
+                    "postsubmit",
+                    repo,
+                    &mut found,
+                );
+            }
+            Batch::Periodics(periodics) => {
+                for job in periodics {
+                    check.base(&job.base, ProwJobType::Periodic, "", &mut found);
+                    check.periodic(job, &mut found);
+                }
+            }
         }
-        same_branch_clashes(
-            presubmits
-                .iter()
-                .map(|j| (&j.base, &j.brancher, j.reporter.context.as_str())),
-            "presubmit",
-            repo,
-            &mut found,
-        );
-    }
-    for (repo, postsubmits) in &jobs.postsubmits {
-        for job in postsubmits {
-            check.base(&job.base, ProwJobType::Postsubmit, repo, &mut found);
-            check.postsubmit(job, &mut found);
-        }
-        same_branch_clashes(
-            postsubmits
-                .iter()
-                .map(|j| (&j.base, &j.brancher, j.reporter.context.as_str())),
-            "postsubmit",
-            repo,
-            &mut found,
-        );
-    }
+        found
+    });
+    found.extend(checked.into_iter().flatten());
     let mut periodic_names = HashMap::new();
     for job in &jobs.periodics {
-        check.base(&job.base, ProwJobType::Periodic, "", &mut found);
-        check.periodic(job, &mut found);
         if let Some(first) = periodic_names.insert(job.base.name.as_str(), &job.base.source) {
             found.push(problem(
                 &job.base,
@@ -82,6 +107,13 @@ pub(crate) fn validate(
         validate_plugins(plugins, plugins_file, &mut found);
     }
     found
+}
+
+/// Jobs checked together: one repository's, or a run of periodics.
+enum Batch<'a> {
+    Presubmits(&'a str, &'a [Presubmit]),
+    Postsubmits(&'a str, &'a [Postsubmit]),
+    Periodics(&'a [Periodic]),
 }
 
 /// The Go templates of `plank` parse (upstream refuses to start otherwise).

@@ -11,3 +11,4 @@ mod boundaries;
 mod corpus;
 mod defaults;
 mod validation;
+mod yaml_semantics;

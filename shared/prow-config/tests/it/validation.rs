@@ -149,7 +149,7 @@ fn each_rule_reports_file_line_column_and_job() {
         (
             "wrong type",
             format!("presubmits:\n  o/r:\n{}", presubmit("unit", "    always_run: sometimes\n")),
-            vec!["jobs.yaml:4:17: error: invalid boolean"],
+            vec![r#"jobs.yaml:4:17: error: job "unit": always_run: found the text "sometimes", expected true or false"#],
         ),
         (
             "unknown field is a warning",
