@@ -97,28 +97,55 @@ cmd_build() {
   echo "$bin"
 }
 
+# The wrapper module upstream's commands are built in (created once).
+upstream_module() {
+  local work="$1"
+  mkdir -p "$work"
+  (
+    cd "$work"
+    if [ ! -f go.mod ]; then
+      go mod init testenv.invalid/prowbins >/dev/null 2>&1
+      go mod edit -require="sigs.k8s.io/prow@$PROW_VERSION" -require=golang.org/x/tools@v0.52.0
+      printf '//go:build tools\n\npackage tools\n\nimport _ "sigs.k8s.io/prow/cmd/checkconfig"\n' >tools.go
+      go mod tidy
+    fi
+  ) >&2
+}
+
 cmd_upstream() {
   local name="${1:?usage: $0 upstream NAME}"
   need_go
   with_lock
   local dir="$cache/bin/prow-$PROW_VERSION"
+  # Test tools of our own (tests/upstream/NAME/main.go) built against upstream's packages, keyed
+  # by their source so an edit rebuilds them.
+  local own="$here/../tests/upstream/$name/main.go"
+  if [ -f "$own" ]; then
+    local key
+    key=$(sha256sum "$own" | cut -c1-12)
+    local target="$dir/$name-$key"
+    if [ ! -x "$target" ]; then
+      local started=$SECONDS
+      log "building tests/upstream/$name against upstream Prow $PROW_VERSION"
+      local work="$cache/src/prow-$PROW_VERSION"
+      upstream_module "$work"
+      mkdir -p "$work/$name" "$dir"
+      cp "$own" "$work/$name/main.go"
+      ( cd "$work" && go build -trimpath -ldflags "-s -w" -o "$target" "./$name" ) >&2
+      log "built in $((SECONDS - started)) s"
+    fi
+    echo "$target"
+    return
+  fi
   if [ ! -x "$dir/$name" ]; then
     local started=$SECONDS
     log "building upstream Prow's cmd/$name at $PROW_VERSION"
     # A wrapper module rather than `go install`: that pseudo-version pins golang.org/x/tools
     # v0.9.3, which no longer compiles with current Go, so the wrapper raises it.
     local work="$cache/src/prow-$PROW_VERSION"
-    mkdir -p "$work" "$dir"
-    (
-      cd "$work"
-      if [ ! -f go.mod ]; then
-        go mod init testenv.invalid/prowbins >/dev/null 2>&1
-        go mod edit -require="sigs.k8s.io/prow@$PROW_VERSION" -require=golang.org/x/tools@v0.52.0
-        printf '//go:build tools\n\npackage tools\n\nimport _ "sigs.k8s.io/prow/cmd/checkconfig"\n' >tools.go
-        go mod tidy
-      fi
-      go build -trimpath -ldflags "-s -w" -o "$dir/$name" "sigs.k8s.io/prow/cmd/$name"
-    ) >&2
+    upstream_module "$work"
+    mkdir -p "$dir"
+    ( cd "$work" && go build -trimpath -ldflags "-s -w" -o "$dir/$name" "sigs.k8s.io/prow/cmd/$name" ) >&2
     log "built in $((SECONDS - started)) s"
   fi
   echo "$dir/$name"

@@ -266,6 +266,59 @@ pub struct Preset {
     pub source: JobSource,
 }
 
+/// A Go struct upstream embeds in its job types, as far as sigs.k8s.io/yaml's conversion sees
+/// it: the keys it has whose value is text or a list of text.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct GoStruct {
+    pub(crate) text_keys: &'static [&'static str],
+}
+
+/// Upstream `JobBase` (its `UtilityConfig` keys lead into that struct instead).
+const JOB_BASE: GoStruct = GoStruct {
+    text_keys: &[
+        "name",
+        "agent",
+        "cluster",
+        "namespace",
+        "source_path",
+        "job_queue_name",
+    ],
+};
+const BRANCHER: GoStruct = GoStruct {
+    text_keys: &["branches", "skip_branches"],
+};
+const CHANGE_MATCHER: GoStruct = GoStruct {
+    text_keys: &["run_if_changed", "skip_if_only_changed"],
+};
+const REPORTER: GoStruct = GoStruct {
+    text_keys: &["context"],
+};
+
+/// Where sigs.k8s.io/yaml's conversion goes from key `key` of a job kind (by the name of the
+/// struct it is read into here): `None` when upstream declares the key on the job kind itself,
+/// or the embedded struct (`JobBase`, `Brancher`, ...) that declares it. The converter turns a
+/// number or boolean into text only by following declared fields; at an embedded struct's key
+/// it takes the embedded struct itself as the value's type (see `yaml::de`).
+pub(crate) fn upstream_embedding(struct_name: &str, key: &str) -> Option<&'static GoStruct> {
+    let triggered = matches!(struct_name, "RawPresubmit" | "RawPostsubmit");
+    if !triggered && struct_name != "RawPeriodic" {
+        return None;
+    }
+    match key {
+        "always_run" | "optional" | "trigger" | "rerun_command" | "run_before_merge"
+        | "jenkins_spec"
+            if triggered =>
+        {
+            None
+        }
+        "cron" | "interval" | "minimum_interval" | "tags" | "retry" if !triggered => None,
+        "branches" | "skip_branches" if triggered => Some(&BRANCHER),
+        "run_if_changed" | "skip_if_only_changed" if triggered => Some(&CHANGE_MATCHER),
+        "context" | "skip_report" if triggered => Some(&REPORTER),
+        _ => Some(&JOB_BASE),
+    }
+}
+
 /// Declares the flat struct a job kind is read into, with every `JobBase` and `UtilityConfig`
 /// key plus the kind's own, and `take_base` to move the shared part out.
 macro_rules! raw_job {

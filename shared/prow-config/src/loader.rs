@@ -281,22 +281,33 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
     let lenient = |diagnostics: &mut Vec<Diagnostic>,
                    file: &Arc<str>,
                    notes: Vec<yaml::Note>,
-                   folded: Vec<(YamlPath, &'static str)>,
+                   folded: Vec<yaml::de::FoldedKey>,
                    job_of: &dyn Fn(&YamlPath) -> Option<String>| {
         for note in notes {
             diagnostics.push(note_diagnostic(unknown_severity, file, note, job_of));
         }
-        for (path, field) in folded {
+        for yaml::de::FoldedKey {
+            path,
+            field,
+            ignored_for,
+        } in folded
+        {
             let key = last_key(&path);
+            let message = match ignored_for {
+                Some(winner) => format!(
+                    "key {key:?} is ignored: {winner:?} also sets {field:?}, and Prow keeps {winner:?}"
+                ),
+                None => format!(
+                    "key {key:?} is read as {field:?}: Prow matches keys ignoring case, but other tools do not"
+                ),
+            };
             diagnostics.push(Diagnostic {
                 severity: unknown_severity,
                 kind: DiagnosticKind::KeyCase,
                 file: file.clone(),
                 location: None,
                 job: job_of(&path),
-                message: format!(
-                    "key {key:?} is read as {field:?}: Prow matches keys ignoring case, but other tools do not"
-                ),
+                message,
                 path,
             });
         }
@@ -421,9 +432,9 @@ fn parse_all(sources: &Sources) -> ParsedFiles {
     let mut results = crate::parallel::map(items, |item| {
         let text = text_of(item).map_or("", String::as_str);
         let parsed = match item {
-            0 => ParsedFile::Config(Box::new(yaml::parse_file(text))),
-            i if i <= job_count => ParsedFile::Jobs(yaml::parse_file(text)),
-            _ => ParsedFile::Plugins(Box::new(yaml::parse_file(text))),
+            0 => ParsedFile::Config(Box::new(yaml::parse_file(text, false))),
+            i if i <= job_count => ParsedFile::Jobs(yaml::parse_file(text, true)),
+            _ => ParsedFile::Plugins(Box::new(yaml::parse_file(text, true))),
         };
         (item, parsed)
     });

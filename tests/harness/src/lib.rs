@@ -13,11 +13,13 @@ pub mod events;
 pub mod kube;
 mod pubsub;
 mod s3;
+mod upstream;
 
 pub use browser::{Browser, Element};
 pub use kube::KubeTestEnv;
 pub use pubsub::{DEFAULT_LAUNCHER, PubSubEmulator, ReceivedMessage};
 pub use s3::{ACCESS_KEY, S3Server, SECRET_KEY};
+pub use upstream::upstream_prow;
 
 /// `config.yaml`, one job file and `plugins.yaml` as given, loaded strictly as `checkconfig
 /// --strict` would; a test whose configuration does not load fails here, naming the problems.

@@ -18,16 +18,16 @@ const JOBS: &str = r#"
 periodics:
 - name: half-hourly
   cron: "*/30 * * * *"
-  spec: {containers: [{image: alpine, command: [true]}]}
+  spec: {containers: [{image: alpine, command: ['true']}]}
 - name: hourly-interval
   interval: 1h
-  spec: {containers: [{image: alpine, command: [true]}]}
+  spec: {containers: [{image: alpine, command: ['true']}]}
 - name: cooldown
   minimum_interval: 45m
-  spec: {containers: [{image: alpine, command: [true]}]}
+  spec: {containers: [{image: alpine, command: ['true']}]}
 - name: slow-every-10m
   cron: "*/10 * * * *"
-  spec: {containers: [{image: alpine, command: [true]}]}
+  spec: {containers: [{image: alpine, command: ['true']}]}
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,7 @@
 )]
 
 mod checkconfig;
+mod config_differential;
 mod deck_browser;
 mod demo;
 mod local_restart;

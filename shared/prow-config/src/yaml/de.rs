@@ -1,8 +1,10 @@
 //! Typed values from a [`Node`] tree with the conversions sigs.k8s.io/yaml and Go's
 //! `encoding/json` make, so a file upstream Prow accepts reads the same here:
 //! - null anywhere is the field's zero value (an empty text, `false`, `0`, an empty list);
-//! - a field that wants text takes a number or boolean as its text (`version: 1.10` is `"1.1"`);
-//! - a struct's keys match its fields exactly, or else ignoring case (reported);
+//! - a field that wants text refuses a number or boolean (`version: 1.10` must be quoted), as
+//!   Go's JSON decoding does, except where upstream's converter coerces (see [`coerces`]);
+//! - a struct's keys match its fields exactly, or else ignoring case (reported); of two keys that
+//!   name one field, the one Go decodes last (the greater in byte order) wins;
 //! - a number with no fraction fills an integer field, whatever its spelling.
 //!
 //! Every error names what was found and what was expected in YAML's words, with its position.
@@ -10,6 +12,7 @@
 use super::scalar::{self, Scalar};
 use super::tree::{Entry, Node, Value};
 use crate::diagnostics::{Location, PathSegment, YamlPath};
+use crate::jobs::{GoStruct, upstream_embedding};
 use serde::de::{
     self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
@@ -146,20 +149,76 @@ fn path_of(link: Option<&PathLink<'_>>) -> YamlPath {
 pub(crate) struct FoldedKey {
     pub(crate) path: YamlPath,
     pub(crate) field: &'static str,
+    /// Another key naming the same field wins over this one, which is ignored.
+    pub(crate) ignored_for: Option<String>,
 }
 
 pub(crate) struct NodeDe<'de, 'p> {
     node: &'de Node<'de>,
     path: Option<&'p PathLink<'p>>,
     folded: &'p RefCell<Vec<FoldedKey>>,
+    /// Whether a number or boolean here becomes text where text is wanted.
+    trail: Trail,
+}
+
+/// What sigs.k8s.io/yaml's converter believes the Go type at a node is, which decides whether a
+/// number or boolean there becomes text. It follows declared struct fields from the root, map
+/// values and list items; at a key a struct takes from an embedded struct it takes the embedded
+/// struct itself as the value's type, and from there matches the value's keys against that
+/// struct's fields. So a job file's preset env values and a periodic's `interval` are coerced,
+/// `annotations: {name: 5}` is too (`name` is a text key of `JobBase`), and nothing under a job's
+/// `spec` or `labels`, nor anything in `config.yaml`, whose Go type embeds all its parts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Trail {
+    /// The converter knows the type: numbers and booleans fill text fields.
+    Known,
+    /// The converter took an embedded struct for this value's type.
+    Embedded(&'static GoStruct),
+    /// The converter knows nothing here: Go's JSON decoding refuses numbers for text.
+    Lost,
+}
+
+impl Trail {
+    fn coerces(self) -> bool {
+        matches!(self, Trail::Known)
+    }
+
+    /// The trail at key `key` of a mapping with this trail, read into the struct `struct_name`
+    /// (or a map when `None`).
+    fn at_key(self, struct_name: Option<&str>, key: &str) -> Trail {
+        match self {
+            Trail::Known => match struct_name.and_then(|name| upstream_embedding(name, key)) {
+                Some(embedded) => Trail::Embedded(embedded),
+                None => Trail::Known,
+            },
+            Trail::Embedded(go) if go.text_keys.iter().any(|k| k.eq_ignore_ascii_case(key)) => {
+                Trail::Known
+            }
+            Trail::Embedded(_) | Trail::Lost => Trail::Lost,
+        }
+    }
+
+    /// The trail of a list's items.
+    fn item(self) -> Trail {
+        match self {
+            Trail::Known => Trail::Known,
+            Trail::Embedded(_) | Trail::Lost => Trail::Lost,
+        }
+    }
 }
 
 impl<'de, 'p> NodeDe<'de, 'p> {
-    pub(crate) fn new(node: &'de Node<'de>, folded: &'p RefCell<Vec<FoldedKey>>) -> Self {
+    /// Reads `node`, whose type the converter knows or not (see [`Trail`]).
+    pub(crate) fn new(
+        node: &'de Node<'de>,
+        folded: &'p RefCell<Vec<FoldedKey>>,
+        trail: Trail,
+    ) -> Self {
         NodeDe {
             node,
             path: None,
             folded,
+            trail,
         }
     }
 
@@ -224,7 +283,6 @@ fn describe(node: &Node<'_>) -> String {
         Value::Scalar(Scalar::Int(i)) => format!("the number {i}"),
         Value::Scalar(Scalar::Uint(u)) => format!("the number {u}"),
         Value::Scalar(Scalar::Float(f)) => format!("the number {}", scalar::go_float32_text(*f)),
-        Value::Scalar(Scalar::Timestamp(t)) => format!("the date {t}"),
         Value::Scalar(Scalar::Str(s)) => format!("the text {s:?}"),
         Value::Seq(_) => "a list".to_string(),
         Value::Map(_) => "a mapping".to_string(),
@@ -249,12 +307,17 @@ impl<'de> Deserializer<'de> for NodeDe<'de, '_> {
             Value::Scalar(Scalar::Int(i)) => visitor.visit_i64(*i),
             Value::Scalar(Scalar::Uint(u)) => visitor.visit_u64(*u),
             Value::Scalar(Scalar::Float(f)) => visitor.visit_f64(*f),
-            Value::Scalar(Scalar::Timestamp(s)) => visitor.visit_borrowed_str(s),
             Value::Scalar(Scalar::Str(s)) => visitor.visit_borrowed_str(s),
-            Value::Seq(items) => visitor.visit_seq(Items::new(items, self.path, self.folded)),
-            Value::Map(entries) => {
-                visitor.visit_map(Entries::new(entries, self.path, self.folded, None))
+            Value::Seq(items) => {
+                visitor.visit_seq(Items::new(items, self.path, self.folded, self.trail))
             }
+            Value::Map(entries) => visitor.visit_map(Entries::new(
+                entries,
+                self.path,
+                self.folded,
+                None,
+                self.trail,
+            )),
         }
     }
 
@@ -302,12 +365,17 @@ impl<'de> Deserializer<'de> for NodeDe<'de, '_> {
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.scalar() {
             Some(Scalar::Str(s)) => visitor.visit_borrowed_str(s),
-            Some(Scalar::Timestamp(s)) => visitor.visit_borrowed_str(s),
             Some(Scalar::Null) => visitor.visit_borrowed_str(""),
-            Some(other) => match scalar::as_text(other) {
+            Some(other) if self.trail.coerces() => match scalar::as_text(other) {
                 Some(text) => visitor.visit_str(&text),
                 None => visitor.visit_borrowed_str(""),
             },
+            // Where upstream's converter lost the trail, Go's JSON decoding refuses a number
+            // or boolean for text.
+            Some(_) => Err(self.error(format!(
+                "found {}, expected a text; put the value in quotes to keep it as written",
+                describe(self.node)
+            ))),
             None => Err(self.mismatch("a text")),
         }
     }
@@ -356,9 +424,11 @@ impl<'de> Deserializer<'de> for NodeDe<'de, '_> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.value {
-            Value::Seq(items) => visitor.visit_seq(Items::new(items, self.path, self.folded)),
+            Value::Seq(items) => {
+                visitor.visit_seq(Items::new(items, self.path, self.folded, self.trail))
+            }
             Value::Scalar(Scalar::Null) => {
-                visitor.visit_seq(Items::new(&[], self.path, self.folded))
+                visitor.visit_seq(Items::new(&[], self.path, self.folded, self.trail))
             }
             _ => Err(self.mismatch("a list")),
         }
@@ -383,11 +453,15 @@ impl<'de> Deserializer<'de> for NodeDe<'de, '_> {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.value {
-            Value::Map(entries) => {
-                visitor.visit_map(Entries::new(entries, self.path, self.folded, None))
-            }
+            Value::Map(entries) => visitor.visit_map(Entries::new(
+                entries,
+                self.path,
+                self.folded,
+                None,
+                self.trail,
+            )),
             Value::Scalar(Scalar::Null) => {
-                visitor.visit_map(Entries::new(&[], self.path, self.folded, None))
+                visitor.visit_map(Entries::new(&[], self.path, self.folded, None, self.trail))
             }
             _ => Err(self.mismatch("a mapping of keys to values")),
         }
@@ -395,17 +469,25 @@ impl<'de> Deserializer<'de> for NodeDe<'de, '_> {
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match &self.node.value {
-            Value::Map(entries) => {
-                visitor.visit_map(Entries::new(entries, self.path, self.folded, Some(fields)))
-            }
-            Value::Scalar(Scalar::Null) => {
-                visitor.visit_map(Entries::new(&[], self.path, self.folded, Some(fields)))
-            }
+            Value::Map(entries) => visitor.visit_map(Entries::new(
+                entries,
+                self.path,
+                self.folded,
+                Some((name, fields)),
+                self.trail,
+            )),
+            Value::Scalar(Scalar::Null) => visitor.visit_map(Entries::new(
+                &[],
+                self.path,
+                self.folded,
+                Some((name, fields)),
+                self.trail,
+            )),
             _ => Err(self.mismatch("a mapping of keys to values")),
         }
     }
@@ -422,6 +504,7 @@ impl<'de> Deserializer<'de> for NodeDe<'de, '_> {
                 entry: &entries[0],
                 path: self.path,
                 folded: self.folded,
+                trail: self.trail,
             }),
             _ => Err(self.mismatch(&format!("one of: {}", variants.join(", ")))),
         }
@@ -450,6 +533,7 @@ struct Items<'de, 'p> {
     index: usize,
     path: Option<&'p PathLink<'p>>,
     folded: &'p RefCell<Vec<FoldedKey>>,
+    trail: Trail,
 }
 
 impl<'de, 'p> Items<'de, 'p> {
@@ -457,12 +541,14 @@ impl<'de, 'p> Items<'de, 'p> {
         items: &'de [Node<'de>],
         path: Option<&'p PathLink<'p>>,
         folded: &'p RefCell<Vec<FoldedKey>>,
+        trail: Trail,
     ) -> Self {
         Items {
             items: items.iter(),
             index: 0,
             path,
             folded,
+            trail: trail.item(),
         }
     }
 }
@@ -486,6 +572,7 @@ impl<'de> SeqAccess<'de> for Items<'de, '_> {
             node,
             path: Some(&link),
             folded: self.folded,
+            trail: self.trail,
         })
         .map(Some)
         .map_err(|e| placed(e, node, &link))
@@ -497,11 +584,16 @@ impl<'de> SeqAccess<'de> for Items<'de, '_> {
 }
 
 struct Entries<'de, 'p> {
-    entries: std::slice::Iter<'de, Entry<'de>>,
+    /// The mapping's trail (see [`Trail`]), and the struct whose keys these are.
+    trail: Trail,
+    struct_name: Option<&'static str>,
+    entries: std::iter::Enumerate<std::slice::Iter<'de, Entry<'de>>>,
+    /// For a struct: each entry's field, and the entries another key for the same field beats.
+    fields_of: Option<Vec<Option<&'static str>>>,
+    beaten: Vec<(usize, String)>,
     current: Option<&'de Entry<'de>>,
     path: Option<&'p PathLink<'p>>,
     folded: &'p RefCell<Vec<FoldedKey>>,
-    fields: Option<&'static [&'static str]>,
 }
 
 impl<'de, 'p> Entries<'de, 'p> {
@@ -509,16 +601,69 @@ impl<'de, 'p> Entries<'de, 'p> {
         entries: &'de [Entry<'de>],
         path: Option<&'p PathLink<'p>>,
         folded: &'p RefCell<Vec<FoldedKey>>,
-        fields: Option<&'static [&'static str]>,
+        structure: Option<(&'static str, &'static [&'static str])>,
+        trail: Trail,
     ) -> Self {
+        let (fields_of, beaten) = structure.map_or((None, Vec::new()), |(_, fields)| {
+            field_of_each(entries, fields)
+        });
         Entries {
-            entries: entries.iter(),
+            trail,
+            struct_name: structure.map(|(name, _)| name),
+            entries: entries.iter().enumerate(),
+            fields_of,
+            beaten,
             current: None,
             path,
             folded,
-            fields,
         }
     }
+}
+
+/// The field each of a struct's keys names, and which keys lose to another key for the same
+/// field.
+type FieldsOfKeys = (Option<Vec<Option<&'static str>>>, Vec<(usize, String)>);
+
+/// For a struct's keys: the field each names (exactly, or else ignoring case), and which keys
+/// lose to another naming the same field. Go decodes keys in byte order, so the greatest wins,
+/// unless it is null.
+/// Costs one lookup per key when every key names its field exactly.
+fn field_of_each(entries: &[Entry<'_>], fields: &'static [&'static str]) -> FieldsOfKeys {
+    let folds = |key: &str| fields.iter().find(|f| f.eq_ignore_ascii_case(key)).copied();
+    if entries
+        .iter()
+        .all(|e| fields.contains(&e.key.as_ref()) || folds(&e.key).is_none())
+    {
+        return (None, Vec::new());
+    }
+    let of: Vec<Option<&'static str>> = entries
+        .iter()
+        .map(|e| {
+            fields
+                .iter()
+                .find(|f| **f == e.key.as_ref())
+                .copied()
+                .or_else(|| folds(&e.key))
+        })
+        .collect();
+    let mut beaten = Vec::new();
+    for (i, field) in of.iter().enumerate() {
+        let Some(field) = field else { continue };
+        // A null decodes to nothing in Go, so it never overwrites an earlier key's value.
+        let is_null = |j: usize| matches!(entries[j].value.value, Value::Scalar(Scalar::Null));
+        let winner = (0..entries.len())
+            .filter(|j| of[*j] == Some(*field))
+            .max_by(|a, b| {
+                (!is_null(*a), entries[*a].key.as_bytes())
+                    .cmp(&(!is_null(*b), entries[*b].key.as_bytes()))
+            });
+        if let Some(winner) = winner
+            && winner != i
+        {
+            beaten.push((i, entries[winner].key.to_string()));
+        }
+    }
+    (Some(of), beaten)
 }
 
 impl<'de> MapAccess<'de> for Entries<'de, '_> {
@@ -528,27 +673,38 @@ impl<'de> MapAccess<'de> for Entries<'de, '_> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
-        let Some(entry) = self.entries.next() else {
-            return Ok(None);
-        };
-        self.current = Some(entry);
-        let mut key: &'de str = entry.key.as_ref();
-        if let Some(fields) = self.fields
-            && !fields.contains(&key)
-            && let Some(field) = fields.iter().find(|f| f.eq_ignore_ascii_case(key))
-        {
-            let link = PathLink {
-                parent: self.path,
-                segment: Segment::Key(key),
+        loop {
+            let Some((index, entry)) = self.entries.next() else {
+                return Ok(None);
             };
-            self.folded.borrow_mut().push(FoldedKey {
-                path: path_of(Some(&link)),
-                field,
-            });
-            key = field;
+            let field = self.fields_of.as_ref().and_then(|of| of[index]);
+            let beaten_by = self
+                .beaten
+                .iter()
+                .find(|(i, _)| *i == index)
+                .map(|(_, by)| by.clone());
+            if let Some(field) = field
+                && (field != entry.key.as_ref() || beaten_by.is_some())
+            {
+                let link = PathLink {
+                    parent: self.path,
+                    segment: Segment::Key(&entry.key),
+                };
+                self.folded.borrow_mut().push(FoldedKey {
+                    path: path_of(Some(&link)),
+                    field,
+                    ignored_for: beaten_by.clone(),
+                });
+            }
+            if beaten_by.is_some() {
+                continue;
+            }
+            self.current = Some(entry);
+            let key: &'de str = field.unwrap_or(entry.key.as_ref());
+            return seed
+                .deserialize(de::value::BorrowedStrDeserializer::new(key))
+                .map(Some);
         }
-        seed.deserialize(de::value::BorrowedStrDeserializer::new(key))
-            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
@@ -559,10 +715,12 @@ impl<'de> MapAccess<'de> for Entries<'de, '_> {
             parent: self.path,
             segment: Segment::Key(entry.key.as_ref()),
         };
+        let trail = self.trail.at_key(self.struct_name, entry.key.as_ref());
         seed.deserialize(NodeDe {
             node: &entry.value,
             path: Some(&link),
             folded: self.folded,
+            trail,
         })
         .map_err(|e| placed(e, &entry.value, &link))
     }
@@ -576,6 +734,7 @@ struct Variant<'de, 'p> {
     entry: &'de Entry<'de>,
     path: Option<&'p PathLink<'p>>,
     folded: &'p RefCell<Vec<FoldedKey>>,
+    trail: Trail,
 }
 
 impl<'de, 'p> de::EnumAccess<'de> for Variant<'de, 'p> {
@@ -595,6 +754,7 @@ impl<'de, 'p> de::EnumAccess<'de> for Variant<'de, 'p> {
                 node: &self.entry.value,
                 path: self.path,
                 folded: self.folded,
+                trail: self.trail,
             },
         ))
     }

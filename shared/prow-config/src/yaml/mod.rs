@@ -7,7 +7,7 @@
 //! types from it with the JSON step's conversions. serde_ignored collects every key the types do
 //! not know on the way.
 
-mod de;
+pub(crate) mod de;
 mod scalar;
 mod tree;
 
@@ -35,8 +35,9 @@ pub(crate) struct Parsed<T> {
     pub(crate) unknown: Vec<YamlPath>,
     /// Things Go's reader accepts silently that are likely mistakes.
     pub(crate) notes: Vec<Note>,
-    /// Keys matched to a field only by ignoring case, with the field's name.
-    pub(crate) folded: Vec<(YamlPath, &'static str)>,
+    /// Keys matched to a field only by ignoring case, or beaten by another key for the same
+    /// field.
+    pub(crate) folded: Vec<de::FoldedKey>,
 }
 
 impl<T: Default> Parsed<T> {
@@ -55,12 +56,15 @@ impl<T: Default> Parsed<T> {
 pub(crate) fn parse<T: DeserializeOwned + Default>(
     text: &str,
 ) -> Result<(T, Vec<YamlPath>), SyntaxError> {
-    parse_file(text).map(|parsed| (parsed.value, parsed.unknown))
+    parse_file(text, true).map(|parsed| (parsed.value, parsed.unknown))
 }
 
-/// Parses `text` into `T` with everything worth reporting.
+/// Parses `text` into `T` with everything worth reporting. `coerce_at_root` says whether
+/// numbers and booleans may fill text fields at all (see `de`): true for a job-config file and
+/// `plugins.yaml`, false for `config.yaml`, whose upstream Go type embeds all its parts.
 pub(crate) fn parse_file<T: DeserializeOwned + Default>(
     text: &str,
+    coerce_at_root: bool,
 ) -> Result<Parsed<T>, SyntaxError> {
     let document = tree::parse(text)?;
     let Some(root) = &document.root else {
@@ -73,9 +77,20 @@ pub(crate) fn parse_file<T: DeserializeOwned + Default>(
     };
     let mut unknown = Vec::new();
     let folded = RefCell::new(Vec::new());
-    let value = serde_ignored::deserialize(de::NodeDe::new(root, &folded), |path| {
-        unknown.push(to_yaml_path(&path));
-    })
+    let value = serde_ignored::deserialize(
+        de::NodeDe::new(
+            root,
+            &folded,
+            if coerce_at_root {
+                de::Trail::Known
+            } else {
+                de::Trail::Lost
+            },
+        ),
+        |path| {
+            unknown.push(to_yaml_path(&path));
+        },
+    )
     .map_err(|error| SyntaxError {
         location: error.at,
         path: error.path,
@@ -85,17 +100,13 @@ pub(crate) fn parse_file<T: DeserializeOwned + Default>(
         value,
         unknown,
         notes: document.notes,
-        folded: folded
-            .into_inner()
-            .into_iter()
-            .map(|key| (key.path, key.field))
-            .collect(),
+        folded: folded.into_inner(),
     })
 }
 
 /// Parses `text` into a generic tree: the baseline the benchmark compares typed loading with.
 pub fn parse_generic(text: &str) -> Result<serde_json::Value, SyntaxError> {
-    parse_file::<serde_json::Value>(text).map(|parsed| parsed.value)
+    parse_file::<serde_json::Value>(text, true).map(|parsed| parsed.value)
 }
 
 fn to_yaml_path(path: &serde_ignored::Path<'_>) -> YamlPath {
@@ -271,7 +282,7 @@ jobs:
 
     #[test]
     fn a_repeated_key_keeps_its_last_value_and_is_noted() {
-        let parsed = parse_file::<Doc>("jobs:\n- name: a\n  name: b\n").unwrap();
+        let parsed = parse_file::<Doc>("jobs:\n- name: a\n  name: b\n", true).unwrap();
         assert_eq!(parsed.value.jobs[0].name, "b");
         assert_eq!(
             parsed.notes,

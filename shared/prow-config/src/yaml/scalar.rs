@@ -1,7 +1,8 @@
 //! Plain scalars resolved as Go's YAML reader resolves them (gopkg.in/yaml.v2, which Prow reads
 //! its configuration with through sigs.k8s.io/yaml): YAML 1.1 booleans (`yes`, `on`, `n`...),
-//! integers in any base Go's `ParseInt` takes, floats, timestamps and nulls; and the text those
-//! values become when a field wants text, as sigs.k8s.io/yaml converts them.
+//! integers in any base Go's `ParseInt` takes, floats and nulls; and the text those values become
+//! when a field wants text, as sigs.k8s.io/yaml converts them. A timestamp stays text: yaml.v2
+//! keeps it as its string when reading into generic values, as upstream does.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -14,8 +15,6 @@ pub(crate) enum Scalar<'a> {
     Int(i64),
     Uint(u64),
     Float(f64),
-    /// A date or time, kept as the RFC 3339 text Go's JSON encoding gives it.
-    Timestamp(String),
     Str(Cow<'a, str>),
 }
 
@@ -32,7 +31,7 @@ pub(crate) fn resolve_plain(text: Cow<'_, str>) -> Scalar<'_> {
             Some(scalar) => scalar,
             None => Scalar::Str(text),
         },
-        b'+' | b'-' | b'0'..=b'9' => match keyword(&text).or_else(|| number_or_time(&text)) {
+        b'+' | b'-' | b'0'..=b'9' => match keyword(&text).or_else(|| number(&text)) {
             Some(scalar) => scalar,
             None => Scalar::Str(text),
         },
@@ -56,10 +55,7 @@ fn keyword(text: &str) -> Option<Scalar<'static>> {
     })
 }
 
-fn number_or_time(text: &str) -> Option<Scalar<'static>> {
-    if let Some(time) = timestamp(text) {
-        return Some(Scalar::Timestamp(time));
-    }
+fn number(text: &str) -> Option<Scalar<'static>> {
     let plain: String = text.chars().filter(|&c| c != '_').collect();
     if let Some(value) = go_parse_int(&plain) {
         return Some(value);
@@ -151,115 +147,6 @@ fn go_parse_float(text: &str) -> Option<f64> {
     yaml_style_float(text).then(|| text.parse().ok()).flatten()
 }
 
-/// The four layouts Go's reader tries for a plain scalar that starts with a four-digit year and
-/// a dash; the time as `encoding/json` writes it (RFC 3339 with nanoseconds trimmed).
-fn timestamp(text: &str) -> Option<String> {
-    let b = text.as_bytes();
-    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
-        return None;
-    }
-    let mut at = 5;
-    let year: i64 = text[..4].parse().ok()?;
-    let month = number(b, &mut at)?;
-    expect(b, &mut at, b'-')?;
-    let day = number(b, &mut at)?;
-    if !(1..=12).contains(&month) || day < 1 || day > days_in(month, year) {
-        return None;
-    }
-    let date = format!("{year:04}-{month:02}-{day:02}");
-    if at == b.len() {
-        return Some(format!("{date}T00:00:00Z"));
-    }
-    let with_zone = match b[at] {
-        b'T' | b't' => true,
-        b' ' => false,
-        _ => return None,
-    };
-    at += 1;
-    let hour = number(b, &mut at)?;
-    expect(b, &mut at, b':')?;
-    let minute = number(b, &mut at)?;
-    expect(b, &mut at, b':')?;
-    let second = number(b, &mut at)?;
-    if hour >= 24 || minute >= 60 || second >= 60 {
-        return None;
-    }
-    let mut fraction = String::new();
-    if matches!(b.get(at), Some(b'.' | b',')) && b.get(at + 1).is_some_and(u8::is_ascii_digit) {
-        at += 1;
-        while let Some(&d) = b.get(at).filter(|d| d.is_ascii_digit()) {
-            if fraction.len() < 9 {
-                fraction.push(char::from(d));
-            }
-            at += 1;
-        }
-    }
-    let zone = if with_zone {
-        match b.get(at) {
-            Some(b'Z') => {
-                at += 1;
-                "Z".to_string()
-            }
-            Some(b'+' | b'-') if b.len() >= at + 6 && b[at + 3] == b':' => {
-                let hours = &text[at + 1..at + 3];
-                let minutes = &text[at + 4..at + 6];
-                if !hours
-                    .bytes()
-                    .chain(minutes.bytes())
-                    .all(|d| d.is_ascii_digit())
-                {
-                    return None;
-                }
-                let zone = if hours == "00" && minutes == "00" {
-                    "Z".to_string()
-                } else {
-                    text[at..at + 6].to_string()
-                };
-                at += 6;
-                zone
-            }
-            _ => return None,
-        }
-    } else {
-        "Z".to_string()
-    };
-    if at != b.len() {
-        return None;
-    }
-    let fraction = fraction.trim_end_matches('0');
-    let mut out = format!("{date}T{hour:02}:{minute:02}:{second:02}");
-    if !fraction.is_empty() {
-        let _ = write!(out, ".{fraction}");
-    }
-    out.push_str(&zone);
-    Some(out)
-}
-
-/// One or two digits, as Go's time layouts `1`, `2`, `15`, `4` and `5` read them.
-fn number(b: &[u8], at: &mut usize) -> Option<i64> {
-    let first = *b.get(*at).filter(|d| d.is_ascii_digit())?;
-    *at += 1;
-    let mut value = i64::from(first - b'0');
-    if let Some(&second) = b.get(*at).filter(|d| d.is_ascii_digit()) {
-        *at += 1;
-        value = value * 10 + i64::from(second - b'0');
-    }
-    Some(value)
-}
-
-fn expect(b: &[u8], at: &mut usize, byte: u8) -> Option<()> {
-    (b.get(*at) == Some(&byte)).then(|| *at += 1)
-}
-
-fn days_in(month: i64, year: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 /// The text a scalar becomes where a field wants text (sigs.k8s.io/yaml): integers in decimal,
 /// floats as Go's `FormatFloat(f, 'g', -1, 32)`, booleans as `true`/`false`. `None` for null,
 /// which leaves the field empty.
@@ -270,7 +157,6 @@ pub(crate) fn as_text<'s>(scalar: &'s Scalar<'_>) -> Option<Cow<'s, str>> {
         Scalar::Int(i) => Cow::Owned(i.to_string()),
         Scalar::Uint(u) => Cow::Owned(u.to_string()),
         Scalar::Float(f) => Cow::Owned(go_float32_text(*f)),
-        Scalar::Timestamp(t) => Cow::Borrowed(t.as_str()),
         Scalar::Str(t) => Cow::Borrowed(t.as_ref()),
     })
 }
@@ -372,28 +258,10 @@ mod tests {
             ("inf", Str(Cow::Borrowed("inf"))),
             ("10Gi", Str(Cow::Borrowed("10Gi"))),
             ("1h30m", Str(Cow::Borrowed("1h30m"))),
-            ("2024-01-02", Timestamp("2024-01-02T00:00:00Z".into())),
-            ("2024-1-2", Timestamp("2024-01-02T00:00:00Z".into())),
-            ("2024-02-30", Str(Cow::Borrowed("2024-02-30"))),
+            ("2024-01-02", Str(Cow::Borrowed("2024-01-02"))),
             (
                 "2024-01-02T03:04:05Z",
-                Timestamp("2024-01-02T03:04:05Z".into()),
-            ),
-            (
-                "2024-01-02t3:4:5.500+02:00",
-                Timestamp("2024-01-02T03:04:05.5+02:00".into()),
-            ),
-            (
-                "2024-01-02 03:04:05",
-                Timestamp("2024-01-02T03:04:05Z".into()),
-            ),
-            (
-                "2024-01-02 03:04:05Z",
-                Str(Cow::Borrowed("2024-01-02 03:04:05Z")),
-            ),
-            (
-                "2024-01-02T25:00:00Z",
-                Str(Cow::Borrowed("2024-01-02T25:00:00Z")),
+                Str(Cow::Borrowed("2024-01-02T03:04:05Z")),
             ),
             ("v1.2", Str(Cow::Borrowed("v1.2"))),
         ];

@@ -242,10 +242,7 @@ fn resolve<'a>(
     match (tag, style) {
         (None, ScalarStyle::Plain) => Ok(scalar::resolve_plain(value)),
         (None | Some("str" | "binary"), _) => Ok(Scalar::Str(value)),
-        (Some("timestamp"), _) => Ok(match scalar::resolve_plain(value.clone()) {
-            timestamp @ Scalar::Timestamp(_) => timestamp,
-            _ => Scalar::Str(value),
-        }),
+        (Some("timestamp"), _) => Ok(Scalar::Str(value)),
         (Some(wanted), _) => {
             let resolved = scalar::resolve_plain(value.clone());
             let agrees = matches!(
@@ -411,9 +408,9 @@ fn key_text<'a>(node: &Node<'a>) -> Result<Cow<'a, str>, SyntaxError> {
             scalar::as_text(s).map(Cow::into_owned).unwrap_or_default(),
         )),
         Value::Scalar(Scalar::Null) => Err(syntax(node.at, "a mapping key is empty (null)")),
-        Value::Scalar(Scalar::Uint(_) | Scalar::Timestamp(_)) => Err(syntax(
+        Value::Scalar(Scalar::Uint(_)) => Err(syntax(
             node.at,
-            "a mapping key is a number too large or a date; quote it to use it as text",
+            "a mapping key is a number too large for Prow; quote it to use it as text",
         )),
         Value::Seq(_) | Value::Map(_) => Err(syntax(
             node.at,

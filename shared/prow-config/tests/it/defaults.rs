@@ -256,7 +256,7 @@ plank:
     '*': {timeout: 1h, grace_period: 10s, utility_images: {clonerefs: c, initupload: i, entrypoint: e, sidecar: s}, gcs_configuration: {bucket: b, path_strategy: explicit}}
     o: {timeout: 2h}
 ";
-    let jobs = "presubmits:\n  o/r:\n  - {name: a, decorate: true, spec: {containers: [{image: x, command: [y]}]}}\n  o/s:\n  - {name: b, decorate: true, spec: {containers: [{image: x, command: [y]}]}}\n";
+    let jobs = "presubmits:\n  o/r:\n  - {name: a, decorate: true, spec: {containers: [{image: x, command: [run]}]}}\n  o/s:\n  - {name: b, decorate: true, spec: {containers: [{image: x, command: [run]}]}}\n";
     let config = load(config, jobs);
     let timeout = |repo: &str| {
         config.jobs.presubmits_for(repo)[0]

@@ -3,8 +3,10 @@
 
 use prow_config::{LoadOptions, Source, Sources, load_sources};
 
-const POD: &str = "    spec:\n      containers:\n      - image: alpine\n        command: [true]\n";
-const PERIODIC_POD: &str = "  spec:\n    containers:\n    - image: alpine\n      command: [true]\n";
+const POD: &str =
+    "    spec:\n      containers:\n      - image: alpine\n        command: ['true']\n";
+const PERIODIC_POD: &str =
+    "  spec:\n    containers:\n    - image: alpine\n      command: ['true']\n";
 
 fn sources(jobs: &str) -> Sources {
     Sources {

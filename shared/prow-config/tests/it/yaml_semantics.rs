@@ -76,36 +76,37 @@ fn values_read_as_go_reads_them() {
             "run||--flag",
         ),
         (
-            "a number in a text field is its text, as a 32-bit float",
-            periodic(
-                "  annotations:\n    version: 1.10\n    count: 0777\n    big: 1e6\n    e: 1.23456789\n",
-            ),
-            |c| {
-                ["version", "count", "big", "e"]
-                    .map(|k| annotation(c, k))
-                    .join(" ")
-            },
-            "1.1 511 1e+06 1.2345679",
+            "where upstream coerces (a periodic's tags), a number is its text, as a 32-bit float",
+            periodic("  tags: [1.10, 0777, 1e6, 1.23456789, yes, off]\n"),
+            |c| only_periodic(c).tags.join(" "),
+            "1.1 511 1e+06 1.2345679 true false",
         ),
         (
-            "YAML 1.1 booleans: yes, on, y",
-            periodic("  labels:\n    a: yes\n    b: off\n    c: y\n  hidden: on\n"),
+            "where upstream coerces (a preset's env), a number is its text",
+            format!(
+                "presets:\n- env:\n  - name: N\n    value: 15000\n{}",
+                periodic("")
+            ),
+            |c| c.jobs.presets[0].env[0].value.clone().unwrap_or_default(),
+            "15000",
+        ),
+        (
+            "YAML 1.1 booleans: yes, on, y, Off",
+            periodic("  hidden: on\n  skip_submodules: y\n  skip_fetch_head: Off\n"),
             |c| {
+                let job = &only_periodic(c).base;
                 format!(
-                    "{} {} {} {}",
-                    label(c, "a"),
-                    label(c, "b"),
-                    label(c, "c"),
-                    only_periodic(c).base.hidden
+                    "{} {} {}",
+                    job.hidden, job.utility.skip_submodules, job.utility.skip_fetch_head
                 )
             },
-            "true false true true",
+            "true true false",
         ),
         (
-            "a date in a text field is Go's RFC 3339 text",
+            "a date stays the text it was written as (yaml.v2 keeps it a string)",
             periodic("  annotations:\n    since: 2024-1-2\n    quoted: '2024-01-02'\n"),
             |c| format!("{} {}", annotation(c, "since"), annotation(c, "quoted")),
-            "2024-01-02T00:00:00Z 2024-01-02",
+            "2024-1-2 2024-01-02",
         ),
         (
             "null is the zero value of any field",
@@ -248,6 +249,18 @@ fn what_go_refuses_is_an_error_in_prows_words_with_its_position_and_job() {
             "text in an integer field",
             periodic("  max_concurrency: \"2\"\n"),
             r#"jobs.yaml:4:20: error: job "p": max_concurrency: found the text "2", expected a whole number"#,
+        ),
+        (
+            "a number in a job's annotations, where upstream does not coerce",
+            periodic("  annotations:\n    version: 1.10\n"),
+            r#"jobs.yaml:5:14: error: job "p": annotations.version: found the number 1.1, expected a text; put the value in quotes to keep it as written"#,
+        ),
+        (
+            "a boolean in a container's env value",
+            periodic(&format!(
+                "{POD}      env:\n      - name: X\n        value: yes\n"
+            )),
+            r#"jobs.yaml:9:16: error: job "p": spec.containers[0].env[0].value: found true, expected a text; put the value in quotes to keep it as written"#,
         ),
         (
             "a list where a mapping belongs",

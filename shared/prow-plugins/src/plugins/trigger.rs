@@ -594,14 +594,14 @@ presubmits:
   kubernetes/test-infra:
   - name: unit
     always_run: true
-    spec: {containers: [{image: alpine, command: [true]}]}
+    spec: {containers: [{image: alpine, command: ['true']}]}
   - name: docs
     run_if_changed: '^docs/'
-    spec: {containers: [{image: alpine, command: [true]}]}
+    spec: {containers: [{image: alpine, command: ['true']}]}
   - name: e2e
     optional: true
     always_run: false
-    spec: {containers: [{image: alpine, command: [true]}]}
+    spec: {containers: [{image: alpine, command: ['true']}]}
 "#;
 
     fn config() -> Config {
