@@ -23,7 +23,12 @@ struct Inner {
     config: ConfigHandle,
     clock: Arc<dyn Clock>,
     started: Counter,
+    /// Which periodics start (all when `None`): local mode starts only those asked for.
+    only: Option<PeriodicFilter>,
 }
+
+/// Says, by name, whether a periodic is started.
+pub type PeriodicFilter = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 /// What one sync did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -52,6 +57,19 @@ impl Horologium {
             config,
             clock,
             started,
+            only: None,
+        }))
+    }
+
+    /// Starts only the periodics `filter` accepts (local mode's `--periodics` and `--jobs`).
+    pub fn starting_only(self, filter: PeriodicFilter) -> Horologium {
+        let inner = &self.0;
+        Horologium(Arc::new(Inner {
+            store: inner.store.clone(),
+            config: inner.config.clone(),
+            clock: inner.clock.clone(),
+            started: inner.started.clone(),
+            only: Some(filter),
         }))
     }
 
@@ -74,7 +92,14 @@ impl Horologium {
             .await?;
         let latest = prow_horologium::latest_runs(&runs);
         drop(runs);
-        let schedules = prow_horologium::Schedules::new(&config.jobs.periodics);
+        let only = self.0.only.as_ref();
+        let schedules = prow_horologium::Schedules::new(
+            config
+                .jobs
+                .periodics
+                .iter()
+                .filter(|periodic| only.is_none_or(|only| only(periodic.name()))),
+        );
         let due = schedules.due(&latest, now);
         for problem in &schedules.unschedulable {
             tracing::error!(job = %problem.job, reason = %problem.reason, "periodic cannot be scheduled");

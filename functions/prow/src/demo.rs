@@ -218,6 +218,8 @@ pub async fn run(
             web_url: standin.url(),
             api_url: standin.url(),
         }),
+        // The demo's jobs are marked `image: local`; the safe defaults hold anything else back.
+        runs: prow_local::LocalRunPolicy::default(),
     })
     .await?;
     say(&format!(

@@ -36,6 +36,32 @@ pub struct Args {
     /// With --demo: stop once the pull request's results are in.
     #[arg(long = "exit-when-done")]
     exit_when_done: bool,
+    /// At most this many jobs run at once on this machine (default: one per core); the rest
+    /// wait, saying so in their state description.
+    #[arg(long = "max-local-runs")]
+    max_local_runs: Option<usize>,
+    /// Run a job's command on this machine whatever its container image; by default only jobs
+    /// whose image is `local` run, the others are held back with the reason.
+    #[arg(long = "run-any-image")]
+    run_any_image: bool,
+    /// Start periodics on their schedules; by default none starts unless --jobs selects it.
+    #[arg(long = "periodics")]
+    periodics: bool,
+    /// Jobs to run whatever their image, and periodics to start: names or globs (`ci-*`),
+    /// comma-separated or repeated.
+    #[arg(long = "jobs")]
+    jobs: Vec<String>,
+}
+
+/// The run limits the flags ask for.
+fn run_policy(args: &Args) -> prow_local::LocalRunPolicy {
+    let defaults = prow_local::LocalRunPolicy::default();
+    prow_local::LocalRunPolicy {
+        max_runs: args.max_local_runs.unwrap_or(defaults.max_runs).max(1),
+        run_any_image: args.run_any_image,
+        periodics: args.periodics,
+        selected: prow_local::JobSelection::parse(&args.jobs),
+    }
 }
 
 fn address(args: &Args) -> SocketAddr {
@@ -120,6 +146,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         tick_interval: Some(Duration::from_secs(args.tick_seconds.max(1))),
         metrics,
         config_files: Some(common.config_paths()),
+        runs: run_policy(args),
         deck_sign_in: match &common.deck.github_oauth_config_file {
             Some(path) => Some(deck::OAuthSettings::from_file(
                 path,

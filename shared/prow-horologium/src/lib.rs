@@ -111,7 +111,7 @@ pub struct Schedules<'a> {
 }
 
 impl<'a> Schedules<'a> {
-    pub fn new(periodics: &'a [Periodic]) -> Schedules<'a> {
+    pub fn new(periodics: impl IntoIterator<Item = &'a Periodic>) -> Schedules<'a> {
         let mut rules = Vec::new();
         let mut unschedulable = Vec::new();
         for periodic in periodics {

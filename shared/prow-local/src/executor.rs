@@ -8,6 +8,7 @@
 //! going when the process died is seen as stopped unexpectedly (like a pod on a lost node), and a
 //! finished one keeps its result.
 
+use crate::policy::LocalRunPolicy;
 use k8s_openapi::jiff::Timestamp;
 use prow_api::ProwJob;
 use prow_api::downward::{JobSpec, RunResult, job_env};
@@ -16,7 +17,7 @@ use prow_podutils::entrypoint::{DEFAULT_GRACE_PERIOD, DEFAULT_TIMEOUT};
 use prow_podutils::{DecoratedRun, run_decorated};
 use prow_ports::artifacts::ArtifactStore;
 use prow_ports::clock::Clock;
-use prow_ports::executor::{Executor, ExecutorError, ExecutorFuture, JobPod};
+use prow_ports::executor::{Executor, ExecutorError, ExecutorFuture, Hold, JobPod};
 use prow_ports::executor::{PodObservation, PodPhase, StopCause};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -34,16 +35,19 @@ pub struct LocalExecutorOptions {
     pub artifacts: Option<Arc<dyn ArtifactStore>>,
     /// When runs start, and what `started.json` and `finished.json` record.
     pub clock: Arc<dyn Clock>,
+    /// Which jobs run on this machine, and how many at once.
+    pub policy: LocalRunPolicy,
 }
 
 /// A run as it is written to `run.json`.
 impl Default for LocalExecutorOptions {
-    /// No cloning, no uploads, the machine's clock.
+    /// No cloning, no uploads, the machine's clock, no limits.
     fn default() -> LocalExecutorOptions {
         LocalExecutorOptions {
             clone_source: None,
             artifacts: None,
             clock: prow_ports::clock::SystemClock::shared(),
+            policy: LocalRunPolicy::everything(usize::MAX),
         }
     }
 }
@@ -70,6 +74,8 @@ pub struct LocalExecutor {
     starting: prow_runtime::locks::KeyedLocks,
     /// Names of jobs whose run changed (started or finished): local mode's pod events.
     changes: broadcast::Sender<String>,
+    /// The jobs held back, with the reason last logged for each (logged once per reason).
+    held: Mutex<HashMap<String, String>>,
 }
 
 fn write_record(dir: &Path, record: &RunRecord) -> std::io::Result<()> {
@@ -91,6 +97,27 @@ impl LocalExecutor {
             running: Mutex::new(HashMap::new()),
             starting: prow_runtime::locks::KeyedLocks::default(),
             changes: broadcast::channel(1024).0,
+            held: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Runs going now.
+    fn running_count(&self) -> usize {
+        self.running
+            .lock()
+            .map(|r| r.values().filter(|run| !run.done.is_finished()).count())
+            .unwrap_or(0)
+    }
+
+    /// Logs that `job` is held back, once for each reason.
+    fn note_hold(&self, job: &ProwJob, reason: &str) {
+        let first = self.held.lock().is_ok_and(|mut held| {
+            held.insert(job.name().to_string(), reason.to_string())
+                .as_deref()
+                != Some(reason)
+        });
+        if first {
+            tracing::info!(prowjob = job.name(), job = %job.spec.job, reason, "job held back");
         }
     }
 
@@ -127,6 +154,29 @@ async fn remove_run_dir(dir: &std::path::Path) -> std::io::Result<()> {
 }
 
 impl Executor for LocalExecutor {
+    fn hold(&self, job: &ProwJob) -> Option<Hold> {
+        let policy = &self.options.policy;
+        let image = job
+            .spec
+            .pod_spec
+            .as_ref()
+            .and_then(|p| p.containers.first())
+            .and_then(|c| c.image.as_deref())
+            .unwrap_or_default();
+        let hold = match policy.image_hold(&job.spec.job, image) {
+            Some(reason) => Hold {
+                reason,
+                retry_after: None,
+            },
+            None => Hold {
+                reason: policy.capacity_hold(self.running_count())?,
+                retry_after: Some(std::time::Duration::from_secs(2)),
+            },
+        };
+        self.note_hold(job, &hold.reason);
+        Some(hold)
+    }
+
     fn log<'a>(
         &'a self,
         job: &'a ProwJob,
@@ -185,6 +235,10 @@ impl Executor for LocalExecutor {
             let dir = self.run_dir(job);
             if read_record(&dir).is_some() {
                 return Ok(()); // started by an earlier attempt: keep it
+            }
+            // The controller asked `hold` first; two starts at once can still meet here.
+            if let Some(reason) = self.options.policy.capacity_hold(self.running_count()) {
+                return Err(ExecutorError::retryable(job, reason));
             }
             let container = job
                 .spec

@@ -4,9 +4,11 @@
 //! ([`LocalS3Server`]) for the artifacts.
 
 mod executor;
+mod policy;
 mod s3;
 mod store;
 
 pub use executor::{LocalExecutor, LocalExecutorOptions};
+pub use policy::{JobSelection, LOCAL_IMAGE, LocalRunPolicy};
 pub use s3::LocalS3Server;
 pub use store::EmbeddedJobStore;

@@ -84,6 +84,18 @@ async fn act(
 ) -> Result<Plan, ExecutorError> {
     let observed = executor.observe(job).await?;
     let decided = plan(job, observed.as_ref(), now, limits, capacity, new_build_id);
+    if decided.pod == PodAction::Start
+        && let Some(hold) = executor.hold(job)
+    {
+        // Not started: the job stays as it is, saying why (the executor logs it).
+        let mut status = job.status.clone();
+        status.description = hold.reason;
+        return Ok(Plan {
+            pod: PodAction::None,
+            status: Some(status),
+            requeue_after: hold.retry_after,
+        });
+    }
     match decided.pod {
         PodAction::Start => {
             let build_id = decided

@@ -105,8 +105,22 @@ pub struct JobPod {
     pub started: Option<Timestamp>,
 }
 
+/// Why an executor does not start a job now, though the job is due to start: it stays
+/// triggered, with `reason` as its state description, until the hold lifts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hold {
+    pub reason: String,
+    /// Look again after this long; `None` when only a change of settings lifts the hold.
+    pub retry_after: Option<std::time::Duration>,
+}
+
 /// Where jobs run: pods in a build cluster, or local processes.
 pub trait Executor: Send + Sync {
+    /// Whether the job is held back rather than started (local mode's limits); none by default.
+    fn hold(&self, job: &ProwJob) -> Option<Hold> {
+        let _ = job;
+        None
+    }
     /// The job's pod, if there is one.
     fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<PodObservation>>;
     /// Starts the job's pod (an existing one is kept).

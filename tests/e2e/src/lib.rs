@@ -32,6 +32,8 @@ pub async fn start_local(
         metrics,
         deck_sign_in: None,
         config_files: None,
+        // Whatever the jobs' images, all at once: these tests measure the functions.
+        runs: prow::local::LocalRunPolicy::everything(usize::MAX),
     })
     .await
 }

@@ -18,6 +18,7 @@ use futures_util::StreamExt;
 use prow_artifacts::{S3ArtifactStore, S3Credentials};
 use prow_github_octocrab::OctocrabGitHub;
 use prow_local::{EmbeddedJobStore, LocalExecutor, LocalExecutorOptions, LocalS3Server};
+pub use prow_local::{JobSelection, LOCAL_IMAGE, LocalRunPolicy};
 use prow_podutils::clone::CloneSource;
 use prow_ports::clock::{Clock, rfc3339};
 use prow_ports::events::{CloudEvent, object_event, ping_event};
@@ -54,6 +55,8 @@ pub struct LocalOptions {
     pub deck_sign_in: Option<deck::OAuthSettings>,
     /// The configuration's files, for deck's `/config` and `/plugin-config`.
     pub config_files: Option<prow_config::ConfigPaths>,
+    /// Which jobs run on this machine, and how many at once.
+    pub runs: LocalRunPolicy,
 }
 
 /// The running system.
@@ -118,6 +121,7 @@ impl LocalSystem {
                 clone_source: options.clone_source.clone(),
                 artifacts: Some(artifacts.clone()),
                 clock: options.clock.clone(),
+                policy: options.runs.clone(),
             },
         ));
 
@@ -165,13 +169,16 @@ impl LocalSystem {
             metrics,
         )
         .router();
+        let periodics = options.runs.clone();
         let horologium = horologium::Horologium::new(
             store.clone(),
             config.clone(),
             options.clock.clone(),
             metrics,
         )
+        .starting_only(Arc::new(move |job: &str| periodics.starts_periodic(job)))
         .router();
+        held_periodics(&config.current(), &options.runs);
         let sinker = sinker::Sinker::new(
             store.clone(),
             executor.clone(),
@@ -341,12 +348,19 @@ impl LocalSystem {
                     let id = format!("run-{name}-{}", event_ids.fetch_add(1, Ordering::Relaxed));
                     let time = rfc3339(clock.now());
                     let Ok(event) =
-                        object_event("Pod", "v1", &name, &namespace, "update", id, time)
+                        object_event("Pod", "v1", &name, &namespace, "update", id.clone(), time)
                     else {
                         continue;
                     };
                     let controller = controller.clone();
-                    tokio::spawn(async move { controller.deliver(&event).await });
+                    let ping = ping_event(format!("{id}-resync"), rfc3339(clock.now()));
+                    tokio::spawn(async move {
+                        controller.deliver(&event).await;
+                        // A run that ended frees a slot: jobs held for one get another look.
+                        if let Ok(ping) = ping {
+                            controller.deliver(&ping).await;
+                        }
+                    });
                 }
             }));
         }
@@ -416,6 +430,23 @@ impl LocalSystem {
     /// sweep and tide, in turn (what the PingSources do in a cluster).
     pub async fn tick(&self) {
         ping_all(&self.pings, &self.ping_ids, self.clock.as_ref()).await;
+    }
+}
+
+/// Says in the log how many periodics local mode will not start, and how to start them.
+fn held_periodics(config: &prow_config::Config, runs: &LocalRunPolicy) {
+    let held = config
+        .jobs
+        .periodics
+        .iter()
+        .filter(|p| !runs.starts_periodic(p.name()))
+        .count();
+    if held > 0 {
+        tracing::info!(
+            held,
+            configured = config.jobs.periodics.len(),
+            "periodics are not started in local mode unless asked: start them all with --periodics, or some with --jobs"
+        );
     }
 }
 

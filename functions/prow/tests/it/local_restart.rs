@@ -28,7 +28,7 @@ fn write_config(dir: &Path, runs: &Path) {
     std::fs::write(
         dir.join("jobs.yaml"),
         format!(
-            "presubmits:\n  acme/widgets:\n  - name: slow\n    always_run: true\n    decorate: true\n    spec: {{containers: [{{image: l, command: [/bin/sh, -c], args: [\"echo start-$$ >> {runs}; sleep 3; echo end-$$ >> {runs}\"]}}]}}\n",
+            "presubmits:\n  acme/widgets:\n  - name: slow\n    always_run: true\n    decorate: true\n    spec: {{containers: [{{image: local, command: [/bin/sh, -c], args: [\"echo start-$$ >> {runs}; sleep 3; echo end-$$ >> {runs}\"]}}]}}\n",
             runs = runs.display()
         ),
     )

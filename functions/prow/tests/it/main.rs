@@ -11,6 +11,7 @@ mod checkconfig;
 mod config_differential;
 mod deck_browser;
 mod demo;
+mod local_limits;
 mod local_restart;
 mod pod_utilities;
 mod sandbox;

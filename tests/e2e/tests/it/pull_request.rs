@@ -117,6 +117,8 @@ async fn start() -> System {
         metrics,
         deck_sign_in: None,
         config_files: None,
+        // Whatever the jobs' images, all at once: these tests measure the functions.
+        runs: prow::local::LocalRunPolicy::everything(usize::MAX),
     })
     .await
     .unwrap();
