@@ -26,6 +26,8 @@ struct Cli {
 enum Command {
     /// Load and validate config.yaml, the job configs and plugins.yaml; print the job counts.
     Checkconfig(checkconfig::Args),
+    /// Print the ProwJob trigger or horologium would create for a job, as YAML (upstream's mkpj).
+    Mkpj(MkpjArgs),
     /// Every function in one process on embedded adapters (`--demo`: with a GitHub stand-in).
     Local(Box<local_command::Args>),
     /// Pod utility: clone the refs in $CLONEREFS_OPTIONS.
@@ -42,6 +44,77 @@ enum Command {
     },
     /// Pod utility: wait for the tests, then upload logs, artifacts and finished.json.
     Sidecar,
+}
+
+#[derive(clap::Args)]
+struct MkpjArgs {
+    /// Path to config.yaml.
+    #[arg(long = "config-path")]
+    config_path: std::path::PathBuf,
+    /// Path to the job config directory (or a single file).
+    #[arg(long = "job-config-path")]
+    job_config_path: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    request: prow::mkpj::Request,
+}
+
+/// A random version-4 UUID, from the standard library's randomly keyed hasher.
+fn random_uuid() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let word = || {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        hasher.finish()
+    };
+    let (high, low) = (word(), word());
+    let high = (high & !0xf000) | 0x4000;
+    let low = (low & !(0xc << 60)) | (0x8 << 60);
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        high >> 32,
+        (high >> 16) & 0xffff,
+        high & 0xffff,
+        low >> 48,
+        low & 0xffff_ffff_ffff
+    )
+}
+
+/// `prow mkpj`: loads the configuration, prints the job's ProwJob as YAML.
+fn mkpj(args: &MkpjArgs) -> ExitCode {
+    let paths = prow_config::ConfigPaths {
+        config_path: args.config_path.clone(),
+        job_config_path: args.job_config_path.clone(),
+        plugin_config: None,
+    };
+    let loaded = match prow_config::load(&paths, prow_config::LoadOptions::default()) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let now = jiff::Timestamp::now();
+    // A name of its own, as upstream's (a new UUID each time).
+    let name = random_uuid();
+    let printed = prow::mkpj::prowjob(&loaded.config, &args.request, &name, now)
+        .map_err(|e| e.to_string())
+        .and_then(|job| serde_saphyr::to_string(&job).map_err(|e| e.to_string()));
+    match printed {
+        Ok(yaml) => {
+            use std::io::Write;
+            // A closed pipe (`| head`) is not worth a panic.
+            let _ = std::io::stdout().lock().write_all(yaml.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("mkpj: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 const UTILITIES: [&str; 4] = ["clonerefs", "initupload", "entrypoint", "sidecar"];
@@ -83,6 +156,7 @@ fn main() -> ExitCode {
     }
     match Cli::parse().command {
         Command::Checkconfig(args) => checkconfig::run(&args),
+        Command::Mkpj(args) => mkpj(&args),
         Command::Local(args) => local_command::run(*args),
         Command::Clonerefs => utility("clonerefs", &[]),
         Command::Initupload => utility("initupload", &[]),

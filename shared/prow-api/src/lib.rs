@@ -278,13 +278,55 @@ pub mod labels {
     pub const IS_OPTIONAL: &str = "prow.k8s.io/is-optional";
     pub const GERRIT_REPORT_LABEL: &str = "prow.k8s.io/gerrit-report-label";
 
-    /// A value made fit for a label, as upstream truncates them: at most 63 characters,
-    /// alphanumeric at both ends.
+    /// The longest label value Kubernetes takes.
+    pub const MAX_VALUE_LENGTH: usize = 63;
+
+    /// Whether Kubernetes takes `value` as a label value: at most 63 characters of letters,
+    /// digits, `-`, `_` and `.`, beginning and ending with a letter or digit (or empty).
+    pub fn is_valid_value(value: &str) -> bool {
+        let bytes = value.as_bytes();
+        bytes.len() <= MAX_VALUE_LENGTH
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && bytes.first().is_none_or(u8::is_ascii_alphanumeric)
+            && bytes.last().is_none_or(u8::is_ascii_alphanumeric)
+    }
+
+    /// A job name or context cut to a label's length as upstream cuts it (the first 63
+    /// characters, without trailing `.`, `_` or `-`); the annotation keeps it whole.
+    pub fn truncate_value(value: &str) -> String {
+        if value.len() <= MAX_VALUE_LENGTH {
+            return value.to_string();
+        }
+        let mut end = MAX_VALUE_LENGTH;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        value[..end].trim_end_matches(['.', '_', '-']).to_string()
+    }
+
+    /// A label value as upstream writes it: the value when valid, else its last path element when
+    /// that is (`release/1.7` gives `1.7`); `None` when neither is, and upstream leaves the
+    /// label out.
+    pub fn fit_value(value: &str) -> Option<String> {
+        if is_valid_value(value) {
+            return Some(value.to_string());
+        }
+        let trimmed = value.trim_end_matches('/');
+        let base = match trimmed.rsplit_once('/') {
+            Some((_, base)) => base,
+            None if trimmed.is_empty() && !value.is_empty() => "/",
+            None if trimmed.is_empty() => ".",
+            None => trimmed,
+        };
+        is_valid_value(base).then(|| base.to_string())
+    }
+
+    /// A value made fit for a label (cut as [`truncate_value`] cuts, then [`fit_value`]), empty
+    /// when nothing of it fits: for selectors that must match the labels ProwJobs carry.
     pub fn sanitize_value(value: &str) -> String {
-        let cut: String = value.chars().take(63).collect();
-        cut.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
-            .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
-            .to_string()
+        fit_value(&truncate_value(value)).unwrap_or_default()
     }
 
     /// Labels decoration sets on pods; jobs may not set them themselves (upstream `decorate.Labels`).

@@ -137,32 +137,47 @@ pub fn new_prowjob(
     extra_annotations: &StringMap,
     now: Timestamp,
 ) -> ProwJob {
+    // Upstream `LabelsAndAnnotationsForSpec`: job and context cut to a label's length (whole in
+    // the annotations), the refs, then the job's own labels; a value that is not a valid label
+    // value becomes its last path element, or the label is left out.
     let mut job_labels = StringMap::new();
     job_labels.insert(labels::CREATED_BY_PROW.into(), "true".into());
     job_labels.insert(labels::PROW_JOB_TYPE.into(), spec.job_type.as_str().into());
-    job_labels.insert(labels::PROW_JOB.into(), labels::sanitize_value(&spec.job));
+    job_labels.insert(labels::PROW_JOB.into(), labels::truncate_value(&spec.job));
     job_labels.insert(
         labels::CONTEXT.into(),
-        labels::sanitize_value(&spec.context),
+        labels::truncate_value(&spec.context),
     );
     let mut annotations = StringMap::new();
     annotations.insert(labels::PROW_JOB.into(), spec.job.clone());
     annotations.insert(labels::CONTEXT.into(), spec.context.clone());
     if let Some(refs) = spec.refs.as_ref().or(spec.extra_refs.first()) {
-        job_labels.insert(labels::ORG.into(), labels::sanitize_value(&refs.org));
-        job_labels.insert(labels::REPO.into(), labels::sanitize_value(&refs.repo));
-        job_labels.insert(
-            labels::BASE_REF.into(),
-            labels::sanitize_value(&refs.base_ref),
-        );
+        job_labels.insert(labels::ORG.into(), refs.org.clone());
+        job_labels.insert(labels::REPO.into(), refs.repo.clone());
+        job_labels.insert(labels::BASE_REF.into(), refs.base_ref.clone());
         if let Some(pull) = refs.pulls.first() {
             job_labels.insert(labels::PULL.into(), pull.number.to_string());
         }
     }
-    for (key, value) in extra_labels {
-        job_labels.insert(key.clone(), labels::sanitize_value(value));
-    }
+    job_labels.extend(extra_labels.clone());
+    let job_labels: StringMap = job_labels
+        .into_iter()
+        .filter_map(|(key, value)| labels::fit_value(&value).map(|value| (key, value)))
+        .collect();
     annotations.extend(extra_annotations.clone());
+    // Upstream `setReportDefault`: a Slack reporter reports unless told not to, and
+    // `job_states_to_report: []` tells it not to.
+    let mut spec = spec;
+    if let Some(slack) = spec.reporter_config.as_mut().and_then(|r| r.slack.as_mut())
+        && slack.report.is_none()
+    {
+        slack.report = Some(
+            slack
+                .job_states_to_report
+                .as_ref()
+                .is_none_or(|s| !s.is_empty()),
+        );
+    }
     ProwJob::new(
         ObjectMeta {
             name: Some(name.to_string()),
@@ -213,13 +228,7 @@ fn presubmit_of_type(
     extra_labels: &StringMap,
     now: Timestamp,
 ) -> ProwJob {
-    let mut spec = spec_from_base(&job.base, job_type);
-    spec.context = job.reporter.context.clone();
-    if job_type == ProwJobType::Presubmit {
-        spec.report = !job.reporter.skip_report;
-        spec.rerun_command = job.rerun_command.clone();
-    }
-    spec.refs = Some(complete_refs(refs, &job.base));
+    let spec = presubmit_spec(job, job_type, refs);
     let mut job_labels = job.base.labels.clone();
     job_labels.extend(extra_labels.clone());
     new_prowjob(
@@ -231,12 +240,37 @@ fn presubmit_of_type(
     )
 }
 
-/// A postsubmit's ProwJob for a push (upstream `PostsubmitSpec` in the push handler).
-pub fn postsubmit(job: &Postsubmit, refs: Refs, trigger_id: &str, now: Timestamp) -> ProwJob {
+/// A presubmit's spec for `refs` (upstream `PresubmitSpec`, or `BatchSpec` for a batch).
+pub fn presubmit_spec(job: &Presubmit, job_type: ProwJobType, refs: Refs) -> ProwJobSpec {
+    let mut spec = spec_from_base(&job.base, job_type);
+    spec.context = job.reporter.context.clone();
+    if job_type == ProwJobType::Presubmit {
+        spec.report = !job.reporter.skip_report;
+        spec.rerun_command = job.rerun_command.clone();
+    }
+    spec.refs = Some(complete_refs(refs, &job.base));
+    spec
+}
+
+/// A postsubmit's spec for `refs` (upstream `PostsubmitSpec`).
+pub fn postsubmit_spec(job: &Postsubmit, refs: Refs) -> ProwJobSpec {
     let mut spec = spec_from_base(&job.base, ProwJobType::Postsubmit);
     spec.context = job.reporter.context.clone();
     spec.report = !job.reporter.skip_report;
     spec.refs = Some(complete_refs(refs, &job.base));
+    spec
+}
+
+/// A periodic's spec (upstream `PeriodicSpec`: periodics always report).
+pub fn periodic_spec(job: &Periodic) -> ProwJobSpec {
+    let mut spec = spec_from_base(&job.base, ProwJobType::Periodic);
+    spec.report = true;
+    spec
+}
+
+/// A postsubmit's ProwJob for a push (upstream `PostsubmitSpec` in the push handler).
+pub fn postsubmit(job: &Postsubmit, refs: Refs, trigger_id: &str, now: Timestamp) -> ProwJob {
+    let spec = postsubmit_spec(job, refs);
     let mut job_labels = job.base.labels.clone();
     job_labels.insert(EVENT_GUID_LABEL.into(), trigger_id.to_string());
     new_prowjob(
@@ -250,8 +284,7 @@ pub fn postsubmit(job: &Postsubmit, refs: Refs, trigger_id: &str, now: Timestamp
 
 /// A periodic's ProwJob (upstream `PeriodicSpec`: periodics always report).
 pub fn periodic(job: &Periodic, trigger_id: &str, now: Timestamp) -> ProwJob {
-    let mut spec = spec_from_base(&job.base, ProwJobType::Periodic);
-    spec.report = true;
+    let spec = periodic_spec(job);
     new_prowjob(
         &job_name(trigger_id, job.name()),
         spec,

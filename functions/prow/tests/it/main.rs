@@ -13,5 +13,6 @@ mod deck_browser;
 mod demo;
 mod local_limits;
 mod local_restart;
+mod mkpj_differential;
 mod pod_utilities;
 mod sandbox;
