@@ -4,7 +4,7 @@
 //!   load_target hook-sink SECRET_FILE PORT   hook handing events to an in-process CloudEvent sink
 //!                                            over HTTP (as with K_SINK)
 //!   load_target hook-local SECRET_FILE PORT  hook in local mode (no plugins registered)
-//!   load_target bare PORT                    the baseline: read the body, answer 200
+//!   load_target bare PORT                    the baseline: read the body, answer 200 (and /healthz)
 
 #![allow(
     clippy::expect_used,
@@ -37,10 +37,15 @@ fn main() {
     runtime.block_on(async move {
         match args.get(1).map(String::as_str) {
             Some("bare") => {
-                let router = Router::new().route(
-                    "/hook",
-                    post(|body: Bytes| async move { (StatusCode::OK, format!("{}", body.len())) }),
-                );
+                let router =
+                    Router::new()
+                        .route(
+                            "/hook",
+                            post(|body: Bytes| async move {
+                                (StatusCode::OK, format!("{}", body.len()))
+                            }),
+                        )
+                        .route("/healthz", axum::routing::get(|| async { "ok" }));
                 listen(&args[2], router).await;
             }
             Some(mode @ ("hook-sink" | "hook-local")) => {
