@@ -169,6 +169,7 @@ impl Executor for BuildClusters {
                             job: String::new(),
                             reason: format!("listing job pods in cluster {alias:?}: {reason}"),
                             terminal: false,
+                            held: None,
                         })?,
                 );
             }
@@ -188,6 +189,7 @@ impl Executor for BuildClusters {
                     job: pod.job.clone(),
                     reason: format!("deleting pod {} in {:?}: {reason}", pod.name, pod.cluster),
                     terminal: false,
+                    held: None,
                 })
         })
     }

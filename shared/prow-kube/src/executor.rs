@@ -152,6 +152,7 @@ impl Executor for KubeExecutor {
                 job: String::new(),
                 reason: format!("listing job pods: {reason}"),
                 terminal: false,
+                held: None,
             })
         })
     }
@@ -164,6 +165,7 @@ impl Executor for KubeExecutor {
                     job: pod.job.clone(),
                     reason: format!("deleting pod {}: {reason}", pod.name),
                     terminal: false,
+                    held: None,
                 })
         })
     }

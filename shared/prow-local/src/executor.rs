@@ -72,6 +72,9 @@ pub struct LocalExecutor {
     options: LocalExecutorOptions,
     running: Mutex<HashMap<String, Running>>,
     starting: prow_runtime::locks::KeyedLocks,
+    /// Taken from checking for a free slot to registering the run, so two starts of different
+    /// jobs cannot both take the last slot.
+    slots: tokio::sync::Mutex<()>,
     /// Names of jobs whose run changed (started or finished): local mode's pod events.
     changes: broadcast::Sender<String>,
     /// The jobs held back, with the reason last logged for each (logged once per reason).
@@ -96,6 +99,7 @@ impl LocalExecutor {
             options,
             running: Mutex::new(HashMap::new()),
             starting: prow_runtime::locks::KeyedLocks::default(),
+            slots: tokio::sync::Mutex::new(()),
             changes: broadcast::channel(1024).0,
             held: Mutex::new(HashMap::new()),
         }
@@ -236,9 +240,18 @@ impl Executor for LocalExecutor {
             if read_record(&dir).is_some() {
                 return Ok(()); // started by an earlier attempt: keep it
             }
-            // The controller asked `hold` first; two starts at once can still meet here.
+            // The controller asked `hold` first; two starts at once can still meet here, and
+            // the one that finds no slot is held back like the others.
+            let _slot = self.slots.lock().await;
             if let Some(reason) = self.options.policy.capacity_hold(self.running_count()) {
-                return Err(ExecutorError::retryable(job, reason));
+                self.note_hold(job, &reason);
+                return Err(ExecutorError::held(
+                    job,
+                    Hold {
+                        reason,
+                        retry_after: Some(std::time::Duration::from_secs(2)),
+                    },
+                ));
             }
             let container = job
                 .spec
@@ -379,6 +392,7 @@ impl Executor for LocalExecutor {
                     job: pod.job.clone(),
                     reason: format!("removing the run {}: {e}", pod.name),
                     terminal: false,
+                    held: None,
                 }),
             }
         })

@@ -87,14 +87,7 @@ async fn act(
     if decided.pod == PodAction::Start
         && let Some(hold) = executor.hold(job)
     {
-        // Not started: the job stays as it is, saying why (the executor logs it).
-        let mut status = job.status.clone();
-        status.description = hold.reason;
-        return Ok(Plan {
-            pod: PodAction::None,
-            status: Some(status),
-            requeue_after: hold.retry_after,
-        });
+        return Ok(held(job, hold));
     }
     match decided.pod {
         PodAction::Start => {
@@ -102,12 +95,29 @@ async fn act(
                 .status
                 .as_ref()
                 .map_or(new_build_id, |s| s.build_id.as_str());
-            executor.start(job, build_id).await?;
+            match executor.start(job, build_id).await {
+                Err(ExecutorError {
+                    held: Some(hold), ..
+                }) => return Ok(held(job, hold)),
+                other => other?,
+            }
         }
         PodAction::Delete => executor.stop(job).await?,
         PodAction::None => {}
     }
     Ok(decided)
+}
+
+/// A job the executor holds back: not started, it stays as it is, saying why (the executor logs
+/// it).
+fn held(job: &ProwJob, hold: prow_ports::executor::Hold) -> Plan {
+    let mut status = job.status.clone();
+    status.description = hold.reason;
+    Plan {
+        pod: PodAction::None,
+        status: Some(status),
+        requeue_after: hold.retry_after,
+    }
 }
 
 /// [`reconcile`], retried from a fresh read while the status write conflicts (at most 5 times),

@@ -15,6 +15,8 @@ pub struct ExecutorError {
     /// Trying again cannot help (an unknown build cluster, a job without a pod spec): the job
     /// ends in `error` instead of being retried forever (upstream's `TerminalError`).
     pub terminal: bool,
+    /// The job was not started but held back (see [`Hold`]): it stays triggered, saying why.
+    pub held: Option<Hold>,
 }
 
 impl ExecutorError {
@@ -24,6 +26,16 @@ impl ExecutorError {
             job: job.name().to_string(),
             reason: reason.to_string(),
             terminal: false,
+            held: None,
+        }
+    }
+
+    /// A start refused because the job is held back ([`Executor::hold`] said it could start,
+    /// but another start took the last slot meanwhile).
+    pub fn held(job: &ProwJob, hold: Hold) -> ExecutorError {
+        ExecutorError {
+            held: Some(hold.clone()),
+            ..ExecutorError::retryable(job, hold.reason)
         }
     }
 

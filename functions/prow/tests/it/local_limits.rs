@@ -41,15 +41,15 @@ const SLEEPERS: &str = "periodics:
 - name: local-sleeper-a
   interval: 1h
   decorate: false
-  spec: {containers: [{image: local, command: [/bin/sh, -c, 'sleep 1']}]}
+  spec: {containers: [{image: local, command: [/bin/sh, -c, 'sleep 3']}]}
 - name: local-sleeper-b
   interval: 1h
   decorate: false
-  spec: {containers: [{image: local, command: [/bin/sh, -c, 'sleep 1']}]}
+  spec: {containers: [{image: local, command: [/bin/sh, -c, 'sleep 3']}]}
 - name: local-sleeper-c
   interval: 1h
   decorate: false
-  spec: {containers: [{image: local, command: [/bin/sh, -c, 'sleep 1']}]}
+  spec: {containers: [{image: local, command: [/bin/sh, -c, 'sleep 3']}]}
 ";
 
 fn free_port() -> u16 {
