@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,24 +17,6 @@ impl Drop for Running {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn corpus_jobs() -> Option<(PathBuf, PathBuf)> {
-    let corpus = std::env::var_os("PROW_CORPUS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
-        PathBuf::from,
-    );
-    let config = corpus.join("k8s-prow/config");
-    if !config.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the corpus is missing at {} and CI needs it",
-            corpus.display()
-        );
-        eprintln!("SKIPPED: corpus not found at {}", corpus.display());
-        return None;
-    }
-    Some((config.join("prow/config.yaml"), config.join("jobs")))
 }
 
 /// Three local periodics; each notes its start and end in `{marks}`.
@@ -48,14 +30,6 @@ fn sleepers(marks: &Path) -> String {
             )
         })
         .fold("periodics:\n".to_string(), |all, job| all + &job)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn start(dir: &Path, config: &Path, port: u16, extra: &[&str]) -> Running {
@@ -122,9 +96,10 @@ fn runs(dir: &Path, port: u16) -> BTreeSet<String> {
 
 #[test]
 fn kubernetes_configuration_in_local_mode_starts_nothing_unasked_and_holds_the_limits() {
-    let Some((config, k8s_jobs)) = corpus_jobs() else {
+    let Some(corpus) = crate::kubernetes_config() else {
         return;
     };
+    let (config, k8s_jobs) = (corpus.join("prow/config.yaml"), corpus.join("jobs"));
     let dir = tempfile::tempdir().unwrap();
     let jobs_dir = dir.path().join("jobs");
     std::fs::create_dir(&jobs_dir).unwrap();
@@ -134,7 +109,7 @@ fn kubernetes_configuration_in_local_mode_starts_nothing_unasked_and_holds_the_l
     std::fs::write(dir.path().join("hmac"), "local-limits").unwrap();
 
     // No opt-ins: several ticks pass, nothing is created, nothing runs.
-    let port = free_port();
+    let port = crate::free_port();
     let system = start(dir.path(), &config, port, &[]);
     std::thread::sleep(Duration::from_secs(4));
     assert_eq!(jobs(port), Vec::new(), "no periodic starts unasked");
@@ -148,7 +123,7 @@ fn kubernetes_configuration_in_local_mode_starts_nothing_unasked_and_holds_the_l
     );
 
     // Periodics asked for, one run at a time: only the local sleepers run, one after another.
-    let port = free_port();
+    let port = crate::free_port();
     let _system = start(
         dir.path(),
         &config,

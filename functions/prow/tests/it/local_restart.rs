@@ -79,14 +79,6 @@ fn start(dir: &Path, standin: &str, port: u16) -> Running {
     running
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn wait_for(what: &str, seconds: u64, mut condition: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     while !condition() {
@@ -105,7 +97,7 @@ async fn a_killed_local_process_loses_and_duplicates_nothing() {
     world.add_repo(REPO);
     world.outbox.clear();
     let standin = GitHubStandIn::start(world).await.unwrap();
-    let port = free_port();
+    let port = crate::free_port();
     let first = start(dir.path(), &standin.url(), port);
 
     let pr =

@@ -6,7 +6,6 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const SAMPLE: &str = "^pull-kubernetes-(unit|verify|e2e-kind|integration)$";
@@ -28,24 +27,6 @@ fn request(job: &str) -> prow::mkpj::Request {
         pull_author: "alice".into(),
         pull_head_ref: String::new(),
     }
-}
-
-fn corpus() -> Option<PathBuf> {
-    let corpus = std::env::var_os("PROW_CORPUS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
-        PathBuf::from,
-    );
-    let config = corpus.join("k8s-prow/config");
-    if config.is_dir() {
-        return Some(config);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the corpus is missing at {} and CI needs it",
-        corpus.display()
-    );
-    eprintln!("SKIPPED: corpus not found at {}", corpus.display());
-    None
 }
 
 /// The job without what is generated anew each time (name, times), and without empty values,
@@ -156,7 +137,9 @@ fn ours_json(job: &prow_api::ProwJob) -> Value {
 
 #[test]
 fn mkpj_builds_every_periodic_and_sampled_presubmits_as_upstream_does() {
-    let Some(config_dir) = corpus() else { return };
+    let Some(config_dir) = crate::kubernetes_config() else {
+        return;
+    };
     let Some(pjdump) = prow_test_harness::upstream_prow("pjdump").expect("pjdump builds") else {
         return;
     };
