@@ -1,3 +1,3 @@
 fn main() -> anyhow::Result<()> {
-    prow_runtime::run("controller", controller::app)
+    prow_runtime::run_loading("controller", prow_runtime::JobFiles::Skip, controller::app)
 }

@@ -114,8 +114,31 @@ pub fn run(
     name: &'static str,
     app: impl FnOnce(&FunctionContext) -> anyhow::Result<Router>,
 ) -> anyhow::Result<()> {
+    run_loading(name, JobFiles::Read, app)
+}
+
+/// Whether a function reads the job configuration (`--job-config-path`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobFiles {
+    Read,
+    /// The function never looks at job definitions (the controller and crier work from the
+    /// ProwJob itself), so it does not read the job files: with thousands of jobs that is most
+    /// of a cold start. Jobs in `config.yaml` itself are still read.
+    Skip,
+}
+
+/// [`run`], reading the job configuration or not.
+pub fn run_loading(
+    name: &'static str,
+    jobs: JobFiles,
+    app: impl FnOnce(&FunctionContext) -> anyhow::Result<Router>,
+) -> anyhow::Result<()> {
     use clap::Parser;
     let args = CommonArgs::parse();
+    let mut paths = args.config_paths();
+    if jobs == JobFiles::Skip {
+        paths.job_config_path = None;
+    }
     // The OTLP exporter's blocking HTTP client must be built and shut down outside the async
     // runtime, so telemetry outlives it.
     let telemetry = init_telemetry(name)?;
@@ -126,8 +149,8 @@ pub fn run(
     let result = runtime.block_on(async move {
         let metrics = Arc::new(Metrics::new(name));
         let clock = SystemClock::shared();
-        let watcher = ConfigWatcher::load(args.config_paths(), metrics.clone(), clock.clone())
-            .with_context(|| {
+        let watcher =
+            ConfigWatcher::load(paths, metrics.clone(), clock.clone()).with_context(|| {
                 format!("loading configuration from {}", args.config_path.display())
             })?;
         let config = watcher.handle();
