@@ -237,6 +237,26 @@ impl<'de, 'p> NodeDe<'de, 'p> {
         ))
     }
 
+    /// A mapping (null is an empty one), into a map or into the struct `structure` names.
+    fn mapping<V: Visitor<'de>>(
+        self,
+        structure: Option<(&'static str, &'static [&'static str])>,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        let entries: &'de [Entry<'de>] = match &self.node.value {
+            Value::Map(entries) => entries,
+            Value::Scalar(Scalar::Null) => &[],
+            _ => return Err(self.mismatch("a mapping of keys to values")),
+        };
+        visitor.visit_map(Entries::new(
+            entries,
+            self.path,
+            self.folded,
+            structure,
+            self.trail,
+        ))
+    }
+
     fn scalar(&self) -> Option<&'de Scalar<'de>> {
         match &self.node.value {
             Value::Scalar(s) => Some(s),
@@ -452,19 +472,7 @@ impl<'de> Deserializer<'de> for NodeDe<'de, '_> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.node.value {
-            Value::Map(entries) => visitor.visit_map(Entries::new(
-                entries,
-                self.path,
-                self.folded,
-                None,
-                self.trail,
-            )),
-            Value::Scalar(Scalar::Null) => {
-                visitor.visit_map(Entries::new(&[], self.path, self.folded, None, self.trail))
-            }
-            _ => Err(self.mismatch("a mapping of keys to values")),
-        }
+        self.mapping(None, visitor)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -473,23 +481,7 @@ impl<'de> Deserializer<'de> for NodeDe<'de, '_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        match &self.node.value {
-            Value::Map(entries) => visitor.visit_map(Entries::new(
-                entries,
-                self.path,
-                self.folded,
-                Some((name, fields)),
-                self.trail,
-            )),
-            Value::Scalar(Scalar::Null) => visitor.visit_map(Entries::new(
-                &[],
-                self.path,
-                self.folded,
-                Some((name, fields)),
-                self.trail,
-            )),
-            _ => Err(self.mismatch("a mapping of keys to values")),
-        }
+        self.mapping(Some((name, fields)), visitor)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
