@@ -3,6 +3,8 @@
 # the peak RSS then, for hook, trigger, horologium and crier started with the example
 # configuration (knative/config) and with Kubernetes' own (../shared/corpus/k8s-prow, 3,849 jobs),
 # against a bare axum server (hook's load_target example) in the same run. Median of RUNS.
+# Kubernetes' configuration is measured twice: from its YAML, and with the prepared form that
+# `prow checkconfig --write-prepared` writes (`--prepared-config`), as a deployment runs it.
 # The functions get a kubeconfig naming an unreachable API server: nothing connects before the
 # first request, as in a cluster, so what is measured is start-up and configuration loading.
 #
@@ -14,7 +16,7 @@ corpus="${PROW_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 k8s="$corpus/k8s-prow/config"
 [ -d "$k8s" ] || { echo "corpus not found at $corpus (set PROW_CORPUS)" >&2; exit 1; }
 target="${CARGO_TARGET_DIR:-target}"
-cargo build --release --quiet -p hook -p trigger -p horologium -p crier
+cargo build --release --quiet -p hook -p trigger -p horologium -p crier -p prow
 cargo build --release --quiet -p hook --example load_target
 
 work=$(mktemp -d)
@@ -29,6 +31,9 @@ users: [{name: none, user: {token: none}}]
 contexts: [{name: none, context: {cluster: none, user: none, namespace: default}}]
 current-context: none
 KUBE
+
+"$target/release/prow" checkconfig --config-path="$k8s/prow/config.yaml" --job-config-path="$k8s/jobs" \
+  --plugin-config="$k8s/prow/plugins.yaml" --write-prepared="$work/prepared" 2>/dev/null
 
 python3 - "$runs" "$target" "$work" "$k8s" <<'PY'
 import os, socket, statistics, subprocess, sys, time
@@ -81,10 +86,11 @@ print(f"cold start, exec to first /healthz 200, median of {runs}; peak RSS then"
 print(f"  {'bare axum':<11} {bare_t:8.1f} ms {bare_m:7.1f} MiB")
 for fn in ["hook", "trigger", "horologium", "crier"]:
     rows = {}
-    for name, flags in [("example", example), ("kubernetes", kubernetes)]:
+    prepared = [*kubernetes, f"--prepared-config={work}/prepared"]
+    for name, flags in [("example", example), ("kubernetes", kubernetes), ("prepared", prepared)]:
         extra = ["--github-workers=1"] if fn == "crier" else []
         rows[name] = measure(lambda p, flags=flags, extra=extra: [f"{target}/release/{fn}", *flags, *common, *extra])
-    (et, em), (kt, km) = rows["example"], rows["kubernetes"]
-    print(f"  {fn:<11} example {et:7.1f} ms {em:6.1f} MiB | kubernetes {kt:7.1f} ms {km:6.1f} MiB"
-          f" | kubernetes/example {kt / et:5.1f}x time")
+    (et, em), (kt, km), (pt, pm) = rows["example"], rows["kubernetes"], rows["prepared"]
+    print(f"  {fn:<11} example {et:6.1f} ms {em:5.1f} MiB | kubernetes {kt:6.1f} ms {km:6.1f} MiB"
+          f" ({kt / et:4.1f}x) | prepared {pt:6.1f} ms {pm:5.1f} MiB ({pt / et:4.1f}x)")
 PY

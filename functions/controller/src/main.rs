@@ -1,3 +1,7 @@
 fn main() -> anyhow::Result<()> {
-    prow_runtime::run_loading("controller", prow_runtime::JobFiles::Skip, controller::app)
+    prow_runtime::run_loading(
+        "controller",
+        prow_runtime::Reads::CONFIG_ONLY,
+        controller::app,
+    )
 }

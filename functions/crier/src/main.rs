@@ -1,3 +1,3 @@
 fn main() -> anyhow::Result<()> {
-    prow_runtime::run_loading("crier", prow_runtime::JobFiles::Skip, crier::app)
+    prow_runtime::run_loading("crier", prow_runtime::Reads::CONFIG_ONLY, crier::app)
 }

@@ -1,3 +1,3 @@
 fn main() -> anyhow::Result<()> {
-    prow_runtime::run("horologium", horologium::app)
+    prow_runtime::run_loading("horologium", prow_runtime::Reads::JOBS, horologium::app)
 }

@@ -20,6 +20,10 @@ pub struct Args {
     /// Treat unknown fields as errors instead of warnings.
     #[arg(long)]
     strict: bool,
+    /// Also write the prepared configuration here, for functions started with
+    /// `--prepared-config` at the same path: they then wake without parsing the job files.
+    #[arg(long = "write-prepared")]
+    write_prepared: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -34,10 +38,23 @@ pub fn run(args: &Args) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     // A closed pipe (`| head`) is not worth a panic; write errors are ignored.
-    match prow_config::load(&paths, options) {
-        Ok(loaded) => {
+    let loaded = prow_config::read_sources(&paths)
+        .map_err(|diagnostics| prow_config::LoadError { diagnostics })
+        .and_then(|sources| Ok((prow_config::load_sources(&sources, options)?, sources)));
+    match loaded {
+        Ok((loaded, sources)) => {
             for warning in &loaded.warnings {
                 let _ = writeln!(stderr, "{warning}");
+            }
+            if let Some(path) = &args.write_prepared
+                && let Err(error) = prow_config::write_prepared(path, &loaded.config.jobs, &sources)
+            {
+                let _ = writeln!(
+                    stderr,
+                    "checkconfig: cannot write the prepared configuration to {}: {error}",
+                    path.display()
+                );
+                return ExitCode::FAILURE;
             }
             let _ = writeln!(stdout, "{}", loaded.config.jobs.counts());
             // The process ends here: freeing a large configuration value by value would only

@@ -1,3 +1,3 @@
 fn main() -> anyhow::Result<()> {
-    prow_runtime::run("sinker", sinker::app)
+    prow_runtime::run_loading("sinker", prow_runtime::Reads::JOBS, sinker::app)
 }

@@ -1,3 +1,3 @@
 fn main() -> anyhow::Result<()> {
-    prow_runtime::run("tide", tide::app)
+    prow_runtime::run_loading("tide", prow_runtime::Reads::JOBS, tide::app)
 }

@@ -12,10 +12,10 @@ pub struct Location {
 }
 
 /// A path into a YAML document: mapping keys and sequence indexes from the root.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct YamlPath(pub Vec<PathSegment>);
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PathSegment {
     Key(String),
     Index(usize),

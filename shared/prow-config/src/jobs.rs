@@ -12,7 +12,7 @@ use k8s_openapi::api::core::v1::{EnvVar, PodSpec, Toleration, Volume, VolumeMoun
 use prow_api::{
     DecorationConfig, JenkinsSpec, ProwJobDefault, Refs, ReporterConfig, RerunAuthConfig, StringMap,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Where a job was defined: its file and its path in that file's document.
@@ -222,7 +222,7 @@ impl Postsubmit {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Retry {
     #[serde(default)]
     pub run_all: bool,
@@ -323,7 +323,9 @@ pub(crate) fn upstream_embedding(struct_name: &str, key: &str) -> Option<&'stati
 /// key plus the kind's own, and `take_base` to move the shared part out.
 macro_rules! raw_job {
     ($raw:ident { $($extra:tt)* }) => {
-        #[derive(Deserialize)]
+        /// Also the form a job is stored in a prepared configuration (see `prepared`): upstream's
+        /// keys, every default written out.
+        #[derive(Default, Deserialize, Serialize)]
         pub(crate) struct $raw {
             name: String,
             #[serde(default, deserialize_with = "nullable")]
@@ -407,6 +409,35 @@ macro_rules! raw_job {
                     source: JobSource::default(),
                 }
             }
+
+            /// The inverse of `take_base`, for writing a job out.
+            fn set_base(&mut self, base: &JobBase) {
+                let utility = &base.utility;
+                self.name = base.name.clone();
+                self.labels = base.labels.clone();
+                self.annotations = base.annotations.clone();
+                self.max_concurrency = base.max_concurrency;
+                self.agent = base.agent.clone();
+                self.cluster = base.cluster.clone();
+                self.namespace = base.namespace.clone();
+                self.error_on_eviction = base.error_on_eviction;
+                self.spec = base.spec.clone();
+                self.pipeline_run_spec = base.pipeline_run_spec.clone();
+                self.tekton_pipeline_run_spec = base.tekton_pipeline_run_spec.clone();
+                self.reporter_config = base.reporter_config.clone();
+                self.rerun_auth_config = base.rerun_auth_config.clone();
+                self.hidden = base.hidden;
+                self.prowjob_defaults = base.prowjob_defaults.clone();
+                self.job_queue_name = base.job_queue_name.clone();
+                self.decorate = utility.decorate;
+                self.path_alias = utility.path_alias.clone();
+                self.clone_uri = utility.clone_uri.clone();
+                self.skip_submodules = utility.skip_submodules;
+                self.clone_depth = utility.clone_depth;
+                self.skip_fetch_head = utility.skip_fetch_head;
+                self.extra_refs = utility.extra_refs.clone();
+                self.decoration_config = utility.decoration_config.as_deref().cloned();
+            }
         }
     };
 }
@@ -446,6 +477,21 @@ macro_rules! raw_triggered_job {
                         skip_report: self.skip_report,
                     },
                 )
+            }
+
+            /// The inverse of `take_triggering`.
+            fn set_triggering(
+                &mut self,
+                brancher: &Brancher,
+                changes: &RegexpChangeMatcher,
+                reporter: &Reporter,
+            ) {
+                self.branches = brancher.branches.clone();
+                self.skip_branches = brancher.skip_branches.clone();
+                self.run_if_changed = changes.run_if_changed.clone();
+                self.skip_if_only_changed = changes.skip_if_only_changed.clone();
+                self.context = reporter.context.clone();
+                self.skip_report = reporter.skip_report;
             }
         }
     };
@@ -495,6 +541,7 @@ impl<'de> Deserialize<'de> for Presubmit {
             base,
             always_run: raw.always_run,
             optional: raw.optional,
+            trigger_re: LazyRegex::new(raw.trigger.clone()),
             trigger: raw.trigger,
             rerun_command: raw.rerun_command,
             run_before_merge: raw.run_before_merge,
@@ -502,7 +549,6 @@ impl<'de> Deserialize<'de> for Presubmit {
             brancher,
             changes,
             reporter,
-            trigger_re: LazyRegex::default(),
         })
     }
 }
@@ -535,6 +581,52 @@ impl<'de> Deserialize<'de> for Periodic {
             tags: raw.tags,
             retry: raw.retry,
         })
+    }
+}
+
+impl Serialize for Presubmit {
+    /// Upstream's flat keys, as [`Deserialize`] reads them back.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut raw = RawPresubmit {
+            always_run: self.always_run,
+            optional: self.optional,
+            trigger: self.trigger.clone(),
+            rerun_command: self.rerun_command.clone(),
+            run_before_merge: self.run_before_merge,
+            jenkins_spec: self.jenkins_spec.clone(),
+            ..RawPresubmit::default()
+        };
+        raw.set_base(&self.base);
+        raw.set_triggering(&self.brancher, &self.changes, &self.reporter);
+        raw.serialize(serializer)
+    }
+}
+
+impl Serialize for Postsubmit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut raw = RawPostsubmit {
+            always_run: self.always_run,
+            jenkins_spec: self.jenkins_spec.clone(),
+            ..RawPostsubmit::default()
+        };
+        raw.set_base(&self.base);
+        raw.set_triggering(&self.brancher, &self.changes, &self.reporter);
+        raw.serialize(serializer)
+    }
+}
+
+impl Serialize for Periodic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut raw = RawPeriodic {
+            cron: self.cron.clone(),
+            interval: self.interval.clone(),
+            minimum_interval: self.minimum_interval.clone(),
+            tags: self.tags.clone(),
+            retry: self.retry.clone(),
+            ..RawPeriodic::default()
+        };
+        raw.set_base(&self.base);
+        raw.serialize(serializer)
     }
 }
 

@@ -13,6 +13,7 @@ mod jobs;
 mod loader;
 mod parallel;
 mod plugins;
+mod prepared;
 mod prow_config;
 mod regexes;
 mod schedule;
@@ -29,6 +30,7 @@ pub use loader::{
 };
 pub use plugins::{BUILT_HERE, RequireMatchingLabel, UPSTREAM_PLUGINS};
 pub use plugins::{ExternalPlugin, OrgPlugins, PluginsConfig, Trigger};
+pub use prepared::{ByRepo, Lazy, PreparedUse, load_prepared, write_prepared};
 pub use prow_api::Duration;
 pub use prow_config::{
     Deck, DefaultDecorationConfigEntry, GitHubReporter, Horologium, InRepoConfig, Opaque, Plank,
@@ -36,8 +38,6 @@ pub use prow_config::{
 };
 pub use schedule::{CronSchedule, ScheduleError};
 pub use yaml::{SyntaxError, parse_generic};
-
-use std::collections::BTreeMap;
 
 /// How strict loading is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,13 +57,16 @@ pub struct Config {
 }
 
 /// All jobs from `config.yaml` and the job-config directory, merged as upstream merges them.
+/// Read from a prepared configuration ([`load_prepared`]), each repository's jobs and the
+/// periodics are decoded when first used.
 #[derive(Clone, Debug, Default)]
 pub struct JobConfig {
+    /// Empty when read from a prepared configuration, whose jobs have them applied already.
     pub presets: Vec<Preset>,
     /// Keyed by `org/repo`.
-    pub presubmits: BTreeMap<String, Vec<Presubmit>>,
-    pub postsubmits: BTreeMap<String, Vec<Postsubmit>>,
-    pub periodics: Vec<Periodic>,
+    pub presubmits: ByRepo<Presubmit>,
+    pub postsubmits: ByRepo<Postsubmit>,
+    pub periodics: Lazy<Periodic>,
     pub decorate_all_jobs: bool,
 }
 
@@ -89,9 +92,9 @@ impl std::fmt::Display for JobCounts {
 impl JobConfig {
     pub fn counts(&self) -> JobCounts {
         JobCounts {
-            presubmits: self.presubmits.values().map(Vec::len).sum(),
-            postsubmits: self.postsubmits.values().map(Vec::len).sum(),
-            periodics: self.periodics.len(),
+            presubmits: self.presubmits.count(),
+            postsubmits: self.postsubmits.count(),
+            periodics: self.periodics.count(),
         }
     }
 
@@ -111,6 +114,8 @@ impl JobConfig {
 pub struct Loaded {
     pub config: Config,
     pub warnings: Vec<Diagnostic>,
+    /// The files as they were read, to tell later whether they changed.
+    pub fingerprint: Fingerprint,
 }
 
 /// A failed load: every problem found, errors and warnings, in file order.

@@ -10,6 +10,7 @@ use crate::prow_config::{Opaque, ProwConfig};
 use crate::yaml::{self, nullable};
 use crate::{Config, JobConfig, LoadError, LoadOptions, Loaded, defaults, validate};
 use serde::Deserialize;
+use sha2::Digest as _;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +32,10 @@ pub struct ConfigPaths {
 pub struct Source {
     pub name: Arc<str>,
     pub text: String,
+    /// What the file was when read (see [`Fingerprint`]); `None` for text from memory.
+    stamp: Option<FileStamp>,
+    /// SHA-256 of `text`, taken as the file was read, while it is in the cache.
+    pub(crate) digest: std::sync::OnceLock<[u8; 32]>,
 }
 
 impl Source {
@@ -38,7 +43,23 @@ impl Source {
         Source {
             name: Arc::from(name),
             text: text.into(),
+            stamp: None,
+            digest: std::sync::OnceLock::new(),
         }
+    }
+}
+
+impl Sources {
+    /// The files' [`Fingerprint`] as they were read: a later [`fingerprint`] of the same paths
+    /// differs if any file changed since.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint(
+            std::iter::once(&self.config)
+                .chain(&self.job_files)
+                .chain(&self.plugins)
+                .map(|source| (PathBuf::from(&*source.name), source.stamp))
+                .collect(),
+        )
     }
 }
 
@@ -82,7 +103,33 @@ pub fn load(paths: &ConfigPaths, options: LoadOptions) -> Result<Loaded, LoadErr
 /// Reads every file the configuration is made of.
 pub fn read_sources(paths: &ConfigPaths) -> Result<Sources, Vec<Diagnostic>> {
     let mut problems = Vec::new();
-    let config = read_source(&paths.config_path, &mut problems);
+    let (config, plugins) = read_config_and_plugins(paths, &mut problems);
+    let job_files = read_job_files(paths, &mut problems);
+    match config {
+        Some(config) if problems.is_empty() => Ok(Sources {
+            config,
+            job_files,
+            plugins,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// `config.yaml` and, if configured, `plugins.yaml`.
+pub(crate) fn read_config_and_plugins(
+    paths: &ConfigPaths,
+    problems: &mut Vec<Diagnostic>,
+) -> (Option<Source>, Option<Source>) {
+    let config = read_source(&paths.config_path, problems);
+    let plugins = paths
+        .plugin_config
+        .as_ref()
+        .and_then(|path| read_source(path, problems));
+    (config, plugins)
+}
+
+/// Every job file under `--job-config-path`, read on all cores.
+pub(crate) fn read_job_files(paths: &ConfigPaths, problems: &mut Vec<Diagnostic>) -> Vec<Source> {
     let mut job_files = Vec::new();
     if let Some(job_path) = &paths.job_config_path {
         match job_config_files(job_path) {
@@ -115,23 +162,29 @@ pub fn read_sources(paths: &ConfigPaths) -> Result<Sources, Vec<Diagnostic>> {
             Err(error) => problems.push(io_problem(job_path, error.to_string())),
         }
     }
-    let plugins = paths
-        .plugin_config
-        .as_ref()
-        .and_then(|path| read_source(path, &mut problems));
-    match config {
-        Some(config) if problems.is_empty() => Ok(Sources {
-            config,
-            job_files,
-            plugins,
-        }),
-        _ => Err(problems),
-    }
+    job_files
 }
 
 fn read_source(path: &Path, problems: &mut Vec<Diagnostic>) -> Option<Source> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Some(Source::new(&path.to_string_lossy(), text)),
+    let read = || -> std::io::Result<(String, FileStamp)> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)?;
+        let stamp = FileStamp::of(&file.metadata()?);
+        let mut text = String::with_capacity(usize::try_from(stamp.len).unwrap_or(0));
+        file.read_to_string(&mut text)?;
+        Ok((text, stamp))
+    };
+    match read() {
+        Ok((text, stamp)) => {
+            let source = Source {
+                stamp: Some(stamp),
+                ..Source::new(&path.to_string_lossy(), text)
+            };
+            let _ = source
+                .digest
+                .set(sha2::Sha256::digest(source.text.as_bytes()).into());
+            Some(source)
+        }
         Err(e) => {
             problems.push(io_problem(path, format!("cannot read file: {e}")));
             None
@@ -199,9 +252,13 @@ fn walk(
             continue;
         }
         let path = entry.path();
-        let is_dir = std::fs::metadata(&path)
-            .map(|m| m.is_dir())
-            .unwrap_or(false);
+        // The directory entry knows its type; only a symlink (as in a ConfigMap volume) needs a
+        // look at what it points to.
+        let is_dir = match entry.file_type() {
+            Ok(kind) if kind.is_symlink() => std::fs::metadata(&path).is_ok_and(|m| m.is_dir()),
+            Ok(kind) => kind.is_dir(),
+            Err(_) => false,
+        };
         if ignores.iter().any(|ignore| ignore.excludes(&path, is_dir)) {
             continue;
         }
@@ -220,11 +277,33 @@ fn walk(
     Ok(())
 }
 
-/// What identifies a configuration's content on disk, cheaply: every file's resolved path, size
-/// and modification time. ConfigMap updates swap a symlink, which changes all three.
+/// What identifies a configuration's content on disk, cheaply: every file's path, and the
+/// device, inode, size and modification time of what it resolves to. A ConfigMap update writes
+/// new files and swaps a symlink, which changes the inodes; an edit in place changes the time.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fingerprint(Vec<(PathBuf, u64, Option<SystemTime>)>);
+pub struct Fingerprint(Vec<(PathBuf, Option<FileStamp>)>);
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    device: u64,
+    inode: u64,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl FileStamp {
+    fn of(metadata: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        FileStamp {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+        }
+    }
+}
+
+/// The paths' files as they are now; see [`Sources::fingerprint`] for the files as loaded.
 pub fn fingerprint(paths: &ConfigPaths) -> Fingerprint {
     let mut files = vec![paths.config_path.clone()];
     if let Some(job_path) = &paths.job_config_path {
@@ -235,11 +314,8 @@ pub fn fingerprint(paths: &ConfigPaths) -> Fingerprint {
         files
             .into_iter()
             .map(|file| {
-                let resolved = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
-                let metadata = std::fs::metadata(&resolved).ok();
-                let len = metadata.as_ref().map_or(0, |m| m.len());
-                let modified = metadata.and_then(|m| m.modified().ok());
-                (resolved, len, modified)
+                let stamp = std::fs::metadata(&file).ok().map(|m| FileStamp::of(&m));
+                (file, stamp)
             })
             .collect(),
     )
@@ -399,6 +475,7 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
         Ok(Loaded {
             config,
             warnings: diagnostics,
+            fingerprint: sources.fingerprint(),
         })
     }
 }
@@ -599,13 +676,10 @@ fn job_name_at(file_jobs: &JobConfigFile, path: &YamlPath) -> Option<String> {
 fn merge(jobs: &mut JobConfig, file_jobs: JobConfigFile) {
     jobs.presets.extend(file_jobs.presets);
     for (repo, presubmits) in file_jobs.presubmits {
-        jobs.presubmits.entry(repo).or_default().extend(presubmits);
+        jobs.presubmits.repo_mut(repo).extend(presubmits);
     }
     for (repo, postsubmits) in file_jobs.postsubmits {
-        jobs.postsubmits
-            .entry(repo)
-            .or_default()
-            .extend(postsubmits);
+        jobs.postsubmits.repo_mut(repo).extend(postsubmits);
     }
     jobs.periodics.extend(file_jobs.periodics);
 }

@@ -7,9 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Runs `work` on every item, on as many threads as there are cores, and returns the results in
 /// the items' order. Items are taken one at a time, so large and small ones balance out.
 pub(crate) fn map<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(items.len());
+    let workers = cores().min(items.len());
     if workers <= 1 {
         return items.into_iter().map(work).collect();
     }
@@ -35,6 +33,12 @@ pub(crate) fn map<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync)
         run();
     });
     results.into_iter().filter_map(|slot| take(&slot)).collect()
+}
+
+/// The cores this process may use, asked once: the answer reads cgroup files.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
 fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {

@@ -23,6 +23,11 @@ pub struct CommonArgs {
     /// Path to plugins.yaml.
     #[arg(long = "plugin-config", env = "PROW_PLUGIN_CONFIG")]
     pub plugin_config: Option<PathBuf>,
+    /// A prepared form of the job configuration (written by `prow checkconfig --write-prepared`,
+    /// or by a function that finds it missing or stale): when it matches the configuration
+    /// files, jobs are decoded from it as they are needed instead of parsed from YAML at start.
+    #[arg(long = "prepared-config", env = "PROW_PREPARED_CONFIG")]
+    pub prepared_config: Option<PathBuf>,
     /// Path to the webhook HMAC secret file (hook).
     #[arg(long = "hmac-secret-file", default_value = "/etc/webhook/hmac")]
     pub hmac_secret_file: PathBuf,

@@ -3,9 +3,10 @@
 //! and modification time instead of relying on file events. A configuration that fails to load
 //! is rejected with a log line and a metric, and the last good one stays in use.
 
-use prow_config::{Config, ConfigPaths, Fingerprint, LoadOptions};
+use prow_config::{Config, ConfigPaths, Fingerprint, LoadError, LoadOptions, Loaded};
 use prow_metrics::{JobTypeLabels, Metrics, ReloadLabels, ReloadResult};
 use prow_ports::clock::Clock;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -49,6 +50,7 @@ pub enum ReloadOutcome {
 
 pub struct ConfigWatcher {
     paths: ConfigPaths,
+    prepared: Option<PathBuf>,
     handle: ConfigHandle,
     metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
@@ -62,19 +64,63 @@ impl ConfigWatcher {
         metrics: Arc<Metrics>,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        let fingerprint = prow_config::fingerprint(&paths);
-        let loaded = prow_config::load(&paths, LoadOptions::default())?;
+        Self::load_prepared(paths, None, metrics, clock)
+    }
+
+    /// [`ConfigWatcher::load`], with jobs from the prepared configuration at `prepared` when it
+    /// matches the files (and written there when it does not), at start and at every reload.
+    pub fn load_prepared(
+        paths: ConfigPaths,
+        prepared: Option<PathBuf>,
+        metrics: Arc<Metrics>,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let loaded = load(&paths, prepared.as_deref())?;
         for warning in &loaded.warnings {
             tracing::warn!(diagnostic = %warning, "configuration warning");
         }
         record_success(&metrics, clock.as_ref(), &loaded.config);
         Ok(ConfigWatcher {
             paths,
+            prepared,
+            fingerprint: loaded.fingerprint,
             handle: ConfigHandle::new(loaded.config),
             metrics,
             clock,
-            fingerprint,
         })
+    }
+
+    /// [`ConfigWatcher::load_prepared`] on a thread of its own, so that a function builds its
+    /// clients while its configuration loads. The handle is returned at once; reading it waits
+    /// until the configuration is in. Join the thread before serving: a configuration that does
+    /// not load fails start-up.
+    pub fn load_in_background(
+        paths: ConfigPaths,
+        prepared: Option<PathBuf>,
+        metrics: Arc<Metrics>,
+        clock: Arc<dyn Clock>,
+    ) -> (ConfigHandle, std::thread::JoinHandle<anyhow::Result<Self>>) {
+        let handle = ConfigHandle::new(Config::default());
+        let (locked, wait_until_locked) = std::sync::mpsc::sync_channel(0);
+        let shared = handle.clone();
+        let loading = std::thread::spawn(move || {
+            // Held until the configuration is in, so no reader sees the placeholder.
+            let mut current = match shared.0.write() {
+                Ok(current) => current,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let _ = locked.send(());
+            let watcher = Self::load_prepared(paths, prepared, metrics, clock)?;
+            *current = watcher.handle.current();
+            drop(current);
+            Ok(ConfigWatcher {
+                handle: shared,
+                ..watcher
+            })
+        });
+        // Returns once the loading thread holds the lock (or has died).
+        let _ = wait_until_locked.recv();
+        (handle, loading)
     }
 
     pub fn handle(&self) -> ConfigHandle {
@@ -87,9 +133,9 @@ impl ConfigWatcher {
         if fingerprint == self.fingerprint {
             return ReloadOutcome::Unchanged;
         }
-        // Recorded before reading, so a change made while loading is seen at the next check.
+        // A configuration that does not load is not read again until the files change again.
         self.fingerprint = fingerprint;
-        match prow_config::load(&self.paths, LoadOptions::default()) {
+        match load(&self.paths, self.prepared.as_deref()) {
             Ok(loaded) => {
                 let counts = loaded.config.jobs.counts();
                 tracing::info!(
@@ -100,6 +146,8 @@ impl ConfigWatcher {
                     "configuration reloaded"
                 );
                 record_success(&self.metrics, self.clock.as_ref(), &loaded.config);
+                // The files as read: a change made while loading is seen at the next check.
+                self.fingerprint = loaded.fingerprint;
                 self.metrics
                     .config_reloads
                     .get_or_create(&ReloadLabels {
@@ -148,6 +196,25 @@ impl ConfigWatcher {
                 }
             }
         }
+    }
+}
+
+/// Loads the configuration, through the prepared file when one is configured (jobs in a
+/// directory only: with no job files there is nothing to prepare).
+fn load(paths: &ConfigPaths, prepared: Option<&Path>) -> Result<Loaded, LoadError> {
+    let options = LoadOptions::default();
+    match prepared {
+        Some(prepared) if paths.job_config_path.is_some() => {
+            let (loaded, used) = prow_config::load_prepared(paths, prepared, options)?;
+            match &used {
+                prow_config::PreparedUse::NotWritten { .. } => {
+                    tracing::warn!(prepared = %prepared.display(), "{used}");
+                }
+                _ => tracing::info!(prepared = %prepared.display(), "{used}"),
+            }
+            Ok(loaded)
+        }
+        _ => prow_config::load(paths, options),
     }
 }
 

@@ -114,30 +114,51 @@ pub fn run(
     name: &'static str,
     app: impl FnOnce(&FunctionContext) -> anyhow::Result<Router>,
 ) -> anyhow::Result<()> {
-    run_loading(name, JobFiles::Read, app)
+    run_loading(name, Reads::ALL, app)
 }
 
-/// Whether a function reads the job configuration (`--job-config-path`).
+/// Which configuration files a function reads besides `config.yaml`. A function reads only what
+/// it uses: with thousands of jobs, the rest would be most of a cold start for nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JobFiles {
-    Read,
-    /// The function never looks at job definitions (the controller and crier work from the
-    /// ProwJob itself), so it does not read the job files: with thousands of jobs that is most
-    /// of a cold start. Jobs in `config.yaml` itself are still read.
-    Skip,
+pub struct Reads {
+    /// The job files (`--job-config-path`). Jobs in `config.yaml` itself are always read.
+    pub job_files: bool,
+    /// `plugins.yaml` (`--plugin-config`).
+    pub plugins: bool,
 }
 
-/// [`run`], reading the job configuration or not.
+impl Reads {
+    /// hook, trigger and deck: the jobs and the plugin configuration.
+    pub const ALL: Reads = Reads {
+        job_files: true,
+        plugins: true,
+    };
+    /// horologium, sinker and tide: jobs, but no plugins.
+    pub const JOBS: Reads = Reads {
+        job_files: true,
+        plugins: false,
+    };
+    /// The controller and crier, which work from the ProwJob itself.
+    pub const CONFIG_ONLY: Reads = Reads {
+        job_files: false,
+        plugins: false,
+    };
+}
+
+/// [`run`], reading only the configuration files `reads` names.
 pub fn run_loading(
     name: &'static str,
-    jobs: JobFiles,
+    reads: Reads,
     app: impl FnOnce(&FunctionContext) -> anyhow::Result<Router>,
 ) -> anyhow::Result<()> {
     use clap::Parser;
     let args = CommonArgs::parse();
     let mut paths = args.config_paths();
-    if jobs == JobFiles::Skip {
+    if !reads.job_files {
         paths.job_config_path = None;
+    }
+    if !reads.plugins {
+        paths.plugin_config = None;
     }
     // The OTLP exporter's blocking HTTP client must be built and shut down outside the async
     // runtime, so telemetry outlives it.
@@ -149,12 +170,14 @@ pub fn run_loading(
     let result = runtime.block_on(async move {
         let metrics = Arc::new(Metrics::new(name));
         let clock = SystemClock::shared();
-        let watcher =
-            ConfigWatcher::load(paths, metrics.clone(), clock.clone()).with_context(|| {
-                format!("loading configuration from {}", args.config_path.display())
-            })?;
-        let config = watcher.handle();
-        let reload = tokio::spawn(watcher.watch(reload_interval()?));
+        // The configuration loads while the function builds its clients (reading it waits).
+        let (config, loading) = ConfigWatcher::load_in_background(
+            paths,
+            args.prepared_config.clone(),
+            metrics.clone(),
+            clock.clone(),
+        );
+        let config_path = args.config_path.clone();
         let context = FunctionContext {
             name,
             args,
@@ -162,7 +185,13 @@ pub fn run_loading(
             metrics: metrics.clone(),
             clock,
         };
-        let router = trace_requests(app(&context)?.merge(base_routes(metrics.clone())), metrics);
+        let built = app(&context);
+        let watcher = loading
+            .join()
+            .map_err(|_| anyhow::anyhow!("loading the configuration panicked"))?
+            .with_context(|| format!("loading configuration from {}", config_path.display()))?;
+        let reload = tokio::spawn(watcher.watch(reload_interval()?));
+        let router = trace_requests(built?.merge(base_routes(metrics.clone())), metrics);
         let served = serve(router).await;
         reload.abort();
         served

@@ -56,14 +56,19 @@ struct Function {
 impl Function {
     fn start(envs: &[(&str, String)]) -> Function {
         let config = tempfile::tempdir().expect("tempdir");
-        let jobs = config.path().join("jobs.yaml");
         std::fs::write(
             config.path().join("config.yaml"),
             "pod_namespace: test-pods\n",
         )
         .expect("write");
-        std::fs::write(&jobs, presubmits(1)).expect("write");
+        std::fs::write(config.path().join("jobs.yaml"), presubmits(1)).expect("write");
         std::fs::write(config.path().join("hmac"), "test-secret\n").expect("write");
+        Function::start_in(config, envs)
+    }
+
+    /// Starts hook on the configuration files already in `config`.
+    fn start_in(config: tempfile::TempDir, envs: &[(&str, String)]) -> Function {
+        let jobs = config.path().join("jobs.yaml");
         let log = std::fs::File::create(config.path().join("stderr.log")).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_hook"))
             .arg("--hmac-secret-file")
@@ -94,6 +99,19 @@ impl Function {
             .map(|line| {
                 serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
             })
+            .collect()
+    }
+
+    /// Stops the function and hands back its folder, for another start on the same files.
+    fn into_folder(mut self) -> tempfile::TempDir {
+        assert!(self.terminate().success());
+        std::mem::replace(&mut self.config, tempfile::tempdir().expect("tempdir"))
+    }
+
+    fn messages(&self) -> Vec<String> {
+        self.log_lines()
+            .iter()
+            .filter_map(|l| l["fields"]["message"].as_str().map(str::to_string))
             .collect()
     }
 
@@ -193,6 +211,71 @@ fn serves_health_and_metrics_reloads_config_and_stops_on_sigterm() {
             .as_str()
             .is_some_and(|e| e.contains("jobs.yaml:3:")),
         "{rejected}"
+    );
+}
+
+#[test]
+fn wakes_from_the_prepared_configuration_and_keeps_it_current() {
+    let port = free_port();
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let folder = tempfile::tempdir().expect("tempdir");
+    let prepared = folder.path().join("prepared");
+    let envs = [
+        ("PORT", port.to_string()),
+        ("PROW_PREPARED_CONFIG", prepared.display().to_string()),
+    ];
+    // First start: nothing prepared yet, so the YAML is loaded and the file written.
+    let first = Function::start(&envs);
+    wait_for("healthz", || http_get(address, "/healthz"));
+    let written =
+        "loaded the YAML (no prepared configuration yet) and wrote the prepared configuration";
+    assert!(
+        first.messages().iter().any(|m| m == written),
+        "{:?}",
+        first.messages()
+    );
+    assert!(prepared.is_file());
+
+    // Second start on the same files: the jobs come from the prepared file.
+    let second = Function::start_in(first.into_folder(), &envs);
+    wait_for("healthz", || http_get(address, "/healthz"));
+    assert!(
+        second
+            .messages()
+            .iter()
+            .any(|m| m == "read the prepared configuration"),
+        "{:?}",
+        second.messages()
+    );
+    assert_eq!(
+        metric(address, "prow_configured_jobs{job_type=\"presubmit\"}").as_deref(),
+        Some("prow_configured_jobs{job_type=\"presubmit\"} 1")
+    );
+
+    // An edit reloads from the YAML and rewrites the prepared file.
+    std::fs::write(&second.jobs, presubmits(3)).expect("edit");
+    wait_for("the edit to load", || {
+        metric(address, "prow_configured_jobs{job_type=\"presubmit\"} 3")
+    });
+    let rewritten = "loaded the YAML (the configuration files changed since it was written) and wrote the prepared configuration";
+    wait_for("the rewrite to be logged", || {
+        second
+            .messages()
+            .iter()
+            .any(|m| m == rewritten)
+            .then_some(())
+    });
+    let third = Function::start_in(second.into_folder(), &envs);
+    wait_for("healthz", || http_get(address, "/healthz"));
+    assert!(
+        third
+            .messages()
+            .iter()
+            .any(|m| m == "read the prepared configuration")
+    );
+    assert_eq!(
+        metric(address, "prow_configured_jobs{job_type=\"presubmit\"}").as_deref(),
+        Some("prow_configured_jobs{job_type=\"presubmit\"} 3")
     );
 }
 

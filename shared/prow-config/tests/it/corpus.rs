@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-fn corpus() -> Option<PathBuf> {
+pub(crate) fn corpus() -> Option<PathBuf> {
     let path = std::env::var_os("PROW_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -28,7 +28,7 @@ fn corpus() -> Option<PathBuf> {
     None
 }
 
-fn k8s_paths(corpus: &std::path::Path) -> ConfigPaths {
+pub(crate) fn k8s_paths(corpus: &std::path::Path) -> ConfigPaths {
     let config = corpus.join("k8s-prow/config");
     ConfigPaths {
         config_path: config.join("prow/config.yaml"),

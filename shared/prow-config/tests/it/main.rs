@@ -10,5 +10,6 @@
 mod boundaries;
 mod corpus;
 mod defaults;
+mod prepared;
 mod validation;
 mod yaml_semantics;

@@ -33,7 +33,7 @@ fn periodics() -> Option<Vec<Periodic>> {
         LoadOptions::default(),
     )
     .unwrap();
-    Some(loaded.config.jobs.periodics)
+    Some(loaded.config.jobs.periodics.to_vec())
 }
 
 const MINUTE_MS: i64 = 60_000;
