@@ -170,8 +170,20 @@ fn read_source(path: &Path, problems: &mut Vec<Diagnostic>) -> Option<Source> {
         use std::io::Read;
         let mut file = std::fs::File::open(path)?;
         let stamp = FileStamp::of(&file.metadata()?);
-        let mut text = String::with_capacity(usize::try_from(stamp.len).unwrap_or(0));
-        file.read_to_string(&mut text)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(stamp.len).unwrap_or(0));
+        file.read_to_end(&mut bytes)?;
+        // Upstream's config-updater can store files gzip-compressed (`gzip: true`), and upstream
+        // reads any file that starts with gzip's magic bytes as such, whatever its name.
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut text = Vec::new();
+            flate2::read::MultiGzDecoder::new(bytes.as_slice())
+                .read_to_end(&mut text)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("not valid gzip: {e}")))?;
+            bytes = text;
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text")
+        })?;
         Ok((text, stamp))
     };
     match read() {

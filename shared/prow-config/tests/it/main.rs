@@ -10,6 +10,7 @@
 mod boundaries;
 mod corpus;
 mod defaults;
+mod files;
 mod prepared;
 mod validation;
 mod yaml_semantics;
