@@ -302,32 +302,49 @@ impl Defaulting<'_> {
     }
 }
 
-/// Merges every preset into `spec`, returning the collisions. Vectors are trimmed afterwards:
-/// a k8s `Volume` is over 3 KB, and growth slack across thousands of jobs adds up to tens of MB.
+/// Merges every preset into `spec`, returning the collisions. The lists grow once, by exactly
+/// what the matching presets add: a k8s `Volume` is over 3 KB, and growth slack (or shrinking it
+/// away afterwards) across thousands of jobs costs tens of MB or as many copies.
 fn merge_presets(
     presets: &[Preset],
     labels: &prow_api::StringMap,
     spec: &mut PodSpec,
 ) -> Vec<PresetConflict> {
-    let problems: Vec<PresetConflict> = presets
-        .iter()
-        .filter_map(|preset| merge_preset(preset, labels, spec).err())
-        .collect();
-    if let Some(volumes) = &mut spec.volumes {
-        volumes.shrink_to_fit();
+    let matching: Vec<&Preset> = presets.iter().filter(|p| p.applies_to(labels)).collect();
+    if matching.is_empty() {
+        return Vec::new();
     }
-    if let Some(tolerations) = &mut spec.tolerations {
-        tolerations.shrink_to_fit();
+    let added = |count: fn(&Preset) -> usize| matching.iter().map(|p| count(p)).sum::<usize>();
+    let (volumes, tolerations) = (added(|p| p.volumes.len()), added(|p| p.tolerations.len()));
+    let (env, mounts) = (added(|p| p.env.len()), added(|p| p.volume_mounts.len()));
+    if volumes > 0 {
+        spec.volumes
+            .get_or_insert_with(Vec::new)
+            .reserve_exact(volumes);
+    }
+    if tolerations > 0 {
+        spec.tolerations
+            .get_or_insert_with(Vec::new)
+            .reserve_exact(tolerations);
     }
     for container in &mut spec.containers {
-        if let Some(env) = &mut container.env {
-            env.shrink_to_fit();
+        if env > 0 {
+            container
+                .env
+                .get_or_insert_with(Vec::new)
+                .reserve_exact(env);
         }
-        if let Some(mounts) = &mut container.volume_mounts {
-            mounts.shrink_to_fit();
+        if mounts > 0 {
+            container
+                .volume_mounts
+                .get_or_insert_with(Vec::new)
+                .reserve_exact(mounts);
         }
     }
-    problems
+    matching
+        .into_iter()
+        .filter_map(|preset| merge_preset(preset, labels, spec).err())
+        .collect()
 }
 
 /// A preset that would override what the pod spec already has (upstream's words).
@@ -351,7 +368,7 @@ pub(crate) fn merge_preset(
     labels: &prow_api::StringMap,
     spec: &mut PodSpec,
 ) -> Result<(), PresetConflict> {
-    if !preset.labels.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+    if !preset.applies_to(labels) {
         return Ok(());
     }
     for env in &preset.env {

@@ -266,6 +266,13 @@ pub struct Preset {
     pub source: JobSource,
 }
 
+impl Preset {
+    /// Whether every label of the preset is on the job (a preset with no labels applies to all).
+    pub(crate) fn applies_to(&self, labels: &StringMap) -> bool {
+        self.labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+    }
+}
+
 /// A Go struct upstream embeds in its job types, as far as sigs.k8s.io/yaml's conversion sees
 /// it: the keys it has whose value is text or a list of text.
 #[derive(Debug, PartialEq, Eq)]

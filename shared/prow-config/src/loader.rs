@@ -34,11 +34,17 @@ pub struct Source {
     pub text: String,
     /// What the file was when read (see [`Fingerprint`]); `None` for text from memory.
     stamp: Option<FileStamp>,
-    /// SHA-256 of `text`, taken as the file was read, while it is in the cache.
-    pub(crate) digest: std::sync::OnceLock<[u8; 32]>,
+    /// SHA-256 of `text`, once taken.
+    digest: std::sync::OnceLock<[u8; 32]>,
 }
 
 impl Source {
+    /// SHA-256 of the text, taken once.
+    pub(crate) fn digest(&self) -> &[u8; 32] {
+        self.digest
+            .get_or_init(|| sha2::Sha256::digest(self.text.as_bytes()).into())
+    }
+
     pub fn new(name: &str, text: impl Into<String>) -> Self {
         Source {
             name: Arc::from(name),
@@ -104,7 +110,7 @@ pub fn load(paths: &ConfigPaths, options: LoadOptions) -> Result<Loaded, LoadErr
 pub fn read_sources(paths: &ConfigPaths) -> Result<Sources, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let (config, plugins) = read_config_and_plugins(paths, &mut problems);
-    let job_files = read_job_files(paths, &mut problems);
+    let job_files = read_job_files(paths, Digests::Later, &mut problems);
     match config {
         Some(config) if problems.is_empty() => Ok(Sources {
             config,
@@ -128,8 +134,20 @@ pub(crate) fn read_config_and_plugins(
     (config, plugins)
 }
 
+/// Whether a file's SHA-256 is taken as it is read (for the prepared configuration's check,
+/// while the text is in the cache) or only if asked for later.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Digests {
+    AtRead,
+    Later,
+}
+
 /// Every job file under `--job-config-path`, read on all cores.
-pub(crate) fn read_job_files(paths: &ConfigPaths, problems: &mut Vec<Diagnostic>) -> Vec<Source> {
+pub(crate) fn read_job_files(
+    paths: &ConfigPaths,
+    digests: Digests,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Source> {
     let mut job_files = Vec::new();
     if let Some(job_path) = &paths.job_config_path {
         match job_config_files(job_path) {
@@ -152,7 +170,13 @@ pub(crate) fn read_job_files(paths: &ConfigPaths, problems: &mut Vec<Diagnostic>
                 }
                 let read = crate::parallel::map(unique, |file| {
                     let mut problems = Vec::new();
-                    (read_source(&file, &mut problems), problems)
+                    let source = read_source(&file, &mut problems);
+                    if let Some(source) = &source
+                        && digests == Digests::AtRead
+                    {
+                        source.digest();
+                    }
+                    (source, problems)
                 });
                 for (source, read_problems) in read {
                     job_files.extend(source);
@@ -181,9 +205,8 @@ fn read_source(path: &Path, problems: &mut Vec<Diagnostic>) -> Option<Source> {
                 .map_err(|e| std::io::Error::new(e.kind(), format!("not valid gzip: {e}")))?;
             bytes = text;
         }
-        let text = String::from_utf8(bytes).map_err(|_| {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text")
-        })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))?;
         Ok((text, stamp))
     };
     match read() {

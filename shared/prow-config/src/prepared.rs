@@ -92,7 +92,8 @@ pub fn load_prepared(
             (config, plugins, parsed, problems)
         });
         let mut problems = Vec::new();
-        let job_files = crate::loader::read_job_files(paths, &mut problems);
+        let job_files =
+            crate::loader::read_job_files(paths, crate::loader::Digests::AtRead, &mut problems);
         match head.join() {
             Ok(head) => (head, job_files, problems),
             Err(panicked) => std::panic::resume_unwind(panicked),
@@ -147,9 +148,7 @@ fn sources_digest(sources: &Sources) -> String {
         .collect();
     let mut hasher = Sha256::new();
     for source in files {
-        let text = source
-            .digest
-            .get_or_init(|| Sha256::digest(source.text.as_bytes()).into());
+        let text = source.digest();
         hasher.update((source.name.len() as u64).to_le_bytes());
         hasher.update(source.name.as_bytes());
         hasher.update(text);
@@ -233,7 +232,11 @@ fn write(path: &Path, jobs: &JobConfig, digest: &str) -> std::io::Result<()> {
     let name = path
         .file_name()
         .map_or_else(|| "prepared".into(), |n| n.to_string_lossy().into_owned());
-    let temporary = directory.join(format!(".{name}.{}.tmp", std::process::id()));
+    // Unique even across pods sharing a volume (where every process may be pid 1).
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let temporary = directory.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
     let written = (|| {
         let mut out = std::io::BufWriter::new(File::create(&temporary)?);
         writeln!(out, "{}", first_line())?;

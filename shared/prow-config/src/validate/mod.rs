@@ -30,9 +30,10 @@ pub(crate) fn validate(
         .keys()
         .map(String::as_str)
         .collect();
-    let check = JobChecks {
+    let checks = || JobChecks {
         prow,
         queues: &queues,
+        valid_patterns: std::cell::RefCell::new(HashSet::new()),
     };
     // Repositories and batches of periodics are checked on all cores; what spans them (periodic
     // names) after.
@@ -49,6 +50,7 @@ pub(crate) fn validate(
     );
     work.extend(jobs.periodics.chunks(64).map(Batch::Periodics));
     let checked = crate::parallel::map(work, |batch| {
+        let check = checks();
         let mut found = Vec::new();
         match batch {
             Batch::Presubmits(repo, presubmits) => {
@@ -164,6 +166,9 @@ fn problem(job: &JobBase, key: Option<&str>, kind: DiagnosticKind, message: Stri
 struct JobChecks<'a> {
     prow: &'a ProwConfig,
     queues: &'a HashSet<&'a str>,
+    /// Patterns of this batch already found valid: a repository's jobs repeat their branch and
+    /// file patterns, and checking a regex's syntax is most of checking a job.
+    valid_patterns: std::cell::RefCell<HashSet<String>>,
 }
 
 impl JobChecks<'_> {
@@ -321,7 +326,7 @@ impl JobChecks<'_> {
                 Ok(()) => {}
             }
         }
-        check_brancher_and_changes(base, &job.brancher, &job.changes, found);
+        self.brancher_and_changes(base, &job.brancher, &job.changes, found);
         if !job.reporter.skip_report && job.reporter.context.is_empty() {
             found.push(invalid(
                 "context",
@@ -352,7 +357,7 @@ impl JobChecks<'_> {
         if !job.changes.run_if_changed.is_empty() && !job.changes.skip_if_only_changed.is_empty() {
             found.push(invalid("skip_if_only_changed", "job declares run_if_changed and skip_if_only_changed, which are mutually exclusive"));
         }
-        check_brancher_and_changes(base, &job.brancher, &job.changes, found);
+        self.brancher_and_changes(base, &job.brancher, &job.changes, found);
         if !job.reporter.skip_report && job.reporter.context.is_empty() {
             found.push(invalid(
                 "context",
@@ -427,30 +432,37 @@ impl JobChecks<'_> {
     }
 }
 
-fn check_brancher_and_changes(
-    base: &JobBase,
-    brancher: &Brancher,
-    changes: &crate::jobs::RegexpChangeMatcher,
-    found: &mut Vec<Diagnostic>,
-) {
-    for (key, pattern) in [
-        ("branches", brancher.branches_re.pattern()),
-        ("skip_branches", brancher.skip_branches_re.pattern()),
-        ("run_if_changed", changes.run_if_changed_re.pattern()),
-        (
-            "skip_if_only_changed",
-            changes.skip_if_only_changed_re.pattern(),
-        ),
-    ] {
-        if !pattern.is_empty()
-            && let Err(e) = check_syntax(pattern)
-        {
-            found.push(problem(
-                base,
-                Some(key),
-                DiagnosticKind::InvalidRegex,
-                format!("could not compile {key} regex {pattern:?}: {e}"),
-            ));
+impl JobChecks<'_> {
+    fn brancher_and_changes(
+        &self,
+        base: &JobBase,
+        brancher: &Brancher,
+        changes: &crate::jobs::RegexpChangeMatcher,
+        found: &mut Vec<Diagnostic>,
+    ) {
+        for (key, pattern) in [
+            ("branches", brancher.branches_re.pattern()),
+            ("skip_branches", brancher.skip_branches_re.pattern()),
+            ("run_if_changed", changes.run_if_changed_re.pattern()),
+            (
+                "skip_if_only_changed",
+                changes.skip_if_only_changed_re.pattern(),
+            ),
+        ] {
+            if pattern.is_empty() || self.valid_patterns.borrow().contains(pattern) {
+                continue;
+            }
+            match check_syntax(pattern) {
+                Ok(()) => {
+                    self.valid_patterns.borrow_mut().insert(pattern.to_string());
+                }
+                Err(e) => found.push(problem(
+                    base,
+                    Some(key),
+                    DiagnosticKind::InvalidRegex,
+                    format!("could not compile {key} regex {pattern:?}: {e}"),
+                )),
+            }
         }
     }
 }

@@ -5,7 +5,8 @@ use prow_config::{ConfigPaths, LoadOptions};
 use std::io::Write;
 use std::path::Path;
 
-const JOBS: &str = "periodics:\n- name: nightly\n  interval: 24h\n  spec: {containers: [{image: alpine}]}\n";
+const JOBS: &str =
+    "periodics:\n- name: nightly\n  interval: 24h\n  spec: {containers: [{image: alpine}]}\n";
 
 fn gzip(text: &str) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -40,7 +41,10 @@ fn gzip_compressed_files_read_as_their_text() {
     assert_eq!(compressed.config.prow.pod_namespace, "test-pods");
     assert_eq!(compressed.config.jobs.counts(), plain.config.jobs.counts());
     let nightly = &compressed.config.jobs.periodics[0];
-    assert_eq!((nightly.name(), nightly.interval.as_str()), ("nightly", "24h"));
+    assert_eq!(
+        (nightly.name(), nightly.interval.as_str()),
+        ("nightly", "24h")
+    );
     assert_eq!(nightly.base.namespace.as_deref(), Some("test-pods"));
 }
 
@@ -51,11 +55,17 @@ fn a_damaged_or_binary_file_is_an_error_naming_it() {
     let dir = folder(b"pod_namespace: test-pods\n", &damaged);
     let error = prow_config::load(&paths(dir.path()), LoadOptions::default()).unwrap_err();
     let text = error.to_string();
-    assert!(text.contains("periodics.yaml") && text.contains("not valid gzip"), "{text}");
+    assert!(
+        text.contains("periodics.yaml") && text.contains("not valid gzip"),
+        "{text}"
+    );
 
     let dir = folder(b"pod_namespace: test-pods\n", &[0xff, 0xfe, b'a', 0x80]);
     let text = prow_config::load(&paths(dir.path()), LoadOptions::default())
         .unwrap_err()
         .to_string();
-    assert!(text.contains("periodics.yaml") && text.contains("not UTF-8"), "{text}");
+    assert!(
+        text.contains("periodics.yaml") && text.contains("not UTF-8"),
+        "{text}"
+    );
 }
