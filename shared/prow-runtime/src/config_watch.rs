@@ -1,7 +1,8 @@
 //! Configuration loaded from mounted files and reloaded when they change. Kubernetes updates a
-//! ConfigMap volume by swapping a symlink, so the watcher compares each file's resolved path, size
-//! and modification time instead of relying on file events. A configuration that fails to load
-//! is rejected with a log line and a metric, and the last good one stays in use.
+//! ConfigMap volume by swapping a symlink to new files, so the watcher compares each file's inode,
+//! size and modification time ([`prow_config::Fingerprint`]) with those of the files as last
+//! loaded, instead of relying on file events. A configuration that fails to load is rejected with
+//! a log line and a metric, and the last good one stays in use.
 
 use prow_config::{Config, ConfigPaths, Fingerprint, LoadError, LoadOptions, Loaded};
 use prow_metrics::{JobTypeLabels, Metrics, ReloadLabels, ReloadResult};
