@@ -323,9 +323,8 @@ fn open(path: &Path, digest: &str, paths: &ConfigPaths) -> Result<JobConfig, Str
     if index.sources != digest {
         return Err("the configuration files changed since it was written".to_string());
     }
-    let body_start = reader
-        .stream_position_of_consumed()
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let body_start =
+        consumed(&mut reader).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let file = Arc::new(PreparedFile {
         handle: reader.into_inner(),
         path: path.to_path_buf(),
@@ -367,16 +366,10 @@ fn open(path: &Path, digest: &str, paths: &ConfigPaths) -> Result<JobConfig, Str
 }
 
 /// How far a reader has consumed its file: the file's position less what is still buffered.
-trait ConsumedPosition {
-    fn stream_position_of_consumed(&mut self) -> std::io::Result<u64>;
-}
-
-impl ConsumedPosition for BufReader<File> {
-    fn stream_position_of_consumed(&mut self) -> std::io::Result<u64> {
-        use std::io::Seek;
-        let buffered = self.buffer().len() as u64;
-        Ok(self.get_mut().stream_position()? - buffered)
-    }
+fn consumed(reader: &mut BufReader<File>) -> std::io::Result<u64> {
+    use std::io::Seek;
+    let buffered = reader.buffer().len() as u64;
+    Ok(reader.get_mut().stream_position()? - buffered)
 }
 
 /// An open prepared file. The handle is kept, so a newer file renamed over it does not change
@@ -480,44 +473,29 @@ pub trait PreparedJob: Clone + Serialize + DeserializeOwned {
     fn group<'a>(jobs: &'a JobConfig, repo: &str) -> &'a [Self];
 }
 
-impl PreparedJob for Presubmit {
-    const KIND: &'static str = "presubmit";
-    fn base(&self) -> &JobBase {
-        &self.base
-    }
-    fn base_mut(&mut self) -> &mut JobBase {
-        &mut self.base
-    }
-    fn group<'a>(jobs: &'a JobConfig, repo: &str) -> &'a [Self] {
-        jobs.presubmits_for(repo)
-    }
+/// Each kind's name and where its jobs are in a loaded configuration.
+macro_rules! prepared_job {
+    ($kind:ty, $name:literal, |$jobs:ident, $repo:ident| $group:expr) => {
+        impl PreparedJob for $kind {
+            const KIND: &'static str = $name;
+            fn base(&self) -> &JobBase {
+                &self.base
+            }
+            fn base_mut(&mut self) -> &mut JobBase {
+                &mut self.base
+            }
+            fn group<'a>($jobs: &'a JobConfig, $repo: &str) -> &'a [Self] {
+                $group
+            }
+        }
+    };
 }
 
-impl PreparedJob for Postsubmit {
-    const KIND: &'static str = "postsubmit";
-    fn base(&self) -> &JobBase {
-        &self.base
-    }
-    fn base_mut(&mut self) -> &mut JobBase {
-        &mut self.base
-    }
-    fn group<'a>(jobs: &'a JobConfig, repo: &str) -> &'a [Self] {
-        jobs.postsubmits_for(repo)
-    }
-}
-
-impl PreparedJob for Periodic {
-    const KIND: &'static str = "periodic";
-    fn base(&self) -> &JobBase {
-        &self.base
-    }
-    fn base_mut(&mut self) -> &mut JobBase {
-        &mut self.base
-    }
-    fn group<'a>(jobs: &'a JobConfig, _repo: &str) -> &'a [Self] {
-        &jobs.periodics
-    }
-}
+prepared_job!(Presubmit, "presubmit", |jobs, repo| jobs
+    .presubmits_for(repo));
+prepared_job!(Postsubmit, "postsubmit", |jobs, repo| jobs
+    .postsubmits_for(repo));
+prepared_job!(Periodic, "periodic", |jobs, _repo| &jobs.periodics);
 
 /// A list of jobs that may still be stored in a prepared file: it reads as a `Vec` and is
 /// decoded, once, on first use. Jobs loaded from YAML are simply held.
