@@ -5,7 +5,10 @@
 
 use crate::JobConfig;
 use crate::diagnostics::{Diagnostic, DiagnosticKind};
-use crate::jobs::{JobBase, Preset, default_rerun_command_for, default_trigger_for};
+use crate::jobs::{
+    JobBase, Periodic, Postsubmit, Preset, Presubmit, default_rerun_command_for,
+    default_trigger_for,
+};
 use crate::prow_config::{DefaultDecorationConfigEntry, Plank, ProwConfig, Sinker, entry_matches};
 use crate::regexes::LazyRegex;
 use k8s_openapi::api::core::v1::PodSpec;
@@ -20,54 +23,83 @@ use std::sync::Arc;
 /// Upstream's tenant for jobs that name none.
 pub const DEFAULT_TENANT_ID: &str = "GlobalDefaultID";
 
-/// Applies every default; `config_file` names `config.yaml` in messages about its settings.
-pub(crate) fn apply(
+/// Applies the component defaults, and returns the default decoration entries jobs take theirs
+/// from; `config_file` names `config.yaml` in messages about its settings.
+pub(crate) fn components(
     prow: &mut ProwConfig,
-    jobs: &mut JobConfig,
     config_file: &Arc<str>,
     diagnostics: &mut Vec<Diagnostic>,
-) {
+) -> Vec<DefaultDecorationConfigEntry> {
     default_components(prow);
-    let decoration_defaults = decoration_entries(&prow.plank, config_file, diagnostics);
-    let prow: &ProwConfig = prow;
+    decoration_entries(&prow.plank, config_file, diagnostics)
+}
+
+/// Jobs worked on together: one repository's, or a run of periodics.
+pub(crate) enum Batch<'a> {
+    Presubmits(&'a str, &'a [Presubmit]),
+    Postsubmits(&'a str, &'a [Postsubmit]),
+    Periodics(&'a [Periodic]),
+}
+
+/// Defaults every job, a batch at a time on all cores, and hands each batch, defaulted, to
+/// `then` (validation) while it is still in the cache. Returns what both found.
+pub(crate) fn jobs(
+    prow: &ProwConfig,
+    decoration_defaults: &[DefaultDecorationConfigEntry],
+    jobs: &mut JobConfig,
+    then: impl Fn(Batch<'_>) -> Vec<Diagnostic> + Sync,
+) -> Vec<Diagnostic> {
+    enum Work<'a> {
+        Presubmits(&'a str, &'a mut [Presubmit]),
+        Postsubmits(&'a str, &'a mut [Postsubmit]),
+        Periodics(&'a mut [Periodic]),
+    }
     let decorate_all_jobs = jobs.decorate_all_jobs;
     let presets = &jobs.presets;
-    let mut work: Vec<Vec<JobToDefault<'_>>> = Vec::new();
+    let mut work: Vec<Work<'_>> = Vec::new();
     for (repo, presubmits) in &mut jobs.presubmits {
-        work.push(
-            presubmits
-                .iter_mut()
-                .map(|job| JobToDefault::Presubmit(repo, job))
-                .collect(),
-        );
+        work.push(Work::Presubmits(repo, presubmits));
     }
     for (repo, postsubmits) in &mut jobs.postsubmits {
-        work.push(
-            postsubmits
-                .iter_mut()
-                .map(|job| JobToDefault::Postsubmit(repo, job))
-                .collect(),
-        );
+        work.push(Work::Postsubmits(repo, postsubmits));
     }
     for chunk in jobs.periodics.chunks_mut(64) {
-        work.push(chunk.iter_mut().map(JobToDefault::Periodic).collect());
+        work.push(Work::Periodics(chunk));
     }
     // Each batch on its own thread with its own cache of merged decoration defaults.
     let found = crate::parallel::map(work, |batch| {
         let context = Defaulting {
             prow,
-            decoration_defaults: &decoration_defaults,
+            decoration_defaults,
             merged_defaults: RefCell::new(HashMap::new()),
             decorate_all_jobs,
             presets,
         };
         let mut found = Vec::new();
-        for job in batch {
-            context.default(job, &mut found);
-        }
+        let defaulted = match batch {
+            Work::Presubmits(repo, jobs) => {
+                for job in jobs.iter_mut() {
+                    context.default(JobToDefault::Presubmit(repo, job), &mut found);
+                }
+                Batch::Presubmits(repo, jobs)
+            }
+            Work::Postsubmits(repo, jobs) => {
+                for job in jobs.iter_mut() {
+                    context.default(JobToDefault::Postsubmit(repo, job), &mut found);
+                }
+                Batch::Postsubmits(repo, jobs)
+            }
+            Work::Periodics(jobs) => {
+                for job in jobs.iter_mut() {
+                    context.default(JobToDefault::Periodic(job), &mut found);
+                }
+                Batch::Periodics(jobs)
+            }
+        };
+        found.extend(then(defaulted));
         found
     });
-    diagnostics.extend(found.into_iter().flatten());
+    found.into_iter().flatten().collect()
 }
 
 /// One job to default, with the repository it belongs to.

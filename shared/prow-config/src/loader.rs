@@ -489,9 +489,17 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
     }
 
     diagnostics.extend(duplicate_presets(&jobs.presets));
-    defaults::apply(&mut prow, &mut jobs, &sources.config.name, &mut diagnostics);
-    diagnostics.extend(validate::validate(
+    let decoration_defaults =
+        defaults::components(&mut prow, &sources.config.name, &mut diagnostics);
+    // Each batch of jobs is checked right after it is defaulted, while it is in the cache.
+    let checker = validate::JobChecker::new(&prow);
+    diagnostics.extend(defaults::jobs(
         &prow,
+        &decoration_defaults,
+        &mut jobs,
+        |batch| checker.batch(batch),
+    ));
+    diagnostics.extend(validate::across_jobs(
         &jobs,
         &plugins,
         sources.plugins.as_ref().map(|p| &p.name),

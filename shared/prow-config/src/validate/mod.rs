@@ -5,6 +5,7 @@ mod names;
 mod pods;
 
 use crate::JobConfig;
+use crate::defaults::Batch;
 use crate::diagnostics::{Diagnostic, DiagnosticKind, YamlPath};
 use crate::jobs::{Brancher, JobBase, Periodic, Postsubmit, Presubmit};
 use crate::plugins::PluginsConfig;
@@ -17,40 +18,32 @@ use prow_api::{Duration, JENKINS_AGENT, KUBERNETES_AGENT, ProwJobType, TEKTON_AG
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-pub(crate) fn validate(
-    prow: &ProwConfig,
-    jobs: &JobConfig,
-    plugins: &PluginsConfig,
-    plugins_file: Option<&Arc<str>>,
-) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
-    let queues: HashSet<&str> = prow
-        .plank
-        .job_queue_capacities
-        .keys()
-        .map(String::as_str)
-        .collect();
-    let checks = || JobChecks {
-        prow,
-        queues: &queues,
-        valid_patterns: std::cell::RefCell::new(HashSet::new()),
-    };
-    // Repositories and batches of periodics are checked on all cores; what spans them (periodic
-    // names) after.
-    let mut work: Vec<Batch<'_>> = Vec::new();
-    work.extend(
-        jobs.presubmits
-            .iter()
-            .map(|(repo, jobs)| Batch::Presubmits(repo, jobs)),
-    );
-    work.extend(
-        jobs.postsubmits
-            .iter()
-            .map(|(repo, jobs)| Batch::Postsubmits(repo, jobs)),
-    );
-    work.extend(jobs.periodics.chunks(64).map(Batch::Periodics));
-    let checked = crate::parallel::map(work, |batch| {
-        let check = checks();
+/// What job checks share: the configuration and its job queues.
+pub(crate) struct JobChecker<'a> {
+    prow: &'a ProwConfig,
+    queues: HashSet<&'a str>,
+}
+
+impl<'a> JobChecker<'a> {
+    pub(crate) fn new(prow: &'a ProwConfig) -> Self {
+        JobChecker {
+            prow,
+            queues: prow
+                .plank
+                .job_queue_capacities
+                .keys()
+                .map(String::as_str)
+                .collect(),
+        }
+    }
+
+    /// Checks one batch of defaulted jobs: each job, and the clashes within a repository.
+    pub(crate) fn batch(&self, batch: Batch<'_>) -> Vec<Diagnostic> {
+        let check = JobChecks {
+            prow: self.prow,
+            queues: &self.queues,
+            valid_patterns: std::cell::RefCell::new(HashSet::new()),
+        };
         let mut found = Vec::new();
         match batch {
             Batch::Presubmits(repo, presubmits) => {
@@ -89,8 +82,16 @@ pub(crate) fn validate(
             }
         }
         found
-    });
-    found.extend(checked.into_iter().flatten());
+    }
+}
+
+/// What spans the batches: periodic names, which must be unique, and the plugin configuration.
+pub(crate) fn across_jobs(
+    jobs: &JobConfig,
+    plugins: &PluginsConfig,
+    plugins_file: Option<&Arc<str>>,
+) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
     let mut periodic_names = HashMap::new();
     for job in &jobs.periodics {
         if let Some(first) = periodic_names.insert(job.base.name.as_str(), &job.base.source) {
@@ -109,13 +110,6 @@ pub(crate) fn validate(
         validate_plugins(plugins, plugins_file, &mut found);
     }
     found
-}
-
-/// Jobs checked together: one repository's, or a run of periodics.
-enum Batch<'a> {
-    Presubmits(&'a str, &'a [Presubmit]),
-    Postsubmits(&'a str, &'a [Postsubmit]),
-    Periodics(&'a [Periodic]),
 }
 
 /// The Go templates of `plank` parse (upstream refuses to start otherwise).
