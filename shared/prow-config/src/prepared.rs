@@ -615,10 +615,6 @@ impl<T: PreparedJob> ByRepo<T> {
         self.0.values().map(|jobs| &**jobs)
     }
 
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Vec<T>> {
-        self.0.values_mut().map(|jobs| &mut **jobs)
-    }
-
     /// `org/repo`'s jobs to add to, created empty if it has none.
     pub fn repo_mut(&mut self, repo: String) -> &mut Vec<T> {
         self.0.entry(repo).or_default()
@@ -629,19 +625,6 @@ impl<T> ByRepo<T> {
     /// The repositories with jobs of this kind, without decoding any.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.0.keys()
-    }
-
-    pub fn contains_key(&self, repo: &str) -> bool {
-        self.0.contains_key(repo)
-    }
-
-    /// How many repositories.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 
     /// How many jobs in all, without decoding them.
