@@ -1,5 +1,6 @@
 //! Loading Kubernetes' whole Prow configuration (parse, merge, default, validate) against a bare
-//! YAML parse of the same files into a generic value tree, both from memory, in the same run.
+//! YAML parse of the same files into a generic value tree, both from memory, in the same run; and
+//! the two YAML readers building the loader's tree of the same files.
 //! `scripts/bench-config.sh` runs this and adds peak memory.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -49,6 +50,24 @@ fn load_corpus(c: &mut Criterion) {
             }
         })
     });
+    for (name, reader) in [
+        ("YAML tree, fast reader", prow_config::YamlReader::Fast),
+        ("YAML tree, full parser", prow_config::YamlReader::Full),
+    ] {
+        assert!(
+            texts
+                .iter()
+                .all(|text| prow_config::read_tree(text, reader)),
+            "{name} reads every file"
+        );
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for text in &texts {
+                    black_box(prow_config::read_tree(text, reader));
+                }
+            })
+        });
+    }
     group.bench_function("full load (parse, merge, default, validate)", |b| {
         b.iter(|| black_box(prow_config::load_sources(&sources, LoadOptions::default()).is_ok()))
     });

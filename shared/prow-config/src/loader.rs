@@ -210,16 +210,10 @@ fn read_source(path: &Path, problems: &mut Vec<Diagnostic>) -> Option<Source> {
         Ok((text, stamp))
     };
     match read() {
-        Ok((text, stamp)) => {
-            let source = Source {
-                stamp: Some(stamp),
-                ..Source::new(&path.to_string_lossy(), text)
-            };
-            let _ = source
-                .digest
-                .set(sha2::Sha256::digest(source.text.as_bytes()).into());
-            Some(source)
-        }
+        Ok((text, stamp)) => Some(Source {
+            stamp: Some(stamp),
+            ..Source::new(&path.to_string_lossy(), text)
+        }),
         Err(e) => {
             problems.push(io_problem(path, format!("cannot read file: {e}")));
             None

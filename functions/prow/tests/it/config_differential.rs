@@ -94,6 +94,23 @@ const JOB_EXTRAS: &[&str] = &[
     "cluster: 5",
     "namespace: ~",
     "agent: kubernetes\nagent: kubernetes",
+    // What the fast reader reads itself (see prow-config's yaml/fast.rs).
+    "annotations:\n  a: one\n    two\n\n\n    three   # c\n  b: x",
+    "annotations:\n  a: >\n    one\n    two\n\n      deeper\n    three\n\n  b: x",
+    "annotations:\n  a: >-\n    x\n    y\n  b: |+\n    z\n\n  c: |-\n    w\n\n",
+    "annotations:\n  a: |2\n     lead\n  b: >1+\n   c\n",
+    "annotations:\n  a: | # comment\n    # kept\n  # dropped\n  b: x",
+    "annotations:\n  a: \"esc \\t \\u00e9 \\x41 \\\\ \\\"q\\\" \\N \\_\"",
+    "annotations:\n  a: \"\\/\"",
+    "annotations:\n  a: \"\\'\"",
+    "annotations: {a: b, 'c': \"d\", e: 1.10}",
+    "annotations:\n  a: text # comment\n  b: a#b\n  c: x:y\n  d: -1",
+    "annotations:\n  \"quoted key\": v\n  'k2' : v2",
+    "annotations:\n  a:\n  b: ~\n  c:   # nothing",
+    "annotations:\n  a: b: c",
+    "annotations:\n  a: [b,\n    c]",
+    "labels:\n    deep: a\n  shallow: b",
+    "annotations:\n  é: ü\n  a: \"ñ\"",
 ];
 
 /// Keys added to a job's container.
@@ -113,6 +130,12 @@ const CONTAINER_EXTRAS: &[&str] = &[
     "workingDir: 1",
     "tty: yes",
     "command: [run, run]",
+    "args:\n  - one\n  -\n  - two\n    continued\n  - - nested",
+    "args:\n- |\n  script\n  line\n- >-\n  folded\n  text\n-   \"q\"",
+    "args:\n- |\n  ends the file",
+    "args: [\"a b\", 'c', [nested]]",
+    "args: [a, b, ]",
+    "command:\n- a\n- b: c",
 ];
 
 const PERIODIC_EXTRAS: &[&str] = &[
@@ -156,7 +179,11 @@ fn indent(text: &str, by: &str) -> String {
 fn case(cases: &mut Cases) -> String {
     let mut text = String::new();
     text.push_str(cases.pick(PREFIXES));
-    text.push_str(ANCHORS);
+    // Anchors send a file to the full parser; most files leave them out so the fast reader
+    // gets its share (a job's alias to a missing anchor is an error both sides must report).
+    if cases.chance(40) {
+        text.push_str(ANCHORS);
+    }
     if cases.chance(30) {
         text.push_str(cases.pick(PRESETS));
     }
@@ -214,7 +241,12 @@ fn case(cases: &mut Cases) -> String {
             text.replace_range(at + 1..at + 3, "\t");
         }
     }
-    text.push_str(cases.pick(SUFFIXES));
+    let suffix = cases.pick(SUFFIXES);
+    if suffix.is_empty() && cases.chance(30) {
+        // A file that ends without a line break, maybe in a block scalar.
+        text.pop();
+    }
+    text.push_str(suffix);
     text
 }
 

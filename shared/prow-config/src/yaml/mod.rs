@@ -8,6 +8,7 @@
 //! not know on the way.
 
 pub(crate) mod de;
+mod fast;
 mod scalar;
 mod tree;
 
@@ -102,6 +103,25 @@ pub(crate) fn parse_file<T: DeserializeOwned + Default>(
         notes: document.notes,
         folded: folded.into_inner(),
     })
+}
+
+/// Which of the two YAML readers builds a tree (for the benchmarks).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub enum YamlReader {
+    /// The fast reader of the block style configurations are written in.
+    Fast,
+    /// The full YAML parser every other file goes to.
+    Full,
+}
+
+/// Reads `text` into its tree with `reader`; whether it could (for the benchmarks).
+#[doc(hidden)]
+pub fn read_tree(text: &str, reader: YamlReader) -> bool {
+    match reader {
+        YamlReader::Fast => fast::parse(text).is_ok(),
+        YamlReader::Full => tree::parse_fully(text).is_ok(),
+    }
 }
 
 /// Parses `text` into a generic tree: the baseline the benchmark compares typed loading with.
@@ -278,6 +298,37 @@ jobs:
         assert!(err.location.is_some(), "{err:?}");
         let err = parse::<Doc>("jobs:\n- name: a\n  always_run: maybe\n").unwrap_err();
         assert_eq!(err.location.map(|l| l.line), Some(3), "{err:?}");
+    }
+
+    #[test]
+    fn a_block_scalar_that_ends_the_file_keeps_no_line_break_it_does_not_have() {
+        #[derive(Debug, Default, Deserialize)]
+        struct Doc {
+            a: String,
+        }
+        // The second text has an anchor, which only the full parser reads: both readers agree
+        // with go-yaml.
+        for text in ["a: |\n  x", "a: &anchor |\n  x", "a: |\n  x\n"] {
+            let expected = if text.ends_with('\n') { "x\n" } else { "x" };
+            let (doc, _): (Doc, _) = parse(text).unwrap();
+            assert_eq!(doc.a, expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn double_quoted_escapes_are_go_yamls() {
+        #[derive(Debug, Default, Deserialize)]
+        struct Doc {
+            a: String,
+        }
+        // Each text once as the fast reader reads it, once with an anchor for the full parser.
+        for anchor in ["", "&anchor "] {
+            let (doc, _): (Doc, _) =
+                parse(&format!("a: {anchor}\"it\\'s \\\"q\\\" \\x41\"\n")).unwrap();
+            assert_eq!(doc.a, "it's \"q\" A", "{anchor}");
+            let refused = parse::<Doc>(&format!("a: {anchor}\"\\/\"\n")).unwrap_err();
+            assert!(refused.message.contains("unknown escape"), "{refused}");
+        }
     }
 
     #[test]

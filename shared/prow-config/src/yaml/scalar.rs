@@ -18,6 +18,20 @@ pub(crate) enum Scalar<'a> {
     Str(Cow<'a, str>),
 }
 
+impl Scalar<'_> {
+    /// The same scalar, holding its own text.
+    pub(crate) fn into_owned(self) -> Scalar<'static> {
+        match self {
+            Scalar::Null => Scalar::Null,
+            Scalar::Bool(b) => Scalar::Bool(b),
+            Scalar::Int(i) => Scalar::Int(i),
+            Scalar::Uint(u) => Scalar::Uint(u),
+            Scalar::Float(f) => Scalar::Float(f),
+            Scalar::Str(text) => Scalar::Str(Cow::Owned(text.into_owned())),
+        }
+    }
+}
+
 /// Resolves a plain (unquoted, untagged) scalar.
 pub(crate) fn resolve_plain(text: Cow<'_, str>) -> Scalar<'_> {
     let Some(&first) = text.as_bytes().first() else {

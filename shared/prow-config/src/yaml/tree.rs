@@ -15,12 +15,14 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 #[derive(Clone, Debug)]
+#[cfg_attr(test, derive(PartialEq))]
 pub(crate) struct Node<'a> {
     pub(crate) value: Value<'a>,
     pub(crate) at: Location,
 }
 
 #[derive(Clone, Debug)]
+#[cfg_attr(test, derive(PartialEq))]
 pub(crate) enum Value<'a> {
     Scalar(Scalar<'a>),
     Seq(Vec<Node<'a>>),
@@ -28,6 +30,7 @@ pub(crate) enum Value<'a> {
 }
 
 #[derive(Clone, Debug)]
+#[cfg_attr(test, derive(PartialEq))]
 pub(crate) struct Entry<'a> {
     pub(crate) key: Cow<'a, str>,
     pub(crate) key_at: Location,
@@ -48,9 +51,42 @@ pub(crate) enum Note {
 }
 
 #[derive(Debug, Default)]
+#[cfg_attr(test, derive(PartialEq))]
 pub(crate) struct Document<'a> {
     pub(crate) root: Option<Node<'a>>,
     pub(crate) notes: Vec<Note>,
+}
+
+impl Document<'_> {
+    /// The same tree, holding its own text.
+    fn into_owned(self) -> Document<'static> {
+        Document {
+            root: self.root.map(Node::into_owned),
+            notes: self.notes,
+        }
+    }
+}
+
+impl Node<'_> {
+    fn into_owned(self) -> Node<'static> {
+        Node {
+            value: match self.value {
+                Value::Scalar(scalar) => Value::Scalar(scalar.into_owned()),
+                Value::Seq(items) => Value::Seq(items.into_iter().map(Node::into_owned).collect()),
+                Value::Map(entries) => Value::Map(
+                    entries
+                        .into_iter()
+                        .map(|entry| Entry {
+                            key: Cow::Owned(entry.key.into_owned()),
+                            key_at: entry.key_at,
+                            value: entry.value.into_owned(),
+                        })
+                        .collect(),
+                ),
+            },
+            at: self.at,
+        }
+    }
 }
 
 /// What a mapping key turned out to be.
@@ -90,14 +126,107 @@ fn syntax(at: Location, message: impl Into<String>) -> SyntaxError {
     }
 }
 
-/// Reads the first document of `text`.
+/// Reads the first document of `text`: with the fast reader when the file is written in the
+/// plain block style it knows, otherwise (and for every error) with the full YAML parser.
 pub(crate) fn parse(text: &str) -> Result<Document<'_>, SyntaxError> {
     // Go's reader skips a byte order mark; so does this one.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match super::fast::parse(text) {
+        Ok(document) => Ok(document),
+        Err(super::fast::Unsupported { .. }) => parse_fully(text),
+    }
+}
+
+/// Reads the first document of `text` with the full YAML parser.
+pub(crate) fn parse_fully(text: &str) -> Result<Document<'_>, SyntaxError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first_error = match read_events(text) {
+        Ok(document) => return Ok(document),
+        Err(Unread::Syntax(error)) => return Err(error),
+        Err(Unread::Escape { error, .. }) => error,
+    };
+    // go-yaml reads `\'` in a double-quoted scalar as `'`; the parser refuses it. Each such
+    // scalar gets `\x27` instead, which means the same to both, and the text is read again.
+    let mut patched = text.to_string();
+    for _ in 0..MAX_ESCAPE_PATCHES {
+        match read_events(&patched) {
+            Ok(document) => return Ok(document.into_owned()),
+            Err(Unread::Syntax(error)) => return Err(error),
+            Err(Unread::Escape { quote, error }) => {
+                if !single_quote_escapes_to_hex(&mut patched, quote) {
+                    return Err(error);
+                }
+            }
+        }
+    }
+    Err(first_error)
+}
+
+/// How many double-quoted scalars with `\'` are patched before giving up.
+const MAX_ESCAPE_PATCHES: usize = 256;
+
+/// Why the parser could not read a text.
+enum Unread {
+    Syntax(SyntaxError),
+    /// An escape it does not know, in the double-quoted scalar starting at character `quote`.
+    Escape {
+        quote: usize,
+        error: SyntaxError,
+    },
+}
+
+impl From<SyntaxError> for Unread {
+    fn from(error: SyntaxError) -> Self {
+        Unread::Syntax(error)
+    }
+}
+
+/// Replaces each `\'` of the double-quoted scalar that starts at character `quote` with `\x27`;
+/// false when there is none.
+fn single_quote_escapes_to_hex(text: &mut String, quote: usize) -> bool {
+    let Some((start, '"')) = text.char_indices().nth(quote) else {
+        return false;
+    };
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = start + 1;
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
+            b'"' => break,
+            b'\\' => {
+                if bytes.get(i + 1) == Some(&b'\'') {
+                    found.push(i);
+                }
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    for at in found.iter().rev() {
+        text.replace_range(at + 1..at + 2, "x27");
+    }
+    !found.is_empty()
+}
+
+fn read_events(text: &str) -> Result<Document<'_>, Unread> {
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder::default();
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(scan_error)?;
+        let (event, span) = next.map_err(|error| {
+            // The parser's words for it; the marker is the scalar's opening quote.
+            let quote = error
+                .kind()
+                .to_string()
+                .contains("unknown escape character")
+                .then(|| error.marker().index());
+            match quote {
+                Some(quote) => Unread::Escape {
+                    quote,
+                    error: scan_error(error),
+                },
+                None => Unread::Syntax(scan_error(error)),
+            }
+        })?;
         match event {
             Event::StreamStart | Event::DocumentStart(..) => {}
             Event::DocumentEnd | Event::StreamEnd => break,
@@ -125,6 +254,10 @@ pub(crate) fn parse(text: &str) -> Result<Document<'_>, SyntaxError> {
                     }
                     continue;
                 }
+                if style == ScalarStyle::DoubleQuoted {
+                    go_escapes_only(&span, text)?;
+                }
+                let value = without_phantom_break(value, style, &span, text);
                 let scalar = resolve(value, style, tag.as_deref(), at)?;
                 let node = Node {
                     value: Value::Scalar(scalar),
@@ -133,44 +266,9 @@ pub(crate) fn parse(text: &str) -> Result<Document<'_>, SyntaxError> {
                 builder.anchor(anchor, &node);
                 builder.complete(node)?;
             }
-            Event::SequenceStart(_, anchor, _) => builder.stack.push(Frame::Seq {
-                items: Vec::new(),
-                at: location(&span),
-                anchor,
-            }),
-            Event::MappingStart(_, anchor, _) => builder.stack.push(Frame::Map {
-                entries: Vec::new(),
-                explicit: Vec::new(),
-                key: None,
-                at: location(&span),
-                anchor,
-            }),
-            Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor) = match builder.stack.pop() {
-                    Some(Frame::Seq { items, at, anchor }) => (
-                        Node {
-                            value: Value::Seq(items),
-                            at,
-                        },
-                        anchor,
-                    ),
-                    Some(Frame::Map {
-                        entries,
-                        at,
-                        anchor,
-                        ..
-                    }) => (
-                        Node {
-                            value: Value::Map(entries),
-                            at,
-                        },
-                        anchor,
-                    ),
-                    None => continue,
-                };
-                builder.anchor(anchor, &node);
-                builder.complete(node)?;
-            }
+            Event::SequenceStart(_, anchor, _) => builder.open_seq(location(&span), anchor),
+            Event::MappingStart(_, anchor, _) => builder.open_map(location(&span), anchor),
+            Event::SequenceEnd | Event::MappingEnd => builder.close()?,
             #[allow(
                 unreachable_patterns,
                 reason = "the parser may grow presentation events"
@@ -207,6 +305,54 @@ fn later_document<'a>(parser: &mut Parser<'a, granit_parser::StrInput<'a>>) -> O
         }
     }
     None
+}
+
+/// Refuses a double-quoted scalar with an escape go-yaml does not know (`\/`, which YAML 1.2
+/// added), as upstream refuses it.
+fn go_escapes_only(span: &Span, text: &str) -> Result<(), SyntaxError> {
+    let (start, end) = (span.start.index(), span.end.index());
+    let raw: String = if text.is_ascii() {
+        text.get(start..end).unwrap_or_default().to_string()
+    } else {
+        text.chars().skip(start).take(end - start).collect()
+    };
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            continue;
+        }
+        match chars.next() {
+            Some(
+                '0' | 'a' | 'b' | 't' | '\t' | 'n' | 'v' | 'f' | 'r' | 'e' | ' ' | '"' | '\''
+                | '\\' | 'N' | '_' | 'L' | 'P' | 'x' | 'u' | 'U' | '\n' | '\r',
+            ) => {}
+            _ => {
+                return Err(syntax(
+                    location(span),
+                    "not valid YAML: found unknown escape character",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A block scalar whose last line ends the file without a line break: go-yaml keeps no final
+/// line break there, the parser adds one.
+fn without_phantom_break<'a>(
+    mut value: Cow<'a, str>,
+    style: ScalarStyle,
+    span: &Span,
+    text: &str,
+) -> Cow<'a, str> {
+    if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+        && !text.ends_with('\n')
+        && value.ends_with('\n')
+        && span.end.index() == text.chars().count()
+    {
+        value.to_mut().pop();
+    }
+    value
 }
 
 fn scan_error(error: granit_parser::ScanError) -> SyntaxError {
@@ -264,8 +410,9 @@ fn resolve<'a>(
     }
 }
 
+/// Builds the tree from a reader's events, with Go's rules for keys, merges and anchors.
 #[derive(Default)]
-struct Builder<'a> {
+pub(super) struct Builder<'a> {
     stack: Vec<Frame<'a>>,
     anchors: HashMap<usize, Node<'a>>,
     root: Option<Node<'a>>,
@@ -273,6 +420,68 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    pub(super) fn open_seq(&mut self, at: Location, anchor: usize) {
+        self.stack.push(Frame::Seq {
+            items: Vec::new(),
+            at,
+            anchor,
+        });
+    }
+
+    pub(super) fn open_map(&mut self, at: Location, anchor: usize) {
+        self.stack.push(Frame::Map {
+            entries: Vec::new(),
+            explicit: Vec::new(),
+            key: None,
+            at,
+            anchor,
+        });
+    }
+
+    /// Ends the innermost open collection and places it.
+    pub(super) fn close(&mut self) -> Result<(), SyntaxError> {
+        let (node, anchor) = match self.stack.pop() {
+            Some(Frame::Seq { items, at, anchor }) => (
+                Node {
+                    value: Value::Seq(items),
+                    at,
+                },
+                anchor,
+            ),
+            Some(Frame::Map {
+                entries,
+                at,
+                anchor,
+                ..
+            }) => (
+                Node {
+                    value: Value::Map(entries),
+                    at,
+                },
+                anchor,
+            ),
+            None => return Ok(()),
+        };
+        self.anchor(anchor, &node);
+        self.complete(node)
+    }
+
+    /// Places a scalar without an anchor.
+    pub(super) fn scalar(&mut self, value: Scalar<'a>, at: Location) -> Result<(), SyntaxError> {
+        self.complete(Node {
+            value: Value::Scalar(value),
+            at,
+        })
+    }
+
+    /// The tree built, once every collection is closed.
+    pub(super) fn finish(self) -> Document<'a> {
+        Document {
+            root: self.root,
+            notes: self.notes,
+        }
+    }
+
     fn anchor(&mut self, anchor: usize, node: &Node<'a>) {
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
@@ -280,7 +489,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Places a finished node: as the root, an item, a key or a value.
-    fn complete(&mut self, node: Node<'a>) -> Result<(), SyntaxError> {
+    pub(super) fn complete(&mut self, node: Node<'a>) -> Result<(), SyntaxError> {
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some(node);
             return Ok(());
