@@ -30,7 +30,7 @@ pub use loader::{
 };
 pub use plugins::{BUILT_HERE, RequireMatchingLabel, UPSTREAM_PLUGINS};
 pub use plugins::{ExternalPlugin, OrgPlugins, PluginsConfig, Trigger};
-pub use prepared::{ByRepo, Lazy, PreparedUse, load_prepared, write_prepared};
+pub use prepared::{ByRepo, Lazy, PreparedUse, Unusable, load_prepared, write_prepared};
 pub use prow_api::Duration;
 pub use prow_config::{
     Deck, DefaultDecorationConfigEntry, GitHubReporter, Horologium, InRepoConfig, Opaque, Plank,

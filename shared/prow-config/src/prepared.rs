@@ -40,9 +40,28 @@ pub enum PreparedUse {
     /// It matched the configuration files: jobs are decoded from it when first used.
     Read,
     /// It was missing or did not match (`reason`): the YAML was loaded and the file written.
-    Written { reason: String },
+    Written { reason: Unusable },
     /// As [`PreparedUse::Written`], but the file could not be written (`error`).
-    NotWritten { reason: String, error: String },
+    NotWritten { reason: Unusable, error: String },
+}
+
+/// Why a prepared file was not used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unusable {
+    #[error("no prepared configuration yet")]
+    Missing,
+    #[error("cannot read {path}: {error}")]
+    Unreadable { path: String, error: String },
+    #[error("{path} was written by another version ({found:?}, this is {expected:?})")]
+    OtherVersion {
+        path: String,
+        found: String,
+        expected: String,
+    },
+    #[error("{path} has an unreadable index: {error}")]
+    UnreadableIndex { path: String, error: String },
+    #[error("the configuration files changed since it was written")]
+    Changed,
 }
 
 impl fmt::Display for PreparedUse {
@@ -294,37 +313,41 @@ impl Body {
 
 /// Opens the prepared file if it was made from the files whose digest is `digest`; otherwise
 /// says why not.
-fn open(path: &Path, digest: &str, paths: &ConfigPaths) -> Result<JobConfig, String> {
+fn open(path: &Path, digest: &str, paths: &ConfigPaths) -> Result<JobConfig, Unusable> {
+    let unreadable = |error: std::io::Error| Unusable::Unreadable {
+        path: path.display().to_string(),
+        error: error.to_string(),
+    };
     let file = File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "no prepared configuration yet".to_string(),
-        _ => format!("cannot read {}: {e}", path.display()),
+        std::io::ErrorKind::NotFound => Unusable::Missing,
+        _ => unreadable(e),
     })?;
     let mut reader = BufReader::new(file);
     let mut line = String::new();
     (&mut reader)
         .take(256)
         .read_line(&mut line)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(unreadable)?;
     if line.trim_end() != first_line() {
-        return Err(format!(
-            "{} was written by another version ({:?}, this is {:?})",
-            path.display(),
-            line.trim_end(),
-            first_line()
-        ));
+        return Err(Unusable::OtherVersion {
+            path: path.display().to_string(),
+            found: line.trim_end().to_string(),
+            expected: first_line(),
+        });
     }
     let mut line = Vec::new();
     (&mut reader)
         .take(MAX_INDEX_BYTES)
         .read_until(b'\n', &mut line)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let index: Index = serde_json::from_slice(&line)
-        .map_err(|e| format!("{} has an unreadable index: {e}", path.display()))?;
+        .map_err(unreadable)?;
+    let index: Index = serde_json::from_slice(&line).map_err(|e| Unusable::UnreadableIndex {
+        path: path.display().to_string(),
+        error: e.to_string(),
+    })?;
     if index.sources != digest {
-        return Err("the configuration files changed since it was written".to_string());
+        return Err(Unusable::Changed);
     }
-    let body_start =
-        consumed(&mut reader).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let body_start = consumed(&mut reader).map_err(unreadable)?;
     let file = Arc::new(PreparedFile {
         handle: reader.into_inner(),
         path: path.to_path_buf(),

@@ -3,7 +3,9 @@
 //! never loses a job.
 
 use crate::corpus::{corpus, k8s_paths};
-use prow_config::{ConfigPaths, JobConfig, LoadOptions, Loaded, PreparedUse, load_prepared};
+use prow_config::{
+    ConfigPaths, JobConfig, LoadOptions, Loaded, PreparedUse, Unusable, load_prepared,
+};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -54,7 +56,12 @@ fn kubernetes_jobs_read_back_from_the_prepared_file_as_from_the_yaml() {
 
     let (from_yaml, used) = load(&paths, &prepared);
     assert!(
-        matches!(&used, PreparedUse::Written { reason } if reason.contains("no prepared")),
+        matches!(
+            &used,
+            PreparedUse::Written {
+                reason: Unusable::Missing
+            }
+        ),
         "{used:?}"
     );
     let (from_prepared, used) = load(&paths, &prepared);
@@ -166,7 +173,12 @@ fn a_changed_job_file_makes_it_stale_and_it_is_rewritten() {
     std::fs::write(&jobs, text.replace("name: unit", "name: lint")).expect("write");
     let (loaded, used) = load(&small.paths, &small.prepared);
     assert!(
-        matches!(&used, PreparedUse::Written { reason } if reason.contains("changed")),
+        matches!(
+            &used,
+            PreparedUse::Written {
+                reason: Unusable::Changed
+            }
+        ),
         "{used:?}"
     );
     assert_eq!(
@@ -238,7 +250,12 @@ fn another_version_or_an_unreadable_index_is_replaced() {
     std::fs::write(&small.prepared, older).expect("write");
     let (_, used) = load(&small.paths, &small.prepared);
     assert!(
-        matches!(&used, PreparedUse::Written { reason } if reason.contains("another version")),
+        matches!(
+            &used,
+            PreparedUse::Written {
+                reason: Unusable::OtherVersion { .. }
+            }
+        ),
         "{used:?}"
     );
 
@@ -247,7 +264,12 @@ fn another_version_or_an_unreadable_index_is_replaced() {
     std::fs::write(&small.prepared, broken).expect("write");
     let (loaded, used) = load(&small.paths, &small.prepared);
     assert!(
-        matches!(&used, PreparedUse::Written { reason } if reason.contains("unreadable index")),
+        matches!(
+            &used,
+            PreparedUse::Written {
+                reason: Unusable::UnreadableIndex { .. }
+            }
+        ),
         "{used:?}"
     );
     assert_eq!(loaded.config.jobs.counts().presubmits, 1);

@@ -257,7 +257,7 @@ struct Attributes {
 impl Attributes {
     /// Upstream's reading: only the exact `linguist-generated=true` counts; a pattern it cannot
     /// take (negative, or a directory) is an error.
-    fn parse(text: &str) -> Result<Attributes, String> {
+    fn parse(text: &str) -> Result<Attributes, PatternRefused> {
         let mut attributes = Attributes::default();
         for line in text.lines().map(str::trim) {
             if line.is_empty() || line.starts_with('#') {
@@ -279,6 +279,15 @@ impl Attributes {
     }
 }
 
+/// A `.gitattributes` pattern upstream refuses, in upstream's words.
+#[derive(Debug, thiserror::Error)]
+enum PatternRefused {
+    #[error("negative patterns are forbidden: <{0}>")]
+    Negative(String),
+    #[error("directory patterns are not matched recursively, use path/** instead: <{0}>")]
+    Directory(String),
+}
+
 /// A `.gitattributes` pattern as upstream matches it (gitignore's rules, without negation and
 /// without a directory matching what is inside it).
 #[derive(Debug, PartialEq, Eq)]
@@ -289,9 +298,9 @@ struct AttributePattern {
 }
 
 impl AttributePattern {
-    fn parse(pattern: &str) -> Result<AttributePattern, String> {
+    fn parse(pattern: &str) -> Result<AttributePattern, PatternRefused> {
         if pattern.starts_with('!') {
-            return Err(format!("negative patterns are forbidden: <{pattern}>"));
+            return Err(PatternRefused::Negative(pattern.to_string()));
         }
         let pattern = if pattern.ends_with("\\ ") {
             pattern
@@ -299,9 +308,7 @@ impl AttributePattern {
             pattern.trim_end_matches(' ')
         };
         if pattern.ends_with('/') {
-            return Err(format!(
-                "directory patterns are not matched recursively, use path/** instead: <{pattern}>"
-            ));
+            return Err(PatternRefused::Directory(pattern.to_string()));
         }
         Ok(AttributePattern {
             elements: pattern.split('/').map(str::to_string).collect(),
