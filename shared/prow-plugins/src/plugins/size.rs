@@ -280,7 +280,7 @@ impl Attributes {
 }
 
 /// A `.gitattributes` pattern upstream refuses, in upstream's words.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 enum PatternRefused {
     #[error("negative patterns are forbidden: <{0}>")]
     Negative(String),
