@@ -37,7 +37,7 @@ pub use prow_config::{
     ProwConfig, ProwJobDefaultEntry, Sinker, SlackReporter, Tide, TidePriority, TideQuery,
 };
 pub use schedule::{CronSchedule, ScheduleError};
-pub use yaml::{SyntaxError, YamlReader, parse_generic, read_tree};
+pub use yaml::{Readers, SyntaxError, YamlReader, compare_readers, parse_generic, read_tree};
 
 /// How strict loading is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

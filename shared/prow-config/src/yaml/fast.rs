@@ -19,10 +19,8 @@ use std::borrow::Cow;
 #[derive(Debug)]
 pub(crate) struct Unsupported {
     /// What it met, for tests and debugging.
-    #[cfg_attr(not(test), expect(dead_code, reason = "read by tests"))]
     pub(crate) reason: &'static str,
     /// On which line, from 1.
-    #[cfg_attr(not(test), expect(dead_code, reason = "read by tests"))]
     pub(crate) line: u64,
 }
 
@@ -870,29 +868,16 @@ fn printable(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tree;
-    use std::path::{Path, PathBuf};
+    use super::super::Readers;
 
-    /// Both readers' trees, which must be the same, node by node and location by location.
-    fn compare(name: &str, text: &str) -> Result<(), super::Unsupported> {
-        let fast = super::parse(text)?;
-        let full = tree::parse_fully(text).unwrap_or_else(|e| {
-            panic!("{name}: the fast reader accepted what the full parser refuses: {e}")
-        });
-        if fast != full {
-            let (fast, full) = (format!("{fast:#?}"), format!("{full:#?}"));
-            let line = fast
-                .lines()
-                .zip(full.lines())
-                .position(|(a, b)| a != b)
-                .unwrap_or(0);
-            panic!(
-                "{name}: the readers disagree at line {line} of their trees:\nfast: {}\nfull: {}",
-                fast.lines().nth(line).unwrap_or(""),
-                full.lines().nth(line).unwrap_or("")
-            );
+    fn compare(name: &str, text: &str) -> Result<(), (&'static str, u64)> {
+        match super::super::compare_readers(text) {
+            Readers::Agree => Ok(()),
+            Readers::FastDeclined { reason, line } => Err((reason, line)),
+            Readers::Disagree { fast, full } => {
+                panic!("{name}: the readers disagree:\nfast: {fast}\nfull: {full}")
+            }
         }
-        Ok(())
     }
 
     #[test]
@@ -1004,78 +989,5 @@ mod tests {
                 "{name}: the fast reader should leave this to the full parser"
             );
         }
-    }
-
-    fn corpus() -> Option<PathBuf> {
-        let path = std::env::var_os("PROW_CORPUS").map_or_else(
-            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
-            PathBuf::from,
-        );
-        if path.join("k8s-prow").is_dir() {
-            return Some(path);
-        }
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the corpus is missing at {} and CI needs it",
-            path.display()
-        );
-        eprintln!(
-            "SKIPPED: corpus not found at {} (set PROW_CORPUS)",
-            path.display()
-        );
-        None
-    }
-
-    fn yaml_files(dir: &Path, files: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                yaml_files(&path, files);
-            } else if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml")
-            ) {
-                files.push(path);
-            }
-        }
-    }
-
-    /// Every YAML file of the corpus reads the same with both readers, and the fast reader reads
-    /// nearly all of them itself.
-    #[test]
-    fn agrees_with_the_full_parser_on_the_corpus() {
-        let Some(corpus) = corpus() else { return };
-        let mut files = Vec::new();
-        yaml_files(&corpus, &mut files);
-        files.sort();
-        let mut left = Vec::new();
-        let mut prow_files_left = 0;
-        for file in &files {
-            let text = std::fs::read_to_string(file).expect("corpus file");
-            let name = file.display().to_string();
-            if let Err(unsupported) = compare(&name, &text) {
-                left.push(format!(
-                    "{name}:{} {}",
-                    unsupported.line, unsupported.reason
-                ));
-                if name.contains("k8s-prow") || name.contains("prow-integration") {
-                    prow_files_left += 1;
-                }
-            }
-        }
-        eprintln!(
-            "fast reader: {} of {} files; left to the full parser:\n{}",
-            files.len() - left.len(),
-            files.len(),
-            left.join("\n")
-        );
-        assert!(files.len() > 600, "the corpus has its YAML files");
-        assert_eq!(
-            prow_files_left, 0,
-            "the fast reader reads every Prow configuration file of the corpus itself"
-        );
     }
 }

@@ -124,6 +124,53 @@ pub fn read_tree(text: &str, reader: YamlReader) -> bool {
     }
 }
 
+/// How the two YAML readers fared on one text (for tests).
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Readers {
+    /// Both read the same tree, node by node and location by location.
+    Agree,
+    /// The fast reader left the text to the full parser.
+    FastDeclined { reason: &'static str, line: u64 },
+    /// They read different trees (the first line of each tree's dump that differs), or the fast
+    /// reader accepted what the full parser refuses.
+    Disagree { fast: String, full: String },
+}
+
+/// Reads `text` with both YAML readers and compares their trees (for tests).
+#[doc(hidden)]
+pub fn compare_readers(text: &str) -> Readers {
+    let fast = match fast::parse(text) {
+        Ok(fast) => fast,
+        Err(fast::Unsupported { reason, line }) => return Readers::FastDeclined { reason, line },
+    };
+    let full = match tree::parse_fully(text) {
+        Ok(full) => full,
+        Err(error) => {
+            return Readers::Disagree {
+                fast: "read the text".to_string(),
+                full: format!("refused it: {error}"),
+            };
+        }
+    };
+    if fast == full {
+        return Readers::Agree;
+    }
+    let (fast, full) = (format!("{fast:#?}"), format!("{full:#?}"));
+    let differs = fast.lines().zip(full.lines()).position(|(a, b)| a != b);
+    let line_of = |dump: &str| {
+        differs
+            .and_then(|at| dump.lines().nth(at))
+            .unwrap_or("(one tree is a prefix of the other)")
+            .trim()
+            .to_string()
+    };
+    Readers::Disagree {
+        fast: line_of(&fast),
+        full: line_of(&full),
+    }
+}
+
 /// Parses `text` into a generic tree: the baseline the benchmark compares typed loading with.
 pub fn parse_generic(text: &str) -> Result<serde_json::Value, SyntaxError> {
     parse_file::<serde_json::Value>(text, true).map(|parsed| parsed.value)

@@ -14,23 +14,20 @@ use granit_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-#[derive(Clone, Debug)]
-#[cfg_attr(test, derive(PartialEq))]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Node<'a> {
     pub(crate) value: Value<'a>,
     pub(crate) at: Location,
 }
 
-#[derive(Clone, Debug)]
-#[cfg_attr(test, derive(PartialEq))]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Value<'a> {
     Scalar(Scalar<'a>),
     Seq(Vec<Node<'a>>),
     Map(Vec<Entry<'a>>),
 }
 
-#[derive(Clone, Debug)]
-#[cfg_attr(test, derive(PartialEq))]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Entry<'a> {
     pub(crate) key: Cow<'a, str>,
     pub(crate) key_at: Location,
@@ -50,8 +47,7 @@ pub(crate) enum Note {
     IgnoredDocuments { at: Location },
 }
 
-#[derive(Debug, Default)]
-#[cfg_attr(test, derive(PartialEq))]
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct Document<'a> {
     pub(crate) root: Option<Node<'a>>,
     pub(crate) notes: Vec<Note>,

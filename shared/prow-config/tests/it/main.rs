@@ -13,4 +13,5 @@ mod defaults;
 mod files;
 mod prepared;
 mod validation;
+mod yaml_readers;
 mod yaml_semantics;
