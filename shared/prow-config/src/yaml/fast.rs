@@ -38,13 +38,17 @@ const MAX_FLOW_DEPTH: usize = 16;
 /// YAML limits an implicit key to 1024 characters.
 const MAX_KEY_LEN: usize = 1024;
 
-/// Where a node that starts in the middle of a line is.
+/// Where a node starts, which decides what may start there.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Inline {
+enum Place {
+    /// The document's root: a mapping or a list.
+    Root,
+    /// A line of its own, under a key or a `-`.
+    OwnLine,
     /// After `key: `: a `key: value` there would be a second key on one line.
-    MapValue,
+    AfterKey,
     /// After `- `: `- key: value` starts a mapping in the list item.
-    SeqItem,
+    AfterDash,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -218,24 +222,10 @@ impl<'a> Reader<'a> {
                 return Err(self.unsupported("a document that is only a marker"));
             }
         }
-        let Some(column) = first else {
+        if first.is_none() {
             return Ok(());
-        };
-        match self.peek() {
-            Some(b'-') if self.at_entry() => self.block_sequence(column, false)?,
-            Some(b'"' | b'\'') => {
-                let (key, at) = self.quoted()?;
-                if !self.key_follows()? {
-                    return Err(self.unsupported("a document that is a scalar"));
-                }
-                self.block_mapping(column, Scalar::Str(key), at)?;
-            }
-            Some(first) if plain_starts(first, self.bytes.get(self.pos + 1).copied()) => {
-                let (key, at) = self.plain_key()?;
-                self.block_mapping(column, key, at)?;
-            }
-            _ => return Err(self.unsupported("a document that is not a mapping or a list")),
         }
+        self.node(0, Place::Root)?;
         // Whatever follows, a second document included, is for the full parser to judge.
         if self.skip_to_content()?.is_some() {
             return Err(self.unsupported("more after the document"));
@@ -243,61 +233,52 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// The node that starts at the content of a line (after `key:` or `-` and a line break),
-    /// in a collection at column `parent`.
-    fn block_node(&mut self, parent: usize) -> Read<()> {
+    /// The node at `pos`, at `place`, in a collection at column `parent`.
+    fn node(&mut self, parent: usize, place: Place) -> Read<()> {
         let column = self.column();
+        let inline = matches!(place, Place::AfterKey | Place::AfterDash);
         match self.peek() {
-            Some(b'-') if self.at_entry() => self.block_sequence(column, false),
-            Some(b'[' | b'{') => self.flow_in_block(),
-            Some(b'"' | b'\'') => {
-                let (value, at) = self.quoted()?;
-                if self.key_follows()? {
-                    self.block_mapping(column, Scalar::Str(value), at)
-                } else {
-                    self.scalar(Scalar::Str(value), at)
+            Some(b'-') if self.at_entry() => {
+                if inline {
+                    return Err(self.unsupported("a list inside a line"));
                 }
+                self.block_sequence(column, false)
+            }
+            Some(b'|' | b'>') if inline => self.block_scalar(parent),
+            Some(b'[' | b'{') if place != Place::Root => self.flow_in_block(),
+            Some(b'"' | b'\'') => {
+                let (text, at) = self.quoted()?;
+                let key = self.key_follows()?;
+                self.scalar_or_mapping(place, column, Scalar::Str(text), key, at)
             }
             Some(first) if plain_starts(first, self.bytes.get(self.pos + 1).copied()) => {
                 let (text, at, key) = self.plain(parent)?;
-                if key {
-                    self.block_mapping(column, self.key_scalar(text)?, at)
+                let value = if key {
+                    self.key_scalar(text)?
                 } else {
-                    self.scalar(scalar::resolve_plain(text), at)
-                }
+                    scalar::resolve_plain(text)
+                };
+                self.scalar_or_mapping(place, column, value, key, at)
             }
-            _ => Err(self.unsupported("an indicator at the start of a node")),
+            _ => Err(self.unsupported("an indicator the fast reader leaves")),
         }
     }
 
-    /// The node after `key: ` or `- ` on the same line, within a collection at column
-    /// `parent`.
-    fn inline_node(&mut self, parent: usize, place: Inline) -> Read<()> {
-        let column = self.column();
-        match self.peek() {
-            Some(b'|' | b'>') => self.block_scalar(parent),
-            Some(b'[' | b'{') => self.flow_in_block(),
-            Some(b'"' | b'\'') => {
-                let (value, at) = self.quoted()?;
-                if !self.key_follows()? {
-                    return self.scalar(Scalar::Str(value), at);
-                }
-                if place == Inline::MapValue {
-                    return Err(self.unsupported("a second key on one line"));
-                }
-                self.block_mapping(column, Scalar::Str(value), at)
-            }
-            Some(first) if plain_starts(first, self.bytes.get(self.pos + 1).copied()) => {
-                let (text, at, key) = self.plain(parent)?;
-                if !key {
-                    return self.scalar(scalar::resolve_plain(text), at);
-                }
-                if place == Inline::MapValue {
-                    return Err(self.unsupported("a second key on one line"));
-                }
-                self.block_mapping(column, self.key_scalar(text)?, at)
-            }
-            _ => Err(self.unsupported("an indicator inside a line")),
+    /// A scalar read at `place`: a value, or the first key of a mapping at `column` when a `:`
+    /// followed it (`pos` after that `:`).
+    fn scalar_or_mapping(
+        &mut self,
+        place: Place,
+        column: usize,
+        value: Scalar<'a>,
+        key: bool,
+        at: Location,
+    ) -> Read<()> {
+        match (key, place) {
+            (true, Place::AfterKey) => Err(self.unsupported("a second key on one line")),
+            (true, _) => self.block_mapping(column, value, at),
+            (false, Place::Root) => Err(self.unsupported("a document that is a scalar")),
+            (false, _) => self.scalar(value, at),
         }
     }
 
@@ -384,14 +365,14 @@ impl<'a> Reader<'a> {
         self.skip_spaces();
         match self.peek() {
             None | Some(b'\n' | b'#') => match self.next_content()? {
-                Some(next) if next > column => self.block_node(column),
+                Some(next) if next > column => self.node(column, Place::OwnLine),
                 Some(next) if next == column && self.at_entry() => {
                     self.block_sequence(column, true)
                 }
                 // Nothing: a null, which the full parser places at the `:`.
                 _ => self.scalar(Scalar::Null, colon_at),
             },
-            Some(_) => self.inline_node(column, Inline::MapValue),
+            Some(_) => self.node(column, Place::AfterKey),
         }
     }
 
@@ -418,7 +399,7 @@ impl<'a> Reader<'a> {
                         opened = true;
                     }
                     match self.next_content()? {
-                        Some(next) if next > column => self.block_node(column)?,
+                        Some(next) if next > column => self.node(column, Place::OwnLine)?,
                         _ => self.scalar(Scalar::Null, end_at)?,
                     }
                 }
@@ -427,10 +408,7 @@ impl<'a> Reader<'a> {
                         self.builder.open_seq(self.at(self.pos), 0);
                         opened = true;
                     }
-                    if self.at_entry() {
-                        return Err(self.unsupported("a list in a list item on one line"));
-                    }
-                    self.inline_node(column, Inline::SeqItem)?;
+                    self.node(column, Place::AfterDash)?;
                 }
             }
             match self.next_content()? {
