@@ -363,29 +363,27 @@ fn open(path: &Path, digest: &str, paths: &ConfigPaths) -> Result<JobConfig, Unu
     };
     Ok(JobConfig {
         presets: Vec::new(),
-        presubmits: ByRepo(
-            index
-                .presubmits
-                .into_iter()
-                .map(|(repo, span)| {
-                    let group = Lazy::stored(stored(span, &repo));
-                    (repo, group)
-                })
-                .collect(),
-        ),
-        postsubmits: ByRepo(
-            index
-                .postsubmits
-                .into_iter()
-                .map(|(repo, span)| {
-                    let group = Lazy::stored(stored(span, &repo));
-                    (repo, group)
-                })
-                .collect(),
-        ),
+        presubmits: stored_by_repo(index.presubmits, &stored),
+        postsubmits: stored_by_repo(index.postsubmits, &stored),
         periodics: Lazy::stored(stored(index.periodics, "")),
         decorate_all_jobs: index.decorate_all_jobs,
     })
+}
+
+/// Each repository's group, to be decoded when first used.
+fn stored_by_repo<T>(
+    spans: BTreeMap<String, Span>,
+    stored: &impl Fn(Span, &str) -> Stored,
+) -> ByRepo<T> {
+    ByRepo(
+        spans
+            .into_iter()
+            .map(|(repo, span)| {
+                let group = Lazy::stored(stored(span, &repo));
+                (repo, group)
+            })
+            .collect(),
+    )
 }
 
 /// How far a reader has consumed its file: the file's position less what is still buffered.
