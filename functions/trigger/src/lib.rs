@@ -141,9 +141,18 @@ impl Trigger {
         })))
     }
 
+    /// Every route: CloudEvents at `/` and Pub/Sub pushes at `/pubsub`.
     pub fn router(self) -> Router {
         Router::new()
             .route("/", post(receive_event))
+            .route("/pubsub", post(receive_push))
+            .with_state(self)
+    }
+
+    /// Only `/pubsub`: for the public Service Pub/Sub pushes to (`TRIGGER_ROUTES=pubsub`), so
+    /// that CloudEvents are taken only inside the cluster.
+    pub fn pubsub_router(self) -> Router {
+        Router::new()
             .route("/pubsub", post(receive_push))
             .with_state(self)
     }
@@ -320,7 +329,8 @@ async fn receive_push(
 /// (`projects/<p>/topics/<t>`). Pub/Sub pushes are verified as OIDC tokens for
 /// `$TRIGGER_PUSH_AUDIENCE` (signed by Google, or the keys at `$TRIGGER_PUSH_JWKS_URL`), from
 /// `$TRIGGER_PUSH_SERVICE_ACCOUNT` when set; or, for the emulator, with the shared token in
-/// `$TRIGGER_PUSH_TOKEN_FILE`. With neither, pushes are refused.
+/// `$TRIGGER_PUSH_TOKEN_FILE`. With neither, pushes are refused. `$TRIGGER_ROUTES=pubsub` serves
+/// only the Pub/Sub route (the public Service pushes reach), `all` (the default) every route.
 pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     let dead_letter = std::env::var("TRIGGER_DEAD_LETTER_TOPIC")
         .ok()
@@ -349,7 +359,7 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
         ),
         _ => PushAuth::Refuse,
     };
-    Ok(Trigger::new(
+    let trigger = Trigger::new(
         TriggerOptions {
             store: context.job_store()?,
             github,
@@ -360,6 +370,11 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
         },
         context.config.clone(),
         &context.metrics,
-    )?
-    .router())
+    )?;
+    match std::env::var("TRIGGER_ROUTES").as_deref() {
+        Err(std::env::VarError::NotPresent) | Ok("all") => Ok(trigger.router()),
+        Ok("pubsub") => Ok(trigger.pubsub_router()),
+        Ok(other) => anyhow::bail!("TRIGGER_ROUTES={other:?}: expected \"all\" or \"pubsub\""),
+        Err(error) => anyhow::bail!("TRIGGER_ROUTES: {error}"),
+    }
 }

@@ -9,6 +9,7 @@
 
 mod browser;
 pub mod contract;
+pub mod deploy;
 pub mod events;
 pub mod kube;
 mod pubsub;

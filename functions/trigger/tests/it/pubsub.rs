@@ -64,10 +64,24 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
         &metrics,
     )
     .unwrap()
-    .router();
+    // As the public Service pushes reach runs it (TRIGGER_ROUTES=pubsub).
+    .pubsub_router();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    // CloudEvents are not taken there: they stay inside the cluster.
+    let event_route = reqwest::Client::new()
+        .post(format!("http://{address}/"))
+        .header("ce-specversion", "1.0")
+        .header("ce-id", "1")
+        .header("ce-source", "https://github.com/o/r")
+        .header("ce-type", "dev.prow.github.pull_request")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(event_route.status(), 404);
 
     // Without the token: refused.
     let refused = reqwest::Client::new()

@@ -7,7 +7,9 @@
     reason = "a test fails loudly"
 )]
 
+mod images;
 mod kube;
+mod lambda;
 mod manifests;
 mod pubsub;
 mod s3;

@@ -1,16 +1,19 @@
-//! The deployment manifests under `knative/` are accepted by a real API server: with Knative's own
-//! CRDs (from the corpus) and ours installed, every object in every manifest passes a server-side
-//! apply dry run with strict field validation, so a misspelt or misplaced field fails here
-//! rather than at deploy time. Knative's CRDs keep unknown fields in `spec`, so for their
+//! The deployment manifests under `knative/` are accepted by a real API server, in both forms a
+//! team deploys them: rendered by kustomize (`kustomize build knative/`) and decoded by the
+//! Terraform module (`terraform/modules/manifests`, which `terraform/modules/knative` applies).
+//! With Knative's own CRDs (from the corpus) and ours installed, every object passes a
+//! server-side apply dry run with strict field validation, so a misspelt or misplaced field fails
+//! here rather than at deploy time. Knative's CRDs keep unknown fields in `spec`, so for their
 //! objects every key is also checked against the fields their schema declares.
 
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams, ValidationDirective};
 use kube::core::GroupVersionKind;
 use prow_test_harness::KubeTestEnv;
+use prow_test_harness::deploy::{DeployTools, repo_root, terraform, terraform_manifests};
 use prow_test_harness::kube::apply_crd;
-use std::path::Path;
-
+use serde_json::Value;
+use std::collections::BTreeMap;
 const KNATIVE_CRDS: [&str; 6] = [
     "serving/config/core/300-resources/service.yaml",
     "eventing/config/core/resources/broker.yaml",
@@ -20,22 +23,122 @@ const KNATIVE_CRDS: [&str; 6] = [
     "eventing/config/core/resources/sinkbindings.yaml",
 ];
 
+/// `kind/namespace/name` of an object.
+fn key(object: &Value) -> String {
+    format!(
+        "{}/{}/{}",
+        object["kind"].as_str().unwrap_or_default(),
+        object["metadata"]["namespace"].as_str().unwrap_or_default(),
+        object["metadata"]["name"].as_str().unwrap_or_default()
+    )
+}
+
+/// The rendered objects by key; a key twice fails.
+fn by_key(objects: Vec<Value>) -> BTreeMap<String, Value> {
+    let mut keyed = BTreeMap::new();
+    for object in objects {
+        let key = key(&object);
+        assert!(keyed.insert(key.clone(), object).is_none(), "{key} twice");
+    }
+    keyed
+}
+
+#[test]
+fn the_kustomization_lists_every_manifest_file() {
+    let dir = repo_root().join("knative");
+    let kustomization: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap())
+            .unwrap();
+    let listed: Vec<&str> = kustomization["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let mut files = vec!["crds/prowjob.yaml".to_string()];
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".yaml") && name != "kustomization.yaml" {
+            files.push(name);
+        }
+    }
+    for file in &files {
+        assert!(
+            listed.contains(&file.as_str()),
+            "knative/{file} is not among kustomization.yaml's resources {listed:?}"
+        );
+    }
+}
+
 #[tokio::test]
-async fn every_manifest_object_is_accepted_by_the_api_server() {
+async fn the_kustomize_and_terraform_renderings_are_the_same_objects_and_the_api_server_accepts_them()
+ {
     let Some(corpus) = prow_test_harness::corpus("knative-crds") else {
+        return;
+    };
+    let Some(tools) = DeployTools::get().unwrap() else {
+        return;
+    };
+    let Some(terraform) = terraform().unwrap() else {
         return;
     };
     let Some(env) = KubeTestEnv::shared().unwrap() else {
         return;
     };
+    let rendered = by_key(tools.kustomize_build(&repo_root().join("knative")).unwrap());
+    // The Terraform module with the values the kustomization carries.
+    let decoded = by_key(
+        terraform_manifests(
+            &terraform,
+            &[
+                ("image_registry", "\"registry.example.com/prow\""),
+                ("image_tag", "\"latest\""),
+                ("artifact_bucket", "\"BUCKET\""),
+            ],
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        rendered.keys().collect::<Vec<_>>(),
+        decoded.keys().collect::<Vec<_>>(),
+        "kustomize and Terraform render different objects"
+    );
+    for (key, object) in &rendered {
+        assert_eq!(
+            object, &decoded[key],
+            "{key} differs between kustomize and Terraform"
+        );
+    }
+
+    // Only what people or GitHub reach is public.
+    for (key, object) in rendered.iter().filter(|(k, _)| k.starts_with("Service/")) {
+        if object["apiVersion"] != "serving.knative.dev/v1" {
+            continue;
+        }
+        let name = object["metadata"]["name"].as_str().unwrap();
+        let visibility = &object["metadata"]["labels"]["networking.knative.dev/visibility"];
+        let public = ["hook", "deck", "trigger-pubsub"].contains(&name);
+        assert_eq!(
+            visibility.as_str(),
+            (!public).then_some("cluster-local"),
+            "{key}: public only if people, GitHub or Pub/Sub must reach it"
+        );
+        let image = object["spec"]["template"]["spec"]["containers"][0]["image"]
+            .as_str()
+            .unwrap();
+        assert!(
+            image.starts_with("registry.example.com/prow/") && image.ends_with(":latest"),
+            "{key}: image {image} not set from the kustomization"
+        );
+    }
+
     let client = env.client().await.unwrap();
     for crd in KNATIVE_CRDS {
         apply_crd(&client, &corpus.join("knative-crds").join(crd))
             .await
             .unwrap();
     }
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    apply_crd(&client, &repo.join("knative/crds/prowjob.yaml"))
+    apply_crd(&client, &repo_root().join("knative/crds/prowjob.yaml"))
         .await
         .unwrap();
     let namespaces: Api<Namespace> = Api::all(client.clone());
@@ -49,10 +152,10 @@ async fn every_manifest_object_is_accepted_by_the_api_server() {
         }
     }
 
-    let mut schemas = std::collections::BTreeMap::new();
+    let mut schemas = BTreeMap::new();
     for crd in KNATIVE_CRDS {
         let text = std::fs::read_to_string(corpus.join("knative-crds").join(crd)).unwrap();
-        let crd: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        let crd: Value = serde_saphyr::from_str(&text).unwrap();
         let kind = crd["spec"]["names"]["kind"].as_str().unwrap().to_string();
         let versions = crd["spec"]["versions"].as_array().unwrap();
         let storage = versions.iter().find(|v| v["storage"] == true).unwrap();
@@ -60,87 +163,77 @@ async fn every_manifest_object_is_accepted_by_the_api_server() {
     }
     let mut params = PatchParams::apply("manifest-check").dry_run();
     params.field_validation = Some(ValidationDirective::Strict);
-    let mut checked = Vec::new();
-    let mut manifests: Vec<_> = std::fs::read_dir(repo.join("knative"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    manifests.sort();
-    assert!(!manifests.is_empty());
-    for manifest in manifests {
-        let text = std::fs::read_to_string(&manifest).unwrap();
-        let objects: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", manifest.display()));
-        for object in objects.into_iter().filter(|o| !o.is_null()) {
-            let (group, version) = match object["apiVersion"].as_str().unwrap().split_once('/') {
-                Some((group, version)) => (group.to_string(), version.to_string()),
-                None => (
-                    String::new(),
-                    object["apiVersion"].as_str().unwrap().to_string(),
-                ),
-            };
-            let gvk = GroupVersionKind::gvk(&group, &version, object["kind"].as_str().unwrap());
-            let (resource, _) = kube::discovery::pinned_kind(&client, &gvk)
-                .await
-                .unwrap_or_else(|e| panic!("{}: no API for {gvk:?}: {e}", manifest.display()));
-            let name = object["metadata"]["name"].as_str().unwrap().to_string();
-            let api: Api<DynamicObject> = match object["metadata"]["namespace"].as_str() {
-                Some(namespace) => Api::namespaced_with(client.clone(), namespace, &resource),
-                None => Api::all_with(client.clone(), &resource),
-            };
-            if let Some(schema) = schemas.get(&gvk.kind) {
-                let mut unknown = Vec::new();
-                undeclared(
-                    &object["spec"],
-                    &schema["properties"]["spec"],
-                    "spec",
-                    &mut unknown,
-                );
-                assert!(
-                    unknown.is_empty(),
-                    "{}: {} {name} has fields its CRD does not declare: {unknown:?}",
-                    manifest.display(),
-                    gvk.kind
-                );
-            }
-            let typed: DynamicObject = serde_json::from_value(object.clone()).unwrap();
-            if let Err(error) = api.patch(&name, &params, &Patch::Apply(&typed)).await {
-                panic!(
-                    "{}: {} {name} is refused: {error}",
-                    manifest.display(),
-                    gvk.kind
-                );
-            }
-            checked.push(format!("{}/{name}", gvk.kind));
+    for (key, object) in &rendered {
+        let (group, version) = match object["apiVersion"].as_str().unwrap().split_once('/') {
+            Some((group, version)) => (group.to_string(), version.to_string()),
+            None => (
+                String::new(),
+                object["apiVersion"].as_str().unwrap().to_string(),
+            ),
+        };
+        let gvk = GroupVersionKind::gvk(&group, &version, object["kind"].as_str().unwrap());
+        let (resource, _) = kube::discovery::pinned_kind(&client, &gvk)
+            .await
+            .unwrap_or_else(|e| panic!("{key}: no API for {gvk:?}: {e}"));
+        let name = object["metadata"]["name"].as_str().unwrap().to_string();
+        let api: Api<DynamicObject> = match object["metadata"]["namespace"].as_str() {
+            Some(namespace) => Api::namespaced_with(client.clone(), namespace, &resource),
+            None => Api::all_with(client.clone(), &resource),
+        };
+        if let Some(schema) = schemas.get(&gvk.kind) {
+            let mut unknown = Vec::new();
+            undeclared(
+                &object["spec"],
+                &schema["properties"]["spec"],
+                "spec",
+                &mut unknown,
+            );
+            assert!(
+                unknown.is_empty(),
+                "{key} has fields its CRD does not declare: {unknown:?}"
+            );
+        }
+        let typed: DynamicObject = serde_json::from_value(object.clone()).unwrap();
+        if let Err(error) = api.patch(&name, &params, &Patch::Apply(&typed)).await {
+            panic!("{key} is refused: {error}");
         }
     }
     for expected in [
-        "Service/hook",
-        "Service/controller",
-        "Service/trigger",
-        "Service/horologium",
-        "PingSource/sinker",
-        "Role/sinker",
-        "Trigger/trigger",
-        "Trigger/hook-lgtm",
-        "PingSource/hook-needs-rebase-sweep",
-        "Role/trigger",
-        "ApiServerSource/controller-prowjobs",
-        "ApiServerSource/controller-pods",
-        "PingSource/controller-resync",
-        "Role/controller",
-        "Service/tide",
-        "PingSource/tide",
-        "Role/tide",
-        "Service/deck",
-        "Role/deck",
-        "RoleBinding/deck",
+        "Namespace//prow",
+        "Namespace//test-pods",
+        "CustomResourceDefinition//prowjobs.prow.k8s.io",
+        "ConfigMap/prow/config",
+        "ConfigMap/prow/job-config",
+        "ConfigMap/prow/plugins",
+        "Service/prow/hook",
+        "Service/prow/controller",
+        "Service/prow/trigger",
+        "Service/prow/trigger-pubsub",
+        "Service/prow/horologium",
+        "Service/prow/crier",
+        "Service/prow/sinker",
+        "PingSource/prow/sinker",
+        "Role/prow/sinker",
+        "Trigger/prow/trigger",
+        "Trigger/prow/hook-lgtm",
+        "PingSource/prow/hook-needs-rebase-sweep",
+        "Role/prow/trigger",
+        "ApiServerSource/prow/controller-prowjobs",
+        "ApiServerSource/test-pods/controller-pods",
+        "PingSource/prow/controller-resync",
+        "Role/prow/controller",
+        "Role/test-pods/controller",
+        "Service/prow/tide",
+        "PingSource/prow/tide",
+        "Role/prow/tide",
+        "Service/prow/deck",
+        "Role/prow/deck",
+        "RoleBinding/prow/deck",
     ] {
         assert!(
-            checked.iter().any(|c| c == expected),
-            "{expected} not among {checked:?}"
+            rendered.contains_key(expected),
+            "{expected} not among {:?}",
+            rendered.keys()
         );
     }
 }

@@ -1,0 +1,83 @@
+variable "manifests_dir" {
+  description = "The folder of Knative manifests with its kustomization.yaml. Default: this repository's knative/."
+  type        = string
+  default     = null
+}
+
+variable "config_dir" {
+  description = "Your Prow configuration: a folder with config.yaml, plugins.yaml and jobs/. Default: the example configuration in knative/config."
+  type        = string
+  default     = null
+}
+
+variable "image_registry" {
+  description = "Where scripts/build-images.sh pushed the images (its --registry)."
+  type        = string
+}
+
+variable "image_tag" {
+  description = "The images' tag (build-images.sh's --tag)."
+  type        = string
+}
+
+variable "artifact_bucket" {
+  description = "The S3 bucket of job artifacts and tide's history (the aws module's bucket)."
+  type        = string
+}
+
+variable "pubsub_push_audience" {
+  description = "The audience of Pub/Sub's push tokens (the gcp module's push_audience); leave the default when no jobs start from Pub/Sub."
+  type        = string
+  default     = "https://trigger-pubsub.prow.example.com/pubsub"
+}
+
+variable "pubsub_push_service_account" {
+  description = "The service account Pub/Sub's pushes are signed as (the gcp module's push_service_account)."
+  type        = string
+  default     = "prow-pubsub-push@PROJECT.iam.gserviceaccount.com"
+}
+
+variable "pubsub_dead_letter_topic" {
+  description = "Where trigger-pubsub puts messages that can never start a job (the gcp module's dead_letter_topic)."
+  type        = string
+  default     = "projects/PROJECT/topics/prow-dead-letter"
+}
+
+# The Secrets the manifests mount. Each is created when its value is given; leave one null to
+# create that Secret some other way (an external secret operator, kubectl), keeping its value out
+# of Terraform's state.
+
+variable "hmac_token" {
+  description = "The webhook secret GitHub signs deliveries with (Secret hmac-token, key hmac)."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "github_token" {
+  description = "The bot's GitHub token (Secret github-token, key cert). For a GitHub App, put the App's private key here and add --github-app-id to the functions' arguments."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "s3_credentials_json" {
+  description = "The S3 credentials file (Secret s3-credentials, key service-account.json): the aws module's s3_credentials_json."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "deck_github_oauth_json" {
+  description = "deck's GitHub OAuth App, as JSON with client_id, client_secret and redirect_url (Secret deck-github-oauth, key config.json); without it nobody signs in to rerun or abort."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "deck_cookie_secret" {
+  description = "The secret deck signs sessions and CSRF tokens with (Secret deck-cookie, key secret); 32 random bytes or more. Null: a random one is made."
+  type        = string
+  default     = null
+  sensitive   = true
+}
