@@ -3,9 +3,12 @@
 //! rendering; a test keeps it equal).
 //!
 //! One Knative Trigger per plugin, filtered on the CloudEvent types of the GitHub events it
-//! handles (`dev.prow.github.<event>`, Knative's `filters` with `any` of `exact`): the broker
-//! retries a failing plugin alone, and an event a plugin never reads never wakes it. hook's plugins are served at `/plugins/<name>` on the hook
-//! Service; trigger by its own Service at `/`. A plugin that sweeps (subscribed to
+//! handles (`dev.prow.github.<event>`, as one CESQL expression in Knative's `filters`:
+//! `type IN ('…', '…')`): the broker retries a failing plugin alone, and an event a plugin never
+//! reads never wakes it. CESQL rather than `any` of `exact` filters because Terraform's
+//! `kubernetes_manifest` crashes planning a list of objects inside `filters` (kubernetes provider
+//! v3.2), and the Terraform module applies these same objects. hook's plugins are served at
+//! `/plugins/<name>` on the hook Service; trigger by its own Service at `/`. A plugin that sweeps (subscribed to
 //! [`EventKind::Ping`]) gets a PingSource on its route.
 
 use crate::registry::PluginRegistry;
@@ -67,7 +70,7 @@ pub fn render(registry: &PluginRegistry, deployment: &Deployment<'_>) -> String 
         if !events.is_empty() {
             let types: Vec<String> = events
                 .iter()
-                .map(|event| format!("{{exact: {{type: dev.prow.github.{event}}}}}"))
+                .map(|event| format!("'dev.prow.github.{event}'"))
                 .collect();
             let _ = write!(
                 out,
@@ -77,7 +80,7 @@ pub fn render(registry: &PluginRegistry, deployment: &Deployment<'_>) -> String 
                  metadata:\n  name: {name}\n  namespace: {namespace}\n  \
                  labels: {{app.kubernetes.io/part-of: prow, prow.k8s.io/plugin: {plugin}}}\n\
                  spec:\n  broker: {broker}\n  \
-                 filters:\n  - any:\n    - {types}\n  \
+                 filters:\n  - cesql: \"type IN ({types})\"\n  \
                  subscriber:\n    ref: {{apiVersion: serving.knative.dev/v1, kind: Service, name: {service}}}\n    \
                  uri: {path}\n  \
                  delivery: {{retry: 5, backoffPolicy: exponential, backoffDelay: PT1S}}\n",
@@ -85,7 +88,7 @@ pub fn render(registry: &PluginRegistry, deployment: &Deployment<'_>) -> String 
                 namespace = deployment.namespace,
                 plugin = plugin.name(),
                 broker = deployment.broker,
-                types = types.join("\n    - "),
+                types = types.join(", "),
             );
         }
         if plugin.events().contains(&EventKind::Ping) {

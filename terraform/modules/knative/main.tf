@@ -17,8 +17,9 @@ module "manifests" {
 }
 
 locals {
-  objects = module.manifests.objects
-  first   = toset(concat(module.manifests.custom_resource_definitions, module.manifests.namespaces))
+  crds    = var.install_prowjob_crd ? module.manifests.custom_resource_definitions : []
+  objects = { for key, object in module.manifests.objects : key => object if var.install_prowjob_crd || !contains(module.manifests.custom_resource_definitions, key) }
+  first   = toset(concat(local.crds, module.manifests.namespaces))
 }
 
 # CRDs and Namespaces first: the other objects need them to exist when they are planned.

@@ -10,6 +10,12 @@ variable "config_dir" {
   default     = null
 }
 
+variable "install_prowjob_crd" {
+  description = "Manage the ProwJob CRD here. Set false when it exists already (a cluster that runs upstream Prow, whose CRD ours replaces in place): Terraform does not take over an object it did not create, unless you import it (docs/deployment.md)."
+  type        = bool
+  default     = true
+}
+
 variable "image_registry" {
   description = "Where scripts/build-images.sh pushed the images (its --registry)."
   type        = string

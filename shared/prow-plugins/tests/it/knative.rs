@@ -39,11 +39,20 @@ fn every_plugin_event_gets_one_trigger_to_its_route() {
             .collect();
         assert_eq!(routes.len(), 1, "{}", plugin.name());
         let route = routes[0];
-        let filtered: Vec<String> = route["spec"]["filters"][0]["any"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["exact"]["type"].as_str().unwrap().to_string())
+        // One CESQL expression: type IN ('dev.prow.github.x', ...).
+        let expression = route["spec"]["filters"][0]["cesql"].as_str().unwrap();
+        let filtered: Vec<String> = expression
+            .strip_prefix("type IN (")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .unwrap_or_else(|| panic!("{}: {expression}", plugin.name()))
+            .split(", ")
+            .map(|quoted| {
+                quoted
+                    .strip_prefix('\'')
+                    .and_then(|q| q.strip_suffix('\''))
+                    .unwrap_or_else(|| panic!("{}: {expression}", plugin.name()))
+                    .to_string()
+            })
             .collect();
         let wanted: Vec<String> = github_events(plugin.as_ref())
             .iter()

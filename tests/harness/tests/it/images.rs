@@ -236,6 +236,15 @@ async fn every_function_image_starts_in_its_own_root_filesystem_and_answers_heal
             .env("KUBERNETES_SERVICE_PORT", api_port)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        for source in container["envFrom"].as_array().into_iter().flatten() {
+            let map = source["configMapRef"]["name"].as_str().unwrap();
+            let data = config_maps.get(map).unwrap_or_else(|| {
+                panic!("{name} takes its environment from ConfigMap {map}, which is not rendered")
+            });
+            for (key, value) in data.as_object().unwrap() {
+                run.env(key, value.as_str().unwrap());
+            }
+        }
         for variable in container["env"].as_array().into_iter().flatten() {
             run.env(
                 variable["name"].as_str().unwrap(),
