@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cold start of the scale-to-zero functions: from exec to the first 200 from GET /healthz, and
-# the peak RSS then, for hook, trigger, horologium and crier started with the example
+# the peak RSS then, for every function started with the example
 # configuration (knative/config) and with Kubernetes' own (../shared/corpus/k8s-prow, 3,849 jobs),
 # against a bare axum server (hook's load_target example) in the same run. Median of RUNS.
 # Kubernetes' configuration is measured twice: from its YAML, and with the prepared form that
@@ -16,7 +16,8 @@ corpus="${PROW_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 k8s="$corpus/k8s-prow/config"
 [ -d "$k8s" ] || { echo "corpus not found at $corpus (set PROW_CORPUS)" >&2; exit 1; }
 target="${CARGO_TARGET_DIR:-target}"
-cargo build --release --quiet -p hook -p trigger -p horologium -p crier -p prow
+cargo build --release --quiet -p hook -p trigger -p controller -p crier -p horologium -p sinker \
+  -p tide -p deck -p prow
 cargo build --release --quiet -p hook --example load_target
 
 work=$(mktemp -d)
@@ -84,11 +85,16 @@ def measure(argv_for):
 bare_t, bare_m = measure(lambda p: [f"{target}/release/examples/load_target", "bare", str(p)])
 print(f"cold start, exec to first /healthz 200, median of {runs}; peak RSS then")
 print(f"  {'bare axum':<11} {bare_t:8.1f} ms {bare_m:7.1f} MiB")
-for fn in ["hook", "trigger", "horologium", "crier"]:
+# What each needs beyond the configuration to start, as its Knative Service gives it.
+extras = {"crier": ["--github-workers=1"], "tide": [f"--history-uri=file://{work}/tide"],
+          "deck": [f"--cookie-secret={work}/cookie"]}
+with open(f"{work}/cookie", "w") as f:
+    f.write("c" * 64)
+for fn in ["hook", "trigger", "controller", "crier", "horologium", "sinker", "tide", "deck"]:
     rows = {}
     prepared = [*kubernetes, f"--prepared-config={work}/prepared"]
     for name, flags in [("example", example), ("kubernetes", kubernetes), ("prepared", prepared)]:
-        extra = ["--github-workers=1"] if fn == "crier" else []
+        extra = extras.get(fn, [])
         rows[name] = measure(lambda p, flags=flags, extra=extra: [f"{target}/release/{fn}", *flags, *common, *extra])
     (et, em), (kt, km), (pt, pm) = rows["example"], rows["kubernetes"], rows["prepared"]
     print(f"  {fn:<11} example {et:6.1f} ms {em:5.1f} MiB | kubernetes {kt:6.1f} ms {km:6.1f} MiB"
