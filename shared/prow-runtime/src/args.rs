@@ -34,8 +34,9 @@ pub struct CommonArgs {
     /// Path to a GitHub token (PAT auth).
     #[arg(long = "github-token-path")]
     pub github_token_path: Option<PathBuf>,
-    /// GitHub App id (App auth, with --github-app-private-key-path).
-    #[arg(long = "github-app-id")]
+    /// GitHub App id (App auth, with --github-app-private-key-path; the manifests take it from the
+    /// optional Secret `github-app` through `$PROW_GITHUB_APP_ID`).
+    #[arg(long = "github-app-id", env = "PROW_GITHUB_APP_ID")]
     pub github_app_id: Option<String>,
     /// Path to the GitHub App's private key.
     #[arg(long = "github-app-private-key-path")]

@@ -15,6 +15,8 @@ module "aws" {
   hook_package            = var.hook_package
   hmac_token              = var.hmac_token
   github_token            = var.github_token
+  github_app_id           = var.github_app_id
+  github_app_private_key  = var.github_app_private_key
   hook_environment        = var.hook_lambda_sink == null ? {} : { K_SINK = var.hook_lambda_sink }
 }
 
@@ -35,6 +37,8 @@ module "knative" {
   artifact_bucket        = module.aws.bucket
   hmac_token             = var.hmac_token
   github_token           = var.github_token
+  github_app_id          = var.github_app_id
+  github_app_private_key = var.github_app_private_key
   s3_credentials_json    = module.aws.s3_credentials_json
   deck_github_oauth_json = var.deck_github_oauth_json
 

@@ -38,8 +38,22 @@ variable "hmac_token" {
 }
 
 variable "github_token" {
-  description = "The bot account's GitHub token."
+  description = "The bot account's GitHub token; null when github_app_id and github_app_private_key are given."
   type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "github_app_id" {
+  description = "A GitHub App's id, to act as the App instead of with a token."
+  type        = string
+  default     = null
+}
+
+variable "github_app_private_key" {
+  description = "The GitHub App's private key (PEM)."
+  type        = string
+  default     = null
   sensitive   = true
 }
 

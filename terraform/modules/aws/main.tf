@@ -128,6 +128,10 @@ resource "aws_lambda_function" "hook" {
       var.hook_environment,
       { PROW_HMAC_SECRET = var.hmac_token },
       var.github_token == null ? {} : { PROW_GITHUB_TOKEN = var.github_token },
+      var.github_app_id == null ? {} : {
+        PROW_GITHUB_APP_ID          = var.github_app_id
+        PROW_GITHUB_APP_PRIVATE_KEY = var.github_app_private_key
+      },
     )
   }
 

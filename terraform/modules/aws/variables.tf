@@ -59,6 +59,19 @@ variable "github_token" {
   sensitive   = true
 }
 
+variable "github_app_id" {
+  description = "A GitHub App's id, for the Lambda hook to act as the App (PROW_GITHUB_APP_ID), with github_app_private_key."
+  type        = string
+  default     = null
+}
+
+variable "github_app_private_key" {
+  description = "The GitHub App's private key, PEM (PROW_GITHUB_APP_PRIVATE_KEY)."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
 variable "hook_kms_key_arn" {
   description = "A KMS key to encrypt the Lambda hook's environment with, instead of the AWS-managed key."
   type        = string

@@ -54,6 +54,7 @@ locals {
   secrets = {
     "hmac-token"        = { hmac = var.hmac_token }
     "github-token"      = { cert = var.github_token }
+    "github-app"        = { appid = var.github_app_id, cert = var.github_app_private_key }
     "s3-credentials"    = { "service-account.json" = var.s3_credentials_json }
     "deck-github-oauth" = { "config.json" = var.deck_github_oauth_json }
     "deck-cookie"       = { secret = coalesce(var.deck_cookie_secret, try(random_bytes.deck_cookie[0].base64, null)) }
@@ -62,6 +63,7 @@ locals {
   given = {
     "hmac-token"        = nonsensitive(var.hmac_token != null)
     "github-token"      = nonsensitive(var.github_token != null)
+    "github-app"        = var.github_app_id != null && nonsensitive(var.github_app_private_key != null)
     "s3-credentials"    = nonsensitive(var.s3_credentials_json != null)
     "deck-github-oauth" = nonsensitive(var.deck_github_oauth_json != null)
     "deck-cookie"       = true

@@ -61,7 +61,20 @@ variable "hmac_token" {
 }
 
 variable "github_token" {
-  description = "The bot's GitHub token (Secret github-token, key cert). For a GitHub App, put the App's private key here and add --github-app-id to the functions' arguments."
+  description = "The bot's GitHub token (Secret github-token, key cert). Leave null when using a GitHub App."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "github_app_id" {
+  description = "A GitHub App's id, to act as the App instead of with a token (Secret github-app, key appid); goes with github_app_private_key."
+  type        = string
+  default     = null
+}
+
+variable "github_app_private_key" {
+  description = "The GitHub App's private key, PEM (Secret github-app, key cert)."
   type        = string
   default     = null
   sensitive   = true

@@ -33,6 +33,8 @@ fn secret_files(secret: &str) -> Vec<(&'static str, String)> {
         )],
         "deck-cookie" => vec![("secret", "c".repeat(64))],
         "slack-token" => vec![("token", "xoxb-imagetest".into())],
+        // Optional: without it, the token is used.
+        "github-app" => vec![],
         // The optional build clusters: none, so jobs run in this cluster.
         "build-clusters" => vec![],
         other => panic!("a manifest mounts the Secret {other}, which this test does not know"),
@@ -246,10 +248,28 @@ async fn every_function_image_starts_in_its_own_root_filesystem_and_answers_heal
             }
         }
         for variable in container["env"].as_array().into_iter().flatten() {
-            run.env(
-                variable["name"].as_str().unwrap(),
-                variable["value"].as_str().unwrap_or_default(),
-            );
+            let key = variable["name"].as_str().unwrap();
+            if let Some(value) = variable["value"].as_str() {
+                run.env(key, value);
+                continue;
+            }
+            // From a Secret: set only when the Secret has the key, as the kubelet does for an
+            // optional reference.
+            let reference = &variable["valueFrom"]["secretKeyRef"];
+            let secret = reference["name"].as_str().unwrap();
+            let wanted = reference["key"].as_str().unwrap();
+            match secret_files(secret)
+                .into_iter()
+                .find(|(file, _)| *file == wanted)
+            {
+                Some((_, value)) => {
+                    run.env(key, value);
+                }
+                None => assert_eq!(
+                    reference["optional"], true,
+                    "{name}: {key} needs key {wanted} of Secret {secret}"
+                ),
+            }
         }
         for variable in config["config"]["Env"].as_array().into_iter().flatten() {
             let (key, value) = variable.as_str().unwrap().split_once('=').unwrap();
