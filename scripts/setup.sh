@@ -52,12 +52,12 @@ fi
 # The deployment's tests build images with crane, render knative/ with kustomize, and run hook's
 # Lambda package under AWS's runtime interface emulator: all three built from Go modules into
 # ~/.cache/prow-rs/tools (about 30 s the first time). They also decode knative/ through the
-# Terraform module, with Terraform 1.5 or newer (this machine image ships it).
+# Terraform module: with the machine's Terraform, or, where there is none, OpenTofu (the same
+# language and commands) built from its Go module into the same folder.
 if command -v go >/dev/null 2>&1; then
   scripts/deploy-tools.sh build >/dev/null
-fi
-if ! command -v terraform >/dev/null 2>&1; then
-  echo "setup: warning: terraform is missing; the deployment tests will be skipped (install Terraform 1.5+)" >&2
+elif ! command -v terraform >/dev/null 2>&1; then
+  echo "setup: warning: neither Go nor terraform: the deployment tests will be skipped" >&2
   [ -z "${CI:-}" ] || exit 1
 fi
 

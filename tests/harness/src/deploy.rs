@@ -101,17 +101,25 @@ impl DeployTools {
     }
 }
 
-/// `terraform` on the PATH, or `None` (with a message; an error under `CI=true`).
+/// `terraform` on the PATH, or where the PATH has none the OpenTofu `scripts/deploy-tools.sh` built
+/// (the same language and commands); `None` (with a message; an error under `CI=true`) without
+/// either.
 pub fn terraform() -> anyhow::Result<Option<PathBuf>> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|dir| dir.join("terraform"))
             .find(|candidate| candidate.is_file())
     });
-    if found.is_none() {
+    if on_path.is_some() {
+        return Ok(on_path);
+    }
+    let built = DeployTools::get()?
+        .map(|tools| tools.dir.join("tofu"))
+        .filter(|path| path.is_file());
+    if built.is_none() {
         missing("terraform is not installed")?;
     }
-    Ok(found)
+    Ok(built)
 }
 
 /// Runs `terraform` with `args` in `dir`, failing with its output.
