@@ -41,6 +41,16 @@ fn secret_files(secret: &str) -> Vec<(&'static str, String)> {
     }
 }
 
+/// A started function, stopped when dropped, so a failing assertion leaves no process behind.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -275,17 +285,18 @@ async fn every_function_image_starts_in_its_own_root_filesystem_and_answers_heal
             let (key, value) = variable.as_str().unwrap().split_once('=').unwrap();
             run.env(key, value);
         }
-        let mut child = run.spawn().unwrap();
+        let mut child = Stopped(run.spawn().unwrap());
         let started = Instant::now();
         let healthz = format!("http://127.0.0.1:{port}/healthz");
         let answered = loop {
             if let Ok(response) = reqwest::get(&healthz).await {
                 break response.status().as_u16();
             }
-            if let Some(status) = child.try_wait().unwrap() {
+            if let Some(status) = child.0.try_wait().unwrap() {
                 let mut stderr = String::new();
                 use std::io::Read;
                 child
+                    .0
                     .stderr
                     .take()
                     .unwrap()
@@ -299,8 +310,7 @@ async fn every_function_image_starts_in_its_own_root_filesystem_and_answers_heal
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
-        let _ = child.kill();
-        let _ = child.wait();
+        drop(child);
         assert_eq!(answered, 200, "{name}: /healthz");
         eprintln!(
             "{name}: /healthz answered {:.0} ms after start in its image",
