@@ -101,15 +101,18 @@ impl DeployTools {
     }
 }
 
+/// The program `name` as this process's PATH finds it.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
 /// `terraform` on the PATH, or where the PATH has none the OpenTofu `scripts/deploy-tools.sh` built
 /// (the same language and commands); `None` (with a message; an error under `CI=true`) without
 /// either.
 pub fn terraform() -> anyhow::Result<Option<PathBuf>> {
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("terraform"))
-            .find(|candidate| candidate.is_file())
-    });
+    let on_path = on_path("terraform");
     if on_path.is_some() {
         return Ok(on_path);
     }

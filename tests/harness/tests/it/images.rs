@@ -6,7 +6,7 @@
 
 use prow_test_harness::KubeTestEnv;
 use prow_test_harness::deploy::{
-    BINARIES, DeployTools, Registry, built_binaries, repo_root, run_script,
+    BINARIES, DeployTools, Registry, built_binaries, on_path, repo_root, run_script,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -83,10 +83,7 @@ async fn every_function_image_starts_in_its_own_root_filesystem_and_answers_heal
         eprintln!("SKIPPED: the image test runs binaries with chroot, which needs root");
         return;
     }
-    let chroot = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join("chroot"))
-        .find(|path| path.is_file())
-        .expect("chroot (coreutils) on the PATH");
+    let chroot = on_path("chroot").expect("chroot (coreutils) on the PATH");
     let registry = Registry::start(&tools).unwrap();
     let repository = format!(
         "localhost:{}/prow",

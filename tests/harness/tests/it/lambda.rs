@@ -195,36 +195,41 @@ async fn hooks_lambda_package_takes_signed_webhooks_from_http_api_and_function_u
     };
     let signed = github_standin::signature(SECRET.as_bytes(), &payload);
 
-    // API Gateway's HTTP API.
-    let answer = invoke(http_api_event(
-        "abc123.execute-api.us-east-1.amazonaws.com",
-        &headers("delivery-api-gateway", signed.clone()),
-        &payload,
-        false,
-    ))
-    .await;
-    assert_eq!(answer["statusCode"], 200, "{answer}");
-    // A function URL, with the body in base64.
-    let answer = invoke(http_api_event(
-        "urlid.lambda-url.us-east-1.on.aws",
-        &headers("delivery-function-url", signed),
-        &payload,
-        true,
-    ))
-    .await;
-    assert_eq!(answer["statusCode"], 200, "{answer}");
-    // Forged: signed with another secret.
-    let answer = invoke(http_api_event(
-        "urlid.lambda-url.us-east-1.on.aws",
-        &headers(
-            "delivery-forged",
-            github_standin::signature(b"not-the-secret", &payload),
+    let forged = github_standin::signature(b"not-the-secret", &payload);
+    // (where it comes from, delivery, signature, body in base64, the status hook answers)
+    let cases = [
+        (
+            "abc123.execute-api.us-east-1.amazonaws.com",
+            "delivery-api-gateway",
+            &signed,
+            false,
+            200,
         ),
-        &payload,
-        false,
-    ))
-    .await;
-    assert_eq!(answer["statusCode"], 403, "{answer}");
+        (
+            "urlid.lambda-url.us-east-1.on.aws",
+            "delivery-function-url",
+            &signed,
+            true,
+            200,
+        ),
+        (
+            "urlid.lambda-url.us-east-1.on.aws",
+            "delivery-forged",
+            &forged,
+            false,
+            403,
+        ),
+    ];
+    for (domain, delivery, signature, base64_body, status) in cases {
+        let answer = invoke(http_api_event(
+            domain,
+            &headers(delivery, signature.clone()),
+            &payload,
+            base64_body,
+        ))
+        .await;
+        assert_eq!(answer["statusCode"], status, "{delivery}: {answer}");
+    }
 
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
