@@ -121,7 +121,8 @@ with open(f"{work}/token", "w") as f:
     f.write("ghp_bench")
 standin_port = free_port()
 standin = subprocess.Popen(
-    [f"{target}/release/github-standin", "--world", f"{work}/world.yaml", "--port", str(standin_port)],
+    [f"{target}/release/github-standin", "--world", f"{work}/world.yaml", "--port", str(standin_port),
+     "--rate-limit", "100000000"],
     stdout=subprocess.DEVNULL, stderr=open(f"{work}/standin.log", "w"))
 github = f"http://127.0.0.1:{standin_port}"
 for _ in range(200):

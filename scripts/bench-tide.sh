@@ -16,7 +16,7 @@ cargo build --release --quiet -p tide --example sync_benchmark
 target="${CARGO_TARGET_DIR:-target}/release"
 "$target/examples/sync_benchmark" write-world "$work/world.yaml" "$repos" "$prs"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-RUST_LOG=warn "$target/github-standin" --world "$work/world.yaml" --port "$port" &
+RUST_LOG=warn "$target/github-standin" --world "$work/world.yaml" --port "$port" --rate-limit 100000000 &
 standin=$!
 for _ in $(seq 1 600); do
   curl -fs "http://127.0.0.1:$port/_standin/calls" >/dev/null 2>&1 && break

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a machine to build and test the project: checks the toolchain, installs the Python
 # jsonschema package the webhook tests use, builds the Kubernetes test control plane from Go
-# modules (cached), installs Chromium and ChromeDriver for deck's browser tests, and fetches every
-# crate the lock file names. Safe to run again.
+# modules (cached), installs Chromium and ChromeDriver for deck's browser tests and Redis for the
+# GitHub cache's tests, and fetches every crate the lock file names. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,6 +71,19 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
       || { echo "setup: cannot install chromium and chromium-driver" >&2; [ -z "${CI:-}" ] || exit 1; }
   else
     echo "setup: warning: chromium and chromedriver are missing; deck's browser tests will be skipped (apt-get install chromium chromium-driver)" >&2
+    [ -z "${CI:-}" ] || exit 1
+  fi
+fi
+
+# The shared GitHub response cache is tested against a real Redis server (Debian's package; the
+# tests start their own on a free port, the package's service is not used).
+if ! command -v redis-server >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: installing redis-server (the GitHub cache's tests)" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null \
+      || { echo "setup: cannot install redis-server" >&2; [ -z "${CI:-}" ] || exit 1; }
+  else
+    echo "setup: warning: redis-server is missing; the GitHub cache's Redis tests will be skipped (apt-get install redis-server)" >&2
     [ -z "${CI:-}" ] || exit 1
   fi
 fi

@@ -1,45 +1,58 @@
-//! The ETag cache: the last 200 answer per (credentials identity, URL), so a repeated read is a
-//! conditional request and a 304 (which costs no rate limit) is answered from here.
+//! Who a cached answer belongs to. Answers are shared only between calls made with the same
+//! rights: the same personal access token, the same App installation (whichever of its tokens a
+//! process holds, so every instance shares one partition, as ghproxy's token equalizer arranges
+//! upstream), or the App itself. The identity never contains a token.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use sha2::{Digest, Sha256};
 
-/// How many answers are kept; the oldest half is dropped when full.
-const ENTRIES: usize = 10_000;
-
-/// (credentials identity, URL).
-pub(crate) type CacheKey = (String, String);
-
-#[derive(Default)]
-pub(crate) struct EtagCache {
-    /// The ETag and body of the last 200 answer per key.
-    entries: Mutex<HashMap<CacheKey, (String, Vec<u8>)>>,
+/// Whom a request acts as, and the `Authorization` header that says so.
+pub(crate) struct Caller {
+    pub authorization: String,
+    /// The cache partition and budget these credentials share.
+    pub identity: String,
 }
 
-impl EtagCache {
-    /// The ETag and body of the last answer for `key`.
-    pub fn get(&self, key: &CacheKey) -> Option<(String, Vec<u8>)> {
-        self.entries.lock().ok()?.get(key).cloned()
-    }
-
-    pub fn put(&self, key: CacheKey, etag: &str, body: &[u8]) {
-        let Ok(mut entries) = self.entries.lock() else {
-            return;
-        };
-        if entries.len() >= ENTRIES {
-            let drop: Vec<_> = entries.keys().take(ENTRIES / 2).cloned().collect();
-            for key in drop {
-                entries.remove(&key);
-            }
+impl Caller {
+    /// A personal access token: known by a digest of it.
+    pub fn token(token: &str) -> Caller {
+        let digest = Sha256::digest(token.as_bytes());
+        Caller {
+            authorization: format!("token {token}"),
+            identity: format!("token:{}", hex::encode(&digest[..12])),
         }
-        entries.insert(key, (etag.to_string(), body.to_vec()));
+    }
+
+    /// An App installation token: known by the App and the installation.
+    pub fn installation(app_id: &str, installation: u64, token: &str) -> Caller {
+        Caller {
+            authorization: format!("token {token}"),
+            identity: format!("installation:{app_id}:{installation}"),
+        }
+    }
+
+    /// The App's own JWT.
+    pub fn app(app_id: &str, jwt: &str) -> Caller {
+        Caller {
+            authorization: format!("Bearer {jwt}"),
+            identity: format!("app:{app_id}"),
+        }
     }
 }
 
-/// Which credentials a cached answer belongs to, without keeping the token itself.
-pub(crate) fn identity(authorization: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    authorization.hash(&mut hasher);
-    format!("{:x}", hasher.finish())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identities_name_the_rights_not_the_secret() {
+        let token = Caller::token("ghp_secret");
+        assert!(!token.identity.contains("ghp_secret"));
+        assert_eq!(token.identity, Caller::token("ghp_secret").identity);
+        assert_ne!(token.identity, Caller::token("ghp_other").identity);
+        assert_eq!(
+            Caller::installation("42", 7, "ghs_a").identity,
+            Caller::installation("42", 7, "ghs_b").identity
+        );
+        assert_eq!(Caller::app("42", "jwt").identity, "app:42");
+    }
 }

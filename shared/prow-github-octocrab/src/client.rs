@@ -75,8 +75,8 @@ impl OctocrabGitHub {
 impl GitHubClient for OctocrabGitHub {
     fn bot_user(&self) -> GitHubFuture<'_, User> {
         Box::pin(async move {
-            let authorization = match &self.inner.credentials {
-                Credentials::Token(token) => format!("token {token}"),
+            let caller = match &self.inner.credentials {
+                Credentials::Token(token) => crate::cache::Caller::token(token),
                 // An app acts as `<slug>[bot]`.
                 Credentials::App(app) => {
                     let jwt = self.app_authorization(app)?;
@@ -95,7 +95,7 @@ impl GitHubClient for OctocrabGitHub {
                 .bot
                 .get_or_try_init(|| async {
                     let url = format!("{}{}", self.inner.endpoint, ep::USER.route);
-                    let (body, _) = self.read_url(&ep::USER, &url, &authorization).await?;
+                    let (body, _) = self.read_url(&ep::USER, &url, &caller).await?;
                     decode::<User>(ep::USER.route, &body)
                 })
                 .await

@@ -1,6 +1,7 @@
 //! The budget ledger: every GitHub call counted by component, event, endpoint, method and status;
-//! answers served from the ETag cache (304s, which cost no quota) counted apart; the rate-limit
-//! headers of the last answer kept as gauges.
+//! answers served from the response cache (304s, which cost no quota) counted apart, with the
+//! cache's lookups and the governor's waits and deferrals; the rate-limit headers of the last
+//! answer kept as gauges.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -23,6 +24,23 @@ pub(crate) struct CacheLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct LookupLabels {
+    pub component: String,
+    pub store: String,
+    /// `hit` (a 304 served from the cache), `miss` (a full answer stored), `error` (the store
+    /// failed; the read went without it).
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct HoldLabels {
+    pub component: String,
+    pub priority: String,
+    /// `reserve`, `exhausted`, `secondary_limit`, `write_pace`.
+    pub hold: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct RateLabels {
     pub component: String,
     pub resource: String,
@@ -40,6 +58,9 @@ pub(crate) struct Ledger {
     /// GraphQL's cost in points, as its answers' `rateLimit.cost` says (queries that ask).
     pub graphql_points: Family<ComponentLabels, Counter>,
     pub cache_hits: Family<CacheLabels, Counter>,
+    pub cache_lookups: Family<LookupLabels, Counter>,
+    pub waits: Family<HoldLabels, Counter>,
+    pub deferred: Family<HoldLabels, Counter>,
     pub rate_remaining: Family<RateLabels, Gauge>,
     pub rate_limit: Family<RateLabels, Gauge>,
     pub rate_reset: Family<RateLabels, Gauge>,
@@ -62,6 +83,21 @@ impl Ledger {
             "github_conditional_hits",
             "GitHub reads answered 304 Not Modified from the ETag cache (no rate-limit cost)",
             ledger.cache_hits.clone(),
+        );
+        metrics.register(
+            "github_cache_lookups",
+            "GitHub response cache use by component, store and result (hit, miss, error)",
+            ledger.cache_lookups.clone(),
+        );
+        metrics.register(
+            "github_budget_waits",
+            "GitHub calls that waited for budget, by component, priority and hold",
+            ledger.waits.clone(),
+        );
+        metrics.register(
+            "github_budget_deferred",
+            "GitHub calls deferred for budget (not sent), by component, priority and hold",
+            ledger.deferred.clone(),
         );
         metrics.register(
             "github_rate_limit_remaining",

@@ -4,8 +4,14 @@
 //!   organization an installation token, cached and refreshed before it expires.
 //! - `dry_run`: reads go to GitHub; writes are logged and not sent.
 //! - Budget ([`ledger`]): every call is counted (component, event, endpoint, method, status);
-//!   repeated reads send `If-None-Match` with the ETag of the last answer ([`cache`]), and a 304
-//!   is served from the cache at no rate-limit cost; rate-limit headers are kept as gauges.
+//!   rate-limit headers are kept as gauges.
+//! - Cache ([`cache`]): repeated reads send `If-None-Match` / `If-Modified-Since` with the
+//!   validators of the last answer, kept in a [`ResponseCache`] that every instance can share
+//!   (Redis in a deployment), and a 304 is served from it at no rate-limit cost. A cache that
+//!   fails only makes reads unconditional.
+//! - Governor ([`governor`]): per credentials and resource, the budget the answers report is
+//!   shared out by [`Priority`]; a call over its share or under a secondary limit waits briefly
+//!   or is deferred ([`GitHubError::Deferred`]), and writes keep GitHub's content-creation pace.
 //! - Endpoints ([`endpoints`]): each declared once, method and route together.
 //!
 //! Boundary: this crate is the only place that speaks GitHub's REST wire format; callers see the
@@ -16,16 +22,19 @@ mod auth;
 mod cache;
 mod client;
 mod endpoints;
+mod governor;
 mod ledger;
 mod transport;
 
 pub use auth::{AppCredentials, Credentials, CredentialsError};
+pub use prow_github::budget::{BudgetPolicy, Priority};
 
-use cache::EtagCache;
+use governor::Governor;
 use ledger::Ledger;
 use prow_github::events::User;
 use prow_ports::clock::Clock;
 use prow_ports::github::GitHubError;
+use prow_ports::github_cache::{MemoryResponseCache, ResponseCache};
 use std::sync::Arc;
 
 /// How to reach GitHub and as whom.
@@ -37,16 +46,45 @@ pub struct GitHubOptions {
     pub component: String,
     /// Read from GitHub, log the changes, send none.
     pub dry_run: bool,
-    /// For App JWTs and installation token expiry.
+    /// For App JWTs, installation token expiry and the budget's windows.
     pub clock: Arc<dyn Clock>,
+    /// Where answers are kept for conditional reads: shared by every instance in a deployment.
+    pub cache: Arc<dyn ResponseCache>,
+    /// The priority of this component's calls ([`OctocrabGitHub::with_priority`] changes it for
+    /// one piece of work).
+    pub priority: Priority,
+    pub budget: BudgetPolicy,
+}
+
+impl GitHubOptions {
+    /// Sending what it is asked to send, with a cache of its own, at interactive priority and
+    /// the default budget shares.
+    pub fn new(
+        endpoint: &str,
+        credentials: Credentials,
+        component: &str,
+        clock: Arc<dyn Clock>,
+    ) -> GitHubOptions {
+        GitHubOptions {
+            endpoint: endpoint.to_string(),
+            credentials,
+            component: component.to_string(),
+            dry_run: false,
+            clock,
+            cache: Arc::new(MemoryResponseCache::default()),
+            priority: Priority::Interactive,
+            budget: BudgetPolicy::default(),
+        }
+    }
 }
 
 /// A GitHub client; cheap to clone. [`OctocrabGitHub::for_event`] tags calls with the event that
-/// caused them.
+/// caused them, [`OctocrabGitHub::with_priority`] sets their priority.
 #[derive(Clone)]
 pub struct OctocrabGitHub {
     inner: Arc<Inner>,
     event: Arc<str>,
+    priority: Priority,
 }
 
 struct Inner {
@@ -57,7 +95,8 @@ struct Inner {
     dry_run: bool,
     clock: Arc<dyn Clock>,
     ledger: Ledger,
-    etags: EtagCache,
+    cache: Arc<dyn ResponseCache>,
+    governor: Governor,
     bot: tokio::sync::OnceCell<User>,
 }
 
@@ -84,10 +123,12 @@ impl OctocrabGitHub {
                 dry_run: options.dry_run,
                 clock: options.clock,
                 ledger: Ledger::register(metrics),
-                etags: EtagCache::default(),
+                cache: options.cache,
+                governor: Governor::new(options.budget),
                 bot: tokio::sync::OnceCell::new(),
             }),
             event: Arc::from("none"),
+            priority: options.priority,
         })
     }
 
@@ -100,13 +141,12 @@ impl OctocrabGitHub {
         metrics: &prow_metrics::Metrics,
     ) -> Result<OctocrabGitHub, GitHubError> {
         OctocrabGitHub::new(
-            GitHubOptions {
-                endpoint: endpoint.to_string(),
-                credentials: Credentials::Token(token.to_string()),
-                component: component.to_string(),
-                dry_run: false,
-                clock: prow_ports::clock::SystemClock::shared(),
-            },
+            GitHubOptions::new(
+                endpoint,
+                Credentials::Token(token.to_string()),
+                component,
+                prow_ports::clock::SystemClock::shared(),
+            ),
             metrics,
         )
     }
@@ -116,6 +156,16 @@ impl OctocrabGitHub {
         OctocrabGitHub {
             inner: self.inner.clone(),
             event: Arc::from(event),
+            priority: self.priority,
+        }
+    }
+
+    /// The same client, its calls at `priority` (tide's sync of a pool, a periodic sweep).
+    pub fn with_priority(&self, priority: Priority) -> OctocrabGitHub {
+        OctocrabGitHub {
+            inner: self.inner.clone(),
+            event: self.event.clone(),
+            priority,
         }
     }
 }

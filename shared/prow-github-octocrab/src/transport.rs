@@ -4,14 +4,30 @@
 
 use crate::OctocrabGitHub;
 use crate::auth::{AppCredentials, Credentials};
-use crate::cache::identity;
+use crate::cache::Caller;
 use crate::endpoints::{self, Endpoint};
-use crate::ledger::{CacheLabels, CallLabels, RateLabels};
+use crate::ledger::{CacheLabels, CallLabels, HoldLabels, LookupLabels, RateLabels};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt;
+use prow_github::budget::{Admission, Hold, Resource};
 use prow_github::events::User;
 use prow_ports::github::{ApiProblem, GitHubError};
+use prow_ports::github_cache::{CacheKey, CachedResponse};
 use serde::de::DeserializeOwned;
+
+/// What the client accepts and the API version it speaks: part of every cache key.
+const ACCEPT: &str = "application/vnd.github+json";
+const API_VERSION: &str = "2022-11-28";
+
+/// Whether GitHub refused the call for its rate limit (spent, or a secondary limit).
+fn limited(answer: &Answer) -> bool {
+    matches!(answer.status.as_u16(), 403 | 429)
+        && (answer.headers.contains_key("retry-after")
+            || answer
+                .headers
+                .get("x-ratelimit-remaining")
+                .is_some_and(|v| v.as_bytes() == b"0"))
+}
 
 /// One answer from GitHub.
 pub(crate) struct Answer {
@@ -21,12 +37,108 @@ pub(crate) struct Answer {
 }
 
 impl OctocrabGitHub {
-    /// Sends one request and records it in the ledger under the endpoint's route.
+    /// Sends one request as the governor allows and records it in the ledger under the
+    /// endpoint's route. A read or an idempotent write refused by a secondary limit is sent once
+    /// more when the limit's `retry-after` is short enough to wait for; a POST never is (its
+    /// caller's event is redelivered instead).
     async fn send(
         &self,
         endpoint: &Endpoint,
         url: &str,
-        authorization: &str,
+        caller: &Caller,
+        headers: HeaderMap,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, GitHubError> {
+        let resource = Resource::of_path(endpoint.route);
+        let write =
+            resource == Resource::Core && !matches!(endpoint.method, Method::GET | Method::HEAD);
+        let mut resent = false;
+        loop {
+            self.admit(endpoint, caller, resource, write).await?;
+            let answer = self
+                .transmit(endpoint, url, caller, headers.clone(), body)
+                .await?;
+            self.inner.governor.observe(
+                &caller.identity,
+                resource,
+                &answer.headers,
+                self.inner.clock.now(),
+            );
+            self.record(endpoint, &answer);
+            if limited(&answer) && !resent && endpoint.method != Method::POST {
+                resent = true;
+                continue;
+            }
+            return Ok(answer);
+        }
+    }
+
+    /// Waits while the governor says wait; fails with [`GitHubError::Deferred`] when it defers.
+    async fn admit(
+        &self,
+        endpoint: &Endpoint,
+        caller: &Caller,
+        resource: Resource,
+        write: bool,
+    ) -> Result<(), GitHubError> {
+        let inner = &self.inner;
+        let now = inner.clock.now();
+        let admission = inner
+            .governor
+            .admit(&caller.identity, resource, self.priority, write, now);
+        let labels = |hold: Hold| HoldLabels {
+            component: inner.component.clone(),
+            priority: self.priority.as_str().to_string(),
+            hold: hold.as_str().to_string(),
+        };
+        match admission {
+            Admission::Go => Ok(()),
+            Admission::Wait { wait, hold } => {
+                inner.ledger.waits.get_or_create(&labels(hold)).inc();
+                tracing::info!(
+                    component = %inner.component,
+                    priority = self.priority.as_str(),
+                    hold = hold.as_str(),
+                    endpoint = endpoint.route,
+                    wait_ms = wait.as_millis(),
+                    "GitHub call waiting for budget"
+                );
+                tokio::time::sleep(wait.unsigned_abs()).await;
+                inner
+                    .governor
+                    .spent(&caller.identity, resource, write, inner.clock.now());
+                Ok(())
+            }
+            Admission::Defer { until, hold } => {
+                inner.ledger.deferred.get_or_create(&labels(hold)).inc();
+                tracing::warn!(
+                    component = %inner.component,
+                    priority = self.priority.as_str(),
+                    hold = hold.as_str(),
+                    endpoint = endpoint.route,
+                    remaining = inner.governor.remaining(&caller.identity, resource),
+                    until = %until,
+                    "GitHub call deferred for budget"
+                );
+                Err(GitHubError::Deferred {
+                    path: endpoint.route.to_string(),
+                    until: u64::try_from(until.as_second()).unwrap_or_default(),
+                    reason: format!(
+                        "{} priority, {}",
+                        self.priority.as_str(),
+                        hold.as_str().replace('_', " ")
+                    ),
+                })
+            }
+        }
+    }
+
+    /// One HTTP exchange.
+    async fn transmit(
+        &self,
+        endpoint: &Endpoint,
+        url: &str,
+        caller: &Caller,
         headers: HeaderMap,
         body: Option<&serde_json::Value>,
     ) -> Result<Answer, GitHubError> {
@@ -41,9 +153,9 @@ impl OctocrabGitHub {
             builder = builder.header(name, value);
         }
         builder = builder
-            .header("authorization", authorization)
-            .header("accept", "application/vnd.github+json")
-            .header("x-github-api-version", "2022-11-28");
+            .header("authorization", caller.authorization.as_str())
+            .header("accept", ACCEPT)
+            .header("x-github-api-version", API_VERSION);
         let request = self
             .inner
             .octocrab
@@ -62,13 +174,11 @@ impl OctocrabGitHub {
             .map_err(|e| transport(e.to_string()))?
             .to_bytes()
             .to_vec();
-        let answer = Answer {
+        Ok(Answer {
             status: parts.status,
             headers: parts.headers,
             body,
-        };
-        self.record(endpoint, &answer);
-        Ok(answer)
+        })
     }
 
     fn record(&self, endpoint: &Endpoint, answer: &Answer) {
@@ -124,13 +234,17 @@ impl OctocrabGitHub {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        if matches!(answer.status.as_u16(), 403 | 429)
-            && header("x-ratelimit-remaining").as_deref() == Some("0")
-        {
+        if limited(answer) {
+            let retry_at = header("retry-after")
+                .and_then(|after| after.trim().parse::<u64>().ok())
+                .and_then(|after| {
+                    let now = u64::try_from(self.inner.clock.now().as_second()).ok()?;
+                    Some(now + after)
+                });
             return GitHubError::RateLimited {
                 path: path.to_string(),
-                reset: header("x-ratelimit-reset")
-                    .and_then(|r| r.parse().ok())
+                reset: retry_at
+                    .or_else(|| header("x-ratelimit-reset").and_then(|r| r.parse().ok()))
                     .unwrap_or_default(),
             };
         }
@@ -160,23 +274,21 @@ impl OctocrabGitHub {
         }
     }
 
-    /// The `Authorization` value for calls about `org`.
-    pub(crate) async fn authorization(&self, org: &str) -> Result<String, GitHubError> {
+    /// Whom calls about `org` act as.
+    pub(crate) async fn authorization(&self, org: &str) -> Result<Caller, GitHubError> {
         match &self.inner.credentials {
-            Credentials::Token(token) => Ok(format!("token {token}")),
+            Credentials::Token(token) => Ok(Caller::token(token)),
             Credentials::App(app) => {
                 let installation = self.installation(app, org).await?;
-                Ok(format!(
-                    "token {}",
-                    self.installation_token(app, installation).await?
-                ))
+                let token = self.installation_token(app, installation).await?;
+                Ok(Caller::installation(&app.app_id, installation, &token))
             }
         }
     }
 
-    /// The `Authorization` value for the App's own endpoints.
-    pub(crate) fn app_authorization(&self, app: &AppCredentials) -> Result<String, GitHubError> {
-        Ok(format!("Bearer {}", app.jwt(self.inner.clock.now())?))
+    /// The App itself, for its own endpoints.
+    pub(crate) fn app_authorization(&self, app: &AppCredentials) -> Result<Caller, GitHubError> {
+        Ok(Caller::app(&app.app_id, &app.jwt(self.inner.clock.now())?))
     }
 
     /// The app's installation for `org`, from `GET /app/installations` (cached).
@@ -267,43 +379,111 @@ impl OctocrabGitHub {
             .map(|(body, _)| body)
     }
 
+    /// GET `url` through the response cache: sent with the validators of the answer kept for it,
+    /// and a 304 served from the cache. A cache that fails is logged and counted, and the read
+    /// is sent unconditionally.
     pub(crate) async fn read_url(
         &self,
         endpoint: &Endpoint,
         url: &str,
-        authorization: &str,
+        caller: &Caller,
     ) -> Result<(Vec<u8>, HeaderMap), GitHubError> {
-        let key = (identity(authorization), url.to_string());
-        let cached = self.inner.etags.get(&key);
+        let inner = &self.inner;
+        let key = CacheKey::new(
+            "GET",
+            url,
+            &caller.identity,
+            &[("accept", ACCEPT), ("x-github-api-version", API_VERSION)],
+        );
+        let cached = match inner.cache.get(&key).await {
+            Ok(cached) => cached.filter(CachedResponse::revalidatable),
+            Err(error) => {
+                self.cache_failed(endpoint, &error);
+                None
+            }
+        };
         let mut headers = HeaderMap::new();
-        if let Some((etag, _)) = &cached
-            && let Ok(value) = HeaderValue::from_str(etag)
-        {
-            headers.insert("if-none-match", value);
+        if let Some(cached) = &cached {
+            for (name, value) in [
+                ("if-none-match", &cached.etag),
+                ("if-modified-since", &cached.last_modified),
+            ] {
+                if let Some(value) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+                    headers.insert(name, value);
+                }
+            }
         }
-        let answer = self
-            .send(endpoint, url, authorization, headers, None)
-            .await?;
+        let answer = self.send(endpoint, url, caller, headers, None).await?;
         if answer.status == StatusCode::NOT_MODIFIED
-            && let Some((_, body)) = cached
+            && let Some(cached) = cached
         {
-            self.inner
-                .ledger
-                .cache_hits
-                .get_or_create(&CacheLabels {
-                    component: self.inner.component.clone(),
-                    endpoint: endpoint.route.to_string(),
-                })
-                .inc();
-            return Ok((body, answer.headers));
+            self.count_lookup(endpoint, "hit");
+            let mut headers = answer.headers;
+            if let Some(link) = cached
+                .link
+                .as_deref()
+                .and_then(|l| HeaderValue::from_str(l).ok())
+            {
+                headers.insert(http::header::LINK, link);
+            }
+            return Ok((cached.body, headers));
         }
         if !answer.status.is_success() {
             return Err(self.error(&Method::GET, endpoint.route, &answer));
         }
-        if let Some(etag) = answer.headers.get("etag").and_then(|v| v.to_str().ok()) {
-            self.inner.etags.put(key, etag, &answer.body);
+        let header = |name: &str| {
+            answer
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let entry = CachedResponse {
+            etag: header("etag"),
+            last_modified: header("last-modified"),
+            link: header("link"),
+            body: answer.body,
+        };
+        if entry.revalidatable() {
+            self.count_lookup(endpoint, "miss");
+            if let Err(error) = inner.cache.put(&key, entry.clone()).await {
+                self.cache_failed(endpoint, &error);
+            }
         }
-        Ok((answer.body, answer.headers))
+        Ok((entry.body, answer.headers))
+    }
+
+    fn count_lookup(&self, endpoint: &Endpoint, result: &str) {
+        let inner = &self.inner;
+        if result == "hit" {
+            inner
+                .ledger
+                .cache_hits
+                .get_or_create(&CacheLabels {
+                    component: inner.component.clone(),
+                    endpoint: endpoint.route.to_string(),
+                })
+                .inc();
+        }
+        inner
+            .ledger
+            .cache_lookups
+            .get_or_create(&LookupLabels {
+                component: inner.component.clone(),
+                store: inner.cache.store().to_string(),
+                result: result.to_string(),
+            })
+            .inc();
+    }
+
+    fn cache_failed(&self, endpoint: &Endpoint, error: &prow_ports::github_cache::CacheError) {
+        self.count_lookup(endpoint, "error");
+        tracing::warn!(
+            component = %self.inner.component,
+            endpoint = endpoint.route,
+            %error,
+            "GitHub response cache unavailable; reading without it"
+        );
     }
 
     pub(crate) async fn get<T: DeserializeOwned>(
@@ -320,12 +500,12 @@ impl OctocrabGitHub {
         &self,
         first: String,
         endpoint: &Endpoint,
-        authorization: &str,
+        caller: &Caller,
     ) -> Result<Vec<T>, GitHubError> {
         let mut all = Vec::new();
         let mut next = Some(first);
         while let Some(url) = next.take() {
-            let (body, headers) = self.read_url(endpoint, &url, authorization).await?;
+            let (body, headers) = self.read_url(endpoint, &url, caller).await?;
             all.extend(decode::<Vec<T>>(endpoint.route, &body)?);
             next = headers
                 .get("link")

@@ -5,6 +5,7 @@
 //! values or decisions out; the functions and adapters do the HTTP (the GitHub client port is
 //! `prow_ports::github`).
 
+pub mod budget;
 pub mod comment;
 pub mod events;
 pub mod ids;

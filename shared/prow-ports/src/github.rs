@@ -27,6 +27,14 @@ pub enum GitHubError {
     /// The rate limit is spent until `reset` (Unix seconds).
     #[error("GitHub's rate limit is exhausted until {reset} (Unix time) for {path}")]
     RateLimited { path: String, reset: u64 },
+    /// Not sent: the budget governor kept the call back for a higher priority's share of the
+    /// rate limit, or for a secondary limit, until `until` (Unix seconds).
+    #[error("GitHub call {path} deferred until {until} (Unix time): {reason}")]
+    Deferred {
+        path: String,
+        until: u64,
+        reason: String,
+    },
     #[error("GitHub could not be reached for {path}: {reason}")]
     Transport { path: String, reason: String },
     #[error("GitHub's answer for {path} could not be read: {reason}")]
@@ -74,6 +82,7 @@ impl Failure for GitHubError {
             GitHubError::Api { status: 403, .. } => "github_forbidden",
             GitHubError::Api { .. } => "github_refused",
             GitHubError::RateLimited { .. } => "github_rate_limited",
+            GitHubError::Deferred { .. } => "github_deferred",
             GitHubError::Transport { .. } => "github_unreachable",
             GitHubError::Decode { .. } => "github_unreadable",
             GitHubError::Auth(_) => "github_auth",
@@ -84,7 +93,9 @@ impl Failure for GitHubError {
     /// looks like one) and a failed token exchange may pass; other answers will not.
     fn retryable(&self) -> bool {
         match self {
-            GitHubError::Transport { .. } | GitHubError::RateLimited { .. } => true,
+            GitHubError::Transport { .. }
+            | GitHubError::RateLimited { .. }
+            | GitHubError::Deferred { .. } => true,
             GitHubError::Api { status, .. } => *status >= 500 || *status == 429 || *status == 403,
             GitHubError::Auth(_) => true,
             GitHubError::Decode { .. } => false,

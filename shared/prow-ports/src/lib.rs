@@ -9,6 +9,7 @@
 //! | [`events::EventSink`] | where CloudEvents go | `prow-runtime` (`$K_SINK` over HTTP), `prow local`'s bus |
 //! | [`pubsub::Publish`] | Pub/Sub topics | `prow-pubsub` (google-cloud-pubsub) |
 //! | [`github::GitHubClient`] | GitHub's API | `prow-github-octocrab` (octocrab over HTTP) |
+//! | [`github_cache::ResponseCache`] | GitHub answers shared for conditional reads | [`github_cache::MemoryResponseCache`] (one process), `prow-redis` (Redis or Valkey) |
 //! | [`slack::SlackPoster`] | Slack's `chat.postMessage` | `prow-slack` |
 //! | [`images::ImageSource`] | random pictures for `/meow` | `prow-runtime` (a cat picture API) |
 //! | [`lease::Leases`] | who may act on a pool for a while | [`lease::MemoryLeases`] (one process) |
@@ -25,6 +26,7 @@ pub mod clock;
 pub mod events;
 pub mod executor;
 pub mod github;
+pub mod github_cache;
 pub mod images;
 pub mod lease;
 pub mod pubsub;

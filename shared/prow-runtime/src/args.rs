@@ -1,9 +1,10 @@
 //! The flags every function takes, with upstream Prow's names, and the adapters they describe.
 
 use anyhow::Context;
-use prow_github_octocrab::{Credentials, GitHubOptions, OctocrabGitHub};
+use prow_github_octocrab::{Credentials, GitHubOptions, OctocrabGitHub, Priority};
 use prow_metrics::Metrics;
 use prow_ports::clock::Clock;
+use prow_ports::github_cache::{MemoryResponseCache, ResponseCache};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -44,6 +45,16 @@ pub struct CommonArgs {
     /// GitHub API endpoint.
     #[arg(long = "github-endpoint", default_value = "https://api.github.com")]
     pub github_endpoint: String,
+    /// Where GitHub answers are kept for conditional reads: `memory` (this instance only), or a
+    /// Redis or Valkey URL (`redis://host:6379/0`) that every function and instance shares, so
+    /// repeated reads cost no rate limit (upstream gets this from ghproxy). A store that is down
+    /// only makes reads unconditional.
+    #[arg(
+        long = "github-cache",
+        env = "PROW_GITHUB_CACHE",
+        default_value = "memory"
+    )]
+    pub github_cache: String,
     /// A kubeconfig whose contexts are build clusters (controller, sinker); with neither this
     /// nor --kubeconfig-dir, the cluster the function runs in.
     #[arg(long = "kubeconfig")]
@@ -167,15 +178,41 @@ impl CommonArgs {
         .context("reading the GitHub credentials")?;
         let client = OctocrabGitHub::new(
             GitHubOptions {
-                endpoint: self.github_endpoint.clone(),
-                credentials,
-                component: component.to_string(),
                 dry_run: self.dry_run,
-                clock,
+                cache: self.github_cache()?,
+                priority: priority_of(component),
+                ..GitHubOptions::new(&self.github_endpoint, credentials, component, clock)
             },
             metrics,
         )
         .context("making the GitHub client")?;
         Ok(Some(client))
+    }
+
+    /// The response cache `--github-cache` names.
+    fn github_cache(&self) -> anyhow::Result<Arc<dyn ResponseCache>> {
+        let value = self.github_cache.trim();
+        if value == "memory" {
+            return Ok(Arc::new(MemoryResponseCache::default()));
+        }
+        if value.starts_with("redis://") || value.starts_with("rediss://") {
+            let cache = prow_redis::RedisResponseCache::new(prow_redis::RedisOptions::new(value))
+                .context("--github-cache")?;
+            return Ok(Arc::new(cache));
+        }
+        anyhow::bail!(
+            "--github-cache must be `memory` or a redis:// URL, not {:?}",
+            value.split('@').next_back().unwrap_or_default()
+        )
+    }
+}
+
+/// Whose calls come first when the budget runs low: replies to webhooks, then tide's syncs, then
+/// background sweeps.
+fn priority_of(component: &str) -> Priority {
+    match component {
+        "tide" => Priority::Sync,
+        "hook" | "trigger" | "crier" | "deck" | "prow-local" => Priority::Interactive,
+        _ => Priority::Sweep,
     }
 }

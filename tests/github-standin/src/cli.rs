@@ -36,6 +36,10 @@ pub struct Args {
     /// refused with 401. Without it any such token acts as the bot.
     #[arg(long = "bot-token-file")]
     pub bot_token_file: Option<PathBuf>,
+    /// The core rate limit a window (an hour) gives: calls beyond it are refused with GitHub's 403
+    /// until the window resets. Raise it for load runs that are not about the budget.
+    #[arg(long = "rate-limit", default_value_t = 5000)]
+    pub rate_limit: u64,
     /// Attempts per webhook before it is given up.
     #[arg(long = "delivery-attempts", default_value_t = DeliveryPolicy::default().max_attempts)]
     pub delivery_attempts: u32,
@@ -110,6 +114,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         );
         world.bot_tokens.insert(token.to_string());
     }
+    world.rate_limit = args.rate_limit;
+    world.rate_limit_remaining = args.rate_limit;
     // What the world starts with happened before anyone listened.
     world.outbox.clear();
     let secret = args

@@ -251,17 +251,42 @@ async fn account(State(state): State<AppState>, request: Request, next: Next) ->
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let fault = {
+    let (fault, spent) = {
         let mut world = match state.world.lock() {
             Ok(world) => world,
             Err(poisoned) => poisoned.into_inner(),
         };
-        world.take_fault(method.as_str(), request.uri().path())
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        world.roll_rate_limit_window(now);
+        (
+            world.take_fault(method.as_str(), request.uri().path()),
+            world.rate_limit_remaining == 0,
+        )
     };
+    let faulted = fault.is_some();
     let response = match fault {
-        Some(status) => routes::error(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+        Some(fault) if fault.retry_after.is_some() => {
+            let mut refused = routes::error(
+                StatusCode::FORBIDDEN,
+                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            );
+            if let Some(value) = fault
+                .retry_after
+                .and_then(|after| HeaderValue::from_str(&after.to_string()).ok())
+            {
+                refused.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            refused
+        }
+        Some(fault) => routes::error(
+            StatusCode::from_u16(fault.status).unwrap_or(StatusCode::BAD_GATEWAY),
             "Server Error",
+        ),
+        None if spent => routes::error(
+            StatusCode::FORBIDDEN,
+            "API rate limit exceeded for user. (But here's the good news: Authenticated requests get a higher rate limit.)",
         ),
         None => next.run(request).await,
     };
@@ -299,12 +324,13 @@ async fn account(State(state): State<AppState>, request: Request, next: Next) ->
         Response::from_parts(parts, body)
     };
     let status = response.status();
-    let (limit, remaining) = {
+    let (limit, remaining, reset) = {
         let mut world = match state.world.lock() {
             Ok(world) => world,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if status != StatusCode::NOT_MODIFIED {
+        // A 304 is free; so is a refusal for the limit itself.
+        if status != StatusCode::NOT_MODIFIED && !spent && !faulted {
             world.rate_limit_remaining = world.rate_limit_remaining.saturating_sub(1);
         }
         let installation =
@@ -315,14 +341,18 @@ async fn account(State(state): State<AppState>, request: Request, next: Next) ->
             status: status.as_u16(),
             installation,
         });
-        (world.rate_limit, world.rate_limit_remaining)
+        (
+            world.rate_limit,
+            world.rate_limit_remaining,
+            world.rate_limit_reset,
+        )
     };
     let headers = response.headers_mut();
     for (name, value) in [
         ("x-ratelimit-limit", limit.to_string()),
         ("x-ratelimit-remaining", remaining.to_string()),
         ("x-ratelimit-used", (limit - remaining).to_string()),
-        ("x-ratelimit-reset", "1767229200".to_string()),
+        ("x-ratelimit-reset", reset.to_string()),
         ("x-ratelimit-resource", "core".to_string()),
         ("x-github-api-version-selected", "2022-11-28".to_string()),
     ] {

@@ -180,7 +180,7 @@ async fn get_user(State(state): State<AppState>, Path(login): Path<String>) -> R
 
 async fn rate_limit(State(state): State<AppState>) -> Response {
     let world = lock(&state);
-    let core = json!({"limit": world.rate_limit, "remaining": world.rate_limit_remaining, "reset": 1_767_229_200u64, "used": world.rate_limit - world.rate_limit_remaining});
+    let core = json!({"limit": world.rate_limit, "remaining": world.rate_limit_remaining, "reset": world.rate_limit_reset, "used": world.rate_limit - world.rate_limit_remaining});
     Json(json!({"resources": {"core": core, "search": core, "graphql": core}, "rate": core}))
         .into_response()
 }

@@ -225,6 +225,8 @@ pub struct Fault {
     pub path: String,
     pub status: u16,
     pub times: usize,
+    /// A secondary rate limit: answered 403 with this `retry-after` (seconds).
+    pub retry_after: Option<u64>,
 }
 
 /// An OAuth App (what deck signs people in with).
@@ -243,9 +245,13 @@ pub struct World {
     /// The login the API acts as (`GET /user`), whatever token is sent.
     pub bot: String,
     pub calls: Vec<Call>,
-    /// Core rate limit left; each answered call but a 304 spends one, as on GitHub.
+    /// Core rate limit left; each answered call but a 304 spends one, as on GitHub. At zero,
+    /// calls are refused with GitHub's 403 until the window resets.
     pub rate_limit_remaining: u64,
     pub rate_limit: u64,
+    /// When the current window resets (Unix seconds, real time): an hour after its first call,
+    /// and then the whole limit is back, as on GitHub.
+    pub rate_limit_reset: u64,
     pub apps: BTreeMap<u64, App>,
     /// Installation tokens issued, to the app id and installation they act for.
     pub installation_tokens: BTreeMap<String, (u64, u64)>,
@@ -296,6 +302,7 @@ impl World {
             calls: Vec::new(),
             rate_limit_remaining: 5000,
             rate_limit: 5000,
+            rate_limit_reset: 0,
             installation_token_lifetime: None,
             apps: BTreeMap::new(),
             installation_tokens: BTreeMap::new(),
@@ -322,16 +329,37 @@ impl World {
             path: path.to_string(),
             status,
             times,
+            retry_after: None,
         });
     }
 
-    /// The status an injected fault gives this call, spending one of its times.
-    pub(crate) fn take_fault(&mut self, method: &str, path: &str) -> Option<u16> {
+    /// Refuses the next `times` `method` calls whose path contains `path` as GitHub's secondary
+    /// rate limit does: 403, `retry-after: <seconds>`.
+    pub fn limit_next(&mut self, method: &str, path: &str, retry_after: u64, times: usize) {
+        self.faults.push(Fault {
+            method: method.to_string(),
+            path: path.to_string(),
+            status: 403,
+            times,
+            retry_after: Some(retry_after),
+        });
+    }
+
+    /// The fault this call meets, spending one of its times.
+    pub(crate) fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
         let fault = self.faults.iter_mut().find(|f| {
             f.times > 0 && f.method.eq_ignore_ascii_case(method) && path.contains(&f.path)
         })?;
         fault.times -= 1;
-        Some(fault.status)
+        Some(fault.clone())
+    }
+
+    /// Starts a new rate-limit window when the last one has passed (`now`: Unix seconds).
+    pub(crate) fn roll_rate_limit_window(&mut self, now: u64) {
+        if now >= self.rate_limit_reset {
+            self.rate_limit_reset = now + 3600;
+            self.rate_limit_remaining = self.rate_limit;
+        }
     }
 
     pub(crate) fn next_id(&mut self) -> u64 {

@@ -211,3 +211,94 @@ async fn change_feed(store: &dyn JobStore) -> anyhow::Result<()> {
     store.delete("w1").await?;
     Ok(())
 }
+
+/// The GitHub response cache contract: what every [`ResponseCache`] store must do alike. Each
+/// store's tests run it against a fresh store.
+///
+/// [`ResponseCache`]: prow_ports::github_cache::ResponseCache
+pub async fn response_cache_contract(
+    cache: &dyn prow_ports::github_cache::ResponseCache,
+) -> anyhow::Result<()> {
+    use prow_ports::github_cache::{CacheKey, CachedResponse};
+    let key = |url: &str, identity: &str| {
+        CacheKey::new(
+            "GET",
+            url,
+            identity,
+            &[("accept", "application/vnd.github+json")],
+        )
+    };
+    let pulls = key(
+        "https://api.github.com/repos/o/r/pulls?per_page=100",
+        "token:a",
+    );
+    ensure!(
+        cache.get(&pulls).await?.is_none(),
+        "an empty store has no entry"
+    );
+    // Bodies are bytes: not necessarily UTF-8, possibly large (a page of 100 pull requests).
+    let mut body = vec![0xff, 0x00, b'{'];
+    body.extend(std::iter::repeat_n(b'x', 1 << 20));
+    let full = CachedResponse {
+        etag: Some("W/\"abc\"".into()),
+        last_modified: Some("Tue, 01 Dec 2026 10:00:00 GMT".into()),
+        link: Some("<https://api.github.com/repos/o/r/pulls?page=2>; rel=\"next\"".into()),
+        body,
+    };
+    cache.put(&pulls, full.clone()).await?;
+    ensure!(
+        cache.get(&pulls).await?.as_ref() == Some(&full),
+        "an entry reads back as stored"
+    );
+    let replaced = CachedResponse {
+        etag: Some("\"def\"".into()),
+        last_modified: None,
+        link: None,
+        body: b"[]".to_vec(),
+    };
+    cache.put(&pulls, replaced.clone()).await?;
+    ensure!(
+        cache.get(&pulls).await?.as_ref() == Some(&replaced),
+        "storing again replaces the whole entry, absent fields included"
+    );
+    // Another identity, another URL: other entries.
+    let other_identity = key(
+        "https://api.github.com/repos/o/r/pulls?per_page=100",
+        "token:b",
+    );
+    let other_url = key("https://api.github.com/repos/o/r/pulls?page=2", "token:a");
+    ensure!(
+        cache.get(&other_identity).await?.is_none(),
+        "entries are kept per identity"
+    );
+    ensure!(
+        cache.get(&other_url).await?.is_none(),
+        "entries are kept per URL"
+    );
+    // Many writers and readers at once, as instances are.
+    let mut writers = Vec::new();
+    for n in 0..32u8 {
+        writers.push(async move {
+            let key = key(
+                &format!("https://api.github.com/repos/o/r/issues/{n}"),
+                "token:a",
+            );
+            let entry = CachedResponse {
+                etag: Some(format!("\"{n}\"")),
+                body: vec![n; 64],
+                ..CachedResponse::default()
+            };
+            cache.put(&key, entry.clone()).await?;
+            let read = cache.get(&key).await?;
+            ensure!(
+                read == Some(entry),
+                "entry {n} reads back under concurrency"
+            );
+            anyhow::Ok(())
+        });
+    }
+    for result in futures_util::future::join_all(writers).await {
+        result?;
+    }
+    Ok(())
+}

@@ -1,8 +1,8 @@
 //! Real local servers for tests, started by the test that needs them on a free loopback port and
 //! stopped when dropped: Google's Pub/Sub emulator ([`PubSubEmulator`]) and an S3-compatible
 //! store over a local folder ([`S3Server`], in-process), and a Kubernetes control plane with a
-//! fake kubelet ([`KubeTestEnv`], built from Go modules), and headless Chromium driven over
-//! WebDriver ([`Browser`]). A missing prerequisite
+//! fake kubelet ([`KubeTestEnv`], built from Go modules), headless Chromium driven over
+//! WebDriver ([`Browser`]), and Redis ([`RedisServer`], Debian's package). A missing prerequisite
 //! skips with a message on a laptop and fails under `CI=true`.
 //!
 //! Boundary: test infrastructure; production code never depends on it.
@@ -13,12 +13,14 @@ pub mod deploy;
 pub mod events;
 pub mod kube;
 mod pubsub;
+mod redis;
 mod s3;
 mod upstream;
 
 pub use browser::{Browser, Element};
 pub use kube::KubeTestEnv;
 pub use pubsub::{DEFAULT_LAUNCHER, PubSubEmulator, ReceivedMessage};
+pub use redis::RedisServer;
 pub use s3::{ACCESS_KEY, S3Server, SECRET_KEY};
 pub use upstream::upstream_prow;
 

@@ -44,11 +44,13 @@ fn world() -> World {
 fn client(standin: &GitHubStandIn, dry_run: bool, metrics: &Metrics) -> OctocrabGitHub {
     OctocrabGitHub::new(
         GitHubOptions {
-            endpoint: standin.url(),
-            credentials: Credentials::Token("ghp_test".into()),
-            component: "test".into(),
             dry_run,
-            clock: SystemClock::shared(),
+            ..GitHubOptions::new(
+                &standin.url(),
+                Credentials::Token("ghp_test".into()),
+                "test",
+                SystemClock::shared(),
+            )
         },
         metrics,
     )
@@ -437,13 +439,7 @@ async fn app_setup(
         Credentials::from_flags(None, Some("4242"), Some(&dir.path().join("key.pem"))).unwrap();
     let metrics = Metrics::new("test");
     let github = OctocrabGitHub::new(
-        GitHubOptions {
-            endpoint: standin.url(),
-            credentials,
-            component: "test".into(),
-            dry_run: false,
-            clock: SystemClock::shared(),
-        },
+        GitHubOptions::new(&standin.url(), credentials, "test", SystemClock::shared()),
         &metrics,
     )
     .unwrap();
