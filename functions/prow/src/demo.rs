@@ -188,13 +188,12 @@ pub async fn run(
     let metrics = Arc::new(prow_runtime::Metrics::new("prow-local"));
     let clock = SystemClock::shared();
     let github = OctocrabGitHub::new(
-        GitHubOptions {
-            endpoint: standin.url(),
-            credentials: Credentials::Token("demo-token".into()),
-            component: "prow-local".into(),
-            dry_run: false,
-            clock: clock.clone(),
-        },
+        GitHubOptions::new(
+            &standin.url(),
+            Credentials::Token("demo-token".into()),
+            "prow-local",
+            clock.clone(),
+        ),
         &metrics,
     )?;
     let system = LocalSystem::start(LocalOptions {

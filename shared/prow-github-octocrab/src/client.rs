@@ -73,6 +73,10 @@ impl OctocrabGitHub {
 }
 
 impl GitHubClient for OctocrabGitHub {
+    fn searches_span_orgs(&self) -> bool {
+        matches!(self.inner.credentials, Credentials::Token(_))
+    }
+
     fn bot_user(&self) -> GitHubFuture<'_, User> {
         Box::pin(async move {
             let caller = match &self.inner.credentials {

@@ -418,6 +418,12 @@ pub trait GitHubClient: Send + Sync {
         path: &'a str,
         git_ref: &'a str,
     ) -> GitHubFuture<'a, Vec<u8>>;
+    /// Whether one search may span several orgs: true where every org is read with the same
+    /// credentials (a token), false where each org has its own (a GitHub App's installations),
+    /// so tide searches once per query, or once per query and org, as upstream does.
+    fn searches_span_orgs(&self) -> bool {
+        false
+    }
     /// A GraphQL query; returns the response's `data`, or an error for its `errors`.
     fn graphql<'a>(
         &'a self,

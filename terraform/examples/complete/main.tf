@@ -41,6 +41,7 @@ module "knative" {
   github_app_private_key = var.github_app_private_key
   s3_credentials_json    = module.aws.s3_credentials_json
   deck_github_oauth_json = var.deck_github_oauth_json
+  github_cache_url       = var.github_cache_url
 
   pubsub_push_audience        = try(module.gcp[0].push_audience, "https://trigger-pubsub.prow.example.com/pubsub")
   pubsub_push_service_account = try(module.gcp[0].push_service_account, "prow-pubsub-push@PROJECT.iam.gserviceaccount.com")

@@ -57,6 +57,13 @@ variable "github_app_private_key" {
   sensitive   = true
 }
 
+variable "github_cache_url" {
+  description = "A Redis or Valkey every function shares as its GitHub response cache (redis://[:password@]host:6379/0); null: each instance keeps its own (docs/github-budget.md)."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
 variable "deck_github_oauth_json" {
   description = "deck's GitHub OAuth App as JSON (client_id, client_secret, redirect_url https://deck.prow.<domain>/github-login/redirect); null: nobody signs in to rerun or abort."
   type        = string

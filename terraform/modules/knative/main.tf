@@ -58,6 +58,7 @@ locals {
     "s3-credentials"    = { "service-account.json" = var.s3_credentials_json }
     "deck-github-oauth" = { "config.json" = var.deck_github_oauth_json }
     "deck-cookie"       = { secret = coalesce(var.deck_cookie_secret, try(random_bytes.deck_cookie[0].base64, null)) }
+    "github-cache"      = { PROW_GITHUB_CACHE = var.github_cache_url }
   }
   # Which Secrets to create: whether a value was given is not secret, the value is.
   given = {
@@ -67,6 +68,7 @@ locals {
     "s3-credentials"    = nonsensitive(var.s3_credentials_json != null)
     "deck-github-oauth" = nonsensitive(var.deck_github_oauth_json != null)
     "deck-cookie"       = true
+    "github-cache"      = nonsensitive(var.github_cache_url != null)
   }
 }
 

@@ -80,6 +80,13 @@ variable "github_app_private_key" {
   sensitive   = true
 }
 
+variable "github_cache_url" {
+  description = "A Redis or Valkey URL (redis://[:password@]host:6379/0) every function shares as its GitHub response cache, so repeated reads cost no rate limit (Secret github-cache, key PROW_GITHUB_CACHE). Null: each instance keeps its own cache."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
 variable "s3_credentials_json" {
   description = "The S3 credentials file (Secret s3-credentials, key service-account.json): the aws module's s3_credentials_json."
   type        = string

@@ -188,15 +188,12 @@ impl Bench {
                 github: github.map(|standin| {
                     Arc::new(
                         prow_github_octocrab::OctocrabGitHub::new(
-                            prow_github_octocrab::GitHubOptions {
-                                endpoint: standin.url(),
-                                credentials: prow_github_octocrab::Credentials::Token(
-                                    "deck-token".into(),
-                                ),
-                                component: "deck".into(),
-                                dry_run: false,
-                                clock: Arc::new(ManualClock::new(NOW.parse().unwrap())),
-                            },
+                            prow_github_octocrab::GitHubOptions::new(
+                                &standin.url(),
+                                prow_github_octocrab::Credentials::Token("deck-token".into()),
+                                "deck",
+                                Arc::new(ManualClock::new(NOW.parse().unwrap())),
+                            ),
                             &prow_runtime::Metrics::new("deck"),
                         )
                         .unwrap(),

@@ -282,3 +282,33 @@ async fn more_pull_requests_than_one_search_answers_are_all_seen() {
         Some("Not mergeable. Needs approved, lgtm labels.".to_string())
     );
 }
+
+#[tokio::test]
+async fn with_a_token_one_search_covers_every_org_of_a_query() {
+    let mut seeded = world();
+    seeded.add_org("other", &["alice", "bob"]);
+    let ours = ready_pull_request(&mut seeded, "one", &["lgtm", "approved"]);
+    let bench = Bench::start_with(
+        seeded,
+        r#"
+tide:
+  queries:
+  - orgs: [acme, other]
+    labels: [lgtm, approved]
+"#,
+    )
+    .await;
+    bench.forget_calls();
+    let report = bench.tide.sync().await.unwrap();
+    let searches = bench
+        .standin
+        .calls()
+        .iter()
+        .filter(|c| c.uri.starts_with("/graphql"))
+        .count();
+    // Upstream searches once per query with a token (per query and org only with an App), and
+    // once more for the open pull requests outside the pools, whose status tide also sets.
+    assert_eq!(searches, 2, "{report:?}");
+    assert_eq!(report.pools.len(), 1, "{report:?}");
+    assert_eq!(report.pools[0].target, [ours]);
+}

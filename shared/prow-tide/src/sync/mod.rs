@@ -136,7 +136,18 @@ pub async fn sync(
 
     let mut found: BTreeMap<(String, String, u64), PullRequest> = BTreeMap::new();
     for query in &tide.queries {
-        for (org, text) in query::search_by_org(query) {
+        // With a token, one search per query (GitHub's search spans orgs); with an App, one per
+        // query and org, each with its installation's token (upstream does the same).
+        let searches = if ports.github.searches_span_orgs() {
+            let first_org = query::search_by_org(query).into_keys().next();
+            first_org
+                .map(|org| (org, query::search(query)))
+                .into_iter()
+                .collect()
+        } else {
+            query::search_by_org(query)
+        };
+        for (org, text) in searches {
             let nodes: Vec<PullRequestNode> =
                 search_all(ports.github, &org, search::POOL_QUERY, &text, &mut report).await?;
             for node in nodes {
@@ -495,21 +506,7 @@ async fn statuses_out_of_pool(
     report: &mut Report,
 ) -> Result<(), SyncError> {
     let tide = &config.prow.tide;
-    let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for q in &tide.queries {
-        for org in &q.orgs {
-            let scope = scopes.entry(org.clone()).or_default();
-            scope.insert(format!("org:\"{org}\""));
-        }
-        for repo in &q.repos {
-            if let Some((org, _)) = repo.split_once('/') {
-                scopes
-                    .entry(org.to_string())
-                    .or_default()
-                    .insert(format!("repo:\"{repo}\""));
-            }
-        }
-    }
+    let scopes = read::search_scopes(ports.github, config);
     let mut policies: BTreeMap<(String, String, String), ContextPolicy> = BTreeMap::new();
     for (org, terms) in scopes {
         let text = format!(

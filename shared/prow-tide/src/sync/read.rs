@@ -135,15 +135,13 @@ pub fn blocker_branches(title: &str) -> Vec<String> {
 
 /// Upstream `blockers.FindAll`: open issues with `blocker_label` in the repositories tide's
 /// queries cover.
-pub(super) async fn blockers(
+/// Every org and repo tide's queries cover, as search terms by the org whose credentials search
+/// them: one entry per org, or (with a token, whose searches span orgs, as upstream merges them)
+/// one entry for all.
+pub(super) fn search_scopes(
     github: &dyn GitHubClient,
     config: &Config,
-    report: &mut Report,
-) -> Result<Vec<Blocker>, SyncError> {
-    let label = &config.prow.tide.blocker_label;
-    if label.is_empty() {
-        return Ok(Vec::new());
-    }
+) -> BTreeMap<String, BTreeSet<String>> {
     let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for query in &config.prow.tide.queries {
         for org in &query.orgs {
@@ -161,6 +159,28 @@ pub(super) async fn blockers(
             }
         }
     }
+    if github.searches_span_orgs()
+        && let Some(first) = scopes.keys().next().cloned()
+    {
+        let all: BTreeSet<String> = std::mem::take(&mut scopes)
+            .into_values()
+            .flatten()
+            .collect();
+        scopes.insert(first, all);
+    }
+    scopes
+}
+
+pub(super) async fn blockers(
+    github: &dyn GitHubClient,
+    config: &Config,
+    report: &mut Report,
+) -> Result<Vec<Blocker>, SyncError> {
+    let label = &config.prow.tide.blocker_label;
+    if label.is_empty() {
+        return Ok(Vec::new());
+    }
+    let scopes = search_scopes(github, config);
     let mut found = Vec::new();
     for (org, terms) in scopes {
         let text = format!(

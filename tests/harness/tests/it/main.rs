@@ -14,3 +14,4 @@ mod manifests;
 mod pubsub;
 mod s3;
 mod startup;
+mod traffic;
