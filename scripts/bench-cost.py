@@ -2,21 +2,20 @@
 control plane): starts the GitHub stand-in and each function as its own process, sends each its
 typical events, and reads the process's CPU time and peak RSS from /proc."""
 
-import glob
 import hashlib
 import hmac
 import http.server
 import json
 import os
-import re
-import socket
-import ssl
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
 import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from benchkube import Kube, free_port, wait_healthy  # noqa: E402
 
 target, work, k8s, corpus = sys.argv[1:5]
 webhooks, pr_events = int(sys.argv[5]), int(sys.argv[6])
@@ -31,28 +30,6 @@ AUTOPILOT_VCPU_HOUR = 0.0445          # GKE Autopilot, general-purpose pods
 AUTOPILOT_GB_HOUR = 0.0049225
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_healthy(port, proc, name):
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{name} exited with {proc.returncode}; see {work}/{name}.log")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"{name} did not answer /healthz")
-
-
 def cpu_ms(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -65,40 +42,9 @@ def peak_mib(pid):
 
 
 # --- the Kubernetes API, as the functions and this driver reach it ---
-kubeconfig = open(f"{work}/kube/kubeconfig").read()
-server = re.search(r"server: (\S+)", kubeconfig).group(1)
-token = re.search(r"token: (\S+)", kubeconfig).group(1)
-ca_file = re.search(r"certificate-authority: (\S+)", kubeconfig).group(1)
-tls = ssl.create_default_context(cafile=ca_file)
-
-
-def kube(method, path, body=None):
-    request = urllib.request.Request(
-        server + path, method=method, data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, context=tls) as r:
-        return json.load(r)
-
-
-try:
-    kube("POST", "/api/v1/namespaces", {"metadata": {"name": "test-pods"}})
-except urllib.error.HTTPError as e:
-    if e.code != 409:
-        raise
-
-# Every build cluster the jobs name is this one (upstream's --kubeconfig-dir: contexts are aliases).
-clusters = {"default"}
-for path in glob.glob(f"{k8s}/jobs/**/*.yaml", recursive=True):
-    clusters.update(re.findall(r"^\s+cluster: ([a-z0-9-]+)\s*$", open(path).read(), re.M))
-os.makedirs(f"{work}/clusters")
-with open(f"{work}/clusters/kubeconfig", "w") as f:
-    f.write("apiVersion: v1\nkind: Config\n")
-    f.write(f"clusters: [{{name: testenv, cluster: {{server: {server}, certificate-authority: {ca_file}}}}}]\n")
-    f.write(f"users: [{{name: testenv, user: {{token: {token}}}}}]\n")
-    f.write("contexts:\n")
-    for c in sorted(clusters):
-        f.write(f"- {{name: {c}, context: {{cluster: testenv, user: testenv}}}}\n")
-    f.write("current-context: default\n")
+kube = Kube(f"{work}/kube/kubeconfig")
+kube.ensure_namespace("test-pods")
+kube.write_build_clusters(k8s, f"{work}/clusters")
 
 # --- GitHub: kubernetes/kubernetes with one pull request from an org member ---
 with open(f"{work}/world.yaml", "w") as f:
@@ -170,7 +116,7 @@ for name, flags in extra.items():
                                    stdout=subprocess.DEVNULL, stderr=open(f"{work}/{name}.log", "w"))
     ports[name] = port
 for name in procs:
-    wait_healthy(ports[name], procs[name], name)
+    wait_healthy(ports[name], procs[name], name, f"{work}/{name}.log")
 
 
 def post(name, body, headers, path="/"):

@@ -33,12 +33,7 @@ trap cleanup EXIT
 "$target/release/prow" checkconfig --config-path="$k8s/prow/config.yaml" --job-config-path="$k8s/jobs" \
   --plugin-config="$k8s/prow/plugins.yaml" --write-prepared="$work/prepared" 2>/dev/null
 
-# The control plane runs while its stdin stays open.
-mkfifo "$work/kube-stdin"
-scripts/kube-testenv.sh up "$work/kube" <"$work/kube-stdin" >"$work/kube.out" 2>"$work/kube.log" &
-kube_pid=$!
-exec 8>"$work/kube-stdin"
-for _ in $(seq 600); do grep -q '^ready' "$work/kube.out" 2>/dev/null && break; sleep 0.5; done
-grep -q '^ready' "$work/kube.out" || { cat "$work/kube.log" >&2; echo "bench-cost: the control plane did not start" >&2; exit 1; }
+. scripts/lib/kube-up.sh
+kube_up "$work" || exit 1
 
 python3 scripts/bench-cost.py "$target" "$work" "$k8s" "$corpus" "$webhooks" "$pr_events"

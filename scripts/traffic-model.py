@@ -26,15 +26,13 @@ Prints a JSON summary on stdout; exits 1 when an event failed or a job went miss
 import argparse
 import collections
 import glob
+import http.server
 import json
-import math
 import os
 import queue
 import random
 import re
 import signal
-import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -42,7 +40,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-import http.server
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from benchkube import Kube, free_port, wait_healthy  # noqa: E402
 
 PRS_PER_DAY = 120
 PUSHES_PER_DAY = 300
@@ -75,53 +75,14 @@ target, work, k8s = args.target, args.work, args.k8s
 SECRET = b"traffic-secret"
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def log(message):
     print(f"traffic-model: {message}", file=sys.stderr, flush=True)
 
 
 # --- the Kubernetes API (kube-testenv) ---
-kubeconfig = open(f"{args.kube}/kubeconfig").read()
-server = re.search(r"server: (\S+)", kubeconfig).group(1)
-kube_token = re.search(r"token: (\S+)", kubeconfig).group(1)
-ca_file = re.search(r"certificate-authority: (\S+)", kubeconfig).group(1)
-tls = ssl.create_default_context(cafile=ca_file)
-
-
-def kube(method, path, body=None):
-    request = urllib.request.Request(
-        server + path, method=method, data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {kube_token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, context=tls) as r:
-        return json.load(r)
-
-
-for namespace in ("test-pods",):
-    try:
-        kube("POST", "/api/v1/namespaces", {"metadata": {"name": namespace}})
-    except urllib.error.HTTPError as e:
-        if e.code != 409:
-            raise
-# Every build cluster the jobs name is this one (upstream's --kubeconfig-dir: contexts are aliases).
-clusters = {"default"}
-for path in glob.glob(f"{k8s}/jobs/**/*.yaml", recursive=True):
-    clusters.update(re.findall(r"^\s+cluster: ([a-z0-9-]+)\s*$", open(path).read(), re.M))
-os.makedirs(f"{work}/clusters", exist_ok=True)
-with open(f"{work}/clusters/kubeconfig", "w") as f:
-    f.write("apiVersion: v1\nkind: Config\n")
-    f.write(f"clusters: [{{name: testenv, cluster: {{server: {server}, certificate-authority: {ca_file}}}}}]\n")
-    f.write(f"users: [{{name: testenv, user: {{token: {kube_token}}}}}]\n")
-    f.write("contexts:\n")
-    for c in sorted(clusters):
-        f.write(f"- {{name: {c}, context: {{cluster: testenv, user: testenv}}}}\n")
-    f.write("current-context: default\n")
+kube = Kube(f"{args.kube}/kubeconfig")
+kube.ensure_namespace("test-pods")
+kube.write_build_clusters(k8s, f"{work}/clusters")
 kube("DELETE", "/apis/prow.k8s.io/v1/namespaces/default/prowjobs")
 kube("DELETE", "/api/v1/namespaces/test-pods/pods")
 
@@ -236,24 +197,18 @@ class Function:
     def __init__(self, name):
         self.name, self.proc, self.port, self.starts = name, None, None, 0
 
+    def command(self):
+        return [f"{target}/{self.name}", *config, *extra[self.name]]
+
     def start(self):
         self.port = free_port()
         env = dict(os.environ, PORT=str(self.port), KUBECONFIG=f"{args.kube}/kubeconfig",
                    RUST_LOG="warn", K_SINK=f"{inbox_url}/events")
-        self.proc = subprocess.Popen([f"{target}/{self.name}", *config, *extra[self.name]], env=env,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=open(f"{work}/{self.name}.log", "a"))
+        log_file = f"{work}/{self.name}.log"
+        self.proc = subprocess.Popen(self.command(), env=env, stdout=subprocess.DEVNULL,
+                                     stderr=open(log_file, "a"))
         self.starts += 1
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"{self.name} exited with {self.proc.returncode}; see {work}/{self.name}.log")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.02)
-        raise SystemExit(f"{self.name} did not answer /healthz")
+        wait_healthy(self.port, self.proc, self.name, log_file)
 
     def stop(self):
         if self.proc:
@@ -292,24 +247,9 @@ class Function:
 class Local(Function):
     """`prow local`: every function in one process, on one port."""
 
-    def start(self):
-        self.port = free_port()
-        env = dict(os.environ, RUST_LOG="warn")
-        self.proc = subprocess.Popen(
-            [f"{target}/prow", "local", *config, f"--state-dir={work}/local",
-             f"--address=127.0.0.1:{self.port}", "--tick-seconds=3600"], env=env,
-            stdout=subprocess.DEVNULL, stderr=open(f"{work}/local.log", "a"))
-        self.starts += 1
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"prow local exited with {self.proc.returncode}; see {work}/local.log")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise SystemExit("prow local did not answer /healthz")
+    def command(self):
+        return [f"{target}/prow", "local", *config, f"--state-dir={work}/local",
+                f"--address=127.0.0.1:{self.port}", "--tick-seconds=3600"]
 
 
 if args.mode == "local":
@@ -476,9 +416,11 @@ def act(hour):
             gh("POST", f"/repos/{repo}/issues/{opened['number']}/comments", {"body": "/ok-to-test"},
                random.choice(members))
             counts["ok_to_test"] += 1
+    counts["pushes"] = counts["comments"] = 0  # counted as they happen: they need an open PR
     for _ in range(n_pushes):
         if not open_pulls:
             break
+        counts["pushes"] += 1
         repo, number, author, branch, _ = random.choice(open_pulls)
         serial += 1
         gh("POST", "/_standin/push", {"repo": repo, "branch": branch, "author": author,
@@ -486,6 +428,7 @@ def act(hour):
     for i in range(n_comments):
         if not open_pulls:
             break
+        counts["comments"] += 1
         repo, number, author, _, _ = random.choice(open_pulls)
         body = random.choice(["Thanks, looks good overall.", "Could you add a test?", "/retest",
                               "/kind bug", "/assign", "Done.", "/test all", "/hold", "/hold cancel",

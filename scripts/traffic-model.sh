@@ -56,12 +56,8 @@ trap cleanup EXIT
 "$target/prow" checkconfig --config-path="$k8s/prow/config.yaml" --job-config-path="$k8s/jobs" \
   --plugin-config="$k8s/prow/plugins.yaml" --write-prepared="$work/prepared" 2>/dev/null
 
-mkfifo "$work/kube-stdin"
-scripts/kube-testenv.sh up "$work/kube" <"$work/kube-stdin" >"$work/kube.out" 2>"$work/kube.log" &
-kube_pid=$!
-exec 8>"$work/kube-stdin"
-for _ in $(seq 600); do grep -q '^ready' "$work/kube.out" 2>/dev/null && break; sleep 0.5; done
-grep -q '^ready' "$work/kube.out" || { cat "$work/kube.log" >&2; echo "traffic-model: the control plane did not start" >&2; exit 1; }
+. scripts/lib/kube-up.sh
+kube_up "$work" || exit 1
 
 redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &

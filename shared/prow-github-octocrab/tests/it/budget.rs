@@ -7,17 +7,9 @@ use prow_metrics::Metrics;
 use prow_ports::clock::SystemClock;
 use prow_ports::github::{GitHubClient, GitHubError, IssueNumber, RepoRef};
 
+/// The stand-in's demo world: example-org/app with alice's pull request #1.
 fn world() -> World {
-    let mut world = World::new("prow-bot");
-    world.add_org("acme", &["alice"]).add_repo("acme/widgets");
-    world.open_pull_request(
-        "acme/widgets",
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("widget.go", "package widgets\n")],
-    );
-    world
+    github_standin::cli::demo_world(None)
 }
 
 fn client(standin: &GitHubStandIn, priority: Priority, metrics: &Metrics) -> OctocrabGitHub {
@@ -47,14 +39,14 @@ fn calls_to(standin: &GitHubStandIn, method: &str, path: &str) -> usize {
 #[tokio::test]
 async fn a_sweep_stops_at_its_reserve_while_replies_go_on() {
     let standin = GitHubStandIn::start(world()).await.unwrap();
-    let repo = RepoRef::new("acme", "widgets");
+    let repo = RepoRef::new("example-org", "app");
     let metrics = Metrics::new("test");
     let sweep = client(&standin, Priority::Sweep, &metrics);
     // The first answer tells the governor the window: plenty left.
-    sweep.is_member("acme", "alice").await.unwrap();
+    sweep.is_member("example-org", "alice").await.unwrap();
     // Most of the window is then spent elsewhere (another component with the same token).
     standin.world().rate_limit_remaining = 1_200;
-    sweep.is_member("acme", "alice").await.unwrap();
+    sweep.is_member("example-org", "alice").await.unwrap();
     let sent = standin.calls().len();
     let deferred = sweep.pull_request(&repo, IssueNumber(1)).await.unwrap_err();
     assert!(
@@ -84,17 +76,17 @@ async fn a_sweep_stops_at_its_reserve_while_replies_go_on() {
 #[tokio::test]
 async fn a_secondary_limit_is_waited_out_for_a_read_and_never_repeated_for_a_post() {
     let standin = GitHubStandIn::start(world()).await.unwrap();
-    let repo = RepoRef::new("acme", "widgets");
+    let repo = RepoRef::new("example-org", "app");
     let metrics = Metrics::new("test");
     let github = client(&standin, Priority::Interactive, &metrics);
 
     standin
         .world()
-        .limit_next("GET", "/repos/acme/widgets/pulls/1", 1, 1);
+        .limit_next("GET", "/repos/example-org/app/pulls/1", 1, 1);
     let pull = github.pull_request(&repo, IssueNumber(1)).await.unwrap();
     assert_eq!(pull.number, 1);
     assert_eq!(
-        calls_to(&standin, "GET", "/repos/acme/widgets/pulls/1"),
+        calls_to(&standin, "GET", "/repos/example-org/app/pulls/1"),
         2,
         "refused once, sent again after retry-after"
     );
@@ -108,7 +100,7 @@ async fn a_secondary_limit_is_waited_out_for_a_read_and_never_repeated_for_a_pos
 
     standin
         .world()
-        .limit_next("POST", "/repos/acme/widgets/issues/1/comments", 1, 1);
+        .limit_next("POST", "/repos/example-org/app/issues/1/comments", 1, 1);
     let refused = github
         .create_comment(&repo, IssueNumber(1), "/lgtm")
         .await
@@ -118,14 +110,14 @@ async fn a_secondary_limit_is_waited_out_for_a_read_and_never_repeated_for_a_pos
         "{refused:?}"
     );
     assert_eq!(
-        calls_to(&standin, "POST", "/repos/acme/widgets/issues/1/comments"),
+        calls_to(&standin, "POST", "/repos/example-org/app/issues/1/comments"),
         1,
         "a POST is not repeated by the client: its event is redelivered instead"
     );
     let comments = standin
         .world()
         .repos
-        .get("acme/widgets")
+        .get("example-org/app")
         .and_then(|r| r.issues.get(&1))
         .map(|i| i.comments.len());
     assert_eq!(comments, Some(0), "nothing was posted");
@@ -134,10 +126,10 @@ async fn a_secondary_limit_is_waited_out_for_a_read_and_never_repeated_for_a_pos
 #[tokio::test]
 async fn a_spent_window_is_not_asked_again_until_it_resets() {
     let standin = GitHubStandIn::start(world()).await.unwrap();
-    let repo = RepoRef::new("acme", "widgets");
+    let repo = RepoRef::new("example-org", "app");
     let metrics = Metrics::new("test");
     let github = client(&standin, Priority::Interactive, &metrics);
-    github.is_member("acme", "alice").await.unwrap();
+    github.is_member("example-org", "alice").await.unwrap();
     standin.world().rate_limit_remaining = 0;
     let refused = github
         .pull_request(&repo, IssueNumber(1))

@@ -12,17 +12,9 @@ use prow_test_harness::RedisServer;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The stand-in's demo world: example-org/app with alice's pull request #1.
 fn world() -> World {
-    let mut world = World::new("prow-bot");
-    world.add_org("acme", &["alice"]).add_repo("acme/widgets");
-    world.open_pull_request(
-        "acme/widgets",
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("widget.go", "package widgets\n")],
-    );
-    world
+    github_standin::cli::demo_world(None)
 }
 
 /// A fresh instance: its own client and metrics, the shared store.
@@ -60,7 +52,7 @@ async fn a_read_one_instance_made_is_free_for_the_next_and_an_outage_only_costs_
         return;
     };
     let standin = GitHubStandIn::start(world()).await.unwrap();
-    let repo = RepoRef::new("acme", "widgets");
+    let repo = RepoRef::new("example-org", "app");
     let quota = || standin.world().rate_limit_remaining;
 
     // The first instance pays for the pull request, its files and the org's members.
@@ -128,7 +120,7 @@ async fn a_read_one_instance_made_is_free_for_the_next_and_an_outage_only_costs_
     assert_eq!(quota(), after_refill, "the refilled entry is shared again");
 
     // A change on GitHub is seen at once: the 304 is GitHub's answer, not the cache's guess.
-    if let Some(repo) = standin.world().repos.get_mut("acme/widgets") {
+    if let Some(repo) = standin.world().repos.get_mut("example-org/app") {
         repo.issues
             .values_mut()
             .for_each(|issue| issue.title = "Add two widgets".into());
