@@ -292,30 +292,27 @@ def drain(q, settle=0.5):
 reported = {}  # job name -> last state reported to crier
 
 
+def to_hook(batch):
+    """GitHub's deliveries to hook's /hook, as GitHub sends them."""
+    for headers, body in batch:
+        status = functions["hook"].post(body, {k: v for k, v in headers.items()
+                                               if k.startswith("x-") or k == "content-type"}, "/hook")
+        events["hook"] += 1
+        if status >= 300:
+            failures["hook"] += 1
+
+
 def knative_round():
     """Hands what the people's actions caused to the functions, as Knative would."""
-    if args.mode == "local":
-        while True:
-            batch = drain(deliveries, 2.0)
-            if not batch:
-                return
-            for headers, body in batch:
-                status = functions["hook"].post(body, {k: v for k, v in headers.items()
-                                                       if k.startswith("x-") or k == "content-type"}, "/hook")
-                events["hook"] += 1
-                if status >= 300:
-                    failures["hook"] += 1
-            time.sleep(2.0)  # its bus carries the rest: trigger, controller, crier
+    local = args.mode == "local"
     while True:
-        batch = drain(deliveries, 1.0)
+        batch = drain(deliveries, 2.0 if local else 1.0)
         if not batch:
             break
-        for headers, body in batch:
-            status = functions["hook"].post(body, {k: v for k, v in headers.items()
-                                                   if k.startswith("x-") or k == "content-type"}, "/hook")
-            events["hook"] += 1
-            if status >= 300:
-                failures["hook"] += 1
+        to_hook(batch)
+        if local:
+            time.sleep(2.0)  # its bus carries the rest: trigger, controller, crier
+            continue
         for headers, body in drain(cloudevents, 0.5):
             kind = headers.get("ce-type", "")
             if not kind.startswith("dev.prow.github."):
