@@ -430,6 +430,7 @@ async fn permitted(
         github: deck.options().github.as_deref(),
         jobs: None,
         images: None,
+        config_maps: None,
         clock: deck.options().clock.as_ref(),
     };
     let mut facts = Facts::new();

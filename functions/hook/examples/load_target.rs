@@ -77,6 +77,7 @@ fn main() {
                         dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
                         clock: prow_ports::clock::SystemClock::shared(),
                         images: None,
+                        config_maps: None,
                     },
                 )
                 .unwrap();

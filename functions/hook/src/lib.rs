@@ -27,6 +27,7 @@ use deliveries::Deliveries;
 use metrics::HookMetrics;
 use prow_github::webhook::HmacSecret;
 use prow_ports::clock::Clock;
+use prow_ports::config_maps::ConfigMaps;
 use prow_ports::events::EventSink;
 use prow_ports::github::EventGitHub;
 use prow_ports::images::ImageSource;
@@ -63,6 +64,8 @@ pub struct HookOptions {
     pub clock: Arc<dyn Clock>,
     /// Pictures for `/meow`; `None` answers that there are none.
     pub images: Option<Arc<dyn ImageSource>>,
+    /// Where config-updater writes; `None` when there is nowhere (it then fails its events).
+    pub config_maps: Option<Arc<dyn ConfigMaps>>,
 }
 
 /// The hook's shared state.
@@ -81,6 +84,7 @@ struct HookInner {
     max_body_bytes: usize,
     clock: Arc<dyn Clock>,
     images: Option<Arc<dyn ImageSource>>,
+    config_maps: Option<Arc<dyn ConfigMaps>>,
 }
 
 impl Hook {
@@ -107,6 +111,7 @@ impl Hook {
             max_body_bytes: options.max_body_bytes,
             clock: options.clock,
             images: options.images,
+            config_maps: options.config_maps,
         })))
     }
 
@@ -160,6 +165,7 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             dedupe_window: DEFAULT_DEDUPE_WINDOW,
             clock: context.clock.clone(),
             images: Some(Arc::new(prow_runtime::images::CatApi::from_env())),
+            config_maps: context.config_maps(),
         },
     )?;
     Ok(hook.router())

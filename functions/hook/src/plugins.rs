@@ -36,6 +36,7 @@ impl Hook {
             github: github.as_deref(),
             jobs: None,
             images: self.0.images.as_deref(),
+            config_maps: self.0.config_maps.as_deref(),
             clock: self.0.clock.as_ref(),
         };
         let result = prow_plugins::run(plugin, Occasion::Delivery(delivery), &config, &ports).await;
@@ -88,6 +89,7 @@ impl Hook {
             github: github.as_deref(),
             jobs: None,
             images: self.0.images.as_deref(),
+            config_maps: self.0.config_maps.as_deref(),
             clock: self.0.clock.as_ref(),
         };
         let result = prow_plugins::run(plugin, Occasion::Ping, &config, &ports).await;

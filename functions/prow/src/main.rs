@@ -30,6 +30,12 @@ enum Command {
     Mkpj(MkpjArgs),
     /// Every function in one process on embedded adapters (`--demo`: with a GitHub stand-in).
     Local(Box<local_command::Args>),
+    /// Make GitHub's branch protection what config.yaml's `branch-protection:` says (dry run
+    /// unless --confirm), as upstream's branchprotector.
+    Branchprotector(Box<prow::orgadmin::BranchprotectorArgs>),
+    /// Make an org's settings, members, teams and repositories what a peribolos YAML says (dry
+    /// run unless --confirm), or --dump an org as that YAML, as upstream's peribolos.
+    Peribolos(Box<prow::orgadmin::PeribolosArgs>),
     /// Pod utility: clone the refs in $CLONEREFS_OPTIONS.
     Clonerefs,
     /// Pod utility: upload started.json and the clone records ($INITUPLOAD_OPTIONS, $JOB_SPEC).
@@ -117,6 +123,38 @@ fn mkpj(args: &MkpjArgs) -> ExitCode {
     }
 }
 
+type AdminRun<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = anyhow::Result<prow::orgadmin::Summary>> + 'a>,
+>;
+
+/// Runs an org administration command: its plan on stdout, a failure on stderr; exit 1 when
+/// anything was refused or failed.
+fn admin_command(
+    name: &str,
+    run: impl for<'a> FnOnce(&'a mut dyn std::io::Write) -> AdminRun<'a>,
+) -> ExitCode {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("{name}: starting the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match runtime.block_on(run(&mut stdout)) {
+        Ok(summary) if summary.problems == 0 => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("{name}: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 const UTILITIES: [&str; 4] = ["clonerefs", "initupload", "entrypoint", "sidecar"];
 
 /// Runs a pod utility to completion; its exit code is the process's.
@@ -158,6 +196,12 @@ fn main() -> ExitCode {
         Command::Checkconfig(args) => checkconfig::run(&args),
         Command::Mkpj(args) => mkpj(&args),
         Command::Local(args) => local_command::run(*args),
+        Command::Branchprotector(args) => admin_command("branchprotector", move |out| {
+            Box::pin(async move { prow::orgadmin::branchprotector(&args, out).await })
+        }),
+        Command::Peribolos(args) => admin_command("peribolos", move |out| {
+            Box::pin(async move { prow::orgadmin::peribolos(&args, out).await })
+        }),
         Command::Clonerefs => utility("clonerefs", &[]),
         Command::Initupload => utility("initupload", &[]),
         Command::Sidecar => utility("sidecar", &[]),

@@ -192,6 +192,7 @@ impl Trigger {
             github: self.0.github.as_deref(),
             jobs: Some(self.0.store.as_ref()),
             images: None,
+            config_maps: None,
             clock: self.0.clock.as_ref(),
         };
         let ran = prow_plugins::run(&plugin, Occasion::Delivery(delivery), &config, &ports).await?;

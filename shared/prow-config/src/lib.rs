@@ -7,8 +7,10 @@
 //! ([`load`]); [`load_sources`] does the same from text in memory. It pulls in no async runtime
 //! and no network client.
 
+mod branch_protection;
 mod defaults;
 mod diagnostics;
+mod document;
 mod jobs;
 mod loader;
 mod parallel;
@@ -20,7 +22,12 @@ mod schedule;
 mod validate;
 mod yaml;
 
+pub use branch_protection::{
+    BranchProtection, BranchRequirements, ContextPolicy, OrgPolicy, PeopleAndTeams, Policy,
+    PolicyError, RepoPolicy, Restrictions, ReviewPolicy,
+};
 pub use diagnostics::{Diagnostic, DiagnosticKind, Location, PathSegment, Severity, YamlPath};
+pub use document::{Document, locate, problem_at, read_document};
 pub use jobs::{
     Brancher, JobBase, JobSource, Periodic, Postsubmit, Preset, Presubmit, RegexpChangeMatcher,
     Reporter, Retry, UtilityConfig, default_rerun_command_for, default_trigger_for,
@@ -29,6 +36,7 @@ pub use loader::{
     ConfigPaths, Fingerprint, Source, Sources, fingerprint, load, load_sources, read_sources,
 };
 pub use plugins::{BUILT_HERE, RequireMatchingLabel, UPSTREAM_PLUGINS};
+pub use plugins::{ClusterGroup, ConfigMapSpec, ConfigUpdater, glob_matches};
 pub use plugins::{ExternalPlugin, OrgPlugins, PluginsConfig, Trigger};
 pub use prepared::{ByRepo, Lazy, PreparedUse, Unusable, load_prepared, write_prepared};
 pub use prow_api::Duration;

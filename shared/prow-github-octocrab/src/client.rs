@@ -14,7 +14,10 @@ use prow_ports::github::{IssueEvent, NewReview, Team};
 use serde::de::DeserializeOwned;
 
 /// A request body as JSON.
-fn json<T: serde::Serialize>(route: &str, value: &T) -> Result<serde_json::Value, GitHubError> {
+pub(crate) fn json<T: serde::Serialize>(
+    route: &str,
+    value: &T,
+) -> Result<serde_json::Value, GitHubError> {
     serde_json::to_value(value).map_err(|e| GitHubError::Decode {
         path: route.to_string(),
         reason: e.to_string(),
@@ -22,14 +25,14 @@ fn json<T: serde::Serialize>(route: &str, value: &T) -> Result<serde_json::Value
 }
 
 impl OctocrabGitHub {
-    fn repo_path(endpoint: &Endpoint, repo: &RepoRef, values: &[&str]) -> String {
+    pub(crate) fn repo_path(endpoint: &Endpoint, repo: &RepoRef, values: &[&str]) -> String {
         let mut all = vec![repo.org.as_str(), repo.name.as_str()];
         all.extend_from_slice(values);
         endpoint.path(&all)
     }
 
     /// A change on a repository's endpoint whose answer is not needed.
-    fn change<'a>(
+    pub(crate) fn change<'a>(
         &'a self,
         endpoint: &'static Endpoint,
         repo: &'a RepoRef,
@@ -44,7 +47,7 @@ impl OctocrabGitHub {
     }
 
     /// A read of one object on a repository's endpoint.
-    fn read_one<'a, T: DeserializeOwned + Send + 'a>(
+    pub(crate) fn read_one<'a, T: DeserializeOwned + Send + 'a>(
         &'a self,
         endpoint: &'static Endpoint,
         repo: &'a RepoRef,
@@ -58,7 +61,7 @@ impl OctocrabGitHub {
     }
 
     /// Every item of a list on a repository's endpoint.
-    fn read_all<'a, T: DeserializeOwned + Send + 'a>(
+    pub(crate) fn read_all<'a, T: DeserializeOwned + Send + 'a>(
         &'a self,
         endpoint: &'static Endpoint,
         repo: &'a RepoRef,

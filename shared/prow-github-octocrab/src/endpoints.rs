@@ -135,6 +135,60 @@ pub(crate) static REQUIRED_STATUS_CHECKS: Endpoint = Endpoint::new(
 pub(crate) static CREATE_REVIEW: Endpoint =
     Endpoint::new(Method::POST, "/repos/{org}/{repo}/pulls/{number}/reviews");
 
+// For the org administration tools (peribolos, branchprotector).
+pub(crate) static ORG: Endpoint = Endpoint::new(Method::GET, "/orgs/{org}");
+pub(crate) static EDIT_ORG: Endpoint = Endpoint::new(Method::PATCH, "/orgs/{org}");
+pub(crate) static ORG_MEMBERS: Endpoint = Endpoint::new(Method::GET, "/orgs/{org}/members");
+pub(crate) static ORG_INVITATIONS: Endpoint = Endpoint::new(Method::GET, "/orgs/{org}/invitations");
+pub(crate) static SET_ORG_MEMBERSHIP: Endpoint =
+    Endpoint::new(Method::PUT, "/orgs/{org}/memberships/{user}");
+pub(crate) static REMOVE_ORG_MEMBERSHIP: Endpoint =
+    Endpoint::new(Method::DELETE, "/orgs/{org}/memberships/{user}");
+pub(crate) static CREATE_TEAM: Endpoint = Endpoint::new(Method::POST, "/orgs/{org}/teams");
+pub(crate) static EDIT_TEAM: Endpoint = Endpoint::new(Method::PATCH, "/orgs/{org}/teams/{slug}");
+pub(crate) static DELETE_TEAM: Endpoint = Endpoint::new(Method::DELETE, "/orgs/{org}/teams/{slug}");
+pub(crate) static TEAM_INVITATIONS: Endpoint =
+    Endpoint::new(Method::GET, "/orgs/{org}/teams/{slug}/invitations");
+pub(crate) static SET_TEAM_MEMBERSHIP: Endpoint =
+    Endpoint::new(Method::PUT, "/orgs/{org}/teams/{slug}/memberships/{user}");
+pub(crate) static REMOVE_TEAM_MEMBERSHIP: Endpoint = Endpoint::new(
+    Method::DELETE,
+    "/orgs/{org}/teams/{slug}/memberships/{user}",
+);
+pub(crate) static TEAM_REPOS: Endpoint =
+    Endpoint::new(Method::GET, "/orgs/{org}/teams/{slug}/repos");
+pub(crate) static SET_TEAM_REPO: Endpoint =
+    Endpoint::new(Method::PUT, "/orgs/{org}/teams/{slug}/repos/{owner}/{repo}");
+pub(crate) static REMOVE_TEAM_REPO: Endpoint = Endpoint::new(
+    Method::DELETE,
+    "/orgs/{org}/teams/{slug}/repos/{owner}/{repo}",
+);
+pub(crate) static ORG_REPOS: Endpoint = Endpoint::new(Method::GET, "/orgs/{org}/repos");
+pub(crate) static CREATE_REPO: Endpoint = Endpoint::new(Method::POST, "/orgs/{org}/repos");
+pub(crate) static REPO: Endpoint = Endpoint::new(Method::GET, "/repos/{org}/{repo}");
+pub(crate) static EDIT_REPO: Endpoint = Endpoint::new(Method::PATCH, "/repos/{org}/{repo}");
+pub(crate) static BRANCHES: Endpoint = Endpoint::new(Method::GET, "/repos/{org}/{repo}/branches");
+pub(crate) static BRANCH_PROTECTION: Endpoint = Endpoint::new(
+    Method::GET,
+    "/repos/{org}/{repo}/branches/{branch}/protection",
+);
+pub(crate) static UPDATE_BRANCH_PROTECTION: Endpoint = Endpoint::new(
+    Method::PUT,
+    "/repos/{org}/{repo}/branches/{branch}/protection",
+);
+pub(crate) static REMOVE_BRANCH_PROTECTION: Endpoint = Endpoint::new(
+    Method::DELETE,
+    "/repos/{org}/{repo}/branches/{branch}/protection",
+);
+pub(crate) static REQUIRE_SIGNATURES: Endpoint = Endpoint::new(
+    Method::POST,
+    "/repos/{org}/{repo}/branches/{branch}/protection/required_signatures",
+);
+pub(crate) static DROP_SIGNATURES: Endpoint = Endpoint::new(
+    Method::DELETE,
+    "/repos/{org}/{repo}/branches/{branch}/protection/required_signatures",
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

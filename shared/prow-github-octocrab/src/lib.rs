@@ -1,4 +1,6 @@
-//! The GitHub client port ([`prow_ports::github::GitHubClient`]) over HTTP with octocrab.
+//! The GitHub client port ([`prow_ports::github::GitHubClient`]) over HTTP with octocrab, and
+//! the org administration port ([`prow_ports::github_admin::GitHubOrgAdmin`]) of peribolos and
+//! branchprotector ([`admin`]).
 //!
 //! - Auth ([`auth`]): a token file (PAT), or a GitHub App: a JWT for the app's endpoints, and per
 //!   organization an installation token, cached and refreshed before it expires.
@@ -18,6 +20,7 @@
 //! port's types. It takes its own options ([`GitHubOptions`]); mapping a binary's flags to them is
 //! the runtime's. Credentials are read by the caller; GitHub is first called on use.
 
+mod admin;
 mod auth;
 mod cache;
 mod client;

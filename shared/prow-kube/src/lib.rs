@@ -6,6 +6,7 @@
 //! Boundary: the only crate that knows how ProwJobs look to the Kubernetes API.
 
 pub mod clusters;
+pub mod config_maps;
 mod crd;
 mod executor;
 mod lease;

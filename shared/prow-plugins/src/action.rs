@@ -2,6 +2,7 @@
 //! title or milestone, commit statuses, and ProwJobs. [`crate::apply`] performs them in order.
 
 use prow_api::ProwJob;
+use prow_ports::config_maps::{ConfigMapTarget, ConfigMapUpdate};
 use prow_ports::github::{IssueNumber, NewReview, RepoRef, Sha, Status};
 use std::fmt;
 
@@ -153,6 +154,11 @@ pub enum Action {
         on: IssueRef,
         review: NewReview,
     },
+    /// Keys written to (and removed from) a ConfigMap (config-updater).
+    UpdateConfigMap {
+        target: ConfigMapTarget,
+        update: ConfigMapUpdate,
+    },
 }
 
 impl Action {
@@ -200,6 +206,7 @@ impl Action {
             Action::AbortJobs { .. } => "abort_jobs",
             Action::EditBody { .. } => "edit_body",
             Action::CreateReview { .. } => "create_review",
+            Action::UpdateConfigMap { .. } => "update_configmap",
         }
     }
 }

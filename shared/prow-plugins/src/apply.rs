@@ -39,6 +39,14 @@ pub enum ApplyError {
     },
     #[error("{0}: no job store is configured")]
     NoJobStore(&'static str),
+    #[error("{action}: {source}")]
+    ConfigMap {
+        action: &'static str,
+        #[source]
+        source: prow_ports::config_maps::ConfigMapError,
+    },
+    #[error("{0}: no ConfigMap writer is configured")]
+    NoConfigMaps(&'static str),
     #[error("{0}: no GitHub credentials are configured")]
     NoGitHub(&'static str),
 }
@@ -48,7 +56,10 @@ impl Failure for ApplyError {
         match self {
             ApplyError::GitHub { source, .. } => source.kind(),
             ApplyError::Store { source, .. } => source.kind(),
-            ApplyError::NoJobStore(_) | ApplyError::NoGitHub(_) => "port_unavailable",
+            ApplyError::ConfigMap { source, .. } => source.kind(),
+            ApplyError::NoJobStore(_) | ApplyError::NoGitHub(_) | ApplyError::NoConfigMaps(_) => {
+                "port_unavailable"
+            }
         }
     }
 
@@ -56,7 +67,10 @@ impl Failure for ApplyError {
         match self {
             ApplyError::GitHub { source, .. } => source.retryable(),
             ApplyError::Store { source, .. } => source.retryable(),
-            ApplyError::NoJobStore(_) | ApplyError::NoGitHub(_) => false,
+            ApplyError::ConfigMap { source, .. } => source.retryable(),
+            ApplyError::NoJobStore(_) | ApplyError::NoGitHub(_) | ApplyError::NoConfigMaps(_) => {
+                false
+            }
         }
     }
 }
@@ -200,7 +214,7 @@ pub async fn apply(
                     .map_err(failed)?;
             }
             // Done by `apply_to_jobs`.
-            Action::CreateJobs(_) | Action::AbortJobs { .. } => {}
+            Action::CreateJobs(_) | Action::AbortJobs { .. } | Action::UpdateConfigMap { .. } => {}
             Action::EditBody { on, body } => {
                 let edit = IssueEdit {
                     body: Some(body.clone()),
@@ -270,6 +284,17 @@ async fn apply_to_jobs(
                     applied.aborted.push(job.name().to_string());
                 }
             }
+        }
+        Action::UpdateConfigMap { target, update } => {
+            let config_maps = ports.config_maps.ok_or(ApplyError::NoConfigMaps(kind))?;
+            config_maps
+                .update(target, update)
+                .await
+                .map_err(|source| ApplyError::ConfigMap {
+                    action: kind,
+                    source,
+                })?;
+            tracing::info!(configmap = %target, keys = update.set.len(), removed = update.remove.len(), "ConfigMap updated");
         }
         _ => return Ok(false),
     }

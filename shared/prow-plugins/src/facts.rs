@@ -6,6 +6,7 @@
 use crate::IssueRef;
 use prow_api::ProwJob;
 use prow_github::events::{Comment, Issue, Label, PullRequest, Review};
+use prow_ports::config_maps::RunningConfig;
 use prow_ports::github::{
     CheckRun, CombinedStatus, Milestone, Permission, PullRequestChange, RepoRef, Sha,
 };
@@ -80,6 +81,8 @@ pub enum Fact {
     CatImage {
         grumpy: bool,
     },
+    /// The configuration this deployment runs on (config-updater checks a change against it).
+    RunningConfig,
 
     // For the OWNERS-based plugins (lgtm, approve, blunderbuss, verify-owners, override).
     /// The logins of everyone with access to the repository (upstream `ListCollaborators`).
@@ -128,6 +131,7 @@ pub enum Known {
     IssueEvents(Vec<IssueEvent>),
     Teams(Vec<Team>),
     Contexts(Vec<String>),
+    RunningConfig(Box<RunningConfig>),
 }
 
 /// The facts a plan needs and does not have yet.
@@ -379,6 +383,10 @@ impl Facts {
             variables: variables.to_string(),
         };
         expect_known!(self.known, fact, Json)
+    }
+
+    pub fn running_config(&self) -> Result<&RunningConfig, NeedFacts> {
+        expect_known!(self.known, Fact::RunningConfig, RunningConfig).map(Box::as_ref)
     }
 
     pub fn cat_image(&self, grumpy: bool) -> Result<&str, NeedFacts> {

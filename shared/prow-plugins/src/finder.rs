@@ -27,6 +27,12 @@ pub enum GatherError {
     },
     #[error(transparent)]
     Images(#[from] ImageError),
+    #[error("reading {fact:?}: {source}")]
+    ConfigMaps {
+        fact: Box<Fact>,
+        #[source]
+        source: prow_ports::config_maps::ConfigMapError,
+    },
     /// The plugin needs a port this process does not have (no job store, no picture source).
     #[error("{0:?} cannot be known here: {1}")]
     Unavailable(Box<Fact>, &'static str),
@@ -38,6 +44,7 @@ impl Failure for GatherError {
             GatherError::GitHub { source, .. } => source.kind(),
             GatherError::Store { source, .. } => source.kind(),
             GatherError::Images(error) => error.kind(),
+            GatherError::ConfigMaps { source, .. } => source.kind(),
             GatherError::Unavailable(..) => "port_unavailable",
         }
     }
@@ -47,6 +54,7 @@ impl Failure for GatherError {
             GatherError::GitHub { source, .. } => source.retryable(),
             GatherError::Store { source, .. } => source.retryable(),
             GatherError::Images(error) => error.retryable(),
+            GatherError::ConfigMaps { source, .. } => source.retryable(),
             GatherError::Unavailable(..) => false,
         }
     }
@@ -69,7 +77,10 @@ pub async fn gather(
 }
 
 async fn read(fact: &Fact, ports: &Ports<'_>) -> Result<Known, GatherError> {
-    let needs_github = !matches!(fact, Fact::PullJobs(_) | Fact::CatImage { .. });
+    let needs_github = !matches!(
+        fact,
+        Fact::PullJobs(_) | Fact::CatImage { .. } | Fact::RunningConfig
+    );
     let github = match ports.github {
         Some(github) => github,
         None if needs_github => {
@@ -179,7 +190,9 @@ async fn read(fact: &Fact, ports: &Ports<'_>) -> Result<Known, GatherError> {
                     .map_err(failed)?,
             )
         }
-        Fact::PullJobs(_) | Fact::CatImage { .. } => read_elsewhere(fact, ports).await?,
+        Fact::PullJobs(_) | Fact::CatImage { .. } | Fact::RunningConfig => {
+            read_elsewhere(fact, ports).await?
+        }
         // For the OWNERS-based plugins.
         Fact::Collaborators(repo) => Known::Logins(
             github
@@ -262,6 +275,23 @@ async fn read_elsewhere(fact: &Fact, ports: &Ports<'_>) -> Result<Known, GatherE
                 }
             }
             Known::Text(url)
+        }
+        Fact::RunningConfig => {
+            let config_maps = ports.config_maps.ok_or_else(|| {
+                GatherError::Unavailable(
+                    Box::new(fact.clone()),
+                    "no ConfigMap writer is configured",
+                )
+            })?;
+            let running =
+                config_maps
+                    .running_config()
+                    .await
+                    .map_err(|source| GatherError::ConfigMaps {
+                        fact: Box::new(fact.clone()),
+                        source,
+                    })?;
+            Known::RunningConfig(Box::new(running))
         }
         other => {
             return Err(GatherError::Unavailable(

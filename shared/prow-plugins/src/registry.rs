@@ -22,6 +22,7 @@ impl PluginRegistry {
             .with(Arc::new(plugins::assign::Assign))
             .with(Arc::new(plugins::blunderbuss::Blunderbuss))
             .with(Arc::new(plugins::cat::Cat))
+            .with(Arc::new(plugins::config_updater::ConfigUpdaterPlugin))
             .with(Arc::new(plugins::help::Help))
             .with(Arc::new(plugins::hold::Hold))
             .with(Arc::new(plugins::label::Label))

@@ -24,6 +24,8 @@ pub struct Ports<'a> {
     pub jobs: Option<&'a dyn JobStore>,
     /// For the picture plugins.
     pub images: Option<&'a dyn ImageSource>,
+    /// For config-updater: where Prow's configuration lives.
+    pub config_maps: Option<&'a dyn prow_ports::config_maps::ConfigMaps>,
     pub clock: &'a dyn Clock,
 }
 

@@ -9,10 +9,12 @@
 //! | [`events::EventSink`] | where CloudEvents go | `prow-runtime` (`$K_SINK` over HTTP), `prow local`'s bus |
 //! | [`pubsub::Publish`] | Pub/Sub topics | `prow-pubsub` (google-cloud-pubsub) |
 //! | [`github::GitHubClient`] | GitHub's API | `prow-github-octocrab` (octocrab over HTTP) |
+//! | [`github_admin::GitHubOrgAdmin`] | an org's members, teams, repository settings and branch protection (peribolos, branchprotector) | `prow-github-octocrab` |
 //! | [`github_cache::ResponseCache`] | GitHub answers shared for conditional reads | [`github_cache::MemoryResponseCache`] (one process), `prow-redis` (Redis or Valkey) |
 //! | [`slack::SlackPoster`] | Slack's `chat.postMessage` | `prow-slack` |
 //! | [`images::ImageSource`] | random pictures for `/meow` | `prow-runtime` (a cat picture API) |
 //! | [`lease::Leases`] | who may act on a pool for a while | [`lease::MemoryLeases`] (one process) |
+//! | [`config_maps::ConfigMaps`] | ConfigMaps config-updater writes, and the configuration running now | `prow-kube` (server-side apply), `prow local` (its files) |
 //! | [`clock::Clock`] | the time | [`clock::SystemClock`], [`clock::ManualClock`] in tests |
 //!
 //! Every port error implements [`Failure`], so a caller decides by [`Failure::retryable`] and labels
@@ -23,9 +25,11 @@
 
 pub mod artifacts;
 pub mod clock;
+pub mod config_maps;
 pub mod events;
 pub mod executor;
 pub mod github;
+pub mod github_admin;
 pub mod github_cache;
 pub mod images;
 pub mod lease;

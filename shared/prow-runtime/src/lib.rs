@@ -8,6 +8,7 @@
 
 mod args;
 pub mod cloudevents;
+pub mod config_maps;
 mod config_watch;
 pub mod images;
 pub mod locks;
@@ -55,6 +56,27 @@ impl FunctionContext {
             .context("connecting to the Kubernetes API")?;
         let namespace = self.config.current().prow.prowjob_namespace.clone();
         Ok(Arc::new(prow_kube::KubeJobStore::new(client, &namespace)))
+    }
+
+    /// config-updater's ConfigMaps in the function's own cluster (`default`) and the clusters of
+    /// `--kubeconfig` / `--kubeconfig-dir`; `None` (with a warning) when no cluster is reachable,
+    /// as when hook runs outside Kubernetes.
+    pub fn config_maps(&self) -> Option<Arc<dyn prow_ports::config_maps::ConfigMaps>> {
+        let sources = prow_kube::clusters::KubeconfigSources {
+            kubeconfig: self.args.kubeconfig.clone(),
+            kubeconfig_dir: self.args.kubeconfig_dir.clone(),
+            kubeconfig_suffix: self.args.kubeconfig_suffix.clone(),
+        };
+        match block_on_at_startup(prow_kube::config_maps::ConfigMapWriter::connect(&sources)) {
+            Ok(Ok(writer)) => Some(Arc::new(config_maps::DeployedConfigMaps {
+                writer,
+                paths: self.args.config_paths(),
+            })),
+            Ok(Err(error)) | Err(error) => {
+                tracing::warn!(%error, "no Kubernetes API: config-updater cannot write ConfigMaps");
+                None
+            }
+        }
     }
 
     /// Leases as Kubernetes Leases in `prowjob_namespace` of the cluster the function runs in.

@@ -15,9 +15,13 @@
 //!
 //! Labels and assignees sent with a new issue by someone without triage are dropped silently,
 //! and approving or requesting changes on one's own pull request is GitHub's 422. Permissions
-//! come from the repository's collaborators (the owner is admin); org membership alone gives
-//! none beyond reading. Comments, reviews, requested reviewers and new pull requests are open to
-//! everyone, as on a public repository.
+//! come from the repository's collaborators and the teams with access to it (the owner and the
+//! org's admins are admin); org membership alone gives none beyond reading. Comments, reviews,
+//! requested reviewers and new pull requests are open to everyone, as on a public repository.
+//!
+//! Changing an org's profile, members and teams needs an admin of the org (anyone, while the
+//! org has no admins in the world); a repository's settings and branch protection need admin on
+//! the repository (GitHub's `Must have admin rights to Repository.` again).
 
 use crate::AppState;
 use crate::routes::{error, lock};
@@ -104,14 +108,27 @@ impl World {
         }
     }
 
-    /// `login`'s permission on `full_name`: the owner's is admin, a collaborator's is theirs.
-    /// Organisation membership alone grants none (GitHub's base permission is read).
+    /// `login`'s permission on `full_name`: the owner's and the owning org's admins' is admin;
+    /// otherwise the highest of theirs as a collaborator and their teams'. Organisation
+    /// membership alone grants none (GitHub's base permission is read).
     pub fn permission_of(&self, full_name: &str, login: &str) -> Option<Permission> {
         let repo = self.repo(full_name)?;
-        if repo.owner == login {
+        if repo.owner == login
+            || self
+                .orgs
+                .get(&repo.owner)
+                .is_some_and(|o| o.admins.contains(login))
+        {
             return Some(Permission::Admin);
         }
-        repo.collaborators.get(login).copied()
+        let through_team = self.team_permission(full_name, login).map(|p| match p {
+            "admin" => Permission::Admin,
+            "maintain" => Permission::Maintain,
+            "push" | "write" => Permission::Write,
+            "triage" => Permission::Triage,
+            _ => Permission::Read,
+        });
+        repo.collaborators.get(login).copied().max(through_team)
     }
 }
 
@@ -135,6 +152,20 @@ impl Actor {
             Ok(())
         } else {
             Err(Box::new(error(StatusCode::FORBIDDEN, FORBIDDEN)))
+        }
+    }
+}
+
+impl Actor {
+    /// `Ok` when the actor may administer `org`, else GitHub's 403.
+    pub(crate) fn require_org_admin(&self, world: &World, org: &str) -> Result<(), Box<Response>> {
+        if !self.person || world.administers(org, &self.login) {
+            Ok(())
+        } else {
+            Err(Box::new(error(
+                StatusCode::FORBIDDEN,
+                "You must be an admin to perform this action.",
+            )))
         }
     }
 }

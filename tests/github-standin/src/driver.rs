@@ -245,11 +245,31 @@ pub(crate) fn dump(world: &World) -> Value {
                 .map(|(slug, t)| {
                     (
                         slug,
-                        json!({"members": t.members, "maintainers": t.maintainers}),
+                        json!({
+                            "name": t.name,
+                            "members": t.members,
+                            "maintainers": t.maintainers,
+                            "privacy": t.privacy,
+                            "parent": t.parent.and_then(|id| world.team_slug_of(name, id)),
+                            "repos": t.repos,
+                        }),
                     )
                 })
                 .collect();
-            (name, json!({"members": org.members, "teams": teams}))
+            let invitations: BTreeMap<&String, &str> = org
+                .invitations
+                .iter()
+                .map(|(login, i)| (login, i.role.as_str()))
+                .collect();
+            (
+                name,
+                json!({
+                    "members": org.members,
+                    "admins": org.admins,
+                    "invitations": invitations,
+                    "teams": teams,
+                }),
+            )
         })
         .collect();
     let repos: BTreeMap<&String, Value> = world
@@ -275,7 +295,9 @@ fn dump_repo(world: &World, repo: &Repo) -> Value {
         .collect();
     json!({
         "default_branch": repo.default_branch,
+        "visibility": repo.visibility(),
         "branches": repo.branches,
+        "protected_branches": repo.protection.keys().collect::<Vec<_>>(),
         "files": repo.files.iter().map(|(b, f)| (b, f.keys().collect::<Vec<_>>())).collect::<BTreeMap<_, _>>(),
         "collaborators": collaborators,
         "labels": repo.labels.keys().collect::<Vec<_>>(),

@@ -333,7 +333,7 @@ impl World {
                 repo.branches
                     .iter()
                     .filter(|(_, head)| *head == sha)
-                    .map(|(name, head)| json!({"name": name, "commit": {"sha": head, "url": format!("{base}/repos/{full_name}/commits/{head}")}, "protected": false}))
+                    .map(|(name, head)| json!({"name": name, "commit": {"sha": head, "url": format!("{base}/repos/{full_name}/commits/{head}")}, "protected": repo.protection.contains_key(name)}))
                     .collect()
             })
             .unwrap_or_default();

@@ -11,6 +11,10 @@
 //! sandbox: seeded from a world file ([`world_file`]), delivering webhooks in the background, with
 //! a driver API under `/_standin/` for what people do through git.
 //!
+//! It also serves what peribolos and branchprotector change ([`world_admin`]): an org's profile,
+//! members and invitations, nested teams with members and repositories, repository settings,
+//! and branch protection.
+//!
 //! Boundary: test and local-mode infrastructure; production code never depends on it.
 
 // GitHub objects have many fields; `json!` needs room to expand them.
@@ -25,11 +29,15 @@ mod events;
 mod graphql;
 mod oauth;
 mod routes;
+mod routes_admin;
 mod routes_more;
 mod routes_plugin_reads;
 mod routes_pulls;
+mod routes_repo_admin;
 mod shapes;
+mod shapes_admin;
 mod world;
+pub mod world_admin;
 pub mod world_file;
 mod world_git;
 mod world_people;
@@ -39,6 +47,10 @@ pub use events::{Delivery, signature};
 pub use world::{
     App, Call, ChangedFile, CheckRun, Comment, Fault, Issue, Label, Org, Permission, PullRequest,
     Repo, Status, Team, User, World, sha_of,
+};
+pub use world_admin::{
+    BranchProtection, Invitation, MembershipState, OrgProfile, PeopleAndTeams, RepoSettings,
+    RequiredReviews, RequiredStatusChecks, Restrictions, team_slug,
 };
 pub use world_file::WorldFileError;
 pub use world_git::{GitError, NewPullRequest};
@@ -173,6 +185,8 @@ pub fn app(world: Arc<Mutex<World>>, base: &str) -> Router {
     };
     routes::router()
         .merge(routes_plugin_reads::router())
+        .merge(routes_admin::router())
+        .merge(routes_repo_admin::router())
         .merge(driver::router())
         .merge(oauth::router())
         .layer(middleware::from_fn_with_state(state.clone(), account))

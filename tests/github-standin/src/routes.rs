@@ -24,7 +24,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/users/{login}", get(get_user))
         .route("/rate_limit", get(rate_limit))
         .route("/orgs/{org}/members/{user}", get(is_member))
-        .route("/repos/{owner}/{repo}", get(get_repo))
+        .route(
+            "/repos/{owner}/{repo}",
+            get(get_repo)
+                .patch(crate::routes_repo_admin::edit_repo)
+                .post(crate::routes_repo_admin::edit_repo),
+        )
         .route(
             "/repos/{owner}/{repo}/collaborators/{user}",
             get(is_collaborator),
@@ -115,13 +120,13 @@ pub(crate) fn lock(state: &AppState) -> MutexGuard<'_, World> {
 }
 
 #[derive(Deserialize)]
-struct PageParams {
+pub(crate) struct PageParams {
     page: Option<usize>,
     per_page: Option<usize>,
 }
 
 /// One page of `items`, with GitHub's `Link` header (`next`, `last`, `prev`, `first`).
-fn paginated(
+pub(crate) fn paginated(
     uri: &axum::http::Uri,
     base: &str,
     params: &PageParams,

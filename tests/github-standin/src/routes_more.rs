@@ -1,4 +1,4 @@
-//! Repository contents, merges, check runs, teams and issue creation.
+//! Repository contents, merges, check runs and issue creation.
 
 use crate::AppState;
 use crate::actor::Actor;
@@ -25,8 +25,6 @@ pub(crate) fn router() -> Router<AppState> {
             axum::routing::patch(update_check_run).post(update_check_run),
         )
         .route("/repos/{owner}/{repo}/issues", post(create_issue))
-        .route("/orgs/{org}/teams", get(list_teams))
-        .route("/orgs/{org}/teams/{slug}/members", get(team_members))
         .route("/repos/{owner}/{repo}/git/commits/{sha}", get(git_commit))
         .route(
             "/repos/{owner}/{repo}/assignees/{user}",
@@ -185,6 +183,7 @@ async fn merge(
         issue.updated_at = tick;
         if let Some(pull) = issue.pull.as_mut() {
             pull.merged = true;
+            pull.merge_commit_sha = Some(merged_sha.clone());
         }
     }
     world.emit_pull_request(&full, number, "closed", &actor.login, None);
@@ -386,49 +385,4 @@ async fn create_issue(
         Json(shapes::issue(&world, &state.base, found, issue)),
     )
         .into_response()
-}
-
-async fn list_teams(State(state): State<AppState>, Path(org): Path<String>) -> Response {
-    let world = lock(&state);
-    let Some(found) = world.orgs.get(&org) else {
-        return not_found();
-    };
-    let teams: Vec<Value> = found
-        .teams
-        .iter()
-        .map(|(slug, team)| shapes::team(&state.base, &org, slug, team))
-        .collect();
-    Json(Value::Array(teams)).into_response()
-}
-
-#[derive(Deserialize)]
-struct RoleQuery {
-    role: Option<String>,
-}
-
-/// `?role=member|maintainer|all` (default `all`), as GitHub filters team members.
-async fn team_members(
-    State(state): State<AppState>,
-    Path((org, slug)): Path<(String, String)>,
-    Query(query): Query<RoleQuery>,
-) -> Response {
-    let world = lock(&state);
-    let Some(team) = world.orgs.get(&org).and_then(|o| o.teams.get(&slug)) else {
-        return not_found();
-    };
-    let role = query.role.unwrap_or_else(|| "all".to_string());
-    if !["all", "member", "maintainer"].contains(&role.as_str()) {
-        return validation_failed("Team", "role", "role is not included in the list");
-    }
-    let members: Vec<Value> = team
-        .members
-        .iter()
-        .filter(|m| match role.as_str() {
-            "member" => !team.maintainers.contains(*m),
-            "maintainer" => team.maintainers.contains(*m),
-            _ => true,
-        })
-        .map(|m| shapes::user_by_login(&world, &state.base, m))
-        .collect();
-    Json(Value::Array(members)).into_response()
 }

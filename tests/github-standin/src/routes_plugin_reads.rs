@@ -1,7 +1,7 @@
 //! What the OWNERS-based plugins (lgtm, approve, blunderbuss, verify-owners, override) read that
 //! the rest of the stand-in does not serve: the list of collaborators, a pull request's review
-//! comments and an issue's events (the world keeps neither, so both are empty), and branch
-//! protection (the world protects no branch).
+//! comments and an issue's events (the world keeps neither, so both are empty), and a protected
+//! branch's required status checks.
 
 use crate::routes::{error, lock, not_found};
 use crate::shapes;
@@ -90,10 +90,30 @@ async fn required_status_checks(
     Path((owner, repo, branch)): Path<(String, String, String)>,
 ) -> Response {
     let world = lock(&state);
-    match world.repo(&format!("{owner}/{repo}")) {
-        Some(found) if found.branches.contains_key(&branch) => {
-            error(StatusCode::NOT_FOUND, "Branch not protected")
-        }
-        _ => error(StatusCode::NOT_FOUND, "Branch not found"),
-    }
+    let full = format!("{owner}/{repo}");
+    let Some(found) = world
+        .repo(&full)
+        .filter(|r| r.branches.contains_key(&branch))
+    else {
+        return error(StatusCode::NOT_FOUND, "Branch not found");
+    };
+    let Some(protection) = found.protection.get(&branch) else {
+        return error(StatusCode::NOT_FOUND, "Branch not protected");
+    };
+    let Some(checks) = &protection.required_status_checks else {
+        return error(StatusCode::NOT_FOUND, "Required status checks not enabled");
+    };
+    let url = format!(
+        "{}/repos/{full}/branches/{}/protection/required_status_checks",
+        state.base,
+        crate::routes_repo_admin::encode(&branch)
+    );
+    Json(json!({
+        "url": url,
+        "strict": checks.strict,
+        "contexts": checks.contexts,
+        "contexts_url": format!("{url}/contexts"),
+        "checks": checks.contexts.iter().map(|c| json!({"context": c, "app_id": null})).collect::<Vec<_>>(),
+    }))
+    .into_response()
 }

@@ -1,5 +1,5 @@
 //! People and planning on issues and pull requests: assignees, requested reviewers, reviews,
-//! milestones, edits (title, body, state, milestone), and the repository's branches.
+//! milestones, and edits (title, body, state, milestone).
 
 use crate::AppState;
 use crate::actor::Actor;
@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -35,7 +35,6 @@ pub(crate) fn router() -> Router<AppState> {
             get(list_reviews).post(create_review),
         )
         .route("/repos/{owner}/{repo}/milestones", get(list_milestones))
-        .route("/repos/{owner}/{repo}/branches", get(list_branches))
 }
 
 /// GitHub's limit of assignees on an issue or pull request.
@@ -334,23 +333,6 @@ async fn list_milestones(
             .collect(),
     ))
     .into_response()
-}
-
-async fn list_branches(
-    State(state): State<AppState>,
-    Path((owner, repo)): Path<(String, String)>,
-) -> Response {
-    let world = lock(&state);
-    let full = format!("{owner}/{repo}");
-    let Some(found) = world.repo(&full) else {
-        return not_found();
-    };
-    let branches: Vec<Value> = found
-        .branches
-        .iter()
-        .map(|(name, sha)| json!({"name": name, "commit": {"sha": sha, "url": format!("{}/repos/{full}/commits/{sha}", state.base)}, "protected": false}))
-        .collect();
-    Json(Value::Array(branches)).into_response()
 }
 
 #[derive(Deserialize)]

@@ -54,7 +54,7 @@ pub(crate) fn repo(world: &World, base: &str, repo: &Repo) -> Value {
         "private": repo.private,
         "owner": user_by_login(world, base, &repo.owner),
         "html_url": format!("{base}/{full}"),
-        "description": null,
+        "description": repo.settings.description,
         "fork": false,
         "url": api,
         "forks_url": format!("{api}/forks"),
@@ -100,19 +100,19 @@ pub(crate) fn repo(world: &World, base: &str, repo: &Repo) -> Value {
         "ssh_url": format!("git@stand-in:{full}.git"),
         "clone_url": format!("{base}/{full}.git"),
         "svn_url": format!("{base}/{full}"),
-        "homepage": null,
+        "homepage": repo.settings.homepage,
         "size": 0,
         "stargazers_count": 0,
         "watchers_count": 0,
         "language": null,
-        "has_issues": true,
-        "has_projects": false,
+        "has_issues": repo.settings.has_issues,
+        "has_projects": repo.settings.has_projects,
         "has_downloads": false,
-        "has_wiki": false,
+        "has_wiki": repo.settings.has_wiki,
         "has_pages": false,
         "forks_count": 0,
         "mirror_url": null,
-        "archived": false,
+        "archived": repo.settings.archived,
         "disabled": false,
         "open_issues_count": repo.issues.values().filter(|i| i.open).count(),
         "license": null,
@@ -120,14 +120,14 @@ pub(crate) fn repo(world: &World, base: &str, repo: &Repo) -> Value {
         "open_issues": repo.issues.values().filter(|i| i.open).count(),
         "watchers": 0,
         "default_branch": repo.default_branch,
-        "allow_merge_commit": true,
-        "allow_squash_merge": true,
-        "allow_rebase_merge": true,
+        "allow_merge_commit": repo.settings.allow_merge_commit,
+        "allow_squash_merge": repo.settings.allow_squash_merge,
+        "allow_rebase_merge": repo.settings.allow_rebase_merge,
         "is_template": false,
         "topics": [],
         "custom_properties": {},
         "web_commit_signoff_required": false,
-        "visibility": if repo.private { "private" } else { "public" }
+        "visibility": repo.visibility()
     })
 }
 
@@ -289,12 +289,12 @@ pub(crate) fn pull_request(world: &World, base: &str, repo: &Repo, issue: &Issue
         "updated_at": timestamp(issue.updated_at),
         "closed_at": closed_at(issue),
         "merged_at": merged_at(issue),
-        "merge_commit_sha": null,
+        "merge_commit_sha": pull.merge_commit_sha,
         "assignee": issue.assignees.first().map(|a| user_by_login(world, base, a)),
         "assignees": issue.assignees.iter().map(|a| user_by_login(world, base, a)).collect::<Vec<_>>(),
         "requested_reviewers": issue.requested_reviewers.iter().map(|r| user_by_login(world, base, r)).collect::<Vec<_>>(),
         "requested_teams": issue.requested_teams.iter().filter_map(|slug| {
-            world.orgs.get(&repo.owner).and_then(|o| o.teams.get(slug)).map(|t| team(base, &repo.owner, slug, t))
+            world.orgs.get(&repo.owner).and_then(|o| o.teams.get(slug).map(|t| team(base, &repo.owner, o, slug, t)))
         }).collect::<Vec<_>>(),
         "head": branch(&pull.head_ref, &pull.head_sha),
         "base": branch(&pull.base_ref, &pull.base_sha),
@@ -439,15 +439,33 @@ pub(crate) fn combined_state(statuses: &[Status]) -> &'static str {
     }
 }
 
-/// A team of `org`, as GitHub lists it.
-pub(crate) fn team(base: &str, org: &str, slug: &str, team: &crate::world::Team) -> Value {
+/// A team of `org`, as GitHub lists it, its parent as GitHub shows one.
+pub(crate) fn team(
+    base: &str,
+    org_name: &str,
+    org: &crate::world::Org,
+    slug: &str,
+    team: &crate::world::Team,
+) -> Value {
+    let mut value = team_simple(base, org_name, slug, team);
+    value["parent"] = team
+        .parent
+        .and_then(|id| org.teams.iter().find(|(_, t)| t.id == id))
+        .map_or(Value::Null, |(parent_slug, parent)| {
+            team_simple(base, org_name, parent_slug, parent)
+        });
+    value
+}
+
+/// A team without its parent (GitHub's `team-simple`).
+pub(crate) fn team_simple(base: &str, org: &str, slug: &str, team: &crate::world::Team) -> Value {
     json!({
         "id": team.id, "node_id": format!("T_{}", team.id), "slug": slug, "name": team.name,
-        "description": null, "privacy": "closed", "permission": "pull",
+        "description": team.description, "privacy": team.privacy, "permission": "pull",
+        "notification_setting": "notifications_enabled",
         "url": format!("{base}/orgs/{org}/teams/{slug}"),
         "html_url": format!("{base}/orgs/{org}/teams/{slug}"),
         "members_url": format!("{base}/orgs/{org}/teams/{slug}/members{{/member}}"),
         "repositories_url": format!("{base}/orgs/{org}/teams/{slug}/repos"),
-        "parent": null
     })
 }

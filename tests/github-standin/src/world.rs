@@ -37,12 +37,20 @@ pub struct User {
 #[derive(Clone, Debug, Default)]
 pub struct Org {
     pub id: u64,
+    /// Everyone in the org, admins included.
     pub members: BTreeSet<String>,
+    /// The members with the admin (owner) role.
+    pub admins: BTreeSet<String>,
     /// Teams by slug.
     pub teams: BTreeMap<String, Team>,
+    /// Its profile and defaults (`GET`/`PATCH /orgs/{org}`).
+    pub profile: crate::world_admin::OrgProfile,
+    /// Invitations not yet accepted, by login.
+    pub invitations: BTreeMap<String, crate::world_admin::Invitation>,
 }
 
-#[derive(Clone, Debug, Default)]
+/// A team; its `Default` is GitHub's for a new one ([`crate::world_admin`]).
+#[derive(Clone, Debug)]
 pub struct Team {
     pub id: u64,
     pub name: String,
@@ -50,6 +58,14 @@ pub struct Team {
     pub members: BTreeSet<String>,
     /// The members with the maintainer role.
     pub maintainers: BTreeSet<String>,
+    pub description: Option<String>,
+    /// `closed` (visible to the org) or `secret`.
+    pub privacy: String,
+    /// The parent team's id.
+    pub parent: Option<u64>,
+    /// The org's repositories the team has access to: name to GitHub's permission (`pull`,
+    /// `triage`, `push`, `maintain`, `admin`).
+    pub repos: BTreeMap<String, String>,
 }
 
 /// A GitHub App: its id, slug, the public half of its key (PEM) to check its JWTs, and its
@@ -119,6 +135,8 @@ pub struct PullRequest {
     /// `None` while GitHub is still computing it.
     pub mergeable: Option<bool>,
     pub merged: bool,
+    /// The commit its merge made on the base branch.
+    pub merge_commit_sha: Option<String>,
     pub files: Vec<ChangedFile>,
 }
 
@@ -198,6 +216,10 @@ pub struct Repo {
     /// Check runs per commit SHA.
     pub check_runs: BTreeMap<String, Vec<CheckRun>>,
     pub milestones: BTreeMap<u64, Milestone>,
+    /// What peribolos manages: description, homepage, features and merge methods.
+    pub settings: crate::world_admin::RepoSettings,
+    /// Protected branches, by name.
+    pub protection: BTreeMap<String, crate::world_admin::BranchProtection>,
 }
 
 impl Repo {
@@ -274,6 +296,10 @@ pub struct World {
     pub(crate) oauth_codes: BTreeMap<String, (String, String, String)>,
     /// User access tokens issued through the web flow, to the login they act as.
     pub oauth_tokens: BTreeMap<String, String>,
+    /// Whether people accept an invitation to an org at once (the default, so a tool converges
+    /// in one pass). When `false`, making someone a member who is not one leaves an invitation
+    /// pending (`state: pending`) until [`World::accept_invitation`].
+    pub auto_accept_invitations: bool,
     /// The API's own base URL, for URLs inside payloads.
     pub(crate) api_base: String,
     pub(crate) deliveries: u64,
@@ -313,6 +339,7 @@ impl World {
             oauth_apps: BTreeMap::new(),
             oauth_codes: BTreeMap::new(),
             oauth_tokens: BTreeMap::new(),
+            auto_accept_invitations: true,
             api_base: "https://api.github.com".to_string(),
             deliveries: 0,
             next_id: 1000,
@@ -427,6 +454,8 @@ impl World {
             trees: BTreeMap::new(),
             check_runs: BTreeMap::new(),
             milestones: BTreeMap::new(),
+            settings: crate::world_admin::RepoSettings::default(),
+            protection: BTreeMap::new(),
         };
         repo.commits.insert(
             root.clone(),
@@ -662,6 +691,7 @@ impl World {
             draft: false,
             mergeable: Some(true),
             merged: false,
+            merge_commit_sha: None,
             files: changed_files(files),
         };
         let number = self.insert_issue(full_name, author, title, Some(pull));

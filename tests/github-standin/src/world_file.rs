@@ -6,10 +6,14 @@
 //! orgs:
 //!   example-org:
 //!     members: [alice, bob]
+//!     admins: [alice]            # members with the admin (owner) role
 //!     teams:
 //!       - slug: maintainers
 //!         members: [bob]
 //!         maintainers: [alice]   # maintainers are members too
+//!         description: Reviews everything   # privacy: closed (default) or secret
+//!         parent: leads          # another team's slug
+//!         repos: {app: write}    # read|triage|write|maintain|admin
 //! repos:
 //!   example-org/app:
 //!     default_branch: main       # default main
@@ -81,6 +85,9 @@ pub struct WorldFile {
 pub struct OrgSpec {
     #[serde(default)]
     pub members: Vec<String>,
+    /// Members with the admin (owner) role.
+    #[serde(default)]
+    pub admins: Vec<String>,
     #[serde(default)]
     pub teams: Vec<TeamSpec>,
 }
@@ -94,6 +101,14 @@ pub struct TeamSpec {
     pub members: Vec<String>,
     #[serde(default)]
     pub maintainers: Vec<String>,
+    pub description: Option<String>,
+    /// `closed` (the default) or `secret`.
+    pub privacy: Option<String>,
+    /// The parent team's slug.
+    pub parent: Option<String>,
+    /// The org's repositories (by name) the team has access to, with its permission.
+    #[serde(default)]
+    pub repos: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -245,22 +260,24 @@ impl WorldFile {
         for (name, org) in &self.orgs {
             let members: Vec<&str> = org.members.iter().map(String::as_str).collect();
             world.add_org(name, &members);
+            let admins: Vec<&str> = org.admins.iter().map(String::as_str).collect();
+            world.add_org_admins(name, &admins);
             for (i, team) in org.teams.iter().enumerate() {
-                if team.slug.is_empty() {
-                    return Err((format!("orgs.{name}.teams[{i}]"), "slug is required".into()));
-                }
-                let members: Vec<&str> = team.members.iter().map(String::as_str).collect();
-                let maintainers: Vec<&str> = team.maintainers.iter().map(String::as_str).collect();
-                world
-                    .add_team(name, &team.slug, &members)
-                    .add_team_maintainers(name, &team.slug, &maintainers);
-                if let Some(title) = &team.name
-                    && let Some(found) = world
+                team.build(&mut world, name, &format!("orgs.{name}.teams[{i}]"))?;
+            }
+            for (i, team) in org.teams.iter().enumerate() {
+                if let Some(parent) = &team.parent {
+                    if !world
                         .orgs
-                        .get_mut(name)
-                        .and_then(|o| o.teams.get_mut(&team.slug))
-                {
-                    found.name = title.clone();
+                        .get(name)
+                        .is_some_and(|o| o.teams.contains_key(parent))
+                    {
+                        return Err((
+                            format!("orgs.{name}.teams[{i}].parent"),
+                            format!("no team {parent:?} in the org"),
+                        ));
+                    }
+                    world.set_team_parent(name, &team.slug, Some(parent));
                 }
             }
         }
@@ -269,6 +286,59 @@ impl WorldFile {
         }
         world.outbox.clear();
         Ok(world)
+    }
+}
+
+impl TeamSpec {
+    fn build(&self, world: &mut World, org: &str, at: &str) -> Result<(), Invalid> {
+        if self.slug.is_empty() {
+            return Err((at.to_string(), "slug is required".into()));
+        }
+        let members: Vec<&str> = self.members.iter().map(String::as_str).collect();
+        let maintainers: Vec<&str> = self.maintainers.iter().map(String::as_str).collect();
+        world
+            .add_team(org, &self.slug, &members)
+            .add_team_maintainers(org, &self.slug, &maintainers);
+        for (repo, text) in &self.repos {
+            let permission = match permission(text) {
+                Some(Permission::Read) => "pull",
+                Some(Permission::Triage) => "triage",
+                Some(Permission::Write) => "push",
+                Some(Permission::Maintain) => "maintain",
+                Some(Permission::Admin) => "admin",
+                None => {
+                    return Err((
+                        format!("{at}.repos.{repo}"),
+                        format!(
+                            "unknown permission {text:?} (read, triage, write, maintain or admin)"
+                        ),
+                    ));
+                }
+            };
+            world.add_team_repo(org, &self.slug, repo, permission);
+        }
+        let Some(found) = world
+            .orgs
+            .get_mut(org)
+            .and_then(|o| o.teams.get_mut(&self.slug))
+        else {
+            return Ok(());
+        };
+        if let Some(title) = &self.name {
+            found.name = title.clone();
+        }
+        found.description = self.description.clone();
+        match self.privacy.as_deref() {
+            None => {}
+            Some(privacy @ ("closed" | "secret")) => found.privacy = privacy.to_string(),
+            Some(other) => {
+                return Err((
+                    format!("{at}.privacy"),
+                    format!("unknown privacy {other:?} (closed or secret)"),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -530,8 +600,10 @@ users: [mallory]
 orgs:
   acme:
     members: [alice]
+    admins: [carol]
     teams:
       - {slug: leads, name: Leads, members: [bob], maintainers: [alice]}
+      - {slug: devs, parent: leads, description: Developers, repos: {widgets: write}}
 repos:
   acme/widgets:
     default_branch: trunk
@@ -551,6 +623,11 @@ repos:
         let team = &world.orgs["acme"].teams["leads"];
         assert_eq!(team.name, "Leads");
         assert!(team.members.contains("alice") && team.maintainers.contains("alice"));
+        let devs = &world.orgs["acme"].teams["devs"];
+        assert_eq!(devs.parent, Some(team.id));
+        assert_eq!(devs.repos["widgets"], "push");
+        assert_eq!(devs.description.as_deref(), Some("Developers"));
+        assert!(world.orgs["acme"].admins.contains("carol"));
         let repo = world.repo("acme/widgets").unwrap();
         assert_eq!(repo.default_branch, "trunk");
         assert_eq!(repo.collaborators["bob"], Permission::Write);

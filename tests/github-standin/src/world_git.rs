@@ -287,6 +287,7 @@ impl World {
             draft: spec.draft,
             mergeable: Some(true),
             merged: false,
+            merge_commit_sha: None,
             files,
         };
         for label in &spec.labels {

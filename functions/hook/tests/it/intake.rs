@@ -226,6 +226,7 @@ impl TestHook {
                 dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
                 clock: prow_ports::clock::SystemClock::shared(),
                 images: None,
+                config_maps: None,
             },
         )
         .unwrap();

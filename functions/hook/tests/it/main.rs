@@ -11,6 +11,7 @@ mod approve;
 mod assign;
 mod blunderbuss;
 mod cat;
+mod config_updater;
 mod corpus_replay;
 mod help;
 mod hold;

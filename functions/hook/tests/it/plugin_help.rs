@@ -48,6 +48,7 @@ async fn plugin_help_for_kubernetes_lists_what_its_config_enables() {
             dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
             clock: prow_ports::clock::SystemClock::shared(),
             images: None,
+            config_maps: None,
         },
     )
     .unwrap();

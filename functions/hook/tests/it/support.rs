@@ -39,6 +39,16 @@ impl Bench {
 
     /// [`Bench::start`] with a `config.yaml` too (for plugins that read jobs or tide's settings).
     pub async fn start_with(world: World, config_yaml: &str, plugins_yaml: &str) -> Bench {
+        Bench::start_full(world, config_yaml, plugins_yaml, None).await
+    }
+
+    /// [`Bench::start_with`] with somewhere for config-updater to write.
+    pub async fn start_full(
+        world: World,
+        config_yaml: &str,
+        plugins_yaml: &str,
+        config_maps: Option<Arc<dyn prow_ports::config_maps::ConfigMaps>>,
+    ) -> Bench {
         let standin = GitHubStandIn::start(world).await.unwrap();
         standin.world().outbox.clear();
         let metrics = Arc::new(Metrics::new("hook"));
@@ -62,6 +72,7 @@ impl Bench {
                 dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
                 clock: prow_ports::clock::SystemClock::shared(),
                 images: None,
+                config_maps,
             },
         )
         .unwrap();

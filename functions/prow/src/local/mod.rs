@@ -10,6 +10,7 @@
 //! `/functions/crier`, `/functions/horologium`, `/functions/sinker`, `/functions/tide`).
 
 pub mod bus;
+pub mod config_maps;
 
 use anyhow::Context;
 use axum::Router;
@@ -224,6 +225,12 @@ impl LocalSystem {
                 dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
                 clock: options.clock.clone(),
                 images: Some(Arc::new(prow_runtime::images::CatApi::from_env())),
+                config_maps: options.config_files.clone().map(|paths| {
+                    Arc::new(config_maps::LocalConfigMaps {
+                        paths,
+                        state_dir: options.state_dir.clone(),
+                    }) as Arc<dyn prow_ports::config_maps::ConfigMaps>
+                }),
             },
         )?;
         // Hook's own plugins subscribe too, as they subscribe to the broker in a cluster.

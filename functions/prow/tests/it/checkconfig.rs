@@ -49,7 +49,7 @@ fn the_shipped_example_configuration_is_valid_under_strict() {
         &config.join("plugins.yaml"),
         &["--strict"],
     );
-    assert_eq!(counts, "presubmits: 2, postsubmits: 1, periodics: 1");
+    assert_eq!(counts, "presubmits: 2, postsubmits: 1, periodics: 3");
     assert!(stderr.is_empty(), "{stderr}");
 }
 

@@ -9,11 +9,14 @@
 
 mod checkconfig;
 mod config_differential;
+mod corpus_admin;
 mod deck_browser;
 mod demo;
+mod local_config_maps;
 mod local_limits;
 mod local_restart;
 mod mkpj_differential;
+mod orgadmin;
 mod pod_utilities;
 mod sandbox;
 

@@ -4,8 +4,10 @@
 //! The sections of the plugins this project has are typed ([`sections`]); the other plugins'
 //! sections are accepted by their upstream names and kept as written.
 
+mod config_updater;
 mod sections;
 
+pub use config_updater::{ClusterGroup, ConfigMapSpec, ConfigUpdater, glob_matches};
 pub use sections::*;
 
 use crate::prow_config::Opaque;
@@ -42,8 +44,8 @@ pub struct PluginsConfig {
     pub cherry_pick_approved: Opaque,
     #[serde(default)]
     pub cherry_pick_unapproved: Opaque,
-    #[serde(default)]
-    pub config_updater: Opaque,
+    #[serde(default, deserialize_with = "nullable")]
+    pub config_updater: ConfigUpdater,
     #[serde(default)]
     pub dco: Opaque,
     #[serde(default)]
@@ -155,6 +157,7 @@ pub const BUILT_HERE: &[&str] = &[
     "assign",
     "blunderbuss",
     "cat",
+    "config-updater",
     "help",
     "hold",
     "label",

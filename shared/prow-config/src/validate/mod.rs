@@ -582,6 +582,7 @@ fn check_agent(job: &JobBase, pod_namespace: &str) -> Result<(), (Option<&'stati
 }
 
 fn validate_plugins(plugins: &PluginsConfig, plugins_file: &Arc<str>, found: &mut Vec<Diagnostic>) {
+    found.extend(plugins.config_updater.check(plugins_file));
     // Each upstream plugin not built here: where it is first enabled, and every scope.
     let mut not_built: std::collections::BTreeMap<&str, (YamlPath, Vec<&str>)> =
         std::collections::BTreeMap::new();

@@ -7,5 +7,6 @@
     reason = "a test fails loudly"
 )]
 
+mod admin;
 mod budget;
 mod standin;

@@ -4,6 +4,7 @@ pub mod approve;
 pub mod assign;
 pub mod blunderbuss;
 pub mod cat;
+pub mod config_updater;
 pub mod help;
 pub mod hold;
 pub mod label;

@@ -8,6 +8,7 @@
 )]
 
 mod acting;
+mod admin;
 mod app_auth;
 mod graphql;
 mod oauth;

@@ -228,6 +228,8 @@ async fn the_kustomize_and_terraform_renderings_are_the_same_objects_and_the_api
         "ConfigMap/prow/job-config",
         "ConfigMap/prow/plugins",
         "Service/prow/hook",
+        "Role/prow/hook",
+        "RoleBinding/prow/hook",
         "Service/prow/controller",
         "Service/prow/trigger",
         "Service/prow/trigger-pubsub",

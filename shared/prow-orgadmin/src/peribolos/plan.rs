@@ -1,0 +1,909 @@
+//! What peribolos changes, decided from the org's YAML and GitHub's state, with upstream's
+//! safety rails: a plan that would leave too few admins, drop the bot's own admin rights, or
+//! remove more than `--maximum-removal-delta` of the members or teams is refused whole.
+
+use super::config::{OrgConfig, Privacy, RepoConfig, TeamConfig, Visibility};
+use prow_ports::github::Permission;
+use prow_ports::github_admin::{OrgMetadata, OrgRole, RepoEdit, RepoSettings, TeamInfo, TeamRole};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// upstream's flags, with its defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub min_admins: usize,
+    pub required_admins: Vec<String>,
+    pub require_self: bool,
+    pub maximum_removal_delta: f64,
+    pub fix_org: bool,
+    pub fix_org_members: bool,
+    pub fix_teams: bool,
+    pub fix_team_members: bool,
+    pub fix_team_repos: bool,
+    pub fix_repos: bool,
+    pub ignore_secret_teams: bool,
+    pub ignore_invitees: bool,
+    pub allow_repo_archival: bool,
+    pub allow_repo_publish: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            min_admins: 5,
+            required_admins: Vec::new(),
+            require_self: true,
+            maximum_removal_delta: 0.25,
+            fix_org: false,
+            fix_org_members: false,
+            fix_teams: false,
+            fix_team_members: false,
+            fix_team_repos: false,
+            fix_repos: false,
+            ignore_secret_teams: false,
+            ignore_invitees: false,
+            allow_repo_archival: false,
+            allow_repo_publish: false,
+        }
+    }
+}
+
+/// A team as GitHub has it, with what peribolos reads of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TeamState {
+    pub info: TeamInfo,
+    pub maintainers: Vec<String>,
+    pub members: Vec<String>,
+    pub invitees: Vec<String>,
+    pub repos: BTreeMap<String, Permission>,
+}
+
+/// The org as GitHub has it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrgState {
+    /// The login the tool acts as.
+    pub bot: String,
+    pub metadata: OrgMetadata,
+    pub admins: Vec<String>,
+    pub members: Vec<String>,
+    pub invitees: Vec<String>,
+    pub teams: Vec<TeamState>,
+    pub repos: Vec<RepoSettings>,
+}
+
+/// A team already on GitHub (by slug) or one the plan creates (by name).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TeamRef {
+    Existing(String),
+    New(String),
+}
+
+impl fmt::Display for TeamRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TeamRef::Existing(slug) => write!(f, "{slug}"),
+            TeamRef::New(name) => write!(f, "{name} (new)"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrgChange {
+    EditOrg(OrgMetadata),
+    SetOrgMember {
+        login: String,
+        role: OrgRole,
+    },
+    RemoveOrgMember {
+        login: String,
+    },
+    CreateRepo(RepoEdit),
+    EditRepo {
+        repo: String,
+        change: RepoEdit,
+    },
+    CreateTeam {
+        name: String,
+        description: Option<String>,
+        privacy: Option<Privacy>,
+        parent: Option<TeamRef>,
+    },
+    EditTeam {
+        team: TeamRef,
+        name: String,
+        description: Option<String>,
+        privacy: Option<Privacy>,
+        /// `Some(None)`: no parent any more.
+        parent: Option<Option<TeamRef>>,
+    },
+    DeleteTeam {
+        slug: String,
+    },
+    SetTeamMember {
+        team: TeamRef,
+        login: String,
+        role: TeamRole,
+    },
+    RemoveTeamMember {
+        team: TeamRef,
+        login: String,
+    },
+    SetTeamRepo {
+        team: TeamRef,
+        repo: String,
+        permission: Permission,
+    },
+    RemoveTeamRepo {
+        team: TeamRef,
+        repo: String,
+    },
+}
+
+impl fmt::Display for OrgChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OrgChange::EditOrg(change) => write!(f, "edit org settings: {}", fields(change)),
+            OrgChange::SetOrgMember { login, role } => {
+                write!(f, "make {login} an org {}", role.as_github())
+            }
+            OrgChange::RemoveOrgMember { login } => write!(f, "remove {login} from the org"),
+            OrgChange::CreateRepo(repo) => write!(f, "create repository {}", fields(repo)),
+            OrgChange::EditRepo { repo, change } => {
+                write!(f, "edit repository {repo}: {}", fields(change))
+            }
+            OrgChange::CreateTeam {
+                name,
+                privacy,
+                parent,
+                ..
+            } => {
+                write!(f, "create team {name}")?;
+                if let Some(privacy) = privacy {
+                    write!(f, " ({})", privacy.as_github())?;
+                }
+                if let Some(parent) = parent {
+                    write!(f, " under {parent}")?;
+                }
+                Ok(())
+            }
+            OrgChange::EditTeam {
+                team,
+                name,
+                description,
+                privacy,
+                parent,
+            } => {
+                write!(f, "edit team {team}:")?;
+                if *team != TeamRef::Existing(name.clone()) {
+                    write!(f, " name {name:?}")?;
+                }
+                if let Some(description) = description {
+                    write!(f, " description {description:?}")?;
+                }
+                if let Some(privacy) = privacy {
+                    write!(f, " privacy {}", privacy.as_github())?;
+                }
+                match parent {
+                    Some(Some(parent)) => write!(f, " parent {parent}"),
+                    Some(None) => write!(f, " no parent"),
+                    None => Ok(()),
+                }
+            }
+            OrgChange::DeleteTeam { slug } => write!(f, "delete team {slug}"),
+            OrgChange::SetTeamMember { team, login, role } => {
+                write!(f, "make {login} a {} of team {team}", role.as_github())
+            }
+            OrgChange::RemoveTeamMember { team, login } => {
+                write!(f, "remove {login} from team {team}")
+            }
+            OrgChange::SetTeamRepo {
+                team,
+                repo,
+                permission,
+            } => write!(f, "give team {team} {} on {repo}", permission.as_config()),
+            OrgChange::RemoveTeamRepo { team, repo } => {
+                write!(f, "remove team {team}'s access to {repo}")
+            }
+        }
+    }
+}
+
+/// A change's body as `key: value, ...` (the fields it sends).
+fn fields<T: serde::Serialize>(value: &T) -> String {
+    serde_saphyr::to_string(value)
+        .map(|yaml| {
+            yaml.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+/// The changes for one org, and what could not be done.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub changes: Vec<OrgChange>,
+    /// People whose invitation is pending: nothing to do until they accept.
+    pub waiting: Vec<String>,
+    /// Changes the flags do not allow, each saying why; the rest of the plan stands.
+    pub refused: Vec<String>,
+}
+
+/// A plan refused whole by a safety rail or an inconsistent configuration.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error("{org} must specify at least {min} admins, only found {found}")]
+    TooFewAdmins {
+        org: String,
+        min: usize,
+        found: usize,
+    },
+    #[error("{org} must specify {missing:?} as admins (--required-admins)")]
+    RequiredAdminsMissing { org: String, missing: Vec<String> },
+    #[error(
+        "authenticated user {login} is not an admin of {org} in the configuration (--require-self)"
+    )]
+    SelfNotAdmin { org: String, login: String },
+    #[error(
+        "cannot delete {count} memberships or {fraction:.3} of {org} (exceeds limit of {limit:.3}, --maximum-removal-delta)"
+    )]
+    TooManyMemberRemovals {
+        org: String,
+        count: usize,
+        fraction: f64,
+        limit: f64,
+    },
+    #[error(
+        "cannot delete {count} teams or {fraction:.3} of {org} teams (exceeds limit of {limit:.3}, --maximum-removal-delta)"
+    )]
+    TooManyTeamRemovals {
+        org: String,
+        count: usize,
+        fraction: f64,
+        limit: f64,
+    },
+    #[error("all team members/maintainers must also be org members: {0}")]
+    TeamMembersOutsideOrg(String),
+    #[error(
+        "team names must be unique (including previous names), {count} duplicated names: {names}"
+    )]
+    DuplicateTeamNames { count: usize, names: String },
+    #[error("users in both roles: {0}")]
+    BothRoles(String),
+    #[error("found duplicate repo names (GitHub repo names are case-insensitive): {0}")]
+    DuplicateRepoNames(String),
+    #[error("repository {repo}: {reason}")]
+    Repo { repo: String, reason: String },
+}
+
+/// A login as GitHub compares them.
+pub fn norm(login: &str) -> String {
+    login.trim_start_matches('@').to_lowercase()
+}
+
+fn normed(logins: &[String]) -> BTreeSet<String> {
+    logins.iter().map(|l| norm(l)).collect()
+}
+
+/// The changes that make GitHub's `org` what `want` says, as far as `options` fixes it.
+pub fn plan(
+    org: &str,
+    want: &OrgConfig,
+    have: &OrgState,
+    options: &Options,
+) -> Result<Plan, PlanError> {
+    let mut plan = Plan::default();
+    if options.fix_org
+        && let Some(change) = org_metadata_change(want, &have.metadata)
+    {
+        plan.changes.push(OrgChange::EditOrg(change));
+    }
+    if options.fix_org_members {
+        org_members(org, want, have, options, &mut plan)?;
+    }
+    if options.fix_repos {
+        repos(want, have, options, &mut plan)?;
+    }
+    if options.fix_teams {
+        teams(org, want, have, options, &mut plan)?;
+    }
+    Ok(plan)
+}
+
+fn org_metadata_change(want: &OrgConfig, have: &OrgMetadata) -> Option<OrgMetadata> {
+    fn differ<T: PartialEq + Clone>(want: &Option<T>, have: &Option<T>) -> Option<T> {
+        want.as_ref().filter(|w| Some(*w) != have.as_ref()).cloned()
+    }
+    let change = OrgMetadata {
+        billing_email: differ(&want.billing_email, &have.billing_email),
+        company: differ(&want.company, &have.company),
+        email: differ(&want.email, &have.email),
+        name: differ(&want.name, &have.name),
+        description: differ(&want.description, &have.description),
+        location: differ(&want.location, &have.location),
+        has_organization_projects: differ(
+            &want.has_organization_projects,
+            &have.has_organization_projects,
+        ),
+        has_repository_projects: differ(
+            &want.has_repository_projects,
+            &have.has_repository_projects,
+        ),
+        default_repository_permission: differ(
+            &want
+                .default_repository_permission
+                .map(|p| p.as_org_default().to_string()),
+            &have.default_repository_permission,
+        ),
+        members_can_create_repositories: differ(
+            &want.members_can_create_repositories,
+            &have.members_can_create_repositories,
+        ),
+    };
+    (change != OrgMetadata::default()).then_some(change)
+}
+
+/// Team names and previous names of the top-level teams, each used once.
+fn check_team_names(want: &OrgConfig) -> Result<(), PlanError> {
+    let mut seen = BTreeSet::new();
+    let mut duplicated = BTreeSet::new();
+    for (name, team) in &want.teams {
+        for candidate in std::iter::once(name).chain(&team.previously) {
+            if !seen.insert(candidate.clone()) {
+                duplicated.insert(candidate.clone());
+            }
+        }
+    }
+    if duplicated.is_empty() {
+        return Ok(());
+    }
+    Err(PlanError::DuplicateTeamNames {
+        count: duplicated.len(),
+        names: duplicated.into_iter().collect::<Vec<_>>().join(", "),
+    })
+}
+
+fn org_members(
+    org: &str,
+    want: &OrgConfig,
+    have: &OrgState,
+    options: &Options,
+    plan: &mut Plan,
+) -> Result<(), PlanError> {
+    let admins: BTreeSet<&String> = want.admins.iter().collect();
+    if admins.len() < options.min_admins {
+        return Err(PlanError::TooFewAdmins {
+            org: org.into(),
+            min: options.min_admins,
+            found: admins.len(),
+        });
+    }
+    let missing: Vec<String> = options
+        .required_admins
+        .iter()
+        .filter(|r| !want.admins.contains(r))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        return Err(PlanError::RequiredAdminsMissing {
+            org: org.into(),
+            missing,
+        });
+    }
+    // Logins compare ignoring case, as GitHub compares them (upstream compares exactly).
+    if options.require_self && !want.admins.iter().any(|a| norm(a) == norm(&have.bot)) {
+        return Err(PlanError::SelfNotAdmin {
+            org: org.into(),
+            login: have.bot.clone(),
+        });
+    }
+    let have_all: BTreeSet<String> = normed(&have.admins)
+        .union(&normed(&have.members))
+        .cloned()
+        .collect();
+    let want_all: BTreeSet<String> = normed(&want.admins)
+        .union(&normed(&want.members))
+        .cloned()
+        .collect();
+    let removing = have_all.difference(&want_all).count();
+    if !have_all.is_empty() {
+        let fraction = removing as f64 / have_all.len() as f64;
+        if fraction > options.maximum_removal_delta {
+            return Err(PlanError::TooManyMemberRemovals {
+                org: org.into(),
+                count: removing,
+                fraction,
+                limit: options.maximum_removal_delta,
+            });
+        }
+    }
+    let outside: BTreeSet<String> = want
+        .teams
+        .values()
+        .flat_map(|t| t.members.iter().chain(&t.maintainers))
+        .map(|l| norm(l))
+        .filter(|l| !want_all.contains(l))
+        .collect();
+    if !outside.is_empty() {
+        return Err(PlanError::TeamMembersOutsideOrg(
+            outside.into_iter().collect::<Vec<_>>().join(", "),
+        ));
+    }
+    check_team_names(want)?;
+    let invitees = if options.ignore_invitees {
+        BTreeSet::new()
+    } else {
+        normed(&have.invitees)
+    };
+    let changes = memberships(
+        Roles {
+            members: &want.members,
+            super_: &want.admins,
+        },
+        Roles {
+            members: &have.members,
+            super_: &have.admins,
+        },
+        &invitees,
+        plan,
+    )?;
+    for (login, role) in changes.add {
+        plan.changes.push(OrgChange::SetOrgMember {
+            login,
+            role: if role {
+                OrgRole::Admin
+            } else {
+                OrgRole::Member
+            },
+        });
+    }
+    for login in changes.remove {
+        plan.changes.push(OrgChange::RemoveOrgMember { login });
+    }
+    Ok(())
+}
+
+struct Roles<'a> {
+    members: &'a [String],
+    /// Admins of an org, maintainers of a team.
+    super_: &'a [String],
+}
+
+struct MembershipChanges {
+    /// Login and whether in the higher role.
+    add: Vec<(String, bool)>,
+    remove: Vec<String>,
+}
+
+/// Upstream `configureMembers`: who to add in which role, who to remove; people with a pending
+/// invitation are waited for (and removed if no longer wanted).
+fn memberships(
+    want: Roles<'_>,
+    have: Roles<'_>,
+    invitees: &BTreeSet<String>,
+    plan: &mut Plan,
+) -> Result<MembershipChanges, PlanError> {
+    let want_members = normed(want.members);
+    let want_super = normed(want.super_);
+    let both: Vec<String> = want_members.intersection(&want_super).cloned().collect();
+    if !both.is_empty() {
+        return Err(PlanError::BothRoles(both.join(", ")));
+    }
+    let have_members = normed(have.members);
+    let have_super = normed(have.super_);
+    let want_all: BTreeSet<&String> = want_members.union(&want_super).collect();
+    let mut add = Vec::new();
+    for (wanted, held, role) in [
+        (&want_members, &have_members, false),
+        (&want_super, &have_super, true),
+    ] {
+        for login in wanted.difference(held) {
+            if invitees.contains(login) {
+                plan.waiting.push(login.clone());
+            } else {
+                add.push((login.clone(), role));
+            }
+        }
+    }
+    let remove = have_members
+        .iter()
+        .chain(&have_super)
+        .chain(invitees)
+        .filter(|l| !want_all.contains(l))
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    Ok(MembershipChanges { add, remove })
+}
+
+fn repos(
+    want: &OrgConfig,
+    have: &OrgState,
+    options: &Options,
+    plan: &mut Plan,
+) -> Result<(), PlanError> {
+    // Names and previous names, compared as GitHub does (ignoring case), each used by one repo.
+    let mut owner: BTreeMap<String, &String> = BTreeMap::new();
+    let mut duplicated = Vec::new();
+    for (name, repo) in &want.repos {
+        let names: BTreeSet<String> = std::iter::once(name)
+            .chain(&repo.previously)
+            .map(|n| n.to_lowercase())
+            .collect();
+        for lower in names {
+            if let Some(other) = owner.insert(lower.clone(), name) {
+                duplicated.push(format!("{other}/{name}"));
+            }
+        }
+    }
+    if !duplicated.is_empty() {
+        return Err(PlanError::DuplicateRepoNames(duplicated.join(", ")));
+    }
+    let by_name: BTreeMap<String, &RepoSettings> = have
+        .repos
+        .iter()
+        .map(|r| (r.name.to_lowercase(), r))
+        .collect();
+    for (name, config) in &want.repos {
+        let found: Vec<&RepoSettings> = std::iter::once(name)
+            .chain(&config.previously)
+            .filter_map(|n| by_name.get(&n.to_lowercase()).copied())
+            .collect();
+        let distinct: BTreeSet<&str> = found.iter().map(|r| r.name.as_str()).collect();
+        if distinct.len() > 1 {
+            plan.refused.push(format!(
+                "repository {name}: different repos already exist for current and previous names: {}",
+                distinct.into_iter().collect::<Vec<_>>().join(" and ")
+            ));
+            continue;
+        }
+        let visibility = match config.wanted_visibility() {
+            Ok(v) => v,
+            Err(reason) => {
+                plan.refused.push(format!("repository {name}: {reason}"));
+                continue;
+            }
+        };
+        match found.first() {
+            None => {
+                if config.archived == Some(true) {
+                    plan.refused
+                        .push(format!("nonexistent repo configured as archived: {name}"));
+                    continue;
+                }
+                let mut create = repo_edit(config, visibility);
+                create.name = Some(name.clone());
+                create.archived = None;
+                create.default_branch = None;
+                plan.changes.push(OrgChange::CreateRepo(create));
+            }
+            Some(current) => {
+                if let Some(change) = repo_change(name, config, visibility, current, options, plan)
+                {
+                    plan.changes.push(OrgChange::EditRepo {
+                        repo: current.name.clone(),
+                        change,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn repo_edit(config: &RepoConfig, visibility: Option<Visibility>) -> RepoEdit {
+    RepoEdit {
+        name: None,
+        description: config.description.clone(),
+        homepage: config.homepage.clone(),
+        visibility: visibility.map(|v| v.as_github().to_string()),
+        has_issues: config.has_issues,
+        has_projects: config.has_projects,
+        has_wiki: config.has_wiki,
+        allow_squash_merge: config.allow_squash_merge,
+        allow_merge_commit: config.allow_merge_commit,
+        allow_rebase_merge: config.allow_rebase_merge,
+        default_branch: config.default_branch.clone(),
+        archived: config.archived,
+    }
+}
+
+fn repo_change(
+    name: &str,
+    config: &RepoConfig,
+    visibility: Option<Visibility>,
+    current: &RepoSettings,
+    options: &Options,
+    plan: &mut Plan,
+) -> Option<RepoEdit> {
+    if current.archived && config.archived == Some(true) {
+        return None;
+    }
+    fn differ<T: PartialEq + Clone>(want: &Option<T>, have: T) -> Option<T> {
+        want.as_ref().filter(|w| **w != have).cloned()
+    }
+    let want = repo_edit(config, visibility);
+    let current_visibility = if current.visibility.is_empty() {
+        if current.private { "private" } else { "public" }.to_string()
+    } else {
+        current.visibility.clone()
+    };
+    let mut change = RepoEdit {
+        name: (current.name != name).then(|| name.to_string()),
+        description: differ(
+            &want.description,
+            current.description.clone().unwrap_or_default(),
+        ),
+        homepage: differ(&want.homepage, current.homepage.clone().unwrap_or_default()),
+        visibility: differ(&want.visibility, current_visibility),
+        has_issues: differ(&want.has_issues, current.has_issues),
+        has_projects: differ(&want.has_projects, current.has_projects),
+        has_wiki: differ(&want.has_wiki, current.has_wiki),
+        allow_squash_merge: differ(&want.allow_squash_merge, current.allow_squash_merge),
+        allow_merge_commit: differ(&want.allow_merge_commit, current.allow_merge_commit),
+        allow_rebase_merge: differ(&want.allow_rebase_merge, current.allow_rebase_merge),
+        default_branch: differ(&want.default_branch, current.default_branch.clone()),
+        archived: differ(&want.archived, current.archived),
+    };
+    match change.archived {
+        Some(false) => {
+            plan.refused.push(format!(
+                "repository {name}: asked to unarchive, which GitHub's API does not support"
+            ));
+            change.archived = None;
+        }
+        Some(true) if !options.allow_repo_archival => {
+            plan.refused.push(format!(
+                "repository {name}: archiving needs --allow-repo-archival"
+            ));
+            change.archived = None;
+        }
+        _ => {}
+    }
+    if change.visibility.as_deref() == Some("public") && !options.allow_repo_publish {
+        plan.refused.push(format!(
+            "repository {name}: making it public needs --allow-repo-publish"
+        ));
+        change.visibility = None;
+    }
+    (!change.is_empty()).then_some(change)
+}
+
+/// The GitHub team a configured team is (by name, then previous names; the oldest of teams
+/// sharing a name).
+fn find_team<'a>(
+    names: &BTreeMap<&'a str, &'a TeamState>,
+    name: &str,
+    previously: &[String],
+) -> Option<&'a TeamState> {
+    std::iter::once(name)
+        .chain(previously.iter().map(String::as_str))
+        .find_map(|n| names.get(n).copied())
+}
+
+fn teams(
+    org: &str,
+    want: &OrgConfig,
+    have: &OrgState,
+    options: &Options,
+    plan: &mut Plan,
+) -> Result<(), PlanError> {
+    check_team_names(want)?;
+    let visible: Vec<&TeamState> = have
+        .teams
+        .iter()
+        .filter(|t| !(options.ignore_secret_teams && t.info.privacy == "secret"))
+        .collect();
+    let mut names: BTreeMap<&str, &TeamState> = BTreeMap::new();
+    for team in &visible {
+        let entry = names.entry(team.info.name.as_str()).or_insert(team);
+        if team.info.id < entry.info.id {
+            *entry = team;
+        }
+    }
+    let mut used = BTreeSet::new();
+    fn mark<'a>(
+        teams: &'a BTreeMap<String, TeamConfig>,
+        names: &BTreeMap<&str, &'a TeamState>,
+        used: &mut BTreeSet<String>,
+    ) {
+        for (name, team) in teams {
+            if let Some(found) = find_team(names, name, &team.previously) {
+                used.insert(found.info.slug.clone());
+            }
+            mark(&team.teams, names, used);
+        }
+    }
+    mark(&want.teams, &names, &mut used);
+    let unused: Vec<&TeamState> = visible
+        .iter()
+        .filter(|t| !used.contains(&t.info.slug))
+        .copied()
+        .collect();
+    if !visible.is_empty() {
+        let fraction = unused.len() as f64 / visible.len() as f64;
+        if fraction > options.maximum_removal_delta {
+            return Err(PlanError::TooManyTeamRemovals {
+                org: org.into(),
+                count: unused.len(),
+                fraction,
+                limit: options.maximum_removal_delta,
+            });
+        }
+    }
+    let ids: BTreeMap<u64, &str> = have
+        .teams
+        .iter()
+        .map(|t| (t.info.id, t.info.slug.as_str()))
+        .collect();
+    let mut repo_changes = Vec::new();
+    let mut walker = TeamWalker {
+        bot: have.bot.clone(),
+        names: &names,
+        ids: &ids,
+        options,
+        plan,
+        repo_changes: &mut repo_changes,
+    };
+    for (name, team) in &want.teams {
+        walker.team(name, team, None)?;
+    }
+    for team in unused {
+        plan.changes.push(OrgChange::DeleteTeam {
+            slug: team.info.slug.clone(),
+        });
+    }
+    plan.changes.extend(repo_changes);
+    Ok(())
+}
+
+struct TeamWalker<'a, 'p> {
+    bot: String,
+    names: &'a BTreeMap<&'a str, &'a TeamState>,
+    ids: &'a BTreeMap<u64, &'a str>,
+    options: &'a Options,
+    plan: &'p mut Plan,
+    repo_changes: &'p mut Vec<OrgChange>,
+}
+
+impl TeamWalker<'_, '_> {
+    fn team(
+        &mut self,
+        name: &str,
+        config: &TeamConfig,
+        parent: Option<&TeamRef>,
+    ) -> Result<(), PlanError> {
+        let nested = parent.is_some() || !config.teams.is_empty();
+        let found = find_team(self.names, name, &config.previously);
+        let team_ref = match found {
+            None => {
+                self.plan.changes.push(OrgChange::CreateTeam {
+                    name: name.to_string(),
+                    description: config.description.clone(),
+                    privacy: config.privacy.or(nested.then_some(Privacy::Closed)),
+                    parent: parent.cloned(),
+                });
+                TeamRef::New(name.to_string())
+            }
+            Some(state) => {
+                let team_ref = TeamRef::Existing(state.info.slug.clone());
+                let current_privacy = Privacy::from_github(&state.info.privacy);
+                let privacy = match config.privacy {
+                    Some(wanted) if Some(wanted) != current_privacy => Some(wanted),
+                    None if nested && current_privacy != Some(Privacy::Closed) => {
+                        Some(Privacy::Closed)
+                    }
+                    _ => None,
+                };
+                let description = config
+                    .description
+                    .clone()
+                    .filter(|d| *d != state.info.description);
+                let current_parent = state
+                    .info
+                    .parent
+                    .and_then(|id| self.ids.get(&id))
+                    .map(|slug| TeamRef::Existing((*slug).to_string()));
+                let parent_change = (current_parent.as_ref() != parent).then(|| parent.cloned());
+                if state.info.name != name
+                    || description.is_some()
+                    || privacy.is_some()
+                    || parent_change.is_some()
+                {
+                    self.plan.changes.push(OrgChange::EditTeam {
+                        team: team_ref.clone(),
+                        name: name.to_string(),
+                        description,
+                        privacy,
+                        parent: parent_change,
+                    });
+                }
+                team_ref
+            }
+        };
+        if self.options.fix_team_members {
+            // GitHub makes a person who creates a team its maintainer (an App it does not).
+            let created = TeamState {
+                maintainers: (!self.bot.is_empty() && !self.bot.ends_with("[bot]"))
+                    .then(|| self.bot.clone())
+                    .into_iter()
+                    .collect(),
+                ..TeamState::default()
+            };
+            let state = found.unwrap_or(&created);
+            let invitees = if self.options.ignore_invitees {
+                BTreeSet::new()
+            } else {
+                normed(&state.invitees)
+            };
+            let changes = memberships(
+                Roles {
+                    members: &config.members,
+                    super_: &config.maintainers,
+                },
+                Roles {
+                    members: &state.members,
+                    super_: &state.maintainers,
+                },
+                &invitees,
+                self.plan,
+            )?;
+            for (login, maintainer) in changes.add {
+                self.plan.changes.push(OrgChange::SetTeamMember {
+                    team: team_ref.clone(),
+                    login,
+                    role: if maintainer {
+                        TeamRole::Maintainer
+                    } else {
+                        TeamRole::Member
+                    },
+                });
+            }
+            for login in changes.remove {
+                self.plan.changes.push(OrgChange::RemoveTeamMember {
+                    team: team_ref.clone(),
+                    login,
+                });
+            }
+        }
+        if self.options.fix_team_repos {
+            let have = found.map(|s| s.repos.clone()).unwrap_or_default();
+            for (repo, level) in &config.repos {
+                let wanted = level.to_port();
+                match (wanted, have.get(repo)) {
+                    (Permission::None, Some(_)) => {
+                        self.repo_changes.push(OrgChange::RemoveTeamRepo {
+                            team: team_ref.clone(),
+                            repo: repo.clone(),
+                        })
+                    }
+                    (Permission::None, None) => {}
+                    (wanted, held) if held != Some(&wanted) => {
+                        self.repo_changes.push(OrgChange::SetTeamRepo {
+                            team: team_ref.clone(),
+                            repo: repo.clone(),
+                            permission: wanted,
+                        })
+                    }
+                    _ => {}
+                }
+            }
+            for repo in have.keys().filter(|r| !config.repos.contains_key(*r)) {
+                self.repo_changes.push(OrgChange::RemoveTeamRepo {
+                    team: team_ref.clone(),
+                    repo: repo.clone(),
+                });
+            }
+        }
+        for (child_name, child) in &config.teams {
+            self.team(child_name, child, Some(&team_ref))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
