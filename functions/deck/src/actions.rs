@@ -469,7 +469,7 @@ fn yaml(job: &ProwJob) -> Response {
     }
 }
 
-fn the_rerun(
+async fn the_rerun(
     deck: &Deck,
     old: &ProwJob,
     mode: &str,
@@ -480,7 +480,9 @@ fn the_rerun(
     if mode != "latest" {
         return Ok(rerun::rerun_job(old, &name, now, by));
     }
-    let mut job = rerun::rerun_latest(&deck.config(), old, &name, now).map_err(|error| {
+    let config = deck.config();
+    let own = in_repo_jobs(deck, &config, old).await;
+    let mut job = rerun::rerun_latest(&config, old, &name, now, own.as_ref()).map_err(|error| {
         Box::new(refused(
             StatusCode::BAD_REQUEST,
             &format!("Could not create new prowjob: Failed getting prowjob spec: {error}"),
@@ -488,6 +490,55 @@ fn the_rerun(
     })?;
     job.status.description = rerun::rerun_description(old, by);
     Ok(job)
+}
+
+/// The repository's own jobs at the commits `old` ran on, as trigger read them, where in-repo
+/// configuration is enabled and deck has GitHub; `None` otherwise, or when they do not load.
+async fn in_repo_jobs(
+    deck: &Deck,
+    config: &prow_config::Config,
+    old: &ProwJob,
+) -> Option<prow_config::InRepoJobs> {
+    use prow_ports::github::{IssueNumber, RepoRef, Sha};
+    let github = deck.options().github.as_ref()?;
+    let refs = old.spec.refs.as_ref()?;
+    if !config
+        .prow
+        .in_repo_config
+        .enabled_for(&refs.org, &refs.repo)
+    {
+        return None;
+    }
+    let repo = RepoRef::new(&refs.org, &refs.repo);
+    let base = github
+        .config_files(&repo, &Sha::new(refs.base_sha.clone()))
+        .await
+        .ok()?;
+    let (head, touched) = match refs.pulls.first() {
+        Some(pull) => {
+            let changes = github
+                .pull_request_changes(&repo, IssueNumber(pull.number))
+                .await
+                .ok()?;
+            let touched = prow_trigger::in_repo::touched_config_paths(
+                changes
+                    .iter()
+                    .map(|c| (c.filename.as_str(), c.previous_filename.as_str())),
+            );
+            let head = if touched.is_empty() {
+                Vec::new()
+            } else {
+                github
+                    .config_files(&repo, &Sha::new(pull.sha.clone()))
+                    .await
+                    .ok()?
+            };
+            (head, touched)
+        }
+        None => (Vec::new(), Default::default()),
+    };
+    let sources = prow_trigger::in_repo::merged_config_files(&base, &head, &touched);
+    prow_config::load_in_repo(config, &repo.full_name(), &sources).ok()
 }
 
 /// `GET /rerun`: the job a rerun would create.
@@ -499,7 +550,7 @@ pub(crate) async fn rerun_show(
         Ok(job) => job,
         Err(response) => return response,
     };
-    match the_rerun(&deck, &old, &query.mode, None) {
+    match the_rerun(&deck, &old, &query.mode, None).await {
         Ok(job) => yaml(&job),
         Err(response) => *response,
     }
@@ -528,7 +579,7 @@ pub(crate) async fn rerun_create(
         Ok(by) => by,
         Err(response) => return response,
     };
-    let job = match the_rerun(&deck, &old, &query.mode, by.as_deref()) {
+    let job = match the_rerun(&deck, &old, &query.mode, by.as_deref()).await {
         Ok(job) => job,
         Err(response) => return *response,
     };

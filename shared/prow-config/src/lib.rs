@@ -11,6 +11,7 @@ mod branch_protection;
 mod defaults;
 mod diagnostics;
 mod document;
+mod in_repo;
 mod jobs;
 mod loader;
 mod parallel;
@@ -28,6 +29,9 @@ pub use branch_protection::{
 };
 pub use diagnostics::{Diagnostic, DiagnosticKind, Location, PathSegment, Severity, YamlPath};
 pub use document::{Document, locate, problem_at, read_document};
+pub use in_repo::{
+    InRepoJobs, PROW_DIR, PROW_YAML, in_repo_files, is_in_repo_config_path, load_in_repo,
+};
 pub use jobs::{
     Brancher, JobBase, JobSource, Periodic, Postsubmit, Preset, Presubmit, RegexpChangeMatcher,
     Reporter, Retry, UtilityConfig, default_rerun_command_for, default_trigger_for,

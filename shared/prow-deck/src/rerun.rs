@@ -180,12 +180,14 @@ const KEPT_LABELS: &[&str] = &[
 ];
 
 /// `mode=latest`: the job as the configuration builds it now for the old job's refs, named
-/// `name` (upstream `getProwJobSpec` and `NewProwJob`), keeping the components' labels.
+/// `name` (upstream `getProwJobSpec` and `NewProwJob`), keeping the components' labels. A
+/// repository's own jobs (`in_repo`, read for the old job's commits) count as configured.
 pub fn rerun_latest(
     config: &prow_config::Config,
     old: &ProwJob,
     name: &str,
     now: Timestamp,
+    in_repo: Option<&prow_config::InRepoJobs>,
 ) -> Result<ProwJob, LatestError> {
     let jobs = &config.jobs;
     let job_name = &old.spec.job;
@@ -226,9 +228,19 @@ pub fn rerun_latest(
             }
             let missing = |named: bool| if named { not_for_branch() } else { not_found() };
             let branch = refs.base_ref.clone();
+            fn with_own<J: Clone>(
+                central: Option<&Vec<J>>,
+                own: Option<&Vec<J>>,
+            ) -> Option<Vec<J>> {
+                let all: Vec<J> = central.into_iter().chain(own).flatten().cloned().collect();
+                (!all.is_empty()).then_some(all)
+            }
+            let presubmits = with_own(jobs.presubmits.get(&repo), in_repo.map(|o| &o.presubmits));
+            let postsubmits =
+                with_own(jobs.postsubmits.get(&repo), in_repo.map(|o| &o.postsubmits));
             if old.spec.job_type == ProwJobType::Presubmit {
                 let job = for_branch(
-                    jobs.presubmits.get(&repo),
+                    presubmits.as_ref(),
                     |p| p.name() == job_name,
                     |p| p.brancher.should_run(&branch),
                 )
@@ -236,7 +248,7 @@ pub fn rerun_latest(
                 prow_trigger::jobs::presubmit(job, refs, name, &Default::default(), now)
             } else {
                 let job = for_branch(
-                    jobs.postsubmits.get(&repo),
+                    postsubmits.as_ref(),
                     |p| p.name() == job_name,
                     |p| p.brancher.should_run(&branch),
                 )

@@ -76,6 +76,14 @@ impl OctocrabGitHub {
 }
 
 impl GitHubClient for OctocrabGitHub {
+    fn config_files<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        sha: &'a Sha,
+    ) -> GitHubFuture<'a, Vec<(String, String)>> {
+        Box::pin(self.read_config_files(repo, sha))
+    }
+
     fn searches_span_orgs(&self) -> bool {
         matches!(self.inner.credentials, Credentials::Token(_))
     }

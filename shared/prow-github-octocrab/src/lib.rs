@@ -26,6 +26,7 @@ mod cache;
 mod client;
 mod endpoints;
 mod governor;
+mod in_repo;
 mod ledger;
 mod transport;
 
@@ -101,6 +102,9 @@ struct Inner {
     cache: Arc<dyn ResponseCache>,
     governor: Governor,
     bot: tokio::sync::OnceCell<User>,
+    /// One read at a time of a commit's in-repo configuration, so two events for one commit
+    /// arriving together read it once (the second finds the first's answer in the cache).
+    config_reads: in_repo::ReadLocks,
 }
 
 impl OctocrabGitHub {
@@ -129,6 +133,7 @@ impl OctocrabGitHub {
                 cache: options.cache,
                 governor: Governor::new(options.budget),
                 bot: tokio::sync::OnceCell::new(),
+                config_reads: in_repo::ReadLocks::default(),
             }),
             event: Arc::from("none"),
             priority: options.priority,

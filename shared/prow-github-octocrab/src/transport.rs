@@ -453,7 +453,7 @@ impl OctocrabGitHub {
         Ok((entry.body, answer.headers))
     }
 
-    fn count_lookup(&self, endpoint: &Endpoint, result: &str) {
+    pub(crate) fn count_lookup(&self, endpoint: &Endpoint, result: &str) {
         let inner = &self.inner;
         if result == "hit" {
             inner
@@ -476,7 +476,11 @@ impl OctocrabGitHub {
             .inc();
     }
 
-    fn cache_failed(&self, endpoint: &Endpoint, error: &prow_ports::github_cache::CacheError) {
+    pub(crate) fn cache_failed(
+        &self,
+        endpoint: &Endpoint,
+        error: &prow_ports::github_cache::CacheError,
+    ) {
         self.count_lookup(endpoint, "error");
         tracing::warn!(
             component = %self.inner.component,

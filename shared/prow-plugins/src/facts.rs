@@ -83,6 +83,11 @@ pub enum Fact {
     },
     /// The configuration this deployment runs on (config-updater checks a change against it).
     RunningConfig,
+    /// The in-repo configuration files at a commit (`.prow/` or `.prow.yaml`), path and text.
+    ConfigFiles {
+        repo: RepoRef,
+        sha: Sha,
+    },
 
     // For the OWNERS-based plugins (lgtm, approve, blunderbuss, verify-owners, override).
     /// The logins of everyone with access to the repository (upstream `ListCollaborators`).
@@ -132,6 +137,7 @@ pub enum Known {
     Teams(Vec<Team>),
     Contexts(Vec<String>),
     RunningConfig(Box<RunningConfig>),
+    Files(Vec<(String, String)>),
 }
 
 /// The facts a plan needs and does not have yet.
@@ -383,6 +389,19 @@ impl Facts {
             variables: variables.to_string(),
         };
         expect_known!(self.known, fact, Json)
+    }
+
+    /// The in-repo configuration files at `sha`.
+    pub fn config_files(
+        &self,
+        repo: &RepoRef,
+        sha: &Sha,
+    ) -> Result<&[(String, String)], NeedFacts> {
+        let fact = Fact::ConfigFiles {
+            repo: repo.clone(),
+            sha: sha.clone(),
+        };
+        expect_known!(self.known, fact, Files).map(Vec::as_slice)
     }
 
     pub fn running_config(&self) -> Result<&RunningConfig, NeedFacts> {

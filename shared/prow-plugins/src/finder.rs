@@ -162,6 +162,9 @@ async fn read(fact: &Fact, ports: &Ports<'_>) -> Result<Known, GatherError> {
             Err(error) => return Err(failed(error)),
         },
         Fact::Milestones(repo) => Known::Milestones(github.milestones(repo).await.map_err(failed)?),
+        Fact::ConfigFiles { repo, sha } => {
+            Known::Files(github.config_files(repo, sha).await.map_err(failed)?)
+        }
         Fact::CombinedStatus { repo, git_ref } => Known::Statuses(
             github
                 .combined_status(repo, git_ref)

@@ -421,6 +421,16 @@ pub trait GitHubClient: Send + Sync {
     /// Whether one search may span several orgs: true where every org is read with the same
     /// credentials (a token), false where each org has its own (a GitHub App's installations),
     /// so tide searches once per query, or once per query and org, as upstream does.
+    /// The in-repo configuration files at commit `sha` (the YAML files under `.prow/`, or
+    /// `.prow.yaml` when there are none), each path with its text; none when it has neither. A
+    /// commit never changes: adapters read each file once per commit and keep the answer where
+    /// every instance finds it.
+    fn config_files<'a>(
+        &'a self,
+        repo: &'a RepoRef,
+        sha: &'a Sha,
+    ) -> GitHubFuture<'a, Vec<(String, String)>>;
+
     fn searches_span_orgs(&self) -> bool {
         false
     }

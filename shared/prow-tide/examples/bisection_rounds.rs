@@ -294,6 +294,7 @@ fn pool_on<'p>(
         runs: current,
         presubmits: presubmits.to_vec(),
         policy: policy.clone(),
+        in_repo: Default::default(),
         suspects,
     }
 }

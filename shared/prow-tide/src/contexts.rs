@@ -176,6 +176,25 @@ pub struct ContextPolicy {
     pub overwrite_pending: bool,
 }
 
+/// Upstream `BranchRequirements`: each presubmit's context as required, required when present
+/// (it runs on request or on matching changes) or optional.
+fn add_jobs(
+    branch: &str,
+    presubmits: &[Presubmit],
+    [required, if_present, optional]: [&mut BTreeSet<String>; 3],
+) {
+    for job in presubmits.iter().filter(|j| j.brancher.should_run(branch)) {
+        let context = job.reporter.context.clone();
+        if !job.context_required() {
+            optional.insert(context);
+        } else if job.needs_explicit_trigger() || job.changes.could_run_conditionally() {
+            if_present.insert(context);
+        } else {
+            required.insert(context);
+        }
+    }
+}
+
 impl ContextPolicy {
     /// Upstream `GetTideContextPolicy`: the branch's options with the contexts of `presubmits`
     /// (those that could run on the branch), and, when the options take them from branch
@@ -199,17 +218,11 @@ impl ContextPolicy {
         if settings.from_branch_protection == Some(true) {
             required.extend(protected.iter().cloned());
         }
-        // Upstream `BranchRequirements`.
-        for job in presubmits.iter().filter(|j| j.brancher.should_run(branch)) {
-            let context = job.reporter.context.clone();
-            if !job.context_required() {
-                optional.insert(context);
-            } else if job.needs_explicit_trigger() || job.changes.could_run_conditionally() {
-                required_if_present.insert(context);
-            } else {
-                required.insert(context);
-            }
-        }
+        add_jobs(
+            branch,
+            presubmits,
+            [&mut required, &mut required_if_present, &mut optional],
+        );
         let both: Vec<String> = required
             .iter()
             .chain(&required_if_present)
@@ -240,6 +253,22 @@ impl ContextPolicy {
             skip_unknown: settings.skip_unknown_contexts == Some(true),
             overwrite_pending: settings.overwrite_pending_contexts == Some(true),
         })
+    }
+
+    /// This policy with the contexts of a pull request's own (in-repo) presubmits added, as
+    /// upstream's `GetTideContextPolicy` adds them for the pull request's merge.
+    pub fn with_presubmits(&self, branch: &str, presubmits: &[Presubmit]) -> ContextPolicy {
+        let mut policy = self.clone();
+        add_jobs(
+            branch,
+            presubmits,
+            [
+                &mut policy.required,
+                &mut policy.required_if_present,
+                &mut policy.optional,
+            ],
+        );
+        policy
     }
 
     /// Upstream `IsOptional`: a context tide does not wait for.

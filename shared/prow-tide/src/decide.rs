@@ -128,9 +128,9 @@ pub fn decide(
     // A merge now would make the running batch's result stale.
     if !accumulated.success.is_empty() && batches.pending.is_empty() {
         let passing = prs_of(pool, &accumulated.success);
-        if let Some(pr) =
-            highest_priority(&passing, &settings.priorities, |pr| pr.passes(&pool.policy))
-        {
+        if let Some(pr) = highest_priority(&passing, &settings.priorities, |pr| {
+            pr.passes(&pool.policy_for(pr.number))
+        }) {
             return Ok(decision(Action::Merge, vec![pr.number], Vec::new()));
         }
     }

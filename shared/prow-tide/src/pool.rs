@@ -279,6 +279,8 @@ pub struct Subpool<'a> {
     /// Each pull request's changed files, where a `run_if_changed` job needs them.
     pub changes: BTreeMap<u64, Vec<String>>,
     pub policy: ContextPolicy,
+    /// Each pull request's own presubmits (in-repo configuration) that could run on the branch.
+    pub in_repo: BTreeMap<u64, Vec<Presubmit>>,
     /// Batches that failed on an earlier base with their pull requests at the same heads.
     pub suspects: Vec<Vec<u64>>,
 }
@@ -307,7 +309,19 @@ impl Subpool<'_> {
     pub fn needs_changes(&self) -> bool {
         self.presubmits
             .iter()
+            .copied()
+            .chain(self.in_repo.values().flatten())
             .any(|p| !p.always_run && p.changes.could_run_conditionally())
+    }
+
+    /// The context policy for a pull request: the branch's, with its own presubmits' contexts.
+    pub fn policy_for(&self, number: u64) -> std::borrow::Cow<'_, ContextPolicy> {
+        match self.in_repo.get(&number) {
+            Some(own) if !own.is_empty() => {
+                std::borrow::Cow::Owned(self.policy.with_presubmits(&self.branch, own))
+            }
+            _ => std::borrow::Cow::Borrowed(&self.policy),
+        }
     }
 
     /// Upstream `presubmitsByPull`/`presubmitsForBatch`: the required presubmits that run for the
@@ -315,12 +329,13 @@ impl Subpool<'_> {
     pub fn required_presubmits(&self, numbers: &[u64]) -> Result<Vec<&Presubmit>, ChangesNeeded> {
         let mut changes: Option<Vec<String>> = None;
         let mut required = Vec::new();
-        for job in &self.presubmits {
+        let own = numbers.iter().filter_map(|n| self.in_repo.get(n)).flatten();
+        for job in self.presubmits.iter().copied().chain(own) {
             if !job.context_required() {
                 continue;
             }
             if job.run_before_merge && job.brancher.should_run(&self.branch) {
-                required.push(*job);
+                required.push(job);
                 continue;
             }
             if !job.always_run && job.changes.could_run_conditionally() && changes.is_none() {
@@ -340,7 +355,7 @@ impl Subpool<'_> {
             )
             .unwrap_or(false);
             if runs {
-                required.push(*job);
+                required.push(job);
             }
         }
         Ok(required)
@@ -470,13 +485,14 @@ impl Subpool<'_> {
     /// Upstream `isRetestEligible`: every required context present, and each one that is not
     /// green is pending on a job tide itself started for this head.
     pub fn retest_eligible(&self, pr: &PullRequest) -> bool {
+        let policy = self.policy_for(pr.number);
         let present = pr.contexts.iter().map(|c| c.name.as_str());
-        if !self.policy.missing_required(present).is_empty() {
+        if !policy.missing_required(present).is_empty() {
             return false;
         }
         pr.contexts.iter().all(|context| {
             context.name == TIDE_CONTEXT
-                || self.policy.is_optional(&context.name)
+                || policy.is_optional(&context.name)
                 || context.state == ContextState::Success
                 || (context.state == ContextState::Pending
                     && self.runs.iter().any(|run| {

@@ -1,11 +1,13 @@
 //! Trigger's decisions, as upstream's trigger plugin makes them, without I/O: which comments are
 //! commands and what they ask for ([`commands`]), which presubmits run for a PR event or a
-//! comment ([`filter`]), which postsubmits a push starts ([`postsubmits_for_push`]), and the
+//! comment ([`filter`]), which in-repo configuration files a pull request's merge holds
+//! ([`in_repo`]), which postsubmits a push starts ([`postsubmits_for_push`]), and the
 //! ProwJobs they become ([`jobs`]). The `trigger` function gathers the facts (trust, labels,
 //! changed files, statuses) through the GitHub port and acts on these decisions.
 
 pub mod commands;
 pub mod filter;
+pub mod in_repo;
 pub mod jobs;
 
 use prow_config::Postsubmit;

@@ -87,7 +87,29 @@ async fn get_contents(
     };
     let reference = query.r#ref.unwrap_or_else(|| found.default_branch.clone());
     let Some(text) = world.file(&full, &reference, &path) else {
-        return not_found();
+        // A folder: its entries, files and folders, as GitHub lists them.
+        let entries = world.folder(&full, &reference, &path);
+        if entries.is_empty() {
+            return not_found();
+        }
+        let listed: Vec<serde_json::Value> = entries
+            .into_iter()
+            .map(|(entry, is_dir)| {
+                let name = entry.rsplit('/').next().unwrap_or(&entry).to_string();
+                let url = format!(
+                    "{}/repos/{full}/contents/{entry}?ref={reference}",
+                    state.base
+                );
+                json!({
+                    "type": if is_dir { "dir" } else { "file" },
+                    "name": name,
+                    "path": entry,
+                    "sha": crate::world::sha_of(&entry),
+                    "url": url,
+                })
+            })
+            .collect();
+        return Json(listed).into_response();
     };
     let sha = crate::world::sha_of(text);
     let url = format!(

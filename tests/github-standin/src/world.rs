@@ -586,6 +586,33 @@ impl World {
         repo.files.get(&branch)?.get(path)
     }
 
+    /// The entries directly under folder `path` at `reference` (a branch or its head SHA), each
+    /// with whether it is a folder; empty when there is no such folder.
+    pub fn folder(&self, full_name: &str, reference: &str, path: &str) -> Vec<(String, bool)> {
+        let Some(repo) = self.repos.get(full_name) else {
+            return Vec::new();
+        };
+        let branch = if repo.files.contains_key(reference) {
+            reference.to_string()
+        } else {
+            match repo.branches.iter().find(|(_, sha)| *sha == reference) {
+                Some((name, _)) => name.clone(),
+                None => return Vec::new(),
+            }
+        };
+        let prefix = format!("{}/", path.trim_end_matches('/'));
+        let mut entries = BTreeMap::new();
+        for file in repo.files.get(&branch).into_iter().flat_map(|f| f.keys()) {
+            if let Some(rest) = file.strip_prefix(&prefix) {
+                match rest.split_once('/') {
+                    Some((dir, _)) => entries.insert(format!("{prefix}{dir}"), true),
+                    None => entries.insert(file.clone(), false),
+                };
+            }
+        }
+        entries.into_iter().collect()
+    }
+
     pub fn add_collaborator(
         &mut self,
         full_name: &str,

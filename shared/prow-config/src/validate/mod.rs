@@ -486,17 +486,42 @@ fn same_branch_clashes<'a>(
     repo: &str,
     found: &mut Vec<Diagnostic>,
 ) {
+    clashes(jobs, 0, kind, repo, found);
+}
+
+/// In-repo jobs (after the first `central` of `jobs`) that clash with one of the repository's
+/// central jobs; clashes among the in-repo jobs are their own batch's.
+pub(crate) fn clashes_with_central<'a>(
+    jobs: impl Iterator<Item = (&'a JobBase, &'a Brancher, &'a str)>,
+    central: usize,
+    kind: &str,
+    repo: &str,
+    found: &mut Vec<Diagnostic>,
+) {
+    clashes(jobs, central, kind, repo, found);
+}
+
+/// Jobs that could run on a branch with an earlier job of the same name or context; with
+/// `split` above zero, only later jobs (from `split` on) against earlier ones (before it).
+fn clashes<'a>(
+    jobs: impl Iterator<Item = (&'a JobBase, &'a Brancher, &'a str)>,
+    split: usize,
+    kind: &str,
+    repo: &str,
+    found: &mut Vec<Diagnostic>,
+) {
     let jobs: Vec<_> = jobs.collect();
+    let limit = |i: usize| if split == 0 { i } else { split.min(i) };
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_context: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, (base, _, context)) in jobs.iter().enumerate() {
         by_name.entry(base.name.as_str()).or_default().push(i);
         by_context.entry(context).or_default().push(i);
     }
-    for (i, (base, brancher, context)) in jobs.iter().enumerate() {
+    for (i, (base, brancher, context)) in jobs.iter().enumerate().skip(split) {
         if let Some(&earlier) = by_name[base.name.as_str()]
             .iter()
-            .take_while(|&&j| j < i)
+            .take_while(|&&j| j < limit(i))
             .find(|&&j| jobs[j].1.intersects(brancher))
         {
             let first = &jobs[earlier].0.source;
@@ -512,7 +537,7 @@ fn same_branch_clashes<'a>(
         }
         if let Some(&earlier) = by_context[context]
             .iter()
-            .take_while(|&&j| j < i)
+            .take_while(|&&j| j < limit(i))
             .find(|&&j| jobs[j].0.name != base.name && jobs[j].1.intersects(brancher))
         {
             found.push(problem(

@@ -27,11 +27,14 @@ use prow_github::Event;
 use prow_github::comment::{GenericCommentAction, GenericCommentEvent};
 use prow_github::events::{PullRequest, PullRequestEvent, PushEvent};
 use prow_github::vocabulary::PullRequestAction;
+use prow_ports::github::Sha;
 use prow_trigger::commands::{
     self, DRAFT_COMMENT, LGTM_LABEL, NEEDS_OK_TO_TEST_LABEL, OK_TO_TEST_LABEL,
 };
 use prow_trigger::filter::{self, Contexts, Filter};
+use prow_trigger::in_repo;
 use prow_trigger::jobs;
+use std::borrow::Cow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Command {
@@ -165,7 +168,7 @@ impl Plugin for Trigger {
         };
         match &delivery.event {
             Event::PullRequest(event) => plan.pull_request(event),
-            Event::Push(push) => Ok(plan.push(push)),
+            Event::Push(push) => plan.push(push),
             Event::IssueComment(_)
             | Event::PullRequestReview(_)
             | Event::PullRequestReviewComment(_) => match &delivery.comment {
@@ -207,8 +210,9 @@ impl Plan<'_> {
     fn pull_request(&self, event: &PullRequestEvent) -> Result<Vec<Action>, NeedFacts> {
         let pr = &event.pull_request;
         let (org, repo) = (event.repo.org(), event.repo.name.as_str());
-        let presubmits = self.presubmits(org, repo);
-        if presubmits.is_empty() {
+        if self.presubmits(org, repo).is_empty()
+            && !self.config().prow.in_repo_config.enabled_for(org, repo)
+        {
             return Ok(Vec::new());
         }
         let settings = self.settings(org, repo);
@@ -219,20 +223,20 @@ impl Plan<'_> {
                     if pr.draft {
                         return Ok(vec![comment_once(&pull, DRAFT_COMMENT, DRAFT_COMMENT)]);
                     }
-                    self.run_all(pr, &pull, presubmits)?
+                    self.run_all(pr, &pull)?
                 } else {
                     self.welcome(&settings, event, &pull)?
                 }
             }
             PullRequestAction::Reopened | PullRequestAction::ReadyForReview => {
-                self.run_all_if_trusted(&settings, pr, &pull, presubmits)?
+                self.run_all_if_trusted(&settings, pr, &pull)?
             }
             PullRequestAction::Edited if base_changed(event) => {
-                self.run_all_if_trusted(&settings, pr, &pull, presubmits)?
+                self.run_all_if_trusted(&settings, pr, &pull)?
             }
             PullRequestAction::Synchronize => {
                 let mut actions = self.abort_running(&pull)?;
-                actions.extend(self.run_all_if_trusted(&settings, pr, &pull, presubmits)?);
+                actions.extend(self.run_all_if_trusted(&settings, pr, &pull)?);
                 actions
             }
             PullRequestAction::Labeled => {
@@ -246,7 +250,7 @@ impl Plan<'_> {
                     _ => false,
                 };
                 if vouched {
-                    self.run_all(pr, &pull, presubmits)?
+                    self.run_all(pr, &pull)?
                 } else {
                     Vec::new()
                 }
@@ -292,17 +296,81 @@ impl Plan<'_> {
     }
 
     /// What `/test all` runs, unless the PR is a draft (upstream `buildAllButDrafts`).
-    fn run_all(
-        &self,
-        pr: &PullRequest,
-        pull: &IssueRef,
-        presubmits: &[Presubmit],
-    ) -> Result<Vec<Action>, NeedFacts> {
+    fn run_all(&self, pr: &PullRequest, pull: &IssueRef) -> Result<Vec<Action>, NeedFacts> {
         if pr.draft {
             return Ok(Vec::new());
         }
-        let selected = self.select(&[Filter::TestAll], presubmits, pr, pull)?;
-        Ok(self.run_presubmits(pr, &selected, &StringMap::new()))
+        let (presubmits, refusal) = self.pull_presubmits(pr, pull)?;
+        let selected = self.select(&[Filter::TestAll], &presubmits, pr, pull)?;
+        let mut actions: Vec<Action> = refusal.into_iter().collect();
+        actions.extend(self.run_presubmits(pr, &selected, &StringMap::new()));
+        Ok(actions)
+    }
+
+    /// The pull request's presubmits: the central ones and, where in-repo configuration is
+    /// enabled, those of the files its merge would hold (read at the base branch's head and, for
+    /// the files it changes, at its head). When those do not load, the reply saying where, and
+    /// the central ones only.
+    fn pull_presubmits(
+        &self,
+        pr: &PullRequest,
+        pull: &IssueRef,
+    ) -> Result<(Cow<'_, [Presubmit]>, Option<Action>), NeedFacts> {
+        let (org, repo) = (pull.repo.org.as_str(), pull.repo.name.as_str());
+        let central = self.presubmits(org, repo);
+        if !self.config().prow.in_repo_config.enabled_for(org, repo) {
+            return Ok((Cow::Borrowed(central), None));
+        }
+        self.facts.need([
+            Fact::BranchHead {
+                repo: pull.repo.clone(),
+                branch: pr.base.git_ref.clone(),
+            },
+            Fact::ChangedFiles(pull.clone()),
+        ])?;
+        let base_sha = self
+            .facts
+            .branch_head(&pull.repo, &pr.base.git_ref)?
+            .clone();
+        let head_sha = Sha::new(pr.head.sha.clone());
+        let touched = in_repo::touched_config_paths(
+            self.facts
+                .changed_files(pull)?
+                .iter()
+                .map(|c| (c.filename.as_str(), c.previous_filename.as_str())),
+        );
+        let mut needed = vec![Fact::ConfigFiles {
+            repo: pull.repo.clone(),
+            sha: base_sha.clone(),
+        }];
+        if !touched.is_empty() {
+            needed.push(Fact::ConfigFiles {
+                repo: pull.repo.clone(),
+                sha: head_sha.clone(),
+            });
+        }
+        self.facts.need(needed)?;
+        let base = self.facts.config_files(&pull.repo, &base_sha)?;
+        let head = if touched.is_empty() {
+            &[]
+        } else {
+            self.facts.config_files(&pull.repo, &head_sha)?
+        };
+        let sources = in_repo::merged_config_files(base, head, &touched);
+        if sources.is_empty() {
+            return Ok((Cow::Borrowed(central), None));
+        }
+        match prow_config::load_in_repo(self.config(), &pull.repo.full_name(), &sources) {
+            Ok(own) => {
+                let mut all = central.to_vec();
+                all.extend(own.presubmits);
+                Ok((Cow::Owned(all), None))
+            }
+            Err(problems) => Ok((
+                Cow::Borrowed(central),
+                Some(Action::comment(pull, in_repo_refusal(&problems))),
+            )),
+        }
     }
 
     fn run_all_if_trusted(
@@ -310,7 +378,6 @@ impl Plan<'_> {
         settings: &TriggerSettings,
         pr: &PullRequest,
         pull: &IssueRef,
-        presubmits: &[Presubmit],
     ) -> Result<Vec<Action>, NeedFacts> {
         if !trusted_pull_request(self.facts, settings, &pr.user.login, pull)? {
             return Ok(Vec::new());
@@ -320,7 +387,7 @@ impl Plan<'_> {
         if self.facts.has_label(pull, NEEDS_OK_TO_TEST_LABEL)? {
             actions.push(Action::remove_label(pull, NEEDS_OK_TO_TEST_LABEL));
         }
-        actions.extend(self.run_all(pr, pull, presubmits)?);
+        actions.extend(self.run_all(pr, pull)?);
         Ok(actions)
     }
 
@@ -482,6 +549,9 @@ impl Plan<'_> {
             return Ok(actions);
         }
         let pr = self.facts.pull_request(&pull)?;
+        let (presubmits, refusal) = self.pull_presubmits(pr, &pull)?;
+        let presubmits: &[Presubmit] = &presubmits;
+        actions.extend(refusal);
         let contexts = if filter::needs_contexts(&text) {
             let combined = self.facts.combined_status(&pull.repo, &pr.head.sha)?;
             let mut contexts = Contexts::default();
@@ -532,15 +602,35 @@ impl Plan<'_> {
         Ok(actions)
     }
 
-    /// A push: the postsubmits it starts (upstream `handlePE`).
-    fn push(&self, push: &PushEvent) -> Vec<Action> {
+    /// A push: the postsubmits it starts (upstream `handlePE`), with the pushed commit's
+    /// in-repo ones where in-repo configuration is enabled (none when its files do not load).
+    fn push(&self, push: &PushEvent) -> Result<Vec<Action>, NeedFacts> {
         let (org, repo) = (push.repo.org(), push.repo.name.as_str());
-        let Some(postsubmits) = self.config().jobs.postsubmits.get(&format!("{org}/{repo}")) else {
-            return Vec::new();
-        };
-        let selected = prow_trigger::postsubmits_for_push(push, postsubmits);
+        let full = format!("{org}/{repo}");
+        let central = self.config().jobs.postsubmits_for(&full);
+        let postsubmits: Cow<'_, [prow_config::Postsubmit]> =
+            if self.config().prow.in_repo_config.enabled_for(org, repo)
+                && !push.deleted
+                && !push.after.is_empty()
+            {
+                let repo_ref = prow_ports::github::RepoRef::new(org, repo);
+                let sha = Sha::new(push.after.clone());
+                let files = self.facts.config_files(&repo_ref, &sha)?;
+                let sources = in_repo::merged_config_files(files, &[], &Default::default());
+                match prow_config::load_in_repo(self.config(), &full, &sources) {
+                    Ok(own) if !own.postsubmits.is_empty() => {
+                        let mut all = central.to_vec();
+                        all.extend(own.postsubmits);
+                        Cow::Owned(all)
+                    }
+                    _ => Cow::Borrowed(central),
+                }
+            } else {
+                Cow::Borrowed(central)
+            };
+        let selected = prow_trigger::postsubmits_for_push(push, &postsubmits);
         if selected.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let refs = prow_api::Refs {
             org: org.to_string(),
@@ -551,16 +641,27 @@ impl Plan<'_> {
             base_link: push.compare.clone(),
             ..prow_api::Refs::default()
         };
-        vec![Action::CreateJobs(
+        Ok(vec![Action::CreateJobs(
             selected
                 .into_iter()
                 .map(|job| jobs::postsubmit(job, refs.clone(), self.trigger_id, self.input.now))
                 .collect(),
-        )]
+        )])
     }
 }
 
 /// Whether an `edited` event moved the PR to another base.
+/// The reply to a pull request whose in-repo configuration does not load.
+fn in_repo_refusal(problems: &[prow_config::Diagnostic]) -> String {
+    let mut text = String::from(
+        "The in-repo configuration (`.prow.yaml` or `.prow/`) this pull request would merge does not load, so none of its jobs run (the central ones do):\n",
+    );
+    for problem in problems {
+        text.push_str(&format!("\n- `{problem}`"));
+    }
+    prow_github::comment::format_simple_response(&text)
+}
+
 fn base_changed(event: &PullRequestEvent) -> bool {
     event.changes.as_ref().is_some_and(|c| {
         c["base"]["ref"]["from"]
@@ -652,6 +753,78 @@ presubmits:
         let facts = facts.with(fact, known);
         let actions = plan_with(&Trigger, &opened, &facts, &config).unwrap();
         assert_eq!(created(&actions), ["unit", "docs"]);
+    }
+
+    fn in_repo_facts(base: &[(&str, &str)], head: &[(&str, &str)], touched: &[&str]) -> Facts {
+        let files = |list: &[(&str, &str)]| {
+            crate::Known::Files(
+                list.iter()
+                    .map(|(p, t)| (p.to_string(), t.to_string()))
+                    .collect(),
+            )
+        };
+        let (fact, known) = changed(touched);
+        Facts::new()
+            .bot()
+            .member("kubernetes", "alice", true)
+            .with(fact, known)
+            .with(
+                Fact::BranchHead {
+                    repo: PR.repo.clone(),
+                    branch: "main".into(),
+                },
+                crate::Known::Sha(Sha::new("basetip")),
+            )
+            .with(
+                Fact::ConfigFiles {
+                    repo: PR.repo.clone(),
+                    sha: Sha::new("basetip"),
+                },
+                files(base),
+            )
+            .with(
+                Fact::ConfigFiles {
+                    repo: PR.repo.clone(),
+                    sha: Sha::new("headsha0000000000000000000000000000000000"),
+                },
+                files(head),
+            )
+    }
+
+    #[test]
+    fn in_repo_jobs_run_for_the_pull_request_that_adds_them_and_a_broken_file_is_answered() {
+        let config = crate::testing::load_config(
+            "in_repo_config:\n  enabled: {kubernetes/test-infra: true}\n",
+            JOBS,
+            "triggers:\n- repos: [kubernetes]\n  only_org_members: true\n",
+        );
+        let opened = pull_request_event(&PR, "opened", "alice", "alice");
+        let job = "presubmits:\n- name: in-repo\n  always_run: true\n  spec: {containers: [{image: alpine}]}\n";
+        let facts = in_repo_facts(&[], &[(".prow.yaml", job)], &[".prow.yaml"]);
+        let actions = plan_with(&Trigger, &opened, &facts, &config).unwrap();
+        assert_eq!(created(&actions), ["unit", "in-repo"]);
+
+        let untouched = in_repo_facts(&[], &[(".prow.yaml", job)], &["src/main.rs"]);
+        let actions = plan_with(&Trigger, &opened, &untouched, &config).unwrap();
+        assert_eq!(created(&actions), ["unit"], "the base has no in-repo jobs");
+
+        let broken = "presubmits:\n- name: unit\n  always_run: true\n  spec: {containers: [{image: alpine}]}\n";
+        let facts = in_repo_facts(&[], &[(".prow.yaml", broken)], &[".prow.yaml"]);
+        let actions = plan_with(&Trigger, &opened, &facts, &config).unwrap();
+        assert_eq!(created(&actions), ["unit"], "the central job only");
+        let said: Vec<&str> = actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Comment { body, .. } => Some(body.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(said.len(), 1, "{actions:?}");
+        assert!(
+            said[0].contains("`.prow.yaml:2:3: error: job \"unit\": duplicated presubmit job"),
+            "{}",
+            said[0]
+        );
     }
 
     #[test]

@@ -27,10 +27,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 mod act;
+mod in_repo;
 mod read;
 
 pub use act::{ConflictingMergeLabels, commit_text, merge_method};
 use act::{act, refs_for};
+use in_repo::in_repo_presubmits;
 pub use read::blocker_branches;
 use read::{Blocker, blockers, merge_blocks, policy_of, presubmits_of, search_all};
 
@@ -310,8 +312,16 @@ async fn sync_pool(
         presubmits,
         changes: BTreeMap::new(),
         policy,
+        in_repo: BTreeMap::new(),
         suspects,
     };
+    if config
+        .prow
+        .in_repo_config
+        .enabled_for(&repo.org, &repo.name)
+    {
+        in_repo_presubmits(ports, config, repo, &mut pool).await?;
+    }
     let mut settings = PoolSettings::for_repo(&config.prow.tide, &repo.org, &repo.name);
     if ports.records.is_none() {
         // A speculative batch pays off only when its result carries past the merge before it,
@@ -348,7 +358,7 @@ async fn sync_pool(
             pr,
             &StatusInput {
                 queries: &[],
-                policy: &pool.policy,
+                policy: &pool.policy_for(pr.number),
                 blocks,
                 in_pool: true,
                 blockers: &[],

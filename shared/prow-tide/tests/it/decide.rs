@@ -335,3 +335,47 @@ fn one_batch_at_a_time_is_upstream_s_way() {
         (Action::Wait, vec![], jobs(&[]))
     );
 }
+
+#[test]
+fn a_pull_requests_own_presubmit_is_waited_for_by_that_pull_request_only() {
+    let config = config("", JOBS);
+    let own = prow_config::load_in_repo(
+        &config,
+        "k/a",
+        &[prow_config::Source::new(
+            ".prow.yaml",
+            "presubmits:\n- name: own\n  always_run: true\n  spec: {containers: [{image: alpine}]}\n",
+        )],
+    )
+    .unwrap();
+    let green = [("unit", S), ("lint", F)];
+    let mut pool = pool(
+        &config,
+        vec![pr(1, &green), pr(2, &green)],
+        vec![
+            run(1, "unit", RunState::Success),
+            run(2, "unit", RunState::Success),
+        ],
+    );
+    pool.in_repo.insert(1, own.presubmits);
+    assert!(
+        !pool.prs[0].passes(&pool.policy_for(1)),
+        "#1 lacks its own job's context"
+    );
+    assert!(pool.prs[1].passes(&pool.policy_for(2)));
+    let required = |numbers: &[u64]| -> Vec<String> {
+        pool.required_presubmits(numbers)
+            .unwrap()
+            .iter()
+            .map(|p| p.name().to_string())
+            .collect()
+    };
+    assert_eq!(required(&[1]), ["unit", "own"]);
+    assert_eq!(required(&[2]), ["unit"]);
+    let decision = decide(&pool, &settings(), false).unwrap();
+    assert_eq!(
+        outcome(&decision),
+        (Action::Merge, vec![2], jobs(&[])),
+        "#2 merges, #1 waits"
+    );
+}

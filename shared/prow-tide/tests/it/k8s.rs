@@ -183,6 +183,7 @@ fn a_kubernetes_pool_batches_fifteen_against_the_real_presubmits() {
         presubmits: master_presubmits(config),
         changes,
         policy: policy(config),
+        in_repo: Default::default(),
         suspects: Vec::new(),
     };
     let settings = PoolSettings::for_repo(&config.prow.tide, "kubernetes", "kubernetes");

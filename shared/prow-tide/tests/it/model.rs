@@ -411,6 +411,7 @@ impl World {
             },
             presubmits,
             policy,
+            in_repo: Default::default(),
             suspects: suspects.into_iter().collect(),
         }
     }

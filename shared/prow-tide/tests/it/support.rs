@@ -113,6 +113,7 @@ pub fn pool<'c>(config: &'c Config, prs: Vec<PullRequest>, runs: Vec<JobRun>) ->
         presubmits,
         changes,
         policy,
+        in_repo: Default::default(),
         suspects: Vec::new(),
     }
 }

@@ -7,5 +7,6 @@
     reason = "a test fails loudly"
 )]
 
+mod in_repo;
 mod merge_queue;
 mod pull_request;
