@@ -20,37 +20,36 @@ macro_rules! policy_level {
         $(#[$meta])*
         #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
         pub struct $name {
-
-    /// The tool leaves branches under this level alone (unless a level below says `false`).
-    #[serde(default)]
-    pub unmanaged: Option<bool>,
-    #[serde(default)]
-    pub protect: Option<bool>,
-    #[serde(default)]
-    pub required_status_checks: Option<ContextPolicy>,
-    #[serde(default)]
-    pub enforce_admins: Option<bool>,
-    #[serde(default)]
-    pub restrictions: Option<Restrictions>,
-    /// Presubmits that run only when asked for also become required contexts.
-    #[serde(default)]
-    pub require_manually_triggered_jobs: Option<bool>,
-    #[serde(default)]
-    pub required_pull_request_reviews: Option<ReviewPolicy>,
-    #[serde(default)]
-    pub required_linear_history: Option<bool>,
-    #[serde(default)]
-    pub allow_force_pushes: Option<bool>,
-    #[serde(default)]
-    pub allow_deletions: Option<bool>,
-    #[serde(default)]
-    pub require_signed_commits: Option<bool>,
-    /// Regexes (unanchored) of the branches to manage; when set, only those.
-    #[serde(default)]
-    pub include: Option<Vec<String>>,
-    /// Regexes (unanchored) of the branches to leave alone.
-    #[serde(default)]
-    pub exclude: Option<Vec<String>>,
+            /// The tool leaves branches under this level alone (unless a level below says `false`).
+            #[serde(default)]
+            pub unmanaged: Option<bool>,
+            #[serde(default)]
+            pub protect: Option<bool>,
+            #[serde(default)]
+            pub required_status_checks: Option<ContextPolicy>,
+            #[serde(default)]
+            pub enforce_admins: Option<bool>,
+            #[serde(default)]
+            pub restrictions: Option<Restrictions>,
+            /// Presubmits that run only when asked for also become required contexts.
+            #[serde(default)]
+            pub require_manually_triggered_jobs: Option<bool>,
+            #[serde(default)]
+            pub required_pull_request_reviews: Option<ReviewPolicy>,
+            #[serde(default)]
+            pub required_linear_history: Option<bool>,
+            #[serde(default)]
+            pub allow_force_pushes: Option<bool>,
+            #[serde(default)]
+            pub allow_deletions: Option<bool>,
+            #[serde(default)]
+            pub require_signed_commits: Option<bool>,
+            /// Regexes (unanchored) of the branches to manage; when set, only those.
+            #[serde(default)]
+            pub include: Option<Vec<String>>,
+            /// Regexes (unanchored) of the branches to leave alone.
+            #[serde(default)]
+            pub exclude: Option<Vec<String>>,
             $($extra)*
         }
 

@@ -151,34 +151,29 @@ pub fn load_in_repo(
         let postsubmits = jobs.postsubmits.get(org_repo).cloned().unwrap_or_default();
         let central_presubmits = config.jobs.presubmits_for(org_repo);
         let central_postsubmits = config.jobs.postsubmits_for(org_repo);
-        let combined: Vec<Presubmit> = central_presubmits
+        // Only against the central jobs: clashes among the in-repo ones are their own batch's.
+        let presubmit_keys: Vec<_> = central_presubmits
             .iter()
             .chain(&presubmits)
-            .cloned()
+            .map(|j| (&j.base, &j.brancher, j.reporter.context.as_str()))
             .collect();
-        validate::clashes_with_central(
-            combined
-                .iter()
-                .map(|j| (&j.base, &j.brancher, j.reporter.context.as_str())),
-            central_presubmits.len(),
-            "presubmit",
-            org_repo,
-            &mut problems,
-        );
-        let combined: Vec<Postsubmit> = central_postsubmits
+        let postsubmit_keys: Vec<_> = central_postsubmits
             .iter()
             .chain(&postsubmits)
-            .cloned()
+            .map(|j| (&j.base, &j.brancher, j.reporter.context.as_str()))
             .collect();
-        validate::clashes_with_central(
-            combined
-                .iter()
-                .map(|j| (&j.base, &j.brancher, j.reporter.context.as_str())),
-            central_postsubmits.len(),
-            "postsubmit",
-            org_repo,
-            &mut problems,
-        );
+        for (kind, keys, central) in [
+            ("presubmit", presubmit_keys, central_presubmits.len()),
+            ("postsubmit", postsubmit_keys, central_postsubmits.len()),
+        ] {
+            validate::clashes_with_central(
+                keys.into_iter(),
+                central,
+                kind,
+                org_repo,
+                &mut problems,
+            );
+        }
         let (org, repo) = org_repo.split_once('/').unwrap_or((org_repo, ""));
         let bases = presubmits
             .iter()

@@ -13,7 +13,7 @@ use prow_ports::github_admin::{
     OrgRole, PeopleAndTeams, PushRestrictions, RepoEdit, RepoSettings, RequiredChecks,
     RequiredReviews, TeamEdit, TeamInfo, TeamRole,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// A user as lists name them.
@@ -290,6 +290,25 @@ fn slug_of(name: &str) -> String {
     name.to_lowercase().replace(' ', "-")
 }
 
+/// What a dry run answers for a team it did not create or change: the team as asked for, with
+/// no id.
+fn planned_team(
+    slug: String,
+    name: &str,
+    description: Option<&str>,
+    privacy: Option<&str>,
+    parent: Option<u64>,
+) -> TeamInfo {
+    TeamInfo {
+        id: 0,
+        slug,
+        name: name.to_string(),
+        description: description.unwrap_or_default().to_string(),
+        privacy: privacy.unwrap_or_default().to_string(),
+        parent,
+    }
+}
+
 fn logins(users: Vec<Login>) -> Vec<String> {
     users.into_iter().map(|u| u.login).collect()
 }
@@ -302,7 +321,7 @@ fn invitees(invitations: Vec<InvitationWire>) -> Vec<String> {
 }
 
 impl OctocrabGitHub {
-    /// A change in `org` whose answer is not needed.
+    /// A change in `org`: GitHub's answer, or `None` in a dry run.
     async fn org_change(
         &self,
         endpoint: &Endpoint,
@@ -312,6 +331,38 @@ impl OctocrabGitHub {
     ) -> Result<Option<Vec<u8>>, GitHubError> {
         let path = endpoint.path(values);
         self.write(endpoint, &path, org, body).await
+    }
+
+    /// A change in `org` whose answer is not needed; `values` fill in the endpoint's path.
+    fn org_write<'a>(
+        &'a self,
+        endpoint: &'static Endpoint,
+        org: &'a str,
+        values: Vec<String>,
+        body: Option<Value>,
+    ) -> GitHubFuture<'a, ()> {
+        Box::pin(async move {
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            self.org_change(endpoint, org, &values, body)
+                .await
+                .map(drop)
+        })
+    }
+
+    /// A change to a team that answers with the team: that team, or `planned` in a dry run.
+    async fn team_change<T: Serialize + Sync>(
+        &self,
+        endpoint: &Endpoint,
+        org: &str,
+        values: &[&str],
+        change: &T,
+        planned: TeamInfo,
+    ) -> Result<TeamInfo, GitHubError> {
+        let body = json(endpoint.route, change)?;
+        match self.org_change(endpoint, org, values, Some(body)).await? {
+            Some(answer) => Ok(decode::<TeamWire>(endpoint.route, &answer)?.into()),
+            None => Ok(planned),
+        }
     }
 
     /// A membership set with `role`: its state, or active in a dry run.
@@ -342,9 +393,8 @@ impl GitHubOrgAdmin for OctocrabGitHub {
     fn edit_org<'a>(&'a self, org: &'a str, change: &'a OrgMetadata) -> GitHubFuture<'a, ()> {
         Box::pin(async move {
             let body = json(ep::EDIT_ORG.route, change)?;
-            self.org_change(&ep::EDIT_ORG, org, &[org], Some(body))
-                .await
-                .map(drop)
+            let values = vec![org.to_string()];
+            self.org_write(&ep::EDIT_ORG, org, values, Some(body)).await
         })
     }
 
@@ -381,12 +431,8 @@ impl GitHubOrgAdmin for OctocrabGitHub {
     }
 
     fn remove_org_membership<'a>(&'a self, org: &'a str, login: &'a str) -> GitHubFuture<'a, ()> {
-        Box::pin(async move {
-            let user = segment(login);
-            self.org_change(&ep::REMOVE_ORG_MEMBERSHIP, org, &[org, &user], None)
-                .await
-                .map(drop)
-        })
+        let values = vec![org.to_string(), segment(login)];
+        self.org_write(&ep::REMOVE_ORG_MEMBERSHIP, org, values, None)
     }
 
     fn teams<'a>(&'a self, org: &'a str) -> GitHubFuture<'a, Vec<TeamInfo>> {
@@ -398,19 +444,15 @@ impl GitHubOrgAdmin for OctocrabGitHub {
 
     fn create_team<'a>(&'a self, org: &'a str, team: &'a NewTeam) -> GitHubFuture<'a, TeamInfo> {
         Box::pin(async move {
-            let endpoint = &ep::CREATE_TEAM;
-            let body = json(endpoint.route, team)?;
-            match self.org_change(endpoint, org, &[org], Some(body)).await? {
-                Some(answer) => Ok(decode::<TeamWire>(endpoint.route, &answer)?.into()),
-                None => Ok(TeamInfo {
-                    id: 0,
-                    slug: slug_of(&team.name),
-                    name: team.name.clone(),
-                    description: team.description.clone().unwrap_or_default(),
-                    privacy: team.privacy.clone().unwrap_or_default(),
-                    parent: team.parent_team_id,
-                }),
-            }
+            let planned = planned_team(
+                slug_of(&team.name),
+                &team.name,
+                team.description.as_deref(),
+                team.privacy.as_deref(),
+                team.parent_team_id,
+            );
+            self.team_change(&ep::CREATE_TEAM, org, &[org], team, planned)
+                .await
         })
     }
 
@@ -421,35 +463,25 @@ impl GitHubOrgAdmin for OctocrabGitHub {
         change: &'a TeamEdit,
     ) -> GitHubFuture<'a, TeamInfo> {
         Box::pin(async move {
-            let endpoint = &ep::EDIT_TEAM;
-            let body = json(endpoint.route, change)?;
+            // A new name gives the team a new slug.
+            let planned = planned_team(
+                Some(slug_of(&change.name))
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| slug.to_string()),
+                &change.name,
+                change.description.as_deref(),
+                change.privacy.as_deref(),
+                change.parent_team_id.flatten(),
+            );
             let team = segment(slug);
-            match self
-                .org_change(endpoint, org, &[org, &team], Some(body))
-                .await?
-            {
-                Some(answer) => Ok(decode::<TeamWire>(endpoint.route, &answer)?.into()),
-                None => Ok(TeamInfo {
-                    id: 0,
-                    slug: Some(slug_of(&change.name))
-                        .filter(|s| !s.is_empty())
-                        .unwrap_or_else(|| slug.to_string()),
-                    name: change.name.clone(),
-                    description: change.description.clone().unwrap_or_default(),
-                    privacy: change.privacy.clone().unwrap_or_default(),
-                    parent: change.parent_team_id.flatten(),
-                }),
-            }
+            self.team_change(&ep::EDIT_TEAM, org, &[org, &team], change, planned)
+                .await
         })
     }
 
     fn delete_team<'a>(&'a self, org: &'a str, slug: &'a str) -> GitHubFuture<'a, ()> {
-        Box::pin(async move {
-            let team = segment(slug);
-            self.org_change(&ep::DELETE_TEAM, org, &[org, &team], None)
-                .await
-                .map(drop)
-        })
+        let values = vec![org.to_string(), segment(slug)];
+        self.org_write(&ep::DELETE_TEAM, org, values, None)
     }
 
     fn team_members_with_role<'a>(
@@ -506,12 +538,8 @@ impl GitHubOrgAdmin for OctocrabGitHub {
         slug: &'a str,
         login: &'a str,
     ) -> GitHubFuture<'a, ()> {
-        Box::pin(async move {
-            let (team, user) = (segment(slug), segment(login));
-            self.org_change(&ep::REMOVE_TEAM_MEMBERSHIP, org, &[org, &team, &user], None)
-                .await
-                .map(drop)
-        })
+        let values = vec![org.to_string(), segment(slug), segment(login)];
+        self.org_write(&ep::REMOVE_TEAM_MEMBERSHIP, org, values, None)
     }
 
     fn team_repos<'a>(
@@ -539,18 +567,14 @@ impl GitHubOrgAdmin for OctocrabGitHub {
         repo: &'a str,
         permission: Permission,
     ) -> GitHubFuture<'a, ()> {
-        Box::pin(async move {
-            let body = json!({"permission": permission.as_team_permission()});
-            let team = segment(slug);
-            self.org_change(
-                &ep::SET_TEAM_REPO,
-                org,
-                &[org, &team, org, repo],
-                Some(body),
-            )
-            .await
-            .map(drop)
-        })
+        let body = json!({"permission": permission.as_team_permission()});
+        let values = vec![
+            org.to_string(),
+            segment(slug),
+            org.to_string(),
+            repo.to_string(),
+        ];
+        self.org_write(&ep::SET_TEAM_REPO, org, values, Some(body))
     }
 
     fn remove_team_repo<'a>(
@@ -559,12 +583,13 @@ impl GitHubOrgAdmin for OctocrabGitHub {
         slug: &'a str,
         repo: &'a str,
     ) -> GitHubFuture<'a, ()> {
-        Box::pin(async move {
-            let team = segment(slug);
-            self.org_change(&ep::REMOVE_TEAM_REPO, org, &[org, &team, org, repo], None)
-                .await
-                .map(drop)
-        })
+        let values = vec![
+            org.to_string(),
+            segment(slug),
+            org.to_string(),
+            repo.to_string(),
+        ];
+        self.org_write(&ep::REMOVE_TEAM_REPO, org, values, None)
     }
 
     fn org_repos<'a>(&'a self, org: &'a str) -> GitHubFuture<'a, Vec<RepoSettings>> {
@@ -585,9 +610,9 @@ impl GitHubOrgAdmin for OctocrabGitHub {
     fn create_repo<'a>(&'a self, org: &'a str, repo: &'a RepoEdit) -> GitHubFuture<'a, ()> {
         Box::pin(async move {
             let body = json(ep::CREATE_REPO.route, repo)?;
-            self.org_change(&ep::CREATE_REPO, org, &[org], Some(body))
+            let values = vec![org.to_string()];
+            self.org_write(&ep::CREATE_REPO, org, values, Some(body))
                 .await
-                .map(drop)
         })
     }
 

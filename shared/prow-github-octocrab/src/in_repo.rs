@@ -17,7 +17,10 @@ pub(crate) struct ReadLocks(
 
 impl ReadLocks {
     fn for_key(&self, key: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut locks = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Locks nobody holds or waits for are dropped as others are added.
         locks.retain(|_, lock| std::sync::Arc::strong_count(lock) > 1);
         locks.entry(key.to_string()).or_default().clone()

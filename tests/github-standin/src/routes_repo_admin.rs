@@ -5,8 +5,8 @@
 
 use crate::AppState;
 use crate::actor::Actor;
-use crate::routes::{PageParams, error, lock, not_found, paginated, validation_failed};
-use crate::routes_admin::{invalid_request, refused};
+use crate::routes::{error, not_found, validation_failed};
+use crate::routes_admin::{Listing, as_org_admin, checked, invalid_request, patch, refused};
 use crate::shapes;
 use crate::shapes_admin;
 use crate::world::{Permission, Repo, World};
@@ -15,8 +15,8 @@ use crate::world_admin::{
 };
 use axum::Json;
 use axum::Router;
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -34,9 +34,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route(
             "/repos/{owner}/{repo}/branches/{branch}/protection/required_signatures",
-            get(get_signatures)
-                .post(require_signatures)
-                .delete(drop_signatures),
+            get(signatures).post(signatures).delete(signatures),
         )
 }
 
@@ -54,23 +52,14 @@ pub(crate) fn encode(name: &str) -> String {
 }
 
 /// `GET /orgs/{org}/repos`: every repository the org owns.
-async fn org_repos(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    Path(org): Path<String>,
-    Query(page): Query<PageParams>,
-) -> Response {
-    let world = lock(&state);
-    if !world.orgs.contains_key(&org) {
-        return not_found();
-    }
-    let items = world
-        .repos
-        .values()
-        .filter(|r| r.owner == org)
-        .map(|r| shapes::repo(&world, &state.base, r))
-        .collect();
-    paginated(&uri, &state.base, &page, items)
+async fn org_repos(Path(org): Path<String>, list: Listing) -> Response {
+    list.of(|world, base| {
+        let repos = world.repos.values().filter(|r| r.owner == org);
+        world
+            .orgs
+            .contains_key(&org)
+            .then(|| repos.map(|r| shapes::repo(world, base, r)).collect())
+    })
 }
 
 /// The settings a create or an edit may carry; `None` leaves a setting as it is.
@@ -126,12 +115,10 @@ impl RepoBody {
 
     fn apply(self, repo: &mut Repo) {
         let settings = &mut repo.settings;
-        if let Some(description) = self.description {
-            settings.description = Some(description);
-        }
-        if let Some(homepage) = self.homepage {
-            settings.homepage = Some(homepage);
-        }
+        patch([
+            (&mut settings.description, self.description.map(Some)),
+            (&mut settings.homepage, self.homepage.map(Some)),
+        ]);
         match self.visibility.as_deref() {
             Some("public") => (repo.private, settings.internal) = (false, false),
             Some("private") => (repo.private, settings.internal) = (true, false),
@@ -142,7 +129,7 @@ impl RepoBody {
                 }
             }
         }
-        for (field, value) in [
+        patch([
             (&mut settings.has_issues, self.has_issues),
             (&mut settings.has_projects, self.has_projects),
             (&mut settings.has_wiki, self.has_wiki),
@@ -150,14 +137,8 @@ impl RepoBody {
             (&mut settings.allow_merge_commit, self.allow_merge_commit),
             (&mut settings.allow_rebase_merge, self.allow_rebase_merge),
             (&mut settings.archived, self.archived),
-        ] {
-            if let Some(value) = value {
-                *field = value;
-            }
-        }
-        if let Some(branch) = self.default_branch {
-            repo.default_branch = branch;
-        }
+        ]);
+        patch([(&mut repo.default_branch, self.default_branch)]);
     }
 }
 
@@ -173,32 +154,37 @@ async fn create_repo(
     };
     // Not settings of a new repository.
     (body.default_branch, body.archived) = (None, None);
-    let mut world = lock(&state);
-    if !world.orgs.contains_key(&org) {
-        return not_found();
-    }
-    if let Err(response) = actor.require_org_admin(&world, &org) {
-        return *response;
-    }
-    let full = format!("{org}/{name}");
-    if world.repo(&full).is_some() {
-        return validation_failed("Repository", "name", "name already exists on this account");
-    }
-    if let Err(refusal) = body.check(None) {
-        return refused("Repository", refusal);
-    }
-    world.add_repo(&full);
-    if let Some(repo) = world.repos.get_mut(&full) {
-        body.apply(repo);
-    }
-    match world.repo(&full) {
-        Some(repo) => (
-            StatusCode::CREATED,
-            Json(shapes::repo(&world, &state.base, repo)),
-        )
-            .into_response(),
+    as_org_admin(&state, &actor, &org, |world| {
+        let full = format!("{org}/{name}");
+        if world.repo(&full).is_some() {
+            return validation_failed("Repository", "name", "name already exists on this account");
+        }
+        if let Err(refusal) = body.check(None) {
+            return refused("Repository", refusal);
+        }
+        world.add_repo(&full);
+        if let Some(repo) = world.repos.get_mut(&full) {
+            body.apply(repo);
+        }
+        repo_response(world, &state.base, &full, StatusCode::CREATED)
+    })
+}
+
+/// The repository with `status`, or GitHub's 404 when it is not there.
+fn repo_response(world: &World, base: &str, full: &str, status: StatusCode) -> Response {
+    match world.repo(full) {
+        Some(repo) => (status, Json(shapes::repo(world, base, repo))).into_response(),
         None => not_found(),
     }
+}
+
+/// GitHub's 404 for a repository that does not exist, else its 403 unless `actor` administers
+/// it.
+fn repo_admin(world: &World, actor: &Actor, full: &str) -> Result<(), Box<Response>> {
+    if world.repo(full).is_none() {
+        return Err(Box::new(not_found()));
+    }
+    actor.require(world, full, Permission::Admin)
 }
 
 /// `PATCH /repos/{owner}/{repo}`: changes its settings; a new name moves it.
@@ -208,30 +194,27 @@ pub(crate) async fn edit_repo(
     Path((owner, repo)): Path<(String, String)>,
     Json(mut body): Json<RepoBody>,
 ) -> Response {
-    let mut world = lock(&state);
-    let mut full = format!("{owner}/{repo}");
-    if world.repo(&full).is_none() {
-        return not_found();
-    }
-    if let Err(response) = actor.require(&world, &full, Permission::Admin) {
-        return *response;
-    }
-    if let Err(refusal) = body.check(world.repo(&full)) {
-        return refused("Repository", refusal);
-    }
-    if let Some(name) = body.name.take().filter(|n| *n != repo) {
-        full = match world.rename_repo(&full, &name) {
-            Ok(full) => full,
-            Err(refusal) => return refused("Repository", refusal),
-        };
-    }
-    if let Some(found) = world.repos.get_mut(&full) {
-        body.apply(found);
-    }
-    match world.repo(&full) {
-        Some(found) => Json(shapes::repo(&world, &state.base, found)).into_response(),
-        None => not_found(),
-    }
+    let full = format!("{owner}/{repo}");
+    checked(
+        &state,
+        |world| repo_admin(world, &actor, &full),
+        |world| {
+            if let Err(refusal) = body.check(world.repo(&full)) {
+                return refused("Repository", refusal);
+            }
+            let full = match body.name.take().filter(|n| *n != repo) {
+                Some(name) => match world.rename_repo(&full, &name) {
+                    Ok(renamed) => renamed,
+                    Err(refusal) => return refused("Repository", refusal),
+                },
+                None => full.clone(),
+            };
+            if let Some(found) = world.repos.get_mut(&full) {
+                body.apply(found);
+            }
+            repo_response(world, &state.base, &full, StatusCode::OK)
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -242,38 +225,55 @@ struct BranchQuery {
 /// `GET /repos/{o}/{r}/branches`, `?protected=true|false` keeping only those that are or are
 /// not protected.
 async fn list_branches(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
     Path((owner, repo)): Path<(String, String)>,
     Query(query): Query<BranchQuery>,
-    Query(page): Query<PageParams>,
+    list: Listing,
 ) -> Response {
-    let world = lock(&state);
-    let Some(found) = world.repo(&format!("{owner}/{repo}")) else {
-        return not_found();
-    };
-    let items = found
-        .branches
-        .iter()
-        .filter(|(name, _)| {
+    list.of(|world, base| {
+        let found = world.repo(&format!("{owner}/{repo}"))?;
+        let branches = found.branches.iter().filter(|(name, _)| {
             query
                 .protected
                 .is_none_or(|p| p == found.protection.contains_key(*name))
-        })
-        .map(|(name, sha)| shapes_admin::branch(&state.base, found, name, sha))
-        .collect();
-    paginated(&uri, &state.base, &page, items)
+        });
+        Some(
+            branches
+                .map(|(name, sha)| shapes_admin::branch(base, found, name, sha))
+                .collect(),
+        )
+    })
 }
 
-/// The repository and branch, or GitHub's 404 for whichever is missing.
-fn branch_of<'w>(world: &'w World, full: &str, branch: &str) -> Result<&'w Repo, Box<Response>> {
+/// GitHub's 404 for a repository or branch that does not exist (`Branch not found` for the
+/// latter), else its 403 unless `actor` administers the repository.
+fn branch_admin(
+    world: &World,
+    actor: &Actor,
+    full: &str,
+    branch: &str,
+) -> Result<(), Box<Response>> {
     let Some(repo) = world.repo(full) else {
         return Err(Box::new(not_found()));
     };
     if !repo.branches.contains_key(branch) {
         return Err(Box::new(error(StatusCode::NOT_FOUND, "Branch not found")));
     }
-    Ok(repo)
+    actor.require(world, full, Permission::Admin)
+}
+
+/// A read or a change of `branch`'s protection, which needs admin on the repository.
+fn as_branch_admin(
+    state: &AppState,
+    actor: &Actor,
+    (owner, repo, branch): &(String, String, String),
+    change: impl FnOnce(&mut World, &str) -> Response,
+) -> Response {
+    let full = format!("{owner}/{repo}");
+    checked(
+        state,
+        |world| branch_admin(world, actor, &full, branch),
+        |world| change(world, &full),
+    )
 }
 
 fn not_protected() -> Response {
@@ -296,130 +296,87 @@ fn protection_json(world: &World, base: &str, full: &str, branch: &str) -> Respo
 async fn get_protection(
     State(state): State<AppState>,
     actor: Actor,
-    Path((owner, repo, branch)): Path<(String, String, String)>,
+    Path(at): Path<(String, String, String)>,
 ) -> Response {
-    let world = lock(&state);
-    let full = format!("{owner}/{repo}");
-    if let Err(response) = branch_of(&world, &full, &branch) {
-        return *response;
-    }
-    if let Err(response) = actor.require(&world, &full, Permission::Admin) {
-        return *response;
-    }
-    protection_json(&world, &state.base, &full, &branch)
+    as_branch_admin(&state, &actor, &at, |world, full| {
+        protection_json(world, &state.base, full, &at.2)
+    })
 }
 
 async fn put_protection(
     State(state): State<AppState>,
     actor: Actor,
-    Path((owner, repo, branch)): Path<(String, String, String)>,
+    Path(at): Path<(String, String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
-    let mut world = lock(&state);
-    let full = format!("{owner}/{repo}");
-    let previous = match branch_of(&world, &full, &branch) {
-        Ok(found) => found.protection.get(&branch).cloned(),
-        Err(response) => return *response,
-    };
-    if let Err(response) = actor.require(&world, &full, Permission::Admin) {
-        return *response;
-    }
-    let mut protection = match from_put(&body, previous.as_ref()) {
-        Ok(protection) => protection,
-        Err(detail) => return invalid_request(&detail),
-    };
-    if protection.restrictions.is_some() && !world.orgs.contains_key(&owner) {
-        return validation_failed(
-            "Branch",
-            "restrictions",
-            "Only organization repositories can have users and team restrictions",
-        );
-    }
-    protection.required_signatures = previous.is_some_and(|p| p.required_signatures);
-    world.protect_branch(&full, &branch, protection);
-    protection_json(&world, &state.base, &full, &branch)
+    as_branch_admin(&state, &actor, &at, |world, full| {
+        let (owner, _, branch) = &at;
+        let previous = world.branch_protection(full, branch).cloned();
+        let mut protection = match from_put(&body, previous.as_ref()) {
+            Ok(protection) => protection,
+            Err(detail) => return invalid_request(&detail),
+        };
+        if protection.restrictions.is_some() && !world.orgs.contains_key(owner) {
+            return validation_failed(
+                "Branch",
+                "restrictions",
+                "Only organization repositories can have users and team restrictions",
+            );
+        }
+        protection.required_signatures = previous.is_some_and(|p| p.required_signatures);
+        world.protect_branch(full, branch, protection);
+        protection_json(world, &state.base, full, branch)
+    })
 }
 
 async fn delete_protection(
     State(state): State<AppState>,
     actor: Actor,
-    Path((owner, repo, branch)): Path<(String, String, String)>,
+    Path(at): Path<(String, String, String)>,
 ) -> Response {
-    let mut world = lock(&state);
-    let full = format!("{owner}/{repo}");
-    if let Err(response) = branch_of(&world, &full, &branch) {
-        return *response;
-    }
-    if let Err(response) = actor.require(&world, &full, Permission::Admin) {
-        return *response;
-    }
-    match world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.protection.remove(&branch))
-    {
-        Some(_) => StatusCode::NO_CONTENT.into_response(),
-        None => not_protected(),
-    }
-}
-
-/// Sets (`Some`) or reads (`None`) whether signed commits are required on a protected branch.
-fn signatures(
-    state: &AppState,
-    actor: &Actor,
-    (owner, repo, branch): (String, String, String),
-    set: Option<bool>,
-) -> Response {
-    let mut world = lock(state);
-    let full = format!("{owner}/{repo}");
-    if let Err(response) = branch_of(&world, &full, &branch) {
-        return *response;
-    }
-    if let Err(response) = actor.require(&world, &full, Permission::Admin) {
-        return *response;
-    }
-    let Some(protection) = world
-        .repos
-        .get_mut(&full)
-        .and_then(|r| r.protection.get_mut(&branch))
-    else {
-        return not_protected();
-    };
-    if let Some(enabled) = set {
-        protection.required_signatures = enabled;
-        if !enabled {
-            return StatusCode::NO_CONTENT.into_response();
+    as_branch_admin(&state, &actor, &at, |world, full| {
+        let repo = world.repos.get_mut(full);
+        match repo.and_then(|r| r.protection.remove(&at.2)) {
+            Some(_) => StatusCode::NO_CONTENT.into_response(),
+            None => not_protected(),
         }
-    }
-    Json(json!({
-        "url": format!("{}/repos/{full}/branches/{}/protection/required_signatures", state.base, encode(&branch)),
-        "enabled": protection.required_signatures,
-    }))
-    .into_response()
+    })
 }
 
-async fn get_signatures(
+/// Whether signed commits are required on a protected branch: `GET` reads it, `POST` turns it
+/// on and `DELETE` off.
+async fn signatures(
     State(state): State<AppState>,
+    method: Method,
     actor: Actor,
     Path(at): Path<(String, String, String)>,
 ) -> Response {
-    signatures(&state, &actor, at, None)
-}
-
-async fn require_signatures(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(at): Path<(String, String, String)>,
-) -> Response {
-    signatures(&state, &actor, at, Some(true))
-}
-
-async fn drop_signatures(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(at): Path<(String, String, String)>,
-) -> Response {
-    signatures(&state, &actor, at, Some(false))
+    let set = match method {
+        Method::POST => Some(true),
+        Method::DELETE => Some(false),
+        _ => None,
+    };
+    as_branch_admin(&state, &actor, &at, |world, full| {
+        let branch = &at.2;
+        let Some(protection) = world
+            .repos
+            .get_mut(full)
+            .and_then(|r| r.protection.get_mut(branch))
+        else {
+            return not_protected();
+        };
+        if let Some(enabled) = set {
+            protection.required_signatures = enabled;
+            if !enabled {
+                return StatusCode::NO_CONTENT.into_response();
+            }
+        }
+        Json(json!({
+            "url": format!("{}/repos/{full}/branches/{}/protection/required_signatures", state.base, encode(branch)),
+            "enabled": protection.required_signatures,
+        }))
+        .into_response()
+    })
 }
 
 /// A protection from GitHub's `PUT` body, or the detail of GitHub's `Invalid request.`. The

@@ -280,6 +280,39 @@ impl World {
         true
     }
 
+    /// Team `slug` of `org`.
+    pub(crate) fn team(&self, org: &str, slug: &str) -> Option<&Team> {
+        self.orgs.get(org)?.teams.get(slug)
+    }
+
+    pub(crate) fn team_mut(&mut self, org: &str, slug: &str) -> Option<&mut Team> {
+        self.orgs.get_mut(org)?.teams.get_mut(slug)
+    }
+
+    /// Brings `login` into `org`: a member is in already; anyone else is invited (`invite` makes
+    /// or changes their invitation) and is in once they accept, at once under
+    /// [`World::auto_accept_invitations`], else later (`Pending`).
+    fn join_org(
+        &mut self,
+        org: &str,
+        login: &str,
+        invite: impl FnOnce(&mut World),
+    ) -> MembershipState {
+        let member = self
+            .orgs
+            .get(org)
+            .is_some_and(|o| o.members.contains(login));
+        if member {
+            return MembershipState::Active;
+        }
+        invite(self);
+        if !self.auto_accept_invitations {
+            return MembershipState::Pending;
+        }
+        self.accept_invitation(org, login);
+        MembershipState::Active
+    }
+
     /// Sets `login`'s role in `org`: a member's changes at once; anyone else is invited (and
     /// accepts at once under [`World::auto_accept_invitations`]).
     pub(crate) fn set_org_membership(
@@ -291,25 +324,19 @@ impl World {
         if !self.users.contains_key(login) || !self.orgs.contains_key(org) {
             return Err(Refusal::NotFound);
         }
-        let member = self
-            .orgs
-            .get(org)
-            .is_some_and(|o| o.members.contains(login));
-        if !member {
-            self.invite_to_org(org, login, admin);
-            if !self.auto_accept_invitations {
-                return Ok(MembershipState::Pending);
-            }
-            self.accept_invitation(org, login);
-        }
-        if let Some(found) = self.orgs.get_mut(org) {
+        let joined = self.join_org(org, login, |world| {
+            world.invite_to_org(org, login, admin);
+        });
+        if joined == MembershipState::Active
+            && let Some(found) = self.orgs.get_mut(org)
+        {
             if admin {
                 found.admins.insert(login.to_string());
             } else {
                 found.admins.remove(login);
             }
         }
-        Ok(MembershipState::Active)
+        Ok(joined)
     }
 
     /// Removes `login` from `org` and its teams, or cancels their invitation; `false` when they
@@ -340,8 +367,8 @@ impl World {
 
     /// Nests team `slug` under `parent` (a slug), or makes it top-level with `None`.
     pub fn set_team_parent(&mut self, org: &str, slug: &str, parent: Option<&str>) -> &mut Self {
-        let parent_id = parent.and_then(|p| self.orgs.get(org)?.teams.get(p).map(|t| t.id));
-        if let Some(team) = self.orgs.get_mut(org).and_then(|o| o.teams.get_mut(slug)) {
+        let parent_id = parent.and_then(|p| self.team(org, p).map(|t| t.id));
+        if let Some(team) = self.team_mut(org, slug) {
             team.parent = parent_id;
         }
         self
@@ -356,7 +383,7 @@ impl World {
         repo: &str,
         permission: &str,
     ) -> &mut Self {
-        if let Some(team) = self.orgs.get_mut(org).and_then(|o| o.teams.get_mut(slug)) {
+        if let Some(team) = self.team_mut(org, slug) {
             team.repos.insert(repo.to_string(), permission.to_string());
         }
         self
@@ -392,27 +419,20 @@ impl World {
         if !self.users.contains_key(login) {
             return Err(Refusal::NotFound);
         }
-        let Some(team_id) = self
-            .orgs
-            .get(org)
-            .and_then(|o| o.teams.get(slug))
-            .map(|t| t.id)
-        else {
+        let Some(team_id) = self.team(org, slug).map(|t| t.id) else {
             return Err(Refusal::NotFound);
         };
-        let member = self
-            .orgs
-            .get(org)
-            .is_some_and(|o| o.members.contains(login));
-        if !member {
-            let invited = self
+        // Someone not yet in the org joins the team when they accept: their invitation names it
+        // (an invitation they have already keeps its org role).
+        let joined = self.join_org(org, login, |world| {
+            let invited = world
                 .orgs
                 .get(org)
                 .is_some_and(|o| o.invitations.contains_key(login));
             if !invited {
-                self.invite_to_org(org, login, false);
+                world.invite_to_org(org, login, false);
             }
-            if let Some(invitation) = self
+            if let Some(invitation) = world
                 .orgs
                 .get_mut(org)
                 .and_then(|o| o.invitations.get_mut(login))
@@ -420,15 +440,13 @@ impl World {
                 let role = if maintainer { "maintainer" } else { "member" };
                 invitation.teams.insert(team_id, role.to_string());
             }
-            if !self.auto_accept_invitations {
-                return Ok(MembershipState::Pending);
-            }
-            self.accept_invitation(org, login);
-        }
-        if let Some(team) = self.orgs.get_mut(org).and_then(|o| o.teams.get_mut(slug)) {
+        });
+        if joined == MembershipState::Active
+            && let Some(team) = self.team_mut(org, slug)
+        {
             join_team(team, login, maintainer);
         }
-        Ok(MembershipState::Active)
+        Ok(joined)
     }
 
     /// Takes `login` off team `slug`, or the team off their pending invitation; `false` when

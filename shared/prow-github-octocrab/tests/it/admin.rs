@@ -51,20 +51,25 @@ fn client(standin: &GitHubStandIn, dry_run: bool) -> OctocrabGitHub {
     .unwrap()
 }
 
+async fn members(github: &OctocrabGitHub, role: OrgRole) -> Vec<String> {
+    github.org_members("acme", role).await.unwrap()
+}
+
+async fn invitations(github: &OctocrabGitHub) -> Vec<String> {
+    github.org_invitations("acme").await.unwrap()
+}
+
 #[tokio::test]
 async fn org_profile_and_memberships_with_invitations() {
     let standin = GitHubStandIn::start(world()).await.unwrap();
     let github = client(&standin, false);
+    let is_member = |login: &str| standin.world().orgs["acme"].members.contains(login);
+    let set_role =
+        |login: &'static str, role: OrgRole| github.set_org_membership("acme", login, role);
 
     assert_eq!(github.login().await.unwrap(), "prow-bot");
-    assert_eq!(
-        github.org_members("acme", OrgRole::Admin).await.unwrap(),
-        ["alice"]
-    );
-    assert_eq!(
-        github.org_members("acme", OrgRole::Member).await.unwrap(),
-        ["bob"]
-    );
+    assert_eq!(members(&github, OrgRole::Admin).await, ["alice"]);
+    assert_eq!(members(&github, OrgRole::Member).await, ["bob"]);
 
     let change = OrgMetadata {
         name: Some("Acme Corp".into()),
@@ -87,56 +92,32 @@ async fn org_profile_and_memberships_with_invitations() {
 
     // Someone who is not a member is invited, and is one once they accept.
     standin.world().auto_accept_invitations = false;
-    assert_eq!(
-        github
-            .set_org_membership("acme", "carol", OrgRole::Member)
-            .await
-            .unwrap(),
-        MembershipState::Pending
-    );
-    assert_eq!(github.org_invitations("acme").await.unwrap(), ["carol"]);
-    assert!(!standin.world().orgs["acme"].members.contains("carol"));
+    let state = set_role("carol", OrgRole::Member).await.unwrap();
+    assert_eq!(state, MembershipState::Pending);
+    assert_eq!(invitations(&github).await, ["carol"]);
+    assert!(!is_member("carol"));
     assert!(standin.world().accept_invitation("acme", "carol"));
-    assert!(github.org_invitations("acme").await.unwrap().is_empty());
-    assert_eq!(
-        github.org_members("acme", OrgRole::Member).await.unwrap(),
-        ["bob", "carol"]
-    );
+    assert!(invitations(&github).await.is_empty());
+    assert_eq!(members(&github, OrgRole::Member).await, ["bob", "carol"]);
 
     // A member's role changes at once.
-    assert_eq!(
-        github
-            .set_org_membership("acme", "bob", OrgRole::Admin)
-            .await
-            .unwrap(),
-        MembershipState::Active
-    );
+    let state = set_role("bob", OrgRole::Admin).await.unwrap();
+    assert_eq!(state, MembershipState::Active);
     assert!(standin.world().orgs["acme"].admins.contains("bob"));
 
     // A pending invitation is cancelled by removing the membership.
-    github
-        .set_org_membership("acme", "erin", OrgRole::Admin)
-        .await
-        .unwrap();
+    set_role("erin", OrgRole::Admin).await.unwrap();
     github.remove_org_membership("acme", "erin").await.unwrap();
     assert!(standin.world().orgs["acme"].invitations.is_empty());
 
     standin.world().auto_accept_invitations = true;
-    assert_eq!(
-        github
-            .set_org_membership("acme", "dave", OrgRole::Member)
-            .await
-            .unwrap(),
-        MembershipState::Active
-    );
-    assert!(standin.world().orgs["acme"].members.contains("dave"));
+    let state = set_role("dave", OrgRole::Member).await.unwrap();
+    assert_eq!(state, MembershipState::Active);
+    assert!(is_member("dave"));
     github.remove_org_membership("acme", "dave").await.unwrap();
-    assert!(!standin.world().orgs["acme"].members.contains("dave"));
+    assert!(!is_member("dave"));
 
-    let missing = github
-        .set_org_membership("acme", "nobody", OrgRole::Member)
-        .await
-        .unwrap_err();
+    let missing = set_role("nobody", OrgRole::Member).await.unwrap_err();
     assert!(missing.is_not_found(), "{missing}");
 }
 
@@ -144,36 +125,32 @@ async fn org_profile_and_memberships_with_invitations() {
 async fn teams_are_created_nested_renamed_staffed_given_repos_and_deleted() {
     let standin = GitHubStandIn::start(world()).await.unwrap();
     let github = client(&standin, false);
+    let core_team = |standin: &GitHubStandIn| {
+        standin.world().orgs["acme"]
+            .teams
+            .get("core-maintainers")
+            .cloned()
+    };
 
-    let core = github
-        .create_team(
-            "acme",
-            &NewTeam {
-                name: "Core Maintainers".into(),
-                description: Some("Keeps it running".into()),
-                privacy: Some("closed".into()),
-                parent_team_id: None,
-            },
-        )
-        .await
-        .unwrap();
+    let core = NewTeam {
+        name: "Core Maintainers".into(),
+        description: Some("Keeps it running".into()),
+        privacy: Some("closed".into()),
+        parent_team_id: None,
+    };
+    let core = github.create_team("acme", &core).await.unwrap();
     assert_eq!(core.slug, "core-maintainers");
     assert!(core.id > 0);
     assert_eq!(
         (core.description.as_str(), core.privacy.as_str()),
         ("Keeps it running", "closed")
     );
-    let child = github
-        .create_team(
-            "acme",
-            &NewTeam {
-                name: "Sub Team".into(),
-                parent_team_id: Some(core.id),
-                ..NewTeam::default()
-            },
-        )
-        .await
-        .unwrap();
+    let child = NewTeam {
+        name: "Sub Team".into(),
+        parent_team_id: Some(core.id),
+        ..NewTeam::default()
+    };
+    let child = github.create_team("acme", &child).await.unwrap();
     assert_eq!(child.parent, Some(core.id));
     let teams = GitHubOrgAdmin::teams(&github, "acme").await.unwrap();
     let slugs: Vec<(&str, Option<u64>)> =
@@ -188,19 +165,13 @@ async fn teams_are_created_nested_renamed_staffed_given_repos_and_deleted() {
     );
 
     // Renaming changes the slug; `parent_team_id: null` makes it a top-level team.
-    let renamed = github
-        .edit_team(
-            "acme",
-            "sub-team",
-            &TeamEdit {
-                name: "Reviewers".into(),
-                description: Some("Review".into()),
-                privacy: None,
-                parent_team_id: Some(None),
-            },
-        )
-        .await
-        .unwrap();
+    let change = TeamEdit {
+        name: "Reviewers".into(),
+        description: Some("Review".into()),
+        privacy: None,
+        parent_team_id: Some(None),
+    };
+    let renamed = github.edit_team("acme", "sub-team", &change).await.unwrap();
     assert_eq!((renamed.slug.as_str(), renamed.parent), ("reviewers", None));
     {
         let world = standin.world();
@@ -212,93 +183,62 @@ async fn teams_are_created_nested_renamed_staffed_given_repos_and_deleted() {
     }
 
     // Members: members of the org join at once; others wait on their invitation.
+    let slug = "core-maintainers";
+    let join =
+        |login: &'static str, role: TeamRole| github.set_team_membership("acme", slug, login, role);
     for (login, role) in [("alice", TeamRole::Maintainer), ("bob", TeamRole::Member)] {
-        assert_eq!(
-            github
-                .set_team_membership("acme", "core-maintainers", login, role)
-                .await
-                .unwrap(),
-            MembershipState::Active
-        );
+        assert_eq!(join(login, role).await.unwrap(), MembershipState::Active);
     }
     standin.world().auto_accept_invitations = false;
     assert_eq!(
-        github
-            .set_team_membership("acme", "core-maintainers", "carol", TeamRole::Member)
-            .await
-            .unwrap(),
+        join("carol", TeamRole::Member).await.unwrap(),
         MembershipState::Pending
     );
     assert_eq!(
-        github
-            .team_invitations("acme", "core-maintainers")
-            .await
-            .unwrap(),
+        github.team_invitations("acme", slug).await.unwrap(),
         ["carol"]
     );
     assert_eq!(github.org_invitations("acme").await.unwrap(), ["carol"]);
     assert!(standin.world().accept_invitation("acme", "carol"));
-    assert_eq!(
-        github
-            .team_members_with_role("acme", "core-maintainers", TeamRole::Maintainer)
-            .await
-            .unwrap(),
-        ["alice"]
-    );
-    assert_eq!(
-        github
-            .team_members_with_role("acme", "core-maintainers", TeamRole::Member)
-            .await
-            .unwrap(),
-        ["bob", "carol"]
-    );
+    for (role, expected) in [
+        (TeamRole::Maintainer, &["alice"][..]),
+        (TeamRole::Member, &["bob", "carol"]),
+    ] {
+        let listed = github.team_members_with_role("acme", slug, role).await;
+        assert_eq!(listed.unwrap(), expected, "{role:?}");
+    }
     github
-        .remove_team_membership("acme", "core-maintainers", "bob")
+        .remove_team_membership("acme", slug, "bob")
         .await
         .unwrap();
-    assert!(
-        !standin.world().orgs["acme"].teams["core-maintainers"]
-            .members
-            .contains("bob")
-    );
+    assert!(!core_team(&standin).unwrap().members.contains("bob"));
 
     // Repositories.
-    github
-        .set_team_repo("acme", "core-maintainers", "widgets", Permission::Write)
-        .await
-        .unwrap();
-    github
-        .set_team_repo("acme", "core-maintainers", "gadgets", Permission::Admin)
-        .await
-        .unwrap();
+    for (repo, permission) in [
+        ("widgets", Permission::Write),
+        ("gadgets", Permission::Admin),
+    ] {
+        github
+            .set_team_repo("acme", slug, repo, permission)
+            .await
+            .unwrap();
+    }
     assert_eq!(
-        github.team_repos("acme", "core-maintainers").await.unwrap(),
+        github.team_repos("acme", slug).await.unwrap(),
         [
             ("gadgets".to_string(), Permission::Admin),
             ("widgets".to_string(), Permission::Write)
         ]
     );
     github
-        .remove_team_repo("acme", "core-maintainers", "gadgets")
+        .remove_team_repo("acme", slug, "gadgets")
         .await
         .unwrap();
-    assert_eq!(
-        standin.world().orgs["acme"].teams["core-maintainers"]
-            .repos
-            .keys()
-            .collect::<Vec<_>>(),
-        ["widgets"]
-    );
+    let repos = core_team(&standin).unwrap().repos;
+    assert_eq!(repos.keys().collect::<Vec<_>>(), ["widgets"]);
 
-    github
-        .delete_team("acme", "core-maintainers")
-        .await
-        .unwrap();
-    assert!(
-        !standin.world().orgs["acme"]
-            .teams
-            .contains_key("core-maintainers")
-    );
+    github.delete_team("acme", slug).await.unwrap();
+    assert!(core_team(&standin).is_none());
 }
 
 #[tokio::test]
@@ -367,6 +307,23 @@ fn strings(items: &[&str]) -> Vec<String> {
     sorted(items.iter().map(|s| s.to_string()).collect())
 }
 
+/// The protection of acme/widgets' `release/1.0` as the adapter reads it back.
+async fn release_protection(github: &OctocrabGitHub) -> Option<BranchProtectionSettings> {
+    let widgets = RepoRef::new("acme", "widgets");
+    github
+        .branch_protection(&widgets, "release/1.0")
+        .await
+        .unwrap()
+}
+
+/// Whether the stand-in requires signed commits on acme/widgets' `release/1.0` (`None`: not
+/// protected).
+fn release_signed(standin: &GitHubStandIn) -> Option<bool> {
+    let world = standin.world();
+    let protection = world.branch_protection("acme/widgets", "release/1.0");
+    protection.map(|p| p.required_signatures)
+}
+
 #[tokio::test]
 async fn branch_protection_round_trips() {
     let mut seeded = world();
@@ -374,14 +331,15 @@ async fn branch_protection_round_trips() {
     let standin = GitHubStandIn::start(seeded).await.unwrap();
     let github = client(&standin, false);
     let widgets = RepoRef::new("acme", "widgets");
+    let protect = |settings| github.update_branch_protection(&widgets, "release/1.0", settings);
 
-    let unprotected = |name: &str| BranchInfo {
+    let branch = |name: &str, protected| BranchInfo {
         name: name.into(),
-        protected: false,
+        protected,
     };
     assert_eq!(
         github.branches(&widgets).await.unwrap(),
-        [unprotected("main"), unprotected("release/1.0")]
+        [branch("main", false), branch("release/1.0", false)]
     );
     assert_eq!(
         github.branch_protection(&widgets, "main").await.unwrap(),
@@ -417,33 +375,12 @@ async fn branch_protection_round_trips() {
         allow_deletions: true,
         required_signatures: Some(true),
     };
-    github
-        .update_branch_protection(&widgets, "release/1.0", &settings)
-        .await
-        .unwrap();
-    assert_eq!(
-        github
-            .branch_protection(&widgets, "release/1.0")
-            .await
-            .unwrap(),
-        Some(settings.clone())
-    );
-    assert!(
-        standin
-            .world()
-            .branch_protection("acme/widgets", "release/1.0")
-            .unwrap()
-            .required_signatures
-    );
+    protect(&settings).await.unwrap();
+    assert_eq!(release_protection(&github).await, Some(settings.clone()));
+    assert_eq!(release_signed(&standin), Some(true));
     assert_eq!(
         github.branches(&widgets).await.unwrap(),
-        [
-            unprotected("main"),
-            BranchInfo {
-                name: "release/1.0".into(),
-                protected: true
-            }
-        ]
+        [branch("main", false), branch("release/1.0", true)]
     );
 
     // Less protection: sections turned off, signed commits no longer required; apps not
@@ -462,17 +399,9 @@ async fn branch_protection_round_trips() {
         required_signatures: Some(false),
         ..BranchProtectionSettings::default()
     };
-    github
-        .update_branch_protection(&widgets, "release/1.0", &lighter)
-        .await
-        .unwrap();
-    let read = github
-        .branch_protection(&widgets, "release/1.0")
-        .await
-        .unwrap()
-        .unwrap();
+    protect(&lighter).await.unwrap();
     assert_eq!(
-        read,
+        release_protection(&github).await.unwrap(),
         BranchProtectionSettings {
             restrictions: Some(PushRestrictions {
                 apps: Some(strings(&["ci-bot"])),
@@ -483,42 +412,19 @@ async fn branch_protection_round_trips() {
         }
     );
     // Signed commits not managed: left as they are.
-    github
-        .update_branch_protection(
-            &widgets,
-            "release/1.0",
-            &BranchProtectionSettings {
-                required_signatures: None,
-                ..lighter
-            },
-        )
-        .await
-        .unwrap();
-    assert!(
-        !standin
-            .world()
-            .branch_protection("acme/widgets", "release/1.0")
-            .unwrap()
-            .required_signatures
-    );
+    let unmanaged = BranchProtectionSettings {
+        required_signatures: None,
+        ..lighter.clone()
+    };
+    protect(&unmanaged).await.unwrap();
+    assert_eq!(release_signed(&standin), Some(false));
 
     github
         .remove_branch_protection(&widgets, "release/1.0")
         .await
         .unwrap();
-    assert_eq!(
-        github
-            .branch_protection(&widgets, "release/1.0")
-            .await
-            .unwrap(),
-        None
-    );
-    assert!(
-        standin
-            .world()
-            .branch_protection("acme/widgets", "release/1.0")
-            .is_none()
-    );
+    assert_eq!(release_protection(&github).await, None);
+    assert_eq!(release_signed(&standin), None);
 }
 
 #[tokio::test]
@@ -527,104 +433,80 @@ async fn a_dry_run_reads_and_sends_no_change() {
     let github = client(&standin, true);
     let widgets = RepoRef::new("acme", "widgets");
 
-    assert_eq!(
-        github
-            .set_org_membership("acme", "carol", OrgRole::Admin)
-            .await
-            .unwrap(),
-        MembershipState::Active
-    );
-    github.remove_org_membership("acme", "bob").await.unwrap();
-    github
-        .edit_org(
-            "acme",
-            &OrgMetadata {
-                name: Some("Renamed".into()),
-                ..OrgMetadata::default()
-            },
-        )
-        .await
-        .unwrap();
-    let created = github
-        .create_team(
-            "acme",
-            &NewTeam {
-                name: "New Team".into(),
-                ..NewTeam::default()
-            },
-        )
-        .await
-        .unwrap();
+    // Memberships come out active, teams as they were asked for.
+    for joined in [
+        github.set_org_membership("acme", "carol", OrgRole::Admin),
+        github.set_team_membership("acme", "leads", "bob", TeamRole::Maintainer),
+    ] {
+        assert_eq!(joined.await.unwrap(), MembershipState::Active);
+    }
+    let new_team = NewTeam {
+        name: "New Team".into(),
+        ..NewTeam::default()
+    };
+    let created = github.create_team("acme", &new_team).await.unwrap();
     assert_eq!((created.id, created.slug.as_str()), (0, "new-team"));
-    let edited = github
-        .edit_team(
-            "acme",
-            "leads",
-            &TeamEdit {
-                name: "Team Leads".into(),
-                ..TeamEdit::default()
-            },
-        )
-        .await
-        .unwrap();
+    let rename = TeamEdit {
+        name: "Team Leads".into(),
+        ..TeamEdit::default()
+    };
+    let edited = github.edit_team("acme", "leads", &rename).await.unwrap();
     assert_eq!(edited.slug, "team-leads");
-    github
-        .set_team_membership("acme", "leads", "bob", TeamRole::Maintainer)
-        .await
-        .unwrap();
-    github
-        .remove_team_membership("acme", "leads", "alice")
-        .await
-        .unwrap();
-    github
-        .set_team_repo("acme", "leads", "widgets", Permission::Admin)
-        .await
-        .unwrap();
-    github
-        .remove_team_repo("acme", "leads", "widgets")
-        .await
-        .unwrap();
-    github.delete_team("acme", "leads").await.unwrap();
-    github
-        .create_repo(
-            "acme",
-            &RepoEdit {
-                name: Some("new".into()),
-                ..RepoEdit::default()
-            },
-        )
-        .await
-        .unwrap();
-    github
-        .edit_repo(
-            &widgets,
-            &RepoEdit {
-                has_wiki: Some(false),
-                ..RepoEdit::default()
-            },
-        )
-        .await
-        .unwrap();
-    github
-        .update_branch_protection(
-            &widgets,
-            "main",
-            &BranchProtectionSettings {
-                required_signatures: Some(true),
-                ..BranchProtectionSettings::default()
-            },
-        )
-        .await
-        .unwrap();
-    github
-        .remove_branch_protection(&widgets, "main")
-        .await
-        .unwrap();
+
+    // Every other change succeeds too, and is not sent.
+    let renamed_org = OrgMetadata {
+        name: Some("Renamed".into()),
+        ..OrgMetadata::default()
+    };
+    let new_repo = RepoEdit {
+        name: Some("new".into()),
+        ..RepoEdit::default()
+    };
+    let no_wiki = RepoEdit {
+        has_wiki: Some(false),
+        ..RepoEdit::default()
+    };
+    let signed = BranchProtectionSettings {
+        required_signatures: Some(true),
+        ..BranchProtectionSettings::default()
+    };
+    let changes = [
+        (
+            "remove_org_membership",
+            github.remove_org_membership("acme", "bob"),
+        ),
+        ("edit_org", github.edit_org("acme", &renamed_org)),
+        (
+            "remove_team_membership",
+            github.remove_team_membership("acme", "leads", "alice"),
+        ),
+        (
+            "set_team_repo",
+            github.set_team_repo("acme", "leads", "widgets", Permission::Admin),
+        ),
+        (
+            "remove_team_repo",
+            github.remove_team_repo("acme", "leads", "widgets"),
+        ),
+        ("delete_team", github.delete_team("acme", "leads")),
+        ("create_repo", github.create_repo("acme", &new_repo)),
+        ("edit_repo", github.edit_repo(&widgets, &no_wiki)),
+        (
+            "update_branch_protection",
+            github.update_branch_protection(&widgets, "main", &signed),
+        ),
+        (
+            "remove_branch_protection",
+            github.remove_branch_protection(&widgets, "main"),
+        ),
+    ];
+    for (name, change) in changes {
+        change
+            .await
+            .unwrap_or_else(|error| panic!("{name}: {error}"));
+    }
     // Reads still go to GitHub.
-    assert_eq!(
-        github.org_members("acme", OrgRole::Member).await.unwrap(),
-        ["bob"]
-    );
+    assert_eq!(members(&github, OrgRole::Member).await, ["bob"]);
 
     let calls = standin.calls();
     let changes: Vec<_> = calls.iter().filter(|c| c.method != "GET").collect();

@@ -449,19 +449,18 @@ fn org_members(
         &invitees,
         plan,
     )?;
-    for (login, role) in changes.add {
-        plan.changes.push(OrgChange::SetOrgMember {
+    changes.into_plan(
+        plan,
+        |login, admin| OrgChange::SetOrgMember {
             login,
-            role: if role {
+            role: if admin {
                 OrgRole::Admin
             } else {
                 OrgRole::Member
             },
-        });
-    }
-    for login in changes.remove {
-        plan.changes.push(OrgChange::RemoveOrgMember { login });
-    }
+        },
+        |login| OrgChange::RemoveOrgMember { login },
+    );
     Ok(())
 }
 
@@ -475,6 +474,23 @@ struct MembershipChanges {
     /// Login and whether in the higher role.
     add: Vec<(String, bool)>,
     remove: Vec<String>,
+}
+
+impl MembershipChanges {
+    /// Additions then removals, as the changes `set` and `remove` make of them.
+    fn into_plan(
+        self,
+        plan: &mut Plan,
+        set: impl Fn(String, bool) -> OrgChange,
+        remove: impl Fn(String) -> OrgChange,
+    ) {
+        plan.changes.extend(
+            self.add
+                .into_iter()
+                .map(|(login, higher)| set(login, higher)),
+        );
+        plan.changes.extend(self.remove.into_iter().map(remove));
+    }
 }
 
 /// Upstream `configureMembers`: who to add in which role, who to remove; people with a pending
@@ -851,8 +867,9 @@ impl TeamWalker<'_, '_> {
                 &invitees,
                 self.plan,
             )?;
-            for (login, maintainer) in changes.add {
-                self.plan.changes.push(OrgChange::SetTeamMember {
+            changes.into_plan(
+                self.plan,
+                |login, maintainer| OrgChange::SetTeamMember {
                     team: team_ref.clone(),
                     login,
                     role: if maintainer {
@@ -860,14 +877,12 @@ impl TeamWalker<'_, '_> {
                     } else {
                         TeamRole::Member
                     },
-                });
-            }
-            for login in changes.remove {
-                self.plan.changes.push(OrgChange::RemoveTeamMember {
+                },
+                |login| OrgChange::RemoveTeamMember {
                     team: team_ref.clone(),
                     login,
-                });
-            }
+                },
+            );
         }
         if self.options.fix_team_repos {
             let have = found.map(|s| s.repos.clone()).unwrap_or_default();

@@ -28,33 +28,45 @@ async fn standin() -> GitHubStandIn {
     GitHubStandIn::start(world).await.unwrap()
 }
 
+/// What the stand-in answered: the status, the JSON body (`null` when there is none) and the
+/// `Link` header.
+struct Answer {
+    status: u16,
+    body: Value,
+    link: Option<String>,
+}
+
+/// `method path` as the user `token` names, with `body` as JSON.
 async fn call(
     standin: &GitHubStandIn,
     method: &str,
     path: &str,
     token: &str,
     body: Option<Value>,
-) -> (u16, Value, Option<String>) {
+) -> Answer {
     let mut request = reqwest::Client::new()
         .request(method.parse().unwrap(), format!("{}{path}", standin.url()))
         .header("authorization", format!("token {token}"));
     if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(serde_json::to_vec(&body).unwrap());
+        request = request.json(&body);
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
-    let link = response
-        .headers()
-        .get("link")
-        .map(|l| l.to_str().unwrap().to_string());
+    let link = response.headers().get("link");
+    let link = link.map(|l| l.to_str().unwrap().to_string());
     let bytes = response.bytes().await.unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        link,
-    )
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Answer { status, body, link }
+}
+
+/// `GET path` as the bot.
+async fn get(standin: &GitHubStandIn, path: &str) -> Answer {
+    call(standin, "GET", path, "x", None).await
+}
+
+/// GitHub's error message in an answer.
+fn message(answer: &Answer) -> (u16, Option<&str>) {
+    (answer.status, answer.body["message"].as_str())
 }
 
 fn names(list: &Value, key: &str) -> Vec<String> {
@@ -68,9 +80,10 @@ fn names(list: &Value, key: &str) -> Vec<String> {
 #[tokio::test]
 async fn branches_say_whether_they_are_protected_and_filter_on_it() {
     let standin = standin().await;
-    let (status, all, _) = call(&standin, "GET", "/repos/acme/widgets/branches", "x", None).await;
-    assert_eq!(status, 200);
+    let all = get(&standin, "/repos/acme/widgets/branches").await;
+    assert_eq!(all.status, 200);
     let flags: Vec<(String, bool)> = all
+        .body
         .as_array()
         .unwrap()
         .iter()
@@ -87,62 +100,34 @@ async fn branches_say_whether_they_are_protected_and_filter_on_it() {
     );
     for (filter, expected) in [("true", "release"), ("false", "main")] {
         let path = format!("/repos/acme/widgets/branches?protected={filter}");
-        let (_, listed, _) = call(&standin, "GET", &path, "x", None).await;
-        assert_eq!(names(&listed, "name"), [expected], "{filter}");
+        let listed = get(&standin, &path).await;
+        assert_eq!(names(&listed.body, "name"), [expected], "{filter}");
     }
-    let (_, checks, _) = call(
-        &standin,
-        "GET",
-        "/repos/acme/widgets/branches/release/protection/required_status_checks",
-        "x",
-        None,
-    )
-    .await;
-    assert_eq!(checks["contexts"], json!(["build"]));
+    let checks_path = "/repos/acme/widgets/branches/release/protection/required_status_checks";
+    let checks = get(&standin, checks_path).await;
+    assert_eq!(checks.body["contexts"], json!(["build"]));
 }
 
 #[tokio::test]
 async fn protection_is_refused_and_missing_as_github_says() {
     let standin = standin().await;
-    let (status, body, _) = call(
-        &standin,
-        "GET",
-        "/repos/acme/widgets/branches/main/protection",
-        "x",
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, body["message"].as_str()),
-        (404, Some("Branch not protected"))
-    );
-    let (status, body, _) = call(
-        &standin,
-        "GET",
-        "/repos/acme/widgets/branches/nope/protection",
-        "x",
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, body["message"].as_str()),
-        (404, Some("Branch not found"))
-    );
-    let (status, body, _) = call(
-        &standin,
-        "PUT",
-        "/repos/acme/widgets/branches/main/protection",
-        "x",
-        Some(json!({"required_status_checks": null, "enforce_admins": true, "restrictions": null})),
-    )
-    .await;
-    assert_eq!(status, 422);
+    let main = "/repos/acme/widgets/branches/main/protection";
+    let nope = "/repos/acme/widgets/branches/nope/protection";
+    for (path, expected) in [(main, "Branch not protected"), (nope, "Branch not found")] {
+        let answer = get(&standin, path).await;
+        assert_eq!(message(&answer), (404, Some(expected)), "{path}");
+    }
+    let partial =
+        json!({"required_status_checks": null, "enforce_admins": true, "restrictions": null});
+    let refused = call(&standin, "PUT", main, "x", Some(partial)).await;
+    assert_eq!(refused.status, 422);
+    let (_, refusal) = message(&refused);
     assert!(
-        body["message"]
-            .as_str()
+        refusal
             .unwrap()
             .contains("\"required_pull_request_reviews\" wasn't supplied."),
-        "{body}"
+        "{}",
+        refused.body
     );
     let put = json!({
         "required_status_checks": {"strict": false, "contexts": ["ci"]},
@@ -151,23 +136,9 @@ async fn protection_is_refused_and_missing_as_github_says() {
         "restrictions": null,
     });
     // Branch protection needs admin on the repository.
-    let (status, _, _) = call(
-        &standin,
-        "PUT",
-        "/repos/acme/widgets/branches/main/protection",
-        "bob",
-        Some(put.clone()),
-    )
-    .await;
-    assert_eq!(status, 403);
-    let (status, body, _) = call(
-        &standin,
-        "PUT",
-        "/repos/acme/widgets/branches/main/protection",
-        "alice",
-        Some(put.clone()),
-    )
-    .await;
+    let forbidden = call(&standin, "PUT", main, "bob", Some(put.clone())).await;
+    assert_eq!(forbidden.status, 403);
+    let Answer { status, body, .. } = call(&standin, "PUT", main, "alice", Some(put.clone())).await;
     assert_eq!(status, 200);
     assert_eq!(body["enforce_admins"]["enabled"], true);
     assert_eq!(body["required_status_checks"]["checks"][0]["context"], "ci");
@@ -187,36 +158,29 @@ async fn protection_is_refused_and_missing_as_github_says() {
 #[tokio::test]
 async fn members_are_paged_and_filtered_by_role() {
     let standin = standin().await;
-    let (_, admins, _) = call(&standin, "GET", "/orgs/acme/members?role=admin", "x", None).await;
-    assert_eq!(names(&admins, "login"), ["alice", "prow-bot"]);
-    let (_, first, link) = call(&standin, "GET", "/orgs/acme/members?per_page=2", "x", None).await;
-    assert_eq!(names(&first, "login"), ["alice", "bob"]);
-    let link = link.unwrap();
+    let admins = get(&standin, "/orgs/acme/members?role=admin").await;
+    assert_eq!(names(&admins.body, "login"), ["alice", "prow-bot"]);
+    let first = get(&standin, "/orgs/acme/members?per_page=2").await;
+    assert_eq!(names(&first.body, "login"), ["alice", "bob"]);
+    let link = first.link.unwrap();
     assert!(link.contains("page=2>; rel=\"next\""), "{link}");
-    let (_, second, _) = call(
-        &standin,
-        "GET",
-        "/orgs/acme/members?per_page=2&page=2",
-        "x",
-        None,
-    )
-    .await;
-    assert_eq!(names(&second, "login"), ["prow-bot"]);
+    let second = get(&standin, "/orgs/acme/members?per_page=2&page=2").await;
+    assert_eq!(names(&second.body, "login"), ["prow-bot"]);
 }
 
 #[tokio::test]
 async fn teams_get_github_slugs_and_their_creator_as_maintainer() {
     let standin = standin().await;
-    let (status, team, _) = call(
-        &standin,
-        "POST",
-        "/orgs/acme/teams",
+    let create = |token: &'static str, team: Value| {
+        call(&standin, "POST", "/orgs/acme/teams", token, Some(team))
+    };
+    let team = create(
         "x",
-        Some(json!({"name": "Release Managers!", "privacy": "closed"})),
+        json!({"name": "Release Managers!", "privacy": "closed"}),
     )
     .await;
-    assert_eq!(status, 201);
-    assert_eq!(team["slug"], "release-managers");
+    assert_eq!(team.status, 201);
+    assert_eq!(team.body["slug"], "release-managers");
     assert_eq!(
         standin.world().orgs["acme"].teams["release-managers"]
             .maintainers
@@ -224,71 +188,34 @@ async fn teams_get_github_slugs_and_their_creator_as_maintainer() {
             .collect::<Vec<_>>(),
         ["prow-bot"]
     );
-    let (status, body, _) = call(
-        &standin,
-        "POST",
-        "/orgs/acme/teams",
-        "x",
-        Some(json!({"name": "release managers"})),
-    )
-    .await;
-    assert_eq!(status, 422, "{body}");
+    let taken = create("x", json!({"name": "release managers"})).await;
+    assert_eq!(taken.status, 422, "{}", taken.body);
     // Someone who is not an admin of the org may not make teams.
-    let (status, _, _) = call(
-        &standin,
-        "POST",
-        "/orgs/acme/teams",
-        "bob",
-        Some(json!({"name": "Mine"})),
-    )
-    .await;
-    assert_eq!(status, 403);
+    let forbidden = create("bob", json!({"name": "Mine"})).await;
+    assert_eq!(forbidden.status, 403);
     // A secret team cannot be nested.
     let leads = standin.world().orgs["acme"].teams["leads"].id;
-    let (status, _, _) = call(
-        &standin,
-        "POST",
-        "/orgs/acme/teams",
-        "x",
-        Some(json!({"name": "Hidden", "privacy": "secret", "parent_team_id": leads})),
-    )
-    .await;
-    assert_eq!(status, 422);
+    let nested = json!({"name": "Hidden", "privacy": "secret", "parent_team_id": leads});
+    assert_eq!(create("x", nested).await.status, 422);
 }
 
 #[tokio::test]
 async fn team_access_grants_repository_permission() {
     let standin = standin().await;
-    let (status, _, _) = call(
-        &standin,
-        "PUT",
-        "/orgs/acme/teams/leads/repos/acme/widgets",
-        "x",
-        Some(json!({"permission": "maintain"})),
-    )
-    .await;
-    assert_eq!(status, 204);
-    let (_, permission, _) = call(
-        &standin,
-        "GET",
-        "/repos/acme/widgets/collaborators/alice/permission",
-        "x",
-        None,
-    )
-    .await;
+    let server = &standin;
+    let permission_of = |login: &str| {
+        let path = format!("/repos/acme/widgets/collaborators/{login}/permission");
+        async move { get(server, &path).await.body["permission"].clone() }
+    };
+    let maintain = Some(json!({"permission": "maintain"}));
+    let path = "/orgs/acme/teams/leads/repos/acme/widgets";
+    let granted = call(&standin, "PUT", path, "x", maintain).await;
+    assert_eq!(granted.status, 204);
     // alice administers the org, which outranks her team's access.
-    assert_eq!(permission["permission"], "admin");
+    assert_eq!(permission_of("alice").await, "admin");
     standin.world().add_team("acme", "leads", &["bob"]);
-    let (_, permission, _) = call(
-        &standin,
-        "GET",
-        "/repos/acme/widgets/collaborators/bob/permission",
-        "x",
-        None,
-    )
-    .await;
-    assert_eq!(permission["permission"], "maintain");
-    let (_, repos, _) = call(&standin, "GET", "/orgs/acme/teams/leads/repos", "x", None).await;
+    assert_eq!(permission_of("bob").await, "maintain");
+    let repos = get(&standin, "/orgs/acme/teams/leads/repos").await.body;
     assert_eq!(repos[0]["permissions"]["maintain"], true);
     assert_eq!(repos[0]["permissions"]["admin"], false);
 }
@@ -296,20 +223,15 @@ async fn team_access_grants_repository_permission() {
 #[tokio::test]
 async fn renaming_a_repository_moves_it() {
     let standin = standin().await;
-    let (status, repo, _) = call(
-        &standin,
-        "PATCH",
-        "/repos/acme/widgets",
-        "x",
-        Some(json!({"name": "gadgets", "visibility": "internal"})),
-    )
-    .await;
+    let change = json!({"name": "gadgets", "visibility": "internal"});
+    let Answer { status, body, .. } =
+        call(&standin, "PATCH", "/repos/acme/widgets", "x", Some(change)).await;
     assert_eq!(status, 200);
     assert_eq!(
         (
-            repo["full_name"].as_str(),
-            repo["visibility"].as_str(),
-            repo["private"].as_bool()
+            body["full_name"].as_str(),
+            body["visibility"].as_str(),
+            body["private"].as_bool()
         ),
         (Some("acme/gadgets"), Some("internal"), Some(true))
     );
