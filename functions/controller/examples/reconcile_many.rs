@@ -18,7 +18,7 @@ use prow_api::ProwJob;
 use prow_plank::reconcile::reconcile;
 use prow_plank::{Capacity, PlankSettings};
 use prow_ports::executor::{Executor, ExecutorFuture};
-use prow_ports::executor::{PodObservation, PodPhase};
+use prow_ports::executor::{RunObservation, RunPhase};
 use prow_ports::store::JobStore;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -29,21 +29,22 @@ use std::time::Instant;
 struct InstantExecutor(Mutex<HashSet<String>>);
 
 impl Executor for InstantExecutor {
-    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<PodObservation>> {
+    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<RunObservation>> {
         Box::pin(async move {
             Ok(self
                 .0
                 .lock()
                 .unwrap()
                 .contains(job.name())
-                .then(|| PodObservation {
-                    phase: PodPhase::Running,
+                .then(|| RunObservation {
+                    phase: RunPhase::Running,
                     created: Timestamp::now(),
                     started: Some(Timestamp::now()),
                     deleting: false,
                     unexpected_stop: None,
                     all_containers_succeeded: false,
                     build_id: "1".into(),
+                    detail: None,
                 }))
         })
     }
@@ -59,7 +60,7 @@ impl Executor for InstantExecutor {
             Ok(())
         })
     }
-    fn job_pods(&self) -> ExecutorFuture<'_, Vec<prow_ports::executor::JobPod>> {
+    fn workloads(&self) -> ExecutorFuture<'_, Vec<prow_ports::executor::Workload>> {
         Box::pin(async move {
             let now = Timestamp::now();
             Ok(self
@@ -67,17 +68,19 @@ impl Executor for InstantExecutor {
                 .lock()
                 .unwrap()
                 .iter()
-                .map(|name| prow_ports::executor::JobPod {
+                .map(|name| prow_ports::executor::Workload {
                     name: name.clone(),
                     job: name.clone(),
+                    namespace: String::new(),
                     cluster: String::new(),
+                    agent: String::new(),
                     created: now,
                     started: Some(now),
                 })
                 .collect())
         })
     }
-    fn remove_pod<'a>(&'a self, pod: &'a prow_ports::executor::JobPod) -> ExecutorFuture<'a, ()> {
+    fn remove<'a>(&'a self, pod: &'a prow_ports::executor::Workload) -> ExecutorFuture<'a, ()> {
         Box::pin(async move {
             self.0.lock().unwrap().remove(&pod.name);
             Ok(())

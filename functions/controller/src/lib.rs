@@ -88,11 +88,14 @@ pub fn target(event: &CloudEvent) -> Result<Target, EventError> {
     let name = object.name.as_str();
     match object.kind.as_str() {
         "ProwJob" if !name.is_empty() => Ok(Target::Job(name.to_string())),
-        // A job's pod is named after it; its `prow.k8s.io/id` label says so explicitly.
-        "Pod" => {
+        // A job's pod (or PipelineRun) is named after it; its `prow.k8s.io/id` label says so
+        // explicitly.
+        kind @ ("Pod" | "PipelineRun") => {
             let job = object.label("prow.k8s.io/id").unwrap_or(name);
             if job.is_empty() {
-                return Err(EventError::Invalid("a Pod event without a name".into()));
+                return Err(EventError::Invalid(format!(
+                    "a {kind} event without a name"
+                )));
             }
             if object.action == "delete"
                 || object.label("created-by-prow") == Some("true")
@@ -100,7 +103,10 @@ pub fn target(event: &CloudEvent) -> Result<Target, EventError> {
             {
                 Ok(Target::Job(job.to_string()))
             } else {
-                Ok(Target::Ignore(format!("pod {name} is not a job's")))
+                Ok(Target::Ignore(format!(
+                    "{} {name} is not a job's",
+                    kind.to_lowercase()
+                )))
             }
         }
         kind => Ok(Target::Ignore(format!("{kind} {name}"))),

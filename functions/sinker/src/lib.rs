@@ -186,7 +186,7 @@ impl Sinker {
             }
         }
         let job_errors = swept.errors.len();
-        match self.0.executor.job_pods().await {
+        match self.0.executor.workloads().await {
             Ok(pods) => {
                 swept.pods_seen = pods.len();
                 for pod in pods
@@ -204,7 +204,7 @@ impl Sinker {
                     let Some(why) = pod_verdict(pod, job.as_ref(), now, &settings) else {
                         continue;
                     };
-                    match self.0.executor.remove_pod(pod).await {
+                    match self.0.executor.remove(pod).await {
                         Ok(()) => {
                             tracing::info!(pod = %pod.name, cluster = %pod.cluster, reason = why.as_str(), "job pod removed");
                             *swept.pods.entry(why.as_str()).or_default() += 1;

@@ -6,8 +6,8 @@
 
 use crate::KubeExecutor;
 use prow_api::ProwJob;
-use prow_ports::executor::PodObservation;
-use prow_ports::executor::{Executor, ExecutorError, ExecutorFuture, JobPod};
+use prow_ports::executor::RunObservation;
+use prow_ports::executor::{Executor, ExecutorError, ExecutorFuture, Workload};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -99,11 +99,50 @@ pub async fn load(sources: &KubeconfigSources) -> anyhow::Result<BTreeMap<String
 /// `spec.cluster` names. An alias no cluster has ends the job in `error`.
 pub struct BuildClusters {
     clusters: BTreeMap<String, KubeExecutor>,
+    /// The clients the executors were made with, for the other kinds of workload.
+    clients: BTreeMap<String, kube::Client>,
 }
 
 impl BuildClusters {
     pub fn new(clusters: BTreeMap<String, KubeExecutor>) -> BuildClusters {
-        BuildClusters { clusters }
+        BuildClusters {
+            clusters,
+            clients: BTreeMap::new(),
+        }
+    }
+
+    /// Pods in `pod_namespace` of each cluster `clients` names.
+    pub fn of_clients(
+        clients: BTreeMap<String, kube::Client>,
+        pod_namespace: &str,
+    ) -> BuildClusters {
+        BuildClusters {
+            clusters: clients
+                .iter()
+                .map(|(alias, client)| {
+                    (
+                        alias.clone(),
+                        KubeExecutor::new(client.clone(), pod_namespace),
+                    )
+                })
+                .collect(),
+            clients,
+        }
+    }
+
+    /// PipelineRuns (`tekton-pipeline` jobs) in the same clusters, in `pod_namespace` unless a
+    /// job names its own.
+    pub fn tekton(&self, pod_namespace: &str) -> crate::tekton::TektonExecutor {
+        crate::tekton::TektonExecutor::new(self.clients.clone(), pod_namespace)
+    }
+
+    /// Every kind of job these clusters run, by agent: pods (`kubernetes`) and PipelineRuns
+    /// (`tekton-pipeline`).
+    pub fn by_agent(self, pod_namespace: &str) -> prow_ports::executor::ByAgent {
+        let tekton = self.tekton(pod_namespace);
+        prow_ports::executor::ByAgent::default()
+            .with(prow_api::TEKTON_AGENT, std::sync::Arc::new(tekton))
+            .with(prow_api::KUBERNETES_AGENT, std::sync::Arc::new(self))
     }
 
     /// Clients for `configs`, pods in `pod_namespace` of each.
@@ -111,13 +150,13 @@ impl BuildClusters {
         configs: BTreeMap<String, kube::Config>,
         pod_namespace: &str,
     ) -> anyhow::Result<BuildClusters> {
-        let mut clusters = BTreeMap::new();
+        let mut clients = BTreeMap::new();
         for (alias, config) in configs {
             let client = kube::Client::try_from(config)
                 .map_err(|e| anyhow::anyhow!("build cluster {alias:?}: {e}"))?;
-            clusters.insert(alias, KubeExecutor::new(client, pod_namespace));
+            clients.insert(alias, client);
         }
-        Ok(BuildClusters { clusters })
+        Ok(BuildClusters::of_clients(clients, pod_namespace))
     }
 
     pub fn aliases(&self) -> impl Iterator<Item = &str> {
@@ -137,7 +176,7 @@ impl BuildClusters {
 }
 
 impl Executor for BuildClusters {
-    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<PodObservation>> {
+    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<RunObservation>> {
         Box::pin(async move { self.cluster(job)?.observe(job).await })
     }
 
@@ -157,7 +196,7 @@ impl Executor for BuildClusters {
         Box::pin(async move { self.cluster(job)?.log(job, tail_bytes).await })
     }
 
-    fn job_pods(&self) -> ExecutorFuture<'_, Vec<JobPod>> {
+    fn workloads(&self) -> ExecutorFuture<'_, Vec<Workload>> {
         Box::pin(async move {
             let mut all = Vec::new();
             for (alias, cluster) in &self.clusters {
@@ -177,7 +216,7 @@ impl Executor for BuildClusters {
         })
     }
 
-    fn remove_pod<'a>(&'a self, pod: &'a JobPod) -> ExecutorFuture<'a, ()> {
+    fn remove<'a>(&'a self, pod: &'a Workload) -> ExecutorFuture<'a, ()> {
         Box::pin(async move {
             let Some(cluster) = self.clusters.get(&pod.cluster) else {
                 return Ok(());
@@ -206,12 +245,9 @@ pub async fn connect(
     let clusters = if sources.kubeconfig.is_some() || sources.kubeconfig_dir.is_some() {
         BuildClusters::connect(load(sources).await?, pod_namespace)?
     } else {
-        BuildClusters::new(
-            [(
-                DEFAULT_CLUSTER.to_string(),
-                KubeExecutor::new(client.clone(), pod_namespace),
-            )]
-            .into(),
+        BuildClusters::of_clients(
+            [(DEFAULT_CLUSTER.to_string(), client.clone())].into(),
+            pod_namespace,
         )
     };
     tracing::info!(clusters = ?clusters.aliases().collect::<Vec<_>>(), "build clusters");

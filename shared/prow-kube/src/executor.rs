@@ -1,11 +1,11 @@
 //! The executor over Kubernetes: a job's pod, named after the job, in the build cluster's pod
-//! namespace; what the pod does read back as a [`PodObservation`].
+//! namespace; what the pod does read back as a [`RunObservation`].
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use prow_api::ProwJob;
-use prow_ports::executor::{Executor, ExecutorError, ExecutorFuture, JobPod};
-use prow_ports::executor::{PodObservation, PodPhase, StopCause};
+use prow_ports::executor::{Executor, ExecutorError, ExecutorFuture, Workload};
+use prow_ports::executor::{RunObservation, RunPhase, StopCause};
 
 pub struct KubeExecutor {
     pods: Api<Pod>,
@@ -23,7 +23,7 @@ impl KubeExecutor {
 }
 
 /// What the controller needs to know about a pod.
-pub fn observe_pod(pod: &Pod) -> PodObservation {
+pub fn observe_pod(pod: &Pod) -> RunObservation {
     let status = pod.status.clone().unwrap_or_default();
     let containers = status.container_statuses.clone().unwrap_or_default();
     let terminated: Vec<_> = containers
@@ -43,13 +43,13 @@ pub fn observe_pod(pod: &Pod) -> PodObservation {
     } else {
         None
     };
-    PodObservation {
+    RunObservation {
         phase: match status.phase.as_deref() {
-            Some("Pending") => PodPhase::Pending,
-            Some("Running") => PodPhase::Running,
-            Some("Succeeded") => PodPhase::Succeeded,
-            Some("Failed") => PodPhase::Failed,
-            _ => PodPhase::Unknown,
+            Some("Pending") => RunPhase::Pending,
+            Some("Running") => RunPhase::Running,
+            Some("Succeeded") => RunPhase::Succeeded,
+            Some("Failed") => RunPhase::Failed,
+            _ => RunPhase::Unknown,
         },
         created: pod
             .metadata
@@ -69,12 +69,13 @@ pub fn observe_pod(pod: &Pod) -> PodObservation {
             .and_then(|l| l.get(prow_api::labels::PROW_BUILD_ID))
             .cloned()
             .unwrap_or_default(),
+        detail: None,
     }
 }
 
 impl KubeExecutor {
     /// The job pods in the pod namespace, labelled for `cluster`.
-    pub(crate) async fn pods_in(&self, cluster: &str) -> Result<Vec<JobPod>, kube::Error> {
+    pub(crate) async fn pods_in(&self, cluster: &str) -> Result<Vec<Workload>, kube::Error> {
         let mut found = Vec::new();
         let mut params = ListParams::default()
             .labels(&format!("{}=true", prow_api::labels::CREATED_BY_PROW))
@@ -87,7 +88,7 @@ impl KubeExecutor {
                 let Some(created) = pod.metadata.creation_timestamp.as_ref().map(|t| t.0) else {
                     continue;
                 };
-                found.push(JobPod {
+                found.push(Workload {
                     job: pod
                         .metadata
                         .labels
@@ -96,7 +97,9 @@ impl KubeExecutor {
                         .cloned()
                         .unwrap_or_else(|| name.clone()),
                     name,
+                    namespace: self.namespace.clone(),
                     cluster: cluster.to_string(),
+                    agent: prow_api::KUBERNETES_AGENT.into(),
                     created,
                     started: pod
                         .status
@@ -122,7 +125,7 @@ impl KubeExecutor {
 }
 
 impl Executor for KubeExecutor {
-    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<PodObservation>> {
+    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<RunObservation>> {
         Box::pin(async move {
             let pod = self
                 .pods
@@ -146,7 +149,7 @@ impl Executor for KubeExecutor {
         })
     }
 
-    fn job_pods(&self) -> ExecutorFuture<'_, Vec<JobPod>> {
+    fn workloads(&self) -> ExecutorFuture<'_, Vec<Workload>> {
         Box::pin(async move {
             self.pods_in("").await.map_err(|reason| ExecutorError {
                 job: String::new(),
@@ -157,7 +160,7 @@ impl Executor for KubeExecutor {
         })
     }
 
-    fn remove_pod<'a>(&'a self, pod: &'a JobPod) -> ExecutorFuture<'a, ()> {
+    fn remove<'a>(&'a self, pod: &'a Workload) -> ExecutorFuture<'a, ()> {
         Box::pin(async move {
             self.delete_pod(&pod.name)
                 .await

@@ -11,6 +11,7 @@ mod crd;
 mod executor;
 mod lease;
 mod store;
+pub mod tekton;
 
 pub use crd::{PRINTER_COLUMNS, prowjob_crd, prowjob_crd_yaml};
 pub use executor::{KubeExecutor, observe_pod};

@@ -17,8 +17,8 @@ use prow_podutils::entrypoint::{DEFAULT_GRACE_PERIOD, DEFAULT_TIMEOUT};
 use prow_podutils::{DecoratedRun, run_decorated};
 use prow_ports::artifacts::ArtifactStore;
 use prow_ports::clock::Clock;
-use prow_ports::executor::{Executor, ExecutorError, ExecutorFuture, Hold, JobPod};
-use prow_ports::executor::{PodObservation, PodPhase, StopCause};
+use prow_ports::executor::{Executor, ExecutorError, ExecutorFuture, Hold, Workload};
+use prow_ports::executor::{RunObservation, RunPhase, StopCause};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -201,25 +201,25 @@ impl Executor for LocalExecutor {
         })
     }
 
-    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<PodObservation>> {
+    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<RunObservation>> {
         Box::pin(async move {
             let Some(record) = read_record(&self.run_dir(job)) else {
                 return Ok(None);
             };
             let (phase, unexpected_stop) = match record.result {
-                Some(RunResult::Success) => (PodPhase::Succeeded, None),
-                Some(RunResult::Failure | RunResult::Aborted) => (PodPhase::Failed, None),
-                None if self.is_running(job.name()) => (PodPhase::Running, None),
+                Some(RunResult::Success) => (RunPhase::Succeeded, None),
+                Some(RunResult::Failure | RunResult::Aborted) => (RunPhase::Failed, None),
+                None if self.is_running(job.name()) => (RunPhase::Running, None),
                 // Running when an earlier process of ours died: what it left running is stopped,
                 // and the run counts as lost (the controller revives the job).
                 None => {
                     prow_podutils::entrypoint::stop_leftover(
                         &self.run_dir(job).join(prow_podutils::GROUP_FILE),
                     );
-                    (PodPhase::Unknown, Some(StopCause::NodeUnreachable))
+                    (RunPhase::Unknown, Some(StopCause::NodeUnreachable))
                 }
             };
-            Ok(Some(PodObservation {
+            Ok(Some(RunObservation {
                 phase,
                 created: record.created,
                 started: record.started,
@@ -227,6 +227,7 @@ impl Executor for LocalExecutor {
                 unexpected_stop,
                 all_containers_succeeded: record.result == Some(RunResult::Success),
                 build_id: record.build_id,
+                detail: None,
             }))
         })
     }
@@ -352,7 +353,7 @@ impl Executor for LocalExecutor {
         })
     }
 
-    fn job_pods(&self) -> ExecutorFuture<'_, Vec<JobPod>> {
+    fn workloads(&self) -> ExecutorFuture<'_, Vec<Workload>> {
         Box::pin(async move {
             let mut runs = Vec::new();
             let Ok(entries) = std::fs::read_dir(&self.root) else {
@@ -361,10 +362,12 @@ impl Executor for LocalExecutor {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if let Some(record) = read_record(&entry.path()) {
-                    runs.push(JobPod {
+                    runs.push(Workload {
                         job: name.clone(),
                         name,
+                        namespace: String::new(),
                         cluster: String::new(),
+                        agent: prow_api::KUBERNETES_AGENT.into(),
                         created: record.created,
                         started: record.started,
                     });
@@ -374,7 +377,7 @@ impl Executor for LocalExecutor {
         })
     }
 
-    fn remove_pod<'a>(&'a self, pod: &'a JobPod) -> ExecutorFuture<'a, ()> {
+    fn remove<'a>(&'a self, pod: &'a Workload) -> ExecutorFuture<'a, ()> {
         Box::pin(async move {
             let run = self
                 .running

@@ -6,6 +6,7 @@
 //! date, and a pod that already exists is adopted, never created again.
 
 pub mod decorate;
+pub mod pipeline;
 pub mod pod;
 pub mod reconcile;
 pub mod url;
@@ -13,7 +14,7 @@ pub mod url;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use prow_api::{ProwJob, ProwJobState, ProwJobStatus};
-use prow_ports::executor::{PodObservation, PodPhase, StopCause};
+use prow_ports::executor::{RunObservation, RunPhase, StopCause};
 use std::time::Duration;
 
 /// Upstream's `plank` settings: the timeouts (a job's `decoration_config` overrides them), the
@@ -82,7 +83,7 @@ pub enum Capacity {
 /// Decides the next step for `job`. `new_build_id` is used when a pod is started.
 pub fn plan(
     job: &ProwJob,
-    pod: Option<&PodObservation>,
+    pod: Option<&RunObservation>,
     now: Timestamp,
     limits: &PlankSettings,
     capacity: Capacity,
@@ -135,7 +136,7 @@ fn effective_limits(job: &ProwJob, limits: &PlankSettings) -> PlankSettings {
 
 fn triggered(
     job: &ProwJob,
-    pod: Option<&PodObservation>,
+    pod: Option<&RunObservation>,
     now: Timestamp,
     capacity: Capacity,
     new_build_id: &str,
@@ -176,7 +177,7 @@ fn since(now: Timestamp, then: Timestamp) -> Duration {
 
 fn pending(
     job: &ProwJob,
-    pod: Option<&PodObservation>,
+    pod: Option<&RunObservation>,
     now: Timestamp,
     limits: &PlankSettings,
     new_build_id: &str,
@@ -237,16 +238,23 @@ fn pending(
         }
     } else {
         match pod.phase {
-            PodPhase::Succeeded if pod.all_containers_succeeded => {
-                complete(&mut status, ProwJobState::Success, "Job succeeded.")
-            }
-            PodPhase::Succeeded => complete(
+            // A PipelineRun says why in its condition; a pod's descriptions are Prow's own.
+            RunPhase::Succeeded if pod.all_containers_succeeded => complete(
+                &mut status,
+                ProwJobState::Success,
+                pod.detail.as_deref().unwrap_or("Job succeeded."),
+            ),
+            RunPhase::Succeeded => complete(
                 &mut status,
                 ProwJobState::Error,
                 "Pod was in succeeded phase but some containers didn't finish",
             ),
-            PodPhase::Failed => complete(&mut status, ProwJobState::Failure, "Job failed."),
-            PodPhase::Pending => match pod.started {
+            RunPhase::Failed => complete(
+                &mut status,
+                ProwJobState::Failure,
+                pod.detail.as_deref().unwrap_or("Job failed."),
+            ),
+            RunPhase::Pending => match pod.started {
                 None if since(now, pod.created) >= limits.pod_unscheduled_timeout => {
                     complete(&mut status, ProwJobState::Error, "Pod scheduling timeout.");
                     action = PodAction::Delete;
@@ -262,7 +270,7 @@ fn pending(
                     requeue_after = Some(limits.pod_pending_timeout - since(now, started));
                 }
             },
-            PodPhase::Running if !pod.deleting => match pod.started {
+            RunPhase::Running if !pod.deleting => match pod.started {
                 Some(started) if since(now, started) >= limits.pod_running_timeout => {
                     complete(&mut status, ProwJobState::Aborted, "Pod running timeout.");
                     action = PodAction::Delete;
@@ -272,7 +280,7 @@ fn pending(
                 }
                 None => {}
             },
-            PodPhase::Running | PodPhase::Unknown => {}
+            RunPhase::Running | RunPhase::Unknown => {}
         }
     }
     if status.completion_time.is_none() && pod.deleting {

@@ -61,25 +61,28 @@ impl Failure for ExecutorError {
     }
 }
 
-/// What a job's pod is doing, as the executor saw it.
+/// What a job's workload (its pod, local process or PipelineRun) is doing, as the executor saw it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct PodObservation {
-    pub phase: PodPhase,
+pub struct RunObservation {
+    pub phase: RunPhase,
     pub created: Timestamp,
-    /// When the kubelet started it (none while unscheduled).
+    /// When it started running (none while unscheduled).
     pub started: Option<Timestamp>,
     /// It is being deleted.
     pub deleting: bool,
     /// Why it stopped, when the cluster stopped it.
     pub unexpected_stop: Option<StopCause>,
-    /// Every container terminated with exit code 0.
+    /// Everything in it finished successfully (every container exited 0).
     pub all_containers_succeeded: bool,
-    /// The build id the pod was started with (its `prow.k8s.io/build-id` label).
+    /// The build id it was started with (its `prow.k8s.io/build-id` label).
     pub build_id: String,
+    /// What the workload says of its state, for the job's description (a PipelineRun's
+    /// condition message); none for pods, whose descriptions are Prow's own.
+    pub detail: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PodPhase {
+pub enum RunPhase {
     Pending,
     Running,
     Succeeded,
@@ -87,7 +90,7 @@ pub enum PodPhase {
     Unknown,
 }
 
-/// Why the cluster stopped a pod that had not finished.
+/// Why the cluster stopped a workload that had not finished.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopCause {
     Evicted,
@@ -105,14 +108,18 @@ impl StopCause {
     }
 }
 
-/// A job's pod (or local run) as garbage collection sees it.
+/// What a job runs as (a pod, a local run, a PipelineRun) as garbage collection sees it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct JobPod {
+pub struct Workload {
     pub name: String,
     /// The ProwJob it belongs to (its `prow.k8s.io/id` label, else its name).
     pub job: String,
+    /// Where it lives in its cluster (empty for local runs).
+    pub namespace: String,
     /// The build cluster alias (empty for local runs).
     pub cluster: String,
+    /// The agent whose executor runs it (`kubernetes`, `tekton-pipeline`, ...).
+    pub agent: String,
     pub created: Timestamp,
     pub started: Option<Timestamp>,
 }
@@ -126,25 +133,27 @@ pub struct Hold {
     pub retry_after: Option<std::time::Duration>,
 }
 
-/// Where jobs run: pods in a build cluster, or local processes.
+/// Where jobs run: pods or PipelineRuns in a build cluster, or local processes. A job's
+/// workload is found by the job alone; what it is depends on the executor.
 pub trait Executor: Send + Sync {
     /// Whether the job is held back rather than started (local mode's limits); none by default.
     fn hold(&self, job: &ProwJob) -> Option<Hold> {
         let _ = job;
         None
     }
-    /// The job's pod, if there is one.
-    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<PodObservation>>;
-    /// Starts the job's pod (an existing one is kept).
+    /// The job's workload, if there is one.
+    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<RunObservation>>;
+    /// Starts the job's workload (an existing one is kept).
     fn start<'a>(&'a self, job: &'a ProwJob, build_id: &'a str) -> ExecutorFuture<'a, ()>;
-    /// Stops and removes the job's pod (a missing one is fine).
+    /// Stops the job's workload (a pod is removed, a PipelineRun cancelled; a missing one is
+    /// fine).
     fn stop<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, ()>;
-    /// Every job pod there is (sinker's view).
-    fn job_pods(&self) -> ExecutorFuture<'_, Vec<JobPod>>;
-    /// Removes a pod [`Executor::job_pods`] listed (a missing one is fine).
-    fn remove_pod<'a>(&'a self, pod: &'a JobPod) -> ExecutorFuture<'a, ()>;
+    /// Every job workload there is (sinker's view).
+    fn workloads(&self) -> ExecutorFuture<'_, Vec<Workload>>;
+    /// Removes a workload [`Executor::workloads`] listed (a missing one is fine).
+    fn remove<'a>(&'a self, workload: &'a Workload) -> ExecutorFuture<'a, ()>;
     /// What the job's test container has printed so far (upstream deck's `/log`), at most its
-    /// last `tail_bytes`; `None` when it has no pod, or this executor keeps no logs.
+    /// last `tail_bytes`; `None` when it has none, or this executor keeps no logs.
     fn log<'a>(
         &'a self,
         job: &'a ProwJob,
@@ -168,5 +177,93 @@ pub fn tail(text: &str, tail_bytes: usize) -> &str {
     match rest.find('\n') {
         Some(newline) if newline < 1024 => &rest[newline + 1..],
         _ => rest,
+    }
+}
+
+/// Executors by agent: each job runs on the executor its `agent` names (`kubernetes` when it
+/// names none), so the controller and sinker need not know which kinds there are.
+#[derive(Clone, Default)]
+pub struct ByAgent {
+    executors: std::collections::BTreeMap<String, std::sync::Arc<dyn Executor>>,
+}
+
+impl ByAgent {
+    /// With `executor` running the jobs of `agent`.
+    pub fn with(mut self, agent: &str, executor: std::sync::Arc<dyn Executor>) -> ByAgent {
+        self.executors.insert(agent.to_string(), executor);
+        self
+    }
+
+    fn agent_of(agent: &str) -> &str {
+        if agent.is_empty() {
+            prow_api::KUBERNETES_AGENT
+        } else {
+            agent
+        }
+    }
+
+    fn for_job(&self, job: &ProwJob) -> Result<&dyn Executor, ExecutorError> {
+        let agent = Self::agent_of(&job.spec.agent);
+        self.executors
+            .get(agent)
+            .map(|e| e.as_ref())
+            .ok_or_else(|| {
+                ExecutorError::terminal(job, format!("no executor runs agent {agent:?} here"))
+            })
+    }
+}
+
+impl Executor for ByAgent {
+    fn hold(&self, job: &ProwJob) -> Option<Hold> {
+        self.for_job(job).ok()?.hold(job)
+    }
+
+    fn observe<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, Option<RunObservation>> {
+        match self.for_job(job) {
+            Ok(executor) => executor.observe(job),
+            Err(error) => Box::pin(async move { Err(error) }),
+        }
+    }
+
+    fn start<'a>(&'a self, job: &'a ProwJob, build_id: &'a str) -> ExecutorFuture<'a, ()> {
+        match self.for_job(job) {
+            Ok(executor) => executor.start(job, build_id),
+            Err(error) => Box::pin(async move { Err(error) }),
+        }
+    }
+
+    fn stop<'a>(&'a self, job: &'a ProwJob) -> ExecutorFuture<'a, ()> {
+        match self.for_job(job) {
+            Ok(executor) => executor.stop(job),
+            Err(error) => Box::pin(async move { Err(error) }),
+        }
+    }
+
+    fn workloads(&self) -> ExecutorFuture<'_, Vec<Workload>> {
+        Box::pin(async move {
+            let mut all = Vec::new();
+            for executor in self.executors.values() {
+                all.extend(executor.workloads().await?);
+            }
+            Ok(all)
+        })
+    }
+
+    fn remove<'a>(&'a self, workload: &'a Workload) -> ExecutorFuture<'a, ()> {
+        match self.executors.get(Self::agent_of(&workload.agent)) {
+            Some(executor) => executor.remove(workload),
+            None => Box::pin(async { Ok(()) }),
+        }
+    }
+
+    fn log<'a>(
+        &'a self,
+        job: &'a ProwJob,
+        tail_bytes: usize,
+    ) -> ExecutorFuture<'a, Option<String>> {
+        match self.for_job(job) {
+            Ok(executor) => executor.log(job, tail_bytes),
+            Err(_) => Box::pin(async { Ok(None) }),
+        }
     }
 }

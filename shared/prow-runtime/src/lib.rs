@@ -87,14 +87,15 @@ impl FunctionContext {
         Ok(Arc::new(prow_kube::KubeLeases::new(client, &namespace)))
     }
 
-    /// The job store, and pods in `pod_namespace` of the build cluster each job names, from
-    /// `--kubeconfig` / `--kubeconfig-dir` (without them, the function's own cluster, alias
-    /// `default`). No API call is made until one is needed.
+    /// The job store, and the build cluster each job names, from `--kubeconfig` /
+    /// `--kubeconfig-dir` (without them, the function's own cluster, alias `default`): pods in
+    /// `pod_namespace` for `kubernetes` jobs, PipelineRuns for `tekton-pipeline` ones. No API
+    /// call is made until one is needed.
     pub fn job_store_and_build_clusters(
         &self,
     ) -> anyhow::Result<(
         Arc<prow_kube::KubeJobStore>,
-        Arc<prow_kube::clusters::BuildClusters>,
+        Arc<prow_ports::executor::ByAgent>,
     )> {
         let config = self.config.current();
         let sources = prow_kube::clusters::KubeconfigSources {
@@ -107,7 +108,10 @@ impl FunctionContext {
             &config.prow.pod_namespace,
         ))??;
         let store = prow_kube::KubeJobStore::new(client, &config.prow.prowjob_namespace);
-        Ok((Arc::new(store), Arc::new(clusters)))
+        Ok((
+            Arc::new(store),
+            Arc::new(clusters.by_agent(&config.prow.pod_namespace)),
+        ))
     }
 }
 

@@ -11,7 +11,7 @@
 use k8s_openapi::jiff::Timestamp;
 use prow_api::{ProwJob, ProwJobType};
 use prow_horologium::LastRun;
-use prow_ports::executor::JobPod;
+use prow_ports::executor::Workload;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -108,7 +108,7 @@ pub fn job_verdict(
 
 /// Whether `pod` goes; `job` is its ProwJob, `None` when there is none.
 pub fn pod_verdict(
-    pod: &JobPod,
+    pod: &Workload,
     job: Option<&ProwJob>,
     now: Timestamp,
     settings: &SinkerSettings,

@@ -15,6 +15,7 @@ pub mod kube;
 mod pubsub;
 mod redis;
 mod s3;
+pub mod tekton;
 mod upstream;
 
 pub use browser::{Browser, Element};

@@ -62,6 +62,11 @@ fn events_name_the_job_to_reconcile() {
             Target::Ignore("pod other is not a job's".into()),
         ),
         (
+            "dev.knative.apiserver.resource.update",
+            serde_json::json!({"kind": "PipelineRun", "metadata": {"name": "pj-5", "labels": {"created-by-prow": "true", "prow.k8s.io/id": "pj-5"}}}),
+            Target::Job("pj-5".into()),
+        ),
+        (
             "dev.knative.sources.ping",
             serde_json::json!({}),
             Target::Resync,

@@ -9,3 +9,4 @@
 
 mod events;
 mod local;
+mod tekton;

@@ -196,7 +196,7 @@ async fn pods_go_when_their_job_is_long_finished_or_gone() {
         [("orphaned", 1), ("ttled", 1)].into_iter().collect()
     );
     let left: Vec<String> = executor
-        .job_pods()
+        .workloads()
         .await
         .unwrap()
         .into_iter()

@@ -173,7 +173,7 @@ async fn an_aborted_jobs_pod_is_deleted() {
         loop {
             let job = cluster.store.get("long").await.unwrap();
             if let Some(observed) = cluster.executor.observe(&job).await.unwrap()
-                && observed.phase == prow_ports::executor::PodPhase::Running
+                && observed.phase == prow_ports::executor::RunPhase::Running
             {
                 break;
             }

@@ -4,7 +4,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use prow_api::{ProwJob, ProwJobState};
 use prow_plank::{Capacity, PlankSettings, PodAction, plan};
-use prow_ports::executor::{PodObservation, PodPhase, StopCause};
+use prow_ports::executor::{RunObservation, RunPhase, StopCause};
 
 fn now() -> Timestamp {
     "2026-11-28T12:00:00Z".parse().unwrap()
@@ -31,15 +31,16 @@ fn job(state: ProwJobState) -> ProwJob {
     job
 }
 
-fn pod(phase: PodPhase, started_minutes_ago: Option<i64>) -> PodObservation {
-    PodObservation {
+fn pod(phase: RunPhase, started_minutes_ago: Option<i64>) -> RunObservation {
+    RunObservation {
         phase,
         created: ago(started_minutes_ago.unwrap_or(1) + 1),
         started: started_minutes_ago.map(ago),
         deleting: false,
         unexpected_stop: None,
-        all_containers_succeeded: phase == PodPhase::Succeeded,
+        all_containers_succeeded: phase == RunPhase::Succeeded,
         build_id: "100".into(),
+        detail: None,
     }
 }
 
@@ -47,7 +48,7 @@ fn pod(phase: PodPhase, started_minutes_ago: Option<i64>) -> PodObservation {
 type Case = (
     &'static str,
     ProwJob,
-    Option<PodObservation>,
+    Option<RunObservation>,
     PodAction,
     Option<(ProwJobState, &'static str, bool)>,
 );
@@ -64,10 +65,10 @@ fn each_case_decides_as_upstream() {
         j.spec.error_on_eviction = error_on_eviction;
         j
     };
-    let stopped = |cause| PodObservation {
-        phase: PodPhase::Failed,
+    let stopped = |cause| RunObservation {
+        phase: RunPhase::Failed,
         unexpected_stop: Some(cause),
-        ..pod(PodPhase::Failed, Some(5))
+        ..pod(RunPhase::Failed, Some(5))
     };
     let cases: Vec<Case> = vec![
         (
@@ -80,30 +81,30 @@ fn each_case_decides_as_upstream() {
         (
             "a pod from a lost write is adopted",
             job(ProwJobState::Triggered),
-            Some(pod(PodPhase::Running, Some(1))),
+            Some(pod(RunPhase::Running, Some(1))),
             PodAction::None,
             Some((ProwJobState::Pending, "Job triggered.", false)),
         ),
         (
             "running pod: nothing to do",
             job(ProwJobState::Pending),
-            Some(pod(PodPhase::Running, Some(5))),
+            Some(pod(RunPhase::Running, Some(5))),
             PodAction::None,
             None,
         ),
         (
             "succeeded pod",
             job(ProwJobState::Pending),
-            Some(pod(PodPhase::Succeeded, Some(5))),
+            Some(pod(RunPhase::Succeeded, Some(5))),
             PodAction::None,
             Some((ProwJobState::Success, "Job succeeded.", true)),
         ),
         (
             "succeeded phase, a container did not finish",
             job(ProwJobState::Pending),
-            Some(PodObservation {
+            Some(RunObservation {
                 all_containers_succeeded: false,
-                ..pod(PodPhase::Succeeded, Some(5))
+                ..pod(RunPhase::Succeeded, Some(5))
             }),
             PodAction::None,
             Some((
@@ -115,7 +116,7 @@ fn each_case_decides_as_upstream() {
         (
             "failed pod",
             job(ProwJobState::Pending),
-            Some(pod(PodPhase::Failed, Some(5))),
+            Some(pod(RunPhase::Failed, Some(5))),
             PodAction::None,
             Some((ProwJobState::Failure, "Job failed.", true)),
         ),
@@ -129,9 +130,9 @@ fn each_case_decides_as_upstream() {
         (
             "unscheduled too long",
             job(ProwJobState::Pending),
-            Some(PodObservation {
+            Some(RunObservation {
                 created: ago(6),
-                ..pod(PodPhase::Pending, None)
+                ..pod(RunPhase::Pending, None)
             }),
             PodAction::Delete,
             Some((ProwJobState::Error, "Pod scheduling timeout.", true)),
@@ -139,21 +140,21 @@ fn each_case_decides_as_upstream() {
         (
             "pending too long",
             job(ProwJobState::Pending),
-            Some(pod(PodPhase::Pending, Some(11))),
+            Some(pod(RunPhase::Pending, Some(11))),
             PodAction::Delete,
             Some((ProwJobState::Error, "Pod pending timeout.", true)),
         ),
         (
             "running too long",
             job(ProwJobState::Pending),
-            Some(pod(PodPhase::Running, Some(49 * 60))),
+            Some(pod(RunPhase::Running, Some(49 * 60))),
             PodAction::Delete,
             Some((ProwJobState::Aborted, "Pod running timeout.", true)),
         ),
         (
             "the job's own running timeout wins",
             decorated,
-            Some(pod(PodPhase::Running, Some(61))),
+            Some(pod(RunPhase::Running, Some(61))),
             PodAction::Delete,
             Some((ProwJobState::Aborted, "Pod running timeout.", true)),
         ),
@@ -200,9 +201,9 @@ fn each_case_decides_as_upstream() {
         (
             "pod deleted under a running job",
             job(ProwJobState::Pending),
-            Some(PodObservation {
+            Some(RunObservation {
                 deleting: true,
-                ..pod(PodPhase::Running, Some(5))
+                ..pod(RunPhase::Running, Some(5))
             }),
             PodAction::None,
             Some((ProwJobState::Error, "Pod got deleted unexpectedly", true)),
@@ -210,14 +211,14 @@ fn each_case_decides_as_upstream() {
         (
             "aborted job's pod is deleted",
             job(ProwJobState::Aborted),
-            Some(pod(PodPhase::Running, Some(5))),
+            Some(pod(RunPhase::Running, Some(5))),
             PodAction::Delete,
             Some((ProwJobState::Aborted, "", true)),
         ),
         (
             "finished job: nothing",
             job(ProwJobState::Success),
-            Some(pod(PodPhase::Succeeded, Some(5))),
+            Some(pod(RunPhase::Succeeded, Some(5))),
             PodAction::None,
             None,
         ),
@@ -268,7 +269,7 @@ fn a_triggered_job_records_its_pod_and_build() {
     assert_eq!(status.pending_time, Some(Time(now())));
     let adopted = plan(
         &job(ProwJobState::Triggered),
-        Some(&pod(PodPhase::Pending, None)),
+        Some(&pod(RunPhase::Pending, None)),
         now(),
         &PlankSettings::default(),
         Capacity::Available,
@@ -298,15 +299,15 @@ fn no_capacity_means_no_pod_yet() {
 fn reconciling_the_same_observation_twice_changes_nothing_the_second_time() {
     let limits = PlankSettings::default();
     for observed in [
-        pod(PodPhase::Succeeded, Some(5)),
-        pod(PodPhase::Failed, Some(5)),
-        PodObservation {
+        pod(RunPhase::Succeeded, Some(5)),
+        pod(RunPhase::Failed, Some(5)),
+        RunObservation {
             created: ago(6),
-            ..pod(PodPhase::Pending, None)
+            ..pod(RunPhase::Pending, None)
         },
-        PodObservation {
+        RunObservation {
             deleting: true,
-            ..pod(PodPhase::Running, Some(5))
+            ..pod(RunPhase::Running, Some(5))
         },
     ] {
         let mut job = job(ProwJobState::Pending);
@@ -344,7 +345,7 @@ fn reconciling_the_same_observation_twice_changes_nothing_the_second_time() {
 fn waiting_pods_are_looked_at_again_when_their_timeout_would_fire() {
     let running = plan(
         &job(ProwJobState::Pending),
-        Some(&pod(PodPhase::Running, Some(60))),
+        Some(&pod(RunPhase::Running, Some(60))),
         now(),
         &PlankSettings::default(),
         Capacity::Available,
@@ -356,9 +357,9 @@ fn waiting_pods_are_looked_at_again_when_their_timeout_would_fire() {
     );
     let unscheduled = plan(
         &job(ProwJobState::Pending),
-        Some(&PodObservation {
+        Some(&RunObservation {
             created: ago(2),
-            ..pod(PodPhase::Pending, None)
+            ..pod(RunPhase::Pending, None)
         }),
         now(),
         &PlankSettings::default(),
