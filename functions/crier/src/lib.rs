@@ -59,6 +59,8 @@ pub enum ReportError {
     },
     #[error(transparent)]
     Template(#[from] ReportTemplateError),
+    #[error("Gerrit: {0}")]
+    Gerrit(#[from] prow_gerrit::sync::SyncError),
     /// Several reports failed; retried when any of them may pass.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Several(Vec<ReportError>),
@@ -83,6 +85,7 @@ impl Failure for ReportError {
             ReportError::Slack(error) => error.kind(),
             ReportError::Store { source, .. } => source.kind(),
             ReportError::Template(_) => "report_template",
+            ReportError::Gerrit(_) => "gerrit_report",
             ReportError::Several(errors) => errors.first().map_or("report", |e| e.kind()),
         }
     }
@@ -94,6 +97,7 @@ impl Failure for ReportError {
             ReportError::Slack(error) => error.retryable(),
             ReportError::Store { .. } => true,
             ReportError::Template(_) => false,
+            ReportError::Gerrit(_) => true,
             ReportError::Several(errors) => errors.iter().any(Failure::retryable),
         }
     }
@@ -105,6 +109,8 @@ pub struct CrierOptions {
     pub github: Option<GitHubReporter>,
     pub pubsub: Option<Arc<dyn Publish>>,
     pub slack: Option<Arc<dyn SlackPoster>>,
+    /// Reviews with votes on Gerrit changes, for the jobs the Gerrit adapter started.
+    pub gerrit: Option<Arc<dyn prow_ports::gerrit::GerritClient>>,
     /// `--report-agent`: report only jobs of this agent to GitHub.
     pub report_agent: Option<String>,
     /// For the report latency.
@@ -172,6 +178,9 @@ impl Crier {
             )
         {
             due.push(SLACK_REPORTER);
+        }
+        if options.gerrit.is_some() && job.spec.report && prow_gerrit::sync::reportable(job) {
+            due.push(prow_gerrit::sync::REPORTER);
         }
         due.retain(|reporter| !prow_crier::already_reported(job, reporter));
         due
@@ -260,6 +269,21 @@ impl Crier {
                     .await
                     .map_err(ReportError::from)
             }
+            (prow_gerrit::sync::REPORTER, _, _, _) => match &options.gerrit {
+                Some(gerrit) => {
+                    // One report per change at a time: its jobs finishing together must not
+                    // each report the whole patch set (upstream locks the same way).
+                    let change = job.spec.refs.as_ref().map_or_else(String::new, |r| {
+                        let pull = r.pulls.first().map_or(0, |p| p.number);
+                        format!("gerrit:{}/{}#{pull}", r.org, r.repo)
+                    });
+                    let _change = self.0.jobs.lock(&change).await;
+                    prow_gerrit::sync::report(gerrit.as_ref(), options.store.as_ref(), job)
+                        .await
+                        .map_err(ReportError::from)
+                }
+                None => Ok(()),
+            },
             _ => Ok(()),
         }
     }
@@ -399,6 +423,7 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             github,
             pubsub,
             slack,
+            gerrit: None,
             report_agent: reporters.report_agent.clone().filter(|a| !a.is_empty()),
             clock: context.clock.clone(),
         },

@@ -219,6 +219,7 @@ pub async fn run(
         }),
         // The demo's jobs are marked `image: local`; the safe defaults hold anything else back.
         runs: prow_local::LocalRunPolicy::default(),
+        gerrit: None,
     })
     .await?;
     say(&format!(

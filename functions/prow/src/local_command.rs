@@ -147,6 +147,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         metrics,
         config_files: Some(common.config_paths()),
         runs: run_policy(args),
+        gerrit: None,
         deck_sign_in: match &common.deck.github_oauth_config_file {
             Some(path) => Some(deck::OAuthSettings::from_file(
                 path,

@@ -11,6 +11,7 @@ mod branch_protection;
 mod defaults;
 mod diagnostics;
 mod document;
+mod gerrit;
 mod in_repo;
 mod jobs;
 mod loader;
@@ -29,6 +30,7 @@ pub use branch_protection::{
 };
 pub use diagnostics::{Diagnostic, DiagnosticKind, Location, PathSegment, Severity, YamlPath};
 pub use document::{Document, locate, problem_at, read_document};
+pub use gerrit::{Gerrit, GerritOrgRepos, GerritQueryFilter};
 pub use in_repo::{
     InRepoJobs, PROW_DIR, PROW_YAML, in_repo_files, is_in_repo_config_path, load_in_repo,
 };

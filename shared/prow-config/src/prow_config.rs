@@ -2,7 +2,7 @@
 //! keys upstream also allows in it.
 //!
 //! Sections this project implements are typed field by field. Sections of upstream components it
-//! does not run (gerrit, gangway, moonraker, scheduler, jenkins, tekton, spyglass
+//! does not run (gangway, moonraker, scheduler, jenkins, tekton, spyglass
 //! lenses, ...) are accepted as they are, so an upstream config loads unchanged; their contents are
 //! kept as untyped values and not validated further.
 
@@ -60,8 +60,8 @@ pub struct ProwConfig {
 
     #[serde(default, rename = "branch-protection", deserialize_with = "nullable")]
     pub branch_protection: crate::branch_protection::BranchProtection,
-    #[serde(default)]
-    pub gerrit: Opaque,
+    #[serde(default, deserialize_with = "nullable")]
+    pub gerrit: crate::gerrit::Gerrit,
     #[serde(default)]
     pub gangway: Opaque,
     #[serde(default)]

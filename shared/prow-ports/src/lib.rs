@@ -8,6 +8,7 @@
 //! | [`artifacts::ArtifactStore`] | a bucket of a run's files | `prow-artifacts` (S3, a directory) |
 //! | [`events::EventSink`] | where CloudEvents go | `prow-runtime` (`$K_SINK` over HTTP), `prow local`'s bus |
 //! | [`pubsub::Publish`] | Pub/Sub topics | `prow-pubsub` (google-cloud-pubsub) |
+//! | [`gerrit::GerritClient`] | a Gerrit host's REST API (changes, branch heads, reviews) | `prow-gerrit` |
 //! | [`github::GitHubClient`] | GitHub's API | `prow-github-octocrab` (octocrab over HTTP) |
 //! | [`github_admin::GitHubOrgAdmin`] | an org's members, teams, repository settings and branch protection (peribolos, branchprotector) | `prow-github-octocrab` |
 //! | [`github_cache::ResponseCache`] | GitHub answers shared for conditional reads | [`github_cache::MemoryResponseCache`] (one process), `prow-redis` (Redis or Valkey) |
@@ -28,6 +29,7 @@ pub mod clock;
 pub mod config_maps;
 pub mod events;
 pub mod executor;
+pub mod gerrit;
 pub mod github;
 pub mod github_admin;
 pub mod github_cache;

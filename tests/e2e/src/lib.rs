@@ -15,16 +15,30 @@ pub async fn start_local(
     state: &Path,
     secret: &[u8],
 ) -> anyhow::Result<LocalSystem> {
+    start_local_with(Some(github_url), None, config, state, secret).await
+}
+
+/// [`start_local`] with GitHub only when `github_url` is given, and Gerrit hosts through
+/// `gerrit`.
+pub async fn start_local_with(
+    github_url: Option<&str>,
+    gerrit: Option<Arc<dyn prow_ports::gerrit::GerritClient>>,
+    config: prow_config::Config,
+    state: &Path,
+    secret: &[u8],
+) -> anyhow::Result<LocalSystem> {
     let hmac = state.join("hmac");
     std::fs::write(&hmac, secret)?;
     let metrics = Arc::new(prow_runtime::Metrics::new("prow-local"));
-    let github = OctocrabGitHub::with_token(github_url, "ghp_load", "prow-local", &metrics)?;
+    let github = github_url
+        .map(|url| OctocrabGitHub::with_token(url, "ghp_load", "prow-local", &metrics))
+        .transpose()?;
     LocalSystem::start(LocalOptions {
         state_dir: state.join("state"),
         address: ([127, 0, 0, 1], 0).into(),
         config: prow_runtime::ConfigHandle::new(config),
         hmac_secret_file: hmac,
-        github: Some(github),
+        github,
         clock: Arc::new(prow_ports::clock::SystemClock),
         bucket: "prow-artifacts".into(),
         clone_source: None,
@@ -34,6 +48,7 @@ pub async fn start_local(
         config_files: None,
         // Whatever the jobs' images, all at once: these tests measure the functions.
         runs: prow::local::LocalRunPolicy::everything(usize::MAX),
+        gerrit,
     })
     .await
 }

@@ -47,6 +47,7 @@ async fn setup(report_as: ReportAs, config: &str) -> Setup {
             github: Some(GitHubReporter::new(Arc::new(github), report_as)),
             pubsub: None,
             slack: None,
+            gerrit: None,
             report_agent: None,
             clock: prow_ports::clock::SystemClock::shared(),
         },

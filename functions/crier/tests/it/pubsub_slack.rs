@@ -46,6 +46,7 @@ fn setup(pubsub: Option<Arc<dyn Publish>>, slack: Option<Arc<dyn SlackPoster>>) 
             github: None,
             pubsub,
             slack,
+            gerrit: None,
             report_agent: None,
             clock: prow_ports::clock::SystemClock::shared(),
         },

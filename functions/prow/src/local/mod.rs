@@ -11,6 +11,7 @@
 
 pub mod bus;
 pub mod config_maps;
+pub mod gerrit;
 
 use anyhow::Context;
 use axum::Router;
@@ -58,6 +59,8 @@ pub struct LocalOptions {
     pub config_files: Option<prow_config::ConfigPaths>,
     /// Which jobs run on this machine, and how many at once.
     pub runs: LocalRunPolicy,
+    /// Gerrit hosts, for the projects `gerrit:` names (synced on each tick; reported on by crier).
+    pub gerrit: Option<Arc<dyn prow_ports::gerrit::GerritClient>>,
 }
 
 /// The running system.
@@ -163,6 +166,7 @@ impl LocalSystem {
                     .map(|g| crier::GitHubReporter::new(g, crier::ReportAs::Statuses)),
                 pubsub: None,
                 slack: None,
+                gerrit: options.gerrit.clone(),
                 report_agent: None,
                 clock: options.clock.clone(),
             },
@@ -388,8 +392,20 @@ impl LocalSystem {
                 pings.push(subscriber);
             }
         }
-        // Tide last: a tick's merges then see the statuses the tick's crier resync reported.
         let resyncs_to = pings.len();
+        if let Some(gerrit_client) = &options.gerrit {
+            pings.push(Subscriber::new(
+                "gerrit",
+                gerrit::router(
+                    gerrit_client.clone(),
+                    store.clone(),
+                    artifacts.clone() as Arc<dyn prow_ports::artifacts::ArtifactStore>,
+                    config.clone(),
+                    options.clock.clone(),
+                ),
+            ));
+        }
+        // Tide last: a tick's merges then see the statuses the tick's crier resync reported.
         if let Some(tide) = tide {
             pings.push(Subscriber::new("tide", tide));
         }

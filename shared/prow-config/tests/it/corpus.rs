@@ -198,3 +198,48 @@ fn kubernetes_presubmits_are_decorated_from_the_default_entries() {
     assert!(job.trigger_matches("/test pull-kubernetes-unit"));
     assert!(!job.brancher.should_run("release-1.34"));
 }
+
+/// Upstream's integration-test configuration, with its `gerrit:` section and jobs for a Gerrit
+/// host, loads strictly with the section typed and the jobs under the hosts' clone URLs.
+#[test]
+fn upstream_integration_config_with_gerrit_loads_strictly() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let dir = corpus.join("prow-integration");
+    let paths = ConfigPaths {
+        config_path: dir.join("config.yaml"),
+        job_config_path: Some(dir.join("jobs")),
+        plugin_config: Some(dir.join("plugins.yaml")),
+    };
+    let loaded =
+        prow_config::load(&paths, LoadOptions { strict: true }).unwrap_or_else(|e| panic!("{e}"));
+    let gerrit = &loaded.config.prow.gerrit;
+    let projects: Vec<String> = gerrit
+        .projects()
+        .map(|(o, r, _)| format!("{o}/{r}"))
+        .collect();
+    assert_eq!(
+        projects,
+        [
+            "http://fakegerritserver/gerrit-test-infra-0",
+            "http://fakegerritserver/gerrit-test-infra-1",
+            "http://fakegerritserver/gerrit-test-infra-2"
+        ]
+    );
+    assert_eq!(gerrit.tick(), prow_config::Duration::from_secs(1));
+    for project in &projects {
+        let names: Vec<&str> = loaded
+            .config
+            .jobs
+            .presubmits_for(project)
+            .iter()
+            .map(|j| j.name())
+            .collect();
+        assert_eq!(
+            names,
+            ["hello-world-presubmit", "bee-movie-presubmit"],
+            "{project}"
+        );
+    }
+}

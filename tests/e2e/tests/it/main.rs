@@ -7,6 +7,7 @@
     reason = "a test fails loudly"
 )]
 
+mod gerrit;
 mod in_repo;
 mod merge_queue;
 mod pull_request;

@@ -1,0 +1,180 @@
+//! Gerrit end to end through `prow local` and the Gerrit stand-in: a new patch set starts its
+//! presubmits, a failing job gives `Verified -1` with the summary message, a `/retest` message
+//! reruns only what failed, a merged change starts its postsubmits, and a sync repeated from an
+//! earlier last sync (a restart that lost its progress) starts and says nothing twice.
+
+use gerrit_standin::{FileInfo, GerritStandIn, World};
+use prow_api::ProwJob;
+use prow_config::{LoadOptions, Source, Sources};
+use prow_ports::store::JobStore;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PROJECT: &str = "platform/app";
+
+fn jobs(host: &str) -> String {
+    format!(
+        "presubmits:\n  {host}/{PROJECT}:\n  - name: unit\n    always_run: true\n    labels: {{prow.k8s.io/gerrit-report-label: Verified}}\n    spec: {{containers: [{{image: local, command: [/bin/true]}}]}}\n  - name: lint\n    always_run: true\n    labels: {{prow.k8s.io/gerrit-report-label: Verified}}\n    spec: {{containers: [{{image: local, command: [/bin/false]}}]}}\npostsubmits:\n  {host}/{PROJECT}:\n  - name: publish\n    spec: {{containers: [{{image: local, command: [/bin/true]}}]}}\n"
+    )
+}
+
+fn names(jobs: &[ProwJob], number: u64) -> Vec<String> {
+    let mut names: Vec<String> = jobs
+        .iter()
+        .filter(|j| {
+            j.spec
+                .refs
+                .as_ref()
+                .is_some_and(|r| r.pulls.first().is_some_and(|p| p.number == number))
+        })
+        .map(|j| j.spec.job.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done().await {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gerrit_change_is_tested_reported_retested_and_merged() {
+    let state = tempfile::tempdir().unwrap();
+    let mut world = World::new("prow-bot");
+    world.add_project(PROJECT);
+    world.add_account("alice");
+    // The stand-in's clock starts in January; its changes must come after the first sync.
+    let now = u64::try_from(jiff::Timestamp::now().as_second()).unwrap();
+    world.advance(now.saturating_sub(world.now()) + 60);
+    let standin = GerritStandIn::start(world).await.unwrap();
+    let host = standin.url();
+    let config = prow_config::load_sources(
+        &Sources {
+            config: Source::new(
+                "config.yaml",
+                format!("gerrit:\n  org_repos_config:\n  - org: {host}\n    repos: [{PROJECT}]\n"),
+            ),
+            job_files: vec![Source::new("jobs.yaml", jobs(&host))],
+            plugins: None,
+        },
+        LoadOptions { strict: true },
+    )
+    .unwrap()
+    .config;
+    let gerrit = prow_gerrit_http::HttpGerrit::new(Some("prow-bot:secret".into())).unwrap();
+    let local =
+        prow_e2e::start_local_with(None, Some(Arc::new(gerrit)), config, state.path(), b"s")
+            .await
+            .unwrap();
+    local.tick().await; // The first sync starts each project from now.
+
+    let number = standin.world().create_change(
+        PROJECT,
+        "master",
+        "alice",
+        &[("src/main.go", FileInfo::added())],
+    );
+    local.tick().await;
+    let store = local.store.clone();
+    let finished = |count: usize| {
+        let store = store.clone();
+        async move {
+            let jobs = store.list("").await.unwrap();
+            jobs.len() >= count && jobs.iter().all(ProwJob::complete)
+        }
+    };
+    eventually("both presubmits to finish", || finished(2)).await;
+    assert_eq!(
+        names(&store.list("").await.unwrap(), number),
+        ["lint", "unit"]
+    );
+    eventually("the report", || {
+        let standin = &standin;
+        async move { standin.world().votes(number, "Verified").get("prow-bot") == Some(&-1) }
+    })
+    .await;
+    let said: Vec<String> = standin
+        .world()
+        .messages(number)
+        .into_iter()
+        .filter(|(author, _)| author == "prow-bot")
+        .map(|(_, text)| text)
+        .collect();
+    assert!(
+        said.iter().any(|m| m.contains("Triggered 2 prow jobs")),
+        "{said:#?}"
+    );
+    let reports: Vec<&String> = said.iter().filter(|m| m.contains("Prow Status:")).collect();
+    assert_eq!(reports.len(), 1, "one report for the patch set: {said:#?}");
+    assert!(
+        reports[0].contains("Prow Status: 1 out of 2 pjs passed!"),
+        "{}",
+        reports[0]
+    );
+    assert!(
+        reports[0].contains("❌ lint (URL_NOT_FOUND) FAILURE"),
+        "{}",
+        reports[0]
+    );
+
+    // `/retest` reruns what failed only.
+    let last_sync = local
+        .artifacts_root
+        .join("prow-artifacts/gerrit/last-sync.json");
+    let before_retest = std::fs::read(&last_sync).unwrap();
+    standin.world().comment(number, "alice", "/retest");
+    local.tick().await;
+    eventually("the retest to finish", || finished(3)).await;
+    assert_eq!(
+        names(&store.list("").await.unwrap(), number),
+        ["lint", "lint", "unit"]
+    );
+
+    // A restart that lost the last sync sees the `/retest` again: nothing is started or said twice.
+    let said_before = standin.world().messages(number).len();
+    std::fs::write(&last_sync, before_retest).unwrap();
+    // The S3 server keeps each object's checksum beside it; the rewritten file has none now.
+    for entry in std::fs::read_dir(&local.artifacts_root).unwrap().flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".internal.json")
+        {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
+    local.tick().await;
+    assert_eq!(
+        store.list("").await.unwrap().len(),
+        3,
+        "no job started twice"
+    );
+    let triggered_again = standin.world().messages(number)[said_before..]
+        .iter()
+        .any(|(_, text)| text.contains("Triggered"));
+    assert!(!triggered_again, "nothing said twice");
+
+    // A merged change starts its postsubmits.
+    standin.world().merge(number);
+    local.tick().await;
+    eventually("the postsubmit", || {
+        let store = store.clone();
+        async move {
+            store
+                .list("")
+                .await
+                .unwrap()
+                .iter()
+                .any(|j| j.spec.job == "publish")
+        }
+    })
+    .await;
+}
