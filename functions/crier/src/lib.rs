@@ -395,9 +395,22 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
     let args = &context.args;
     let reporters = &args.reporters;
     anyhow::ensure!(
-        reporters.github_workers + reporters.pubsub_workers + reporters.slack_workers > 0,
-        "crier has no reporter: set --github-workers, --pubsub-workers or --slack-workers above 0"
+        reporters.github_workers
+            + reporters.pubsub_workers
+            + reporters.slack_workers
+            + reporters.gerrit_workers
+            > 0,
+        "crier has no reporter: set --github-workers, --pubsub-workers, --slack-workers or --gerrit-workers above 0"
     );
+    let gerrit = if reporters.gerrit_workers > 0 {
+        let client = match &args.cookiefile {
+            Some(path) => prow_gerrit_http::HttpGerrit::from_file(path)?,
+            None => prow_gerrit_http::HttpGerrit::new(None)?,
+        };
+        Some(Arc::new(client) as Arc<dyn prow_ports::gerrit::GerritClient>)
+    } else {
+        None
+    };
     let github = if reporters.github_workers > 0 {
         let client = context.github()?.ok_or_else(|| {
             anyhow::anyhow!("--github-workers needs --github-token-path or --github-app-id")
@@ -423,7 +436,7 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             github,
             pubsub,
             slack,
-            gerrit: None,
+            gerrit,
             report_agent: reporters.report_agent.clone().filter(|a| !a.is_empty()),
             clock: context.clock.clone(),
         },

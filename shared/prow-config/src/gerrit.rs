@@ -122,6 +122,43 @@ impl Gerrit {
     }
 }
 
+/// What upstream documents as GitHub-only, named where a Gerrit project (a key with a scheme)
+/// asks for it: hook's plugins and tide's merges.
+pub(crate) fn unsupported(
+    prow: &crate::ProwConfig,
+    plugins: &crate::PluginsConfig,
+    config_file: &Arc<str>,
+    plugins_file: Option<&Arc<str>>,
+) -> Vec<Diagnostic> {
+    let gerrit = |name: &str| name.contains("://");
+    let mut found = Vec::new();
+    for (i, query) in prow.tide.queries.iter().enumerate() {
+        for (key, list) in [("orgs", &query.orgs), ("repos", &query.repos)] {
+            for (j, name) in list.iter().enumerate() {
+                if gerrit(name) {
+                    found.push(Diagnostic::error(
+                        DiagnosticKind::Invalid,
+                        config_file.clone(),
+                        YamlPath::root().key("tide").key("queries").index(i).key(key).index(j),
+                        format!("tide does not merge Gerrit changes ({name}): it serves GitHub only, as upstream's"),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(file) = plugins_file {
+        for scope in plugins.plugins.keys().filter(|s| gerrit(s)) {
+            found.push(Diagnostic::error(
+                DiagnosticKind::Invalid,
+                file.clone(),
+                YamlPath::root().key("plugins").key(scope.as_str()),
+                format!("plugins do not run for Gerrit projects ({scope}): hook serves GitHub webhooks only, as upstream's"),
+            ));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +192,32 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].contains("with its scheme"));
         assert!(problems[1].contains("does not compile"));
+    }
+
+    #[test]
+    fn tide_and_plugins_are_refused_for_gerrit_projects_where_they_are_asked_for() {
+        let sources = crate::Sources {
+            config: crate::Source::new(
+                "config.yaml",
+                "tide:\n  queries:\n  - repos: [https://gerrit.example.com/app]\n",
+            ),
+            job_files: Vec::new(),
+            plugins: Some(crate::Source::new(
+                "plugins.yaml",
+                "plugins:\n  https://gerrit.example.com/app: [lgtm]\n",
+            )),
+        };
+        let error = crate::load_sources(&sources, crate::LoadOptions::default())
+            .expect_err("GitHub-only features for a Gerrit project");
+        let shown: Vec<String> = error.errors().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 2, "{shown:#?}");
+        assert!(
+            shown[0].starts_with("config.yaml:3:13: error: tide does not merge Gerrit changes"),
+            "{shown:#?}"
+        );
+        assert!(
+            shown[1].starts_with("plugins.yaml:2:3: error: plugins do not run for Gerrit projects"),
+            "{shown:#?}"
+        );
     }
 }

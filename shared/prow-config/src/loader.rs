@@ -501,6 +501,12 @@ pub fn load_sources(sources: &Sources, options: LoadOptions) -> Result<Loaded, L
     diagnostics.extend(validate::templates(&prow, &sources.config.name));
     diagnostics.extend(prow.branch_protection.check(&sources.config.name));
     diagnostics.extend(prow.gerrit.check(&sources.config.name));
+    diagnostics.extend(crate::gerrit::unsupported(
+        &prow,
+        &plugins,
+        &sources.config.name,
+        sources.plugins.as_ref().map(|p| &p.name),
+    ));
     locate_all(&mut diagnostics, sources);
 
     let config = Config {

@@ -17,11 +17,23 @@ const GUARD: &str = ")]}'";
 
 pub struct HttpGerrit {
     http: reqwest::Client,
-    /// `user:password`, for basic auth under `/a/`.
+    /// `user:password` (HTTP basic auth) or a cookie token (`Cookie: o=<token>`, upstream's
+    /// `--cookiefile`), under `/a/`.
     credentials: Option<String>,
 }
 
 impl HttpGerrit {
+    /// Credentials from upstream's `--cookiefile`: `user:password` for basic auth, else a
+    /// cookie file whose last field is the token.
+    pub fn from_file(path: &std::path::Path) -> Result<HttpGerrit, GerritError> {
+        let text = std::fs::read_to_string(path).map_err(|e| GerritError::Transport {
+            instance: String::new(),
+            path: path.display().to_string(),
+            reason: format!("reading the Gerrit credentials: {e}"),
+        })?;
+        HttpGerrit::new(Some(text.trim().to_string()))
+    }
+
     pub fn new(credentials: Option<String>) -> Result<HttpGerrit, GerritError> {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
@@ -41,10 +53,19 @@ impl HttpGerrit {
 
     fn authorize(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.credentials {
-            Some(credentials) => {
+            Some(credentials)
+                if credentials.contains(':') && !credentials.contains(char::is_whitespace) =>
+            {
                 use base64::Engine;
                 let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
                 request.header("authorization", format!("Basic {encoded}"))
+            }
+            Some(cookie_file) => {
+                let token = cookie_file
+                    .split_whitespace()
+                    .next_back()
+                    .unwrap_or_default();
+                request.header("cookie", format!("o={token}"))
             }
             None => request,
         }

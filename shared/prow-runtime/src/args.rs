@@ -72,6 +72,14 @@ pub struct CommonArgs {
     /// deck's artifacts); without it, the AWS default chain.
     #[arg(long = "s3-credentials-file")]
     pub s3_credentials_file: Option<PathBuf>,
+    /// Gerrit credentials (upstream's name): `user:password`, or a cookie file whose last field
+    /// is the token (the Gerrit adapter, crier's Gerrit reporter).
+    #[arg(long = "cookiefile")]
+    pub cookiefile: Option<PathBuf>,
+    /// Where the Gerrit adapter keeps each project's last sync: `s3://bucket` or a folder
+    /// (upstream's flag; its `gs://` is not supported).
+    #[arg(long = "last-sync-fallback")]
+    pub last_sync_fallback: Option<String>,
     #[command(flatten)]
     pub reporters: ReporterArgs,
     #[command(flatten)]
@@ -128,6 +136,10 @@ pub struct ReporterArgs {
     /// Post to Slack per `slack_reporter_configs` when above zero.
     #[arg(long = "slack-workers", default_value_t = 0)]
     pub slack_workers: u32,
+    /// Review Gerrit changes (summary and vote) for the Gerrit adapter's jobs when above zero
+    /// (credentials from `--cookiefile`).
+    #[arg(long = "gerrit-workers", default_value_t = 0)]
+    pub gerrit_workers: u32,
     /// The Slack token of the default host (`*`).
     #[arg(long = "slack-token-file")]
     pub slack_token_file: Option<PathBuf>,

@@ -11,7 +11,6 @@
 
 pub mod bus;
 pub mod config_maps;
-pub mod gerrit;
 
 use anyhow::Context;
 use axum::Router;
@@ -396,7 +395,7 @@ impl LocalSystem {
         if let Some(gerrit_client) = &options.gerrit {
             pings.push(Subscriber::new(
                 "gerrit",
-                gerrit::router(
+                ::gerrit::router(
                     gerrit_client.clone(),
                     store.clone(),
                     artifacts.clone() as Arc<dyn prow_ports::artifacts::ArtifactStore>,

@@ -1,7 +1,10 @@
-//! The Gerrit adapter in `prow local`: each ping syncs every project of `gerrit:` (upstream's
-//! `cmd/gerrit`, one tick), with the last-sync map kept in the local bucket so a restart picks
-//! up where the last sync left off.
+//! The Gerrit adapter (upstream `cmd/gerrit`) as a function woken by a ping (a PingSource at
+//! `gerrit.tick_interval`): each ping syncs every project of `gerrit:` once
+//! ([`prow_gerrit::sync`]); where each project was left is kept in a bucket
+//! (`--last-sync-fallback`), so the function holds nothing between pings and any instance may
+//! take the next one. `prow local` runs the same router on its ticks.
 
+use anyhow::Context;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,7 +13,7 @@ use prow_ports::artifacts::ArtifactStore;
 use prow_ports::clock::Clock;
 use prow_ports::gerrit::GerritClient;
 use prow_ports::store::JobStore;
-use prow_runtime::ConfigHandle;
+use prow_runtime::{ConfigHandle, FunctionContext};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -22,7 +25,7 @@ struct Adapter {
     clock: Arc<dyn Clock>,
 }
 
-/// The route a ping wakes: one sync; 5xx when it failed, so it is tried again.
+/// The route a ping wakes: one sync; 5xx when it failed, so the ping is delivered again.
 pub fn router(
     gerrit: Arc<dyn GerritClient>,
     jobs: Arc<dyn JobStore>,
@@ -61,4 +64,30 @@ async fn sync(State(adapter): State<Adapter>) -> (StatusCode, String) {
             (StatusCode::SERVICE_UNAVAILABLE, error.to_string())
         }
     }
+}
+
+/// The function as deployed: Gerrit with `--cookiefile`'s credentials (anonymous without),
+/// ProwJobs in `prowjob_namespace`, the last sync in `--last-sync-fallback`.
+pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
+    let args = &context.args;
+    let uri = args
+        .last_sync_fallback
+        .as_deref()
+        .context("--last-sync-fallback is required: where each project's last sync is kept")?;
+    let state = prow_runtime::block_on_at_startup(prow_artifacts::open_uri(
+        uri,
+        args.s3_credentials_file.as_deref(),
+    ))?
+    .with_context(|| format!("--last-sync-fallback {uri}"))?;
+    let gerrit = match &args.cookiefile {
+        Some(path) => prow_gerrit_http::HttpGerrit::from_file(path)?,
+        None => prow_gerrit_http::HttpGerrit::new(None)?,
+    };
+    Ok(router(
+        Arc::new(gerrit),
+        context.job_store()?,
+        Arc::from(state),
+        context.config.clone(),
+        context.clock.clone(),
+    ))
 }

@@ -1,0 +1,3 @@
+fn main() -> anyhow::Result<()> {
+    prow_runtime::run_loading("gerrit", prow_runtime::Reads::JOBS, gerrit::app)
+}
