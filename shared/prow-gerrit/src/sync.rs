@@ -111,6 +111,11 @@ pub async fn sync(ports: &Ports<'_>, config: &Config, now: Timestamp) -> Result<
                 .await?;
             let Decision { jobs, message } =
                 adapter::plan_change(config, instance, change, since, &bot, &base, now);
+            if change.status == prow_ports::gerrit::ChangeStatus::New
+                && change.revision.created > since
+            {
+                abort_superseded(ports.jobs, change).await?;
+            }
             let mut created_now = 0;
             for job in &jobs {
                 match ports.jobs.create(job).await {
@@ -144,6 +149,46 @@ pub async fn sync(ports: &Ports<'_>, config: &Config, now: Timestamp) -> Result<
         write_state(ports.state, &state).await?;
     }
     Ok(synced)
+}
+
+/// Aborts the unfinished presubmits of a change's earlier patch sets: a new patch set makes
+/// them moot (upstream aborts them in plank).
+async fn abort_superseded(
+    store: &dyn JobStore,
+    change: &prow_ports::gerrit::Change,
+) -> Result<(), SyncError> {
+    let selector = format!("{}={}", prow_api::labels::PULL, change.number);
+    for job in store.list(&selector).await? {
+        let patchset = job
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(adapter::GERRIT_PATCHSET))
+            .and_then(|p| p.parse::<u64>().ok());
+        let same_change = job
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(adapter::GERRIT_ID))
+            == Some(&change.id);
+        if !same_change
+            || job.complete()
+            || job.spec.job_type != prow_api::ProwJobType::Presubmit
+            || patchset.is_none_or(|p| p >= change.revision.number)
+        {
+            continue;
+        }
+        prow_ports::store::update_fresh(store, job.name(), 8, |j| {
+            if j.complete() {
+                return false;
+            }
+            j.status.state = Some(prow_api::ProwJobState::Aborted);
+            j.status.description = "Aborted: a newer patch set was uploaded.".into();
+            true
+        })
+        .await?;
+    }
+    Ok(())
 }
 
 /// The name crier records Gerrit reports under (upstream's).

@@ -45,9 +45,12 @@ where
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_gerrit_change_is_tested_reported_retested_and_merged() {
-    let state = tempfile::tempdir().unwrap();
+/// The Gerrit stand-in with `PROJECT`, and `prow local` polling it with `jobs_of(host)`, synced
+/// once (which starts each project from now).
+async fn start(
+    jobs_of: fn(&str) -> String,
+    state: &std::path::Path,
+) -> (GerritStandIn, prow::local::LocalSystem) {
     let mut world = World::new("prow-bot");
     world.add_project(PROJECT);
     world.add_account("alice");
@@ -62,7 +65,7 @@ async fn a_gerrit_change_is_tested_reported_retested_and_merged() {
                 "config.yaml",
                 format!("gerrit:\n  org_repos_config:\n  - org: {host}\n    repos: [{PROJECT}]\n"),
             ),
-            job_files: vec![Source::new("jobs.yaml", jobs(&host))],
+            job_files: vec![Source::new("jobs.yaml", jobs_of(&host))],
             plugins: None,
         },
         LoadOptions { strict: true },
@@ -70,11 +73,17 @@ async fn a_gerrit_change_is_tested_reported_retested_and_merged() {
     .unwrap()
     .config;
     let gerrit = prow_gerrit_http::HttpGerrit::new(Some("prow-bot:secret".into())).unwrap();
-    let local =
-        prow_e2e::start_local_with(None, Some(Arc::new(gerrit)), config, state.path(), b"s")
-            .await
-            .unwrap();
-    local.tick().await; // The first sync starts each project from now.
+    let local = prow_e2e::start_local_with(None, Some(Arc::new(gerrit)), config, state, b"s")
+        .await
+        .unwrap();
+    local.tick().await;
+    (standin, local)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gerrit_change_is_tested_reported_retested_and_merged() {
+    let state = tempfile::tempdir().unwrap();
+    let (standin, local) = start(jobs, state.path()).await;
 
     let number = standin.world().create_change(
         PROJECT,
@@ -177,4 +186,32 @@ async fn a_gerrit_change_is_tested_reported_retested_and_merged() {
         }
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_patch_set_aborts_the_runs_of_the_one_it_replaces() {
+    let state = tempfile::tempdir().unwrap();
+    let slow = |host: &str| {
+        format!(
+            "presubmits:\n  {host}/{PROJECT}:\n  - name: slow\n    always_run: true\n    spec: {{containers: [{{image: local, command: [/bin/sleep, '30']}}]}}\n"
+        )
+    };
+    let (standin, local) = start(slow, state.path()).await;
+    let number =
+        standin
+            .world()
+            .create_change(PROJECT, "master", "alice", &[("a.txt", FileInfo::added())]);
+    local.tick().await;
+    let first = local.store.list("").await.unwrap();
+    assert_eq!(first.len(), 1);
+    standin
+        .world()
+        .new_patchset(number, &[("a.txt", FileInfo::modified())]);
+    local.tick().await;
+    let jobs = local.store.list("").await.unwrap();
+    assert_eq!(jobs.len(), 2, "the new patch set's run");
+    let old = jobs.iter().find(|j| j.name() == first[0].name()).unwrap();
+    assert_eq!(old.status.state, Some(prow_api::ProwJobState::Aborted));
+    let new = jobs.iter().find(|j| j.name() != first[0].name()).unwrap();
+    assert!(!new.complete(), "the new patch set's run goes on");
 }
