@@ -66,6 +66,9 @@ async fn write_state(store: &dyn ArtifactStore, state: &LastSync) -> Result<(), 
 /// project's last sync to the newest change seen.
 pub async fn sync(ports: &Ports<'_>, config: &Config, now: Timestamp) -> Result<Synced, SyncError> {
     let gerrit = &config.prow.gerrit;
+    if gerrit.projects().next().is_none() {
+        return Ok(Synced::default());
+    }
     let mut state = read_state(ports.state).await?;
     let mut synced = Synced::default();
     let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
