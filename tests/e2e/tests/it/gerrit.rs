@@ -8,7 +8,6 @@ use prow_api::ProwJob;
 use prow_config::{LoadOptions, Source, Sources};
 use prow_ports::store::JobStore;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 const PROJECT: &str = "platform/app";
 
@@ -16,33 +15,6 @@ fn jobs(host: &str) -> String {
     format!(
         "presubmits:\n  {host}/{PROJECT}:\n  - name: unit\n    always_run: true\n    labels: {{prow.k8s.io/gerrit-report-label: Verified}}\n    spec: {{containers: [{{image: local, command: [/bin/true]}}]}}\n  - name: lint\n    always_run: true\n    labels: {{prow.k8s.io/gerrit-report-label: Verified}}\n    spec: {{containers: [{{image: local, command: [/bin/false]}}]}}\npostsubmits:\n  {host}/{PROJECT}:\n  - name: publish\n    spec: {{containers: [{{image: local, command: [/bin/true]}}]}}\n"
     )
-}
-
-fn names(jobs: &[ProwJob], number: u64) -> Vec<String> {
-    let mut names: Vec<String> = jobs
-        .iter()
-        .filter(|j| {
-            j.spec
-                .refs
-                .as_ref()
-                .is_some_and(|r| r.pulls.first().is_some_and(|p| p.number == number))
-        })
-        .map(|j| j.spec.job.clone())
-        .collect();
-    names.sort();
-    names
-}
-
-async fn eventually<F, Fut>(what: &str, mut done: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// The Gerrit stand-in with `PROJECT`, and `prow local` polling it with `jobs_of(host)`, synced
@@ -100,12 +72,12 @@ async fn a_gerrit_change_is_tested_reported_retested_and_merged() {
             jobs.len() >= count && jobs.iter().all(ProwJob::complete)
         }
     };
-    eventually("both presubmits to finish", || finished(2)).await;
+    crate::eventually("both presubmits to finish", 20, || finished(2)).await;
     assert_eq!(
-        names(&store.list("").await.unwrap(), number),
+        crate::job_names_for(&store.list("").await.unwrap(), number),
         ["lint", "unit"]
     );
-    eventually("the report", || {
+    crate::eventually("the report", 20, || {
         let standin = &standin;
         async move { standin.world().votes(number, "Verified").get("prow-bot") == Some(&-1) }
     })
@@ -141,9 +113,9 @@ async fn a_gerrit_change_is_tested_reported_retested_and_merged() {
     let before_retest = std::fs::read(&last_sync).unwrap();
     standin.world().comment(number, "alice", "/retest");
     local.tick().await;
-    eventually("the retest to finish", || finished(3)).await;
+    crate::eventually("the retest to finish", 20, || finished(3)).await;
     assert_eq!(
-        names(&store.list("").await.unwrap(), number),
+        crate::job_names_for(&store.list("").await.unwrap(), number),
         ["lint", "lint", "unit"]
     );
 
@@ -174,7 +146,7 @@ async fn a_gerrit_change_is_tested_reported_retested_and_merged() {
     // A merged change starts its postsubmits.
     standin.world().merge(number);
     local.tick().await;
-    eventually("the postsubmit", || {
+    crate::eventually("the postsubmit", 20, || {
         let store = store.clone();
         async move {
             store

@@ -4,7 +4,6 @@
 //! GitHub once per commit however often the events come (every webhook is delivered twice).
 
 use github_standin::{GitHubStandIn, World};
-use prow_api::ProwJob;
 use prow_config::{LoadOptions, Source, Sources};
 use prow_ports::store::JobStore;
 use std::collections::BTreeMap;
@@ -31,21 +30,6 @@ async fn deliver_twice(standin: &GitHubStandIn, url: &str) {
             delivery.event, delivery.id
         );
     }
-}
-
-fn names_for(jobs: &[ProwJob], number: u64) -> Vec<String> {
-    let mut names: Vec<String> = jobs
-        .iter()
-        .filter(|j| {
-            j.spec
-                .refs
-                .as_ref()
-                .is_some_and(|r| r.pulls.first().is_some_and(|p| p.number == number))
-        })
-        .map(|j| j.spec.job.clone())
-        .collect();
-    names.sort();
-    names
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,7 +82,9 @@ async fn in_repo_jobs_run_for_their_pull_request_and_broken_files_are_answered()
     let deadline = Instant::now() + Duration::from_secs(20);
     let jobs = loop {
         let jobs = local.store.list("").await.unwrap();
-        if names_for(&jobs, adds).len() == 2 && names_for(&jobs, broken).len() == 1 {
+        if crate::job_names_for(&jobs, adds).len() == 2
+            && crate::job_names_for(&jobs, broken).len() == 1
+        {
             break jobs;
         }
         assert!(
@@ -108,14 +94,14 @@ async fn in_repo_jobs_run_for_their_pull_request_and_broken_files_are_answered()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    assert_eq!(names_for(&jobs, adds), ["in-repo-check", "unit"]);
+    assert_eq!(crate::job_names_for(&jobs, adds), ["in-repo-check", "unit"]);
     assert_eq!(
-        names_for(&jobs, other),
+        crate::job_names_for(&jobs, other),
         ["unit"],
         "the job is this pull request's only"
     );
     assert_eq!(
-        names_for(&jobs, broken),
+        crate::job_names_for(&jobs, broken),
         ["unit"],
         "nothing from a broken file"
     );

@@ -10,7 +10,7 @@ use prow_api::ProwJobType;
 use prow_config::{LoadOptions, Source, Sources};
 use prow_ports::store::JobStore;
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const REPO: &str = "acme/widgets";
 const SECRET: &[u8] = b"e2e-tide-secret";
@@ -47,18 +47,6 @@ presubmits:
 "#,
         broken = broken.display()
     )
-}
-
-async fn eventually<F, Fut>(what: &str, seconds: u64, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while !condition().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 fn unit_state(standin: &GitHubStandIn, number: u64) -> Option<String> {
@@ -122,7 +110,7 @@ async fn tide_batches_bisects_and_merges_the_good_pull_requests_through_prow_loc
         assert_eq!(status, 200, "hook refused {}", delivery.event);
     }
     // Trigger ran each pull request's presubmit; crier reported them green.
-    eventually("every presubmit reported green", 30, || async {
+    crate::eventually("every presubmit reported green", 30, || async {
         prs.iter()
             .all(|n| unit_state(&standin, *n).as_deref() == Some("success"))
     })
@@ -137,7 +125,7 @@ async fn tide_batches_bisects_and_merges_the_good_pull_requests_through_prow_loc
         &[("other.txt", "other")],
     );
     std::fs::write(&broken, "").unwrap();
-    eventually("tide merged #1, #2 and #3 and left #4 out", 90, || async {
+    crate::eventually("tide merged #1, #2 and #3 and left #4 out", 90, || async {
         local.tick().await;
         let _ = standin.deliver_pending(&url, SECRET).await;
         tokio::time::sleep(Duration::from_millis(200)).await;

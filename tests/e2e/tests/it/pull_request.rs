@@ -14,7 +14,6 @@ use prow_ports::clock::ManualClock;
 use prow_ports::store::JobStore;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 const REPO: &str = "acme/widgets";
 const SECRET: &[u8] = b"e2e-webhook-secret";
@@ -233,19 +232,6 @@ impl System {
     }
 }
 
-/// Waits until `condition` holds (checked every 20 ms), or fails naming `what`.
-async fn eventually<F, Fut>(what: &str, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !condition().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn state(job: &ProwJob) -> Option<ProwJobState> {
     job.status.state
 }
@@ -265,7 +251,7 @@ async fn a_pull_requests_life_through_the_whole_system() {
     system.deliver().await;
     let head = system.head(pr);
     let base = system.base(pr);
-    eventually("unit passes and lint fails", || async {
+    crate::eventually("unit passes and lint fails", 20, || async {
         system.latest_status(&head, "unit").as_deref() == Some("success")
             && system.latest_status(&head, "lint").as_deref() == Some("failure")
     })
@@ -291,7 +277,7 @@ async fn a_pull_requests_life_through_the_whole_system() {
         system.latest_status(&head, "slow").as_deref(),
         Some("pending")
     );
-    eventually("the failure comment", || async {
+    crate::eventually("the failure comment", 20, || async {
         !system.bot_comments(pr).is_empty()
     })
     .await;
@@ -310,7 +296,7 @@ async fn a_pull_requests_life_through_the_whole_system() {
     // /retest reruns only the failed job.
     system.standin.world().comment(REPO, pr, "alice", "/retest");
     system.deliver().await;
-    eventually("lint rerun and failed", || async {
+    crate::eventually("lint rerun and failed", 20, || async {
         let lint = system.runs(pr, "lint").await;
         lint.len() == 2 && lint.iter().all(ProwJob::complete)
     })
@@ -338,14 +324,14 @@ async fn a_pull_requests_life_through_the_whole_system() {
         )
         .unwrap();
     system.deliver().await;
-    eventually("the old slow run aborted", || async {
+    crate::eventually("the old slow run aborted", 20, || async {
         system.runs(pr, "slow").await.iter().any(|j| {
             j.spec.refs.as_ref().unwrap().pulls[0].sha == head
                 && state(j) == Some(ProwJobState::Aborted)
         })
     })
     .await;
-    eventually("three runs for the new head", || async {
+    crate::eventually("three runs for the new head", 20, || async {
         let jobs = system.jobs().await;
         jobs.iter()
             .filter(|j| {
@@ -358,13 +344,14 @@ async fn a_pull_requests_life_through_the_whole_system() {
             == 3
     })
     .await;
-    eventually(
+    crate::eventually(
         "the aborted run shows as failed on the old head",
+        20,
         || async { system.latest_status(&head, "slow").as_deref() == Some("failure") },
     )
     .await;
     std::fs::write(&system.release, "go").unwrap();
-    eventually("the new head's jobs finish", || async {
+    crate::eventually("the new head's jobs finish", 20, || async {
         system.latest_status(&new_head, "slow").as_deref() == Some("success")
             && system.latest_status(&new_head, "lint").as_deref() == Some("failure")
     })
@@ -379,7 +366,7 @@ async fn a_pull_requests_life_through_the_whole_system() {
         &[("README.md", "hi\n")],
     );
     system.deliver().await;
-    eventually("the bot asks for /ok-to-test", || async {
+    crate::eventually("the bot asks for /ok-to-test", 20, || async {
         system
             .bot_comments(outsider)
             .iter()
@@ -395,7 +382,7 @@ async fn a_pull_requests_life_through_the_whole_system() {
         .world()
         .comment(REPO, outsider, "alice", "/ok-to-test");
     system.deliver().await;
-    eventually("the outsider's jobs run after /ok-to-test", || async {
+    crate::eventually("the outsider's jobs run after /ok-to-test", 20, || async {
         system
             .runs(outsider, "unit")
             .await
@@ -436,7 +423,7 @@ async fn a_pull_requests_life_through_the_whole_system() {
             .collect::<Vec<_>>()
     };
     system.local.tick().await;
-    eventually("the first nightly finished", || async {
+    crate::eventually("the first nightly finished", 20, || async {
         periodics().await.first().is_some_and(ProwJob::complete)
     })
     .await;
@@ -444,7 +431,7 @@ async fn a_pull_requests_life_through_the_whole_system() {
     assert_eq!(periodics().await.len(), 1, "not due again within 24h");
     system.clock.advance(SignedDuration::from_hours(25));
     system.local.tick().await;
-    eventually("the second nightly finished", || async {
+    crate::eventually("the second nightly finished", 20, || async {
         let runs = periodics().await;
         runs.len() == 2 && runs.iter().all(ProwJob::complete)
     })
@@ -499,7 +486,7 @@ async fn a_pull_requests_life_through_the_whole_system() {
     system.clock.advance(SignedDuration::from_hours(72));
     // Horologium would start a third nightly on this tick; sinker runs after it, so count after.
     system.local.tick().await;
-    eventually("old jobs collected", || async {
+    crate::eventually("old jobs collected", 20, || async {
         system
             .jobs()
             .await
