@@ -9,7 +9,7 @@
 #                localhost is spoken to over plain HTTP
 #   --tag        the tag (default: the commit, `git describe --always --dirty`)
 #   --binaries   a folder of already-built binaries; without it, `cargo build --release` builds them
-#   FUNCTION     hook trigger controller crier horologium sinker tide deck prow (default: all)
+#   FUNCTION     hook trigger controller crier horologium sinker tide deck gerrit prow (default: all)
 #
 # Prints one line per image: "FUNCTION REFERENCE@DIGEST SIZE", SIZE being the compressed layer in
 # bytes. Pushing uses crane (scripts/deploy-tools.sh builds it) and the credentials of
@@ -17,7 +17,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
-all=(hook trigger controller crier horologium sinker tide deck prow)
+all=(hook trigger controller crier horologium sinker tide deck gerrit prow)
 registry="" tag="" binaries="" functions=()
 while [ $# -gt 0 ]; do
   case "$1" in

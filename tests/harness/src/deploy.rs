@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Every binary the project ships, functions first.
-pub const BINARIES: [&str; 9] = [
+pub const BINARIES: [&str; 10] = [
     "hook",
     "trigger",
     "controller",
@@ -20,6 +20,7 @@ pub const BINARIES: [&str; 9] = [
     "sinker",
     "tide",
     "deck",
+    "gerrit",
     "prow",
 ];
 

@@ -35,6 +35,8 @@ fn secret_files(secret: &str) -> Vec<(&'static str, String)> {
         "slack-token" => vec![("token", "xoxb-imagetest".into())],
         // Optional: without it, the token is used.
         "github-app" => vec![],
+        // Optional: without it, Gerrit is read anonymously.
+        "gerrit-cookiefile" => vec![("cookiefile", "prow-bot:imagetest".into())],
         // The optional build clusters: none, so jobs run in this cluster.
         "build-clusters" => vec![],
         other => panic!("a manifest mounts the Secret {other}, which this test does not know"),
