@@ -121,6 +121,15 @@ fn time(text: &str) -> Option<Timestamp> {
     iso.parse().ok()
 }
 
+/// A change's `status` as Gerrit writes it (`NEW`, `MERGED`, `ABANDONED`).
+fn change_status(text: &str) -> ChangeStatus {
+    match text {
+        "MERGED" => ChangeStatus::Merged,
+        "ABANDONED" => ChangeStatus::Abandoned,
+        _ => ChangeStatus::New,
+    }
+}
+
 fn encode(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
@@ -223,11 +232,7 @@ impl WireChange {
             project: self.project,
             branch: self.branch,
             number: self.number,
-            status: match self.status.as_str() {
-                "MERGED" => ChangeStatus::Merged,
-                "ABANDONED" => ChangeStatus::Abandoned,
-                _ => ChangeStatus::New,
-            },
+            status: change_status(&self.status),
             updated: time(&self.updated)?,
             submitted: self.submitted.as_deref().and_then(time),
             work_in_progress: self.work_in_progress,
@@ -383,11 +388,7 @@ impl GerritClient for HttpGerrit {
                 .get::<Status>(instance, &format!("changes/{change_id}"))
                 .await
             {
-                Ok(found) => Ok(Some(match found.status.as_str() {
-                    "MERGED" => ChangeStatus::Merged,
-                    "ABANDONED" => ChangeStatus::Abandoned,
-                    _ => ChangeStatus::New,
-                })),
+                Ok(found) => Ok(Some(change_status(&found.status))),
                 Err(error) if error.is_not_found() => Ok(None),
                 Err(error) => Err(error),
             }
