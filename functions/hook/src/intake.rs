@@ -187,8 +187,17 @@ async fn accept(hook: &Hook, headers: &HeaderMap, body: Body) -> Result<&'static
                 signature: signature.to_string(),
                 payload: Bytes::from(cloud_event.payload().into_owned()),
             };
-            tokio::spawn(async move { hook.dispatch_in_process(verified).await });
+            // Recorded once the plugins ran: a process killed before loses no record of an
+            // event it did not finish, so the reconciler redelivers it.
+            tokio::spawn(async move {
+                let guid = verified.delivery.id.clone();
+                hook.dispatch_in_process(verified).await;
+                hook.record_handled(&guid).await;
+            });
         }
+    }
+    if matches!(hook.0.handoff, Handoff::Sink(_)) {
+        hook.record_handled(guid).await;
     }
     hook.0
         .metrics

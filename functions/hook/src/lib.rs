@@ -16,7 +16,10 @@ mod help;
 mod intake;
 mod metrics;
 mod plugins;
+mod redeliver;
 mod verified;
+
+pub use redeliver::{DeliveryRecords, RecordError, Recovery, RecoveryError, RecoveryReport};
 
 pub use prow_plugins::PluginRegistry;
 
@@ -25,6 +28,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use deliveries::Deliveries;
 use metrics::HookMetrics;
+use prow_github::redelivery::{HookRef, RecoveryPolicy};
 use prow_github::webhook::HmacSecret;
 use prow_ports::clock::Clock;
 use prow_ports::config_maps::ConfigMaps;
@@ -85,6 +89,12 @@ struct HookInner {
     clock: Arc<dyn Clock>,
     images: Option<Arc<dyn ImageSource>>,
     config_maps: Option<Arc<dyn ConfigMaps>>,
+    /// Where handed-on deliveries are recorded (webhook recovery).
+    records: Option<DeliveryRecords>,
+    /// The reconciler's GitHub and hooks.
+    recovery: Option<Recovery>,
+    /// Held while a reconciler run goes on.
+    recovery_running: tokio::sync::Mutex<()>,
 }
 
 impl Hook {
@@ -112,7 +122,34 @@ impl Hook {
             clock: options.clock,
             images: options.images,
             config_maps: options.config_maps,
+            records: None,
+            recovery: None,
+            recovery_running: tokio::sync::Mutex::new(()),
         })))
+    }
+
+    /// Records every delivery handed on in `records`, and with `recovery`, serves the reconciler
+    /// (`POST /redeliver`). Called on a new hook, before it is shared.
+    pub fn with_recovery(
+        mut self,
+        records: DeliveryRecords,
+        recovery: Option<Recovery>,
+    ) -> anyhow::Result<Hook> {
+        let inner = Arc::get_mut(&mut self.0)
+            .context("webhook recovery is set up before the hook is shared")?;
+        inner.records = Some(records);
+        inner.recovery = recovery;
+        Ok(self)
+    }
+
+    /// Records that delivery `guid` was handed on; a record that cannot be written is logged (the
+    /// reconciler may then redeliver it, which the receivers absorb).
+    async fn record_handled(&self, guid: &str) {
+        if let Some(records) = &self.0.records
+            && let Err(error) = records.record_handled(guid, self.0.clock.now()).await
+        {
+            tracing::warn!(event_guid = guid, %error, "could not record a delivery as handled");
+        }
     }
 
     fn secret(&self) -> Arc<HmacSecret> {
@@ -120,13 +157,14 @@ impl Hook {
     }
 
     /// The routes: `POST /hook`, `POST /plugins/{name}`, `POST /external-plugins/{name}`,
-    /// `GET /plugin-help`.
+    /// `GET /plugin-help`, `POST /redeliver` (the webhook reconciler's ping).
     pub fn router(self) -> Router {
         Router::new()
             .route("/hook", post(intake::receive))
             .route("/plugins/{name}", post(plugins::run_plugin))
             .route("/external-plugins/{name}", post(external::forward))
             .route("/plugin-help", get(help::serve))
+            .route("/redeliver", post(redeliver::serve))
             .with_state(self)
     }
 }
@@ -153,6 +191,7 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             "no GitHub credentials (--github-token-path or --github-app-id): plugins run without GitHub"
         );
     }
+    let recovery_github = context.github()?;
     let hook = Hook::new(
         context.config.clone(),
         &context.metrics,
@@ -168,5 +207,53 @@ pub fn app(context: &FunctionContext) -> anyhow::Result<Router> {
             config_maps: context.config_maps(),
         },
     )?;
+    let hook = match &context.args.hook.delivery_records {
+        Some(uri) => {
+            let store = prow_runtime::block_on_at_startup(prow_artifacts::open_uri(
+                uri,
+                context.args.s3_credentials_file.as_deref(),
+            ))?
+            .with_context(|| format!("--delivery-records {uri}"))?;
+            let recovery = recovery(&context.args, recovery_github)?;
+            hook.with_recovery(DeliveryRecords::new(Arc::from(store)), recovery)?
+        }
+        None => hook,
+    };
     Ok(hook.router())
+}
+
+/// The reconciler the flags describe: `None` without GitHub credentials or hooks to read.
+pub fn recovery(
+    args: &prow_runtime::CommonArgs,
+    github: Option<prow_github_octocrab::OctocrabGitHub>,
+) -> anyhow::Result<Option<Recovery>> {
+    let Some(github) = github else {
+        tracing::warn!("no GitHub credentials: lost webhooks are not recovered");
+        return Ok(None);
+    };
+    let mut hooks = args
+        .hook
+        .redeliver_hooks
+        .iter()
+        .map(|text| text.parse::<HookRef>().context("--redeliver-hook"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if hooks.is_empty() && args.github_app_id.is_some() {
+        hooks.push(HookRef::App);
+    }
+    if hooks.is_empty() {
+        tracing::warn!("no --redeliver-hook: lost webhooks are not recovered");
+        return Ok(None);
+    }
+    let duration = |flag: &str, text: &str| {
+        text.parse::<jiff::SignedDuration>()
+            .with_context(|| format!("{flag} {text:?} is not a duration (like 6h or 90s)"))
+    };
+    Ok(Some(Recovery {
+        deliveries: Arc::new(github),
+        hooks,
+        policy: RecoveryPolicy {
+            lookback: duration("--redeliver-lookback", &args.hook.redeliver_lookback)?,
+            settle: duration("--redeliver-settle", &args.hook.redeliver_settle)?,
+        },
+    }))
 }

@@ -50,6 +50,13 @@ pub(crate) struct HookMetrics {
     /// What plugins changed, by plugin and kind of action.
     pub plugin_actions: Family<PluginAction, Counter>,
     pub external_plugin_forwards: Family<PluginResult, Counter>,
+    /// Deliveries the reconciler judged, by decision.
+    pub recovery_decisions: Family<Decision, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct Decision {
+    pub decision: String,
 }
 
 impl HookMetrics {
@@ -63,6 +70,7 @@ impl HookMetrics {
             plugin_runs: Family::default(),
             plugin_actions: Family::default(),
             external_plugin_forwards: Family::default(),
+            recovery_decisions: Family::default(),
         };
         registry.register(
             "prow_webhook_counter",
@@ -103,6 +111,11 @@ impl HookMetrics {
             "hook_external_plugin_forwards",
             "Events forwarded to external plugins, by plugin and result",
             metrics.external_plugin_forwards.clone(),
+        );
+        registry.register(
+            "hook_webhook_recovery_decisions",
+            "Webhook deliveries the reconciler judged, by decision (redelivered_failed, redelivered_unrecorded, handled, refused, given_up)",
+            metrics.recovery_decisions.clone(),
         );
         metrics
     }

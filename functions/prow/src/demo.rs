@@ -220,6 +220,7 @@ pub async fn run(
         // The demo's jobs are marked `image: local`; the safe defaults hold anything else back.
         runs: prow_local::LocalRunPolicy::default(),
         gerrit: None,
+        recovery: None,
     })
     .await?;
     say(&format!(

@@ -134,6 +134,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         (common.github_endpoint == "https://api.github.com")
             .then(|| "https://github.com".to_string())
     });
+    let recovery = hook::recovery(common, github.clone())?;
     let system = LocalSystem::start(LocalOptions {
         state_dir: args.state_dir.clone(),
         address: address(args),
@@ -148,6 +149,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         config_files: Some(common.config_paths()),
         runs: run_policy(args),
         gerrit: None,
+        recovery,
         deck_sign_in: match &common.deck.github_oauth_config_file {
             Some(path) => Some(deck::OAuthSettings::from_file(
                 path,

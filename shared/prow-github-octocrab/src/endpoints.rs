@@ -7,11 +7,30 @@ pub(crate) struct Endpoint {
     pub method: Method,
     /// GitHub's route template, `{name}` for each path parameter.
     pub route: &'static str,
+    /// A POST whose effect is the same when sent twice (adding a label, setting a status).
+    post_resendable: bool,
 }
 
 impl Endpoint {
     const fn new(method: Method, route: &'static str) -> Endpoint {
-        Endpoint { method, route }
+        Endpoint {
+            method,
+            route,
+            post_resendable: false,
+        }
+    }
+
+    /// Marks a POST as safe to send again: sending it twice leaves GitHub as sending it once.
+    const fn resendable(mut self) -> Endpoint {
+        self.post_resendable = true;
+        self
+    }
+
+    /// Whether a call that failed without an answer, or with GitHub's 5xx, may be sent again:
+    /// reads and GitHub's PUT, PATCH and DELETE (they set a state), and the POSTs marked
+    /// [`Endpoint::resendable`]. Creating a comment, a review or a check run is not.
+    pub fn resendable_on_failure(&self) -> bool {
+        self.method != Method::POST || self.post_resendable
     }
 
     /// The route with its placeholders replaced by `values`, in order. Values are used as given:
@@ -37,7 +56,24 @@ pub(crate) static USER: Endpoint = Endpoint::new(Method::GET, "/user");
 pub(crate) static APP: Endpoint = Endpoint::new(Method::GET, "/app");
 pub(crate) static APP_INSTALLATIONS: Endpoint = Endpoint::new(Method::GET, "/app/installations");
 pub(crate) static INSTALLATION_TOKEN: Endpoint =
-    Endpoint::new(Method::POST, "/app/installations/{id}/access_tokens");
+    Endpoint::new(Method::POST, "/app/installations/{id}/access_tokens").resendable();
+
+pub(crate) static APP_HOOK_DELIVERIES: Endpoint =
+    Endpoint::new(Method::GET, "/app/hook/deliveries");
+pub(crate) static APP_HOOK_REDELIVER: Endpoint =
+    Endpoint::new(Method::POST, "/app/hook/deliveries/{id}/attempts");
+pub(crate) static REPO_HOOK_DELIVERIES: Endpoint =
+    Endpoint::new(Method::GET, "/repos/{org}/{repo}/hooks/{hook}/deliveries");
+pub(crate) static REPO_HOOK_REDELIVER: Endpoint = Endpoint::new(
+    Method::POST,
+    "/repos/{org}/{repo}/hooks/{hook}/deliveries/{id}/attempts",
+);
+pub(crate) static ORG_HOOK_DELIVERIES: Endpoint =
+    Endpoint::new(Method::GET, "/orgs/{org}/hooks/{hook}/deliveries");
+pub(crate) static ORG_HOOK_REDELIVER: Endpoint = Endpoint::new(
+    Method::POST,
+    "/orgs/{org}/hooks/{hook}/deliveries/{id}/attempts",
+);
 
 pub(crate) static CREATE_COMMENT: Endpoint =
     Endpoint::new(Method::POST, "/repos/{org}/{repo}/issues/{number}/comments");
@@ -51,7 +87,7 @@ pub(crate) static DELETE_COMMENT: Endpoint =
 pub(crate) static ISSUE_LABELS: Endpoint =
     Endpoint::new(Method::GET, "/repos/{org}/{repo}/issues/{number}/labels");
 pub(crate) static ADD_LABELS: Endpoint =
-    Endpoint::new(Method::POST, "/repos/{org}/{repo}/issues/{number}/labels");
+    Endpoint::new(Method::POST, "/repos/{org}/{repo}/issues/{number}/labels").resendable();
 pub(crate) static REMOVE_LABEL: Endpoint = Endpoint::new(
     Method::DELETE,
     "/repos/{org}/{repo}/issues/{number}/labels/{name}",
@@ -60,7 +96,8 @@ pub(crate) static REPO_LABELS: Endpoint = Endpoint::new(Method::GET, "/repos/{or
 pub(crate) static ADD_ASSIGNEES: Endpoint = Endpoint::new(
     Method::POST,
     "/repos/{org}/{repo}/issues/{number}/assignees",
-);
+)
+.resendable();
 pub(crate) static REMOVE_ASSIGNEES: Endpoint = Endpoint::new(
     Method::DELETE,
     "/repos/{org}/{repo}/issues/{number}/assignees",
@@ -84,10 +121,11 @@ pub(crate) static GIT_COMMIT: Endpoint =
 pub(crate) static REQUEST_REVIEWERS: Endpoint = Endpoint::new(
     Method::POST,
     "/repos/{org}/{repo}/pulls/{number}/requested_reviewers",
-);
+)
+.resendable();
 
 pub(crate) static CREATE_STATUS: Endpoint =
-    Endpoint::new(Method::POST, "/repos/{org}/{repo}/statuses/{sha}");
+    Endpoint::new(Method::POST, "/repos/{org}/{repo}/statuses/{sha}").resendable();
 pub(crate) static COMBINED_STATUS: Endpoint =
     Endpoint::new(Method::GET, "/repos/{org}/{repo}/commits/{ref}/status");
 pub(crate) static CREATE_CHECK_RUN: Endpoint =
@@ -116,7 +154,7 @@ pub(crate) static TEAM_MEMBERS: Endpoint =
 
 pub(crate) static CONTENTS: Endpoint =
     Endpoint::new(Method::GET, "/repos/{org}/{repo}/contents/{path}");
-pub(crate) static GRAPHQL: Endpoint = Endpoint::new(Method::POST, "/graphql");
+pub(crate) static GRAPHQL: Endpoint = Endpoint::new(Method::POST, "/graphql").resendable();
 
 // For the OWNERS-based plugins.
 pub(crate) static COLLABORATORS: Endpoint =

@@ -24,6 +24,7 @@ mod admin;
 mod auth;
 mod cache;
 mod client;
+mod deliveries;
 mod endpoints;
 mod governor;
 mod in_repo;
@@ -114,7 +115,10 @@ impl OctocrabGitHub {
         metrics: &prow_metrics::Metrics,
     ) -> Result<OctocrabGitHub, GitHubError> {
         let endpoint = options.endpoint.trim_end_matches('/').to_string();
+        // octocrab's own retry sends any call again on a 5xx, a comment's POST included: it is
+        // off, and `transport` resends only what is safe to send twice.
         let octocrab = octocrab::Octocrab::builder()
+            .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
             .base_uri(endpoint.as_str())
             .and_then(|builder| builder.build())
             .map_err(|e| GitHubError::Transport {

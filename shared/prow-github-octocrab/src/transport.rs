@@ -15,6 +15,9 @@ use prow_ports::github::{ApiProblem, GitHubError};
 use prow_ports::github_cache::{CacheKey, CachedResponse};
 use serde::de::DeserializeOwned;
 
+/// How many times a call that is safe to resend is sent again after a 5xx or no answer.
+const SERVER_ERROR_RESENDS: u32 = 3;
+
 /// What the client accepts and the API version it speaks: part of every cache key.
 const ACCEPT: &str = "application/vnd.github+json";
 const API_VERSION: &str = "2022-11-28";
@@ -40,8 +43,11 @@ impl OctocrabGitHub {
     /// Sends one request as the governor allows and records it in the ledger under the
     /// endpoint's route. A read or an idempotent write refused by a secondary limit is sent once
     /// more when the limit's `retry-after` is short enough to wait for; a POST never is (its
-    /// caller's event is redelivered instead).
-    async fn send(
+    /// caller's event is redelivered instead). A call that could not reach GitHub or got a 5xx is
+    /// sent again up to [`SERVER_ERROR_RESENDS`] times with a doubling wait, only when sending it
+    /// twice is harmless ([`Endpoint::resendable_on_failure`]): a comment is never posted blindly
+    /// again, its caller's event is redelivered instead.
+    pub(crate) async fn send(
         &self,
         endpoint: &Endpoint,
         url: &str,
@@ -53,11 +59,30 @@ impl OctocrabGitHub {
         let write =
             resource == Resource::Core && !matches!(endpoint.method, Method::GET | Method::HEAD);
         let mut resent = false;
+        let mut failures = 0;
         loop {
             self.admit(endpoint, caller, resource, write).await?;
-            let answer = self
+            let resend = endpoint.resendable_on_failure() && failures < SERVER_ERROR_RESENDS;
+            let answer = match self
                 .transmit(endpoint, url, caller, headers.clone(), body)
-                .await?;
+                .await
+            {
+                Ok(answer) => answer,
+                Err(error) if resend => {
+                    failures += 1;
+                    self.wait_to_resend(endpoint, failures, &error.to_string())
+                        .await;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            if answer.status.is_server_error() && resend {
+                self.record(endpoint, &answer);
+                failures += 1;
+                self.wait_to_resend(endpoint, failures, answer.status.as_str())
+                    .await;
+                continue;
+            }
             self.inner.governor.observe(
                 &caller.identity,
                 resource,
@@ -71,6 +96,21 @@ impl OctocrabGitHub {
             }
             return Ok(answer);
         }
+    }
+
+    /// The wait before resending a call that failed `failures` times: 100 ms, doubling.
+    async fn wait_to_resend(&self, endpoint: &Endpoint, failures: u32, why: &str) {
+        let wait = std::time::Duration::from_millis(100 << failures.saturating_sub(1).min(4));
+        tracing::info!(
+            component = %self.inner.component,
+            endpoint = endpoint.route,
+            method = %endpoint.method,
+            failures,
+            why,
+            wait_ms = wait.as_millis(),
+            "GitHub call failed; sending it again"
+        );
+        tokio::time::sleep(wait).await;
     }
 
     /// Waits while the governor says wait; fails with [`GitHubError::Deferred`] when it defers.
@@ -608,7 +648,7 @@ pub(crate) fn decode<T: DeserializeOwned>(route: &str, body: &[u8]) -> Result<T,
 }
 
 /// The `rel="next"` URL of a `Link` header.
-fn next_link(link: &str) -> Option<String> {
+pub(crate) fn next_link(link: &str) -> Option<String> {
     link.split(',').find_map(|part| {
         let (url, params) = part.split_once(';')?;
         params.contains("rel=\"next\"").then(|| {

@@ -9,6 +9,7 @@ pub mod budget;
 pub mod comment;
 pub mod events;
 pub mod ids;
+pub mod redelivery;
 pub mod vocabulary;
 pub mod webhook;
 

@@ -38,6 +38,7 @@ pub mod lease;
 pub mod pubsub;
 pub mod slack;
 pub mod store;
+pub mod webhook_deliveries;
 
 use std::future::Future;
 use std::pin::Pin;

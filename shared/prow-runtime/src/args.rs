@@ -86,6 +86,29 @@ pub struct CommonArgs {
     pub tide: TideArgs,
     #[command(flatten)]
     pub deck: DeckArgs,
+    #[command(flatten)]
+    pub hook: HookArgs,
+}
+
+/// hook's flags for webhook recovery (no upstream Prow has it, so the names are ours).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct HookArgs {
+    /// Where hook records each delivery it handed on, and the reconciler what it decided:
+    /// `s3://bucket/prefix` or a folder. Without it nothing is recorded and `POST /redeliver`
+    /// does nothing.
+    #[arg(long = "delivery-records")]
+    pub delivery_records: Option<String>,
+    /// A webhook whose lost deliveries `POST /redeliver` asks GitHub to send again, in GitHub's
+    /// path form: `app` (the GitHub App's), `repos/OWNER/REPO/hooks/ID` or `orgs/ORG/hooks/ID`.
+    /// Repeatable. Default: `app` with App credentials, none with a token.
+    #[arg(long = "redeliver-hook")]
+    pub redeliver_hooks: Vec<String>,
+    /// How far back deliveries may be redelivered (`6h`, `90m`).
+    #[arg(long = "redeliver-lookback", default_value = "6h")]
+    pub redeliver_lookback: String,
+    /// How old a delivery must be before it is judged (hook may still be handing it on).
+    #[arg(long = "redeliver-settle", default_value = "2m")]
+    pub redeliver_settle: String,
 }
 
 /// tide's flags, with upstream tide's names.

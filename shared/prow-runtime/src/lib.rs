@@ -17,7 +17,7 @@ pub mod secret_file;
 mod serve;
 mod telemetry;
 
-pub use args::{CommonArgs, ReporterArgs};
+pub use args::{CommonArgs, HookArgs, ReporterArgs};
 pub use config_watch::{ConfigHandle, ConfigWatcher, ReloadOutcome};
 pub use outcome::Outcome;
 pub use prow_metrics::{Metrics, UpstreamCounter};

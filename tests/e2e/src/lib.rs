@@ -49,6 +49,7 @@ pub async fn start_local_with(
         // Whatever the jobs' images, all at once: these tests measure the functions.
         runs: prow::local::LocalRunPolicy::everything(usize::MAX),
         gerrit,
+        recovery: None,
     })
     .await
 }

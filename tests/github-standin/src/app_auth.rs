@@ -28,7 +28,7 @@ struct Claims {
 }
 
 /// The app whose valid JWT authorizes this request, or GitHub's 401.
-fn authenticated_app(world: &World, headers: &HeaderMap) -> Result<App, Box<Response>> {
+pub(crate) fn authenticated_app(world: &World, headers: &HeaderMap) -> Result<App, Box<Response>> {
     let unauthorized = |message: &str| Box::new(error(StatusCode::UNAUTHORIZED, message));
     let token = headers
         .get(header::AUTHORIZATION)

@@ -12,8 +12,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// One attempt to deliver one webhook.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct DeliveryAttempt {
+    /// GitHub's numeric id of this delivery (each attempt is a delivery of its own in GitHub's
+    /// API, increasing with time).
+    pub id: u64,
     /// `X-GitHub-Delivery`, the same on every attempt of one delivery.
     pub guid: String,
+    /// Whether this attempt is a redelivery (asked for through the API, or a retry).
+    pub redelivery: bool,
     /// `X-GitHub-Event`.
     pub event: String,
     /// The payload's `action`, when it has one.
@@ -22,6 +27,10 @@ pub struct DeliveryAttempt {
     pub repository: Option<String>,
     /// 1 for the first try.
     pub attempt: u32,
+    /// The repository's id, when the payload names one.
+    pub repository_id: Option<u64>,
+    /// The App installation the payload names, when it names one.
+    pub installation_id: Option<u64>,
     /// What the receiver answered; `None` when it could not be reached.
     pub status_code: Option<u16>,
     /// Why the receiver could not be reached.
@@ -129,7 +138,13 @@ pub(crate) async fn deliver_forever(
     loop {
         let next = {
             let mut world = locked(&world);
-            (!world.outbox.is_empty()).then(|| world.outbox.remove(0))
+            let next = (!world.outbox.is_empty()).then(|| world.outbox.remove(0));
+            if let Some(delivery) = &next {
+                world
+                    .delivered
+                    .insert(delivery.id.clone(), delivery.clone());
+            }
+            next
         };
         match next {
             Some(delivery) => deliver_one(&world, &client, &url, &secret, &policy, &delivery).await,
@@ -151,27 +166,47 @@ async fn deliver_one(
     let repository = payload["repository"]["full_name"]
         .as_str()
         .map(str::to_string);
+    let repository_id = payload["repository"]["id"].as_u64();
+    let installation_id = payload["installation"]["id"].as_u64();
     for attempt in 1..=policy.max_attempts.max(1) {
         let started = Instant::now();
         let delivered_at = now_rfc3339();
-        let result = post(client, url, secret, delivery).await;
-        let (status_code, error) = match result {
-            Ok(status) => (Some(status), None),
-            Err(error) => (None, Some(error.to_string())),
+        let dropped = locked(world).drops.pop_front();
+        let (status_code, error) = match dropped {
+            // Lost on the way: GitHub records that it could not connect; nothing arrives.
+            Some(DeliveryDrop::Unreachable) => {
+                (None, Some("failed to connect to host".to_string()))
+            }
+            // Taken by something in between that answered 200: GitHub records success,
+            // nothing arrives.
+            Some(DeliveryDrop::Swallowed) => (Some(200), None),
+            None => match post(client, url, secret, delivery).await {
+                Ok(status) => (Some(status), None),
+                Err(error) => (None, Some(error.to_string())),
+            },
         };
-        let record = DeliveryAttempt {
-            guid: delivery.id.clone(),
-            event: delivery.event.clone(),
-            action: action.clone(),
-            repository: repository.clone(),
-            attempt,
-            status_code,
-            error,
-            delivered_at,
-            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        let record = {
+            let mut world = locked(world);
+            let id = world.next_id();
+            DeliveryAttempt {
+                id,
+                guid: delivery.id.clone(),
+                redelivery: delivery.redelivery || attempt > 1,
+                event: delivery.event.clone(),
+                action: action.clone(),
+                repository: repository.clone(),
+                repository_id,
+                installation_id,
+                attempt,
+                status_code,
+                error,
+                delivered_at,
+                duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            }
         };
         // A 4xx is the receiver refusing this payload: sending it again would not change that.
-        let retry = status_code.is_none_or(|s| s >= 500);
+        // A dropped delivery is not retried either (GitHub itself never retries).
+        let retry = dropped.is_none() && status_code.is_none_or(|s| s >= 500);
         tracing::info!(
             event = %record.event,
             action = record.action.as_deref().unwrap_or("-"),
@@ -179,6 +214,7 @@ async fn deliver_one(
             attempt,
             status = ?record.status_code,
             error = record.error.as_deref().unwrap_or(""),
+            dropped = ?dropped,
             "webhook delivery"
         );
         locked(world).delivery_attempts.push(record);
@@ -190,6 +226,16 @@ async fn deliver_one(
         }
     }
     tracing::warn!(guid = %delivery.id, event = %delivery.event, "webhook delivery given up");
+}
+
+/// How a delivery is lost on its way to the receiver, on demand
+/// ([`World::drop_next_deliveries`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryDrop {
+    /// GitHub could not connect: recorded as a failed delivery.
+    Unreachable,
+    /// Something in between answered 200 and dropped it: recorded as delivered.
+    Swallowed,
 }
 
 #[cfg(test)]

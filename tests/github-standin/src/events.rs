@@ -15,6 +15,8 @@ pub struct Delivery {
     pub id: String,
     /// The JSON body, signed as is.
     pub body: Vec<u8>,
+    /// Sent again because someone asked (`POST …/deliveries/{id}/attempts`).
+    pub redelivery: bool,
 }
 
 impl Delivery {
@@ -46,6 +48,7 @@ impl World {
             event: event.to_string(),
             id,
             body,
+            redelivery: false,
         });
     }
 

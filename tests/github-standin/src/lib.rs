@@ -30,6 +30,7 @@ mod graphql;
 mod oauth;
 mod routes;
 mod routes_admin;
+mod routes_hooks;
 mod routes_more;
 mod routes_plugin_reads;
 mod routes_pulls;
@@ -42,7 +43,7 @@ pub mod world_file;
 mod world_git;
 mod world_people;
 
-pub use deliveries::{DeliveryAttempt, DeliveryPolicy};
+pub use deliveries::{DeliveryAttempt, DeliveryDrop, DeliveryPolicy};
 pub use events::{Delivery, signature};
 pub use world::{
     App, Call, ChangedFile, CheckRun, Comment, Fault, Issue, Label, Org, Permission, PullRequest,
@@ -186,6 +187,7 @@ pub fn app(world: Arc<Mutex<World>>, base: &str) -> Router {
     routes::router()
         .merge(routes_plugin_reads::router())
         .merge(routes_admin::router())
+        .merge(routes_hooks::router())
         .merge(routes_repo_admin::router())
         .merge(driver::router())
         .merge(oauth::router())
@@ -279,8 +281,12 @@ async fn account(State(state): State<AppState>, request: Request, next: Next) ->
             world.rate_limit_remaining == 0,
         )
     };
-    let faulted = fault.is_some();
+    let faulted = fault.as_ref().is_some_and(|f| f.delay.is_none());
     let response = match fault {
+        Some(fault) if fault.delay.is_some() => {
+            tokio::time::sleep(fault.delay.unwrap_or_default()).await;
+            next.run(request).await
+        }
         Some(fault) if fault.retry_after.is_some() => {
             let mut refused = routes::error(
                 StatusCode::FORBIDDEN,

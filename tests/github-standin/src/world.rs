@@ -249,6 +249,8 @@ pub struct Fault {
     pub times: usize,
     /// A secondary rate limit: answered 403 with this `retry-after` (seconds).
     pub retry_after: Option<u64>,
+    /// A slow answer: the real answer, this late (`status` is then ignored).
+    pub delay: Option<std::time::Duration>,
 }
 
 /// An OAuth App (what deck signs people in with).
@@ -289,6 +291,11 @@ pub struct World {
     /// Every attempt to deliver a webhook in the background, oldest first (GitHub's "recent
     /// deliveries").
     pub delivery_attempts: Vec<crate::deliveries::DeliveryAttempt>,
+    /// Every webhook the background deliverer took from the outbox, by `X-GitHub-Delivery`, so
+    /// that it can be redelivered.
+    pub delivered: BTreeMap<String, crate::events::Delivery>,
+    /// How the next deliveries are lost, one entry per delivery attempt.
+    pub drops: std::collections::VecDeque<crate::deliveries::DeliveryDrop>,
     /// OAuth Apps people may sign in to (GitHub's web flow), by client id.
     pub oauth_apps: BTreeMap<String, OAuthApp>,
     /// Codes handed to an OAuth App's redirect, not yet exchanged: to the client id, the login
@@ -336,6 +343,8 @@ impl World {
             faults: Vec::new(),
             bot_tokens: BTreeSet::new(),
             delivery_attempts: Vec::new(),
+            drops: std::collections::VecDeque::new(),
+            delivered: BTreeMap::new(),
             oauth_apps: BTreeMap::new(),
             oauth_codes: BTreeMap::new(),
             oauth_tokens: BTreeMap::new(),
@@ -357,6 +366,7 @@ impl World {
             status,
             times,
             retry_after: None,
+            delay: None,
         });
     }
 
@@ -369,7 +379,33 @@ impl World {
             status: 403,
             times,
             retry_after: Some(retry_after),
+            delay: None,
         });
+    }
+
+    /// Answers the next `times` `method` calls whose path contains `path` correctly, but only
+    /// after `delay` (GitHub on a bad day).
+    pub fn slow_next(
+        &mut self,
+        method: &str,
+        path: &str,
+        delay: std::time::Duration,
+        times: usize,
+    ) {
+        self.faults.push(Fault {
+            method: method.to_string(),
+            path: path.to_string(),
+            status: 200,
+            times,
+            retry_after: None,
+            delay: Some(delay),
+        });
+    }
+
+    /// Loses the next `times` webhook delivery attempts of the background deliverer as `how`
+    /// says (the receiver never sees them), as a network or a proxy loses webhooks.
+    pub fn drop_next_deliveries(&mut self, how: crate::deliveries::DeliveryDrop, times: usize) {
+        self.drops.extend(std::iter::repeat_n(how, times));
     }
 
     /// The fault this call meets, spending one of its times.

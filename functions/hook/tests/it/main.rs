@@ -25,6 +25,7 @@ mod needs_rebase;
 mod override_command;
 mod plugin_help;
 mod process;
+mod recovery;
 mod release_note;
 mod require_matching_label;
 mod retitle;

@@ -5,7 +5,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use prow_ports::events::{AttributesReader, CloudEvent, EventSink, SinkFuture};
+use prow_ports::events::{AttributesReader, CloudEvent, EventError, EventSink, SinkFuture};
 use std::sync::RwLock;
 use std::time::Duration;
 use tower::ServiceExt;
@@ -49,7 +49,8 @@ impl Subscriber {
         }
     }
 
-    /// Posts `event` until it is accepted, refused (4xx), or the attempts run out.
+    /// Posts `event` until it is accepted, refused (4xx), or the attempts run out; whether it was
+    /// settled (accepted, or refused for good).
     pub async fn deliver(&self, event: &CloudEvent) -> bool {
         let mut wait = FIRST_RETRY;
         for attempt in 1..=ATTEMPTS {
@@ -58,7 +59,7 @@ impl Subscriber {
                 200..=299 => return true,
                 400..=499 => {
                     tracing::warn!(subscriber = self.name, event_id = %event.id(), event_type = %event.ty(), status, "event refused; dropped");
-                    return false;
+                    return true;
                 }
                 _ => {
                     tracing::info!(subscriber = self.name, event_id = %event.id(), status, attempt, "delivery failed; retrying");
@@ -72,8 +73,7 @@ impl Subscriber {
     }
 }
 
-/// Hook's sink: GitHub events go to trigger (and hook's own plugins), delivered in the
-/// background once accepted, as a broker does.
+/// Hook's sink: GitHub events go to trigger (and hook's own plugins).
 pub struct GitHubEventBus {
     subscribers: RwLock<Vec<Subscriber>>,
 }
@@ -101,12 +101,24 @@ impl GitHubEventBus {
 }
 
 impl EventSink for GitHubEventBus {
+    /// Accepted once every subscriber has taken the event (with the bus's retries), so that
+    /// hook acknowledges GitHub, and records the delivery as handled, only for work that was
+    /// done: a process killed before loses nothing the webhook reconciler cannot redeliver.
     fn send<'a>(&'a self, event: &'a CloudEvent) -> SinkFuture<'a> {
-        for subscriber in self.subscribers() {
-            let subscriber = subscriber.clone();
-            let event = event.clone();
-            tokio::spawn(async move { subscriber.deliver(&event).await });
-        }
-        Box::pin(async { Ok(()) })
+        let deliveries: Vec<_> = self
+            .subscribers()
+            .into_iter()
+            .map(|subscriber| async move { (subscriber.name, subscriber.deliver(event).await) })
+            .collect();
+        Box::pin(async move {
+            let results = futures_util::future::join_all(deliveries).await;
+            match results.into_iter().find(|(_, accepted)| !accepted) {
+                None => Ok(()),
+                Some((name, _)) => Err(EventError::Unreachable {
+                    sink: name.to_string(),
+                    reason: "the subscriber did not accept the event".to_string(),
+                }),
+            }
+        })
     }
 }

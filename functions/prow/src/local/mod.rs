@@ -60,6 +60,9 @@ pub struct LocalOptions {
     pub runs: LocalRunPolicy,
     /// Gerrit hosts, for the projects `gerrit:` names (synced on each tick; reported on by crier).
     pub gerrit: Option<Arc<dyn prow_ports::gerrit::GerritClient>>,
+    /// The webhook reconciler, pinged on each tick (`hook::recovery` builds it from the flags).
+    /// Deliveries are recorded as handled in the bucket either way.
+    pub recovery: Option<hook::Recovery>,
 }
 
 /// The running system.
@@ -235,6 +238,12 @@ impl LocalSystem {
                     }) as Arc<dyn prow_ports::config_maps::ConfigMaps>
                 }),
             },
+        )?
+        .with_recovery(
+            hook::DeliveryRecords::new(
+                artifacts.clone() as Arc<dyn prow_ports::artifacts::ArtifactStore>
+            ),
+            options.recovery,
         )?;
         // Hook's own plugins subscribe too, as they subscribe to the broker in a cluster.
         let hook_router = hook.router();
@@ -404,6 +413,10 @@ impl LocalSystem {
                 ),
             ));
         }
+        // Lost webhooks asked for again (a PingSource each minute in a cluster).
+        let mut redeliver = Subscriber::new("hook-redeliver", hook_router.clone());
+        redeliver.path = "/redeliver".into();
+        pings.push(redeliver);
         // Tide last: a tick's merges then see the statuses the tick's crier resync reported.
         if let Some(tide) = tide {
             pings.push(Subscriber::new("tide", tide));

@@ -9,4 +9,5 @@
 
 mod admin;
 mod budget;
+mod faults;
 mod standin;

@@ -13,7 +13,7 @@ use prow_ports::github::{
 use prow_ports::github::{IssueNumber, RepoRef, Sha};
 use std::process::Command;
 
-fn world() -> World {
+pub(crate) fn world() -> World {
     let mut world = World::new("prow-bot");
     world
         .add_org("acme", &["alice", "carol"])
@@ -41,7 +41,7 @@ fn world() -> World {
     world
 }
 
-fn client(standin: &GitHubStandIn, dry_run: bool, metrics: &Metrics) -> OctocrabGitHub {
+pub(crate) fn client(standin: &GitHubStandIn, dry_run: bool, metrics: &Metrics) -> OctocrabGitHub {
     OctocrabGitHub::new(
         GitHubOptions {
             dry_run,
@@ -536,4 +536,110 @@ fn credentials_come_from_upstream_flags_with_clear_errors() {
         missing.to_string().contains("--github-token-path"),
         "{missing}"
     );
+}
+
+/// A delivery attempt as the stand-in's deliverer records one.
+fn attempt(id: u64, guid: &str, status_code: Option<u16>) -> github_standin::DeliveryAttempt {
+    github_standin::DeliveryAttempt {
+        id,
+        guid: guid.to_string(),
+        redelivery: false,
+        event: "issue_comment".into(),
+        action: Some("created".into()),
+        repository: Some("acme/widgets".into()),
+        repository_id: None,
+        installation_id: None,
+        attempt: 1,
+        status_code,
+        error: status_code
+            .is_none()
+            .then(|| "failed to connect to host".into()),
+        delivered_at: "2026-12-06T10:00:00Z".into(),
+        duration_ms: 12,
+    }
+}
+
+#[tokio::test]
+async fn the_apps_webhook_deliveries_are_read_newest_first_only_as_far_as_asked_and_redelivered() {
+    use prow_ports::webhook_deliveries::{HookRef, WebhookDeliveries};
+    let (standin, github, _installations, _dir) = app_setup(None).await;
+    {
+        let mut world = standin.world();
+        for id in 1..=250u64 {
+            let status = (id % 50 != 0).then_some(200);
+            world
+                .delivery_attempts
+                .push(attempt(id, &format!("guid-{id}"), status));
+        }
+        world.delivered.insert(
+            "guid-100".into(),
+            github_standin::Delivery {
+                event: "issue_comment".into(),
+                id: "guid-100".into(),
+                body: b"{}".to_vec(),
+                redelivery: false,
+            },
+        );
+    }
+    let long_ago: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+    let all = github
+        .deliveries(&HookRef::App, None, long_ago)
+        .await
+        .unwrap();
+    let ids: Vec<u64> = all.iter().map(|d| d.id).collect();
+    assert_eq!(
+        ids,
+        (1..=250).rev().collect::<Vec<_>>(),
+        "newest first, all"
+    );
+    assert_eq!(all[150].status_code, 0, "delivery 100 failed to connect");
+    assert_eq!(all[150].status, "failed to connect to host");
+    let pages = |standin: &GitHubStandIn| {
+        standin
+            .calls()
+            .iter()
+            .filter(|c| c.uri.starts_with("/app/hook/deliveries"))
+            .count()
+    };
+    assert_eq!(pages(&standin), 3, "100 a page");
+
+    // Decided through 120: the first page (250..151) does not reach it, the second does.
+    let recent = github
+        .deliveries(&HookRef::App, Some(120), long_ago)
+        .await
+        .unwrap();
+    assert_eq!(recent.len(), 200, "two pages");
+    assert_eq!(pages(&standin), 5);
+
+    github.redeliver(&HookRef::App, 100).await.unwrap();
+    let outbox: Vec<_> = std::mem::take(&mut standin.world().outbox)
+        .into_iter()
+        .filter(|d| d.redelivery)
+        .collect();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].id, "guid-100");
+    assert!(outbox[0].redelivery);
+    assert!(
+        github.redeliver(&HookRef::App, 999).await.is_err(),
+        "an unknown delivery is GitHub's 404"
+    );
+
+    // A token cannot read the App's hook; it reads a repository's.
+    let token =
+        OctocrabGitHub::with_token(&standin.url(), "ghp_x", "test", &Metrics::new("t")).unwrap();
+    assert!(matches!(
+        token.deliveries(&HookRef::App, None, long_ago).await,
+        Err(prow_ports::github::GitHubError::Auth(_))
+    ));
+    let repo_hook: HookRef = "repos/acme/widgets/hooks/1".parse().unwrap();
+    assert_eq!(
+        token
+            .deliveries(&repo_hook, None, long_ago)
+            .await
+            .unwrap()
+            .len(),
+        250
+    );
+    let other_hook: HookRef = "repos/acme/widgets/hooks/2".parse().unwrap();
+    assert!(token.deliveries(&other_hook, None, long_ago).await.is_err());
 }

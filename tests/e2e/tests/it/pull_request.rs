@@ -119,6 +119,7 @@ async fn start() -> System {
         // Whatever the jobs' images, all at once: these tests measure the functions.
         runs: prow::local::LocalRunPolicy::everything(usize::MAX),
         gerrit: None,
+        recovery: None,
     })
     .await
     .unwrap();

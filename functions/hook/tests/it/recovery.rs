@@ -1,0 +1,256 @@
+//! Webhook recovery end to end: the GitHub stand-in delivers webhooks to hook over HTTP as GitHub
+//! does (one attempt, never retried) while losing some on demand, hook records each one it hands
+//! on in a real S3 server, and the reconciler asks GitHub to redeliver exactly the lost ones, once.
+
+use github_standin::{DeliveryDrop, DeliveryPolicy, GitHubStandIn, World};
+use hook::{DeliveryRecords, Handoff, Hook, HookOptions, PluginRegistry, Recovery};
+use prow_github::redelivery::{HookRef, RecoveryPolicy};
+use prow_github_octocrab::OctocrabGitHub;
+use prow_ports::events::{AttributesReader, CloudEvent, EventSink, SinkFuture};
+use prow_runtime::{ConfigHandle, Metrics};
+use prow_test_harness::{ACCESS_KEY, S3Server, SECRET_KEY};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const SECRET: &[u8] = b"recovery-secret";
+const REPO: &str = "acme/widgets";
+
+/// The broker as hook sees it: what it accepted, by delivery id.
+#[derive(Default)]
+struct Broker(Mutex<BTreeMap<String, usize>>);
+
+impl EventSink for Broker {
+    fn send<'a>(&'a self, event: &'a CloudEvent) -> SinkFuture<'a> {
+        *self
+            .0
+            .lock()
+            .unwrap()
+            .entry(event.id().to_string())
+            .or_default() += 1;
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl Broker {
+    fn received(&self) -> BTreeMap<String, usize> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+struct Setup {
+    standin: GitHubStandIn,
+    hook: Hook,
+    broker: Arc<Broker>,
+    _s3: S3Server,
+    _secret: tempfile::NamedTempFile,
+}
+
+async fn setup() -> Setup {
+    let mut world = World::new("k8s-ci-robot");
+    world.add_org("acme", &["alice"]).add_repo(REPO);
+    world.open_issue(REPO, "alice", "flaky test");
+    let mut standin = GitHubStandIn::start(world).await.unwrap();
+    standin.world().outbox.clear();
+    let metrics = Arc::new(Metrics::new("hook"));
+    let github = OctocrabGitHub::with_token(&standin.url(), "ghp_hook", "hook", &metrics).unwrap();
+    let secret = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(secret.path(), SECRET).unwrap();
+    let broker = Arc::new(Broker::default());
+    let s3 = S3Server::start(&["records"]).await.unwrap();
+    let credentials = prow_artifacts::S3Credentials {
+        endpoint: s3.endpoint(),
+        s3_force_path_style: true,
+        access_key: ACCESS_KEY.into(),
+        secret_key: SECRET_KEY.into(),
+        ..prow_artifacts::S3Credentials::default()
+    };
+    let records = prow_artifacts::S3ArtifactStore::new("records", &credentials).await;
+    let hook = Hook::new(
+        ConfigHandle::new(prow_config::Config::default()),
+        &metrics,
+        HookOptions {
+            hmac_secret_file: secret.path().to_path_buf(),
+            github: None,
+            handoff: Handoff::Sink(broker.clone()),
+            plugins: PluginRegistry::for_hook(),
+            max_body_bytes: hook::DEFAULT_MAX_BODY_BYTES,
+            dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
+            clock: prow_ports::clock::SystemClock::shared(),
+            images: None,
+            config_maps: None,
+        },
+    )
+    .unwrap()
+    .with_recovery(
+        DeliveryRecords::new(Arc::new(records)),
+        Some(Recovery {
+            deliveries: Arc::new(github),
+            hooks: vec!["repos/acme/widgets/hooks/1".parse::<HookRef>().unwrap()],
+            policy: RecoveryPolicy {
+                lookback: jiff::SignedDuration::from_hours(1),
+                settle: jiff::SignedDuration::ZERO,
+            },
+        }),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let router = hook.clone().router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    // GitHub's behaviour: one attempt per delivery, never retried by itself.
+    standin.deliver_in_background(
+        &format!("http://{address}/hook"),
+        SECRET,
+        DeliveryPolicy {
+            max_attempts: 1,
+            ..DeliveryPolicy::default()
+        },
+    );
+    Setup {
+        standin,
+        hook,
+        broker,
+        _s3: s3,
+        _secret: secret,
+    }
+}
+
+impl Setup {
+    /// Comments `count` times on the issue (each a webhook).
+    fn comment(&self, count: usize) {
+        let mut world = self.standin.world();
+        for n in 0..count {
+            world.comment(REPO, 1, "alice", &format!("comment {n}"));
+        }
+    }
+
+    /// Waits until GitHub has made `count` delivery attempts in all.
+    async fn attempts(&self, count: usize) {
+        for _ in 0..500 {
+            if self.standin.world().delivery_attempts.len() >= count {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!(
+            "GitHub made {} of {count} delivery attempts",
+            self.standin.world().delivery_attempts.len()
+        );
+    }
+
+    fn redelivery_requests(&self) -> usize {
+        self.standin
+            .calls()
+            .iter()
+            .filter(|c| c.method == "POST" && c.uri.ends_with("/attempts"))
+            .count()
+    }
+}
+
+#[tokio::test]
+async fn lost_webhooks_are_redelivered_once_and_only_the_lost_ones() {
+    let setup = setup().await;
+    // Ten webhooks: two never reach hook (GitHub could not connect), one is swallowed by
+    // something in between that answered 200.
+    {
+        let mut world = setup.standin.world();
+        world.drop_next_deliveries(DeliveryDrop::Unreachable, 2);
+        world.drop_next_deliveries(DeliveryDrop::Swallowed, 1);
+    }
+    setup.comment(10);
+    setup.attempts(10).await;
+    let guids: Vec<String> = setup
+        .standin
+        .world()
+        .delivery_attempts
+        .iter()
+        .map(|a| a.guid.clone())
+        .collect();
+    let lost = &guids[..3];
+    assert_eq!(setup.broker.received().len(), 7, "three were lost");
+
+    let report = setup.hook.recover_deliveries().await.unwrap();
+    assert_eq!(report.judged, 10);
+    assert_eq!(
+        report.redelivered, lost,
+        "exactly the lost ones, oldest first"
+    );
+    assert!(report.given_up.is_empty());
+    setup.attempts(13).await;
+    let received = setup.broker.received();
+    assert_eq!(
+        received.len(),
+        10,
+        "every webhook reached the broker: {received:?}"
+    );
+    assert!(
+        received.values().all(|&n| n == 1),
+        "each once: {received:?}"
+    );
+
+    // The next run judges only the three redeliveries (handled) and asks for nothing.
+    let again = setup.hook.recover_deliveries().await.unwrap();
+    assert_eq!(again.judged, 3);
+    assert!(again.redelivered.is_empty());
+    assert_eq!(setup.redelivery_requests(), 3);
+    let nothing = setup.hook.recover_deliveries().await.unwrap();
+    assert_eq!(nothing.judged, 0, "each delivery is judged once");
+}
+
+#[tokio::test]
+async fn a_webhook_lost_again_after_its_redelivery_is_given_up() {
+    let setup = setup().await;
+    setup
+        .standin
+        .world()
+        .drop_next_deliveries(DeliveryDrop::Unreachable, 2);
+    setup.comment(1);
+    setup.attempts(1).await;
+    let report = setup.hook.recover_deliveries().await.unwrap();
+    assert_eq!(report.redelivered.len(), 1);
+    // The redelivery is lost too (the second drop).
+    setup.attempts(2).await;
+    assert!(setup.broker.received().is_empty());
+    let report = setup.hook.recover_deliveries().await.unwrap();
+    assert_eq!(report.judged, 1);
+    assert!(report.redelivered.is_empty(), "at most once per delivery");
+    assert_eq!(report.given_up.len(), 1);
+    assert_eq!(setup.redelivery_requests(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_redelivery_request_is_asked_again_and_a_failed_listing_answers_503() {
+    let setup = setup().await;
+    setup
+        .standin
+        .world()
+        .drop_next_deliveries(DeliveryDrop::Unreachable, 1);
+    setup.comment(1);
+    setup.attempts(1).await;
+    setup.standin.world().fail_next("POST", "/attempts", 502, 1);
+    let first = setup.hook.recover_deliveries().await;
+    assert!(first.is_err(), "{first:?} {:?}", setup.standin.calls());
+    // Over HTTP, a run that fails answers 5xx so the ping is sent again.
+    setup
+        .standin
+        .world()
+        .fail_next("GET", "/hooks/1/deliveries", 503, 4);
+    let response = tower::ServiceExt::oneshot(
+        setup.hook.clone().router(),
+        axum::http::Request::post("/redeliver")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(response.status().is_server_error(), "{}", response.status());
+    let report = setup.hook.recover_deliveries().await.unwrap();
+    assert_eq!(
+        report.redelivered.len(),
+        1,
+        "asked again after GitHub's 502"
+    );
+    setup.attempts(2).await;
+    assert_eq!(setup.broker.received().len(), 1);
+}
