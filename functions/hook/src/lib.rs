@@ -93,8 +93,8 @@ struct HookInner {
     records: Option<DeliveryRecords>,
     /// The reconciler's GitHub and hooks.
     recovery: Option<Recovery>,
-    /// Held while a reconciler run goes on.
-    recovery_running: tokio::sync::Mutex<()>,
+    /// Held while a reconciler run goes on: when the last one started by a ping began.
+    recovery_running: tokio::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Hook {
@@ -124,7 +124,7 @@ impl Hook {
             config_maps: options.config_maps,
             records: None,
             recovery: None,
-            recovery_running: tokio::sync::Mutex::new(()),
+            recovery_running: tokio::sync::Mutex::new(None),
         })))
     }
 
@@ -255,5 +255,10 @@ pub fn recovery(
             lookback: duration("--redeliver-lookback", &args.hook.redeliver_lookback)?,
             settle: duration("--redeliver-settle", &args.hook.redeliver_settle)?,
         },
+        min_interval: duration(
+            "--redeliver-min-interval",
+            &args.hook.redeliver_min_interval,
+        )?
+        .unsigned_abs(),
     }))
 }

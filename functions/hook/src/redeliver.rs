@@ -116,6 +116,8 @@ pub struct Recovery {
     pub deliveries: Arc<dyn WebhookDeliveries>,
     pub hooks: Vec<HookRef>,
     pub policy: RecoveryPolicy,
+    /// The least time between two runs started by `POST /redeliver`.
+    pub min_interval: std::time::Duration,
 }
 
 /// What one run did, for the answer and the tests.
@@ -239,12 +241,19 @@ impl Hook {
 /// `POST /redeliver`: one reconciler run (woken by a ping). A ping arriving while a run is going
 /// on is answered at once; a failed run is answered 503 so the ping is retried.
 pub(crate) async fn serve(axum::extract::State(hook): axum::extract::State<Hook>) -> Outcome {
-    if hook.0.recovery.is_none() || hook.0.records.is_none() {
+    let (Some(recovery), Some(_)) = (&hook.0.recovery, &hook.0.records) else {
         return Outcome::done("webhook recovery is not configured (--delivery-records)");
-    }
-    let Ok(_running) = hook.0.recovery_running.try_lock() else {
+    };
+    let Ok(mut last_run) = hook.0.recovery_running.try_lock() else {
         return Outcome::done("a recovery run is already going on");
     };
+    // The route is as public as `/hook`: a flood of pings makes at most one run per interval.
+    if let Some(at) = *last_run
+        && at.elapsed() < recovery.min_interval
+    {
+        return Outcome::done(format!("the last run was {} s ago", at.elapsed().as_secs()));
+    }
+    *last_run = Some(std::time::Instant::now());
     match hook.recover_deliveries().await {
         Ok(report) => Outcome::done(format!(
             "{} deliveries judged, {} redelivered, {} given up",

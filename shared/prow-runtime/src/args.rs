@@ -109,6 +109,9 @@ pub struct HookArgs {
     /// How old a delivery must be before it is judged (hook may still be handing it on).
     #[arg(long = "redeliver-settle", default_value = "2m")]
     pub redeliver_settle: String,
+    /// The least time between two reconciler runs (`POST /redeliver` is as public as `/hook`).
+    #[arg(long = "redeliver-min-interval", default_value = "20s")]
+    pub redeliver_min_interval: String,
 }
 
 /// tide's flags, with upstream tide's names.

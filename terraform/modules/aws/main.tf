@@ -41,6 +41,18 @@ resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
     }
   }
 
+  # hook's delivery records (webhook recovery looks back hours; GitHub keeps deliveries 3 days).
+  rule {
+    id     = "expire-hook-deliveries"
+    status = "Enabled"
+    filter {
+      prefix = "hook/deliveries/"
+    }
+    expiration {
+      days = 7
+    }
+  }
+
   # An upload cut off by a function scaled to zero leaves parts behind.
   rule {
     id     = "abort-incomplete-uploads"

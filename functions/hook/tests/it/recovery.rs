@@ -91,6 +91,7 @@ async fn setup() -> Setup {
                 lookback: jiff::SignedDuration::from_hours(1),
                 settle: jiff::SignedDuration::ZERO,
             },
+            min_interval: Duration::ZERO,
         }),
     )
     .unwrap();

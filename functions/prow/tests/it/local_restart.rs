@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 const REPO: &str = "acme/widgets";
 const SECRET: &str = "restart-secret";
 
-struct Running(Child);
+pub(crate) struct Running(pub(crate) Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -19,7 +19,7 @@ impl Drop for Running {
     }
 }
 
-fn write_config(dir: &Path, runs: &Path) {
+pub(crate) fn write_config(dir: &Path, runs: &Path) {
     std::fs::write(
         dir.join("config.yaml"),
         "prowjob_namespace: prow\npod_namespace: test-pods\nplank:\n  default_decoration_config_entries:\n  - config:\n      timeout: 5m\n      grace_period: 2s\n      utility_images: {clonerefs: l, initupload: l, entrypoint: l, sidecar: l}\n      gcs_configuration: {bucket: s3://prow-artifacts, path_strategy: explicit}\n",
@@ -43,6 +43,11 @@ fn write_config(dir: &Path, runs: &Path) {
 }
 
 fn start(dir: &Path, standin: &str, port: u16) -> Running {
+    start_with(dir, standin, port, &[])
+}
+
+/// `prow local` on `dir`'s configuration with `extra` flags, once it listens on `port`.
+pub(crate) fn start_with(dir: &Path, standin: &str, port: u16, extra: &[String]) -> Running {
     let child = Command::new(env!("CARGO_BIN_EXE_prow"))
         .arg("local")
         .arg(format!(
@@ -66,6 +71,7 @@ fn start(dir: &Path, standin: &str, port: u16) -> Running {
         .arg(format!("--state-dir={}", dir.join("state").display()))
         .arg(format!("--address=127.0.0.1:{port}"))
         .arg("--bucket=prow-artifacts")
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()

@@ -7,6 +7,7 @@
     reason = "a test fails loudly"
 )]
 
+mod chaos;
 mod checkconfig;
 mod config_differential;
 mod corpus_admin;
