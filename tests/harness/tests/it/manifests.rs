@@ -241,6 +241,7 @@ async fn the_kustomize_and_terraform_renderings_are_the_same_objects_and_the_api
         "Trigger/prow/trigger",
         "Trigger/prow/hook-lgtm",
         "PingSource/prow/hook-needs-rebase-sweep",
+        "PingSource/prow/hook-redeliver",
         "Role/prow/trigger",
         "ApiServerSource/prow/controller-prowjobs",
         "ApiServerSource/test-pods/controller-pods",
