@@ -155,6 +155,32 @@ pub async fn create_namespace(client: &kube::Client, prefix: &str) -> anyhow::Re
     created.metadata.name.context("the namespace has no name")
 }
 
+/// Creates `job` in `namespace`, as trigger would (for tests of functions that only read
+/// ProwJobs); the job as stored.
+pub async fn create_prowjob(
+    client: &kube::Client,
+    namespace: &str,
+    job: &prow_api::ProwJob,
+) -> anyhow::Result<prow_api::ProwJob> {
+    let api: kube::Api<prow_api::ProwJob> = kube::Api::namespaced(client.clone(), namespace);
+    api.create(&kube::api::PostParams::default(), job)
+        .await
+        .context("creating a ProwJob")
+}
+
+/// The ProwJobs in `namespace`.
+pub async fn list_prowjobs(
+    client: &kube::Client,
+    namespace: &str,
+) -> anyhow::Result<Vec<prow_api::ProwJob>> {
+    let api: kube::Api<prow_api::ProwJob> = kube::Api::namespaced(client.clone(), namespace);
+    Ok(api
+        .list(&kube::api::ListParams::default())
+        .await
+        .context("listing ProwJobs")?
+        .items)
+}
+
 /// Applies a CustomResourceDefinition from a YAML file (created, or replaced when it exists) and
 /// waits until the API server reports it Established, as envtest does.
 pub async fn apply_crd(client: &kube::Client, path: &Path) -> anyhow::Result<String> {

@@ -15,6 +15,7 @@ pub mod kube;
 mod pubsub;
 mod redis;
 mod s3;
+pub mod secrets;
 pub mod tekton;
 mod upstream;
 

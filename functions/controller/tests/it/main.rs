@@ -9,4 +9,5 @@
 
 mod events;
 mod local;
+mod security;
 mod tekton;

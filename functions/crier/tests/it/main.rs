@@ -9,3 +9,5 @@
 
 mod github;
 mod pubsub_slack;
+mod secrets_in_logs;
+mod security;

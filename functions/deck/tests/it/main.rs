@@ -11,5 +11,7 @@
 mod jobs;
 mod rerun;
 mod runs;
+mod secrets_in_logs;
+mod security;
 mod support;
 mod tide_and_help;

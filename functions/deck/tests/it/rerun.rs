@@ -6,7 +6,7 @@ use crate::support::{Bench, JobFixture, Setup};
 use axum::http::StatusCode;
 use github_standin::{GitHubStandIn, World};
 
-const RUN: &str = "logs/post-app-build/1030";
+pub(crate) const RUN: &str = "logs/post-app-build/1030";
 
 /// org's members may rerun org/app's jobs; anyone may rerun org/open's.
 const RERUN_AUTH: &str = r#"deck:
@@ -15,7 +15,7 @@ const RERUN_AUTH: &str = r#"deck:
     org/open: {allow_anyone: true}
 "#;
 
-async fn standin() -> GitHubStandIn {
+pub(crate) async fn standin() -> GitHubStandIn {
     let mut world = World::new("prow-bot");
     world.add_org("org", &["alice", "prow-bot"]);
     world.add_user("bob");
@@ -24,7 +24,7 @@ async fn standin() -> GitHubStandIn {
     GitHubStandIn::start(world).await.unwrap()
 }
 
-async fn bench(standin: &GitHubStandIn) -> Bench {
+pub(crate) async fn bench(standin: &GitHubStandIn) -> Bench {
     let bench = Bench::build(Setup {
         config: &crate::support::config_with(RERUN_AUTH),
         github: Some(standin),
@@ -64,7 +64,7 @@ async fn bench(standin: &GitHubStandIn) -> Bench {
     bench
 }
 
-fn set_cookies(answer: &crate::support::Answer) -> Vec<String> {
+pub(crate) fn set_cookies(answer: &crate::support::Answer) -> Vec<String> {
     answer
         .headers
         .get_all("set-cookie")
@@ -74,7 +74,7 @@ fn set_cookies(answer: &crate::support::Answer) -> Vec<String> {
 }
 
 /// Signs `login` in through deck and the stand-in as a browser would; the session cookie.
-async fn sign_in(bench: &Bench, standin: &GitHubStandIn, login: &str) -> String {
+pub(crate) async fn sign_in(bench: &Bench, standin: &GitHubStandIn, login: &str) -> String {
     let start = bench
         .get("/github-login?dest=/view/s3/prow-artifacts/logs/x/1")
         .await;
@@ -125,7 +125,7 @@ async fn sign_in(bench: &Bench, standin: &GitHubStandIn, login: &str) -> String 
 }
 
 /// The CSRF cookie and token a run's page hands a browser with `cookies`.
-async fn page_token(bench: &Bench, cookies: &str) -> (String, String) {
+pub(crate) async fn page_token(bench: &Bench, cookies: &str) -> (String, String) {
     let page = bench
         .get_with(&format!("/view/s3/prow-artifacts/{RUN}"), cookies)
         .await;

@@ -9,3 +9,4 @@
 )]
 
 mod ping;
+mod security;

@@ -29,6 +29,8 @@ mod recovery;
 mod release_note;
 mod require_matching_label;
 mod retitle;
+mod secrets_in_logs;
+mod security;
 mod size;
 mod skip;
 mod support;

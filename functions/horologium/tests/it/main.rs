@@ -8,3 +8,4 @@
 )]
 
 mod ping;
+mod security;

@@ -20,6 +20,7 @@ mod mkpj_differential;
 mod orgadmin;
 mod pod_utilities;
 mod sandbox;
+mod secrets_in_logs;
 
 /// Kubernetes' Prow configuration in the team corpus (`../shared/corpus/k8s-prow/config`, or
 /// under `PROW_CORPUS`); `None`, with a message, when it is missing, which fails under `CI=true`.

@@ -7,4 +7,5 @@
     reason = "a test fails loudly"
 )]
 
+mod security;
 mod sweep;

@@ -9,4 +9,5 @@
 )]
 
 mod merge_pool;
+mod security;
 mod support;

@@ -11,3 +11,5 @@ mod corpus;
 mod events;
 mod pubsub;
 mod push_auth;
+mod secrets_in_logs;
+mod security;

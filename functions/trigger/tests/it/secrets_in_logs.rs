@@ -1,0 +1,160 @@
+//! No secret in trigger's logs, even at `RUST_LOG=trace`: the trigger process, with ProwJobs in
+//! the test control plane (a bearer token in its kubeconfig), a GitHub token, the webhook HMAC
+//! secret and a Pub/Sub push token, starts a presubmit from a signed CloudEvent (checking the
+//! signature, asking GitHub, creating the ProwJob) and a periodic from a push that carries the
+//! token in its URL, as Pub/Sub's emulator sends it; then its stdout and stderr are searched for
+//! each secret, as itself or base64-encoded anywhere, and for any JWT.
+
+use github_standin::{GitHubStandIn, World};
+use prow_test_harness::KubeTestEnv;
+use prow_test_harness::kube::{create_namespace, list_prowjobs};
+use prow_test_harness::secrets::{jwts, kubeconfig_token, leaks};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+const REPO: &str = "acme/widgets";
+const GITHUB_TOKEN: &str = "ghp_LEAKCHECKtrigger0123456789abcdefQ";
+const HMAC: &str = "hmac-LEAKCHECK-trigger-51c0de";
+const PUSH_TOKEN: &str = "push-LEAKCHECK-trigger-9e8d7c6b";
+
+const JOBS: &str = r#"
+presubmits:
+  acme/widgets:
+  - name: unit
+    always_run: true
+    spec: {containers: [{image: golang, command: [make, test]}]}
+periodics:
+- name: nightly
+  interval: 24h
+  spec: {containers: [{image: alpine, command: [make, nightly]}]}
+"#;
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_kube_github_webhook_or_push_secret_in_triggers_trace_log() {
+    let Some(env) = KubeTestEnv::shared().unwrap() else {
+        return;
+    };
+    let client = env.client().await.unwrap();
+    let namespace = create_namespace(&client, "trigger-secrets").await.unwrap();
+    let mut world = World::new("prow-bot");
+    world.add_org("acme", &["alice", "prow-bot"]);
+    world.add_repo(REPO);
+    world.outbox.clear();
+    let standin = GitHubStandIn::start(world).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let config = file("config.yaml", &format!("prowjob_namespace: {namespace}\n"));
+    let jobs = file("jobs.yaml", JOBS);
+    let plugins = file(
+        "plugins.yaml",
+        "triggers:\n- repos: [acme]\nplugins:\n  acme: {plugins: [trigger]}\n",
+    );
+    let hmac = file("hmac", HMAC);
+    let token = file("token", GITHUB_TOKEN);
+    let push = file("push", PUSH_TOKEN);
+    let port = prow_test_harness::free_port().unwrap();
+    let out = std::fs::File::create(dir.path().join("out.log")).unwrap();
+    let running = Running(
+        Command::new(env!("CARGO_BIN_EXE_trigger"))
+            .arg(format!("--config-path={config}"))
+            .arg(format!("--job-config-path={jobs}"))
+            .arg(format!("--plugin-config={plugins}"))
+            .arg(format!("--hmac-secret-file={hmac}"))
+            .arg(format!("--github-token-path={token}"))
+            .arg(format!("--github-endpoint={}", standin.url()))
+            .env("TRIGGER_PUSH_TOKEN_FILE", push)
+            .env("KUBECONFIG", env.kubeconfig())
+            .env("PORT", port.to_string())
+            .env("RUST_LOG", "trace")
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).is_err() {
+        assert!(Instant::now() < deadline, "trigger did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // alice opens a PR: its webhook, as hook forwards it.
+    standin
+        .world()
+        .open_pull_request(REPO, "alice", "feature", "A change", &[("a.go", "a")]);
+    let http = reqwest::Client::new();
+    let pending: Vec<_> = standin.world().outbox.drain(..).collect();
+    for delivery in pending {
+        let event = prow_test_harness::events::github_event(
+            &delivery.id,
+            &delivery.event,
+            REPO,
+            delivery.body.clone(),
+            Some(HMAC.as_bytes()),
+        )
+        .unwrap();
+        let (headers, body) = prow_runtime::cloudevents::to_http(&event).unwrap();
+        let answer = http
+            .post(format!("http://127.0.0.1:{port}/"))
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{}", delivery.event);
+    }
+    // A Pub/Sub push for the periodic, the token in the URL.
+    let push = http
+        .post(format!("http://127.0.0.1:{port}/pubsub?token={PUSH_TOKEN}"))
+        .json(&serde_json::json!({
+            "message": {
+                // base64 of {"name": "nightly"}
+                "data": "eyJuYW1lIjogIm5pZ2h0bHkifQ==",
+                "attributes": {"prow.k8s.io/pubsub.EventType": "prow.k8s.io/pubsub.PeriodicProwJobEvent"},
+                "messageId": "leakcheck-1",
+            },
+            "subscription": "projects/p/subscriptions/prow-jobs",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(push.status(), 200);
+    let mut created: Vec<String> = list_prowjobs(&client, &namespace)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.spec.job)
+        .collect();
+    created.sort();
+    assert_eq!(created, ["nightly", "unit"]);
+
+    drop(running);
+    let log = std::fs::read_to_string(dir.path().join("out.log")).unwrap();
+    assert!(log.contains("\"level\":\"TRACE\""), "{} bytes", log.len());
+    let kube_token = kubeconfig_token(env.kubeconfig()).unwrap();
+    let leaked = leaks(
+        &log,
+        &[
+            ("the GitHub token", GITHUB_TOKEN),
+            ("the HMAC secret", HMAC),
+            ("the Pub/Sub push token", PUSH_TOKEN),
+            ("the Kubernetes bearer token", &kube_token),
+        ],
+    );
+    assert!(leaked.is_empty(), "secrets in the log: {leaked:?}");
+    assert_eq!(jwts(&log), Vec::<String>::new(), "a signed JWT in the log");
+}
