@@ -9,7 +9,9 @@
 
 mod gerrit;
 mod in_repo;
+mod load;
 mod merge_queue;
+mod processes;
 mod pull_request;
 
 /// Waits until `condition` holds (checked every 20 ms) for at most `seconds`, or fails naming
