@@ -220,17 +220,23 @@ cmd_up() {
 
   # The flags envtest uses, on loopback. No controller-manager: so no ServiceAccount admission, and
   # no not-ready taint on new nodes (nothing would lift it).
-  "$bindir/kube-apiserver" \
-    --etcd-servers "http://127.0.0.1:$etcd_port" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
-    --cert-dir "$dir" --tls-cert-file "$dir/apiserver.crt" --tls-private-key-file "$dir/apiserver.key" \
-    --token-auth-file "$dir/tokens.csv" --authorization-mode RBAC \
-    --service-cluster-ip-range 10.0.0.0/24 --allow-privileged=true \
-    --disable-admission-plugins ServiceAccount,TaintNodesByCondition \
-    --service-account-issuer "https://127.0.0.1:$api_port/" \
-    --service-account-key-file "$dir/sa.key" --service-account-signing-key-file "$dir/sa.key" \
-    --enable-priority-and-fairness=false >"$dir/kube-apiserver.log" 2>&1 &
-  pids+=($!)
+  # The API server alone can be stopped and started again (a test writes `apiserver-stop` or
+  # `apiserver-start` to stdin; the answer is a line on stdout), to test an outage mid-run.
+  start_apiserver() {
+    "$bindir/kube-apiserver" \
+      --etcd-servers "http://127.0.0.1:$etcd_port" \
+      --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+      --cert-dir "$dir" --tls-cert-file "$dir/apiserver.crt" --tls-private-key-file "$dir/apiserver.key" \
+      --token-auth-file "$dir/tokens.csv" --authorization-mode RBAC \
+      --service-cluster-ip-range 10.0.0.0/24 --allow-privileged=true \
+      --disable-admission-plugins ServiceAccount,TaintNodesByCondition \
+      --service-account-issuer "https://127.0.0.1:$api_port/" \
+      --service-account-key-file "$dir/sa.key" --service-account-signing-key-file "$dir/sa.key" \
+      --enable-priority-and-fairness=false >>"$dir/kube-apiserver.log" 2>&1 &
+    apiserver_pid=$!
+    pids+=($!)
+  }
+  start_apiserver
 
   cat >"$dir/kubeconfig" <<EOF
 apiVersion: v1
@@ -287,7 +293,24 @@ EOF
   log "up in $((SECONDS - started)) s: etcd :$etcd_port, kube-apiserver :$api_port, kube-scheduler :$sched_port, kwok"
   echo "ready $dir/kubeconfig"
   # Run until stdin closes (the test process that started us exited) or a signal arrives.
-  while read -r _; do :; done
+  local command
+  while read -r command; do
+    case "$command" in
+      apiserver-stop)
+        kill -TERM "$apiserver_pid" 2>/dev/null || true
+        for _ in $(seq 100); do kill -0 "$apiserver_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$apiserver_pid" 2>/dev/null || true
+        wait "$apiserver_pid" 2>/dev/null || true
+        echo "apiserver stopped" ;;
+      apiserver-start)
+        start_apiserver
+        if wait_for "https://127.0.0.1:$api_port/readyz" 60 --cacert "$dir/ca.crt" -H "Authorization: Bearer $token"; then
+          echo "apiserver ready"
+        else
+          echo "apiserver failed; see $dir/kube-apiserver.log"
+        fi ;;
+    esac
+  done
 }
 
 case "${1:-}" in

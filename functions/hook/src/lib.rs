@@ -254,6 +254,7 @@ pub fn recovery(
         policy: RecoveryPolicy {
             lookback: duration("--redeliver-lookback", &args.hook.redeliver_lookback)?,
             settle: duration("--redeliver-settle", &args.hook.redeliver_settle)?,
+            max_redeliveries: args.hook.redeliver_max,
         },
         min_interval: duration(
             "--redeliver-min-interval",

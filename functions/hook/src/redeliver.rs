@@ -3,9 +3,10 @@
 //! the last run and asks GitHub to send again those that failed or that no instance recorded,
 //! each at most once (what to do is [`prow_github::redelivery`]'s decision; this is the I/O).
 //!
-//! At most once: the request is recorded before GitHub is asked; a crash between the two loses
-//! that redelivery rather than asking twice. A failed request is recorded as failed, so the next
-//! run may ask again. One run at a time per instance (a ping arriving during a run is answered
+//! Each delivery GitHub lists is judged once and asked for again at most once; a webhook is asked
+//! for at most `max_redeliveries` times in all. The count is recorded before GitHub is asked: a
+//! crash between the two loses that request rather than asking twice; a request GitHub refused
+//! is taken back, so the next run may ask again. One run at a time per instance (a ping arriving during a run is answered
 //! at once); deploy the reconciler's pings to one instance (`knative/hook.yaml`).
 
 use crate::Hook;
@@ -22,11 +23,6 @@ use std::sync::Arc;
 const HANDLED: &str = "hook/deliveries/handled/";
 const REDELIVERY: &str = "hook/deliveries/redelivery/";
 const CHECKED: &str = "hook/deliveries/checked/";
-
-/// What a redelivery request came to, kept under its guid.
-const ASKING: &[u8] = b"asking";
-const ASKED: &[u8] = b"asked";
-const FAILED: &[u8] = b"failed";
 
 /// Whether `guid` may name an object: GitHub's delivery ids are UUIDs. The header is not covered
 /// by the signature, so anything else is not recorded (no key is built from it).
@@ -77,15 +73,19 @@ impl DeliveryRecords {
         Ok(self.store.get(&format!("{HANDLED}{guid}")).await?.is_some())
     }
 
-    /// Whether a redelivery of `guid` was asked for (or is being asked for) before.
-    async fn redelivery_requested(&self, guid: &str) -> Result<bool, RecordError> {
-        let state = self.store.get(&format!("{REDELIVERY}{guid}")).await?;
-        Ok(state.is_some_and(|s| s != FAILED))
+    /// How many redeliveries of `guid` were asked for (or are being asked for).
+    async fn redeliveries_asked(&self, guid: &str) -> Result<u32, RecordError> {
+        let count = self.store.get(&format!("{REDELIVERY}{guid}")).await?;
+        Ok(count.map_or(0, |c| {
+            String::from_utf8_lossy(&c).trim().parse().unwrap_or(1)
+        }))
     }
 
-    async fn set_redelivery(&self, guid: &str, state: &[u8]) -> Result<(), RecordError> {
+    async fn set_redeliveries_asked(&self, guid: &str, count: u32) -> Result<(), RecordError> {
         let key = format!("{REDELIVERY}{guid}");
-        self.store.put(&key, state.to_vec(), "text/plain").await?;
+        self.store
+            .put(&key, count.to_string().into_bytes(), "text/plain")
+            .await?;
         Ok(())
     }
 
@@ -177,13 +177,27 @@ impl Hook {
             .await
             .map_err(github)?;
         let window = redelivery::window(&deliveries, checked, now, recovery.policy);
-        // Asked for in this run: a guid lost twice in one window is asked for once.
-        let mut asked: BTreeSet<String> = BTreeSet::new();
+        // Asked for in this run: a webhook lost twice in one window is asked for once.
+        let mut asked_now: BTreeSet<String> = BTreeSet::new();
+        // Everything up to this id is decided; the cursor stops before a delivery left waiting.
+        let mut decided_through = checked;
         for delivery in &window.due {
+            if asked_now.contains(&delivery.guid) {
+                decided_through = Some(delivery.id);
+                continue;
+            }
             let recorded = records.handled(&delivery.guid).await?;
-            let requested = asked.contains(&delivery.guid)
-                || (!recorded && records.redelivery_requested(&delivery.guid).await?);
-            let decision = redelivery::decide(delivery, recorded, requested);
+            let asked = if recorded || !usable_guid(&delivery.guid) {
+                0
+            } else {
+                records.redeliveries_asked(&delivery.guid).await?
+            };
+            if !recorded && !redelivery::ready(delivery, asked, now, recovery.policy) {
+                break;
+            }
+            decided_through = Some(delivery.id);
+            let decision =
+                redelivery::decide(delivery, recorded, asked, recovery.policy.max_redeliveries);
             report.judged += 1;
             self.0
                 .metrics
@@ -197,13 +211,16 @@ impl Hook {
                     if !usable_guid(&delivery.guid) {
                         continue;
                     }
-                    records.set_redelivery(&delivery.guid, ASKING).await?;
-                    asked.insert(delivery.guid.clone());
+                    records
+                        .set_redeliveries_asked(&delivery.guid, asked + 1)
+                        .await?;
+                    asked_now.insert(delivery.guid.clone());
                     if let Err(error) = recovery.deliveries.redeliver(hook, delivery.id).await {
-                        records.set_redelivery(&delivery.guid, FAILED).await?;
+                        records
+                            .set_redeliveries_asked(&delivery.guid, asked)
+                            .await?;
                         return Err(github(error));
                     }
-                    records.set_redelivery(&delivery.guid, ASKED).await?;
                     tracing::info!(
                         hook = %hook,
                         delivery = delivery.id,
@@ -211,6 +228,7 @@ impl Hook {
                         event_type = %delivery.event,
                         status = %delivery.status,
                         reason = ?why,
+                        asked = asked + 1,
                         "asked GitHub to redeliver a lost webhook"
                     );
                     report.redelivered.push(delivery.guid.clone());
@@ -222,14 +240,14 @@ impl Hook {
                         event_guid = %delivery.guid,
                         event_type = %delivery.event,
                         status = %delivery.status,
-                        "a webhook was lost again after its one redelivery; given up"
+                        "a webhook was lost again after its last allowed redelivery; given up"
                     );
                     report.given_up.push(delivery.guid.clone());
                 }
                 Decision::Handled | Decision::Refused => {}
             }
         }
-        if let Some(id) = window.checked_through
+        if let Some(id) = decided_through
             && Some(id) != checked
         {
             records.set_checked_through(hook, id).await?;

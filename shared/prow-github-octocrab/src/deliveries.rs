@@ -132,6 +132,7 @@ impl WebhookDeliveries for OctocrabGitHub {
             let policy = RecoveryPolicy {
                 lookback: now.duration_since(not_before),
                 settle: jiff::SignedDuration::ZERO,
+                max_redeliveries: 0,
             };
             let mut all = Vec::new();
             let mut next = Some(format!("{}{path}?per_page=100", self.inner.endpoint));

@@ -2,9 +2,12 @@
 //! recent deliveries (`GET /app/hook/deliveries`, or a repository's or organization's hook) but
 //! never sends one again by itself. hook records every delivery it handed on; a reconciler woken
 //! by a ping reads the deliveries made since it last looked and asks GitHub to redeliver
-//! (`POST …/deliveries/{id}/attempts`) those that failed or that hook has no record of, each at
-//! most once. This module decides, without I/O: which deliveries are due for a decision
-//! ([`window`]) and what to do with each ([`decide`]).
+//! (`POST …/deliveries/{id}/attempts`) those that failed or that hook has no record of. Each
+//! delivery GitHub lists is judged once, and redelivered at most once; a redelivery that fails is
+//! a delivery of its own, judged in a later run, until the webhook has been asked for
+//! [`RecoveryPolicy::max_redeliveries`] times (an outage longer than that many runs gives up).
+//! This module decides, without I/O: which deliveries are due for a decision ([`window`]) and
+//! what to do with each ([`decide`]).
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -44,6 +47,8 @@ pub struct RecoveryPolicy {
     pub lookback: SignedDuration,
     /// Deliveries younger than this are left for the next run: hook may still be handing them on.
     pub settle: SignedDuration,
+    /// How many times one webhook (one `X-GitHub-Delivery`) is asked for again at most.
+    pub max_redeliveries: u32,
 }
 
 impl Default for RecoveryPolicy {
@@ -51,6 +56,7 @@ impl Default for RecoveryPolicy {
         RecoveryPolicy {
             lookback: SignedDuration::from_hours(6),
             settle: SignedDuration::from_mins(2),
+            max_redeliveries: 5,
         }
     }
 }
@@ -100,6 +106,21 @@ pub fn window(
     }
 }
 
+/// Whether `delivery`, a failure of a webhook already asked for `asked` times, may be judged now:
+/// each redelivery waits twice as long as the one before (the settle time, then 2x, 4x, ...), so
+/// a long outage is not spent in a few quick attempts.
+pub fn ready(delivery: &HookDelivery, asked: u32, now: Timestamp, policy: RecoveryPolicy) -> bool {
+    let factor = 1i32 << asked.min(16);
+    let wait = policy
+        .settle
+        .checked_mul(factor)
+        .unwrap_or(SignedDuration::MAX);
+    delivery
+        .delivered_at
+        .checked_add(wait)
+        .is_ok_and(|due| due <= now)
+}
+
 /// What to do with one delivery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -107,7 +128,7 @@ pub enum Decision {
     Handled,
     /// hook refused it (4xx): bad input stays bad.
     Refused,
-    /// Lost, and a redelivery was already asked for once: given up.
+    /// Lost, and redeliveries were asked for as many times as allowed: given up.
     GivenUp,
     /// Lost: ask GitHub to send it again.
     Redeliver(LostBecause),
@@ -135,14 +156,14 @@ impl Decision {
     }
 }
 
-/// The decision for `delivery`, given whether hook recorded handing its guid on and whether a
-/// redelivery of its guid was asked for before.
-pub fn decide(delivery: &HookDelivery, recorded: bool, redelivery_requested: bool) -> Decision {
+/// The decision for `delivery`, given whether hook recorded handing its guid on and how many
+/// redeliveries of its guid were asked for before (`asked`, of at most `max`).
+pub fn decide(delivery: &HookDelivery, recorded: bool, asked: u32, max: u32) -> Decision {
     if recorded {
         Decision::Handled
     } else if delivery.refused() {
         Decision::Refused
-    } else if redelivery_requested {
+    } else if asked >= max {
         Decision::GivenUp
     } else if delivery.succeeded() {
         Decision::Redeliver(LostBecause::Unrecorded)
@@ -235,35 +256,30 @@ mod tests {
         let refused = delivery(2, "b", 0, 400);
         let unreachable = delivery(3, "c", 0, 0);
         let unavailable = delivery(4, "d", 0, 503);
-        // (delivery, recorded, asked before) -> decision
+        // (delivery, recorded, redeliveries asked before, of at most 2) -> decision
         let table = [
-            (&ok, true, false, Decision::Handled),
-            (&unavailable, true, false, Decision::Handled),
-            (&refused, false, false, Decision::Refused),
-            (
-                &ok,
-                false,
-                false,
-                Decision::Redeliver(LostBecause::Unrecorded),
-            ),
+            (&ok, true, 0, Decision::Handled),
+            (&unavailable, true, 2, Decision::Handled),
+            (&refused, false, 0, Decision::Refused),
+            (&ok, false, 0, Decision::Redeliver(LostBecause::Unrecorded)),
             (
                 &unreachable,
                 false,
-                false,
+                0,
                 Decision::Redeliver(LostBecause::Failed),
             ),
             (
                 &unavailable,
                 false,
-                false,
+                1,
                 Decision::Redeliver(LostBecause::Failed),
             ),
-            (&unreachable, false, true, Decision::GivenUp),
-            (&ok, false, true, Decision::GivenUp),
+            (&unreachable, false, 2, Decision::GivenUp),
+            (&ok, false, 3, Decision::GivenUp),
         ];
         for (delivery, recorded, asked, expected) in table {
             assert_eq!(
-                decide(delivery, recorded, asked),
+                decide(delivery, recorded, asked, 2),
                 expected,
                 "{delivery:?} recorded={recorded} asked={asked}"
             );
@@ -275,6 +291,7 @@ mod tests {
         let policy = RecoveryPolicy {
             lookback: SignedDuration::from_hours(1),
             settle: SignedDuration::from_mins(2),
+            max_redeliveries: 1,
         };
         let now = at(10_000);
         let deliveries = vec![
@@ -303,6 +320,32 @@ mod tests {
         assert!(seen_enough(&deliveries[3], Some(5), now, policy));
         assert!(seen_enough(&deliveries[4], None, now, policy));
         assert!(!seen_enough(&deliveries[0], Some(5), now, policy));
+    }
+
+    #[test]
+    fn each_redelivery_waits_twice_as_long_as_the_one_before() {
+        let policy = RecoveryPolicy {
+            lookback: SignedDuration::from_hours(6),
+            settle: SignedDuration::from_mins(2),
+            max_redeliveries: 5,
+        };
+        let failed = delivery(1, "a", 0, 503);
+        // (asked before, minutes since it failed) -> ready
+        for (asked, minutes, expected) in [
+            (0, 2, true),
+            (1, 3, false),
+            (1, 4, true),
+            (2, 7, false),
+            (2, 8, true),
+            (4, 31, false),
+            (4, 32, true),
+        ] {
+            assert_eq!(
+                ready(&failed, asked, at(minutes * 60), policy),
+                expected,
+                "asked {asked}, {minutes} min"
+            );
+        }
     }
 
     #[test]

@@ -109,6 +109,10 @@ pub struct HookArgs {
     /// How old a delivery must be before it is judged (hook may still be handing it on).
     #[arg(long = "redeliver-settle", default_value = "2m")]
     pub redeliver_settle: String,
+    /// How many times one webhook is asked for again at most (each failed redelivery is judged
+    /// again a run later, so an outage of about this many runs is bridged).
+    #[arg(long = "redeliver-max", default_value_t = 5)]
+    pub redeliver_max: u32,
     /// The least time between two reconciler runs (`POST /redeliver` is as public as `/hook`).
     #[arg(long = "redeliver-min-interval", default_value = "20s")]
     pub redeliver_min_interval: String,

@@ -8,9 +8,10 @@
 //! (`tests/harness/kube/kwok-stages.yaml`).
 
 use anyhow::{Context, bail};
+use std::io::Write;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -25,9 +26,16 @@ pub struct KubeTestEnv {
     pub started_in: Duration,
     /// How long the binaries took to build, or to be found in the cache.
     pub built_in: Duration,
-    // Closing the script's stdin stops the control plane; kept for the life of the process.
-    _supervisor: Mutex<(Child, ChildStdin)>,
+    // Closing the script's stdin stops the control plane; kept for the life of the process. Its
+    // stdout answers the commands written to its stdin.
+    supervisor: Mutex<Supervisor>,
     _state: tempfile::TempDir,
+}
+
+struct Supervisor {
+    _child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
 }
 
 /// The reason the environment is unavailable, for [`KubeTestEnv::shared`].
@@ -100,13 +108,15 @@ impl KubeTestEnv {
             .with_context(|| format!("running {} up", script().display()))?;
         let stdin = child.stdin.take().context("no stdin")?;
         let stdout = child.stdout.take().context("no stdout")?;
+        let mut stdout = BufReader::new(stdout);
         let mut kubeconfig = None;
-        for line in BufReader::new(stdout).lines() {
-            let line = line?;
-            if let Some(path) = line.strip_prefix("ready ") {
+        let mut line = String::new();
+        while stdout.read_line(&mut line)? > 0 {
+            if let Some(path) = line.trim_end().strip_prefix("ready ") {
                 kubeconfig = Some(PathBuf::from(path));
                 break;
             }
+            line.clear();
         }
         let Some(kubeconfig) = kubeconfig else {
             let status = child.wait()?;
@@ -119,9 +129,44 @@ impl KubeTestEnv {
             kubeconfig,
             started_in: started.elapsed(),
             built_in,
-            _supervisor: Mutex::new((child, stdin)),
+            supervisor: Mutex::new(Supervisor {
+                _child: child,
+                stdin,
+                stdout,
+            }),
             _state: state,
         }))
+    }
+
+    /// Stops the API server alone (etcd and the data stay): clients get connection refused until
+    /// [`KubeTestEnv::start_apiserver`]. Use a control plane of the test's own
+    /// ([`KubeTestEnv::start`]), not the shared one.
+    pub fn stop_apiserver(&self) -> anyhow::Result<()> {
+        self.command("apiserver-stop", "apiserver stopped")
+    }
+
+    /// Starts the API server again, on the same port with the same data; returns once it is ready.
+    pub fn start_apiserver(&self) -> anyhow::Result<()> {
+        self.command("apiserver-start", "apiserver ready")
+    }
+
+    /// Writes `command` to the script and waits for the line `expected`.
+    fn command(&self, command: &str, expected: &str) -> anyhow::Result<()> {
+        let mut supervisor = self
+            .supervisor
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the control plane's supervisor is poisoned"))?;
+        writeln!(supervisor.stdin, "{command}")?;
+        supervisor.stdin.flush()?;
+        let mut line = String::new();
+        supervisor.stdout.read_line(&mut line)?;
+        if line.trim_end() != expected {
+            bail!(
+                "{command}: the control plane answered {:?}",
+                line.trim_end()
+            );
+        }
+        Ok(())
     }
 
     /// The kubeconfig file (cluster-admin through a static token, CA-verified TLS).

@@ -47,6 +47,11 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
+    setup_allowing(1).await
+}
+
+/// [`setup`] asking for each webhook at most `max_redeliveries` times.
+async fn setup_allowing(max_redeliveries: u32) -> Setup {
     let mut world = World::new("k8s-ci-robot");
     world.add_org("acme", &["alice"]).add_repo(REPO);
     world.open_issue(REPO, "alice", "flaky test");
@@ -90,6 +95,7 @@ async fn setup() -> Setup {
             policy: RecoveryPolicy {
                 lookback: jiff::SignedDuration::from_hours(1),
                 settle: jiff::SignedDuration::ZERO,
+                max_redeliveries,
             },
             min_interval: Duration::ZERO,
         }),
@@ -200,24 +206,43 @@ async fn lost_webhooks_are_redelivered_once_and_only_the_lost_ones() {
 }
 
 #[tokio::test]
-async fn a_webhook_lost_again_after_its_redelivery_is_given_up() {
-    let setup = setup().await;
+async fn a_webhook_lost_again_is_asked_for_again_up_to_the_limit_then_given_up() {
+    let setup = setup_allowing(2).await;
+    // Lost, and so are its first two redeliveries (an outage lasting two runs).
     setup
         .standin
         .world()
-        .drop_next_deliveries(DeliveryDrop::Unreachable, 2);
+        .drop_next_deliveries(DeliveryDrop::Unreachable, 3);
     setup.comment(1);
     setup.attempts(1).await;
     let report = setup.hook.recover_deliveries().await.unwrap();
     assert_eq!(report.redelivered.len(), 1);
-    // The redelivery is lost too (the second drop).
     setup.attempts(2).await;
+    let report = setup.hook.recover_deliveries().await.unwrap();
+    assert_eq!(
+        report.judged, 1,
+        "the failed redelivery is a delivery of its own"
+    );
+    assert_eq!(report.redelivered.len(), 1, "asked for a second time");
+    setup.attempts(3).await;
     assert!(setup.broker.received().is_empty());
     let report = setup.hook.recover_deliveries().await.unwrap();
     assert_eq!(report.judged, 1);
-    assert!(report.redelivered.is_empty(), "at most once per delivery");
+    assert!(report.redelivered.is_empty(), "at most twice per webhook");
     assert_eq!(report.given_up.len(), 1);
-    assert_eq!(setup.redelivery_requests(), 1);
+    assert_eq!(setup.redelivery_requests(), 2);
+
+    // Within the limit, an outage is bridged: lost once, its one redelivery arrives.
+    setup
+        .standin
+        .world()
+        .drop_next_deliveries(DeliveryDrop::Unreachable, 1);
+    setup.comment(1);
+    setup.attempts(4).await;
+    let report = setup.hook.recover_deliveries().await.unwrap();
+    assert_eq!(report.redelivered.len(), 1);
+    setup.attempts(5).await;
+    assert_eq!(setup.broker.received().len(), 1);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
     reason = "a test fails loudly"
 )]
 
+mod chaos;
 mod gerrit;
 mod in_repo;
 mod load;
