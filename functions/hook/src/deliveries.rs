@@ -25,8 +25,10 @@ struct State {
 pub(crate) enum Claim {
     /// New: hand it on, then `finish` or `abandon`.
     New,
-    /// Already handed on, or being handed on by another request.
-    Duplicate,
+    /// Being handed on by another request.
+    InFlight,
+    /// Already handed on.
+    HandedOn,
 }
 
 impl Deliveries {
@@ -50,8 +52,10 @@ impl Deliveries {
                 state.known.remove(&old);
             }
         }
-        if state.known.contains_key(id) {
-            return Claim::Duplicate;
+        match state.known.get(id) {
+            Some(true) => return Claim::HandedOn,
+            Some(false) => return Claim::InFlight,
+            None => {}
         }
         state.known.insert(id.to_string(), false);
         state.order.push_back((now, id.to_string()));
@@ -84,9 +88,9 @@ mod tests {
     fn a_delivery_is_new_once_and_again_after_a_failed_handoff() {
         let deliveries = Deliveries::new(Duration::from_secs(60));
         assert_eq!(deliveries.claim("a"), Claim::New);
-        assert_eq!(deliveries.claim("a"), Claim::Duplicate, "in flight");
+        assert_eq!(deliveries.claim("a"), Claim::InFlight);
         deliveries.finish("a");
-        assert_eq!(deliveries.claim("a"), Claim::Duplicate, "handed on");
+        assert_eq!(deliveries.claim("a"), Claim::HandedOn);
         assert_eq!(deliveries.claim("b"), Claim::New);
         deliveries.abandon("b");
         assert_eq!(deliveries.claim("b"), Claim::New, "retried after a failure");

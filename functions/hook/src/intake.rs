@@ -139,7 +139,13 @@ async fn accept(hook: &Hook, headers: &HeaderMap, body: Body) -> Result<&'static
         })
         .inc();
 
-    if hook.0.deliveries.claim(guid) == Claim::Duplicate {
+    let claim = hook.0.deliveries.claim(guid);
+    if claim != Claim::New {
+        // A redelivery of one handed on here: its record may be what was missing (the write
+        // failed), so it is written again.
+        if claim == Claim::HandedOn && matches!(hook.0.handoff, Handoff::Sink(_)) {
+            hook.record_handled(guid).await;
+        }
         hook.0.metrics.duplicates.inc();
         tracing::info!(
             event_guid = guid,

@@ -11,6 +11,7 @@ mod browser;
 pub mod contract;
 pub mod deploy;
 pub mod events;
+pub mod fault_proxy;
 pub mod kube;
 mod pubsub;
 mod redis;

@@ -42,7 +42,7 @@ struct Setup {
     standin: GitHubStandIn,
     hook: Hook,
     broker: Arc<Broker>,
-    _s3: S3Server,
+    s3: S3Server,
     _secret: tempfile::NamedTempFile,
 }
 
@@ -62,7 +62,7 @@ async fn setup_allowing(max_redeliveries: u32) -> Setup {
     let secret = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(secret.path(), SECRET).unwrap();
     let broker = Arc::new(Broker::default());
-    let s3 = S3Server::start(&["records"]).await.unwrap();
+    let s3 = S3Server::start_with_faults(&["records"]).await.unwrap();
     let credentials = prow_artifacts::S3Credentials {
         endpoint: s3.endpoint(),
         s3_force_path_style: true,
@@ -118,7 +118,7 @@ async fn setup_allowing(max_redeliveries: u32) -> Setup {
         standin,
         hook,
         broker,
-        _s3: s3,
+        s3,
         _secret: secret,
     }
 }
@@ -279,4 +279,38 @@ async fn a_failed_redelivery_request_is_asked_again_and_a_failed_listing_answers
     );
     setup.attempts(2).await;
     assert_eq!(setup.broker.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_record_that_could_not_be_written_is_written_by_the_redelivery_and_s3_down_fails_a_run() {
+    let setup = setup_allowing(3).await;
+    let faults = setup.s3.faults().unwrap();
+    // S3 refuses the record's PUT (three 503s: longer than the SDK retries): the webhook is
+    // still acknowledged, the broker has it.
+    faults.fail_next(503, 3);
+    setup.comment(1);
+    setup.attempts(1).await;
+    assert!(setup.standin.world().delivery_attempts[0].succeeded());
+    for _ in 0..200 {
+        if setup.broker.received().len() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(setup.broker.received().len(), 1);
+
+    // Unrecorded: redelivered once; hook drops the duplicate and writes the missing record.
+    let report = setup.hook.recover_deliveries().await.unwrap();
+    assert_eq!(report.redelivered.len(), 1);
+    setup.attempts(2).await;
+    let report = setup.hook.recover_deliveries().await.unwrap();
+    assert_eq!(report.judged, 1);
+    assert!(report.redelivered.is_empty(), "the redelivery recorded it");
+    assert_eq!(setup.redelivery_requests(), 1);
+    let received = setup.broker.received();
+    assert!(received.values().all(|&n| n == 1), "{received:?}");
+
+    // S3 down during a run: the run fails (the ping is answered 5xx and sent again).
+    faults.fail_next(503, 3);
+    assert!(setup.hook.recover_deliveries().await.is_err());
 }

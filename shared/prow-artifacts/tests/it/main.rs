@@ -175,3 +175,55 @@ async fn buckets_open_by_name_and_refuse_what_is_no_name() {
         );
     }
 }
+
+#[tokio::test]
+async fn s3_faults_are_survived_by_the_sdks_retries_and_reported_when_they_last() {
+    use prow_ports::Failure;
+    let server = S3Server::start_with_faults(&["records"]).await.unwrap();
+    let faults = server.faults().unwrap();
+    let credentials = S3Credentials {
+        endpoint: server.endpoint(),
+        s3_force_path_style: true,
+        access_key: ACCESS_KEY.into(),
+        secret_key: SECRET_KEY.into(),
+        ..S3Credentials::default()
+    };
+    let store = S3ArtifactStore::new("records", &credentials).await;
+    let mut table = Vec::new();
+    for (status, times) in [(500, 1), (503, 1), (500, 2), (503, 2)] {
+        faults.fail_next(status, times);
+        let key = format!("logs/{status}-{times}.txt");
+        store
+            .put(&key, b"ok".to_vec(), "text/plain")
+            .await
+            .unwrap_or_else(|e| panic!("PUT after {times}x {status}: {e}"));
+        faults.fail_next(status, times);
+        assert_eq!(store.get(&key).await.unwrap(), Some(b"ok".to_vec()));
+        table.push(format!("PUT and GET after {times}x {status}: survived"));
+    }
+    // Longer than the SDK retries (3 attempts): the caller gets a retryable error, so the
+    // function answers 5xx and its event is sent again.
+    faults.fail_next(503, 3);
+    let failed = store
+        .put("logs/lost.txt", b"x".to_vec(), "text/plain")
+        .await;
+    let error = failed.expect_err("three 503s in a row");
+    assert!(error.retryable(), "{error}");
+    assert!(
+        store.get("logs/lost.txt").await.unwrap().is_none(),
+        "nothing half-written"
+    );
+    table.push("PUT after 3x 503: retryable error to the caller".into());
+    faults.slow_next(std::time::Duration::from_secs(2), 1);
+    assert_eq!(
+        store.get("logs/500-1.txt").await.unwrap(),
+        Some(b"ok".to_vec())
+    );
+    table.push("GET 2 s late: survived".into());
+    let answered = faults.answered();
+    assert!(
+        answered.iter().filter(|&&s| s >= 500).count() >= 15,
+        "{answered:?}"
+    );
+    eprintln!("S3 faults, by kind:\n  {}", table.join("\n  "));
+}
