@@ -62,14 +62,19 @@ impl GitHubReporter {
         }
     }
 
+    /// Reports `job`'s state. `resuming`: a report of this state was begun before and may have
+    /// reached GitHub (crier died before recording it), so the commit's status is read first and
+    /// not set again when GitHub already shows it.
     pub async fn report(
         &self,
         job: &ProwJob,
         config: &Config,
         store: &dyn JobStore,
+        resuming: bool,
     ) -> Result<(), ReportError> {
         if self.report_as != ReportAs::CheckRuns
             && let Some(status) = decide::commit_status(job)
+            && !(resuming && self.shows(&status).await?)
         {
             let sent = self
                 .client
@@ -89,6 +94,21 @@ impl GitHubReporter {
             self.report_comment(job, config, store).await?;
         }
         Ok(())
+    }
+
+    /// Whether the commit's status for the context already is `status` (same state and
+    /// description).
+    async fn shows(&self, status: &decide::CommitStatus) -> Result<bool, ReportError> {
+        let combined = self
+            .client
+            .combined_status(&status.repo, status.sha.as_str())
+            .await
+            .map_err(ReportError::github("reading the commit's status"))?;
+        Ok(combined.statuses.iter().any(|shown| {
+            shown.context == status.status.context
+                && shown.state == status.status.state
+                && shown.description == status.status.description
+        }))
     }
 
     /// Updates the job's check run (same name, `external_id` = the ProwJob), or creates it.

@@ -202,7 +202,13 @@ impl Crier {
         let mut outcome = Reported::default();
         let mut retry = Vec::new();
         for reporter in self.due(&job) {
-            match self.report(reporter, &job).await {
+            // A report GitHub may have taken just before an earlier crier died is checked, not
+            // sent blindly again; any other is marked in flight first.
+            let resuming = prow_crier::in_flight(&job, reporter) == Some(state);
+            if reporter == GITHUB_REPORTER && !resuming {
+                self.mark_in_flight(name, reporter, state).await?;
+            }
+            match self.report(reporter, &job, resuming).await {
                 Ok(()) => {
                     self.0.metrics.result(reporter, true);
                     if let Some(completed) = &job.status.completion_time {
@@ -240,12 +246,19 @@ impl Crier {
         }
     }
 
-    async fn report(&self, reporter: &str, job: &ProwJob) -> Result<(), ReportError> {
+    async fn report(
+        &self,
+        reporter: &str,
+        job: &ProwJob,
+        resuming: bool,
+    ) -> Result<(), ReportError> {
         let config = self.0.config.current();
         let options = &self.0.options;
         match (reporter, &options.github, &options.pubsub, &options.slack) {
             (GITHUB_REPORTER, Some(github), _, _) => {
-                github.report(job, &config, options.store.as_ref()).await
+                github
+                    .report(job, &config, options.store.as_ref(), resuming)
+                    .await
             }
             (PUBSUB_REPORTER, _, Some(publisher), _) => {
                 let urls = JobUrls::from_config(&config.prow.plank);
@@ -286,6 +299,24 @@ impl Crier {
             },
             _ => Ok(()),
         }
+    }
+
+    /// Marks a report of `state` by `reporter` in flight on the job, before it is made.
+    async fn mark_in_flight(
+        &self,
+        name: &str,
+        reporter: &str,
+        state: ProwJobState,
+    ) -> Result<(), ReportError> {
+        update_fresh(self.0.options.store.as_ref(), name, 8, |job| {
+            prow_crier::mark_in_flight(job, reporter, state);
+            true
+        })
+        .await
+        .map(drop)
+        .map_err(ReportError::store(format!(
+            "marking a report in flight on {name}"
+        )))
     }
 
     /// Writes `state` into `prev_report_states` for `reporters`, re-reading the job when another

@@ -50,9 +50,68 @@ pub fn already_reported(job: &ProwJob, reporter: &str) -> bool {
 }
 
 /// Records that `reporter` reported `state` (the state the report was made for, which may be
-/// older than the job's state by the time it is written back).
+/// older than the job's state by the time it is written back), and that no report of it is in
+/// flight any more.
 pub fn mark_reported(job: &mut ProwJob, reporter: &str, state: ProwJobState) {
     job.status
         .prev_report_states
         .insert(reporter.to_string(), state);
+    if in_flight(job, reporter).is_some()
+        && let Some(annotations) = job.metadata.annotations.as_mut()
+    {
+        annotations.remove(&in_flight_annotation(reporter));
+    }
+}
+
+/// The annotation saying a report of a state was being made by `reporter` (not ours upstream: a
+/// report GitHub took just before crier died is then not made twice).
+pub fn in_flight_annotation(reporter: &str) -> String {
+    format!("crier.prow.k8s.io/reporting-{reporter}")
+}
+
+/// Records, before `reporter` reports `state`, that the report is being made.
+pub fn mark_in_flight(job: &mut ProwJob, reporter: &str, state: ProwJobState) {
+    job.metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(in_flight_annotation(reporter), state.as_str().to_string());
+}
+
+/// The state whose report `reporter` began and may not have finished (its crier was killed).
+pub fn in_flight(job: &ProwJob, reporter: &str) -> Option<ProwJobState> {
+    let value = job
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(&in_flight_annotation(reporter))?;
+    serde_json::from_value(serde_json::Value::String(value.clone())).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_in_flight_is_marked_before_and_cleared_when_recorded() {
+        let mut job: ProwJob = serde_json::from_value(serde_json::json!({
+            "apiVersion": "prow.k8s.io/v1",
+            "kind": "ProwJob",
+            "metadata": {"name": "unit-1"},
+            "spec": {"type": "periodic", "job": "unit"}
+        }))
+        .expect("a ProwJob");
+        assert_eq!(in_flight(&job, GITHUB_REPORTER), None);
+        mark_in_flight(&mut job, GITHUB_REPORTER, ProwJobState::Pending);
+        assert_eq!(
+            in_flight(&job, GITHUB_REPORTER),
+            Some(ProwJobState::Pending)
+        );
+        assert_eq!(in_flight(&job, SLACK_REPORTER), None);
+        mark_reported(&mut job, GITHUB_REPORTER, ProwJobState::Pending);
+        assert_eq!(in_flight(&job, GITHUB_REPORTER), None);
+        assert_eq!(
+            job.status.prev_report_states.get(GITHUB_REPORTER),
+            Some(&ProwJobState::Pending)
+        );
+    }
 }
