@@ -38,23 +38,24 @@ for mode in bare hook-sink hook-local; do
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:${ports[$mode]}/" && break; sleep 0.05; done
 done
 
-# Endless vegeta JSON targets: the same signed body, a fresh delivery id each.
+# Endless vegeta JSON targets: a fresh delivery id and a distinct body each (a sequence number
+# added to the payload, signed per request), since hook drops a body it has seen as a replay.
 targets() { # URL ROUND
   python3 - "$1" "$2" "$payload" <<'PY'
 import base64, hashlib, hmac, json, sys
 url, round_, path = sys.argv[1], sys.argv[2], sys.argv[3]
-body = open(path, "rb").read()
-sig = "sha256=" + hmac.new(b"bench-secret", body, hashlib.sha256).hexdigest()
-b64 = base64.b64encode(body).decode()
-head = json.dumps({"method": "POST", "url": url, "body": b64})[:-1]
+base = open(path, "rb").read().rstrip()[:-1]
 out = sys.stdout
 i = 0
 try:
     while True:
         i += 1
+        body = base + b',"bench_seq":%d}' % i
+        sig = "sha256=" + hmac.new(b"bench-secret", body, hashlib.sha256).hexdigest()
+        b64 = base64.b64encode(body).decode()
         headers = {"X-GitHub-Event": ["issue_comment"], "X-GitHub-Delivery": [f"r{round_}-{i}"],
                    "X-Hub-Signature-256": [sig], "Content-Type": ["application/json"]}
-        out.write(head + ', "header": ' + json.dumps(headers) + "}\n")
+        out.write(json.dumps({"method": "POST", "url": url, "body": b64, "header": headers}) + "\n")
 except BrokenPipeError:
     pass
 PY

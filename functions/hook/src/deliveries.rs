@@ -1,6 +1,8 @@
 //! Delivery ids seen recently. GitHub redelivers with the same `X-GitHub-Delivery` (by hand, or
 //! by a retrying proxy); a delivery already handed on, or being handed on, is acknowledged and
-//! dropped. Memory is bounded by the window and a cap.
+//! dropped. The body's digest is remembered too: GitHub's signature covers the body but not the
+//! delivery id, so a captured webhook sent again under a new id is a replay, and is dropped the
+//! same way. Memory is bounded by the window and a cap.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -17,7 +19,9 @@ pub(crate) struct Deliveries {
 struct State {
     /// id -> handed on (true) or in flight (false)
     known: HashMap<String, bool>,
-    order: VecDeque<(Instant, String)>,
+    /// body digest -> the id it came with
+    bodies: HashMap<[u8; 32], String>,
+    order: VecDeque<(Instant, String, [u8; 32])>,
 }
 
 /// What to do with a delivery.
@@ -29,6 +33,8 @@ pub(crate) enum Claim {
     InFlight,
     /// Already handed on.
     HandedOn,
+    /// The same body came before under another id: a replay.
+    Replay,
 }
 
 impl Deliveries {
@@ -39,17 +45,21 @@ impl Deliveries {
         }
     }
 
-    pub(crate) fn claim(&self, id: &str) -> Claim {
+    /// Claims delivery `id` whose body has SHA-256 `digest`.
+    pub(crate) fn claim(&self, id: &str, digest: [u8; 32]) -> Claim {
         let Ok(mut state) = self.state.lock() else {
             return Claim::New;
         };
         let now = Instant::now();
-        while let Some((at, _)) = state.order.front() {
+        while let Some((at, _, _)) = state.order.front() {
             if now.duration_since(*at) < self.window && state.order.len() < MAX_REMEMBERED {
                 break;
             }
-            if let Some((_, old)) = state.order.pop_front() {
+            if let Some((_, old, old_digest)) = state.order.pop_front() {
                 state.known.remove(&old);
+                if state.bodies.get(&old_digest) == Some(&old) {
+                    state.bodies.remove(&old_digest);
+                }
             }
         }
         match state.known.get(id) {
@@ -57,8 +67,12 @@ impl Deliveries {
             Some(false) => return Claim::InFlight,
             None => {}
         }
+        if state.bodies.contains_key(&digest) {
+            return Claim::Replay;
+        }
         state.known.insert(id.to_string(), false);
-        state.order.push_back((now, id.to_string()));
+        state.bodies.insert(digest, id.to_string());
+        state.order.push_back((now, id.to_string(), digest));
         Claim::New
     }
 
@@ -75,7 +89,8 @@ impl Deliveries {
     pub(crate) fn abandon(&self, id: &str) {
         if let Ok(mut state) = self.state.lock() {
             state.known.remove(id);
-            state.order.retain(|(_, known)| known != id);
+            state.bodies.retain(|_, known| known != id);
+            state.order.retain(|(_, known, _)| known != id);
         }
     }
 }
@@ -84,23 +99,47 @@ impl Deliveries {
 mod tests {
     use super::*;
 
+    const A: [u8; 32] = [1; 32];
+    const B: [u8; 32] = [2; 32];
+
     #[test]
     fn a_delivery_is_new_once_and_again_after_a_failed_handoff() {
         let deliveries = Deliveries::new(Duration::from_secs(60));
-        assert_eq!(deliveries.claim("a"), Claim::New);
-        assert_eq!(deliveries.claim("a"), Claim::InFlight);
+        assert_eq!(deliveries.claim("a", A), Claim::New);
+        assert_eq!(deliveries.claim("a", A), Claim::InFlight);
         deliveries.finish("a");
-        assert_eq!(deliveries.claim("a"), Claim::HandedOn);
-        assert_eq!(deliveries.claim("b"), Claim::New);
+        assert_eq!(deliveries.claim("a", A), Claim::HandedOn);
+        assert_eq!(deliveries.claim("b", B), Claim::New);
         deliveries.abandon("b");
-        assert_eq!(deliveries.claim("b"), Claim::New, "retried after a failure");
+        assert_eq!(
+            deliveries.claim("b", B),
+            Claim::New,
+            "retried after a failure"
+        );
+    }
+
+    #[test]
+    fn the_same_body_under_another_id_is_a_replay() {
+        let deliveries = Deliveries::new(Duration::from_secs(60));
+        assert_eq!(deliveries.claim("a", A), Claim::New);
+        deliveries.finish("a");
+        assert_eq!(deliveries.claim("z", A), Claim::Replay);
+        assert_eq!(
+            deliveries.claim("a", A),
+            Claim::HandedOn,
+            "GitHub's redelivery"
+        );
+        // A body whose hand-off failed may come again under any id.
+        assert_eq!(deliveries.claim("b", B), Claim::New);
+        deliveries.abandon("b");
+        assert_eq!(deliveries.claim("y", B), Claim::New);
     }
 
     #[test]
     fn ids_are_forgotten_after_the_window() {
         let deliveries = Deliveries::new(Duration::ZERO);
-        assert_eq!(deliveries.claim("a"), Claim::New);
+        assert_eq!(deliveries.claim("a", A), Claim::New);
         deliveries.finish("a");
-        assert_eq!(deliveries.claim("a"), Claim::New);
+        assert_eq!(deliveries.claim("a", A), Claim::New);
     }
 }

@@ -15,6 +15,7 @@ use prow_ports::events::{
     SIGNATURE_EXTENSION, TRACEPARENT_EXTENSION,
 };
 use prow_runtime::cloudevents::traceparent;
+use sha2::Digest;
 use std::time::Instant;
 
 /// Why a delivery was refused: the answer GitHub sees and the metric's reason.
@@ -139,7 +140,17 @@ async fn accept(hook: &Hook, headers: &HeaderMap, body: Body) -> Result<&'static
         })
         .inc();
 
-    let claim = hook.0.deliveries.claim(guid);
+    let digest: [u8; 32] = sha2::Sha256::digest(&payload).into();
+    let claim = hook.0.deliveries.claim(guid, digest);
+    if claim == Claim::Replay {
+        hook.0.metrics.reject("replayed");
+        tracing::warn!(
+            event_guid = guid,
+            event_type = event_name,
+            "a body already received under another delivery id: a replay, dropped"
+        );
+        return Ok("Event already received. Have a nice day.");
+    }
     if claim != Claim::New {
         // A redelivery of one handed on here: its record may be what was missing (the write
         // failed), so it is written again.
