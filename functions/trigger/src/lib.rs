@@ -229,6 +229,7 @@ impl Trigger {
     ) -> Result<Vec<String>, TriggerError> {
         let config = self.0.config.current();
         let job = pubsub::prowjob_for(&config, &envelope.message, self.0.clock.now())?;
+        pubsub::check_allowed(&config, &envelope.subscription, &job)?;
         self.create(vec![job]).await
     }
 

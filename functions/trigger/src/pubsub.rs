@@ -106,6 +106,36 @@ pub enum MessageError {
     },
     #[error("unsupported event type {0:?}")]
     UnsupportedEventType(String),
+    #[error(
+        "subscription {0:?} is not one of config.yaml's pubsub_triggers: it may not request jobs"
+    )]
+    UnknownSubscription(String),
+    /// Upstream's words.
+    #[error(
+        "cluster {0} is not allowed. Can be fixed by defining this cluster under pubsub_triggers -> allowed_clusters"
+    )]
+    ClusterNotAllowed(String),
+}
+
+/// Whether the job a message from `subscription` asks for may be created: the subscription is
+/// one of `pubsub_triggers`' and the job's cluster one of its `allowed_clusters` (upstream's
+/// subscriber pulls only the subscriptions listed there, with the same cluster check).
+pub fn check_allowed(
+    config: &Config,
+    subscription: &str,
+    job: &ProwJob,
+) -> Result<(), MessageError> {
+    let trigger = config
+        .prow
+        .pubsub_triggers
+        .iter()
+        .find(|t| t.covers(subscription))
+        .ok_or_else(|| MessageError::UnknownSubscription(subscription.to_string()))?;
+    if trigger.allows_cluster(&job.spec.cluster) {
+        Ok(())
+    } else {
+        Err(MessageError::ClusterNotAllowed(job.spec.cluster.clone()))
+    }
 }
 
 /// The decoded message data.
@@ -242,5 +272,53 @@ impl DeadLetter {
             .publish(&self.topic, data, attributes)
             .await
             .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_listed_subscriptions_may_request_jobs_and_only_on_allowed_clusters() {
+        let config: Config = prow_test_harness::strict_config(
+            "pubsub_triggers:\n- project: p\n  topics: [jobs]\n  allowed_clusters: [default, gpu]\n- project: q\n  topics: [any]\n  allowed_clusters: [\"*\"]\n",
+            "",
+            None,
+        );
+        let mut job: ProwJob = serde_json::from_value(serde_json::json!({
+            "apiVersion": "prow.k8s.io/v1", "kind": "ProwJob",
+            "metadata": {"name": "x"},
+            "spec": {"type": "periodic", "job": "nightly", "cluster": "default"}
+        }))
+        .expect("a ProwJob");
+        // (subscription, cluster) -> allowed, or the error's text
+        for (subscription, cluster, expected) in [
+            ("projects/p/subscriptions/jobs", "default", Ok(())),
+            ("projects/p/subscriptions/jobs", "gpu", Ok(())),
+            (
+                "projects/p/subscriptions/jobs",
+                "precious",
+                Err("cluster precious is not allowed. Can be fixed by defining this cluster under pubsub_triggers -> allowed_clusters".to_string()),
+            ),
+            ("projects/q/subscriptions/any", "precious", Ok(())),
+            (
+                "projects/q/subscriptions/jobs",
+                "default",
+                Err("subscription \"projects/q/subscriptions/jobs\" is not one of config.yaml's pubsub_triggers: it may not request jobs".to_string()),
+            ),
+            (
+                "jobs",
+                "default",
+                Err("subscription \"jobs\" is not one of config.yaml's pubsub_triggers: it may not request jobs".to_string()),
+            ),
+        ] {
+            job.spec.cluster = cluster.to_string();
+            assert_eq!(
+                check_allowed(&config, subscription, &job).map_err(|e| e.to_string()),
+                expected,
+                "{subscription} on {cluster}"
+            );
+        }
     }
 }

@@ -48,7 +48,8 @@ pub use prepared::{ByRepo, Lazy, PreparedUse, Unusable, load_prepared, write_pre
 pub use prow_api::Duration;
 pub use prow_config::{
     Deck, DefaultDecorationConfigEntry, GitHubReporter, Horologium, InRepoConfig, Opaque, Plank,
-    ProwConfig, ProwJobDefaultEntry, Sinker, SlackReporter, Tide, TidePriority, TideQuery,
+    ProwConfig, ProwJobDefaultEntry, PubSubTrigger, Sinker, SlackReporter, Tide, TidePriority,
+    TideQuery,
 };
 pub use schedule::{CronSchedule, ScheduleError};
 pub use yaml::{Readers, SyntaxError, YamlReader, compare_readers, parse_generic, read_tree};

@@ -76,8 +76,9 @@ pub struct ProwConfig {
     pub push_gateway: Opaque,
     #[serde(default)]
     pub owners_dir_denylist: Opaque,
-    #[serde(default)]
-    pub pubsub_triggers: Opaque,
+    /// Which Pub/Sub subscriptions may start jobs, and on which clusters (upstream's `sub`).
+    #[serde(default, deserialize_with = "nullable")]
+    pub pubsub_triggers: Vec<PubSubTrigger>,
     #[serde(default)]
     pub managed_webhooks: Opaque,
 
@@ -94,6 +95,39 @@ pub struct ProwConfig {
     pub decorate_all_jobs: bool,
     #[serde(default)]
     pub prow_ignored: Opaque,
+}
+
+/// One project's subscriptions that may request jobs (upstream `PubSubTrigger`): `topics` are
+/// the subscription ids; a requested job must run on one of `allowed_clusters` (`*` for any).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct PubSubTrigger {
+    #[serde(default, deserialize_with = "nullable")]
+    pub project: String,
+    #[serde(default, deserialize_with = "nullable")]
+    pub topics: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub allowed_clusters: Vec<String>,
+    #[serde(default)]
+    pub max_outstanding_messages: i64,
+}
+
+impl PubSubTrigger {
+    /// Whether `subscription` (`projects/<project>/subscriptions/<id>`) is one of these.
+    pub fn covers(&self, subscription: &str) -> bool {
+        subscription
+            .strip_prefix("projects/")
+            .and_then(|rest| rest.split_once("/subscriptions/"))
+            .is_some_and(|(project, id)| {
+                project == self.project && self.topics.iter().any(|t| t == id)
+            })
+    }
+
+    /// Whether a job on `cluster` may be requested through these subscriptions.
+    pub fn allows_cluster(&self, cluster: &str) -> bool {
+        self.allowed_clusters
+            .iter()
+            .any(|allowed| allowed == "*" || allowed == cluster)
+    }
 }
 
 /// The controller's settings (upstream `plank`, which the controller function replaces).

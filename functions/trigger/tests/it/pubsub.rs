@@ -1,7 +1,8 @@
 //! Jobs from Pub/Sub through the real emulator: upstream `sub` messages published to a topic
-//! whose push subscription points at the running function become ProwJobs; a malformed message
-//! and one naming an unknown job are acknowledged and dead-lettered once, not redelivered
-//! forever; a push without the token is refused.
+//! whose push subscription points at the running function become ProwJobs; a malformed message,
+//! one naming an unknown job and one from a subscription `pubsub_triggers` does not list are
+//! acknowledged and dead-lettered once, not redelivered forever; a push without the token is
+//! refused.
 
 use prow_local::EmbeddedJobStore;
 use prow_ports::store::JobStore;
@@ -41,7 +42,12 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
         .await
         .unwrap();
 
-    let config = prow_test_harness::strict_config("", JOBS, None);
+    // The push subscription may request jobs on any cluster; `other-push` is not listed.
+    let config = prow_test_harness::strict_config(
+        "pubsub_triggers:\n- project: prow-test\n  topics: [prow-jobs-push]\n  allowed_clusters: [\"*\"]\n",
+        JOBS,
+        None,
+    );
     let state = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
     let dead_letter = DeadLetter::new(
@@ -138,6 +144,27 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
         .await
         .unwrap();
 
+    // A subscription config.yaml does not list may not request jobs.
+    emulator.create_topic(PROJECT, "other-jobs").await.unwrap();
+    emulator
+        .create_subscription(
+            PROJECT,
+            "other-push",
+            "other-jobs",
+            Some(&format!("http://{address}/pubsub?token={TOKEN}")),
+        )
+        .await
+        .unwrap();
+    emulator
+        .publish(
+            PROJECT,
+            "other-jobs",
+            br#"{"name": "nightly"}"#,
+            &[(EVENT_TYPE_ATTRIBUTE, PERIODIC_EVENT)],
+        )
+        .await
+        .unwrap();
+
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let jobs = loop {
         let jobs = store.list("").await.unwrap();
@@ -192,10 +219,10 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
     );
     assert_eq!(post.spec.refs.as_ref().unwrap().base_sha, "abc123");
 
-    // Both bad messages are dead-lettered, each once, with the reason.
+    // The three bad messages are dead-lettered, each once, with the reason.
     let mut dead = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while dead.len() < 2 && tokio::time::Instant::now() < deadline {
+    while dead.len() < 3 && tokio::time::Instant::now() < deadline {
         dead.extend(
             emulator
                 .pull(PROJECT, "dead-letter-pull", 10)
@@ -212,7 +239,7 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
             .await
             .unwrap(),
     );
-    assert_eq!(dead.len(), 2, "{dead:?}");
+    assert_eq!(dead.len(), 3, "{dead:?}");
     let reasons: Vec<String> = dead
         .iter()
         .map(|m| {
@@ -230,6 +257,12 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
         reasons
             .iter()
             .any(|r| r.contains("no periodic job named \"no-such-job\"")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains(
+            "subscription \"projects/prow-test/subscriptions/other-push\" is not one of config.yaml's pubsub_triggers"
+        )),
         "{reasons:?}"
     );
     assert!(dead.iter().any(|m| m.data == b"{not json"));

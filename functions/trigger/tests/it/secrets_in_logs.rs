@@ -58,7 +58,12 @@ async fn no_kube_github_webhook_or_push_secret_in_triggers_trace_log() {
         std::fs::write(&path, text).unwrap();
         path.display().to_string()
     };
-    let config = file("config.yaml", &format!("prowjob_namespace: {namespace}\n"));
+    let config = file(
+        "config.yaml",
+        &format!(
+            "prowjob_namespace: {namespace}\npubsub_triggers:\n- {{project: p, topics: [prow-jobs], allowed_clusters: [\"*\"]}}\n"
+        ),
+    );
     let jobs = file("jobs.yaml", JOBS);
     let plugins = file(
         "plugins.yaml",

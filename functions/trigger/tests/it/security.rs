@@ -59,7 +59,11 @@ async fn setup(push_auth: PushAuth) -> Setup {
     )
     .unwrap()
     .for_event("trigger");
-    let config = prow_test_harness::strict_config("prowjob_namespace: prow\n", JOBS, Some(PLUGINS));
+    let config = prow_test_harness::strict_config(
+        "prowjob_namespace: prow\npubsub_triggers:\n- {project: p, topics: [prow-jobs], allowed_clusters: [\"*\"]}\n",
+        JOBS,
+        Some(PLUGINS),
+    );
     let state = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
     let trigger = Trigger::new(
