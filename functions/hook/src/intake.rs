@@ -18,6 +18,21 @@ use prow_runtime::cloudevents::traceparent;
 use sha2::Digest;
 use std::time::Instant;
 
+/// How long a webhook's body may take to arrive (GitHub gives the whole exchange 10 s).
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Whether reading a body failed for its size (not for a connection cut short).
+fn over_the_limit(error: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = cause {
+        if error.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
+}
+
 /// Why a delivery was refused: the answer GitHub sees and the metric's reason.
 struct Refusal {
     status: StatusCode,
@@ -110,9 +125,29 @@ async fn accept(hook: &Hook, headers: &HeaderMap, body: Body) -> Result<&'static
     {
         return Err(too_large());
     }
-    let payload = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())?;
+    // A sender that stops half-way is not waited for longer than GitHub itself waits.
+    let payload =
+        match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, limit)).await {
+            Ok(Ok(payload)) => payload,
+            Ok(Err(error)) if over_the_limit(&error) => return Err(too_large()),
+            Ok(Err(_)) => {
+                return Err(Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "unreadable_body",
+                    "400 Bad Request: the body ended before its Content-Length",
+                ));
+            }
+            Err(_) => {
+                return Err(Refusal::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "body_timeout",
+                    format!(
+                        "408 Request Timeout: the body did not arrive within {} s",
+                        BODY_READ_TIMEOUT.as_secs()
+                    ),
+                ));
+            }
+        };
 
     hook.secret()
         .verify(&payload, Some(signature), payload_origin)

@@ -52,6 +52,11 @@ async fn setup() -> Setup {
 
 /// [`setup`] asking for each webhook at most `max_redeliveries` times.
 async fn setup_allowing(max_redeliveries: u32) -> Setup {
+    setup_full(max_redeliveries, Duration::ZERO).await
+}
+
+/// [`setup_allowing`] with at least `min_interval` between two runs the route starts.
+async fn setup_full(max_redeliveries: u32, min_interval: Duration) -> Setup {
     let mut world = World::new("k8s-ci-robot");
     world.add_org("acme", &["alice"]).add_repo(REPO);
     world.open_issue(REPO, "alice", "flaky test");
@@ -97,7 +102,7 @@ async fn setup_allowing(max_redeliveries: u32) -> Setup {
                 settle: jiff::SignedDuration::ZERO,
                 max_redeliveries,
             },
-            min_interval: Duration::ZERO,
+            min_interval,
         }),
     )
     .unwrap();
@@ -313,4 +318,38 @@ async fn a_record_that_could_not_be_written_is_written_by_the_redelivery_and_s3_
     // S3 down during a run: the run fails (the ping is answered 5xx and sent again).
     faults.fail_next(503, 3);
     assert!(setup.hook.recover_deliveries().await.is_err());
+}
+
+#[tokio::test]
+async fn a_flood_of_pings_makes_one_run_per_interval() {
+    let setup = setup_full(1, Duration::from_secs(60)).await;
+    let ping = || async {
+        let response = tower::ServiceExt::oneshot(
+            setup.hook.clone().router(),
+            axum::http::Request::post("/redeliver")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).to_string())
+    };
+    let (status, first) = ping().await;
+    assert_eq!(status, 200, "{first}");
+    for _ in 0..20 {
+        let (status, text) = ping().await;
+        assert_eq!(status, 200);
+        assert!(text.contains("the last run was"), "{text}");
+    }
+    let listings = setup
+        .standin
+        .calls()
+        .iter()
+        .filter(|c| c.uri.contains("/deliveries"))
+        .count();
+    assert_eq!(listings, 1, "21 pings, one run, one listing");
 }
