@@ -96,3 +96,29 @@ pub fn corpus(part: &str) -> Option<std::path::PathBuf> {
     );
     None
 }
+
+/// A small deterministic generator for tests that pick random moments: seeded from the clock,
+/// the seed printed by the test, so a failing run can be repeated with [`SeededRandom::new`].
+pub struct SeededRandom(u64);
+
+impl SeededRandom {
+    pub fn new(seed: u64) -> SeededRandom {
+        SeededRandom(seed)
+    }
+
+    /// A seed from the clock.
+    pub fn seed() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    }
+
+    /// A number below `bound` (0 for a bound of 0).
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % bound.max(1)
+    }
+}

@@ -85,6 +85,64 @@ pub fn kubeconfig_token(kubeconfig: &std::path::Path) -> anyhow::Result<String> 
         .ok_or_else(|| anyhow::anyhow!("no token in {}", kubeconfig.display()))
 }
 
+/// A function's process started at `RUST_LOG=trace` on a port of its own, its stdout and stderr
+/// in one log file; killed when dropped or [`TracedProcess::finish`]ed.
+pub struct TracedProcess {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+impl TracedProcess {
+    /// Starts `command` (the binary with its flags) on `port`, logging into `dir/out.log`, and
+    /// waits until it listens (at most 20 s).
+    pub fn start(
+        mut command: std::process::Command,
+        dir: &std::path::Path,
+        port: u16,
+    ) -> anyhow::Result<TracedProcess> {
+        let log = dir.join("out.log");
+        let out = std::fs::File::create(&log)?;
+        let child = command
+            .env("PORT", port.to_string())
+            .env("RUST_LOG", "trace")
+            .env_remove("K_SINK")
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .spawn()?;
+        let process = TracedProcess { child, log };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if std::time::Instant::now() > deadline {
+                anyhow::bail!(
+                    "{:?} did not listen on {port} within 20 s; its log: {}",
+                    command.get_program(),
+                    std::fs::read_to_string(&process.log).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Ok(process)
+    }
+
+    /// Stops the process and returns everything it printed, which must include trace lines.
+    pub fn finish(mut self) -> anyhow::Result<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let log = std::fs::read_to_string(&self.log)?;
+        if !log.contains("\"level\":\"TRACE\"") {
+            anyhow::bail!("the log is not at trace level ({} bytes)", log.len());
+        }
+        Ok(log)
+    }
+}
+
+impl Drop for TracedProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,24 +9,13 @@ use github_standin::{GitHubStandIn, World};
 use prow_api::ProwJob;
 use prow_test_harness::KubeTestEnv;
 use prow_test_harness::kube::{create_namespace, create_prowjob, list_prowjobs};
-use prow_test_harness::secrets::{jwts, kubeconfig_token, leaks};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command};
+use prow_test_harness::secrets::{TracedProcess, jwts, kubeconfig_token, leaks};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 const REPO: &str = "acme/widgets";
 const GITHUB_TOKEN: &str = "ghp_LEAKCHECKcrier0123456789abcdefXYZ";
 const SLACK_TOKEN: &str = "xoxb-LEAKCHECK-1234567890-crier-token";
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A Slack stand-in: `chat.postMessage` answers ok and records the Authorization header.
 async fn slack() -> (String, Arc<Mutex<Vec<String>>>) {
@@ -103,38 +92,26 @@ async fn no_kube_github_or_slack_token_in_criers_trace_log() {
     std::fs::write(dir.path().join("token"), GITHUB_TOKEN).unwrap();
     std::fs::write(dir.path().join("slack"), SLACK_TOKEN).unwrap();
     let port = prow_test_harness::free_port().unwrap();
-    let out = std::fs::File::create(dir.path().join("out.log")).unwrap();
-    let running = Running(
-        Command::new(env!("CARGO_BIN_EXE_crier"))
-            .arg(format!(
-                "--config-path={}",
-                dir.path().join("config.yaml").display()
-            ))
-            .arg(format!(
-                "--github-token-path={}",
-                dir.path().join("token").display()
-            ))
-            .arg(format!("--github-endpoint={}", standin.url()))
-            .arg("--github-workers=1")
-            .arg("--slack-workers=1")
-            .arg(format!(
-                "--slack-token-file={}",
-                dir.path().join("slack").display()
-            ))
-            .arg(format!("--slack-endpoint={slack_url}"))
-            .env("KUBECONFIG", env.kubeconfig())
-            .env("PORT", port.to_string())
-            .env("RUST_LOG", "trace")
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).is_err() {
-        assert!(Instant::now() < deadline, "crier did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_crier"));
+    command
+        .arg(format!(
+            "--config-path={}",
+            dir.path().join("config.yaml").display()
+        ))
+        .arg(format!(
+            "--github-token-path={}",
+            dir.path().join("token").display()
+        ))
+        .arg(format!("--github-endpoint={}", standin.url()))
+        .arg("--github-workers=1")
+        .arg("--slack-workers=1")
+        .arg(format!(
+            "--slack-token-file={}",
+            dir.path().join("slack").display()
+        ))
+        .arg(format!("--slack-endpoint={slack_url}"))
+        .env("KUBECONFIG", env.kubeconfig());
+    let running = TracedProcess::start(command, dir.path(), port).unwrap();
 
     // The job's ApiServerSource event: crier reads the job (kube), reports it (GitHub, Slack)
     // and records that it did (kube).
@@ -163,9 +140,7 @@ async fn no_kube_github_or_slack_token_in_criers_trace_log() {
     let recorded = list_prowjobs(&client, &namespace).await.unwrap();
     assert_eq!(recorded[0].status.prev_report_states.len(), 2, "recorded");
 
-    drop(running);
-    let log = std::fs::read_to_string(dir.path().join("out.log")).unwrap();
-    assert!(log.contains("\"level\":\"TRACE\""), "{} bytes", log.len());
+    let log = running.finish().unwrap();
     let kube_token = kubeconfig_token(env.kubeconfig()).unwrap();
     let leaked = leaks(
         &log,

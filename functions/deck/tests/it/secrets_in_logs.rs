@@ -9,11 +9,9 @@
 use github_standin::{GitHubStandIn, World};
 use prow_api::ProwJob;
 use prow_test_harness::kube::{create_namespace, create_prowjob, list_prowjobs};
-use prow_test_harness::secrets::{jwts, kubeconfig_token, leaks};
+use prow_test_harness::secrets::{TracedProcess, jwts, kubeconfig_token, leaks};
 use prow_test_harness::{ACCESS_KEY, KubeTestEnv, S3Server, SECRET_KEY};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 const GITHUB_TOKEN: &str = "ghp_LEAKCHECKdeck0123456789abcdefghijK";
 const CLIENT_SECRET: &str = "oauth-client-secret-LEAKCHECK-4b2e";
@@ -22,15 +20,6 @@ const COOKIE_SECRET: &str = "cookie-secret-LEAKCHECK-0123456789abcdef";
 const SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjEAMaCXVzLWVhc3QtMSJLEAKCHECK0123456789";
 const BUCKET: &str = "prow-artifacts";
 const RUN: &str = "logs/post-app-build/1030";
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn job() -> ProwJob {
     serde_json::from_value(serde_json::json!({
@@ -114,29 +103,17 @@ async fn no_s3_github_oauth_cookie_or_kube_secret_in_decks_trace_log() {
         ),
     );
     let cookie = file("cookie", COOKIE_SECRET);
-    let out = std::fs::File::create(dir.path().join("out.log")).unwrap();
-    let running = Running(
-        Command::new(env!("CARGO_BIN_EXE_deck"))
-            .arg(format!("--config-path={config}"))
-            .arg(format!("--github-token-path={token}"))
-            .arg(format!("--github-endpoint={}", standin.url()))
-            .arg(format!("--s3-credentials-file={s3_credentials}"))
-            .arg(format!("--github-oauth-config-file={oauth}"))
-            .arg(format!("--cookie-secret={cookie}"))
-            .arg("--rerun-creates-job")
-            .env("KUBECONFIG", env.kubeconfig())
-            .env("PORT", port.to_string())
-            .env("RUST_LOG", "trace")
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).is_err() {
-        assert!(Instant::now() < deadline, "deck did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_deck"));
+    command
+        .arg(format!("--config-path={config}"))
+        .arg(format!("--github-token-path={token}"))
+        .arg(format!("--github-endpoint={}", standin.url()))
+        .arg(format!("--s3-credentials-file={s3_credentials}"))
+        .arg(format!("--github-oauth-config-file={oauth}"))
+        .arg(format!("--cookie-secret={cookie}"))
+        .arg("--rerun-creates-job")
+        .env("KUBECONFIG", env.kubeconfig());
+    let running = TracedProcess::start(command, dir.path(), port).unwrap();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -223,9 +200,7 @@ async fn no_s3_github_oauth_cookie_or_kube_secret_in_decks_trace_log() {
     assert_eq!(rerun.status(), 200, "{}", rerun.text().await.unwrap());
     assert_eq!(list_prowjobs(&client, &namespace).await.unwrap().len(), 2);
 
-    drop(running);
-    let log = std::fs::read_to_string(dir.path().join("out.log")).unwrap();
-    assert!(log.contains("\"level\":\"TRACE\""), "{} bytes", log.len());
+    let log = running.finish().unwrap();
     let user_tokens: Vec<String> = standin.world().oauth_tokens.keys().cloned().collect();
     assert!(!user_tokens.is_empty(), "alice's access token was issued");
     let kube_token = kubeconfig_token(env.kubeconfig()).unwrap();

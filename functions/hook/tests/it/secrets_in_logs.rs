@@ -5,24 +5,14 @@
 //! for every secret, as itself or base64-encoded anywhere, and for any signed JWT.
 
 use github_standin::{GitHubStandIn, World};
-use prow_test_harness::secrets::{jwts, leaks};
-use std::net::{SocketAddr, TcpStream};
+use prow_test_harness::secrets::{TracedProcess, jwts, leaks};
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const REPO: &str = "acme/widgets";
 const HMAC: &str = "hmac-LEAKCHECK-7d1f0c9e2b4a";
 const TOKEN: &str = "ghp_LEAKCHECKtoken0123456789abcdefABCD";
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// An RSA key pair made by openssl: (private PEM, public PEM).
 fn key_pair(dir: &Path) -> (String, String) {
@@ -59,7 +49,7 @@ fn pem_lines(pem: &str) -> Vec<String> {
 
 /// Starts hook at `RUST_LOG=trace` on `port` with `credentials` (GitHub flags), its stdout and
 /// stderr into `dir/out.log`.
-fn start(dir: &Path, port: u16, standin: &str, credentials: &[String]) -> Running {
+fn start(dir: &Path, port: u16, standin: &str, credentials: &[String]) -> TracedProcess {
     std::fs::write(dir.join("config.yaml"), "pod_namespace: test-pods\n").unwrap();
     std::fs::write(
         dir.join("plugins.yaml"),
@@ -67,8 +57,8 @@ fn start(dir: &Path, port: u16, standin: &str, credentials: &[String]) -> Runnin
     )
     .unwrap();
     std::fs::write(dir.join("hmac"), HMAC).unwrap();
-    let out = std::fs::File::create(dir.join("out.log")).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_hook"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hook"));
+    command
         .arg(format!(
             "--config-path={}",
             dir.join("config.yaml").display()
@@ -79,21 +69,8 @@ fn start(dir: &Path, port: u16, standin: &str, credentials: &[String]) -> Runnin
         ))
         .arg(format!("--hmac-secret-file={}", dir.join("hmac").display()))
         .arg(format!("--github-endpoint={standin}"))
-        .args(credentials)
-        .env("PORT", port.to_string())
-        .env("RUST_LOG", "trace")
-        .env_remove("K_SINK")
-        .stdout(out.try_clone().unwrap())
-        .stderr(out)
-        .spawn()
-        .unwrap();
-    let running = Running(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).is_err() {
-        assert!(Instant::now() < deadline, "hook did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    running
+        .args(credentials);
+    TracedProcess::start(command, dir, port).unwrap()
 }
 
 /// A world where alice's `/hold` on her PR makes hook's hold plugin label it.
@@ -133,15 +110,8 @@ async fn hold_through_hook(standin: &GitHubStandIn, port: u16) {
 }
 
 /// Stops hook and returns what it printed, after checking it printed at trace level.
-fn output(running: Running, dir: &Path) -> String {
-    drop(running);
-    let log = std::fs::read_to_string(dir.join("out.log")).unwrap();
-    assert!(
-        log.contains("\"level\":\"TRACE\""),
-        "the log is at trace level: {} bytes",
-        log.len()
-    );
-    log
+fn output(running: TracedProcess) -> String {
+    running.finish().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,7 +130,7 @@ async fn no_token_or_webhook_secret_in_hooks_trace_log() {
         )],
     );
     hold_through_hook(&standin, port).await;
-    let log = output(running, dir.path());
+    let log = output(running);
     let leaked = leaks(
         &log,
         &[("the GitHub token", TOKEN), ("the HMAC secret", HMAC)],
@@ -199,7 +169,7 @@ async fn no_app_key_jwt_or_installation_token_in_hooks_trace_log() {
         !installation_tokens.is_empty(),
         "hook acted as the App's installation"
     );
-    let log = output(running, dir.path());
+    let log = output(running);
     let key_lines = pem_lines(&private);
     let mut secrets: Vec<(&str, &str)> = vec![("the HMAC secret", HMAC)];
     secrets.extend(

@@ -7,6 +7,7 @@
 
 use crate::local_restart::{Running, start_with};
 use github_standin::{DeliveryPolicy, GitHubStandIn, World};
+use prow_test_harness::SeededRandom;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -71,19 +72,6 @@ fn corpus_events() -> Vec<(String, Vec<u8>)> {
     events
 }
 
-/// A small deterministic generator (the seed is printed, so a failing run can be repeated).
-struct Random(u64);
-
-impl Random {
-    fn below(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % bound.max(1)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_random_moments_prow_local_loses_and_duplicates_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -115,12 +103,9 @@ async fn killed_at_random_moments_prow_local_loses_and_duplicates_nothing() {
         },
     );
 
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
+    let seed = SeededRandom::seed();
     eprintln!("chaos seed {seed}");
-    let mut random = Random(seed);
+    let mut random = SeededRandom::new(seed);
     let corpus = corpus_events();
     let mut corpus = corpus.into_iter();
     let mut kills = 0;

@@ -5,23 +5,14 @@
 //! base64-encoded anywhere, and for any JWT.
 
 use github_standin::{GitHubStandIn, World};
-use prow_test_harness::secrets::{jwts, leaks};
+use prow_test_harness::secrets::{TracedProcess, jwts, leaks};
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const REPO: &str = "acme/widgets";
 const HMAC: &str = "hmac-LEAKCHECK-local-3e5f7a";
 const TOKEN: &str = "ghp_LEAKCHECKlocal0123456789abcdefghiJ";
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn write_config(dir: &Path) {
     std::fs::write(
@@ -54,29 +45,18 @@ async fn no_token_or_webhook_secret_in_prow_locals_trace_log() {
     let standin = GitHubStandIn::start(world).await.unwrap();
     let port = crate::free_port();
     let path = |name: &str| dir.path().join(name).display().to_string();
-    let out = std::fs::File::create(dir.path().join("out.log")).unwrap();
-    let running = Running(
-        Command::new(env!("CARGO_BIN_EXE_prow"))
-            .arg("local")
-            .arg(format!("--config-path={}", path("config.yaml")))
-            .arg(format!("--job-config-path={}", path("jobs.yaml")))
-            .arg(format!("--plugin-config={}", path("plugins.yaml")))
-            .arg(format!("--hmac-secret-file={}", path("hmac")))
-            .arg(format!("--github-token-path={}", path("token")))
-            .arg(format!("--github-endpoint={}", standin.url()))
-            .arg(format!("--state-dir={}", path("state")))
-            .arg(format!("--address=127.0.0.1:{port}"))
-            .env("RUST_LOG", "trace")
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "prow local did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_prow"));
+    command
+        .arg("local")
+        .arg(format!("--config-path={}", path("config.yaml")))
+        .arg(format!("--job-config-path={}", path("jobs.yaml")))
+        .arg(format!("--plugin-config={}", path("plugins.yaml")))
+        .arg(format!("--hmac-secret-file={}", path("hmac")))
+        .arg(format!("--github-token-path={}", path("token")))
+        .arg(format!("--github-endpoint={}", standin.url()))
+        .arg(format!("--state-dir={}", path("state")))
+        .arg(format!("--address=127.0.0.1:{port}"));
+    let running = TracedProcess::start(command, dir.path(), port).unwrap();
 
     let pr = standin.world().open_pull_request(
         REPO,
@@ -118,9 +98,7 @@ async fn no_token_or_webhook_secret_in_prow_locals_trace_log() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    drop(running);
-    let log = std::fs::read_to_string(dir.path().join("out.log")).unwrap();
-    assert!(log.contains("\"level\":\"TRACE\""), "{} bytes", log.len());
+    let log = running.finish().unwrap();
     let leaked = leaks(
         &log,
         &[("the GitHub token", TOKEN), ("the HMAC secret", HMAC)],

@@ -8,10 +8,8 @@
 use github_standin::{GitHubStandIn, World};
 use prow_test_harness::KubeTestEnv;
 use prow_test_harness::kube::{create_namespace, list_prowjobs};
-use prow_test_harness::secrets::{jwts, kubeconfig_token, leaks};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use prow_test_harness::secrets::{TracedProcess, jwts, kubeconfig_token, leaks};
+use std::process::Command;
 
 const REPO: &str = "acme/widgets";
 const GITHUB_TOKEN: &str = "ghp_LEAKCHECKtrigger0123456789abcdefQ";
@@ -29,15 +27,6 @@ periodics:
   interval: 24h
   spec: {containers: [{image: alpine, command: [make, nightly]}]}
 "#;
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_kube_github_webhook_or_push_secret_in_triggers_trace_log() {
@@ -73,29 +62,17 @@ async fn no_kube_github_webhook_or_push_secret_in_triggers_trace_log() {
     let token = file("token", GITHUB_TOKEN);
     let push = file("push", PUSH_TOKEN);
     let port = prow_test_harness::free_port().unwrap();
-    let out = std::fs::File::create(dir.path().join("out.log")).unwrap();
-    let running = Running(
-        Command::new(env!("CARGO_BIN_EXE_trigger"))
-            .arg(format!("--config-path={config}"))
-            .arg(format!("--job-config-path={jobs}"))
-            .arg(format!("--plugin-config={plugins}"))
-            .arg(format!("--hmac-secret-file={hmac}"))
-            .arg(format!("--github-token-path={token}"))
-            .arg(format!("--github-endpoint={}", standin.url()))
-            .env("TRIGGER_PUSH_TOKEN_FILE", push)
-            .env("KUBECONFIG", env.kubeconfig())
-            .env("PORT", port.to_string())
-            .env("RUST_LOG", "trace")
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).is_err() {
-        assert!(Instant::now() < deadline, "trigger did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trigger"));
+    command
+        .arg(format!("--config-path={config}"))
+        .arg(format!("--job-config-path={jobs}"))
+        .arg(format!("--plugin-config={plugins}"))
+        .arg(format!("--hmac-secret-file={hmac}"))
+        .arg(format!("--github-token-path={token}"))
+        .arg(format!("--github-endpoint={}", standin.url()))
+        .env("TRIGGER_PUSH_TOKEN_FILE", push)
+        .env("KUBECONFIG", env.kubeconfig());
+    let running = TracedProcess::start(command, dir.path(), port).unwrap();
 
     // alice opens a PR: its webhook, as hook forwards it.
     standin
@@ -147,9 +124,7 @@ async fn no_kube_github_webhook_or_push_secret_in_triggers_trace_log() {
     created.sort();
     assert_eq!(created, ["nightly", "unit"]);
 
-    drop(running);
-    let log = std::fs::read_to_string(dir.path().join("out.log")).unwrap();
-    assert!(log.contains("\"level\":\"TRACE\""), "{} bytes", log.len());
+    let log = running.finish().unwrap();
     let kube_token = kubeconfig_token(env.kubeconfig()).unwrap();
     let leaked = leaks(
         &log,

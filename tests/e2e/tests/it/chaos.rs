@@ -10,6 +10,7 @@ use crate::processes::{Files, Function, Running};
 use github_standin::{DeliveryPolicy, GitHubStandIn, World};
 use prow_ports::store::JobStore;
 use prow_test_harness::KubeTestEnv;
+use prow_test_harness::SeededRandom;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -19,19 +20,6 @@ const PULLS: usize = 16;
 const JOBS: [&str; 2] = ["unit", "lint"];
 const PLUGINS: &str = "triggers:\n- repos: [acme]\nplugins:\n  acme: {plugins: [trigger]}\n";
 const JOB_CONFIG: &str = "presubmits:\n  acme/widgets:\n  - name: unit\n    always_run: true\n    spec: {containers: [{image: \"registry.k8s.io/unit:1\", command: [make, test]}]}\n  - name: lint\n    always_run: true\n    spec: {containers: [{image: \"registry.k8s.io/lint:1\", command: [make, lint]}]}\n";
-
-/// A small deterministic generator (the seed is printed, so a failing run can be repeated).
-struct Random(u64);
-
-impl Random {
-    fn below(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % bound.max(1)
-    }
-}
 
 async fn jobs_by_pull(store: &dyn JobStore) -> Option<BTreeMap<(u64, String), usize>> {
     let mut counts = BTreeMap::new();
@@ -121,12 +109,9 @@ async fn killed_functions_and_an_api_server_outage_lose_and_duplicate_no_job() {
         })
     };
 
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
+    let seed = SeededRandom::seed();
     eprintln!("chaos seed {seed}");
-    let mut random = Random(seed);
+    let mut random = SeededRandom::new(seed);
     let (mut hook_kills, mut trigger_kills) = (0, 0);
     let outage_at = PULLS / 2;
     let mut pulls = Vec::new();
