@@ -2,7 +2,8 @@
 # Prepares a machine to build and test the project: checks the toolchain, installs the Python
 # jsonschema package the webhook tests use, builds the Kubernetes test control plane from Go
 # modules (cached), installs Chromium and ChromeDriver for deck's browser tests and Redis for the
-# GitHub cache's tests, and fetches every crate the lock file names. Safe to run again.
+# GitHub cache's tests, the nightly toolchain and cargo-fuzz for the fuzz targets, and fetches every
+# crate the lock files name. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,4 +90,26 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 
 cargo fetch --locked
+
+# The fuzz targets (tests/fuzz, scripts/fuzz.sh) build with cargo-fuzz on the nightly toolchain:
+# libFuzzer's coverage and AddressSanitizer need nightly's -Z flags (the workspace stays on
+# stable). cargo-fuzz is pinned; installing it takes about a minute the first time. The fuzz crate
+# is outside the workspace, with its own lock file.
+cargo_fuzz_version=0.13.2
+if command -v rustup >/dev/null 2>&1; then
+  if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    echo "setup: installing the nightly toolchain (the fuzz targets)" >&2
+    rustup toolchain install nightly --profile minimal >/dev/null \
+      || { echo "setup: cannot install the nightly toolchain" >&2; exit 1; }
+  fi
+  if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    echo "setup: installing cargo-fuzz $cargo_fuzz_version (the fuzz targets)" >&2
+    cargo install cargo-fuzz --locked --version "$cargo_fuzz_version" >/dev/null 2>&1 \
+      || { echo "setup: cannot install cargo-fuzz $cargo_fuzz_version" >&2; exit 1; }
+  fi
+  cargo +nightly fetch --locked --manifest-path tests/fuzz/Cargo.toml
+else
+  echo "setup: warning: no rustup, so no nightly toolchain: scripts/fuzz.sh cannot run" >&2
+  [ -z "${CI:-}" ] || exit 1
+fi
 echo "setup: ok (rustc $version)"

@@ -1,8 +1,9 @@
 //! The executor: the node tree over a JSON value, with Go's truthiness, field lookup by Go name,
 //! comparisons and the functions Prow's templates use.
 
-use crate::{Command, Node, Pipeline, TemplateError, Term};
+use crate::{Command, MAX_OUTPUT_BYTES, MAX_STEPS, Node, Pipeline, TemplateError, Term};
 use serde_json::Value;
+use std::cell::Cell;
 fn truthy(value: &Value) -> bool {
     match value {
         Value::Null => false,
@@ -99,10 +100,40 @@ fn printf(format: &str, args: &[Value]) -> String {
 }
 
 pub(crate) struct Scope<'a> {
-    pub(crate) root: &'a Value,
+    root: &'a Value,
+    /// Nodes and range iterations taken so far (see [`MAX_STEPS`]).
+    steps: Cell<usize>,
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
+    pub(crate) fn new(root: &'a Value) -> Self {
+        Scope {
+            root,
+            steps: Cell::new(0),
+        }
+    }
+
+    fn step(&self) -> Result<(), TemplateError> {
+        let steps = self.steps.get() + 1;
+        self.steps.set(steps);
+        if steps > MAX_STEPS {
+            return Err(TemplateError::Execute(format!(
+                "more than {MAX_STEPS} steps: a range inside a range multiplies"
+            )));
+        }
+        Ok(())
+    }
+
+    fn write(out: &mut String, text: &str) -> Result<(), TemplateError> {
+        if out.len() + text.len() > MAX_OUTPUT_BYTES {
+            return Err(TemplateError::Execute(format!(
+                "the output would be larger than {MAX_OUTPUT_BYTES} bytes"
+            )));
+        }
+        out.push_str(text);
+        Ok(())
+    }
+
     fn term(&self, term: &Term, dot: &Value) -> Result<Value, TemplateError> {
         Ok(match term {
             Term::Field(path) => lookup(dot, path),
@@ -139,9 +170,10 @@ impl Scope<'_> {
         out: &mut String,
     ) -> Result<(), TemplateError> {
         for node in nodes {
+            self.step()?;
             match node {
-                Node::Text(t) => out.push_str(t),
-                Node::Action(pipeline) => out.push_str(&text(&self.pipeline(pipeline, dot)?)),
+                Node::Text(t) => Self::write(out, t)?,
+                Node::Action(pipeline) => Self::write(out, &text(&self.pipeline(pipeline, dot)?))?,
                 Node::If(branches, otherwise) => {
                     let mut taken = false;
                     for (condition, body) in branches {
@@ -178,6 +210,7 @@ impl Scope<'_> {
                         self.nodes(otherwise, dot, out)?;
                     }
                     for item in &items {
+                        self.step()?;
                         self.nodes(body, item, out)?;
                     }
                 }

@@ -8,7 +8,8 @@
 //! Supported: text; `{{.A.B}}`, `{{.}}`, `{{$}}`; string, number and boolean literals;
 //! `if` / `else if` / `else`, `with` / `else`, `range` / `else`, `end`; parenthesised
 //! pipelines and `|`; the functions `eq ne lt le gt ge and or not len index print printf`;
-//! comments and `{{-` / `-}}` trimming.
+//! comments and `{{-` / `-}}` trimming. Nesting, execution steps and output are bounded
+//! ([`MAX_NESTING`], [`MAX_STEPS`], [`MAX_OUTPUT_BYTES`]), so no template hangs or exhausts memory.
 
 mod exec;
 mod lex;
@@ -18,6 +19,16 @@ use exec::Scope;
 use lex::split;
 use parse::{End, parse_nodes};
 use serde_json::Value;
+
+/// How deeply blocks (`if`, `with`, `range`) and parenthesised pipelines may nest. Parsing and
+/// executing recurse once a level, so without a bound a template could overflow the stack; the
+/// templates Prow's configuration carries nest a few levels.
+pub const MAX_NESTING: usize = 100;
+/// How many nodes and range iterations one execution may take: a `range` inside a `range`
+/// multiplies, so a short template could otherwise run for ever.
+pub const MAX_STEPS: usize = 100_000;
+/// The most one execution may write. Prow renders URLs, descriptions and comments, far shorter.
+pub const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
@@ -66,7 +77,7 @@ impl Template {
     /// Parses `source`; an error names the column of the action at fault.
     pub fn parse(source: &str) -> Result<Template, TemplateError> {
         let mut pieces = split(source)?.into_iter().peekable();
-        let (nodes, end, column) = parse_nodes(&mut pieces)?;
+        let (nodes, end, column) = parse_nodes(&mut pieces, 0)?;
         match end {
             End::Eof => Ok(Template { nodes }),
             End::Keyword => Err(TemplateError::Parse {
@@ -83,7 +94,7 @@ impl Template {
     /// Renders the template with `data` as dot.
     pub fn execute(&self, data: &Value) -> Result<String, TemplateError> {
         let mut out = String::new();
-        Scope { root: data }.nodes(&self.nodes, data, &mut out)?;
+        Scope::new(data).nodes(&self.nodes, data, &mut out)?;
         Ok(out)
     }
 }
@@ -211,5 +222,52 @@ mod tests {
         }
         let index = Template::parse("{{index .Spec.Refs.Pulls 3}}").unwrap();
         assert!(index.execute(&job("presubmit", "o", "r")).is_err());
+    }
+
+    // Found while fuzzing go_template (tests/fuzz/regressions/go_template): deep nesting overflowed
+    // the stack, and ranges inside ranges ran for ever or filled memory.
+    #[test]
+    fn nesting_deeper_than_the_limit_is_a_parse_error_not_a_stack_overflow() {
+        let parens = format!("{{{{{}1{}}}}}", "(".repeat(5000), ")".repeat(5000));
+        let error = Template::parse(&parens).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "template: column 1: nested more than 100 levels deep"
+        );
+        let blocks = format!("x{}{}", "{{if 1}}".repeat(5000), "{{end}}".repeat(5000));
+        let error = Template::parse(&blocks).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "template: column 802: nested more than 100 levels deep"
+        );
+        let deepest = format!("{}{}", "{{with .}}".repeat(100), "{{end}}".repeat(100));
+        assert_eq!(
+            Template::parse(&deepest)
+                .unwrap()
+                .execute(&json!({"a": 1}))
+                .unwrap(),
+            ""
+        );
+    }
+
+    #[test]
+    fn ranges_that_multiply_stop_with_an_error() {
+        let data = json!({"items": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]});
+        let forever = format!("{}{}", "{{range $.Items}}".repeat(12), "{{end}}".repeat(12));
+        let error = Template::parse(&forever)
+            .unwrap()
+            .execute(&data)
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "template: executing: more than 100000 steps: a range inside a range multiplies"
+        );
+        let huge = "{{range $.Items}}{{range $.Items}}{{range $.Items}}{{range $.Items}}\
+            {{printf \"%s%s%s%s%s%s%s%s\" $ $ $ $ $ $ $ $}}{{end}}{{end}}{{end}}{{end}}";
+        let error = Template::parse(huge).unwrap().execute(&data).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "template: executing: the output would be larger than 1048576 bytes"
+        );
     }
 }

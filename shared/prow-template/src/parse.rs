@@ -2,7 +2,7 @@
 //! `range`, `else`, `end`).
 
 use crate::lex::{Piece, Token, tokenize};
-use crate::{Command, Node, Pipeline, TemplateError, Term};
+use crate::{Command, MAX_NESTING, Node, Pipeline, TemplateError, Term};
 const FUNCTIONS: [&str; 14] = [
     "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not", "len", "index", "print", "printf",
     "println",
@@ -12,6 +12,8 @@ struct PipelineParser<'a> {
     tokens: &'a [Token],
     at: usize,
     column: usize,
+    /// Parentheses open around the current term.
+    depth: usize,
 }
 
 impl PipelineParser<'_> {
@@ -65,7 +67,12 @@ impl PipelineParser<'_> {
             Token::Root(path) => Ok(Term::Root(path)),
             Token::Literal(value) => Ok(Term::Literal(value)),
             Token::Open => {
+                self.depth += 1;
+                if self.depth > MAX_NESTING {
+                    return Err(too_deep(self.column));
+                }
                 let inner = self.pipeline()?;
+                self.depth -= 1;
                 if self.tokens.get(self.at) != Some(&Token::Close) {
                     return Err(self.error("unclosed left paren"));
                 }
@@ -86,6 +93,7 @@ pub(crate) fn parse_pipeline(text: &str, column: usize) -> Result<Pipeline, Temp
         tokens: &tokens,
         at: 0,
         column,
+        depth: 0,
     };
     let pipeline = parser.pipeline()?;
     if parser.at != tokens.len() {
@@ -101,8 +109,10 @@ pub(crate) enum End {
     Else(Option<(String, usize)>),
 }
 
+/// Parses nodes up to the `end` or `else` that closes the block they are in, `depth` blocks deep.
 pub(crate) fn parse_nodes(
     pieces: &mut std::iter::Peekable<std::vec::IntoIter<Piece>>,
+    depth: usize,
 ) -> Result<(Vec<Node>, End, usize), TemplateError> {
     let mut nodes = Vec::new();
     while let Some(piece) = pieces.next() {
@@ -119,6 +129,9 @@ pub(crate) fn parse_nodes(
         let (keyword, rest) = action
             .split_once(char::is_whitespace)
             .map_or((action.as_str(), ""), |(k, r)| (k, r.trim()));
+        if matches!(keyword, "if" | "with" | "range") && depth >= MAX_NESTING {
+            return Err(too_deep(column));
+        }
         match keyword {
             "end" => return Ok((nodes, End::Keyword, column)),
             "else" if rest.is_empty() => return Ok((nodes, End::Else(None), column)),
@@ -143,7 +156,7 @@ pub(crate) fn parse_nodes(
                 let mut condition = (rest.to_string(), column);
                 loop {
                     let pipeline = parse_pipeline(&condition.0, condition.1)?;
-                    let (body, end, _) = parse_nodes(pieces)?;
+                    let (body, end, _) = parse_nodes(pieces, depth + 1)?;
                     branches.push((pipeline, body));
                     match end {
                         End::Keyword => {
@@ -152,7 +165,7 @@ pub(crate) fn parse_nodes(
                         }
                         End::Else(Some(next)) => condition = next,
                         End::Else(None) => {
-                            let (otherwise, end, at) = parse_nodes(pieces)?;
+                            let (otherwise, end, at) = parse_nodes(pieces, depth + 1)?;
                             expect_end(end, at)?;
                             nodes.push(Node::If(branches, otherwise));
                             break;
@@ -163,11 +176,11 @@ pub(crate) fn parse_nodes(
             }
             "with" | "range" => {
                 let pipeline = parse_pipeline(rest, column)?;
-                let (body, end, at) = parse_nodes(pieces)?;
+                let (body, end, at) = parse_nodes(pieces, depth + 1)?;
                 let otherwise = match end {
                     End::Keyword => Vec::new(),
                     End::Else(None) => {
-                        let (otherwise, end, at) = parse_nodes(pieces)?;
+                        let (otherwise, end, at) = parse_nodes(pieces, depth + 1)?;
                         expect_end(end, at)?;
                         otherwise
                     }
@@ -189,6 +202,13 @@ pub(crate) fn parse_nodes(
         }
     }
     Ok((nodes, End::Eof, 0))
+}
+
+fn too_deep(column: usize) -> TemplateError {
+    TemplateError::Parse {
+        column,
+        message: format!("nested more than {MAX_NESTING} levels deep"),
+    }
 }
 
 fn unclosed(keyword: &str, column: usize) -> TemplateError {

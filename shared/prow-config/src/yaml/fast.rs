@@ -35,6 +35,10 @@ pub(crate) fn parse(text: &str) -> Read<Document<'_>> {
 
 /// Deeper flow collections than this are left to the full parser.
 const MAX_FLOW_DEPTH: usize = 16;
+/// Deeper block collections than this are left to the full parser, which refuses more than 255
+/// levels. The reader recurses once a level, so without a bound a text nested deeply enough (a
+/// pull request's `.prow.yaml`, say) would overflow the stack.
+const MAX_BLOCK_DEPTH: usize = 64;
 /// YAML limits an implicit key to 1024 characters.
 const MAX_KEY_LEN: usize = 1024;
 
@@ -163,6 +167,14 @@ impl<'a> Reader<'a> {
     fn scalar(&mut self, value: Scalar<'a>, at: Location) -> Read<()> {
         let placed = self.builder.scalar(value, at);
         placed.map_err(|_| self.unsupported("a value the full parser should report on"))
+    }
+
+    /// Before a block collection opens: whether the reader goes that deep.
+    fn deeper(&self) -> Read<()> {
+        if self.builder.depth() >= MAX_BLOCK_DEPTH {
+            return Err(self.unsupported("block collections nested deeper than it reads"));
+        }
+        Ok(())
     }
 
     fn close(&mut self) -> Read<()> {
@@ -326,6 +338,7 @@ impl<'a> Reader<'a> {
         first_key: Scalar<'a>,
         key_at: Location,
     ) -> Read<()> {
+        self.deeper()?;
         self.builder.open_map(key_at, 0);
         self.scalar(first_key, key_at)?;
         loop {
@@ -379,6 +392,7 @@ impl<'a> Reader<'a> {
     /// A block list at `column`, `pos` at its first `-`. An indentless list (a mapping's value
     /// at the mapping's own column) starts, for the full parser, where its first item starts.
     fn block_sequence(&mut self, column: usize, indentless: bool) -> Read<()> {
+        self.deeper()?;
         let mut opened = false;
         if !indentless {
             self.builder.open_seq(self.at(self.pos), 0);

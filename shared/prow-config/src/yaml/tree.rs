@@ -416,6 +416,11 @@ pub(super) struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    /// How many collections are open.
+    pub(super) fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
     pub(super) fn open_seq(&mut self, at: Location, anchor: usize) {
         self.stack.push(Frame::Seq {
             items: Vec::new(),

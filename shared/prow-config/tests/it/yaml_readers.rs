@@ -59,3 +59,64 @@ fn both_readers_read_the_corpus_alike_and_the_fast_one_reads_all_prow_configurat
         "every Prow configuration file of the corpus is read by the fast reader"
     );
 }
+
+/// `depth` mappings, each the only value of the one before (`k:` indented one step further).
+fn nested_mappings(depth: usize) -> String {
+    (0..depth)
+        .map(|i| format!("{}k:\n", "  ".repeat(i)))
+        .collect()
+}
+
+// Found while fuzzing config_load (tests/fuzz/regressions/config_load): the fast reader
+// recursed once per level with no bound, so a deeply nested file (a pull request's .prow.yaml,
+// say) overflowed the stack and killed the process; and beyond the full parser's 255 levels it
+// read what the full parser refuses. It now leaves deep files to the full parser, whose error
+// the user sees.
+#[test]
+fn deeply_nested_files_are_refused_with_the_full_parsers_error_not_a_stack_overflow() {
+    assert!(matches!(
+        compare_readers(&nested_mappings(64)),
+        Readers::Agree
+    ));
+    match compare_readers(&nested_mappings(65)) {
+        Readers::FastDeclined { reason, line } => {
+            assert_eq!(
+                (reason, line),
+                ("block collections nested deeper than it reads", 65)
+            );
+        }
+        other => panic!("the fast reader read 65 levels: {other:?}"),
+    }
+    let lists: String = (0..300).map(|i| format!("{}-\n", "  ".repeat(i))).collect();
+    assert!(matches!(
+        compare_readers(&lists),
+        Readers::FastDeclined { .. }
+    ));
+
+    // Loading, on a test thread's 2 MiB stack (as small as a tokio worker's).
+    let sources = prow_config::Sources {
+        config: prow_config::Source::new("config.yaml", ""),
+        job_files: vec![prow_config::Source::new("jobs.yaml", nested_mappings(3000))],
+        plugins: None,
+    };
+    let error = prow_config::load_sources(&sources, prow_config::LoadOptions::default())
+        .expect_err("3000 levels do not load");
+    let printed: Vec<String> = error.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(printed.len(), 1, "{printed:?}");
+    assert!(
+        printed[0].starts_with("jobs.yaml:") && printed[0].contains("recursion limit exceeded"),
+        "{printed:?}"
+    );
+
+    let config = prow_config::Config::default();
+    let in_repo = [prow_config::Source::new(
+        ".prow.yaml",
+        nested_mappings(3000),
+    )];
+    let problems = prow_config::load_in_repo(&config, "o/r", &in_repo)
+        .expect_err("a pull request's deeply nested .prow.yaml does not load");
+    assert!(
+        problems[0].to_string().contains("recursion limit exceeded"),
+        "{problems:?}"
+    );
+}
