@@ -609,6 +609,10 @@ impl<'a> Reader<'a> {
             breaks += 1;
             self.newline();
         }
+        if self.peek().is_none() {
+            // The full parser places an empty block scalar at the end of the text on its header.
+            return Err(self.unsupported("an empty block scalar at the end of the text"));
+        }
         let at = self.at(self.pos);
         let indent = given.unwrap_or(widest.max(parent + 1));
         if given.is_none() && self.peek().is_some() && widest > self.column() {
@@ -974,6 +978,7 @@ mod tests {
             ("trailing comma", "a: [1, 2, ]\n"),
             ("only a marker", "---\n"),
             ("directive", "%YAML 1.1\n---\na: 1\n"),
+            ("empty block scalar at the end", "a: |\n\n"),
         ];
         for (name, text) in cases {
             assert!(

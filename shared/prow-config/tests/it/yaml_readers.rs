@@ -120,3 +120,35 @@ fn deeply_nested_files_are_refused_with_the_full_parsers_error_not_a_stack_overf
         "{problems:?}"
     );
 }
+
+// Found by fuzzing config_load (tests/fuzz/regressions/config_load/
+// empty-block-scalar-at-end.yaml): the fast reader placed an empty block scalar that ends the text
+// after the text's last line, where the full parser places it on its header, so a problem with it
+// was reported on a line the file does not have.
+#[test]
+fn an_empty_block_scalar_ending_a_file_is_reported_on_its_own_line() {
+    for text in ["a: |\n", "a: >-\n\n\n", "- |\n"] {
+        assert!(
+            !matches!(compare_readers(text), Readers::Disagree { .. }),
+            "{text:?}"
+        );
+    }
+    let sources = prow_config::Sources {
+        config: prow_config::Source::new("config.yaml", ""),
+        job_files: vec![prow_config::Source::new(
+            "jobs.yaml",
+            "periodics:\n- name: p\n  interval: 1h\n  spec: {containers: [{image: a}]}\n  max_concurrency: |\n\n",
+        )],
+        plugins: None,
+    };
+    let error = prow_config::load_sources(&sources, prow_config::LoadOptions::default())
+        .expect_err("an empty max_concurrency does not load");
+    let printed: Vec<String> = error.diagnostics.iter().map(ToString::to_string).collect();
+    // The value is on line 5, at its `|`; the fast reader said line 7, after the text's end.
+    assert_eq!(
+        printed,
+        [
+            "jobs.yaml:5:20: error: job \"p\": max_concurrency: found the text \"\", expected a whole number"
+        ]
+    );
+}
