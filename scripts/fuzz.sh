@@ -109,8 +109,9 @@ for target in "${targets[@]}"; do
   executions=$(final_stat "$log" number_of_executed_units)
   per_second=$(final_stat "$log" average_exec_per_sec)
   peak_rss=$(final_stat "$log" peak_rss_mb)
-  # The corpus libFuzzer ended with: the seeds it kept and the inputs it added.
-  corpus_size=$(sed -n 's/.*DONE .* corp: \([0-9]*\)\/.*/\1/p' "$log" | tail -n 1)
+  # The corpus libFuzzer ended with (or had when it stopped): the seeds it kept and the inputs
+  # it added.
+  corpus_size=$(sed -n 's/^#[0-9].* corp: \([0-9]*\)\/.*/\1/p' "$log" | tail -n 1)
   crashes=$(( $(find "$artifacts" -type f | wc -l) - before ))
   if [ "$status" -ne 0 ] && [ "$crashes" -eq 0 ]; then
     crashes=1 # it stopped without saving an input (a failure to start, say): see the log

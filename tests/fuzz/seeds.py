@@ -152,7 +152,8 @@ def hand_written_cloudevents(out):
     write(out, "cloudevent", "hand-structured-v03", http_like("", [("content-type", "application/cloudevents+json")], json.dumps(v03)))
 
 
-def envelope(event_type, data, message_id="m-1", camel=True, attributes=None):
+def envelope(event_type, data, message_id="m-1", camel=True, attributes=None,
+             subscription="projects/p/subscriptions/s"):
     attrs = {"prow.k8s.io/pubsub.EventType": event_type}
     attrs.update(attributes or {})
     message = {"data": base64.b64encode(json.dumps(data).encode()).decode(), "attributes": attrs}
@@ -160,7 +161,7 @@ def envelope(event_type, data, message_id="m-1", camel=True, attributes=None):
         message.update({"messageId": message_id, "publishTime": "2026-01-01T00:00:00Z"})
     else:
         message.update({"message_id": message_id, "publish_time": "2026-01-01T00:00:00Z"})
-    return json.dumps({"message": message, "subscription": "projects/p/subscriptions/s"})
+    return json.dumps({"message": message, "subscription": subscription})
 
 
 def hand_written_pushes(out):
@@ -174,6 +175,9 @@ def hand_written_pushes(out):
         "presubmit": envelope("prow.k8s.io/pubsub.PresubmitProwJobEvent", {"name": "pull-unit", "refs": refs}),
         "presubmit-no-pull": envelope("prow.k8s.io/pubsub.PresubmitProwJobEvent", {"name": "pull-unit", "refs": dict(refs, pulls=[])}),
         "postsubmit": envelope("prow.k8s.io/pubsub.PostsubmitProwJobEvent", {"name": "post-push", "refs": dict(refs, pulls=[])}),
+        "cluster-not-allowed": envelope("prow.k8s.io/pubsub.PostsubmitProwJobEvent", {"name": "post-gpu", "refs": dict(refs, pulls=[])}),
+        "unknown-subscription": envelope("prow.k8s.io/pubsub.PeriodicProwJobEvent", {"name": "ci-periodic"},
+                                         subscription="projects/q/subscriptions/s"),
         "unknown-job": envelope("prow.k8s.io/pubsub.PeriodicProwJobEvent", {"name": "nope"}),
         "unknown-type": envelope("prow.k8s.io/pubsub.Other", {"name": "ci-periodic"}),
         "no-id": envelope("prow.k8s.io/pubsub.PeriodicProwJobEvent", {"name": "ci-periodic"}, message_id=""),

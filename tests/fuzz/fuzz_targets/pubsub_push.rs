@@ -1,10 +1,11 @@
 //! Pub/Sub push deliveries as trigger decodes them: the body read as Pub/Sub's push envelope
 //! (`PushEnvelope`, message id and time in either spelling), the message's base64 data as
-//! upstream's `ProwJobEvent`, and the ProwJob it asks for (`prowjob_for`: a periodic, presubmit
-//! or postsubmit of a small configuration, with the message's refs, environment, labels and
-//! annotations). trigger's own `functions/trigger/src/pubsub.rs` is compiled in here, so the code
-//! fuzzed is the function's without building its Pub/Sub and Kubernetes clients.
-//! (`pubsub_route`, behind the `routes` feature, drives trigger's real `/pubsub` route.)
+//! upstream's `ProwJobEvent`, the ProwJob it asks for (`prowjob_for`: a periodic, presubmit or
+//! postsubmit of a small configuration, with the message's refs, environment, labels and
+//! annotations), and whether its subscription may ask for it (`check_allowed`). trigger's own
+//! `functions/trigger/src/pubsub.rs` is compiled in here, so the code fuzzed is the function's
+//! without building its Pub/Sub and Kubernetes clients. (`pubsub_route`, behind the `routes`
+//! feature, drives trigger's real `/pubsub` route.)
 //!
 //! Input (`pubsub_route`'s): a first line (the query string there), headers (`Name: value`) up to
 //! an empty line, then the body.
@@ -21,8 +22,16 @@ mod pubsub;
 use libfuzzer_sys::fuzz_target;
 use prow_config::{Config, LoadOptions, Source, Sources};
 use prow_fuzz::{Request, fatal};
-use pubsub::{PushEnvelope, decode, prowjob_for};
+use pubsub::{PushEnvelope, check_allowed, decode, prowjob_for};
 use std::sync::LazyLock;
+
+/// Messages may come from `projects/p/subscriptions/s`, for jobs on the default cluster.
+const CONFIG_YAML: &str = "pod_namespace: test-pods
+pubsub_triggers:
+- project: p
+  topics: [s]
+  allowed_clusters: [default]
+";
 
 const JOBS_YAML: &str = r#"
 periodics:
@@ -39,11 +48,14 @@ postsubmits:
   kubernetes/test-infra:
   - name: post-push
     spec: {containers: [{image: alpine}]}
+  - name: post-gpu
+    cluster: gpu
+    spec: {containers: [{image: alpine}]}
 "#;
 
 static CONFIG: LazyLock<Config> = LazyLock::new(|| {
     let sources = Sources {
-        config: Source::new("config.yaml", "pod_namespace: test-pods\n"),
+        config: Source::new("config.yaml", CONFIG_YAML),
         job_files: vec![Source::new("jobs.yaml", JOBS_YAML)],
         plugins: None,
     };
@@ -60,7 +72,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let now = k8s_openapi::jiff::Timestamp::UNIX_EPOCH;
-    if let Ok(job) = prowjob_for(&CONFIG, &envelope.message, now) {
+    if let Ok(job) = prowjob_for(&CONFIG, &envelope.message, now)
+        && check_allowed(&CONFIG, &envelope.subscription, &job).is_ok()
+    {
         // The job trigger creates is sent to the job store as JSON.
         let _ = serde_json::to_vec(&job);
     }

@@ -29,6 +29,14 @@ use trigger::{Trigger, TriggerOptions};
 
 const PUSH_TOKEN: &str = "fuzz-push-token";
 
+/// Messages may come from `projects/p/subscriptions/s`, for jobs on the default cluster.
+const CONFIG_YAML: &str = "pod_namespace: test-pods
+pubsub_triggers:
+- project: p
+  topics: [s]
+  allowed_clusters: [default]
+";
+
 const JOBS_YAML: &str = r#"
 periodics:
 - name: ci-periodic
@@ -43,6 +51,9 @@ presubmits:
 postsubmits:
   kubernetes/test-infra:
   - name: post-push
+    spec: {containers: [{image: alpine}]}
+  - name: post-gpu
+    cluster: gpu
     spec: {containers: [{image: alpine}]}
 "#;
 
@@ -100,7 +111,7 @@ struct Fixture {
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let sources = Sources {
-        config: Source::new("config.yaml", "pod_namespace: test-pods\n"),
+        config: Source::new("config.yaml", CONFIG_YAML),
         job_files: vec![Source::new("jobs.yaml", JOBS_YAML)],
         plugins: None,
     };
@@ -169,8 +180,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     fixture.runtime.block_on(async {
-        if let Ok(response) = fixture.router.clone().oneshot(request).await {
-            let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await;
-        }
+        // The router's error type is `Infallible`.
+        let Ok(response) = fixture.router.clone().oneshot(request).await;
+        let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await;
     });
 });
