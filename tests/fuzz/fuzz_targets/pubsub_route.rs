@@ -29,33 +29,7 @@ use trigger::{Trigger, TriggerOptions};
 
 const PUSH_TOKEN: &str = "fuzz-push-token";
 
-/// Messages may come from `projects/p/subscriptions/s`, for jobs on the default cluster.
-const CONFIG_YAML: &str = "pod_namespace: test-pods
-pubsub_triggers:
-- project: p
-  topics: [s]
-  allowed_clusters: [default]
-";
-
-const JOBS_YAML: &str = r#"
-periodics:
-- name: ci-periodic
-  interval: 1h
-  spec: {containers: [{image: alpine, env: [{name: A, value: b}]}]}
-presubmits:
-  kubernetes/test-infra:
-  - name: pull-unit
-    always_run: true
-    branches: [main]
-    spec: {containers: [{image: alpine}]}
-postsubmits:
-  kubernetes/test-infra:
-  - name: post-push
-    spec: {containers: [{image: alpine}]}
-  - name: post-gpu
-    cluster: gpu
-    spec: {containers: [{image: alpine}]}
-"#;
+use prow_fuzz::pubsub_config::{CONFIG_YAML, JOBS_YAML};
 
 /// Takes every job and keeps none.
 struct Store;

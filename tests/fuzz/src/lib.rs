@@ -67,3 +67,34 @@ pub fn fatal(what: &str, error: &dyn std::fmt::Debug) -> ! {
     eprintln!("{what}: {error:?}");
     std::process::abort()
 }
+
+/// The configuration both Pub/Sub targets request jobs from.
+pub mod pubsub_config {
+    /// Messages may come from `projects/p/subscriptions/s`, for jobs on the default cluster.
+    pub const CONFIG_YAML: &str = "pod_namespace: test-pods
+pubsub_triggers:
+- project: p
+  topics: [s]
+  allowed_clusters: [default]
+";
+
+    pub const JOBS_YAML: &str = r#"
+periodics:
+- name: ci-periodic
+  interval: 1h
+  spec: {containers: [{image: alpine, env: [{name: A, value: b}]}]}
+presubmits:
+  kubernetes/test-infra:
+  - name: pull-unit
+    always_run: true
+    branches: [main]
+    spec: {containers: [{image: alpine}]}
+postsubmits:
+  kubernetes/test-infra:
+  - name: post-push
+    spec: {containers: [{image: alpine}]}
+  - name: post-gpu
+    cluster: gpu
+    spec: {containers: [{image: alpine}]}
+"#;
+}
