@@ -12,9 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-7}"
-corpus="${PROW_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-k8s="$corpus/k8s-prow/config"
-[ -d "$k8s" ] || { echo "corpus not found at $corpus (set PROW_CORPUS)" >&2; exit 1; }
+source scripts/lib/bench.sh
+k8s=$(corpus_path k8s-prow/config)
 target="${CARGO_TARGET_DIR:-target}"
 cargo build --release --quiet -p hook -p trigger -p controller -p crier -p horologium -p sinker \
   -p tide -p deck -p prow

@@ -7,9 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-7}"
-corpus="${PROW_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-config="$corpus/k8s-prow/config"
-[ -d "$config" ] || { echo "corpus not found at $corpus (set PROW_CORPUS)" >&2; exit 1; }
+source scripts/lib/bench.sh
+config=$(corpus_path k8s-prow/config)
 
 cargo build --release --quiet -p prow-config --example load_once
 bin=target/release/examples/load_once
@@ -18,7 +17,6 @@ args=("$config/prow/config.yaml" "$config/jobs" "$config/prow/plugins.yaml")
 measure() { # mode -> "seconds kilobytes"
   /usr/bin/time -f "%e %M" "$bin" "$1" "${args[@]}" 2>&1 >/dev/null | tail -n 1
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 full_t=(); full_m=(); bare_t=(); bare_m=()
 measure full >/dev/null # warm the page cache

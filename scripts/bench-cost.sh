@@ -19,9 +19,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 webhooks="${1:-2000}"
 pr_events="${2:-20}"
-corpus="${PROW_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-k8s="$corpus/k8s-prow/config"
-[ -d "$k8s" ] || { echo "corpus not found at $corpus (set PROW_CORPUS)" >&2; exit 1; }
+source scripts/lib/bench.sh
+k8s=$(corpus_path k8s-prow/config)
+corpus=$(dirname "$(dirname "$k8s")")
 target="${CARGO_TARGET_DIR:-target}"
 cargo build --release --quiet --locked -p hook -p trigger -p controller -p crier -p horologium \
   -p sinker -p tide -p prow -p github-standin

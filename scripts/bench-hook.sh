@@ -9,9 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-8}"; rounds="${2:-3}"; workers="${3:-64}"
-corpus="${PROW_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-payload="$corpus/github-webhooks/issue_comment/created.payload.json"
-[ -f "$payload" ] || { echo "corpus not found at $corpus (set PROW_CORPUS)" >&2; exit 1; }
+source scripts/lib/bench.sh
+payload=$(corpus_path github-webhooks/issue_comment/created.payload.json)
 cache="${PROW_TESTENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/prow-rs/testenv}"
 vegeta="$cache/bin/vegeta-12.13.0/vegeta"
 if [ ! -x "$vegeta" ]; then
@@ -72,7 +71,6 @@ for round in $(seq "$rounds"); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo "hook load test: $rounds rounds of ${seconds}s per server, alternating, $workers workers, $(wc -c <"$payload") byte payload; medians"
 for mode in bare hook-sink hook-local; do
   printf '  %-10s  %8.0f req/s   p50 %6.2f ms   p99 %6.2f ms   success %s\n' "$mode" \

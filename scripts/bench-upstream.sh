@@ -12,9 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 component="${1:-checkconfig}"
 runs="${2:-7}"
-corpus="${PROW_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-config="$corpus/k8s-prow/config"
-[ -d "$config" ] || { echo "corpus not found at $corpus (set PROW_CORPUS)" >&2; exit 1; }
+source scripts/lib/bench.sh
+config=$(corpus_path k8s-prow/config)
 target="${CARGO_TARGET_DIR:-target}"
 
 case "$component" in
@@ -37,7 +36,6 @@ measure() { # command... -> "seconds kilobytes exit"
   /usr/bin/time -o "$timing" -f "%e %M %x" "$@" >/dev/null 2>&1 || true
   tail -n 1 "$timing"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Both must accept the configuration, or the comparison means nothing.
 for side in upstream ours; do

@@ -30,9 +30,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-corpus="${PROW_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-k8s="$corpus/k8s-prow/config"
-[ -d "$k8s" ] || { echo "traffic-model: corpus not found at $corpus (set PROW_CORPUS)" >&2; exit 1; }
+source scripts/lib/bench.sh
+k8s=$(corpus_path k8s-prow/config)
 command -v redis-server >/dev/null || { echo "traffic-model: redis-server is missing (scripts/setup.sh)" >&2; exit 1; }
 if [ -n "$binaries" ]; then
   target="$binaries"

@@ -17,9 +17,11 @@ use k8s_openapi::jiff::Timestamp;
 use prow_api::ProwJob;
 use prow_plank::reconcile::reconcile;
 use prow_plank::{Capacity, PlankSettings};
+use prow_ports::executor::RunObservation;
 use prow_ports::executor::{Executor, ExecutorFuture};
-use prow_ports::executor::{RunObservation, RunPhase};
 use prow_ports::store::JobStore;
+use prow_test_harness::executor::running_now;
+use prow_test_harness::memory::peak_rss_mib;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -36,16 +38,7 @@ impl Executor for InstantExecutor {
                 .lock()
                 .unwrap()
                 .contains(job.name())
-                .then(|| RunObservation {
-                    phase: RunPhase::Running,
-                    created: Timestamp::now(),
-                    started: Some(Timestamp::now()),
-                    deleting: false,
-                    unexpected_stop: None,
-                    all_containers_succeeded: false,
-                    build_id: "1".into(),
-                    detail: None,
-                }))
+                .then(running_now))
         })
     }
     fn start<'a>(&'a self, job: &'a ProwJob, _: &'a str) -> ExecutorFuture<'a, ()> {
@@ -98,16 +91,6 @@ fn job(index: usize) -> ProwJob {
         "status": {"state": "triggered", "startTime": "2026-11-28T00:00:00Z"}
     }))
     .unwrap()
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
-        .unwrap_or_default()
-        / 1024.0
 }
 
 fn main() {

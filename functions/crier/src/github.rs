@@ -9,6 +9,7 @@ use prow_crier::github::{self as decide, CommentWrite};
 use prow_ports::github::{ApiProblem, GitHubClient, GitHubError};
 use prow_ports::store::JobStore;
 use prow_runtime::locks::KeyedLocks;
+use prow_runtime::store_failure::StoreFailure;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -165,7 +166,7 @@ impl GitHubReporter {
             let of_pull = store
                 .list(&selector)
                 .await
-                .map_err(ReportError::store("listing the PR's jobs"))?;
+                .map_err(StoreFailure::doing("listing the PR's jobs"))?;
             match decide::summary_jobs(&of_pull) {
                 Some(jobs) => jobs,
                 None => return Ok(()),

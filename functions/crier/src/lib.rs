@@ -29,6 +29,7 @@ use prow_ports::slack::{SlackError, SlackPoster};
 use prow_ports::store::{JobStore, StoreError, update_fresh};
 use prow_runtime::cloudevents::ReceivedEvent;
 use prow_runtime::locks::KeyedLocks;
+use prow_runtime::store_failure::StoreFailure;
 use prow_runtime::{ConfigHandle, FunctionContext, Outcome};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -51,12 +52,8 @@ pub enum ReportError {
     PubSub(#[from] PublishError),
     #[error(transparent)]
     Slack(#[from] SlackError),
-    #[error("{what}: {source}")]
-    Store {
-        what: String,
-        #[source]
-        source: StoreError,
-    },
+    #[error(transparent)]
+    Store(#[from] StoreFailure),
     #[error(transparent)]
     Template(#[from] ReportTemplateError),
     #[error("Gerrit: {0}")]
@@ -70,11 +67,6 @@ impl ReportError {
     pub(crate) fn github(what: &'static str) -> impl FnOnce(GitHubError) -> ReportError {
         move |source| ReportError::GitHub { what, source }
     }
-
-    pub(crate) fn store(what: impl Into<String>) -> impl FnOnce(StoreError) -> ReportError {
-        let what = what.into();
-        move |source| ReportError::Store { what, source }
-    }
 }
 
 impl Failure for ReportError {
@@ -83,7 +75,7 @@ impl Failure for ReportError {
             ReportError::GitHub { source, .. } => source.kind(),
             ReportError::PubSub(error) => error.kind(),
             ReportError::Slack(error) => error.kind(),
-            ReportError::Store { source, .. } => source.kind(),
+            ReportError::Store(error) => error.kind(),
             ReportError::Template(_) => "report_template",
             ReportError::Gerrit(_) => "gerrit_report",
             ReportError::Several(errors) => errors.first().map_or("report", |e| e.kind()),
@@ -95,7 +87,7 @@ impl Failure for ReportError {
             ReportError::GitHub { source, .. } => source.retryable(),
             ReportError::PubSub(error) => error.retryable(),
             ReportError::Slack(error) => error.retryable(),
-            ReportError::Store { .. } => true,
+            ReportError::Store(error) => error.retryable(),
             ReportError::Template(_) => false,
             ReportError::Gerrit(_) => true,
             ReportError::Several(errors) => errors.iter().any(Failure::retryable),
@@ -194,7 +186,10 @@ impl Crier {
         let job = match store.get(name).await {
             Ok(job) => job,
             Err(StoreError::NotFound(_)) => return Ok(Reported::default()),
-            Err(error) => return Err(ReportError::store(format!("reading {name}"))(error)),
+            Err(source) => {
+                let what = format!("reading {name}");
+                return Err(StoreFailure { what, source }.into());
+            }
         };
         let Some(state) = job.status.state else {
             return Ok(Reported::default());
@@ -313,10 +308,10 @@ impl Crier {
             true
         })
         .await
-        .map(drop)
-        .map_err(ReportError::store(format!(
+        .map_err(StoreFailure::doing(format!(
             "marking a report in flight on {name}"
-        )))
+        )))?;
+        Ok(())
     }
 
     /// Writes `state` into `prev_report_states` for `reporters`, re-reading the job when another
@@ -334,9 +329,10 @@ impl Crier {
             true
         })
         .await;
-        recorded.map(drop).map_err(ReportError::store(format!(
+        recorded.map_err(StoreFailure::doing(format!(
             "recording the report on {name}"
-        )))
+        )))?;
+        Ok(())
     }
 
     /// Every job some reporter has not reported yet (the resync ping), read a page at a time.
@@ -349,7 +345,7 @@ impl Crier {
             let page = store
                 .list_page("", 500, next.as_deref())
                 .await
-                .map_err(ReportError::store("listing ProwJobs"))?;
+                .map_err(StoreFailure::doing("listing ProwJobs"))?;
             for job in page.jobs.iter().filter(|j| !self.due(j).is_empty()) {
                 match self.report_job(job.name()).await {
                     Ok(outcome) => reported += usize::from(!outcome.reported.is_empty()),

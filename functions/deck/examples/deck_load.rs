@@ -27,6 +27,7 @@ use prow_api::ProwJob;
 use prow_ports::clock::SystemClock;
 use prow_ports::store::JobStore;
 use prow_runtime::ConfigHandle;
+use prow_test_harness::memory::{current_rss_mib, peak_rss_mib};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -76,24 +77,6 @@ fn job(i: usize, now: Timestamp) -> ProwJob {
         "status": status,
     }))
     .unwrap()
-}
-
-fn current_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 struct Figures {

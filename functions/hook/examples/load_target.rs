@@ -68,17 +68,7 @@ fn main() {
                 let hook = Hook::new(
                     config,
                     &metrics,
-                    HookOptions {
-                        hmac_secret_file: args[2].clone().into(),
-                        github: None,
-                        handoff,
-                        plugins: PluginRegistry::default(),
-                        max_body_bytes: hook::DEFAULT_MAX_BODY_BYTES,
-                        dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
-                        clock: prow_ports::clock::SystemClock::shared(),
-                        images: None,
-                        config_maps: None,
-                    },
+                    HookOptions::new(args[2].clone().into(), handoff, PluginRegistry::default()),
                 )
                 .unwrap();
                 listen(&args[3], hook.router()).await;

@@ -4,14 +4,15 @@
 //! delivery id, so a captured webhook sent again under a new id is a replay, and is dropped the
 //! same way. Memory is bounded by the window and a cap.
 
+use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const MAX_REMEMBERED: usize = 200_000;
 
 pub(crate) struct Deliveries {
-    window: Duration,
+    window: SignedDuration,
     state: Mutex<State>,
 }
 
@@ -21,7 +22,7 @@ struct State {
     known: HashMap<String, bool>,
     /// body digest -> the id it came with
     bodies: HashMap<[u8; 32], String>,
-    order: VecDeque<(Instant, String, [u8; 32])>,
+    order: VecDeque<(Timestamp, String, [u8; 32])>,
 }
 
 /// What to do with a delivery.
@@ -40,17 +41,16 @@ pub(crate) enum Claim {
 impl Deliveries {
     pub(crate) fn new(window: Duration) -> Self {
         Deliveries {
-            window,
+            window: SignedDuration::try_from(window).unwrap_or(SignedDuration::MAX),
             state: Mutex::new(State::default()),
         }
     }
 
-    /// Claims delivery `id` whose body has SHA-256 `digest`.
-    pub(crate) fn claim(&self, id: &str, digest: [u8; 32]) -> Claim {
+    /// Claims delivery `id` whose body has SHA-256 `digest`, arriving at `now`.
+    pub(crate) fn claim(&self, id: &str, digest: [u8; 32], now: Timestamp) -> Claim {
         let Ok(mut state) = self.state.lock() else {
             return Claim::New;
         };
-        let now = Instant::now();
         while let Some((at, _, _)) = state.order.front() {
             if now.duration_since(*at) < self.window && state.order.len() < MAX_REMEMBERED {
                 break;
@@ -101,18 +101,19 @@ mod tests {
 
     const A: [u8; 32] = [1; 32];
     const B: [u8; 32] = [2; 32];
+    const T0: Timestamp = Timestamp::UNIX_EPOCH;
 
     #[test]
     fn a_delivery_is_new_once_and_again_after_a_failed_handoff() {
         let deliveries = Deliveries::new(Duration::from_secs(60));
-        assert_eq!(deliveries.claim("a", A), Claim::New);
-        assert_eq!(deliveries.claim("a", A), Claim::InFlight);
+        assert_eq!(deliveries.claim("a", A, T0), Claim::New);
+        assert_eq!(deliveries.claim("a", A, T0), Claim::InFlight);
         deliveries.finish("a");
-        assert_eq!(deliveries.claim("a", A), Claim::HandedOn);
-        assert_eq!(deliveries.claim("b", B), Claim::New);
+        assert_eq!(deliveries.claim("a", A, T0), Claim::HandedOn);
+        assert_eq!(deliveries.claim("b", B, T0), Claim::New);
         deliveries.abandon("b");
         assert_eq!(
-            deliveries.claim("b", B),
+            deliveries.claim("b", B, T0),
             Claim::New,
             "retried after a failure"
         );
@@ -121,25 +122,36 @@ mod tests {
     #[test]
     fn the_same_body_under_another_id_is_a_replay() {
         let deliveries = Deliveries::new(Duration::from_secs(60));
-        assert_eq!(deliveries.claim("a", A), Claim::New);
+        assert_eq!(deliveries.claim("a", A, T0), Claim::New);
         deliveries.finish("a");
-        assert_eq!(deliveries.claim("z", A), Claim::Replay);
+        assert_eq!(deliveries.claim("z", A, T0), Claim::Replay);
         assert_eq!(
-            deliveries.claim("a", A),
+            deliveries.claim("a", A, T0),
             Claim::HandedOn,
             "GitHub's redelivery"
         );
         // A body whose hand-off failed may come again under any id.
-        assert_eq!(deliveries.claim("b", B), Claim::New);
+        assert_eq!(deliveries.claim("b", B, T0), Claim::New);
         deliveries.abandon("b");
-        assert_eq!(deliveries.claim("y", B), Claim::New);
+        assert_eq!(deliveries.claim("y", B, T0), Claim::New);
+    }
+
+    #[test]
+    fn ids_are_remembered_for_the_window_and_forgotten_after_it() {
+        let deliveries = Deliveries::new(Duration::from_secs(60));
+        let later = |seconds| T0 + SignedDuration::from_secs(seconds);
+        assert_eq!(deliveries.claim("a", A, T0), Claim::New);
+        deliveries.finish("a");
+        assert_eq!(deliveries.claim("a", A, later(59)), Claim::HandedOn);
+        assert_eq!(deliveries.claim("b", A, later(59)), Claim::Replay);
+        assert_eq!(deliveries.claim("a", A, later(60)), Claim::New);
     }
 
     #[test]
     fn ids_are_forgotten_after_the_window() {
         let deliveries = Deliveries::new(Duration::ZERO);
-        assert_eq!(deliveries.claim("a", A), Claim::New);
+        assert_eq!(deliveries.claim("a", A, T0), Claim::New);
         deliveries.finish("a");
-        assert_eq!(deliveries.claim("a", A), Claim::New);
+        assert_eq!(deliveries.claim("a", A, T0), Claim::New);
     }
 }

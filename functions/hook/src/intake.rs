@@ -9,11 +9,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use prow_github::{Event, payload_origin};
+use prow_plugins::webhook_cloud_event;
 use prow_ports::clock::rfc3339;
-use prow_ports::events::{
-    ACTION_EXTENSION, CloudEvent, EventError, GITHUB_EVENT_TYPE_PREFIX, NewEvent, ProwEvent,
-    SIGNATURE_EXTENSION, TRACEPARENT_EXTENSION,
-};
+use prow_ports::events::ProwEvent;
 use prow_runtime::cloudevents::traceparent;
 use sha2::Digest;
 use std::time::Instant;
@@ -176,7 +174,7 @@ async fn accept(hook: &Hook, headers: &HeaderMap, body: Body) -> Result<&'static
         .inc();
 
     let digest: [u8; 32] = sha2::Sha256::digest(&payload).into();
-    let claim = hook.0.deliveries.claim(guid, digest);
+    let claim = hook.0.deliveries.claim(guid, digest, hook.0.clock.now());
     if claim == Claim::Replay {
         hook.0.metrics.reject("replayed");
         tracing::warn!(
@@ -200,12 +198,13 @@ async fn accept(hook: &Hook, headers: &HeaderMap, body: Body) -> Result<&'static
         );
         return Ok("Event already received. Have a nice day.");
     }
-    let cloud_event = to_cloud_event(
+    let cloud_event = webhook_cloud_event(
         &event,
         guid,
         signature,
-        payload,
+        &payload,
         &rfc3339(hook.0.clock.now()),
+        traceparent(guid),
     )
     .map_err(|error| {
         Refusal::new(
@@ -263,50 +262,4 @@ async fn accept(hook: &Hook, headers: &HeaderMap, body: Body) -> Result<&'static
         "event handed on"
     );
     Ok("Event received. Have a nice day.")
-}
-
-/// The CloudEvent for a verified webhook: id = delivery id, type = `dev.prow.github.<event>`,
-/// source = the repository (or organization) URL, the payload unchanged.
-pub(crate) fn to_cloud_event(
-    event: &Event,
-    guid: &str,
-    signature: &str,
-    payload: Bytes,
-    time: &str,
-) -> Result<CloudEvent, EventError> {
-    let origin = event
-        .repo()
-        .map(|r| r.full_name.clone())
-        .or_else(|| payload_origin(&payload))
-        .unwrap_or_default();
-    let source = if origin.is_empty() {
-        "https://github.com".to_string()
-    } else {
-        format!("https://github.com/{origin}")
-    };
-    let mut extensions = vec![
-        (SIGNATURE_EXTENSION.to_string(), signature.to_string()),
-        (TRACEPARENT_EXTENSION.to_string(), traceparent(guid)),
-    ];
-    // Events Prow does not type (workflow_run, ...) have actions too.
-    let action = event.action().map(str::to_string).or_else(|| {
-        #[derive(serde::Deserialize)]
-        struct Action {
-            action: Option<String>,
-        }
-        serde_json::from_slice::<Action>(&payload).ok()?.action
-    });
-    if let Some(action) = action.filter(|a| !a.is_empty()) {
-        extensions.push((ACTION_EXTENSION.to_string(), action));
-    }
-    NewEvent {
-        id: guid.to_string(),
-        source,
-        event_type: format!("{GITHUB_EVENT_TYPE_PREFIX}{}", event.name()),
-        time: Some(time.to_string()),
-        extensions,
-        data: payload.to_vec(),
-        ..NewEvent::default()
-    }
-    .build()
 }

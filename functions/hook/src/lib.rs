@@ -72,6 +72,28 @@ pub struct HookOptions {
     pub config_maps: Option<Arc<dyn ConfigMaps>>,
 }
 
+impl HookOptions {
+    /// Options with nothing more than the essentials: no GitHub, GitHub's body limit, an hour's
+    /// dedupe window, the system clock, no pictures and nowhere to write ConfigMaps.
+    pub fn new(
+        hmac_secret_file: PathBuf,
+        handoff: Handoff,
+        plugins: PluginRegistry,
+    ) -> HookOptions {
+        HookOptions {
+            hmac_secret_file,
+            github: None,
+            handoff,
+            plugins,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            dedupe_window: DEFAULT_DEDUPE_WINDOW,
+            clock: prow_ports::clock::SystemClock::shared(),
+            images: None,
+            config_maps: None,
+        }
+    }
+}
+
 /// The hook's shared state.
 #[derive(Clone)]
 pub struct Hook(Arc<HookInner>);
@@ -94,7 +116,7 @@ struct HookInner {
     /// The reconciler's GitHub and hooks.
     recovery: Option<Recovery>,
     /// Held while a reconciler run goes on: when the last one started by a ping began.
-    recovery_running: tokio::sync::Mutex<Option<std::time::Instant>>,
+    recovery_running: tokio::sync::Mutex<Option<jiff::Timestamp>>,
 }
 
 impl Hook {

@@ -27,48 +27,23 @@ impl Hook {
         if !applies(plugin, &config, delivery) {
             return Ok(None);
         }
-        let github = self
-            .0
-            .github
-            .as_ref()
-            .map(|github| github.for_event(delivery.event.name()));
-        let ports = Ports {
-            github: github.as_deref(),
-            jobs: None,
-            images: self.0.images.as_deref(),
-            config_maps: self.0.config_maps.as_deref(),
-            clock: self.0.clock.as_ref(),
-        };
-        let result = prow_plugins::run(plugin, Occasion::Delivery(delivery), &config, &ports).await;
-        self.0
-            .metrics
-            .plugin_runs
-            .get_or_create(&PluginResult {
-                plugin: plugin.name().to_string(),
-                result: if result.is_ok() { "success" } else { "error" }.to_string(),
-            })
-            .inc();
-        if let Ok(ran) = &result {
-            for kind in &ran.applied.performed {
-                self.0
-                    .metrics
-                    .plugin_actions
-                    .get_or_create(&PluginAction {
-                        plugin: plugin.name().to_string(),
-                        action: (*kind).to_string(),
-                    })
-                    .inc();
-            }
-            tracing::info!(
-                plugin = plugin.name(),
-                event_guid = %delivery.id,
-                actions = ran.applied.performed.len(),
-                deduplicated = ran.applied.deduplicated,
-                rounds = ran.rounds,
-                "plugin ran"
-            );
-        }
-        Ok(Some(result?))
+        let ran = self
+            .run_counted(
+                plugin,
+                Occasion::Delivery(delivery),
+                &config,
+                delivery.event.name(),
+            )
+            .await?;
+        tracing::info!(
+            plugin = plugin.name(),
+            event_guid = %delivery.id,
+            actions = ran.applied.performed.len(),
+            deduplicated = ran.applied.deduplicated,
+            rounds = ran.rounds,
+            "plugin ran"
+        );
+        Ok(Some(ran))
     }
 
     /// Runs a plugin that sweeps on a PingSource's ping: the ping names no repository, so the
@@ -80,11 +55,33 @@ impl Hook {
             return Outcome::done(format!("{name} does not sweep"));
         }
         let config = self.0.config.current();
-        let github = self
-            .0
-            .github
-            .as_ref()
-            .map(|github| github.for_event("ping"));
+        match self
+            .run_counted(plugin, Occasion::Ping, &config, "ping")
+            .await
+        {
+            Ok(ran) => {
+                tracing::info!(
+                    plugin = name,
+                    actions = ran.applied.performed.len(),
+                    rounds = ran.rounds,
+                    "plugin swept"
+                );
+                ran_outcome(name, &ran)
+            }
+            Err(error) => Outcome::failed(&format!("the {name} plugin"), &error),
+        }
+    }
+
+    /// Runs `plugin` on `occasion` with GitHub tagged by `event` (the webhook's name, or `ping`),
+    /// counting the run by its result and what it changed by kind.
+    async fn run_counted(
+        &self,
+        plugin: &dyn Plugin,
+        occasion: Occasion<'_>,
+        config: &prow_config::Config,
+        event: &str,
+    ) -> Result<Ran, RunError> {
+        let github = self.0.github.as_ref().map(|github| github.for_event(event));
         let ports = Ports {
             github: github.as_deref(),
             jobs: None,
@@ -92,41 +89,25 @@ impl Hook {
             config_maps: self.0.config_maps.as_deref(),
             clock: self.0.clock.as_ref(),
         };
-        let result = prow_plugins::run(plugin, Occasion::Ping, &config, &ports).await;
-        self.0
-            .metrics
+        let result = prow_plugins::run(plugin, occasion, config, &ports).await;
+        let metrics = &self.0.metrics;
+        metrics
             .plugin_runs
             .get_or_create(&PluginResult {
-                plugin: name.to_string(),
+                plugin: plugin.name().to_string(),
                 result: if result.is_ok() { "success" } else { "error" }.to_string(),
             })
             .inc();
-        match result {
-            Ok(ran) => {
-                for kind in &ran.applied.performed {
-                    self.0
-                        .metrics
-                        .plugin_actions
-                        .get_or_create(&PluginAction {
-                            plugin: name.to_string(),
-                            action: (*kind).to_string(),
-                        })
-                        .inc();
-                }
-                tracing::info!(
-                    plugin = name,
-                    actions = ran.applied.performed.len(),
-                    rounds = ran.rounds,
-                    "plugin swept"
-                );
-                Outcome::done(format!(
-                    "{name}: {} action(s), {} already done",
-                    ran.applied.performed.len(),
-                    ran.applied.deduplicated
-                ))
-            }
-            Err(error) => Outcome::failed(&format!("the {name} plugin"), &error),
+        for kind in result.iter().flat_map(|ran| &ran.applied.performed) {
+            metrics
+                .plugin_actions
+                .get_or_create(&PluginAction {
+                    plugin: plugin.name().to_string(),
+                    action: (*kind).to_string(),
+                })
+                .inc();
         }
+        result
     }
 
     /// Local mode: every plugin and external plugin, after GitHub has its answer.
@@ -163,12 +144,17 @@ pub(crate) async fn run_plugin(
         Err(refusal) => return refusal,
     };
     match hook.run_one(plugin.as_ref(), &verified).await {
-        Ok(Some(ran)) => Outcome::done(format!(
-            "{name}: {} action(s), {} already done",
-            ran.applied.performed.len(),
-            ran.applied.deduplicated
-        )),
+        Ok(Some(ran)) => ran_outcome(&name, &ran),
         Ok(None) => Outcome::done(format!("{name} does not apply")),
         Err(error) => Outcome::failed(&format!("the {name} plugin"), &error),
     }
+}
+
+/// The answer for a plugin that ran: how much it did, and how much was done already.
+fn ran_outcome(name: &str, ran: &Ran) -> Outcome {
+    Outcome::done(format!(
+        "{name}: {} action(s), {} already done",
+        ran.applied.performed.len(),
+        ran.applied.deduplicated
+    ))
 }

@@ -266,12 +266,14 @@ pub(crate) async fn serve(axum::extract::State(hook): axum::extract::State<Hook>
         return Outcome::done("a recovery run is already going on");
     };
     // The route is as public as `/hook`: a flood of pings makes at most one run per interval.
-    if let Some(at) = *last_run
-        && at.elapsed() < recovery.min_interval
-    {
-        return Outcome::done(format!("the last run was {} s ago", at.elapsed().as_secs()));
+    let now = hook.0.clock.now();
+    if let Some(at) = *last_run {
+        let since = now.duration_since(at);
+        if since < jiff::SignedDuration::try_from(recovery.min_interval).unwrap_or_default() {
+            return Outcome::done(format!("the last run was {} s ago", since.as_secs()));
+        }
     }
-    *last_run = Some(std::time::Instant::now());
+    *last_run = Some(now);
     match hook.recover_deliveries().await {
         Ok(report) => Outcome::done(format!(
             "{} deliveries judged, {} redelivered, {} given up",

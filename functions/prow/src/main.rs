@@ -103,7 +103,7 @@ fn mkpj(args: &MkpjArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let now = jiff::Timestamp::now();
+    let now = prow_ports::clock::Clock::now(&prow_ports::clock::SystemClock);
     // A name of its own, as upstream's (a new UUID each time).
     let name = random_uuid();
     let printed = prow::mkpj::prowjob(&loaded.config, &args.request, &name, now)

@@ -171,45 +171,56 @@ pub struct PeribolosArgs {
     pub github: GitHubArgs,
 }
 
+/// A combination of `prow peribolos` flags upstream refuses.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum FlagError {
+    #[error("--min-admins={0} must be at least 2")]
+    TooFewAdmins(usize),
+    #[error("--maximum-removal-delta={0} must be a non-negative number less than 1.0")]
+    RemovalDelta(f64),
+    #[error("--confirm cannot be used with --dump={0}")]
+    ConfirmWithDump(String),
+    #[error("--config-path or --dump required")]
+    NothingToDo,
+    #[error("--config-path={} and --dump={dump} cannot both be set", path.display())]
+    ConfigAndDump { path: PathBuf, dump: String },
+    #[error("--dump-full can't be used without --dump")]
+    DumpFullWithoutDump,
+    /// `--fix-team-members` or `--fix-team-repos` without `--fix-teams`.
+    #[error("--{0} requires --fix-teams")]
+    NeedsFixTeams(&'static str),
+}
+
 impl PeribolosArgs {
     /// upstream's checks between flags, in upstream's order.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), FlagError> {
         if self.min_admins < 2 {
-            return Err(format!(
-                "--min-admins={} must be at least 2",
-                self.min_admins
-            ));
+            return Err(FlagError::TooFewAdmins(self.min_admins));
         }
         if !(0.0..=1.0).contains(&self.maximum_removal_delta) {
-            return Err(format!(
-                "--maximum-removal-delta={} must be a non-negative number less than 1.0",
-                self.maximum_removal_delta
-            ));
+            return Err(FlagError::RemovalDelta(self.maximum_removal_delta));
         }
         match (&self.config_path, &self.dump) {
-            (Some(_), Some(dump)) if self.confirm => {
-                return Err(format!("--confirm cannot be used with --dump={dump}"));
+            (_, Some(dump)) if self.confirm => {
+                return Err(FlagError::ConfirmWithDump(dump.clone()));
             }
-            (None, Some(dump)) if self.confirm => {
-                return Err(format!("--confirm cannot be used with --dump={dump}"));
-            }
-            (None, None) => return Err("--config-path or --dump required".into()),
+            (None, None) => return Err(FlagError::NothingToDo),
             (Some(path), Some(dump)) => {
-                return Err(format!(
-                    "--config-path={} and --dump={dump} cannot both be set",
-                    path.display()
-                ));
+                return Err(FlagError::ConfigAndDump {
+                    path: path.clone(),
+                    dump: dump.clone(),
+                });
             }
             _ => {}
         }
         if self.dump_full && self.dump.is_none() {
-            return Err("--dump-full can't be used without --dump".into());
+            return Err(FlagError::DumpFullWithoutDump);
         }
         if self.fix_team_members && !self.fix_teams {
-            return Err("--fix-team-members requires --fix-teams".into());
+            return Err(FlagError::NeedsFixTeams("fix-team-members"));
         }
         if self.fix_team_repos && !self.fix_teams {
-            return Err("--fix-team-repos requires --fix-teams".into());
+            return Err(FlagError::NeedsFixTeams("fix-team-repos"));
         }
         Ok(())
     }

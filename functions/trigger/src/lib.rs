@@ -31,6 +31,7 @@ use prow_ports::github::GitHubClient;
 use prow_ports::store::{JobStore, StoreError};
 use prow_runtime::cloudevents::ReceivedEvent;
 use prow_runtime::secret_file::SecretFile;
+use prow_runtime::store_failure::StoreFailure;
 use prow_runtime::{ConfigHandle, FunctionContext, Outcome};
 use pubsub::{DeadLetter, MessageError};
 use push_auth::PushAuth;
@@ -42,29 +43,18 @@ use std::sync::Arc;
 /// (malformed, an unknown job) is acknowledged, logged, and for Pub/Sub dead-lettered.
 #[derive(Debug, thiserror::Error)]
 pub enum TriggerError {
-    #[error("{what}: {source}")]
-    Store {
-        what: String,
-        #[source]
-        source: StoreError,
-    },
+    #[error(transparent)]
+    Store(#[from] StoreFailure),
     #[error(transparent)]
     Message(#[from] MessageError),
     #[error(transparent)]
     Run(#[from] RunError),
 }
 
-impl TriggerError {
-    pub(crate) fn store(what: impl Into<String>) -> impl FnOnce(StoreError) -> TriggerError {
-        let what = what.into();
-        move |source| TriggerError::Store { what, source }
-    }
-}
-
 impl Failure for TriggerError {
     fn kind(&self) -> &'static str {
         match self {
-            TriggerError::Store { source, .. } => source.kind(),
+            TriggerError::Store(error) => error.kind(),
             TriggerError::Message(_) => "message_invalid",
             TriggerError::Run(error) => error.kind(),
         }
@@ -74,7 +64,7 @@ impl Failure for TriggerError {
     /// its replication lag); what the event itself says never changes, nor does a missing port.
     fn retryable(&self) -> bool {
         match self {
-            TriggerError::Store { .. } => true,
+            TriggerError::Store(error) => error.retryable(),
             TriggerError::Message(_) => false,
             TriggerError::Run(RunError::Gather(
                 prow_plugins::finder::GatherError::Unavailable(..),
@@ -169,12 +159,9 @@ impl Trigger {
                     created.push(job.name().to_string());
                 }
                 Err(StoreError::AlreadyExists(_)) => {}
-                Err(e) => {
-                    return Err(TriggerError::store(format!(
-                        "creating {} ({})",
-                        job.name(),
-                        job.spec.job
-                    ))(e));
+                Err(source) => {
+                    let what = format!("creating {} ({})", job.name(), job.spec.job);
+                    return Err(StoreFailure { what, source }.into());
                 }
             }
         }

@@ -4,27 +4,17 @@
 //! `scripts/bench-config.sh` runs this and adds peak memory.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use prow_config::{ConfigPaths, LoadOptions, Sources};
+use prow_config::{LoadOptions, Sources};
 use std::hint::black_box;
-use std::path::PathBuf;
 
 fn corpus_sources() -> Option<Sources> {
-    let corpus = std::env::var_os("PROW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    let config = corpus.join("k8s-prow/config");
-    let paths = ConfigPaths {
-        config_path: config.join("prow/config.yaml"),
-        job_config_path: Some(config.join("jobs")),
-        plugin_config: Some(config.join("prow/plugins.yaml")),
-    };
+    let corpus = prow_corpus::root(prow_corpus::KUBERNETES)?;
+    let paths = prow_corpus::kubernetes_paths(&corpus, true);
     match prow_config::read_sources(&paths) {
         Ok(sources) => Some(sources),
-        Err(_) => {
+        Err(errors) => {
             eprintln!(
-                "SKIPPED: the corpus is not at {} (set PROW_CORPUS)",
+                "SKIPPED: the corpus at {} does not read: {errors:?}",
                 corpus.display()
             );
             None

@@ -130,17 +130,7 @@ fn change_status(text: &str) -> ChangeStatus {
     }
 }
 
-fn encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
+use prow_ports::path_segment as encode;
 
 #[derive(Deserialize)]
 struct WireAccount {

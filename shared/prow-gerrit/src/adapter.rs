@@ -102,25 +102,29 @@ fn wakes(text: &str, allowed: Option<&regex::Regex>) -> bool {
         || text.ends_with("This change is ready for review.")
 }
 
-/// Upstream's Gerrit labels and annotations on a job built for `change`.
-fn label(job: &mut ProwJob, instance: &str, change: &Change, report_label: &str) {
-    let labels = job.metadata.labels.get_or_insert_with(Default::default);
+/// `built` with upstream's Gerrit labels and annotations: those tying it to `change` of
+/// `instance`, and the Gerrit label it reports on (the job's own, or [`DEFAULT_REPORT_LABEL`]).
+fn labelled(
+    mut built: ProwJob,
+    instance: &str,
+    change: &Change,
+    job_labels: &StringMap,
+) -> ProwJob {
+    let report_label = job_labels
+        .get(GERRIT_REPORT_LABEL)
+        .cloned()
+        .unwrap_or_else(|| DEFAULT_REPORT_LABEL.to_string());
+    let labels = built.metadata.labels.get_or_insert_with(Default::default);
     labels.insert(GERRIT_REVISION.into(), change.revision.sha.clone());
     labels.insert(GERRIT_PATCHSET.into(), change.revision.number.to_string());
-    labels.insert(GERRIT_REPORT_LABEL.into(), report_label.to_string());
-    let annotations = job
+    labels.insert(GERRIT_REPORT_LABEL.into(), report_label);
+    let annotations = built
         .metadata
         .annotations
         .get_or_insert_with(Default::default);
     annotations.insert(GERRIT_INSTANCE.into(), instance.to_string());
     annotations.insert(GERRIT_ID.into(), change.id.clone());
-}
-
-fn report_label_of(labels: &StringMap) -> String {
-    labels
-        .get(GERRIT_REPORT_LABEL)
-        .cloned()
-        .unwrap_or_else(|| DEFAULT_REPORT_LABEL.to_string())
+    built
 }
 
 /// What to do about `change` of `instance`, updated after `last_sync`; `bot` is the adapter's
@@ -161,15 +165,10 @@ pub fn plan_change(
                         None => true,
                     };
                 if runs {
-                    let mut built =
-                        prow_trigger::jobs::postsubmit(job, refs.clone(), &trigger_id, now);
-                    label(
-                        &mut built,
-                        instance,
-                        change,
-                        &report_label_of(&job.base.labels),
-                    );
-                    decision.jobs.push(built);
+                    let built = prow_trigger::jobs::postsubmit(job, refs.clone(), &trigger_id, now);
+                    decision
+                        .jobs
+                        .push(labelled(built, instance, change, &job.base.labels));
                 }
             }
         }
@@ -225,20 +224,12 @@ pub fn plan_change(
                 asked_at.as_millisecond()
             );
             for job in selected {
-                let mut built = prow_trigger::jobs::presubmit(
-                    job,
-                    refs.clone(),
-                    &trigger_id,
-                    &StringMap::new(),
-                    now,
-                );
-                label(
-                    &mut built,
-                    instance,
-                    change,
-                    &report_label_of(&job.base.labels),
-                );
-                decision.jobs.push(built);
+                let no_labels = StringMap::new();
+                let built =
+                    prow_trigger::jobs::presubmit(job, refs.clone(), &trigger_id, &no_labels, now);
+                decision
+                    .jobs
+                    .push(labelled(built, instance, change, &job.base.labels));
             }
         }
         ChangeStatus::Abandoned => return decision,

@@ -189,14 +189,4 @@ impl prow_ports::github::EventGitHub for OctocrabGitHub {
 }
 
 /// Path segments as GitHub wants them (label names may hold spaces or slashes).
-pub(crate) fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
+pub(crate) use prow_ports::path_segment as segment;

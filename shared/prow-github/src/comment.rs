@@ -124,6 +124,19 @@ impl<'a> Thread<'a> {
             body: &pr.body,
         }
     }
+
+    /// The thread's own body as a text (an issue or pull request opened or edited).
+    fn own_text(&self, action: GenericCommentAction) -> Text<'a> {
+        Text {
+            action,
+            comment_id: None,
+            id: self.id,
+            node_id: self.node_id,
+            body: self.body,
+            html_url: self.html_url,
+            user: self.author,
+        }
+    }
 }
 
 /// The text itself: who wrote it, where it is, and what happened to it.
@@ -137,6 +150,25 @@ struct Text<'a> {
     body: &'a str,
     html_url: &'a str,
     user: &'a User,
+}
+
+impl<'a> Text<'a> {
+    /// A review's or review comment's text: (node id, body, URL, author); upstream gives it id 0.
+    fn of_review(
+        action: GenericCommentAction,
+        comment_id: Option<u64>,
+        (node_id, body, html_url, user): (&'a str, &'a str, &'a str, &'a User),
+    ) -> Text<'a> {
+        Text {
+            action,
+            comment_id,
+            id: 0,
+            node_id,
+            body,
+            html_url,
+            user,
+        }
+    }
 }
 
 impl GenericCommentEvent {
@@ -167,28 +199,12 @@ impl GenericCommentEvent {
         let (thread, text, repo) = match event {
             Event::Issues(e) => {
                 let thread = Thread::of_issue(&e.issue);
-                let text = Text {
-                    action: only_text_actions(e.action.as_str())?,
-                    comment_id: None,
-                    id: thread.id,
-                    node_id: thread.node_id,
-                    body: thread.body,
-                    html_url: thread.html_url,
-                    user: thread.author,
-                };
+                let text = thread.own_text(only_text_actions(e.action.as_str())?);
                 (thread, text, &e.repo)
             }
             Event::PullRequest(e) => {
                 let thread = Thread::of_pull_request(&e.pull_request);
-                let text = Text {
-                    action: only_text_actions(e.action.as_str())?,
-                    comment_id: None,
-                    id: thread.id,
-                    node_id: thread.node_id,
-                    body: thread.body,
-                    html_url: thread.html_url,
-                    user: thread.author,
-                };
+                let text = thread.own_text(only_text_actions(e.action.as_str())?);
                 (thread, text, &e.repo)
             }
             Event::IssueComment(e) => {
@@ -205,27 +221,31 @@ impl GenericCommentEvent {
                 (thread, text, &e.repo)
             }
             Event::PullRequestReview(e) => {
-                let text = Text {
-                    action: GenericCommentAction::from_action(e.action.as_str())?,
-                    comment_id: None,
-                    id: 0,
-                    node_id: &e.review.node_id,
-                    body: &e.review.body,
-                    html_url: &e.review.html_url,
-                    user: &e.review.user,
-                };
+                let review = &e.review;
+                let text = Text::of_review(
+                    GenericCommentAction::from_action(e.action.as_str())?,
+                    None,
+                    (
+                        &review.node_id,
+                        &review.body,
+                        &review.html_url,
+                        &review.user,
+                    ),
+                );
                 (Thread::of_pull_request(&e.pull_request), text, &e.repo)
             }
             Event::PullRequestReviewComment(e) => {
-                let text = Text {
-                    action: GenericCommentAction::from_action(e.action.as_str())?,
-                    comment_id: Some(e.comment.id),
-                    id: 0,
-                    node_id: &e.comment.node_id,
-                    body: &e.comment.body,
-                    html_url: &e.comment.html_url,
-                    user: &e.comment.user,
-                };
+                let comment = &e.comment;
+                let text = Text::of_review(
+                    GenericCommentAction::from_action(e.action.as_str())?,
+                    Some(comment.id),
+                    (
+                        &comment.node_id,
+                        &comment.body,
+                        &comment.html_url,
+                        &comment.user,
+                    ),
+                );
                 (Thread::of_pull_request(&e.pull_request), text, &e.repo)
             }
             _ => return None,

@@ -73,6 +73,20 @@ pub fn observe_pod(pod: &Pod) -> RunObservation {
     }
 }
 
+/// The ProwJob a workload runs (its `prow.k8s.io/id` label), or the workload's own name when it
+/// has no such label.
+pub(crate) fn job_of(
+    metadata: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    name: &str,
+) -> String {
+    metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(prow_api::labels::PROW_JOB_ID))
+        .cloned()
+        .unwrap_or_else(|| name.to_string())
+}
+
 impl KubeExecutor {
     /// The job pods in the pod namespace, labelled for `cluster`.
     pub(crate) async fn pods_in(&self, cluster: &str) -> Result<Vec<Workload>, kube::Error> {
@@ -89,13 +103,7 @@ impl KubeExecutor {
                     continue;
                 };
                 found.push(Workload {
-                    job: pod
-                        .metadata
-                        .labels
-                        .as_ref()
-                        .and_then(|l| l.get(prow_api::labels::PROW_JOB_ID))
-                        .cloned()
-                        .unwrap_or_else(|| name.clone()),
+                    job: job_of(&pod.metadata, &name),
                     name,
                     namespace: self.namespace.clone(),
                     cluster: cluster.to_string(),

@@ -6,8 +6,10 @@
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
 use prow_api::ProwJob;
 use prow_plank::pipeline;
+use prow_ports::clock::{Clock, SystemClock};
 use prow_ports::executor::{Executor, ExecutorError, ExecutorFuture, RunObservation, Workload};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 fn resource() -> ApiResource {
     ApiResource {
@@ -23,6 +25,8 @@ fn resource() -> ApiResource {
 pub struct TektonExecutor {
     clusters: BTreeMap<String, kube::Client>,
     namespace: String,
+    /// Dates a PipelineRun the API server has not stamped yet.
+    clock: Arc<dyn Clock>,
 }
 
 impl TektonExecutor {
@@ -30,7 +34,13 @@ impl TektonExecutor {
         TektonExecutor {
             clusters,
             namespace: namespace.to_string(),
+            clock: SystemClock::shared(),
         }
+    }
+
+    /// The same executor reading the time from `clock`.
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> TektonExecutor {
+        TektonExecutor { clock, ..self }
     }
 
     fn runs(&self, job: &ProwJob) -> Result<Api<DynamicObject>, ExecutorError> {
@@ -71,7 +81,7 @@ impl Executor for TektonExecutor {
                 .get_opt(job.name())
                 .await
                 .map_err(|e| ExecutorError::retryable(job, e))?;
-            let now = k8s_openapi::jiff::Timestamp::now();
+            let now = self.clock.now();
             Ok(run.map(|run| pipeline::observe_pipeline_run(&as_value(&run), now)))
         })
     }
@@ -140,13 +150,7 @@ impl Executor for TektonExecutor {
                     };
                     let name = run.metadata.name.clone().unwrap_or_default();
                     all.push(Workload {
-                        job: run
-                            .metadata
-                            .labels
-                            .as_ref()
-                            .and_then(|l| l.get(prow_api::labels::PROW_JOB_ID))
-                            .cloned()
-                            .unwrap_or_else(|| name.clone()),
+                        job: crate::executor::job_of(&run.metadata, &name),
                         name,
                         namespace: run.metadata.namespace.clone().unwrap_or_default(),
                         cluster: alias.clone(),

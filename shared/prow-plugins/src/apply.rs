@@ -6,6 +6,7 @@ use crate::runner::Ports;
 use crate::{Action, Dedupe, Facts, IssueRef, RefusalReply};
 use prow_api::ProwJobState;
 use prow_github::events::Comment;
+use prow_github::vocabulary::IssueState;
 use prow_ports::Failure;
 use prow_ports::github::{GitHubClient, GitHubError, IssueEdit};
 use prow_ports::store::StoreError;
@@ -166,44 +167,13 @@ pub async fn apply(
                     .await
                     .map_err(failed)?;
             }
-            Action::Close { on, reason } => {
-                let edit = IssueEdit {
-                    state: Some(prow_github::vocabulary::IssueState::Closed),
-                    state_reason: reason.clone(),
-                    ..IssueEdit::default()
-                };
+            Action::Close { on, .. }
+            | Action::Reopen { on }
+            | Action::EditTitle { on, .. }
+            | Action::SetMilestone { on, .. }
+            | Action::EditBody { on, .. } => {
                 github
-                    .edit_issue(&on.repo, on.number, &edit)
-                    .await
-                    .map_err(failed)?;
-            }
-            Action::Reopen { on } => {
-                let edit = IssueEdit {
-                    state: Some(prow_github::vocabulary::IssueState::Open),
-                    ..IssueEdit::default()
-                };
-                github
-                    .edit_issue(&on.repo, on.number, &edit)
-                    .await
-                    .map_err(failed)?;
-            }
-            Action::EditTitle { on, title } => {
-                let edit = IssueEdit {
-                    title: Some(title.clone()),
-                    ..IssueEdit::default()
-                };
-                github
-                    .edit_issue(&on.repo, on.number, &edit)
-                    .await
-                    .map_err(failed)?;
-            }
-            Action::SetMilestone { on, milestone } => {
-                let edit = IssueEdit {
-                    milestone: Some(*milestone),
-                    ..IssueEdit::default()
-                };
-                github
-                    .edit_issue(&on.repo, on.number, &edit)
+                    .edit_issue(&on.repo, on.number, &issue_edit(action))
                     .await
                     .map_err(failed)?;
             }
@@ -215,16 +185,6 @@ pub async fn apply(
             }
             // Done by `apply_to_jobs`.
             Action::CreateJobs(_) | Action::AbortJobs { .. } | Action::UpdateConfigMap { .. } => {}
-            Action::EditBody { on, body } => {
-                let edit = IssueEdit {
-                    body: Some(body.clone()),
-                    ..IssueEdit::default()
-                };
-                github
-                    .edit_issue(&on.repo, on.number, &edit)
-                    .await
-                    .map_err(failed)?;
-            }
             Action::CreateReview { on, review } => {
                 github
                     .create_review(&on.repo, on.number, review)
@@ -235,6 +195,35 @@ pub async fn apply(
         applied.performed.push(kind);
     }
     Ok(applied)
+}
+
+/// The edit of its issue or pull request an editing action makes (close, reopen, title,
+/// milestone, body); other actions edit nothing.
+fn issue_edit(action: &Action) -> IssueEdit {
+    match action {
+        Action::Close { reason, .. } => IssueEdit {
+            state: Some(IssueState::Closed),
+            state_reason: reason.clone(),
+            ..IssueEdit::default()
+        },
+        Action::Reopen { .. } => IssueEdit {
+            state: Some(IssueState::Open),
+            ..IssueEdit::default()
+        },
+        Action::EditTitle { title, .. } => IssueEdit {
+            title: Some(title.clone()),
+            ..IssueEdit::default()
+        },
+        Action::SetMilestone { milestone, .. } => IssueEdit {
+            milestone: Some(*milestone),
+            ..IssueEdit::default()
+        },
+        Action::EditBody { body, .. } => IssueEdit {
+            body: Some(body.clone()),
+            ..IssueEdit::default()
+        },
+        _ => IssueEdit::default(),
+    }
 }
 
 /// Performs `action` if it is one on the job store; whether it was.

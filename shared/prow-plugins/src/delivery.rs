@@ -4,7 +4,10 @@
 use prow_github::comment::GenericCommentEvent;
 use prow_github::webhook::HmacSecret;
 use prow_github::{Event, EventError, payload_origin};
-use prow_ports::events::{AttributesReader, CloudEvent, ProwEvent, SIGNATURE_EXTENSION};
+use prow_ports::events::{
+    ACTION_EXTENSION, AttributesReader, CloudEvent, EventError as CloudEventError,
+    GITHUB_EVENT_TYPE_PREFIX, NewEvent, ProwEvent, SIGNATURE_EXTENSION, TRACEPARENT_EXTENSION,
+};
 use prow_ports::github::{IssueNumber, RepoRef};
 
 /// The kinds of event a plugin can subscribe to.
@@ -148,4 +151,52 @@ impl Delivery {
             other => other.github_events().contains(&self.event.name()),
         })
     }
+}
+
+/// The CloudEvent for a verified webhook: id = delivery id, type = `dev.prow.github.<event>`,
+/// source = the repository (or organization) URL, the payload unchanged, with the signature, the
+/// action and the trace context as extensions. [`Delivery::from_cloud_event`] reads it back.
+pub fn webhook_cloud_event(
+    event: &Event,
+    guid: &str,
+    signature: &str,
+    payload: &[u8],
+    time: &str,
+    traceparent: String,
+) -> Result<CloudEvent, CloudEventError> {
+    let origin = event
+        .repo()
+        .map(|r| r.full_name.clone())
+        .or_else(|| payload_origin(payload))
+        .unwrap_or_default();
+    let source = if origin.is_empty() {
+        "https://github.com".to_string()
+    } else {
+        format!("https://github.com/{origin}")
+    };
+    let mut extensions = vec![
+        (SIGNATURE_EXTENSION.to_string(), signature.to_string()),
+        (TRACEPARENT_EXTENSION.to_string(), traceparent),
+    ];
+    // Events Prow does not type (workflow_run, ...) have actions too.
+    let action = event.action().map(str::to_string).or_else(|| {
+        #[derive(serde::Deserialize)]
+        struct Action {
+            action: Option<String>,
+        }
+        serde_json::from_slice::<Action>(payload).ok()?.action
+    });
+    if let Some(action) = action.filter(|a| !a.is_empty()) {
+        extensions.push((ACTION_EXTENSION.to_string(), action));
+    }
+    NewEvent {
+        id: guid.to_string(),
+        source,
+        event_type: format!("{GITHUB_EVENT_TYPE_PREFIX}{}", event.name()),
+        time: Some(time.to_string()),
+        extensions,
+        data: payload.to_vec(),
+        ..NewEvent::default()
+    }
+    .build()
 }

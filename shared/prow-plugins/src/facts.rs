@@ -112,6 +112,121 @@ pub enum Fact {
     },
 }
 
+impl Fact {
+    /// Whether `login` is a member of `org`.
+    pub fn org_member(org: &str, login: &str) -> Fact {
+        Fact::OrgMember {
+            org: org.to_string(),
+            login: login.to_string(),
+        }
+    }
+
+    /// Whether `login` is a collaborator of `repo`.
+    pub fn collaborator(repo: &RepoRef, login: &str) -> Fact {
+        Fact::Collaborator {
+            repo: repo.clone(),
+            login: login.to_string(),
+        }
+    }
+
+    /// `login`'s permission in `repo`.
+    pub fn permission(repo: &RepoRef, login: &str) -> Fact {
+        Fact::Permission {
+            repo: repo.clone(),
+            login: login.to_string(),
+        }
+    }
+
+    /// Whether GitHub lets `login` be assigned in `repo`.
+    pub fn assignable(repo: &RepoRef, login: &str) -> Fact {
+        Fact::Assignable {
+            repo: repo.clone(),
+            login: login.to_string(),
+        }
+    }
+
+    /// The members of `org`'s team `team` (its slug).
+    pub fn team_members(org: &str, team: &str) -> Fact {
+        Fact::TeamMembers {
+            org: org.to_string(),
+            team: team.to_string(),
+        }
+    }
+
+    /// The content of `path` at `git_ref`.
+    pub fn file(repo: &RepoRef, git_ref: &str, path: &str) -> Fact {
+        Fact::File {
+            repo: repo.clone(),
+            git_ref: git_ref.to_string(),
+            path: path.to_string(),
+        }
+    }
+
+    /// The combined status of `git_ref`.
+    pub fn combined_status(repo: &RepoRef, git_ref: &str) -> Fact {
+        Fact::CombinedStatus {
+            repo: repo.clone(),
+            git_ref: git_ref.to_string(),
+        }
+    }
+
+    /// The check runs of `git_ref`.
+    pub fn check_runs(repo: &RepoRef, git_ref: &str) -> Fact {
+        Fact::CheckRuns {
+            repo: repo.clone(),
+            git_ref: git_ref.to_string(),
+        }
+    }
+
+    /// The tree of commit `sha`.
+    pub fn commit_tree(repo: &RepoRef, sha: &Sha) -> Fact {
+        Fact::CommitTree {
+            repo: repo.clone(),
+            sha: sha.clone(),
+        }
+    }
+
+    /// The in-repo configuration files at `sha`.
+    pub fn config_files(repo: &RepoRef, sha: &Sha) -> Fact {
+        Fact::ConfigFiles {
+            repo: repo.clone(),
+            sha: sha.clone(),
+        }
+    }
+
+    /// `org`'s teams.
+    pub fn teams(org: &str) -> Fact {
+        Fact::Teams {
+            org: org.to_string(),
+        }
+    }
+
+    /// The commit `branch` points at now.
+    pub fn branch_head(repo: &RepoRef, branch: &str) -> Fact {
+        Fact::BranchHead {
+            repo: repo.clone(),
+            branch: branch.to_string(),
+        }
+    }
+
+    /// The status contexts branch protection requires of `branch`.
+    pub fn required_contexts(repo: &RepoRef, branch: &str) -> Fact {
+        Fact::RequiredContexts {
+            repo: repo.clone(),
+            branch: branch.to_string(),
+        }
+    }
+
+    /// A GraphQL query's `data`, asked with `variables`.
+    pub fn graphql(org: &str, query: &str, variables: &serde_json::Value) -> Fact {
+        Fact::GraphQl {
+            org: org.to_string(),
+            query: query.to_string(),
+            variables: variables.to_string(),
+        }
+    }
+}
+
 /// An answer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Known {
@@ -219,51 +334,28 @@ impl Facts {
     }
 
     pub fn is_member(&self, org: &str, login: &str) -> Result<bool, NeedFacts> {
-        let fact = Fact::OrgMember {
-            org: org.to_string(),
-            login: login.to_string(),
-        };
-        expect_known!(self.known, fact, Bool).copied()
+        expect_known!(self.known, Fact::org_member(org, login), Bool).copied()
     }
 
     pub fn is_collaborator(&self, repo: &RepoRef, login: &str) -> Result<bool, NeedFacts> {
-        let fact = Fact::Collaborator {
-            repo: repo.clone(),
-            login: login.to_string(),
-        };
-        expect_known!(self.known, fact, Bool).copied()
+        expect_known!(self.known, Fact::collaborator(repo, login), Bool).copied()
     }
 
     pub fn permission(&self, repo: &RepoRef, login: &str) -> Result<Permission, NeedFacts> {
-        let fact = Fact::Permission {
-            repo: repo.clone(),
-            login: login.to_string(),
-        };
-        expect_known!(self.known, fact, Permission).copied()
+        expect_known!(self.known, Fact::permission(repo, login), Permission).copied()
     }
 
     pub fn is_assignable(&self, repo: &RepoRef, login: &str) -> Result<bool, NeedFacts> {
-        let fact = Fact::Assignable {
-            repo: repo.clone(),
-            login: login.to_string(),
-        };
-        expect_known!(self.known, fact, Bool).copied()
+        expect_known!(self.known, Fact::assignable(repo, login), Bool).copied()
     }
 
     pub fn team_members(&self, org: &str, team: &str) -> Result<&[String], NeedFacts> {
-        let fact = Fact::TeamMembers {
-            org: org.to_string(),
-            team: team.to_string(),
-        };
-        expect_known!(self.known, fact, Logins).map(Vec::as_slice)
+        expect_known!(self.known, Fact::team_members(org, team), Logins).map(Vec::as_slice)
     }
 
     /// Whether `login` is in any of `teams` of `org` (slugs; case-insensitive as GitHub logins).
     pub fn in_any_team(&self, org: &str, teams: &[String], login: &str) -> Result<bool, NeedFacts> {
-        self.need(teams.iter().map(|team| Fact::TeamMembers {
-            org: org.to_string(),
-            team: team.clone(),
-        }))?;
+        self.need(teams.iter().map(|team| Fact::team_members(org, team)))?;
         for team in teams {
             if self
                 .team_members(org, team)?
@@ -333,12 +425,7 @@ impl Facts {
         git_ref: &str,
         path: &str,
     ) -> Result<Option<&str>, NeedFacts> {
-        let fact = Fact::File {
-            repo: repo.clone(),
-            git_ref: git_ref.to_string(),
-            path: path.to_string(),
-        };
-        expect_known!(self.known, fact, File).map(Option::as_deref)
+        expect_known!(self.known, Fact::file(repo, git_ref, path), File).map(Option::as_deref)
     }
 
     pub fn milestones(&self, repo: &RepoRef) -> Result<&[Milestone], NeedFacts> {
@@ -350,27 +437,15 @@ impl Facts {
         repo: &RepoRef,
         git_ref: &str,
     ) -> Result<&CombinedStatus, NeedFacts> {
-        let fact = Fact::CombinedStatus {
-            repo: repo.clone(),
-            git_ref: git_ref.to_string(),
-        };
-        expect_known!(self.known, fact, Statuses)
+        expect_known!(self.known, Fact::combined_status(repo, git_ref), Statuses)
     }
 
     pub fn check_runs(&self, repo: &RepoRef, git_ref: &str) -> Result<&[CheckRun], NeedFacts> {
-        let fact = Fact::CheckRuns {
-            repo: repo.clone(),
-            git_ref: git_ref.to_string(),
-        };
-        expect_known!(self.known, fact, CheckRuns).map(Vec::as_slice)
+        expect_known!(self.known, Fact::check_runs(repo, git_ref), CheckRuns).map(Vec::as_slice)
     }
 
     pub fn commit_tree(&self, repo: &RepoRef, sha: &Sha) -> Result<&Sha, NeedFacts> {
-        let fact = Fact::CommitTree {
-            repo: repo.clone(),
-            sha: sha.clone(),
-        };
-        expect_known!(self.known, fact, Sha)
+        expect_known!(self.known, Fact::commit_tree(repo, sha), Sha)
     }
 
     pub fn pull_jobs(&self, issue: &IssueRef) -> Result<&[ProwJob], NeedFacts> {
@@ -383,12 +458,7 @@ impl Facts {
         query: &str,
         variables: &serde_json::Value,
     ) -> Result<&serde_json::Value, NeedFacts> {
-        let fact = Fact::GraphQl {
-            org: org.to_string(),
-            query: query.to_string(),
-            variables: variables.to_string(),
-        };
-        expect_known!(self.known, fact, Json)
+        expect_known!(self.known, Fact::graphql(org, query, variables), Json)
     }
 
     /// The in-repo configuration files at `sha`.
@@ -397,11 +467,7 @@ impl Facts {
         repo: &RepoRef,
         sha: &Sha,
     ) -> Result<&[(String, String)], NeedFacts> {
-        let fact = Fact::ConfigFiles {
-            repo: repo.clone(),
-            sha: sha.clone(),
-        };
-        expect_known!(self.known, fact, Files).map(Vec::as_slice)
+        expect_known!(self.known, Fact::config_files(repo, sha), Files).map(Vec::as_slice)
     }
 
     pub fn running_config(&self) -> Result<&RunningConfig, NeedFacts> {
@@ -427,25 +493,15 @@ impl Facts {
     }
 
     pub fn teams(&self, org: &str) -> Result<&[Team], NeedFacts> {
-        let fact = Fact::Teams {
-            org: org.to_string(),
-        };
-        expect_known!(self.known, fact, Teams).map(Vec::as_slice)
+        expect_known!(self.known, Fact::teams(org), Teams).map(Vec::as_slice)
     }
 
     pub fn branch_head(&self, repo: &RepoRef, branch: &str) -> Result<&Sha, NeedFacts> {
-        let fact = Fact::BranchHead {
-            repo: repo.clone(),
-            branch: branch.to_string(),
-        };
-        expect_known!(self.known, fact, Sha)
+        expect_known!(self.known, Fact::branch_head(repo, branch), Sha)
     }
 
     pub fn required_contexts(&self, repo: &RepoRef, branch: &str) -> Result<&[String], NeedFacts> {
-        let fact = Fact::RequiredContexts {
-            repo: repo.clone(),
-            branch: branch.to_string(),
-        };
-        expect_known!(self.known, fact, Contexts).map(Vec::as_slice)
+        expect_known!(self.known, Fact::required_contexts(repo, branch), Contexts)
+            .map(Vec::as_slice)
     }
 }

@@ -19,6 +19,42 @@ pub struct PluginHelp {
     pub commands: Vec<Command>,
 }
 
+impl PluginHelp {
+    /// Help that says `description`, with no configuration, snippet or commands yet.
+    pub fn new(description: impl Into<String>) -> PluginHelp {
+        PluginHelp {
+            description: description.into(),
+            ..PluginHelp::default()
+        }
+    }
+
+    /// With the help of every command of `C`.
+    pub fn with_commands<C: Commands>(self) -> PluginHelp {
+        PluginHelp {
+            commands: commands_help::<C>(),
+            ..self
+        }
+    }
+
+    /// With `text` as the configuration's help for every repository (upstream's empty key).
+    pub fn with_config(self, text: impl Into<String>) -> PluginHelp {
+        self.with_config_per_repo(BTreeMap::from([(String::new(), text.into())]))
+    }
+
+    /// With the configuration's help by repository (or org, or `""` for every one).
+    pub fn with_config_per_repo(self, config: BTreeMap<String, String>) -> PluginHelp {
+        PluginHelp { config, ..self }
+    }
+
+    /// With an example of the plugin's configuration.
+    pub fn with_snippet(self, snippet: impl Into<String>) -> PluginHelp {
+        PluginHelp {
+            snippet: snippet.into(),
+            ..self
+        }
+    }
+}
+
 /// Upstream's `pluginhelp.Command`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

@@ -534,11 +534,7 @@ where
         .iter()
         .filter(|p| md_yaml && p.ends_with(".md") && !denied(dir(p), &denylist))
         .collect();
-    let file = |path: String| Fact::File {
-        repo: repo.clone(),
-        git_ref: git_ref.to_string(),
-        path,
-    };
+    let file = |path: String| Fact::file(repo, git_ref, &path);
     let mut needed: Vec<Fact> = dirs
         .iter()
         .filter(|_| !filenames.owners.is_empty())

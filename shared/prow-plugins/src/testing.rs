@@ -4,6 +4,7 @@
 use crate::{Action, Delivery, Fact, Facts, Input, IssueRef, Known, NeedFacts, Occasion, Plugin};
 use prow_config::Config;
 use prow_github::Event;
+use prow_github::comment::GenericCommentAction;
 use prow_github::events::{Comment, Issue, Label, PullRequest, Review, User};
 use prow_github::vocabulary::IssueState;
 use prow_ports::github::{
@@ -78,7 +79,8 @@ fn user(login: &str) -> Value {
     json!({"login": login, "id": 1, "type": if login.ends_with("[bot]") { "Bot" } else { "User" }})
 }
 
-fn repository(repo: &RepoRef) -> Value {
+/// A repository as a webhook shows it.
+pub fn repository_json(repo: &RepoRef) -> Value {
     json!({
         "id": 1, "name": repo.name, "full_name": repo.full_name(),
         "owner": user(&repo.org), "html_url": format!("https://github.com/{repo}"),
@@ -86,19 +88,14 @@ fn repository(repo: &RepoRef) -> Value {
     })
 }
 
-fn delivery(event: &str, payload: Value) -> Delivery {
+/// A delivery of the `event` webhook with `payload`, parsed as hook parses one.
+pub fn webhook(event: &str, payload: Value) -> Delivery {
     match Event::parse(event, payload.to_string().as_bytes()) {
         Ok(parsed) => Delivery::new("d-1", parsed),
-        Err(error) => unreachable_payload(event, &error),
+        Err(error) => crate::bug(format_args!(
+            "the {event} payload built for a test does not parse: {error}"
+        )),
     }
-}
-
-#[expect(
-    clippy::panic,
-    reason = "test builders: a payload that does not parse is a bug in them"
-)]
-fn unreachable_payload(event: &str, error: &prow_github::EventError) -> ! {
-    panic!("the {event} payload built for a test does not parse: {error}")
 }
 
 /// An issue or pull request of `issue`, by `author`, as a webhook shows it.
@@ -118,12 +115,12 @@ pub fn issue_json(issue: &IssueRef, author: &str, is_pr: bool, labels: &[&str]) 
 
 /// A new comment on a pull request.
 pub fn comment_on_pr(pull: &IssueRef, author: &str, body: &str) -> Delivery {
-    comment(pull, author, body, true, "alice")
+    comment_on(pull, author, body, true)
 }
 
 /// A new comment on an issue.
 pub fn comment_on_issue(issue: &IssueRef, author: &str, body: &str) -> Delivery {
-    comment(issue, author, body, false, "alice")
+    comment_on(issue, author, body, false)
 }
 
 /// A new comment on `issue` (a PR when `is_pr`) opened by `issue_author`.
@@ -134,7 +131,7 @@ pub fn comment(
     is_pr: bool,
     issue_author: &str,
 ) -> Delivery {
-    delivery(
+    webhook(
         "issue_comment",
         json!({
             "action": "created",
@@ -143,11 +140,42 @@ pub fn comment(
                 "id": 5000, "body": body, "user": user(author),
                 "html_url": format!("https://github.com/{}/pull/{}#issuecomment-5000", issue.repo, issue.number)
             },
-            "repository": repository(&issue.repo),
+            "repository": repository_json(&issue.repo),
             "sender": user(author),
         }),
     )
 }
+
+/// [`comment`] on `issue` opened by alice.
+pub fn comment_on(issue: &IssueRef, author: &str, body: &str, is_pr: bool) -> Delivery {
+    comment(issue, author, body, is_pr, "alice")
+}
+
+/// `delivery`'s comment as edited rather than created.
+pub fn edited(mut delivery: Delivery) -> Delivery {
+    if let Some(comment) = delivery.comment.as_mut() {
+        comment.action = GenericCommentAction::Edited;
+    }
+    delivery
+}
+
+/// `delivery`'s comment as made on an issue or pull request in `state` (`open`, `closed`).
+pub fn with_issue_state(mut delivery: Delivery, state: &str) -> Delivery {
+    if let Some(comment) = delivery.comment.as_mut() {
+        comment.issue_state = state.to_string();
+    }
+    delivery
+}
+
+/// What a reply says: its first line, after the `@login: ` it addresses.
+pub fn reply_message(body: &str) -> &str {
+    let first = body.lines().next().unwrap_or_default();
+    first.split_once(": ").map_or(first, |(_, message)| message)
+}
+
+/// A `plugins.yaml` whose `repo_milestone` names a maintainers team for every repository and
+/// another for kubernetes/other (what milestone and milestonestatus read).
+pub const REPO_MILESTONE_PLUGINS: &str = "repo_milestone:\n  \"\":\n    maintainers_team: milestone-maintainers\n    maintainers_friendly_name: SIG Chairs/TLs\n  kubernetes/other:\n    maintainers_team: leads\n";
 
 /// A pull request as a webhook shows it.
 pub fn pull_request_json(pull: &IssueRef, author: &str, labels: &[&str]) -> Value {
@@ -156,8 +184,8 @@ pub fn pull_request_json(pull: &IssueRef, author: &str, labels: &[&str]) -> Valu
         "body": "", "user": user(author), "state": "open", "draft": false,
         "html_url": format!("https://github.com/{}/pull/{}", pull.repo, pull.number),
         "labels": labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
-        "head": {"ref": "feature", "sha": "headsha0000000000000000000000000000000000", "repo": repository(&pull.repo)},
-        "base": {"ref": "main", "sha": "basesha0000000000000000000000000000000000", "repo": repository(&pull.repo)},
+        "head": {"ref": "feature", "sha": "headsha0000000000000000000000000000000000", "repo": repository_json(&pull.repo)},
+        "base": {"ref": "main", "sha": "basesha0000000000000000000000000000000000", "repo": repository_json(&pull.repo)},
         "assignees": [], "requested_reviewers": []
     })
 }
@@ -179,29 +207,39 @@ pub fn pull_request_event_with(
         "action": action,
         "number": pull.number.0,
         "pull_request": pull_request_json(pull, author, &[]),
-        "repository": repository(&pull.repo),
+        "repository": repository_json(&pull.repo),
         "sender": user(sender),
     });
     change(&mut payload);
-    delivery("pull_request", payload)
+    webhook("pull_request", payload)
 }
 
 /// A submitted review of a pull request (`approved`, `changes_requested` or `commented`).
 pub fn review(pull: &IssueRef, author: &str, state: &str, body: &str) -> Delivery {
-    delivery(
-        "pull_request_review",
-        json!({
-            "action": "submitted",
-            "review": {
-                "id": 7000, "user": user(author), "body": body, "state": state,
-                "html_url": format!("https://github.com/{}/pull/{}#pullrequestreview-7000", pull.repo, pull.number),
-                "commit_id": "headsha0000000000000000000000000000000000"
-            },
-            "pull_request": pull_request_json(pull, "alice", &[]),
-            "repository": repository(&pull.repo),
-            "sender": user(author),
-        }),
-    )
+    review_with(pull, author, state, body, |_| {})
+}
+
+/// [`review`], with the payload changed by `change` first.
+pub fn review_with(
+    pull: &IssueRef,
+    author: &str,
+    state: &str,
+    body: &str,
+    change: impl FnOnce(&mut Value),
+) -> Delivery {
+    let mut payload = json!({
+        "action": "submitted",
+        "review": {
+            "id": 7000, "user": user(author), "body": body, "state": state,
+            "html_url": format!("https://github.com/{}/pull/{}#pullrequestreview-7000", pull.repo, pull.number),
+            "commit_id": "headsha0000000000000000000000000000000000"
+        },
+        "pull_request": pull_request_json(pull, "alice", &[]),
+        "repository": repository_json(&pull.repo),
+        "sender": user(author),
+    });
+    change(&mut payload);
+    webhook("pull_request_review", payload)
 }
 
 /// Facts with the issue's current labels.
@@ -216,15 +254,7 @@ pub trait Given: Sized {
     fn labelled(self, issue: &IssueRef, names: &[&str]) -> Self {
         self.fact(
             Fact::Labels(issue.clone()),
-            Known::Labels(
-                names
-                    .iter()
-                    .map(|name| Label {
-                        name: name.to_string(),
-                        ..Label::default()
-                    })
-                    .collect(),
-            ),
+            Known::Labels(labels_named(names)),
         )
     }
 
@@ -233,43 +263,22 @@ pub trait Given: Sized {
     }
 
     fn member(self, org: &str, login: &str, is_member: bool) -> Self {
-        self.fact(
-            Fact::OrgMember {
-                org: org.to_string(),
-                login: login.to_string(),
-            },
-            Known::Bool(is_member),
-        )
+        self.fact(Fact::org_member(org, login), Known::Bool(is_member))
     }
 
     fn collaborator(self, repo: &RepoRef, login: &str, is_collaborator: bool) -> Self {
         self.fact(
-            Fact::Collaborator {
-                repo: repo.clone(),
-                login: login.to_string(),
-            },
+            Fact::collaborator(repo, login),
             Known::Bool(is_collaborator),
         )
     }
 
     fn permission(self, repo: &RepoRef, login: &str, permission: Permission) -> Self {
-        self.fact(
-            Fact::Permission {
-                repo: repo.clone(),
-                login: login.to_string(),
-            },
-            Known::Permission(permission),
-        )
+        self.fact(Fact::permission(repo, login), Known::Permission(permission))
     }
 
     fn team(self, org: &str, team: &str, members: &[&str]) -> Self {
-        self.fact(
-            Fact::TeamMembers {
-                org: org.to_string(),
-                team: team.to_string(),
-            },
-            Known::Logins(members.iter().map(|m| m.to_string()).collect()),
-        )
+        self.fact(Fact::team_members(org, team), logins(members))
     }
 
     /// The issue's comments: (id, author, body).
@@ -279,15 +288,7 @@ pub trait Given: Sized {
             Known::Comments(
                 comments
                     .iter()
-                    .map(|(id, author, body)| Comment {
-                        id: *id,
-                        body: body.to_string(),
-                        user: User {
-                            login: author.to_string(),
-                            ..User::default()
-                        },
-                        ..Comment::default()
-                    })
+                    .map(|(id, author, body)| comment_by(*id, author, body))
                     .collect(),
             ),
         )
@@ -296,11 +297,7 @@ pub trait Given: Sized {
     /// A file at `git_ref`; `None` for none.
     fn file(self, repo: &RepoRef, git_ref: &str, path: &str, content: Option<&str>) -> Self {
         self.fact(
-            Fact::File {
-                repo: repo.clone(),
-                git_ref: git_ref.to_string(),
-                path: path.to_string(),
-            },
+            Fact::file(repo, git_ref, path),
             Known::File(content.map(str::to_string)),
         )
     }
@@ -315,7 +312,9 @@ pub trait Given: Sized {
                 Fact::PullRequest(pull.clone()),
                 Known::PullRequest(Box::new(parsed)),
             ),
-            Err(error) => unreachable_pull(&error),
+            Err(error) => crate::bug(format_args!(
+                "the pull request built for a test does not parse: {error}"
+            )),
         }
     }
 
@@ -345,10 +344,7 @@ pub trait Given: Sized {
         statuses: &[(&str, &str)],
     ) -> Self {
         self.fact(
-            Fact::CombinedStatus {
-                repo: repo.clone(),
-                git_ref: git_ref.to_string(),
-            },
+            Fact::combined_status(repo, git_ref),
             Known::Statuses(CombinedStatus {
                 sha: git_ref.to_string(),
                 state: state.to_string(),
@@ -427,19 +423,14 @@ pub trait Given: Sized {
     }
 
     /// Everyone with access to the repository.
-    fn collaborators(self, repo: &RepoRef, logins: &[&str]) -> Self {
-        self.fact(
-            Fact::Collaborators(repo.clone()),
-            Known::Logins(logins.iter().map(|l| l.to_string()).collect()),
-        )
+    fn collaborators(self, repo: &RepoRef, names: &[&str]) -> Self {
+        self.fact(Fact::Collaborators(repo.clone()), logins(names))
     }
 
     /// The org's teams: (name, slug).
     fn teams(self, org: &str, teams: &[(&str, &str)]) -> Self {
         self.fact(
-            Fact::Teams {
-                org: org.to_string(),
-            },
+            Fact::teams(org),
             Known::Teams(
                 teams
                     .iter()
@@ -455,14 +446,7 @@ pub trait Given: Sized {
 
     /// A GraphQL query's `data`.
     fn graphql(self, org: &str, query: &str, variables: &Value, data: Value) -> Self {
-        self.fact(
-            Fact::GraphQl {
-                org: org.to_string(),
-                query: query.to_string(),
-                variables: variables.to_string(),
-            },
-            Known::Json(data),
-        )
+        self.fact(Fact::graphql(org, query, variables), Known::Json(data))
     }
 
     /// The picture the picture source gives (empty: it gave none).
@@ -472,10 +456,7 @@ pub trait Given: Sized {
 
     fn commit_tree(self, repo: &RepoRef, sha: &str, tree: &str) -> Self {
         self.fact(
-            Fact::CommitTree {
-                repo: repo.clone(),
-                sha: Sha::new(sha),
-            },
+            Fact::commit_tree(repo, &Sha::new(sha)),
             Known::Sha(Sha::new(tree)),
         )
     }
@@ -488,19 +469,13 @@ pub trait Given: Sized {
                 comments
                     .iter()
                     .map(|(id, author, body, created, updated)| Comment {
-                        id: *id,
-                        body: body.to_string(),
-                        user: User {
-                            login: author.to_string(),
-                            ..User::default()
-                        },
                         created_at: created.to_string(),
                         updated_at: updated.to_string(),
                         html_url: format!(
                             "https://github.com/{}/pull/{}#issuecomment-{id}",
                             issue.repo, issue.number
                         ),
-                        ..Comment::default()
+                        ..comment_by(*id, author, body)
                     })
                     .collect(),
             ),
@@ -516,10 +491,7 @@ pub trait Given: Sized {
                     .iter()
                     .map(|(id, author, state, body, submitted)| Review {
                         id: *id,
-                        user: User {
-                            login: author.to_string(),
-                            ..User::default()
-                        },
+                        user: user_named(author),
                         body: body.to_string(),
                         state: serde_json::from_value(json!(state.to_ascii_lowercase()))
                             .unwrap_or_default(),
@@ -543,15 +515,9 @@ pub trait Given: Sized {
                 comments
                     .iter()
                     .map(|(id, author, body, created)| Comment {
-                        id: *id,
-                        body: body.to_string(),
-                        user: User {
-                            login: author.to_string(),
-                            ..User::default()
-                        },
                         created_at: created.to_string(),
                         updated_at: created.to_string(),
-                        ..Comment::default()
+                        ..comment_by(*id, author, body)
                     })
                     .collect(),
             ),
@@ -567,14 +533,8 @@ pub trait Given: Sized {
                     .iter()
                     .map(|(event, actor, label)| IssueEvent {
                         event: event.to_string(),
-                        actor: Some(User {
-                            login: actor.to_string(),
-                            ..User::default()
-                        }),
-                        label: Some(Label {
-                            name: label.to_string(),
-                            ..Label::default()
-                        }),
+                        actor: Some(user_named(actor)),
+                        label: Some(label_named(label)),
                         ..IssueEvent::default()
                     })
                     .collect(),
@@ -587,36 +547,55 @@ pub trait Given: Sized {
     fn repo_labelled(self, repo: &RepoRef, names: &[&str]) -> Self {
         self.fact(
             Fact::RepoLabels(repo.clone()),
-            Known::Labels(
-                names
-                    .iter()
-                    .map(|name| Label {
-                        name: name.to_string(),
-                        ..Label::default()
-                    })
-                    .collect(),
-            ),
+            Known::Labels(labels_named(names)),
         )
     }
 
     /// Whether GitHub lets `login` be assigned in the repository.
     fn assignable(self, repo: &RepoRef, login: &str, can_be_assigned: bool) -> Self {
-        self.fact(
-            Fact::Assignable {
-                repo: repo.clone(),
-                login: login.to_string(),
-            },
-            Known::Bool(can_be_assigned),
-        )
+        self.fact(Fact::assignable(repo, login), Known::Bool(can_be_assigned))
     }
 }
 
-#[expect(
-    clippy::panic,
-    reason = "test builders: a pull request that does not parse is a bug in them"
-)]
-fn unreachable_pull(error: &serde_json::Error) -> ! {
-    panic!("the pull request built for a test does not parse: {error}")
+/// A user as GitHub's API shows one, by login alone.
+pub fn user_named(login: &str) -> User {
+    User {
+        login: login.to_string(),
+        ..User::default()
+    }
+}
+
+/// [`user_named`], for each of `logins`.
+pub fn users_named(logins: &[&str]) -> Vec<User> {
+    logins.iter().map(|login| user_named(login)).collect()
+}
+
+/// A label as GitHub's API shows one, by name alone.
+fn label_named(name: &str) -> Label {
+    Label {
+        name: name.to_string(),
+        ..Label::default()
+    }
+}
+
+/// [`label_named`], for each of `names`.
+fn labels_named(names: &[&str]) -> Vec<Label> {
+    names.iter().map(|name| label_named(name)).collect()
+}
+
+/// Logins as a fact's answer.
+fn logins(names: &[&str]) -> Known {
+    Known::Logins(names.iter().map(|name| name.to_string()).collect())
+}
+
+/// A comment `id` by `author` saying `body`.
+fn comment_by(id: u64, author: &str, body: &str) -> Comment {
+    Comment {
+        id,
+        body: body.to_string(),
+        user: user_named(author),
+        ..Comment::default()
+    }
 }
 
 impl Given for Facts {

@@ -54,3 +54,15 @@ pub trait Failure: std::error::Error + Send + Sync + 'static {
     /// retrying cannot help and the work is given up.
     fn retryable(&self) -> bool;
 }
+
+/// `text` as one segment of a URL's path or a query value: everything but RFC 3986's unreserved
+/// characters (letters, digits, `-._~`) percent-encoded, so label names with spaces or slashes
+/// and Gerrit queries reach the server as they are.
+pub fn path_segment(text: &str) -> String {
+    const UNRESERVED_KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(text, UNRESERVED_KEPT).to_string()
+}

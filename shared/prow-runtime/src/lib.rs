@@ -15,6 +15,7 @@ pub mod locks;
 pub mod outcome;
 pub mod secret_file;
 mod serve;
+pub mod store_failure;
 mod telemetry;
 
 pub use args::{CommonArgs, HookArgs, ReporterArgs};

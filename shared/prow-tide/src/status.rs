@@ -218,6 +218,23 @@ pub struct StatusInput<'a> {
     pub not_allowed: Option<&'a str>,
 }
 
+impl<'a> StatusInput<'a> {
+    /// A pull request's input under `queries` and `policy` before anything else is known: not in
+    /// the pool, nothing blocking or passing, merge blocks permitted, only the closest query shown.
+    pub fn new(queries: &'a [&'a TideQuery], policy: &'a ContextPolicy) -> StatusInput<'a> {
+        StatusInput {
+            queries,
+            policy,
+            blocks: MergeBlocksPolicy::Permit,
+            in_pool: false,
+            blockers: &[],
+            passing: &[],
+            display_all_queries: false,
+            not_allowed: None,
+        }
+    }
+}
+
 /// Upstream `expectedStatus`.
 pub fn expected(pr: &PullRequest, input: &StatusInput<'_>) -> Expected {
     if let Some(reason) = input.not_allowed {

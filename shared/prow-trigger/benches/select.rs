@@ -12,10 +12,8 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use prow_api::StringMap;
-use prow_config::{ConfigPaths, LoadOptions};
 use prow_trigger::filter::{Filter, select};
 use std::hint::black_box;
-use std::path::PathBuf;
 
 fn changed_files(count: usize) -> Vec<String> {
     // A spread like a real PR's: packages, staging, tests, one feature gate.
@@ -32,23 +30,9 @@ fn changed_files(count: usize) -> Vec<String> {
 }
 
 fn bench(c: &mut Criterion) {
-    let root = std::env::var_os("PROW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
-        .join("k8s-prow/config");
-    if !root.is_dir() {
-        println!("SKIPPED: no corpus at {}", root.display());
+    let Some(loaded) = prow_corpus::kubernetes() else {
         return;
-    }
-    let loaded = prow_config::load(
-        &ConfigPaths {
-            config_path: root.join("prow/config.yaml"),
-            job_config_path: Some(root.join("jobs")),
-            plugin_config: None,
-        },
-        LoadOptions::default(),
-    )
-    .unwrap();
+    };
     let presubmits = &loaded.config.jobs.presubmits["kubernetes/kubernetes"];
     let pr: prow_github::events::PullRequest = serde_json::from_value(serde_json::json!({
         "number": 123456, "user": {"login": "alice"}, "title": "Make it faster",

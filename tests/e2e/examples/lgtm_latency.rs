@@ -16,44 +16,25 @@
     reason = "a benchmark tool reports on stdout and stops loudly"
 )]
 
-use github_standin::{GitHubStandIn, Permission, World};
-use prow_config::{LoadOptions, Source, Sources};
+use github_standin::{GitHubStandIn, Permission};
+use prow_e2e::LOAD_REPO as REPO;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-const REPO: &str = "acme/widgets";
 const SECRET: &[u8] = b"lgtm-latency-secret";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let events: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(200);
+    let events = prow_e2e::count_argument(1, 200);
     let plugins = std::env::args().nth(2).unwrap_or_else(|| "lgtm".into());
     let state = tempfile::tempdir().unwrap();
-    let loaded = prow_config::load_sources(
-        &Sources {
-            config: Source::new("config.yaml", "prowjob_namespace: prow\n"),
-            job_files: vec![],
-            plugins: Some(Source::new(
-                "plugins.yaml",
-                format!(
-                    "triggers:\n- repos: [acme]\nplugins:\n  acme: {{plugins: [{}]}}\n",
-                    plugins.replace(',', ", ")
-                ),
-            )),
-        },
-        LoadOptions { strict: true },
-    )
-    .unwrap();
+    let plugins = format!(
+        "triggers:\n- repos: [acme]\nplugins:\n  acme: {{plugins: [{}]}}\n",
+        plugins.replace(',', ", ")
+    );
+    let config = prow_e2e::load_config("prowjob_namespace: prow\n", None, Some(&plugins)).unwrap();
 
-    let mut world = World::new("prow-bot");
-    // A load run, not a budget run: the window never runs out.
-    world.rate_limit = u64::MAX / 2;
-    world.rate_limit_remaining = world.rate_limit;
-    world.add_org("acme", &["alice", "bob", "prow-bot"]);
-    world.add_repo(REPO);
+    let mut world = prow_e2e::load_world(&["alice", "bob", "prow-bot"]);
     world.add_collaborator(REPO, "bob", Permission::Write);
     world.add_collaborator(REPO, "alice", Permission::Admin);
     world.push(
@@ -75,7 +56,7 @@ async fn main() {
         .collect();
     world.outbox.clear();
     let standin = GitHubStandIn::start(world).await.unwrap();
-    let local = prow_e2e::start_local(&standin.url(), loaded.config, state.path(), SECRET)
+    let local = prow_e2e::start_local(&standin.url(), config, state.path(), SECRET)
         .await
         .unwrap();
     let hook = format!("{}/hook", local.url());

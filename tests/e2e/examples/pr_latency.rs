@@ -13,11 +13,10 @@
     reason = "a benchmark tool reports on stdout and stops loudly"
 )]
 
-use github_standin::{GitHubStandIn, World};
-use prow_config::{LoadOptions, Source, Sources};
+use github_standin::GitHubStandIn;
+use prow_e2e::{LOAD_REPO as REPO, TRIGGER_FOR_ACME};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-const REPO: &str = "acme/widgets";
 const SECRET: &[u8] = b"latency-secret";
 
 fn nanos_now() -> u128 {
@@ -29,10 +28,7 @@ fn nanos_now() -> u128 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let prs: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(100);
+    let prs = prow_e2e::count_argument(1, 100);
     let state = tempfile::tempdir().unwrap();
     let marks = state.path().join("marks");
     std::fs::create_dir_all(&marks).unwrap();
@@ -41,27 +37,11 @@ async fn main() {
         "presubmits:\n  acme/widgets:\n  - name: unit\n    always_run: true\n    decorate: true\n    spec: {{containers: [{{image: l, command: [/bin/sh, -c], args: [\"date +%s%N > {}/$PULL_NUMBER\"]}}]}}\n",
         marks.display()
     );
-    let loaded = prow_config::load_sources(
-        &Sources {
-            config: Source::new("config.yaml", config),
-            job_files: vec![Source::new("jobs.yaml", jobs)],
-            plugins: Some(Source::new(
-                "plugins.yaml",
-                "triggers:\n- repos: [acme]\nplugins:\n  acme: {plugins: [trigger]}\n",
-            )),
-        },
-        LoadOptions { strict: true },
-    )
-    .unwrap();
-    let mut world = World::new("prow-bot");
-    // A load run, not a budget run: the window never runs out.
-    world.rate_limit = u64::MAX / 2;
-    world.rate_limit_remaining = world.rate_limit;
-    world.add_org("acme", &["alice", "prow-bot"]);
-    world.add_repo(REPO);
+    let config = prow_e2e::load_config(config, Some(&jobs), Some(TRIGGER_FOR_ACME)).unwrap();
+    let mut world = prow_e2e::load_world(&["alice", "prow-bot"]);
     world.outbox.clear();
     let standin = GitHubStandIn::start(world).await.unwrap();
-    let local = prow_e2e::start_local(&standin.url(), loaded.config, state.path(), SECRET)
+    let local = prow_e2e::start_local(&standin.url(), config, state.path(), SECRET)
         .await
         .unwrap();
     let hook = format!("{}/hook", local.url());

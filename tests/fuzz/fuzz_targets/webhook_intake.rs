@@ -2,8 +2,8 @@
 //! it requires, the signature checked against the HMAC secret (`HmacSecret::verify`, which reads
 //! the payload's origin only once a configured token signs it), the payload parsed by its
 //! `X-GitHub-Event` (`Event::parse`), the plugins' view of it (`Delivery::new`, with the comment
-//! view of comment-like events), and the CloudEvent hook hands on (built as
-//! `functions/hook/src/intake.rs` builds it). Whatever hook hands on, the functions it reaches must
+//! view of comment-like events), and the CloudEvent hook hands on (`webhook_cloud_event`, as
+//! `functions/hook/src/intake.rs` calls it). Whatever hook hands on, the functions it reaches must
 //! accept: `Delivery::from_cloud_event` checks the signature again and must read the same event.
 //! (`webhook_route`, behind the `routes` feature, drives hook's real router with the same inputs.)
 //!
@@ -21,11 +21,7 @@ use libfuzzer_sys::fuzz_target;
 use prow_fuzz::{Request, fatal};
 use prow_github::webhook::{HmacSecret, signature};
 use prow_github::{Event, payload_origin};
-use prow_plugins::Delivery;
-use prow_ports::events::{
-    ACTION_EXTENSION, GITHUB_EVENT_TYPE_PREFIX, NewEvent, SIGNATURE_EXTENSION,
-    TRACEPARENT_EXTENSION,
-};
+use prow_plugins::{Delivery, webhook_cloud_event};
 use std::sync::LazyLock;
 
 const SECRET: &[u8] = b"fuzz-hmac-secret";
@@ -49,52 +45,6 @@ fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty())
-}
-
-/// The CloudEvent hook hands on for a verified webhook (`intake::to_cloud_event`).
-fn to_cloud_event(
-    event: &Event,
-    guid: &str,
-    signature: &str,
-    payload: &[u8],
-) -> Result<prow_ports::events::CloudEvent, prow_ports::events::EventError> {
-    let origin = event
-        .repo()
-        .map(|r| r.full_name.clone())
-        .or_else(|| payload_origin(payload))
-        .unwrap_or_default();
-    let source = if origin.is_empty() {
-        "https://github.com".to_string()
-    } else {
-        format!("https://github.com/{origin}")
-    };
-    let mut extensions = vec![
-        (SIGNATURE_EXTENSION.to_string(), signature.to_string()),
-        (
-            TRACEPARENT_EXTENSION.to_string(),
-            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_string(),
-        ),
-    ];
-    let action = event.action().map(str::to_string).or_else(|| {
-        #[derive(serde::Deserialize)]
-        struct Action {
-            action: Option<String>,
-        }
-        serde_json::from_slice::<Action>(payload).ok()?.action
-    });
-    if let Some(action) = action.filter(|a| !a.is_empty()) {
-        extensions.push((ACTION_EXTENSION.to_string(), action));
-    }
-    NewEvent {
-        id: guid.to_string(),
-        source,
-        event_type: format!("{GITHUB_EVENT_TYPE_PREFIX}{}", event.name()),
-        time: Some("2026-01-01T00:00:00Z".to_string()),
-        extensions,
-        data: payload.to_vec(),
-        ..NewEvent::default()
-    }
-    .build()
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -138,7 +88,14 @@ fuzz_target!(|data: &[u8]| {
     let _ = (delivery.repo(), delivery.issue());
 
     // hook answers 400 when it cannot build the event; what it builds must be accepted.
-    let Ok(cloud_event) = to_cloud_event(&event, guid, &signature, payload) else {
+    let Ok(cloud_event) = webhook_cloud_event(
+        &event,
+        guid,
+        &signature,
+        payload,
+        "2026-01-01T00:00:00Z",
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_string(),
+    ) else {
         return;
     };
     match Delivery::from_cloud_event(&cloud_event, secret) {

@@ -101,6 +101,15 @@ struct Parser {
     at: usize,
 }
 
+/// `parts` joined by `join` (`Query::And`, `Query::Or`), or the one part alone.
+fn joined(mut parts: Vec<Query>, join: fn(Vec<Query>) -> Query) -> Query {
+    if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        join(parts)
+    }
+}
+
 impl Parser {
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.at)
@@ -116,11 +125,7 @@ impl Parser {
             self.at += 1;
             alternatives.push(self.and()?);
         }
-        Ok(if alternatives.len() == 1 {
-            alternatives.remove(0)
-        } else {
-            Query::Or(alternatives)
-        })
+        Ok(joined(alternatives, Query::Or))
     }
 
     fn and(&mut self) -> Result<Query, String> {
@@ -136,11 +141,7 @@ impl Parser {
             }
             all.push(self.unary()?);
         }
-        Ok(if all.len() == 1 {
-            all.remove(0)
-        } else {
-            Query::And(all)
-        })
+        Ok(joined(all, Query::And))
     }
 
     fn unary(&mut self) -> Result<Query, String> {

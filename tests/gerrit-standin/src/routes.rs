@@ -3,7 +3,7 @@
 
 use crate::query;
 use crate::shapes::{self, Options};
-use crate::world::{ChangeStatus, Refusal, World, resolve_revision};
+use crate::world::{Change, ChangeStatus, Refusal, World, resolve_revision};
 use crate::{AppState, Caller};
 use axum::Router;
 use axum::body::Bytes;
@@ -151,16 +151,36 @@ fn options(pairs: &[(String, String)]) -> Options {
     )
 }
 
+/// Renders the change `id` names, or Gerrit's 404 for it.
 fn with_change(
     state: &AppState,
     id: &str,
-    render: impl FnOnce(&World, u64) -> Response,
+    render: impl FnOnce(&World, &Change) -> Response,
 ) -> Response {
     let world = lock(state);
-    match world.find_change(id) {
-        Some(number) => render(&world, number),
+    match world
+        .find_change(id)
+        .and_then(|number| world.change(number))
+    {
+        Some(change) => render(&world, change),
         None => not_found(id),
     }
+}
+
+/// Renders the change `id` names once it has patch set `revision`; else Gerrit's 404 for
+/// whichever is missing.
+fn with_revision(
+    state: &AppState,
+    id: &str,
+    revision: &str,
+    render: impl FnOnce(&Change) -> Response,
+) -> Response {
+    with_change(state, id, |_, change| {
+        match resolve_revision(change, revision) {
+            Some(_) => render(change),
+            None => not_found(revision),
+        }
+    })
 }
 
 async fn get_change(
@@ -169,26 +189,23 @@ async fn get_change(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let options = options(&query_pairs(raw));
-    with_change(&state, &id, |world, number| match world.change(number) {
-        Some(change) => json_reply(StatusCode::OK, &shapes::change(world, change, options)),
-        None => not_found(&id),
+    with_change(&state, &id, |world, change| {
+        json_reply(StatusCode::OK, &shapes::change(world, change, options))
     })
 }
 
 async fn get_detail(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    with_change(&state, &id, |world, number| match world.change(number) {
-        Some(change) => json_reply(
+    with_change(&state, &id, |world, change| {
+        json_reply(
             StatusCode::OK,
             &shapes::change(world, change, Options::detail()),
-        ),
-        None => not_found(&id),
+        )
     })
 }
 
 async fn get_comments(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    with_change(&state, &id, |world, number| match world.change(number) {
-        Some(change) => json_reply(StatusCode::OK, &shapes::comments(world, change)),
-        None => not_found(&id),
+    with_change(&state, &id, |world, change| {
+        json_reply(StatusCode::OK, &shapes::comments(world, change))
     })
 }
 
@@ -196,14 +213,8 @@ async fn related(
     State(state): State<AppState>,
     Path((id, revision)): Path<(String, String)>,
 ) -> Response {
-    with_change(&state, &id, |world, number| {
-        match world
-            .change(number)
-            .and_then(|c| resolve_revision(c, &revision))
-        {
-            Some(_) => json_reply(StatusCode::OK, &json!({"changes": []})),
-            None => not_found(&revision),
-        }
+    with_revision(&state, &id, &revision, |_| {
+        json_reply(StatusCode::OK, &json!({"changes": []}))
     })
 }
 
@@ -211,20 +222,14 @@ async fn mergeable(
     State(state): State<AppState>,
     Path((id, revision)): Path<(String, String)>,
 ) -> Response {
-    with_change(&state, &id, |world, number| {
-        let Some(change) = world.change(number) else {
-            return not_found(&id);
-        };
-        match resolve_revision(change, &revision) {
-            Some(_) => json_reply(
-                StatusCode::OK,
-                &json!({
-                    "submit_type": "MERGE_IF_NECESSARY",
-                    "mergeable": change.status == ChangeStatus::New,
-                }),
-            ),
-            None => not_found(&revision),
-        }
+    with_revision(&state, &id, &revision, |change| {
+        json_reply(
+            StatusCode::OK,
+            &json!({
+                "submit_type": "MERGE_IF_NECESSARY",
+                "mergeable": change.status == ChangeStatus::New,
+            }),
+        )
     })
 }
 

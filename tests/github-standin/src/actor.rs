@@ -24,7 +24,7 @@
 //! the repository (GitHub's `Must have admin rights to Repository.` again).
 
 use crate::AppState;
-use crate::routes::{error, lock};
+use crate::routes::{error, lock, not_found};
 use crate::world::{Permission, World};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -153,6 +153,21 @@ impl Actor {
         } else {
             Err(Box::new(error(StatusCode::FORBIDDEN, FORBIDDEN)))
         }
+    }
+
+    /// `Ok` when issue `number` of `full_name` exists (else GitHub's 404) and the actor has
+    /// `needed` on the repository (else GitHub's 403).
+    pub(crate) fn require_on_issue(
+        &self,
+        world: &World,
+        full_name: &str,
+        number: u64,
+        needed: Permission,
+    ) -> Result<(), Box<Response>> {
+        if world.issue(full_name, number).is_none() {
+            return Err(Box::new(not_found()));
+        }
+        self.require(world, full_name, needed)
     }
 }
 

@@ -9,7 +9,7 @@ use crate::world::{Issue, Repo, World};
 use crate::world_git::{GitError, NewPullRequest};
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Json, State};
+use axum::extract::{FromRequest, Json, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -52,11 +52,23 @@ fn bad_request(message: &str) -> Response {
     refuse(StatusCode::BAD_REQUEST, message)
 }
 
-/// The body, or a 400 saying what is wrong with it (axum would answer 422 for a missing field).
-fn body<T>(request: Result<Json<T>, JsonRejection>) -> Result<T, Box<Response>> {
-    request
-        .map(|Json(value)| value)
-        .map_err(|rejection| Box::new(bad_request(&rejection.body_text())))
+/// A JSON request body; a malformed one is answered 400 saying what is wrong with it (axum would
+/// answer 422 for a missing field).
+struct Body<T>(T);
+
+impl<T, S> FromRequest<S> for Body<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        Json::<T>::from_request(request, state)
+            .await
+            .map(|Json(value)| Body(value))
+            .map_err(|rejection| bad_request(&rejection.body_text()))
+    }
 }
 
 /// `repo` names a repository of the world and `author` one of its users.
@@ -124,14 +136,7 @@ struct OpenPull {
 
 /// `POST /_standin/pulls`: `author` pushes `files` to `head` and opens a pull request into
 /// `base` (default: the default branch); answers `{number, head_sha, url}`.
-async fn open_pull(
-    State(state): State<AppState>,
-    request: Result<Json<OpenPull>, JsonRejection>,
-) -> Response {
-    let request = match body(request) {
-        Ok(request) => request,
-        Err(response) => return *response,
-    };
+async fn open_pull(State(state): State<AppState>, Body(request): Body<OpenPull>) -> Response {
     if request.title.trim().is_empty() {
         return bad_request("title is required");
     }
@@ -184,14 +189,7 @@ struct Push {
 
 /// `POST /_standin/push`: a commit by `author` on `branch` writing `files`; every open pull
 /// request from that branch moves to it (`synchronize`). Answers `{sha, pull_requests}`.
-async fn push(
-    State(state): State<AppState>,
-    request: Result<Json<Push>, JsonRejection>,
-) -> Response {
-    let request = match body(request) {
-        Ok(request) => request,
-        Err(response) => return *response,
-    };
+async fn push(State(state): State<AppState>, Body(request): Body<Push>) -> Response {
     if let Err(response) = check_branch("branch", &request.branch) {
         return *response;
     }

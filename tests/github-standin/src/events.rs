@@ -3,8 +3,11 @@
 //! exact bytes with HMAC-SHA256 and posts them with GitHub's headers.
 
 use crate::shapes;
-use crate::world::{World, timestamp};
+use crate::world::{Issue, Repo, World, timestamp};
 use serde_json::{Value, json};
+
+/// How an issue or pull request is rendered into a payload (`shapes::issue`, `shapes::pull_request`).
+type IssueShape = fn(&World, &str, &Repo, &Issue) -> Value;
 
 /// One webhook, ready to send.
 #[derive(Clone, Debug)]
@@ -22,6 +25,12 @@ pub struct Delivery {
 impl Delivery {
     pub fn payload(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// `event:action` (`-` for events without an action, e.g. `push:-`), as tests list them.
+    pub fn kind(&self) -> String {
+        let action = self.payload()["action"].as_str().unwrap_or("-").to_string();
+        format!("{}:{action}", self.event)
     }
 }
 
@@ -70,50 +79,42 @@ impl World {
         sender: &str,
         before: Option<&str>,
     ) {
-        let Some(repo) = self.repo(full_name) else {
+        let shape = ("pull_request", shapes::pull_request as IssueShape);
+        let Some(mut payload) = self.issue_event(full_name, number, action, sender, shape) else {
             return;
         };
-        let Some(issue) = repo.issues.get(&number) else {
-            return;
-        };
-        let mut payload = json!({
-            "action": action,
-            "number": number,
-            "pull_request": shapes::pull_request(self, &self.api_base, repo, issue),
-            "repository": self.repository(full_name),
-            "sender": self.sender(sender),
-        });
-        if let (Some(before), Some(pull)) = (before, &issue.pull) {
+        payload["number"] = json!(number);
+        if let (Some(before), Some(pull)) = (before, self.pull(full_name, number)) {
             payload["before"] = json!(before);
             payload["after"] = json!(pull.head_sha);
         }
         self.emit("pull_request", payload);
     }
 
-    pub(crate) fn emit_issue(
-        &mut self,
+    /// The fields every `issues` and `pull_request` payload has, with the issue rendered under
+    /// `key` by `shape`; `None` when there is no such issue.
+    fn issue_event(
+        &self,
         full_name: &str,
         number: u64,
         action: &str,
         sender: &str,
-        label: Option<&str>,
-    ) {
-        let Some(repo) = self.repo(full_name) else {
-            return;
-        };
-        let Some(issue) = repo.issues.get(&number) else {
-            return;
-        };
-        let mut payload = json!({
+        (key, shape): (&str, IssueShape),
+    ) -> Option<Value> {
+        let (repo, issue) = self.repo_and_issue(full_name, number)?;
+        Some(json!({
             "action": action,
-            "issue": shapes::issue(self, &self.api_base, repo, issue),
+            key: shape(self, &self.api_base, repo, issue),
             "repository": self.repository(full_name),
             "sender": self.sender(sender),
-        });
-        if let Some(name) = label {
-            payload["label"] = self.label_json(full_name, name);
+        }))
+    }
+
+    pub(crate) fn emit_issue(&mut self, full_name: &str, number: u64, action: &str, sender: &str) {
+        let shape = ("issue", shapes::issue as IssueShape);
+        if let Some(payload) = self.issue_event(full_name, number, action, sender, shape) {
+            self.emit("issues", payload);
         }
-        self.emit("issues", payload);
     }
 
     fn label_json(&self, full_name: &str, name: &str) -> Value {
@@ -125,20 +126,7 @@ impl World {
 
     /// `labeled` on a pull request is a `pull_request` event; on an issue an `issues` event.
     pub(crate) fn emit_labeled(&mut self, full_name: &str, number: u64, name: &str, sender: &str) {
-        let is_pull = self
-            .issue(full_name, number)
-            .is_some_and(|i| i.pull.is_some());
-        if is_pull {
-            self.emit_pull_request(full_name, number, "labeled", sender, None);
-            let label = self.label_json(full_name, name);
-            if let Some(last) = self.outbox.last_mut() {
-                let mut payload = last.payload();
-                payload["label"] = label;
-                last.body = serde_json::to_vec(&payload).unwrap_or_default();
-            }
-        } else {
-            self.emit_issue(full_name, number, "labeled", sender, Some(name));
-        }
+        self.emit_label_change(full_name, number, "labeled", name, sender);
     }
 
     /// `action` on an issue or pull request (an `issues` or a `pull_request` event), with
@@ -157,7 +145,7 @@ impl World {
         if issue.pull.is_some() {
             self.emit_pull_request(full_name, number, action, sender, None);
         } else {
-            self.emit_issue(full_name, number, action, sender, None);
+            self.emit_issue(full_name, number, action, sender);
         }
         if extra.is_empty() {
             return;
@@ -178,14 +166,20 @@ impl World {
         name: &str,
         sender: &str,
     ) {
+        self.emit_label_change(full_name, number, "unlabeled", name, sender);
+    }
+
+    /// `labeled` or `unlabeled` for label `name`, carrying the label.
+    fn emit_label_change(
+        &mut self,
+        full_name: &str,
+        number: u64,
+        action: &str,
+        name: &str,
+        sender: &str,
+    ) {
         let label = self.label_json(full_name, name);
-        self.emit_change(
-            full_name,
-            number,
-            "unlabeled",
-            sender,
-            vec![("label", label)],
-        );
+        self.emit_change(full_name, number, action, sender, vec![("label", label)]);
     }
 
     /// `assigned` or `unassigned` for `assignee`.
@@ -214,10 +208,7 @@ impl World {
         comment_id: u64,
         sender: &str,
     ) {
-        let Some(repo) = self.repo(full_name) else {
-            return;
-        };
-        let Some(issue) = repo.issues.get(&number) else {
+        let Some((repo, issue)) = self.repo_and_issue(full_name, number) else {
             return;
         };
         let Some(comment) = issue.comments.iter().find(|c| c.id == comment_id) else {
@@ -235,10 +226,7 @@ impl World {
 
     /// `pull_request_review` `submitted` for review `review_id`, sent by its author.
     pub(crate) fn emit_review(&mut self, full_name: &str, number: u64, review_id: u64) {
-        let Some(repo) = self.repo(full_name) else {
-            return;
-        };
-        let Some(issue) = repo.issues.get(&number) else {
+        let Some((repo, issue)) = self.repo_and_issue(full_name, number) else {
             return;
         };
         let Some(review) = issue.reviews.iter().find(|r| r.id == review_id) else {

@@ -288,8 +288,8 @@ async fn get_issue(
 
 /// The issue as GitHub shows it, or 404.
 pub(crate) fn issue_json(world: &World, base: &str, full: &str, number: u64) -> Response {
-    match (world.repo(full), world.issue(full, number)) {
-        (Some(repo), Some(issue)) => Json(shapes::issue(world, base, repo, issue)).into_response(),
+    match world.repo_and_issue(full, number) {
+        Some((repo, issue)) => Json(shapes::issue(world, base, repo, issue)).into_response(),
         _ => not_found(),
     }
 }
@@ -302,7 +302,7 @@ async fn list_comments(
 ) -> Response {
     let world = lock(&state);
     let full = format!("{owner}/{repo}");
-    let (Some(found), Some(issue)) = (world.repo(&full), world.issue(&full, number)) else {
+    let Some((found, issue)) = world.repo_and_issue(&full, number) else {
         return not_found();
     };
     let items = issue
@@ -346,7 +346,7 @@ async fn create_comment(
     let Some(id) = world.comment(&full, number, &actor.login, &body) else {
         return not_found();
     };
-    let (Some(found), Some(issue)) = (world.repo(&full), world.issue(&full, number)) else {
+    let Some((found, issue)) = world.repo_and_issue(&full, number) else {
         return not_found();
     };
     let Some(comment) = issue.comments.iter().find(|c| c.id == id) else {
@@ -496,10 +496,7 @@ async fn add_labels(
     }
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
-    if world.issue(&full, number).is_none() {
-        return not_found();
-    }
-    if let Err(response) = actor.require(&world, &full, Permission::Triage) {
+    if let Err(response) = actor.require_on_issue(&world, &full, number, Permission::Triage) {
         return *response;
     }
     for name in &names {
@@ -535,10 +532,7 @@ async fn remove_label(
 ) -> Response {
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
-    if world.issue(&full, number).is_none() {
-        return not_found();
-    }
-    if let Err(response) = actor.require(&world, &full, Permission::Triage) {
+    if let Err(response) = actor.require_on_issue(&world, &full, number, Permission::Triage) {
         return *response;
     }
     let tick = world.tick();
@@ -568,7 +562,7 @@ async fn get_pull(
 ) -> Response {
     let world = lock(&state);
     let full = format!("{owner}/{repo}");
-    let (Some(found), Some(issue)) = (world.repo(&full), world.issue(&full, number)) else {
+    let Some((found, issue)) = world.repo_and_issue(&full, number) else {
         return not_found();
     };
     let Some(pull) = &issue.pull else {

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use std::sync::MutexGuard;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -283,17 +284,33 @@ async fn list_members(
     let Some(role) = pick(query.role, "all", &["all", "admin", "member"]) else {
         return not_in_list("Organization", "role");
     };
-    let members: Vec<Value> = found
-        .members
+    list.page(users_in_role(
+        &world,
+        list.base(),
+        &found.members,
+        &found.admins,
+        &role,
+    ))
+}
+
+/// The users of `members` in `role`: `all`, `member` (those not in `elevated`), or the elevated
+/// role (those in `elevated`: an org's admins, a team's maintainers).
+fn users_in_role(
+    world: &World,
+    base: &str,
+    members: &BTreeSet<String>,
+    elevated: &BTreeSet<String>,
+    role: &str,
+) -> Vec<Value> {
+    members
         .iter()
-        .filter(|m| match role.as_str() {
-            "admin" => found.admins.contains(*m),
-            "member" => !found.admins.contains(*m),
-            _ => true,
+        .filter(|m| match role {
+            "all" => true,
+            "member" => !elevated.contains(*m),
+            _ => elevated.contains(*m),
         })
-        .map(|m| shapes::user_by_login(&world, list.base(), m))
-        .collect();
-    list.page(members)
+        .map(|m| shapes::user_by_login(world, base, m))
+        .collect()
 }
 
 /// `org`'s pending invitations, or only those that name the team with `team_id`.
@@ -532,17 +549,13 @@ async fn team_members(
     let Some(role) = pick(query.role, "all", &["all", "member", "maintainer"]) else {
         return not_in_list("Team", "role");
     };
-    let members: Vec<Value> = team
-        .members
-        .iter()
-        .filter(|m| match role.as_str() {
-            "member" => !team.maintainers.contains(*m),
-            "maintainer" => team.maintainers.contains(*m),
-            _ => true,
-        })
-        .map(|m| shapes::user_by_login(&world, list.base(), m))
-        .collect();
-    list.page(members)
+    list.page(users_in_role(
+        &world,
+        list.base(),
+        &team.members,
+        &team.maintainers,
+        &role,
+    ))
 }
 
 async fn team_invitations(Path((org, slug)): Path<(String, String)>, list: Listing) -> Response {

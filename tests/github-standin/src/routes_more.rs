@@ -397,8 +397,8 @@ async fn create_issue(
         }
     }
     // GitHub's `opened` shows the issue as created, body and labels included.
-    world.emit_issue(&full, number, "opened", &actor.login, None);
-    let (Some(found), Some(issue)) = (world.repo(&full), world.issue(&full, number)) else {
+    world.emit_issue(&full, number, "opened", &actor.login);
+    let Some((found, issue)) = world.repo_and_issue(&full, number) else {
         return not_found();
     };
     let issue: &Issue = issue;

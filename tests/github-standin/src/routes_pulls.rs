@@ -52,8 +52,8 @@ struct People {
 }
 
 fn pull_json(world: &World, base: &str, full: &str, number: u64) -> Response {
-    match (world.repo(full), world.issue(full, number)) {
-        (Some(repo), Some(issue)) if issue.pull.is_some() => {
+    match world.repo_and_issue(full, number) {
+        Some((repo, issue)) if issue.pull.is_some() => {
             Json(shapes::pull_request(world, base, repo, issue)).into_response()
         }
         _ => not_found(),
@@ -68,10 +68,7 @@ async fn add_assignees(
 ) -> Response {
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
-    if world.issue(&full, number).is_none() {
-        return not_found();
-    }
-    if let Err(response) = actor.require(&world, &full, Permission::Triage) {
+    if let Err(response) = actor.require_on_issue(&world, &full, number, Permission::Triage) {
         return *response;
     }
     // As GitHub: who cannot be assigned is dropped without an error (the answer's assignees
@@ -111,10 +108,7 @@ async fn remove_assignees(
 ) -> Response {
     let mut world = lock(&state);
     let full = format!("{owner}/{repo}");
-    if world.issue(&full, number).is_none() {
-        return not_found();
-    }
-    if let Err(response) = actor.require(&world, &full, Permission::Triage) {
+    if let Err(response) = actor.require_on_issue(&world, &full, number, Permission::Triage) {
         return *response;
     }
     let Some(issue) = world.issue_mut(&full, number) else {
@@ -222,7 +216,7 @@ async fn list_reviews(
 ) -> Response {
     let world = lock(&state);
     let full = format!("{owner}/{repo}");
-    let (Some(found), Some(issue)) = (world.repo(&full), world.issue(&full, number)) else {
+    let Some((found, issue)) = world.repo_and_issue(&full, number) else {
         return not_found();
     };
     Json(Value::Array(
@@ -286,9 +280,7 @@ async fn create_review(
             &format!("Can not {verb} your own pull request"),
         );
     }
-    world.add_user(&actor.login);
-    let id = world.next_id();
-    let submitted_at = world.tick();
+    let (id, submitted_at) = world.added_by(&actor.login);
     let author = actor.login.clone();
     let Some(issue) = world.issue_mut(&full, number) else {
         return not_found();

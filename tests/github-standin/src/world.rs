@@ -253,6 +253,20 @@ pub struct Fault {
     pub delay: Option<std::time::Duration>,
 }
 
+impl Fault {
+    /// The next `times` `method` calls whose path contains `path`, answered with `status`.
+    fn answering(method: &str, path: &str, status: u16, times: usize) -> Fault {
+        Fault {
+            method: method.to_string(),
+            path: path.to_string(),
+            status,
+            times,
+            retry_after: None,
+            delay: None,
+        }
+    }
+}
+
 /// An OAuth App (what deck signs people in with).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OAuthApp {
@@ -360,26 +374,16 @@ impl World {
 
     /// Answers the next `times` `method` calls whose path contains `path` with `status`.
     pub fn fail_next(&mut self, method: &str, path: &str, status: u16, times: usize) {
-        self.faults.push(Fault {
-            method: method.to_string(),
-            path: path.to_string(),
-            status,
-            times,
-            retry_after: None,
-            delay: None,
-        });
+        self.faults
+            .push(Fault::answering(method, path, status, times));
     }
 
     /// Refuses the next `times` `method` calls whose path contains `path` as GitHub's secondary
     /// rate limit does: 403, `retry-after: <seconds>`.
     pub fn limit_next(&mut self, method: &str, path: &str, retry_after: u64, times: usize) {
         self.faults.push(Fault {
-            method: method.to_string(),
-            path: path.to_string(),
-            status: 403,
-            times,
             retry_after: Some(retry_after),
-            delay: None,
+            ..Fault::answering(method, path, 403, times)
         });
     }
 
@@ -393,12 +397,8 @@ impl World {
         times: usize,
     ) {
         self.faults.push(Fault {
-            method: method.to_string(),
-            path: path.to_string(),
-            status: 200,
-            times,
-            retry_after: None,
             delay: Some(delay),
+            ..Fault::answering(method, path, 200, times)
         });
     }
 
@@ -428,6 +428,12 @@ impl World {
     pub(crate) fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Makes sure `author` exists, for something they add now: its id and the clock's tick.
+    pub(crate) fn added_by(&mut self, author: &str) -> (u64, u64) {
+        self.add_user(author);
+        (self.next_id(), self.tick())
     }
 
     pub(crate) fn tick(&mut self) -> u64 {
@@ -701,18 +707,8 @@ impl World {
         message: &str,
         files: &[(&str, &str)],
     ) -> Option<String> {
-        let head_ref = self
-            .issue(full_name, number)?
-            .pull
-            .as_ref()?
-            .head_ref
-            .clone();
-        let before = self
-            .issue(full_name, number)?
-            .pull
-            .as_ref()?
-            .head_sha
-            .clone();
+        let pull = self.pull(full_name, number)?;
+        let (head_ref, before) = (pull.head_ref.clone(), pull.head_sha.clone());
         let sha = self.push(full_name, &head_ref, message, files);
         let tick = self.tick();
         let issue = self.repos.get_mut(full_name)?.issues.get_mut(&number)?;
@@ -766,7 +762,7 @@ impl World {
     pub fn open_issue(&mut self, full_name: &str, author: &str, title: &str) -> u64 {
         self.add_user(author);
         let number = self.insert_issue(full_name, author, title, None);
-        self.emit_issue(full_name, number, "opened", author, None);
+        self.emit_issue(full_name, number, "opened", author);
         number
     }
 
@@ -817,10 +813,8 @@ impl World {
         author: &str,
         body: &str,
     ) -> Option<u64> {
-        self.add_user(author);
-        let id = self.next_id();
-        let tick = self.tick();
-        let issue = self.repos.get_mut(full_name)?.issues.get_mut(&number)?;
+        let (id, tick) = self.added_by(author);
+        let issue = self.issue_mut(full_name, number)?;
         issue.comments.push(Comment {
             id,
             author: author.into(),
@@ -843,10 +837,8 @@ impl World {
         state: &str,
         body: &str,
     ) -> Option<u64> {
-        self.add_user(author);
-        let id = self.next_id();
-        let tick = self.tick();
-        let issue = self.repos.get_mut(full_name)?.issues.get_mut(&number)?;
+        let (id, tick) = self.added_by(author);
+        let issue = self.issue_mut(full_name, number)?;
         let head = issue.pull.as_ref()?.head_sha.clone();
         issue.reviews.push(Review {
             id,
@@ -886,18 +878,7 @@ impl World {
 
     /// Closes an issue or pull request as its author; GitHub sends `closed`.
     pub fn close(&mut self, full_name: &str, number: u64) {
-        let tick = self.tick();
-        let Some(issue) = self.issue_mut(full_name, number) else {
-            return;
-        };
-        issue.open = false;
-        issue.updated_at = tick;
-        let (author, is_pull) = (issue.author.clone(), issue.pull.is_some());
-        if is_pull {
-            self.emit_pull_request(full_name, number, "closed", &author, None);
-        } else {
-            self.emit_issue(full_name, number, "closed", &author, None);
-        }
+        self.set_open(full_name, number, false);
     }
 
     pub fn repo(&self, full_name: &str) -> Option<&Repo> {
@@ -910,6 +891,17 @@ impl World {
 
     pub fn issue(&self, full_name: &str, number: u64) -> Option<&Issue> {
         self.repos.get(full_name)?.issues.get(&number)
+    }
+
+    /// Issue `number` with its repository.
+    pub(crate) fn repo_and_issue(&self, full_name: &str, number: u64) -> Option<(&Repo, &Issue)> {
+        let repo = self.repo(full_name)?;
+        Some((repo, repo.issues.get(&number)?))
+    }
+
+    /// The pull request behind issue `number`, if it is one.
+    pub fn pull(&self, full_name: &str, number: u64) -> Option<&PullRequest> {
+        self.issue(full_name, number)?.pull.as_ref()
     }
 
     /// The latest status of each context on `sha`.
@@ -957,17 +949,13 @@ pub fn sha_of(text: &str) -> String {
     hex::encode(digest)[..40].to_string()
 }
 
-/// RFC 3339 for a logical-clock second.
+/// RFC 3339 for a logical-clock second (empty past the year 9999).
 pub(crate) fn timestamp(seconds: u64) -> String {
-    let days = seconds / 86_400;
-    let rem = seconds % 86_400;
-    let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|seconds| jiff::Timestamp::from_second(seconds).ok())
+        .map(|at| at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
 }
 
 /// The logical-clock second of an RFC 3339 UTC time (`2026-01-01T00:00:00Z`, or a date alone),
@@ -998,20 +986,6 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<u64> {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
-}
-
-/// Howard Hinnant's days-to-civil conversion.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]
@@ -1048,12 +1022,7 @@ mod tests {
             "Add docs",
             &[("docs/a.md", "hi\n")],
         );
-        let pull = world
-            .issue("org/repo", number)
-            .unwrap()
-            .pull
-            .clone()
-            .unwrap();
+        let pull = world.pull("org/repo", number).unwrap().clone();
         assert_eq!(pull.base_sha, base);
         assert_eq!(
             world.repo("org/repo").unwrap().branches["feature"],

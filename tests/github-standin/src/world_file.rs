@@ -69,26 +69,20 @@ pub enum WorldFileError {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct WorldFile {
     pub bot: Option<String>,
-    #[serde(default)]
     pub users: Vec<String>,
-    #[serde(default)]
     pub orgs: BTreeMap<String, OrgSpec>,
-    #[serde(default)]
     pub repos: BTreeMap<String, RepoSpec>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct OrgSpec {
-    #[serde(default)]
     pub members: Vec<String>,
     /// Members with the admin (owner) role.
-    #[serde(default)]
     pub admins: Vec<String>,
-    #[serde(default)]
     pub teams: Vec<TeamSpec>,
 }
 
@@ -112,23 +106,16 @@ pub struct TeamSpec {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct RepoSpec {
     pub default_branch: Option<String>,
-    #[serde(default)]
     pub private: bool,
     /// Login to permission (`read`, `triage`, `write`, `maintain`, `admin`; `pull`/`push` too).
-    #[serde(default)]
     pub collaborators: BTreeMap<String, String>,
-    #[serde(default)]
     pub labels: Vec<LabelSpec>,
-    #[serde(default)]
     pub milestones: Vec<MilestoneSpec>,
-    #[serde(default)]
     pub branches: BTreeMap<String, BranchSpec>,
-    #[serde(default)]
     pub pulls: Vec<PullSpec>,
-    #[serde(default)]
     pub issues: Vec<IssueSpec>,
 }
 
@@ -154,11 +141,10 @@ pub enum MilestoneSpec {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct BranchSpec {
     /// The branch it starts from (default: the default branch).
     pub from: Option<String>,
-    #[serde(default)]
     pub files: BTreeMap<String, String>,
 }
 

@@ -348,6 +348,7 @@ fn tree_difference(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::Delivery;
 
     fn spec(head: &str) -> NewPullRequest {
         NewPullRequest {
@@ -369,26 +370,11 @@ mod tests {
         let second = world
             .push_as("org/repo", "feature", "bob", "More", &[("b.md", "b\n")])
             .unwrap();
-        let pull = world
-            .issue("org/repo", number)
-            .unwrap()
-            .pull
-            .clone()
-            .unwrap();
+        let pull = world.pull("org/repo", number).unwrap().clone();
         assert_eq!(pull.head_sha, second);
         let files: Vec<&str> = pull.files.iter().map(|f| f.filename.as_str()).collect();
         assert_eq!(files, ["docs/a.md", "b.md"]);
-        let events: Vec<String> = world
-            .outbox
-            .iter()
-            .map(|d| {
-                format!(
-                    "{}:{}",
-                    d.event,
-                    d.payload()["action"].as_str().unwrap_or("-")
-                )
-            })
-            .collect();
+        let events: Vec<String> = world.outbox.iter().map(Delivery::kind).collect();
         assert_eq!(events, ["push:-", "pull_request:synchronize"]);
         let synchronize = world.outbox[1].payload();
         assert_eq!(synchronize["before"], first);
@@ -453,12 +439,7 @@ mod tests {
                 ..spec("topic")
             })
             .unwrap();
-        let pull = world
-            .issue("org/repo", number)
-            .unwrap()
-            .pull
-            .clone()
-            .unwrap();
+        let pull = world.pull("org/repo", number).unwrap().clone();
         let files: Vec<(&str, &str)> = pull
             .files
             .iter()

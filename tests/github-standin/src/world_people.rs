@@ -2,18 +2,45 @@
 //! sends: retitle a pull request or turn it into a draft and back, edit a description, add or
 //! remove a label as someone, reopen, and GitHub working out mergeability.
 
-use crate::world::World;
+use crate::world::{Issue, World};
 
 impl World {
-    /// Retitles a pull request as its author; GitHub sends `pull_request` `edited`.
-    pub fn retitle_pull_request(&mut self, full_name: &str, number: u64, title: &str) {
+    /// Applies `change` to issue `number` and marks the issue updated: what `change` returns,
+    /// or `None` when there is no such issue.
+    pub(crate) fn update_issue<R>(
+        &mut self,
+        full_name: &str,
+        number: u64,
+        change: impl FnOnce(&mut Issue) -> R,
+    ) -> Option<R> {
         let tick = self.tick();
-        let Some(issue) = self.issue_mut(full_name, number) else {
+        let issue = self.issue_mut(full_name, number)?;
+        let result = change(issue);
+        issue.updated_at = tick;
+        Some(result)
+    }
+
+    /// Closes (`open` false) or reopens an issue or pull request as its author; GitHub sends
+    /// `closed` or `reopened`.
+    pub(crate) fn set_open(&mut self, full_name: &str, number: u64, open: bool) {
+        let Some(author) = self.update_issue(full_name, number, |issue| {
+            issue.open = open;
+            issue.author.clone()
+        }) else {
             return;
         };
-        issue.title = title.to_string();
-        issue.updated_at = tick;
-        let author = issue.author.clone();
+        let action = if open { "reopened" } else { "closed" };
+        self.emit_change(full_name, number, action, &author, Vec::new());
+    }
+
+    /// Retitles a pull request as its author; GitHub sends `pull_request` `edited`.
+    pub fn retitle_pull_request(&mut self, full_name: &str, number: u64, title: &str) {
+        let Some(author) = self.update_issue(full_name, number, |issue| {
+            issue.title = title.to_string();
+            issue.author.clone()
+        }) else {
+            return;
+        };
         self.emit_pull_request(full_name, number, "edited", &author, None);
     }
 
@@ -43,17 +70,11 @@ impl World {
 
     /// `sender` edits the description of an issue or pull request; GitHub sends `edited`.
     pub fn edit_body(&mut self, full_name: &str, number: u64, body: &str, sender: &str) {
-        let tick = self.tick();
-        let Some(issue) = self.issue_mut(full_name, number) else {
-            return;
-        };
-        issue.body = body.to_string();
-        issue.updated_at = tick;
-        let is_pull = issue.pull.is_some();
-        if is_pull {
-            self.emit_pull_request(full_name, number, "edited", sender, None);
-        } else {
-            self.emit_issue(full_name, number, "edited", sender, None);
+        let edited = self.update_issue(full_name, number, |issue| {
+            issue.body = body.to_string();
+        });
+        if edited.is_some() {
+            self.emit_change(full_name, number, "edited", sender, Vec::new());
         }
     }
 
@@ -89,34 +110,12 @@ impl World {
             return;
         }
         issue.updated_at = tick;
-        let is_pull = issue.pull.is_some();
-        if is_pull {
-            self.emit_pull_request(full_name, number, "unlabeled", sender, None);
-            let label = self.label_value(full_name, label);
-            if let Some(last) = self.outbox.last_mut() {
-                let mut payload = last.payload();
-                payload["label"] = label;
-                last.body = serde_json::to_vec(&payload).unwrap_or_default();
-            }
-        } else {
-            self.emit_issue(full_name, number, "unlabeled", sender, Some(label));
-        }
+        self.emit_unlabeled(full_name, number, label, sender);
     }
 
     /// Reopens an issue or pull request as its author; GitHub sends `reopened`.
     pub fn reopen(&mut self, full_name: &str, number: u64) {
-        let tick = self.tick();
-        let Some(issue) = self.issue_mut(full_name, number) else {
-            return;
-        };
-        issue.open = true;
-        issue.updated_at = tick;
-        let (author, is_pull) = (issue.author.clone(), issue.pull.is_some());
-        if is_pull {
-            self.emit_pull_request(full_name, number, "reopened", &author, None);
-        } else {
-            self.emit_issue(full_name, number, "reopened", &author, None);
-        }
+        self.set_open(full_name, number, true);
     }
 
     /// Whether GitHub finds the pull request mergeable (`None`: still computing).
@@ -127,12 +126,5 @@ impl World {
         {
             pull.mergeable = mergeable;
         }
-    }
-
-    fn label_value(&self, full_name: &str, name: &str) -> serde_json::Value {
-        self.repo(full_name)
-            .and_then(|repo| repo.labels.get(name))
-            .map(|label| crate::shapes::label(&self.api_base, full_name, label))
-            .unwrap_or(serde_json::Value::Null)
     }
 }

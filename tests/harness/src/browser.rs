@@ -121,17 +121,24 @@ impl Browser {
         })
     }
 
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Value,
-    ) -> anyhow::Result<Value> {
-        let url = format!("{}/session/{}{path}", self.base, self.session);
-        let mut request = self.http.request(method, &url);
-        if !body.is_null() {
-            request = request.json(&body);
-        }
+    /// Session resource `path` (`/url`, `/element/{id}/text`).
+    fn url(&self, path: &str) -> String {
+        format!("{}/session/{}{path}", self.base, self.session)
+    }
+
+    /// `GET`s session resource `path`: the answer's `value`.
+    async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        self.send(self.http.get(self.url(path)), path).await
+    }
+
+    /// `POST`s `body` to session resource `path`: the answer's `value`.
+    async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        self.send(self.http.post(self.url(path)).json(&body), path)
+            .await
+    }
+
+    /// Sends a WebDriver request: the answer's `value`, or the error it names.
+    async fn send(&self, request: reqwest::RequestBuilder, path: &str) -> anyhow::Result<Value> {
         let answer: Value = request
             .send()
             .await
@@ -146,24 +153,16 @@ impl Browser {
 
     /// Loads `url` and waits for it to be loaded.
     pub async fn goto(&self, url: &str) -> anyhow::Result<()> {
-        self.call(reqwest::Method::POST, "/url", json!({"url": url}))
-            .await
-            .map(|_| ())
+        self.post("/url", json!({"url": url})).await.map(|_| ())
     }
 
     pub async fn current_url(&self) -> anyhow::Result<String> {
-        let url = self.call(reqwest::Method::GET, "/url", Value::Null).await?;
+        let url = self.get("/url").await?;
         Ok(url.as_str().unwrap_or_default().to_string())
     }
 
     pub async fn find(&self, css: &str) -> anyhow::Result<Element> {
-        let found = self
-            .call(
-                reqwest::Method::POST,
-                "/element",
-                json!({"using": "css selector", "value": css}),
-            )
-            .await?;
+        let found = self.post("/element", by_css(css)).await?;
         found[ELEMENT_KEY]
             .as_str()
             .map(|id| Element(id.to_string()))
@@ -171,13 +170,7 @@ impl Browser {
     }
 
     pub async fn find_all(&self, css: &str) -> anyhow::Result<Vec<Element>> {
-        let found = self
-            .call(
-                reqwest::Method::POST,
-                "/elements",
-                json!({"using": "css selector", "value": css}),
-            )
-            .await?;
+        let found = self.post("/elements", by_css(css)).await?;
         Ok(found
             .as_array()
             .into_iter()
@@ -201,69 +194,47 @@ impl Browser {
     }
 
     pub async fn text(&self, element: &Element) -> anyhow::Result<String> {
-        let text = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/element/{}/text", element.0),
-                Value::Null,
-            )
-            .await?;
+        let text = self.get(&format!("/element/{}/text", element.0)).await?;
         Ok(text.as_str().unwrap_or_default().to_string())
     }
 
     pub async fn attribute(&self, element: &Element, name: &str) -> anyhow::Result<Option<String>> {
-        let value = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/element/{}/attribute/{name}", element.0),
-                Value::Null,
-            )
-            .await?;
-        Ok(value.as_str().map(str::to_string))
+        let path = format!("/element/{}/attribute/{name}", element.0);
+        Ok(self.get(&path).await?.as_str().map(str::to_string))
     }
 
     pub async fn click(&self, element: &Element) -> anyhow::Result<()> {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{}/click", element.0),
-            json!({}),
-        )
-        .await
-        .map(|_| ())
+        self.post(&format!("/element/{}/click", element.0), json!({}))
+            .await
+            .map(|_| ())
     }
 
     /// Types `text` into the element (`\u{E007}` is Enter).
     pub async fn type_into(&self, element: &Element, text: &str) -> anyhow::Result<()> {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{}/value", element.0),
-            json!({"text": text}),
-        )
-        .await
-        .map(|_| ())
+        let path = format!("/element/{}/value", element.0);
+        self.post(&path, json!({"text": text})).await.map(|_| ())
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) in the page, returning its value.
     pub async fn execute(&self, script: &str, args: Value) -> anyhow::Result<Value> {
-        self.call(
-            reqwest::Method::POST,
-            "/execute/sync",
-            json!({"script": script, "args": args}),
-        )
-        .await
+        self.post("/execute/sync", json!({"script": script, "args": args}))
+            .await
     }
 
     /// A PNG of the viewport, written to `path` (its folder made if needed).
     pub async fn screenshot(&self, path: &Path) -> anyhow::Result<()> {
-        let encoded = self
-            .call(reqwest::Method::GET, "/screenshot", Value::Null)
-            .await?;
+        let encoded = self.get("/screenshot").await?;
         let png = BASE64.decode(encoded.as_str().unwrap_or_default())?;
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder)?;
         }
         std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))
     }
+}
+
+/// A WebDriver locator for the elements `css` selects.
+fn by_css(css: &str) -> Value {
+    json!({"using": "css selector", "value": css})
 }
 
 impl Drop for Browser {

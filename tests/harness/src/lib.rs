@@ -11,12 +11,18 @@ mod browser;
 pub mod contract;
 pub mod deploy;
 pub mod events;
+pub mod executor;
 pub mod fault_proxy;
+pub mod git_repo;
 pub mod kube;
+pub mod memory;
+pub mod process;
 mod pubsub;
 mod redis;
 mod s3;
 pub mod secrets;
+pub mod signed_events;
+pub mod standin_world;
 pub mod tekton;
 mod upstream;
 
@@ -76,26 +82,7 @@ pub fn free_port() -> std::io::Result<u16> {
 
 /// The team corpus (`../shared/corpus` beside the repository, or `PROW_CORPUS`), if it holds
 /// `part`. Without it a test says so and skips on a laptop; under `CI=true` it fails.
-pub fn corpus(part: &str) -> Option<std::path::PathBuf> {
-    let root = std::env::var_os("PROW_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if root.join(part).exists() {
-        return Some(root);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the corpus is missing at {} and CI needs it",
-        root.display()
-    );
-    eprintln!(
-        "SKIPPED: corpus not found at {} (set PROW_CORPUS)",
-        root.display()
-    );
-    None
-}
+pub use prow_corpus::root as corpus;
 
 /// A small deterministic generator for tests that pick random moments: seeded from the clock,
 /// the seed printed by the test, so a failing run can be repeated with [`SeededRandom::new`].

@@ -44,33 +44,28 @@ func main() {
 	for _, p := range c.Periodics {
 		print(p.JobBase, pjutil.PeriodicSpec(p))
 	}
-	for fullName, ps := range c.PresubmitsStatic {
+	// The refs a job of repository fullName runs on, at the base the flags give; false when
+	// fullName is not org/repo.
+	refsOf := func(fullName string) (prowapi.Refs, bool) {
 		org, repo, err := config.SplitRepoName(fullName)
-		if err != nil {
-			continue
-		}
+		return prowapi.Refs{Org: org, Repo: repo, BaseRef: *baseRef, BaseSHA: *baseSHA}, err == nil
+	}
+	for fullName, ps := range c.PresubmitsStatic {
+		refs, ok := refsOf(fullName)
 		for _, p := range ps {
-			if !matches.MatchString(p.Name) {
-				continue
+			if ok && matches.MatchString(p.Name) {
+				withPull := refs
+				withPull.Pulls = []prowapi.Pull{{Author: *pullAuthor, Number: *pullNumber, SHA: *pullSHA}}
+				print(p.JobBase, pjutil.PresubmitSpec(p, withPull))
 			}
-			print(p.JobBase, pjutil.PresubmitSpec(p, prowapi.Refs{
-				Org: org, Repo: repo, BaseRef: *baseRef, BaseSHA: *baseSHA,
-				Pulls: []prowapi.Pull{{Author: *pullAuthor, Number: *pullNumber, SHA: *pullSHA}},
-			}))
 		}
 	}
 	for fullName, ps := range c.PostsubmitsStatic {
-		org, repo, err := config.SplitRepoName(fullName)
-		if err != nil {
-			continue
-		}
+		refs, ok := refsOf(fullName)
 		for _, p := range ps {
-			if !matches.MatchString(p.Name) {
-				continue
+			if ok && matches.MatchString(p.Name) {
+				print(p.JobBase, pjutil.PostsubmitSpec(p, refs))
 			}
-			print(p.JobBase, pjutil.PostsubmitSpec(p, prowapi.Refs{
-				Org: org, Repo: repo, BaseRef: *baseRef, BaseSHA: *baseSHA,
-			}))
 		}
 	}
 }

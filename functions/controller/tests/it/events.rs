@@ -8,6 +8,7 @@ use prow_ports::events::{CloudEvent, NewEvent};
 use prow_ports::store::JobStore;
 use prow_test_harness::KubeTestEnv;
 use prow_test_harness::kube::{RUN_FOR_ANNOTATION, apply_crd, create_namespace};
+use prow_test_harness::process::post_event_over_http;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -113,17 +114,7 @@ async fn events_drive_a_job_from_triggered_to_success() {
     tokio::spawn(async move { axum::serve(listener, controller.router()).await.unwrap() });
     let post = |event: CloudEvent| {
         let url = url.clone();
-        async move {
-            let (headers, body) = prow_runtime::cloudevents::to_http(&event).unwrap();
-            let response = reqwest::Client::new()
-                .post(&url)
-                .headers(headers)
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            (response.status().as_u16(), response.text().await.unwrap())
-        }
+        async move { post_event_over_http(&url, &event).await.unwrap() }
     };
 
     let job: ProwJob = serde_json::from_value(serde_json::json!({

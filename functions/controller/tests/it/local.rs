@@ -9,46 +9,24 @@ use prow_artifacts::{S3ArtifactStore, S3Credentials};
 use prow_local::{EmbeddedJobStore, LocalExecutor, LocalExecutorOptions};
 use prow_podutils::clone::CloneSource;
 use prow_ports::store::JobStore;
+use prow_test_harness::git_repo::repository_with_pull;
 use prow_test_harness::{ACCESS_KEY, S3Server, SECRET_KEY};
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
 const BUCKET: &str = "prow-logs";
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "git {args:?}: {output:?}");
-    String::from_utf8(output.stdout).unwrap().trim().to_string()
-}
-
 /// `<root>/acme/widgets.git` with a commit on main and PR 7 at `refs/pull/7/head`, as GitHub
 /// serves a pull request. Returns (base sha, pr sha).
 fn repository(root: &Path) -> (String, String) {
-    let repo = root.join("acme/widgets.git");
-    std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "--quiet", "-b", "main"]);
-    std::fs::write(repo.join("README.md"), "widgets\n").unwrap();
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "--quiet", "-m", "base"]);
-    let base = git(&repo, &["rev-parse", "HEAD"]);
-    git(&repo, &["checkout", "--quiet", "-b", "feature"]);
-    std::fs::write(repo.join("from-pr.txt"), "change from the pull request\n").unwrap();
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "--quiet", "-m", "pr"]);
-    let head = git(&repo, &["rev-parse", "HEAD"]);
-    git(&repo, &["update-ref", "refs/pull/7/head", &head]);
-    git(&repo, &["checkout", "--quiet", "main"]);
-    (base, head)
+    repository_with_pull(
+        &root.join("acme/widgets.git"),
+        ("README.md", "widgets\n"),
+        7,
+        ("from-pr.txt", "change from the pull request\n"),
+    )
+    .unwrap()
 }
 
 fn decoration(timeout: &str) -> serde_json::Value {
@@ -289,19 +267,23 @@ async fn a_run_interrupted_by_a_restart_is_revived() {
         .create(&serde_json::from_value(spec).unwrap())
         .await
         .unwrap();
-    let metrics = prow_runtime::Metrics::new("controller");
     let config = prow_runtime::ConfigHandle::new(prow_config::Config::default());
-    let before_restart = Controller::new(
-        ControllerOptions::new(
-            store.clone(),
-            Arc::new(LocalExecutor::new(
-                state.path().join("runs"),
-                LocalExecutorOptions::default(),
-            )),
-        ),
-        config.clone(),
-        &metrics,
-    );
+    // A controller process on the state directory, counting into `metrics`.
+    let start = |metrics: &prow_runtime::Metrics| {
+        Controller::new(
+            ControllerOptions::new(
+                store.clone(),
+                Arc::new(LocalExecutor::new(
+                    state.path().join("runs"),
+                    LocalExecutorOptions::default(),
+                )),
+            ),
+            config.clone(),
+            metrics,
+        )
+    };
+    let metrics = prow_runtime::Metrics::new("controller");
+    let before_restart = start(&metrics);
     before_restart.reconcile_job("restarted").await.unwrap();
     for _ in 0..100 {
         if marker.exists() {
@@ -312,17 +294,7 @@ async fn a_run_interrupted_by_a_restart_is_revived() {
     assert!(marker.exists(), "the first run started");
 
     // A new process on the same state directory.
-    let after_restart = Controller::new(
-        ControllerOptions::new(
-            store.clone(),
-            Arc::new(LocalExecutor::new(
-                state.path().join("runs"),
-                LocalExecutorOptions::default(),
-            )),
-        ),
-        config,
-        &prow_runtime::Metrics::new("controller"),
-    );
+    let after_restart = start(&prow_runtime::Metrics::new("controller"));
     let job = settle(&after_restart, store.as_ref(), "restarted").await;
     assert_eq!(job.status.state, Some(ProwJobState::Success));
     assert_eq!(job.status.pod_revival_count, 1);
@@ -357,25 +329,27 @@ async fn a_run_past_the_running_timeout_is_aborted_on_the_controllers_clock() {
         .create(&serde_json::from_value(spec).unwrap())
         .await
         .unwrap();
-    controller.reconcile_job("forever").await.unwrap();
+    // One reconcile of the job; the job as it is stored afterwards.
+    let reconciled = async || {
+        controller.reconcile_job("forever").await.unwrap();
+        store.get("forever").await.unwrap()
+    };
     controller.reconcile_job("forever").await.unwrap();
     assert_eq!(
-        store.get("forever").await.unwrap().status.state,
+        reconciled().await.status.state,
         Some(ProwJobState::Pending),
         "running"
     );
 
     clock.advance(jiff::SignedDuration::from_hours(47));
-    controller.reconcile_job("forever").await.unwrap();
     assert_eq!(
-        store.get("forever").await.unwrap().status.state,
+        reconciled().await.status.state,
         Some(ProwJobState::Pending),
         "47 h is within the running timeout"
     );
 
     clock.advance(jiff::SignedDuration::from_hours(2));
-    controller.reconcile_job("forever").await.unwrap();
-    let job = store.get("forever").await.unwrap();
+    let job = reconciled().await;
     assert_eq!(job.status.state, Some(ProwJobState::Aborted));
     assert_eq!(job.status.description, "Pod running timeout.");
     assert_eq!(

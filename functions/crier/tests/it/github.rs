@@ -2,66 +2,39 @@
 //! ApiServerSource events a ProwJob's changes produce: statuses and the failure comment over a
 //! PR's life, every event delivered twice, GitHub answering 502, and check runs.
 
-use crier::{Crier, CrierOptions, GitHubReporter, ReportAs};
-use github_standin::{GitHubStandIn, World};
+use crate::support::{Bench, standin_with_pull};
+use crier::ReportAs;
+use github_standin::GitHubStandIn;
 use prow_api::{ProwJob, ProwJobState};
-use prow_github_octocrab::OctocrabGitHub;
-use prow_local::EmbeddedJobStore;
 use prow_ports::store::JobStore;
-use std::sync::Arc;
+use prow_test_harness::standin_world::REPO;
 
-const REPO: &str = "acme/widgets";
-
+/// crier reporting to the GitHub stand-in, which holds alice's PR.
 struct Setup {
     standin: GitHubStandIn,
-    store: Arc<EmbeddedJobStore>,
-    router: axum::Router,
+    crier: Bench,
     pull: u64,
     head: String,
     base: String,
-    _state: tempfile::TempDir,
 }
 
 async fn setup(report_as: ReportAs, config: &str) -> Setup {
-    let mut world = World::new("prow-bot");
-    world.add_org("acme", &["alice", "prow-bot"]);
-    world.add_repo(REPO);
-    let pull = world.open_pull_request(
-        REPO,
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
-    let pr = world.issue(REPO, pull).unwrap().pull.clone().unwrap();
-    world.outbox.clear();
-    let standin = GitHubStandIn::start(world).await.unwrap();
-    let metrics = prow_runtime::Metrics::new("crier");
-    let github = OctocrabGitHub::with_token(&standin.url(), "ghp_test", "crier", &metrics).unwrap();
-    let config = prow_test_harness::strict_config(config, "", None);
-    let state = tempfile::tempdir().unwrap();
-    let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
-    let crier = Crier::new(
-        CrierOptions {
-            store: store.clone(),
-            github: Some(GitHubReporter::new(Arc::new(github), report_as)),
-            pubsub: None,
-            slack: None,
-            gerrit: None,
-            report_agent: None,
-            clock: prow_ports::clock::SystemClock::shared(),
-        },
-        prow_runtime::ConfigHandle::new(config),
-        &metrics,
-    );
+    let (standin, pull, pr) = standin_with_pull("Add a widget", ("w.go", "package w")).await;
+    let crier = Bench::reporting_to(&standin, report_as, config);
     Setup {
         standin,
-        store,
-        router: crier.router(),
+        crier,
         pull,
         head: pr.head_sha,
         base: pr.base_sha,
-        _state: state,
+    }
+}
+
+impl std::ops::Deref for Setup {
+    type Target = Bench;
+
+    fn deref(&self) -> &Bench {
+        &self.crier
     }
 }
 
@@ -87,38 +60,6 @@ impl Setup {
         }))
         .unwrap();
         self.store.create(&job).await.unwrap()
-    }
-
-    /// Moves the job on, as the controller does.
-    async fn set_state(&self, name: &str, state: ProwJobState, description: &str) -> ProwJob {
-        let url = format!("https://prow.example.com/view/s3/logs/{name}");
-        prow_test_harness::events::set_job_state(
-            self.store.as_ref(),
-            name,
-            state,
-            description,
-            &url,
-        )
-        .await
-        .unwrap()
-    }
-
-    /// Posts the ApiServerSource event for the job's current version; the HTTP status.
-    async fn post(&self, name: &str) -> u16 {
-        prow_test_harness::events::post_job_update(self.store.as_ref(), &self.router, name)
-            .await
-            .unwrap()
-    }
-
-    /// Delivers the job's event twice, as an at-least-once broker may.
-    async fn deliver_twice(&self, name: &str) {
-        prow_test_harness::events::deliver_job_update_twice(
-            self.store.as_ref(),
-            &self.router,
-            name,
-        )
-        .await
-        .unwrap();
     }
 
     /// Every status set for `context` on the PR head, oldest first: (state, description).
@@ -161,17 +102,14 @@ async fn statuses_and_the_failure_comment_follow_a_jobs_life_reporting_each_stat
     setup.deliver_twice("unit-1").await;
     setup.deliver_twice("lint-1").await;
     setup
-        .set_state("unit-1", ProwJobState::Pending, "Job triggered.")
+        .move_and_deliver("unit-1", ProwJobState::Pending, "Job triggered.")
         .await;
-    setup.deliver_twice("unit-1").await;
     setup
-        .set_state("unit-1", ProwJobState::Failure, "Job failed.")
+        .move_and_deliver("unit-1", ProwJobState::Failure, "Job failed.")
         .await;
-    setup.deliver_twice("unit-1").await;
     setup
-        .set_state("lint-1", ProwJobState::Success, "Job succeeded.")
+        .move_and_deliver("lint-1", ProwJobState::Success, "Job succeeded.")
         .await;
-    setup.deliver_twice("lint-1").await;
 
     let unit = setup.statuses("unit");
     assert_eq!(
@@ -207,13 +145,11 @@ async fn statuses_and_the_failure_comment_follow_a_jobs_life_reporting_each_stat
     setup.trigger("unit-2", "unit", false).await;
     setup.deliver_twice("unit-2").await;
     setup
-        .set_state("unit-2", ProwJobState::Pending, "Job triggered.")
+        .move_and_deliver("unit-2", ProwJobState::Pending, "Job triggered.")
         .await;
-    setup.deliver_twice("unit-2").await;
     setup
-        .set_state("unit-2", ProwJobState::Success, "Job succeeded.")
+        .move_and_deliver("unit-2", ProwJobState::Success, "Job succeeded.")
         .await;
-    setup.deliver_twice("unit-2").await;
     assert_eq!(
         states(&setup.statuses("unit")),
         [
@@ -298,9 +234,8 @@ async fn check_runs_are_created_once_and_updated_as_the_job_moves() {
     setup.trigger("unit-1", "unit", false).await;
     setup.deliver_twice("unit-1").await;
     setup
-        .set_state("unit-1", ProwJobState::Pending, "Job triggered.")
+        .move_and_deliver("unit-1", ProwJobState::Pending, "Job triggered.")
         .await;
-    setup.deliver_twice("unit-1").await;
     {
         let world = setup.standin.world();
         let runs = &world.repo(REPO).unwrap().check_runs[&setup.head];
@@ -308,9 +243,8 @@ async fn check_runs_are_created_once_and_updated_as_the_job_moves() {
         assert_eq!(runs[0].status, "in_progress");
     }
     setup
-        .set_state("unit-1", ProwJobState::Aborted, "Job aborted.")
+        .move_and_deliver("unit-1", ProwJobState::Aborted, "Job aborted.")
         .await;
-    setup.deliver_twice("unit-1").await;
     let world = setup.standin.world();
     let runs = &world.repo(REPO).unwrap().check_runs[&setup.head];
     assert_eq!(runs.len(), 1, "{runs:?}");
@@ -343,9 +277,8 @@ async fn repos_without_comments_and_summary_repos() {
     .await;
     setup.trigger("unit-1", "unit", false).await;
     setup
-        .set_state("unit-1", ProwJobState::Failure, "Job failed.")
+        .move_and_deliver("unit-1", ProwJobState::Failure, "Job failed.")
         .await;
-    setup.deliver_twice("unit-1").await;
     assert_eq!(states(&setup.statuses("unit")), ["failure"]);
     assert!(setup.bot_comments().is_empty());
 
@@ -353,17 +286,15 @@ async fn repos_without_comments_and_summary_repos() {
     setup.trigger("unit-1", "unit", false).await;
     setup.trigger("lint-1", "lint", true).await;
     setup
-        .set_state("unit-1", ProwJobState::Success, "Job succeeded.")
+        .move_and_deliver("unit-1", ProwJobState::Success, "Job succeeded.")
         .await;
-    setup.deliver_twice("unit-1").await;
     assert!(
         setup.bot_comments().is_empty(),
         "lint still runs: no summary yet"
     );
     setup
-        .set_state("lint-1", ProwJobState::Success, "Job succeeded.")
+        .move_and_deliver("lint-1", ProwJobState::Success, "Job succeeded.")
         .await;
-    setup.deliver_twice("lint-1").await;
     let comments = setup.bot_comments();
     assert_eq!(comments.len(), 1);
     assert!(

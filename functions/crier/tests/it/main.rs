@@ -11,3 +11,4 @@ mod github;
 mod pubsub_slack;
 mod secrets_in_logs;
 mod security;
+mod support;

@@ -2,9 +2,8 @@
 //! against upstream's schema), and its Slack reporter against a server speaking Slack's
 //! `chat.postMessage`; every event delivered twice.
 
-use crier::{Crier, CrierOptions};
+use crate::support::{Bench, Reporters};
 use prow_api::{ProwJob, ProwJobState};
-use prow_local::EmbeddedJobStore;
 use prow_ports::pubsub::Publish;
 use prow_ports::slack::SlackPoster;
 use prow_ports::store::JobStore;
@@ -28,38 +27,17 @@ slack_reporter_configs:
     channel: ci-alerts
 "#;
 
-struct Setup {
-    store: Arc<EmbeddedJobStore>,
-    router: axum::Router,
-    metrics: prow_runtime::Metrics,
-    _state: tempfile::TempDir,
-}
-
-fn setup(pubsub: Option<Arc<dyn Publish>>, slack: Option<Arc<dyn SlackPoster>>) -> Setup {
-    let config = prow_test_harness::strict_config(CONFIG, "", None);
-    let state = tempfile::tempdir().unwrap();
-    let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
-    let metrics = prow_runtime::Metrics::new("crier");
-    let router = Crier::new(
-        CrierOptions {
-            store: store.clone(),
-            github: None,
+fn setup(pubsub: Option<Arc<dyn Publish>>, slack: Option<Arc<dyn SlackPoster>>) -> Bench {
+    Bench::start(
+        Reporters {
             pubsub,
             slack,
-            gerrit: None,
-            report_agent: None,
-            clock: prow_ports::clock::SystemClock::shared(),
+            ..Reporters::default()
         },
-        prow_runtime::ConfigHandle::new(config),
-        &metrics,
+        CONFIG,
+        prow_runtime::Metrics::new("crier"),
+        "https://prow.example.com/view/s3/prow-logs/logs/nightly-build/",
     )
-    .router();
-    Setup {
-        store,
-        router,
-        metrics,
-        _state: state,
-    }
 }
 
 fn periodic(name: &str, topic: &str) -> ProwJob {
@@ -78,47 +56,6 @@ fn periodic(name: &str, topic: &str) -> ProwJob {
         "status": {"state": "triggered", "description": "Job triggered.", "startTime": "2026-01-01T00:00:00Z"}
     }))
     .unwrap()
-}
-
-impl Setup {
-    async fn set_state(&self, name: &str, state: ProwJobState, description: &str) -> ProwJob {
-        let url = format!("https://prow.example.com/view/s3/prow-logs/logs/nightly-build/{name}");
-        prow_test_harness::events::set_job_state(
-            self.store.as_ref(),
-            name,
-            state,
-            description,
-            &url,
-        )
-        .await
-        .unwrap()
-    }
-
-    async fn post(&self, name: &str) -> u16 {
-        prow_test_harness::events::post_job_update(self.store.as_ref(), &self.router, name)
-            .await
-            .unwrap()
-    }
-
-    /// Delivers the job's event twice, as an at-least-once broker may.
-    async fn deliver_twice(&self, name: &str) {
-        prow_test_harness::events::deliver_job_update_twice(
-            self.store.as_ref(),
-            &self.router,
-            name,
-        )
-        .await
-        .unwrap();
-    }
-
-    fn metric(&self, line_start: &str) -> String {
-        self.metrics
-            .encode()
-            .lines()
-            .filter(|l| l.starts_with(line_start))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,13 +85,11 @@ async fn pubsub_messages_reach_the_emulator_once_per_state_in_upstreams_schema()
         .unwrap();
     setup.deliver_twice("nightly-1").await;
     setup
-        .set_state("nightly-1", ProwJobState::Pending, "Job triggered.")
+        .move_and_deliver("nightly-1", ProwJobState::Pending, "Job triggered.")
         .await;
-    setup.deliver_twice("nightly-1").await;
     setup
-        .set_state("nightly-1", ProwJobState::Success, "Job succeeded.")
+        .move_and_deliver("nightly-1", ProwJobState::Success, "Job succeeded.")
         .await;
-    setup.deliver_twice("nightly-1").await;
 
     let mut messages = Vec::new();
     for _ in 0..20 {
@@ -274,9 +209,8 @@ async fn slack_hears_about_failed_periodics_once_even_when_slack_fails_first() {
     setup.store.create(&job).await.unwrap();
     setup.deliver_twice("nightly-1").await;
     setup
-        .set_state("nightly-1", ProwJobState::Pending, "Job triggered.")
+        .move_and_deliver("nightly-1", ProwJobState::Pending, "Job triggered.")
         .await;
-    setup.deliver_twice("nightly-1").await;
     assert!(
         server.posts.lock().unwrap().is_empty(),
         "only failures are reported"

@@ -3,17 +3,17 @@
 //! reports a finished job to the GitHub stand-in and to a Slack stand-in; then its stdout and
 //! stderr are searched for each secret, as itself or base64-encoded anywhere, and for any JWT.
 
+use crate::support::standin_with_pull;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use github_standin::{GitHubStandIn, World};
 use prow_api::ProwJob;
-use prow_test_harness::KubeTestEnv;
-use prow_test_harness::kube::{create_namespace, create_prowjob, list_prowjobs};
-use prow_test_harness::secrets::{TracedProcess, jwts, kubeconfig_token, leaks};
+use prow_test_harness::kube::{create_prowjob, list_prowjobs};
+use prow_test_harness::process::{FileDir, KubeNamespace, assert_no_secrets, post_event_over_http};
+use prow_test_harness::secrets::{TracedProcess, kubeconfig_token};
+use prow_test_harness::standin_world::REPO;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-const REPO: &str = "acme/widgets";
 const GITHUB_TOKEN: &str = "ghp_LEAKCHECKcrier0123456789abcdefXYZ";
 const SLACK_TOKEN: &str = "xoxb-LEAKCHECK-1234567890-crier-token";
 
@@ -61,70 +61,51 @@ fn finished_presubmit(pull: u64, head: &str, base: &str) -> ProwJob {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_kube_github_or_slack_token_in_criers_trace_log() {
-    let Some(env) = KubeTestEnv::shared().unwrap() else {
+    let Some(kube) = KubeNamespace::create("crier-secrets").await.unwrap() else {
         return;
     };
-    let client = env.client().await.unwrap();
-    let namespace = create_namespace(&client, "crier-secrets").await.unwrap();
-    let mut world = World::new("prow-bot");
-    world.add_org("acme", &["alice", "prow-bot"]);
-    world.add_repo(REPO);
-    let pull = world.open_pull_request(REPO, "alice", "feature", "A change", &[("a.go", "a")]);
-    let pr = world.issue(REPO, pull).unwrap().pull.clone().unwrap();
-    let standin = GitHubStandIn::start(world).await.unwrap();
+    let namespace = &kube.name;
+    let (standin, pull, pr) = standin_with_pull("A change", ("a.go", "a")).await;
     let (slack_url, slack_auth) = slack().await;
     let job = create_prowjob(
-        &client,
-        &namespace,
+        &kube.client,
+        namespace,
         &finished_presubmit(pull, &pr.head_sha, &pr.base_sha),
     )
     .await
     .unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("config.yaml"),
-        format!(
-            "prowjob_namespace: {namespace}\nslack_reporter_configs:\n  '*':\n    job_types_to_report: [presubmit]\n    job_states_to_report: [success]\n    channel: ci\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("token"), GITHUB_TOKEN).unwrap();
-    std::fs::write(dir.path().join("slack"), SLACK_TOKEN).unwrap();
+    let dir = FileDir::new().unwrap();
+    let config = dir
+        .file(
+            "config.yaml",
+            &format!(
+                "prowjob_namespace: {namespace}\nslack_reporter_configs:\n  '*':\n    job_types_to_report: [presubmit]\n    job_states_to_report: [success]\n    channel: ci\n"
+            ),
+        )
+        .unwrap();
+    let token = dir.file("token", GITHUB_TOKEN).unwrap();
+    let slack_token = dir.file("slack", SLACK_TOKEN).unwrap();
     let port = prow_test_harness::free_port().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_crier"));
     command
-        .arg(format!(
-            "--config-path={}",
-            dir.path().join("config.yaml").display()
-        ))
-        .arg(format!(
-            "--github-token-path={}",
-            dir.path().join("token").display()
-        ))
+        .arg(format!("--config-path={config}"))
+        .arg(format!("--github-token-path={token}"))
         .arg(format!("--github-endpoint={}", standin.url()))
         .arg("--github-workers=1")
         .arg("--slack-workers=1")
-        .arg(format!(
-            "--slack-token-file={}",
-            dir.path().join("slack").display()
-        ))
+        .arg(format!("--slack-token-file={slack_token}"))
         .arg(format!("--slack-endpoint={slack_url}"))
-        .env("KUBECONFIG", env.kubeconfig());
+        .env("KUBECONFIG", kube.env.kubeconfig());
     let running = TracedProcess::start(command, dir.path(), port).unwrap();
 
     // The job's ApiServerSource event: crier reads the job (kube), reports it (GitHub, Slack)
     // and records that it did (kube).
     let event = prow_test_harness::events::prowjob_update_event(&job).unwrap();
-    let (headers, body) = prow_runtime::cloudevents::to_http(&event).unwrap();
-    let answer = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/"))
-        .headers(headers)
-        .body(body)
-        .send()
+    let (status, body) = post_event_over_http(&format!("http://127.0.0.1:{port}/"), &event)
         .await
         .unwrap();
-    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+    assert_eq!(status, 200, "{body}");
     let states: Vec<String> = standin
         .world()
         .combined_statuses(REPO, &pr.head_sha)
@@ -137,12 +118,12 @@ async fn no_kube_github_or_slack_token_in_criers_trace_log() {
         [format!("Bearer {SLACK_TOKEN}")],
         "reported to Slack with the token"
     );
-    let recorded = list_prowjobs(&client, &namespace).await.unwrap();
+    let recorded = list_prowjobs(&kube.client, namespace).await.unwrap();
     assert_eq!(recorded[0].status.prev_report_states.len(), 2, "recorded");
 
     let log = running.finish().unwrap();
-    let kube_token = kubeconfig_token(env.kubeconfig()).unwrap();
-    let leaked = leaks(
+    let kube_token = kubeconfig_token(kube.env.kubeconfig()).unwrap();
+    assert_no_secrets(
         &log,
         &[
             ("the GitHub token", GITHUB_TOKEN),
@@ -150,6 +131,4 @@ async fn no_kube_github_or_slack_token_in_criers_trace_log() {
             ("the Kubernetes bearer token", &kube_token),
         ],
     );
-    assert!(leaked.is_empty(), "secrets in the log: {leaked:?}");
-    assert_eq!(jwts(&log), Vec::<String>::new(), "a signed JWT in the log");
 }

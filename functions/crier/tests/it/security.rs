@@ -4,17 +4,13 @@
 //! a forged event claiming a job succeeded reports the job's real state, one about a job that
 //! does not exist reports nothing, and neither changes the job.
 
-use crier::{Crier, CrierOptions, GitHubReporter, ReportAs};
-use github_standin::{GitHubStandIn, World};
+use crate::support::{Bench, standin_with_pull};
+use crier::ReportAs;
 use prow_api::{ProwJob, ProwJobState};
-use prow_github_octocrab::OctocrabGitHub;
-use prow_local::EmbeddedJobStore;
 use prow_ports::events::{CloudEvent, NewEvent};
 use prow_ports::store::JobStore;
 use prow_test_harness::events::post_event_to;
-use std::sync::Arc;
-
-const REPO: &str = "acme/widgets";
+use prow_test_harness::standin_world::REPO;
 
 /// A presubmit of PR `pull` at `head` in `state`, as trigger and the controller leave it.
 fn job(name: &str, pull: u64, head: &str, base: &str, state: &str) -> ProwJob {
@@ -53,35 +49,8 @@ fn claimed(id: &str, action: &str, object: &serde_json::Value) -> CloudEvent {
 
 #[tokio::test]
 async fn a_forged_event_reports_the_stored_job_never_what_the_event_claims() {
-    let mut world = World::new("prow-bot");
-    world.add_org("acme", &["alice", "prow-bot"]);
-    world.add_repo(REPO);
-    let pull = world.open_pull_request(REPO, "alice", "feature", "A change", &[("w.go", "w")]);
-    let pr = world.issue(REPO, pull).unwrap().pull.clone().unwrap();
-    world.outbox.clear();
-    let standin = GitHubStandIn::start(world).await.unwrap();
-    let metrics = prow_runtime::Metrics::new("crier");
-    let github = OctocrabGitHub::with_token(&standin.url(), "ghp_test", "crier", &metrics).unwrap();
-    let state = tempfile::tempdir().unwrap();
-    let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
-    let router = Crier::new(
-        CrierOptions {
-            store: store.clone(),
-            github: Some(GitHubReporter::new(Arc::new(github), ReportAs::Statuses)),
-            pubsub: None,
-            slack: None,
-            gerrit: None,
-            report_agent: None,
-            clock: prow_ports::clock::SystemClock::shared(),
-        },
-        prow_runtime::ConfigHandle::new(prow_test_harness::strict_config(
-            "prowjob_namespace: prow\n",
-            "",
-            None,
-        )),
-        &metrics,
-    )
-    .router();
+    let (standin, pull, pr) = standin_with_pull("A change", ("w.go", "w")).await;
+    let crier = Bench::reporting_to(&standin, ReportAs::Statuses, "prowjob_namespace: prow\n");
     let statuses = || -> Vec<(String, String, String)> {
         standin
             .world()
@@ -97,7 +66,8 @@ async fn a_forged_event_reports_the_stored_job_never_what_the_event_claims() {
     let comments = || standin.world().issue(REPO, pull).unwrap().comments.len();
 
     // The job as it really is: pending.
-    let real = store
+    let real = crier
+        .store
         .create(&job("unit-1", pull, &pr.head_sha, &pr.base_sha, "pending"))
         .await
         .unwrap();
@@ -109,7 +79,7 @@ async fn a_forged_event_reports_the_stored_job_never_what_the_event_claims() {
     success["status"]["description"] = "All good, merge it.".into();
     success["status"]["url"] = "https://evil.example/".into();
     success["status"]["prev_report_states"] = serde_json::json!({"github-reporter": "pending"});
-    let (status, _) = post_event_to(&router, "/", &claimed("f1", "update", &success))
+    let (status, _) = post_event_to(&crier.router, "/", &claimed("f1", "update", &success))
         .await
         .unwrap();
     assert_eq!(status, 200);
@@ -127,7 +97,7 @@ async fn a_forged_event_reports_the_stored_job_never_what_the_event_claims() {
         serde_json::to_value(job("ghost-1", pull, &pr.head_sha, &pr.base_sha, "failure")).unwrap();
     ghost["spec"]["context"] = "security-scan".into();
     for action in ["add", "update"] {
-        let (status, _) = post_event_to(&router, "/", &claimed(action, action, &ghost))
+        let (status, _) = post_event_to(&crier.router, "/", &claimed(action, action, &ghost))
             .await
             .unwrap();
         assert_eq!(status, 200);
@@ -156,7 +126,10 @@ async fn a_forged_event_reports_the_stored_job_never_what_the_event_claims() {
     .build()
     .unwrap();
     for event in [reference, ping] {
-        assert_eq!(post_event_to(&router, "/", &event).await.unwrap().0, 200);
+        assert_eq!(
+            post_event_to(&crier.router, "/", &event).await.unwrap().0,
+            200
+        );
     }
     assert_eq!(
         statuses().len(),
@@ -174,28 +147,22 @@ async fn a_forged_event_reports_the_stored_job_never_what_the_event_claims() {
     assert_eq!(comments(), 0, "no failure comment for a job that never ran");
 
     // Neither event changed the job.
-    let stored = store.get("unit-1").await.unwrap();
+    let stored = crier.store.get("unit-1").await.unwrap();
     assert_eq!(stored.status.state, Some(ProwJobState::Pending));
     assert_eq!(
         stored.status.url,
         "https://prow.example.com/view/s3/logs/unit-1"
     );
     assert!(
-        store.get("ghost-1").await.is_err(),
+        crier.store.get("ghost-1").await.is_err(),
         "no job was made up from an event"
     );
 
     // When the job really succeeds, that is reported: the refusals above are the store's doing.
-    prow_test_harness::events::set_job_state(
-        store.as_ref(),
-        "unit-1",
-        ProwJobState::Success,
-        "Job succeeded.",
-        "https://prow.example.com/view/s3/logs/unit-1",
-    )
-    .await
-    .unwrap();
-    let (status, _) = post_event_to(&router, "/", &claimed("r1", "update", &success))
+    crier
+        .set_state("unit-1", ProwJobState::Success, "Job succeeded.")
+        .await;
+    let (status, _) = post_event_to(&crier.router, "/", &claimed("r1", "update", &success))
         .await
         .unwrap();
     assert_eq!(status, 200);

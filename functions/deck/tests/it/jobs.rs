@@ -1,6 +1,6 @@
 //! The job list, `/prowjobs.js`, `/prowjob` and `/badge.svg`.
 
-use crate::support::{Bench, JobFixture, seed_jobs};
+use crate::support::{Bench, JobFixture, bench_with_jobs, seed_jobs};
 use axum::http::StatusCode;
 
 /// The `data-state` of each row, and its job, in page order.
@@ -15,8 +15,7 @@ fn rows(html: &str) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn the_list_shows_every_visible_job_newest_first() {
-    let bench = Bench::start().await;
-    seed_jobs(&bench).await;
+    let bench = bench_with_jobs().await;
     let page = bench.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(
@@ -36,8 +35,7 @@ async fn the_list_shows_every_visible_job_newest_first() {
 
 #[tokio::test]
 async fn filters_in_the_url_narrow_the_list() {
-    let bench = Bench::start().await;
-    seed_jobs(&bench).await;
+    let bench = bench_with_jobs().await;
     for (query, expected) in [
         ("/?state=failure", vec!["pull-app-lint", "ci-nightly"]),
         ("/?repo=org/app&state=success", vec!["pull-app-unit"]),
@@ -109,8 +107,7 @@ async fn a_long_list_is_paged() {
 
 #[tokio::test]
 async fn prowjobs_js_speaks_upstreams_json() {
-    let bench = Bench::start().await;
-    seed_jobs(&bench).await;
+    let bench = bench_with_jobs().await;
     let all = bench.get("/prowjobs.js").await.json();
     let items = all["items"].as_array().unwrap();
     assert_eq!(items.len(), 5, "hidden repositories stay hidden");
@@ -165,8 +162,7 @@ async fn a_hidden_deck_shows_hidden_jobs() {
 
 #[tokio::test]
 async fn a_prowjob_is_shown_as_yaml_unless_hidden() {
-    let bench = Bench::start().await;
-    seed_jobs(&bench).await;
+    let bench = bench_with_jobs().await;
     let yaml = bench.get("/prowjob?prowjob=a2").await;
     assert_eq!(yaml.status, StatusCode::OK);
     assert!(yaml.body.contains("job: pull-app-lint"), "{}", yaml.body);
@@ -183,8 +179,7 @@ async fn a_prowjob_is_shown_as_yaml_unless_hidden() {
 
 #[tokio::test]
 async fn badges_say_passing_failing_or_no_results() {
-    let bench = Bench::start().await;
-    seed_jobs(&bench).await;
+    let bench = bench_with_jobs().await;
     // The newest pull-app-unit is pending: neither failing nor passing, so passing as upstream.
     let passing = bench.get("/badge.svg?jobs=post-lib-build").await;
     assert_eq!(passing.headers["content-type"], "image/svg+xml");

@@ -3,7 +3,7 @@
 //! CSRF token, and `allow_anyone` needs no sign-in.
 
 use crate::support::{Bench, JobFixture, Setup};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use github_standin::{GitHubStandIn, World};
 
 pub(crate) const RUN: &str = "logs/post-app-build/1030";
@@ -49,28 +49,45 @@ pub(crate) async fn bench(standin: &GitHubStandIn) -> Bench {
         .build();
         bench.add(job).await;
     }
+    let job = serde_json::to_vec(&bench.store.get("b1").await.unwrap()).unwrap();
     bench
-        .put(
-            &format!("{RUN}/started.json"),
-            r#"{"timestamp": 1772364000}"#,
-        )
-        .await;
-    bench
-        .put(
-            &format!("{RUN}/prowjob.json"),
-            serde_json::to_vec(&bench.store.get("b1").await.unwrap()).unwrap(),
+        .put_run(
+            RUN,
+            vec![
+                ("started.json", r#"{"timestamp": 1772364000}"#.into()),
+                ("prowjob.json", job),
+            ],
         )
         .await;
     bench
 }
 
-pub(crate) fn set_cookies(answer: &crate::support::Answer) -> Vec<String> {
-    answer
-        .headers
+/// The cookies a response's headers set, as `name=value`.
+pub(crate) fn set_cookies(headers: &HeaderMap) -> Vec<String> {
+    headers
         .get_all("set-cookie")
         .iter()
         .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
         .collect()
+}
+
+/// The `state` parameter of the GitHub authorize URL deck sends a browser to.
+pub(crate) fn oauth_state(authorize: &str) -> &str {
+    authorize
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+}
+
+/// The CSRF token a page of deck's carries in its `data-csrf` attribute.
+pub(crate) fn csrf_token(page: &str) -> Option<String> {
+    regex::Regex::new(r#"data-csrf="([^"]+)""#)
+        .unwrap()
+        .captures(page)
+        .map(|found| found[1].to_string())
 }
 
 /// Signs `login` in through deck and the stand-in as a browser would; the session cookie.
@@ -87,15 +104,8 @@ pub(crate) async fn sign_in(bench: &Bench, standin: &GitHubStandIn, login: &str)
         )),
         "{authorize}"
     );
-    let state_cookie = set_cookies(&start).join("; ");
-    let state = authorize
-        .split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string();
+    let state_cookie = set_cookies(&start.headers).join("; ");
+    let state = oauth_state(&authorize);
     let github = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -104,7 +114,7 @@ pub(crate) async fn sign_in(bench: &Bench, standin: &GitHubStandIn, login: &str)
         .form(&[
             ("client_id", "deck-client"),
             ("redirect_uri", "http://deck.test/github-login/redirect"),
-            ("state", state.as_str()),
+            ("state", state),
             ("login", login),
         ])
         .send()
@@ -118,7 +128,7 @@ pub(crate) async fn sign_in(bench: &Bench, standin: &GitHubStandIn, login: &str)
         done.headers["location"], "/view/s3/prow-artifacts/logs/x/1",
         "back where the sign-in started"
     );
-    set_cookies(&done)
+    set_cookies(&done.headers)
         .into_iter()
         .find(|c| c.starts_with("prow_deck_session=") && c.len() > "prow_deck_session=".len())
         .expect("a session cookie")
@@ -130,15 +140,11 @@ pub(crate) async fn page_token(bench: &Bench, cookies: &str) -> (String, String)
         .get_with(&format!("/view/s3/prow-artifacts/{RUN}"), cookies)
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let csrf_cookie = set_cookies(&page)
+    let csrf_cookie = set_cookies(&page.headers)
         .into_iter()
         .find(|c| c.starts_with("prow_deck_csrf="))
         .unwrap();
-    let token = regex::Regex::new(r#"data-csrf="([^"]+)""#)
-        .unwrap()
-        .captures(&page.body)
-        .unwrap()[1]
-        .to_string();
+    let token = csrf_token(&page.body).unwrap();
     (csrf_cookie, token)
 }
 
@@ -364,9 +370,9 @@ async fn a_sign_in_not_started_here_is_refused() {
         .get("/github-login/redirect?code=code-alice-1&state=whatever")
         .await;
     assert_eq!(forged.status, StatusCode::BAD_REQUEST);
-    assert!(set_cookies(&forged).is_empty(), "no session");
+    assert!(set_cookies(&forged.headers).is_empty(), "no session");
     // An open redirect is not offered: `dest` must be a path of deck's.
     let start = bench.get("/github-login?dest=//evil.example/x").await;
-    let state_cookie = set_cookies(&start).join("; ");
+    let state_cookie = set_cookies(&start.headers).join("; ");
     assert!(!state_cookie.contains("evil"), "{state_cookie}");
 }

@@ -6,43 +6,37 @@ use serde_json::json;
 
 const RUN: &str = "pr-logs/pull/org_app/7/pull-app-lint/1040";
 
-async fn seed_failed_run(bench: &Bench) {
+/// A bench whose store holds the failed run of pull-app-lint and whose bucket its files.
+async fn bench_with_failed_run() -> Bench {
+    let bench = Bench::start().await;
     let job = crate::support::failed_lint().build();
     bench.add(job.clone()).await;
-    bench
-        .put(
-            &format!("{RUN}/prowjob.json"),
-            serde_json::to_vec(&job).unwrap(),
-        )
-        .await;
-    bench
-        .put(
-            &format!("{RUN}/started.json"),
-            json!({"timestamp": 1772364000, "pull": "7", "repos": {"org/app": format!("main:bbb,7:{}", "a".repeat(40))}, "repo-commit": "a".repeat(40)}).to_string(),
-        )
-        .await;
-    bench
-        .put(
-            &format!("{RUN}/finished.json"),
-            json!({"timestamp": 1772364065, "passed": false, "result": "FAILURE", "revision": "a".repeat(40)}).to_string(),
-        )
-        .await;
     let log = "\u{1b}[1mlinting hello.go\u{1b}[0m\ngofmt: ok\n\u{1b}[31mERROR: hello.go:3: line is 142 characters long (limit 100)\u{1b}[0m\n<script>alert(1)</script>\n";
-    bench.put(&format!("{RUN}/build-log.txt"), log).await;
     bench
-        .put(
-            &format!("{RUN}/artifacts/junit_lint.xml"),
-            r#"<testsuite name="lint"><testcase name="gofmt" time="0.01"/><testcase name="line-length" time="0.02"><failure message="hello.go:3 is too long">hello.go:3: line is 142 characters long</failure></testcase></testsuite>"#,
+        .put_run(
+            RUN,
+            vec![
+                ("prowjob.json", serde_json::to_vec(&job).unwrap()),
+                (
+                    "started.json",
+                    json!({"timestamp": 1772364000, "pull": "7", "repos": {"org/app": format!("main:bbb,7:{}", "a".repeat(40))}, "repo-commit": "a".repeat(40)}).to_string().into(),
+                ),
+                (
+                    "finished.json",
+                    json!({"timestamp": 1772364065, "passed": false, "result": "FAILURE", "revision": "a".repeat(40)}).to_string().into(),
+                ),
+                ("build-log.txt", log.into()),
+                (
+                    "artifacts/junit_lint.xml",
+                    r#"<testsuite name="lint"><testcase name="gofmt" time="0.01"/><testcase name="line-length" time="0.02"><failure message="hello.go:3 is too long">hello.go:3: line is 142 characters long</failure></testcase></testsuite>"#.into(),
+                ),
+                (
+                    "artifacts/nested/report.html",
+                    "<html><script>alert(1)</script></html>".into(),
+                ),
+                ("artifacts/junit_broken.xml", "<html/>".into()),
+            ],
         )
-        .await;
-    bench
-        .put(
-            &format!("{RUN}/artifacts/nested/report.html"),
-            "<html><script>alert(1)</script></html>",
-        )
-        .await;
-    bench
-        .put(&format!("{RUN}/artifacts/junit_broken.xml"), "<html/>")
         .await;
     bench
         .put(
@@ -50,12 +44,12 @@ async fn seed_failed_run(bench: &Bench) {
             format!("gs://{BUCKET}/{RUN}"),
         )
         .await;
+    bench
 }
 
 #[tokio::test]
 async fn a_failed_runs_page_highlights_its_failure_and_its_failed_tests() {
-    let bench = Bench::start().await;
-    seed_failed_run(&bench).await;
+    let bench = bench_with_failed_run().await;
     let page = bench.get(&format!("/view/s3/{BUCKET}/{RUN}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let body = &page.body;
@@ -95,8 +89,7 @@ async fn a_failed_runs_page_highlights_its_failure_and_its_failed_tests() {
 
 #[tokio::test]
 async fn artifacts_are_served_as_text_never_as_deck_pages() {
-    let bench = Bench::start().await;
-    seed_failed_run(&bench).await;
+    let bench = bench_with_failed_run().await;
     let html = bench
         .get(&format!(
             "/artifact/s3/{BUCKET}/{RUN}/artifacts/nested/report.html"
@@ -127,8 +120,7 @@ async fn artifacts_are_served_as_text_never_as_deck_pages() {
 
 #[tokio::test]
 async fn only_the_configured_buckets_are_read_and_keys_stay_inside() {
-    let bench = Bench::start().await;
-    seed_failed_run(&bench).await;
+    let bench = bench_with_failed_run().await;
     std::fs::create_dir_all(bench.s3.root().join("elsewhere/secrets")).unwrap();
     std::fs::write(bench.s3.root().join("elsewhere/secrets/token"), "hunter2").unwrap();
     for path in [
@@ -160,8 +152,7 @@ async fn only_the_configured_buckets_are_read_and_keys_stay_inside() {
 
 #[tokio::test]
 async fn a_folder_that_is_no_run_lists_its_entries() {
-    let bench = Bench::start().await;
-    seed_failed_run(&bench).await;
+    let bench = bench_with_failed_run().await;
     let folder = bench
         .get(&format!("/view/s3/{BUCKET}/pr-logs/pull/org_app/7"))
         .await;
@@ -247,8 +238,7 @@ async fn a_jobs_history_pages_through_its_runs_with_their_durations() {
 
 #[tokio::test]
 async fn a_presubmits_history_follows_the_directory_to_its_runs() {
-    let bench = Bench::start().await;
-    seed_failed_run(&bench).await;
+    let bench = bench_with_failed_run().await;
     let history = bench
         .get(&format!(
             "/job-history/s3/{BUCKET}/pr-logs/directory/pull-app-lint"
@@ -267,8 +257,7 @@ async fn a_presubmits_history_follows_the_directory_to_its_runs() {
 
 #[tokio::test]
 async fn a_pull_requests_history_groups_its_runs_by_commit() {
-    let bench = Bench::start().await;
-    seed_failed_run(&bench).await;
+    let bench = bench_with_failed_run().await;
     // An earlier run on an older head, and a passing unit run on the newest.
     for (job, build, timestamp, head, passed) in [
         ("pull-app-lint", 1001, 1772300000, "1111111111", false),
@@ -334,19 +323,14 @@ async fn a_hidden_jobs_run_is_not_shown() {
     let job = crate::support::hidden_unit().build();
     let folder = "pr-logs/pull/secret-org_vault/1/pull-secret-unit/1010";
     bench
-        .put(
-            &format!("{folder}/prowjob.json"),
-            serde_json::to_vec(&job).unwrap(),
+        .put_run(
+            folder,
+            vec![
+                ("prowjob.json", serde_json::to_vec(&job).unwrap()),
+                ("started.json", r#"{"timestamp": 1772364000}"#.into()),
+                ("build-log.txt", "the vault's secrets\n".into()),
+            ],
         )
-        .await;
-    bench
-        .put(
-            &format!("{folder}/started.json"),
-            r#"{"timestamp": 1772364000}"#,
-        )
-        .await;
-    bench
-        .put(&format!("{folder}/build-log.txt"), "the vault's secrets\n")
         .await;
     let page = bench.get(&format!("/view/s3/{BUCKET}/{folder}")).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);

@@ -6,11 +6,13 @@
 //! stderr are searched for each secret (and alice's session cookie), as itself or
 //! base64-encoded anywhere, and for any JWT.
 
+use crate::rerun::{csrf_token, oauth_state, set_cookies};
 use github_standin::{GitHubStandIn, World};
 use prow_api::ProwJob;
-use prow_test_harness::kube::{create_namespace, create_prowjob, list_prowjobs};
-use prow_test_harness::secrets::{TracedProcess, jwts, kubeconfig_token, leaks};
-use prow_test_harness::{ACCESS_KEY, KubeTestEnv, S3Server, SECRET_KEY};
+use prow_test_harness::kube::{create_prowjob, list_prowjobs};
+use prow_test_harness::process::{FileDir, KubeNamespace, assert_no_secrets};
+use prow_test_harness::secrets::{TracedProcess, kubeconfig_token};
+use prow_test_harness::{ACCESS_KEY, S3Server, SECRET_KEY};
 use std::process::Command;
 
 const GITHUB_TOKEN: &str = "ghp_LEAKCHECKdeck0123456789abcdefghijK";
@@ -38,24 +40,15 @@ fn job() -> ProwJob {
     .unwrap()
 }
 
-/// The cookies an answer sets, as `name=value`.
-fn set_cookies(answer: &reqwest::Response) -> Vec<String> {
-    answer
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_s3_github_oauth_cookie_or_kube_secret_in_decks_trace_log() {
-    let Some(env) = KubeTestEnv::shared().unwrap() else {
+    let Some(kube) = KubeNamespace::create("deck-secrets").await.unwrap() else {
         return;
     };
-    let client = env.client().await.unwrap();
-    let namespace = create_namespace(&client, "deck-secrets").await.unwrap();
-    let stored = create_prowjob(&client, &namespace, &job()).await.unwrap();
+    let namespace = &kube.name;
+    let stored = create_prowjob(&kube.client, namespace, &job())
+        .await
+        .unwrap();
     let s3 = S3Server::start(&[BUCKET]).await.unwrap();
     let run = s3.root().join(BUCKET).join(RUN);
     std::fs::create_dir_all(&run).unwrap();
@@ -75,12 +68,8 @@ async fn no_s3_github_oauth_cookie_or_kube_secret_in_decks_trace_log() {
 
     let port = prow_test_harness::free_port().unwrap();
     let deck = format!("http://127.0.0.1:{port}");
-    let dir = tempfile::tempdir().unwrap();
-    let file = |name: &str, text: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    };
+    let dir = FileDir::new().unwrap();
+    let file = |name: &str, text: &str| dir.file(name, text).unwrap();
     let config = file(
         "config.yaml",
         &format!(
@@ -112,7 +101,7 @@ async fn no_s3_github_oauth_cookie_or_kube_secret_in_decks_trace_log() {
         .arg(format!("--github-oauth-config-file={oauth}"))
         .arg(format!("--cookie-secret={cookie}"))
         .arg("--rerun-creates-job")
-        .env("KUBECONFIG", env.kubeconfig());
+        .env("KUBECONFIG", kube.env.kubeconfig());
     let running = TracedProcess::start(command, dir.path(), port).unwrap();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -128,14 +117,8 @@ async fn no_s3_github_oauth_cookie_or_kube_secret_in_decks_trace_log() {
         .unwrap();
     assert_eq!(start.status(), 303);
     let authorize = start.headers()["location"].to_str().unwrap().to_string();
-    let state_cookie = set_cookies(&start).join("; ");
-    let state = authorize
-        .split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
+    let state_cookie = set_cookies(start.headers()).join("; ");
+    let state = oauth_state(&authorize);
     let github = http
         .post(format!("{}/login/oauth/authorize", standin.url()))
         .form(&[
@@ -155,7 +138,7 @@ async fn no_s3_github_oauth_cookie_or_kube_secret_in_decks_trace_log() {
         .await
         .unwrap();
     assert_eq!(done.status(), 303, "{}", done.text().await.unwrap());
-    let session = set_cookies(&done)
+    let session = set_cookies(done.headers())
         .into_iter()
         .find(|c| c.starts_with("prow_deck_session=") && c.len() > 20)
         .expect("a session");
@@ -168,7 +151,7 @@ async fn no_s3_github_oauth_cookie_or_kube_secret_in_decks_trace_log() {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    let csrf = set_cookies(&page)
+    let csrf = set_cookies(page.headers())
         .into_iter()
         .find(|c| c.starts_with("prow_deck_csrf="))
         .unwrap();
@@ -177,11 +160,7 @@ async fn no_s3_github_oauth_cookie_or_kube_secret_in_decks_trace_log() {
         body.contains("Signed in as <strong>alice</strong>"),
         "{body}"
     );
-    let token = regex::Regex::new(r#"data-csrf="([^"]+)""#)
-        .unwrap()
-        .captures(&body)
-        .expect("the page's CSRF token")[1]
-        .to_string();
+    let token = csrf_token(&body).expect("the page's CSRF token");
     let log_file = http
         .get(format!("{deck}/artifact/s3/{BUCKET}/{RUN}/build-log.txt"))
         .send()
@@ -198,12 +177,15 @@ async fn no_s3_github_oauth_cookie_or_kube_secret_in_decks_trace_log() {
         .await
         .unwrap();
     assert_eq!(rerun.status(), 200, "{}", rerun.text().await.unwrap());
-    assert_eq!(list_prowjobs(&client, &namespace).await.unwrap().len(), 2);
+    assert_eq!(
+        list_prowjobs(&kube.client, namespace).await.unwrap().len(),
+        2
+    );
 
     let log = running.finish().unwrap();
     let user_tokens: Vec<String> = standin.world().oauth_tokens.keys().cloned().collect();
     assert!(!user_tokens.is_empty(), "alice's access token was issued");
-    let kube_token = kubeconfig_token(env.kubeconfig()).unwrap();
+    let kube_token = kubeconfig_token(kube.env.kubeconfig()).unwrap();
     let session_value = session.trim_start_matches("prow_deck_session=").to_string();
     let mut secrets: Vec<(&str, &str)> = vec![
         ("the GitHub token", GITHUB_TOKEN),
@@ -219,7 +201,5 @@ async fn no_s3_github_oauth_cookie_or_kube_secret_in_decks_trace_log() {
             .iter()
             .map(|t| ("a user's access token", t.as_str())),
     );
-    let leaked = leaks(&log, &secrets);
-    assert!(leaked.is_empty(), "secrets in the log: {leaked:?}");
-    assert_eq!(jwts(&log), Vec::<String>::new(), "a signed JWT in the log");
+    assert_no_secrets(&log, &secrets);
 }

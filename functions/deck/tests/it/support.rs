@@ -273,6 +273,13 @@ impl Bench {
             .await
             .unwrap();
     }
+
+    /// Puts a run's files into `folder` of the bucket: (name under the folder, content) each.
+    pub async fn put_run(&self, folder: &str, files: Vec<(&str, Vec<u8>)>) {
+        for (name, body) in files {
+            self.put(&format!("{folder}/{name}"), body).await;
+        }
+    }
 }
 
 /// A ProwJob: `name` of `job`, `kind` (`presubmit`, `periodic`...), in `state`, on `repo` with
@@ -361,6 +368,13 @@ pub fn hidden_unit() -> JobFixture<'static> {
         started_minutes: 10,
         minutes: Some(2),
     }
+}
+
+/// A bench with the jobs of [`seed_jobs`].
+pub async fn bench_with_jobs() -> Bench {
+    let bench = Bench::start().await;
+    seed_jobs(&bench).await;
+    bench
 }
 
 /// A few jobs of every kind and state, for the list's tests.

@@ -10,3 +10,4 @@
 
 mod ping;
 mod security;
+mod support;

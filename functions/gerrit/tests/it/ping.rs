@@ -2,33 +2,13 @@
 //! cannot be reached it answers 5xx (so the PingSource delivers again) and keeps the last sync as
 //! it was.
 
+use crate::support::{gerrit_router, last_sync};
 use axum::body::Body;
 use axum::http::Request;
-use prow_ports::artifacts::ArtifactStore;
-use std::sync::Arc;
 use tower::ServiceExt;
 
 async fn ping(config_yaml: &str, state: &std::path::Path) -> (u16, String) {
-    let config = prow_config::load_sources(
-        &prow_config::Sources {
-            config: prow_config::Source::new("config.yaml", config_yaml),
-            job_files: Vec::new(),
-            plugins: None,
-        },
-        prow_config::LoadOptions { strict: true },
-    )
-    .unwrap()
-    .config;
-    let jobs = prow_local::EmbeddedJobStore::open(state.join("jobs")).unwrap();
-    let router = gerrit::router(
-        Arc::new(prow_gerrit_http::HttpGerrit::new(None).unwrap()),
-        Arc::new(jobs),
-        Arc::new(prow_artifacts::DirectoryArtifactStore::new(
-            state.join("bucket"),
-        )),
-        prow_runtime::ConfigHandle::new(config),
-        prow_ports::clock::SystemClock::shared(),
-    );
+    let (router, _, _) = gerrit_router(config_yaml, state);
     let response = router
         .oneshot(Request::post("/").body(Body::empty()).unwrap())
         .await
@@ -48,14 +28,7 @@ async fn without_projects_a_ping_does_nothing_and_unreachable_gerrit_is_retried(
         (200, "0 jobs created".to_string())
     );
     let bucket = prow_artifacts::DirectoryArtifactStore::new(state.path().join("bucket"));
-    assert!(
-        bucket
-            .get(prow_gerrit::sync::LAST_SYNC_KEY)
-            .await
-            .unwrap()
-            .is_none(),
-        "nothing written"
-    );
+    assert!(last_sync(&bucket).await.is_none(), "nothing written");
 
     // A closed port: the first ping starts the project from now, the next one must query.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -71,20 +44,12 @@ async fn without_projects_a_ping_does_nothing_and_unreachable_gerrit_is_retried(
         200,
         "the first sync starts from now"
     );
-    let started = bucket
-        .get(prow_gerrit::sync::LAST_SYNC_KEY)
-        .await
-        .unwrap()
-        .unwrap();
+    let started = last_sync(&bucket).await.unwrap();
     let (status, body) = ping(&config, state.path()).await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("could not be reached"), "{body}");
     assert_eq!(
-        bucket
-            .get(prow_gerrit::sync::LAST_SYNC_KEY)
-            .await
-            .unwrap()
-            .unwrap(),
+        last_sync(&bucket).await.unwrap(),
         started,
         "the last sync stays where it was"
     );

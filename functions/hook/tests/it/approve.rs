@@ -2,36 +2,21 @@
 //! comment kept up to date, `/approve cancel` takes the label off, and redeliveries change
 //! nothing twice.
 
-use crate::support::{Bench, world};
-use github_standin::Permission;
+use crate::support::{Bench, open_widget_pr, world_with_owners};
 
 const PLUGINS: &str = "plugins:\n  acme:\n    plugins: [approve]\n";
 const OWNERS: &str = "approvers:\n- carol\nreviewers:\n- dave\n";
 
 fn notifiers(bench: &Bench, pull: u64) -> Vec<String> {
-    bench
-        .bot_comments("acme/widgets", pull)
-        .into_iter()
-        .filter(|c| c.starts_with("[APPROVALNOTIFIER]"))
-        .collect()
+    bench.bot_comments_starting("acme/widgets", pull, "[APPROVALNOTIFIER]")
 }
 
 #[tokio::test]
 async fn only_owners_approvers_approve_and_the_notifier_stays_one_comment() {
-    let mut seeded = world(&["alice", "mike"]);
-    seeded.push("acme/widgets", "main", "owners", &[("OWNERS", OWNERS)]);
-    for login in ["alice", "carol", "dave"] {
-        seeded.add_collaborator("acme/widgets", login, Permission::Write);
-    }
+    let seeded = world_with_owners(&["alice", "mike"], OWNERS, &["alice", "carol", "dave"]);
     let bench = Bench::start(seeded, PLUGINS).await;
     // Opened once the bench runs, so the PR's opening reaches the plugin.
-    let pull = bench.world().open_pull_request(
-        "acme/widgets",
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
+    let pull = open_widget_pr(&mut bench.world());
     bench.settle().await;
     let opened = notifiers(&bench, pull);
     assert_eq!(opened.len(), 1, "{opened:?}");
@@ -43,7 +28,7 @@ async fn only_owners_approvers_approve_and_the_notifier_stays_one_comment() {
     );
 
     for who in ["alice", "mike", "olly", "dave"] {
-        bench.world().comment("acme/widgets", pull, who, "/approve");
+        bench.comment(pull, who, "/approve");
         bench.settle_delivering(2).await;
         assert!(bench.labels("acme/widgets", pull).is_empty(), "{who}");
         let now = notifiers(&bench, pull);
@@ -57,29 +42,23 @@ async fn only_owners_approvers_approve_and_the_notifier_stays_one_comment() {
     }
 
     bench.forget_calls();
-    bench
-        .world()
-        .comment("acme/widgets", pull, "carol", "/approve");
+    bench.comment(pull, "carol", "/approve");
     bench.settle_delivering(2).await;
     assert_eq!(bench.labels("acme/widgets", pull), ["approved"]);
     let approved = notifiers(&bench, pull);
     assert_eq!(approved.len(), 1);
     assert!(approved[0].starts_with("[APPROVALNOTIFIER] This PR is **APPROVED**"));
-    let writes = bench.writes();
-    let label_adds = writes.iter().filter(|c| c.uri.ends_with("/labels")).count();
-    let edits = writes
-        .iter()
-        .filter(|c| c.uri.contains("/issues/comments/"))
-        .count();
-    let posts = writes
-        .iter()
-        .filter(|c| c.method == "POST" && c.uri.ends_with("/comments"))
-        .count();
-    assert_eq!((label_adds, edits, posts), (1, 1, 0), "{writes:#?}");
+    let label_adds = bench.count_writes(|c| c.uri.ends_with("/labels"));
+    let edits = bench.count_writes(|c| c.uri.contains("/issues/comments/"));
+    let posts = bench.count_writes(|c| c.method == "POST" && c.uri.ends_with("/comments"));
+    assert_eq!(
+        (label_adds, edits, posts),
+        (1, 1, 0),
+        "{:#?}",
+        bench.writes()
+    );
 
-    bench
-        .world()
-        .comment("acme/widgets", pull, "carol", "/approve cancel");
+    bench.comment(pull, "carol", "/approve cancel");
     bench.settle().await;
     assert!(bench.labels("acme/widgets", pull).is_empty());
     let cancelled = notifiers(&bench, pull);
@@ -89,16 +68,8 @@ async fn only_owners_approvers_approve_and_the_notifier_stays_one_comment() {
 
 #[tokio::test]
 async fn an_approving_review_by_an_approver_approves() {
-    let mut seeded = world(&["alice"]);
-    seeded.push("acme/widgets", "main", "owners", &[("OWNERS", OWNERS)]);
-    seeded.add_collaborator("acme/widgets", "carol", Permission::Write);
-    let pull = seeded.open_pull_request(
-        "acme/widgets",
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
+    let mut seeded = world_with_owners(&["alice"], OWNERS, &["carol"]);
+    let pull = open_widget_pr(&mut seeded);
     let bench = Bench::start(seeded, PLUGINS).await;
     bench.settle().await;
     bench

@@ -1,7 +1,7 @@
 //! `assign` end to end: `/assign` and `/cc` through GitHub's own rules on who may be assigned or
 //! asked for a review, the refused told once with upstream's text, and `/unassign`, `/uncc`.
 
-use crate::support::{Bench, world};
+use crate::support::{Bench, open_widget_pr, world};
 use github_standin::Permission;
 
 const PLUGINS: &str = "plugins:\n  acme:\n    plugins: [assign]\n";
@@ -11,24 +11,17 @@ async fn people_are_assigned_and_asked_as_github_allows_and_the_refused_are_told
     let mut seeded = world(&["alice", "bob"]);
     seeded.add_collaborator("acme/widgets", "carol", Permission::Read);
     seeded.add_team("acme", "reviewers", &["bob"]);
-    let pull = seeded.open_pull_request(
-        "acme/widgets",
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
+    let pull = open_widget_pr(&mut seeded);
     let bench = Bench::start(seeded, PLUGINS).await;
 
     // An outsider may use the command; the people it names must be assignable.
-    bench.world().comment(
-        "acme/widgets",
+    bench.comment(
         pull,
         "outsider",
         "/assign @bob carol mallory\n/cc @carol @acme/reviewers @alice @other/team",
     );
     bench.settle_delivering(2).await;
-    let issue = bench.world().issue("acme/widgets", pull).cloned().unwrap();
+    let issue = bench.issue(pull);
     assert_eq!(issue.assignees, ["bob", "carol"]);
     assert_eq!(issue.requested_reviewers, ["carol"]);
     assert_eq!(issue.requested_teams, ["reviewers"]);
@@ -50,34 +43,19 @@ async fn people_are_assigned_and_asked_as_github_allows_and_the_refused_are_told
     );
 
     // Someone who commented may be assigned (GitHub allows it), and `/assign` names the commenter.
-    bench
-        .world()
-        .comment("acme/widgets", pull, "mallory", "/assign");
+    bench.comment(pull, "mallory", "/assign");
     bench.settle().await;
-    let assignees = bench
-        .world()
-        .issue("acme/widgets", pull)
-        .unwrap()
-        .assignees
-        .clone();
-    assert_eq!(assignees, ["bob", "carol", "mallory"]);
+    assert_eq!(bench.issue(pull).assignees, ["bob", "carol", "mallory"]);
 
-    bench.world().comment(
-        "acme/widgets",
-        pull,
-        "bob",
-        "/unassign\n/uncc @carol @acme/reviewers",
-    );
+    bench.comment(pull, "bob", "/unassign\n/uncc @carol @acme/reviewers");
     bench.forget_calls();
     bench.settle().await;
-    let issue = bench.world().issue("acme/widgets", pull).cloned().unwrap();
+    let issue = bench.issue(pull);
     assert_eq!(issue.assignees, ["carol", "mallory"]);
     assert!(issue.requested_reviewers.is_empty() && issue.requested_teams.is_empty());
 
     // Assigning who is assigned already asks GitHub nothing.
-    bench
-        .world()
-        .comment("acme/widgets", pull, "alice", "/assign @carol");
+    bench.comment(pull, "alice", "/assign @carol");
     bench.forget_calls();
     bench.settle().await;
     assert!(bench.writes().is_empty(), "{:#?}", bench.writes());

@@ -2,20 +2,14 @@
 //! grumpy cat needs no picture source, and without one (the bench has none) upstream's excuse
 //! is given. The bot's reply quotes `/meow` behind `>`, so it does not answer itself.
 
-use crate::support::{Bench, world};
+use crate::support::{Bench, open_widget_pr, world};
 
 const PLUGINS: &str = "plugins:\n  acme:\n    plugins: [cat]\n";
 
 #[tokio::test]
 async fn anyone_meows_and_is_answered_once() {
     let bench = Bench::start(world(&["alice"]), PLUGINS).await;
-    let pull = bench.world().open_pull_request(
-        "acme/widgets",
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
+    let pull = open_widget_pr(&mut bench.world());
     let issue = bench.world().open_issue("acme/widgets", "alice", "A bug");
     bench.settle().await;
 
@@ -40,7 +34,7 @@ async fn anyone_meows_and_is_answered_once() {
         ),
     ] {
         let before = bench.bot_comments("acme/widgets", number).len();
-        bench.world().comment("acme/widgets", number, login, body);
+        bench.comment(number, login, body);
         bench.settle_delivering(2).await;
         let said = bench.bot_comments("acme/widgets", number);
         assert_eq!(said.len(), before + 1, "once for {body:?}: {said:#?}");

@@ -50,6 +50,13 @@ fn open(bench: &Bench, head: &str, unit: &str) -> u64 {
         .0
 }
 
+/// The last comment on pull request `number`.
+fn last_comment(bench: &Bench, number: u64) -> String {
+    let world = bench.world();
+    let comments = &world.issue(REPO, number).unwrap().comments;
+    comments.last().unwrap().body.clone()
+}
+
 #[tokio::test]
 async fn a_merged_job_change_updates_its_key_and_a_broken_one_nothing() {
     let Some(env) = KubeTestEnv::shared().unwrap() else {
@@ -113,15 +120,7 @@ async fn a_merged_job_change_updates_its_key_and_a_broken_one_nothing() {
     assert_eq!(data["lint.yaml"], LINT, "the other key as it was");
     assert_eq!(data["VERSION"], sha);
     assert_eq!(data.len(), 3, "{data:?}");
-    let said = bench
-        .world()
-        .issue(REPO, good)
-        .unwrap()
-        .comments
-        .last()
-        .unwrap()
-        .body
-        .clone();
+    let said = last_comment(&bench, good);
     assert!(
         said.contains(&format!(
             "Updated the `job-config` configmap in namespace `{namespace}` at cluster `default`"
@@ -139,15 +138,7 @@ async fn a_merged_job_change_updates_its_key_and_a_broken_one_nothing() {
         unchanged.metadata.resource_version, after.metadata.resource_version,
         "a configuration that does not load is not written"
     );
-    let said = bench
-        .world()
-        .issue(REPO, bad)
-        .unwrap()
-        .comments
-        .last()
-        .unwrap()
-        .body
-        .clone();
+    let said = last_comment(&bench, bad);
     assert!(said.contains("`config/jobs/unit.yaml:6:"), "{said}");
     assert!(said.contains("no ConfigMap was updated"), "{said}");
 }

@@ -12,9 +12,7 @@ async fn anyone_asks_for_help_and_the_comments_go_with_the_labels() {
     let issue = bench.world().open_issue("acme/widgets", "alice", "A bug");
     bench.settle().await;
 
-    bench
-        .world()
-        .comment("acme/widgets", issue, "mallory", "/good-first-issue");
+    bench.comment(issue, "mallory", "/good-first-issue");
     bench.settle_delivering(2).await;
     assert_eq!(
         bench.labels("acme/widgets", issue),
@@ -27,16 +25,12 @@ async fn anyone_asks_for_help_and_the_comments_go_with_the_labels() {
         "(https://git.k8s.io/community/contributors/guide/help-wanted.md#good-first-issue)"
     ));
 
-    bench
-        .world()
-        .comment("acme/widgets", issue, "mallory", "/remove-help");
+    bench.comment(issue, "mallory", "/remove-help");
     bench.settle().await;
     assert!(bench.labels("acme/widgets", issue).is_empty());
     assert!(bench.bot_comments("acme/widgets", issue).is_empty());
 
-    bench
-        .world()
-        .comment("acme/widgets", issue, "alice", "/help");
+    bench.comment(issue, "alice", "/help");
     bench.settle().await;
     assert_eq!(bench.labels("acme/widgets", issue), ["help wanted"]);
     assert!(

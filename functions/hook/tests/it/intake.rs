@@ -1,21 +1,15 @@
 //! hook over real HTTP: GitHub's webhooks in at `/hook`, CloudEvents out to a sink, plugins and
 //! external plugins run from CloudEvents that come back, and every refusal counted.
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use crate::served::{Served, Wiring};
 use hook::{Handoff, Hook, HookOptions, PluginRegistry};
 use prow_config::{LoadOptions, Source, Sources};
 use prow_github::webhook::signature;
 use prow_github_octocrab::OctocrabGitHub;
 use prow_plugins::{Action, EventKind, Fact, Facts, Input, NeedFacts, Plugin, PluginHelp};
-use prow_ports::events::{AttributesReader, CloudEvent, EventSink, ProwEvent};
-use prow_runtime::cloudevents::{HttpSink, from_http, to_http};
-use prow_runtime::{ConfigHandle, Metrics};
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use prow_ports::events::{AttributesReader, ProwEvent};
+use prow_runtime::ConfigHandle;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -50,42 +44,6 @@ fn config(external_endpoint: &str) -> ConfigHandle {
             .unwrap()
             .config,
     )
-}
-
-/// A CloudEvent receiver: records what it gets, or fails while `failing` is set.
-#[derive(Clone, Default)]
-struct Sink {
-    events: Arc<Mutex<Vec<CloudEvent>>>,
-    failing: Arc<AtomicBool>,
-}
-
-impl Sink {
-    fn events(&self) -> Vec<CloudEvent> {
-        self.events.lock().unwrap().clone()
-    }
-}
-
-async fn receive_event(
-    State(sink): State<Sink>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> StatusCode {
-    if sink.failing.load(Ordering::SeqCst) {
-        return StatusCode::INTERNAL_SERVER_ERROR;
-    }
-    let event = from_http(&headers, body).expect("a binary-mode CloudEvent");
-    sink.events.lock().unwrap().push(event);
-    StatusCode::ACCEPTED
-}
-
-/// What an external plugin endpoint received: (headers, body).
-type Forwarded = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
-
-async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    address
 }
 
 /// Records every event it is given; `failing` then asks for a fact from a GitHub that cannot be
@@ -134,59 +92,21 @@ impl Plugin for Recorder {
     }
 }
 
-struct TestHook {
-    url: String,
-    sink: Sink,
-    metrics: Arc<Metrics>,
-    recorded: Arc<Mutex<Vec<String>>>,
-    forwarded: Forwarded,
-    _secret: tempfile::NamedTempFile,
+/// hook over HTTP with the test's plugins (yuks records, shrug fails) and external plugins;
+/// `local_mode` runs them in-process rather than handing events on to the sink.
+async fn start_hook(local_mode: bool) -> Served {
+    start_hook_with(local_mode, hook::DEFAULT_MAX_BODY_BYTES).await
 }
 
-impl TestHook {
-    async fn start(local_mode: bool) -> TestHook {
-        Self::start_with(local_mode, hook::DEFAULT_MAX_BODY_BYTES).await
-    }
-
-    async fn start_with(local_mode: bool, max_body_bytes: usize) -> TestHook {
-        let sink = Sink::default();
-        let sink_address = serve(
-            Router::new()
-                .route("/", post(receive_event))
-                .with_state(sink.clone()),
-        )
-        .await;
-        let forwarded: Forwarded = Arc::default();
-        let external_address = serve(
-            Router::new()
-                .route(
-                    "/",
-                    post(
-                        |State(f): State<Forwarded>, headers: HeaderMap, body: axum::body::Bytes| async move {
-                            f.lock().unwrap().push((headers, body.to_vec()));
-                            StatusCode::OK
-                        },
-                    ),
-                )
-                .route(
-                    "/help",
-                    get(|| async {
-                        axum::Json(serde_json::json!({"Description": "an external plugin", "Config": null, "Events": ["issue_comment"], "Commands": null}))
-                    }),
-                )
-                .with_state(forwarded.clone()),
-        )
-        .await;
-        let secret = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(secret.path(), SECRET).unwrap();
-        let metrics = Arc::new(Metrics::new("hook"));
-        let recorded: Arc<Mutex<Vec<String>>> = Arc::default();
+/// [`start_hook`] taking bodies up to `max_body_bytes`.
+async fn start_hook_with(local_mode: bool, max_body_bytes: usize) -> Served {
+    Served::start(SECRET, |wiring: &Wiring| {
         // The test's plugins take names of upstream plugins this project does not build (yuks
         // records, shrug fails): plugins.yaml refuses a name upstream does not know.
         let plugins = PluginRegistry::default()
             .with(Arc::new(Recorder {
                 name: "yuks",
-                seen: recorded.clone(),
+                seen: wiring.recorded.clone(),
                 fail: false,
             }))
             .with(Arc::new(Recorder {
@@ -197,87 +117,31 @@ impl TestHook {
         let handoff = if local_mode {
             Handoff::InProcess
         } else {
-            Handoff::Sink(
-                Arc::new(HttpSink::new(format!("http://{sink_address}/"))) as Arc<dyn EventSink>
-            )
+            wiring.sink_handoff()
         };
-        let hook = Hook::new(
-            config(&format!("http://{external_address}/")),
-            &metrics,
-            HookOptions {
-                hmac_secret_file: PathBuf::from(secret.path()),
-                // Nothing listens there: a plugin that needs GitHub fails as when GitHub is down.
-                github: Some(Arc::new(
-                    OctocrabGitHub::with_token(
-                        &format!(
-                            "http://127.0.0.1:{}",
-                            prow_test_harness::free_port().unwrap()
-                        ),
-                        "ghp_test",
-                        "hook",
-                        &metrics,
-                    )
-                    .unwrap(),
-                )
-                    as Arc<dyn prow_ports::github::EventGitHub>),
-                handoff,
-                plugins,
-                max_body_bytes,
-                dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
-                clock: prow_ports::clock::SystemClock::shared(),
-                images: None,
-                config_maps: None,
-            },
+        // Nothing listens there: a plugin that needs GitHub fails as when GitHub is down.
+        let github = OctocrabGitHub::with_token(
+            &format!(
+                "http://127.0.0.1:{}",
+                prow_test_harness::free_port().unwrap()
+            ),
+            "ghp_test",
+            "hook",
+            &wiring.metrics,
         )
         .unwrap();
-        let address = serve(hook.router()).await;
-        TestHook {
-            url: format!("http://{address}"),
-            sink,
-            metrics,
-            recorded,
-            forwarded,
-            _secret: secret,
-        }
-    }
-
-    async fn post(&self, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
-        let mut request = reqwest::Client::new()
-            .post(format!("{}/hook", self.url))
-            .body(body.to_vec());
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = request.send().await.unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
-    }
-
-    async fn deliver(&self, event: &str, guid: &str, body: &[u8]) -> (u16, String) {
-        let signature = signature(SECRET, body);
-        self.post(
-            &[
-                ("X-GitHub-Event", event),
-                ("X-GitHub-Delivery", guid),
-                ("X-Hub-Signature-256", &signature),
-                ("Content-Type", "application/json"),
-            ],
-            body,
+        Hook::new(
+            config(&format!("http://{}/", wiring.external)),
+            &wiring.metrics,
+            HookOptions {
+                github: Some(Arc::new(github) as Arc<dyn prow_ports::github::EventGitHub>),
+                max_body_bytes,
+                ..HookOptions::new(wiring.secret_file.clone(), handoff, plugins)
+            },
         )
-        .await
-    }
-
-    /// Posts a CloudEvent back to hook, as the broker does.
-    async fn post_event(&self, path: &str, event: &CloudEvent) -> (u16, String) {
-        let (headers, body) = to_http(event).unwrap();
-        let response = reqwest::Client::new()
-            .post(format!("{}{path}", self.url))
-            .headers(headers)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
-    }
+        .unwrap()
+    })
+    .await
 }
 
 /// (event, file, body) for every corpus example.
@@ -310,13 +174,13 @@ async fn every_corpus_webhook_yields_exactly_one_cloud_event_and_a_redelivery_no
     if examples.is_empty() {
         return;
     }
-    let hook = TestHook::start(false).await;
+    let hook = start_hook(false).await;
     for (index, (event, file, body)) in examples.iter().enumerate() {
         let guid = format!("delivery-{index}");
         let (status, text) = hook.deliver(event, &guid, body).await;
         assert_eq!(status, 200, "{event}/{file}: {text}");
     }
-    let events = hook.sink.events();
+    let events = hook.handed_on();
     assert_eq!(events.len(), examples.len());
     for (index, ((event, file, body), sent)) in examples.iter().zip(&events).enumerate() {
         assert_eq!(sent.id(), format!("delivery-{index}"), "{event}/{file}");
@@ -351,7 +215,7 @@ async fn every_corpus_webhook_yields_exactly_one_cloud_event_and_a_redelivery_no
             .await;
         assert_eq!(status, 200);
     }
-    assert_eq!(hook.sink.events().len(), examples.len());
+    assert_eq!(hook.handed_on().len(), examples.len());
     let metrics = hook.metrics.encode();
     assert!(
         metrics.contains(&format!(
@@ -368,7 +232,7 @@ async fn every_corpus_webhook_yields_exactly_one_cloud_event_and_a_redelivery_no
 
 #[tokio::test]
 async fn refusals_get_the_right_status_no_event_and_a_metric() {
-    let hook = TestHook::start_with(false, 64 * 1024).await;
+    let hook = start_hook_with(false, 64 * 1024).await;
     let body =
         br#"{"action":"opened","repository":{"full_name":"o/r","name":"r","owner":{"login":"o"}}}"#;
     let good = signature(SECRET, body);
@@ -481,10 +345,7 @@ async fn refusals_get_the_right_status_no_event_and_a_metric() {
         let (got, text) = hook.post(&headers, body).await;
         assert_eq!(got, status, "{name}: {text}");
     }
-    assert!(
-        hook.sink.events().is_empty(),
-        "nothing refused was handed on"
-    );
+    assert!(hook.handed_on().is_empty(), "nothing refused was handed on");
     let metrics = hook.metrics.encode();
     assert!(
         metrics.contains("prow_webhook_response_codes{response_code=\"403\"} 6"),
@@ -506,12 +367,12 @@ async fn refusals_get_the_right_status_no_event_and_a_metric() {
     // The hook still works after all that.
     let (status, _) = hook.deliver("ping", "d-ok", body).await;
     assert_eq!(status, 200);
-    assert_eq!(hook.sink.events().len(), 1);
+    assert_eq!(hook.handed_on().len(), 1);
 }
 
 #[tokio::test]
 async fn a_failed_handoff_answers_503_and_loses_nothing_on_redelivery() {
-    let hook = TestHook::start(false).await;
+    let hook = start_hook(false).await;
     let body = br#"{"zen":"Keep it logically awesome.","hook_id":1,"repository":{"full_name":"o/r","name":"r","owner":{"login":"o"}}}"#;
     hook.sink.failing.store(true, Ordering::SeqCst);
     let (status, _) = hook.deliver("ping", "d-retry", body).await;
@@ -522,7 +383,7 @@ async fn a_failed_handoff_answers_503_and_loses_nothing_on_redelivery() {
         status, 200,
         "the redelivery is not mistaken for a duplicate"
     );
-    let events = hook.sink.events();
+    let events = hook.handed_on();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].id(), "d-retry");
 }
@@ -541,7 +402,7 @@ fn comment_payload(body: &str, repo: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn plugins_run_from_the_cloud_event_that_comes_back_and_only_from_a_signed_one() {
-    let hook = TestHook::start(false).await;
+    let hook = start_hook(false).await;
     let body = comment_payload("/record please", "Codertocat/Hello-World");
     assert_eq!(
         hook.deliver("issue_comment", "d-plugin", &body).await.0,
@@ -551,7 +412,7 @@ async fn plugins_run_from_the_cloud_event_that_comes_back_and_only_from_a_signed
         hook.recorded.lock().unwrap().is_empty(),
         "no plugin runs before the event comes back"
     );
-    let event = hook.sink.events().pop().unwrap();
+    let event = hook.handed_on().pop().unwrap();
 
     let (status, text) = hook.post_event("/plugins/yuks", &event).await;
     assert_eq!(
@@ -588,7 +449,7 @@ async fn plugins_run_from_the_cloud_event_that_comes_back_and_only_from_a_signed
             .0,
         200
     );
-    let event = hook.sink.events().pop().unwrap();
+    let event = hook.handed_on().pop().unwrap();
     assert_eq!(
         hook.post_event("/plugins/yuks", &event).await,
         (200, "yuks does not apply".to_string())
@@ -598,13 +459,13 @@ async fn plugins_run_from_the_cloud_event_that_comes_back_and_only_from_a_signed
 
 #[tokio::test]
 async fn external_plugins_get_the_original_payload_and_headers_for_their_events() {
-    let hook = TestHook::start(false).await;
+    let hook = start_hook(false).await;
     let comment = comment_payload("/hello", "Codertocat/Hello-World");
     assert_eq!(
         hook.deliver("issue_comment", "d-ext", &comment).await.0,
         200
     );
-    let event = hook.sink.events().pop().unwrap();
+    let event = hook.handed_on().pop().unwrap();
     assert_eq!(
         hook.post_event("/external-plugins/needs-comments", &event)
             .await
@@ -632,7 +493,7 @@ async fn external_plugins_get_the_original_payload_and_headers_for_their_events(
     // A push is not among `needs-comments`' events.
     let push = br#"{"ref":"refs/heads/main","before":"a","after":"b","repository":{"name":"Hello-World","full_name":"Codertocat/Hello-World","owner":{"login":"Codertocat"}},"sender":{"login":"x"}}"#;
     assert_eq!(hook.deliver("push", "d-push", push).await.0, 200);
-    let event = hook.sink.events().pop().unwrap();
+    let event = hook.handed_on().pop().unwrap();
     let (status, text) = hook
         .post_event("/external-plugins/needs-comments", &event)
         .await;
@@ -645,8 +506,8 @@ async fn external_plugins_get_the_original_payload_and_headers_for_their_events(
 
 #[tokio::test]
 async fn plugin_help_describes_plugins_as_upstream_does() {
-    let hook = TestHook::start(false).await;
-    let text = reqwest::get(format!("{}/plugin-help", hook.url))
+    let hook = start_hook(false).await;
+    let text = reqwest::get(format!("{}/plugin-help", hook.url()))
         .await
         .unwrap()
         .text()
@@ -686,7 +547,7 @@ async fn plugin_help_describes_plugins_as_upstream_does() {
 
 #[tokio::test]
 async fn without_a_sink_plugins_run_in_process() {
-    let hook = TestHook::start(true).await;
+    let hook = start_hook(true).await;
     let body = comment_payload("/record locally", "Codertocat/Hello-World");
     assert_eq!(hook.deliver("issue_comment", "d-local", &body).await.0, 200);
     tokio::time::timeout(Duration::from_secs(10), async {
@@ -710,7 +571,7 @@ async fn without_a_sink_plugins_run_in_process() {
 #[tokio::test]
 async fn webhooks_from_the_github_stand_in_are_accepted() {
     use github_standin::{GitHubStandIn, World};
-    let hook = TestHook::start(false).await;
+    let hook = start_hook(false).await;
     let mut world = World::new("prow-bot");
     world.add_org("acme", &["alice"]).add_repo("acme/widgets");
     let standin = GitHubStandIn::start(world).await.unwrap();
@@ -722,7 +583,7 @@ async fn webhooks_from_the_github_stand_in_are_accepted() {
         &[("w.go", "package w\n")],
     );
     let delivered = standin
-        .deliver_pending(&format!("{}/hook", hook.url), SECRET)
+        .deliver_pending(&format!("{}/hook", hook.url()), SECRET)
         .await
         .unwrap();
     assert!(!delivered.is_empty());
@@ -730,7 +591,7 @@ async fn webhooks_from_the_github_stand_in_are_accepted() {
         delivered.iter().all(|(_, status)| *status == 200),
         "{delivered:?}"
     );
-    let events = hook.sink.events();
+    let events = hook.handed_on();
     assert_eq!(events.len(), delivered.len());
     assert!(
         events

@@ -3,11 +3,10 @@
 //! kind off asks for one, and a label named in `assign_on` assigns the restricted label's users;
 //! each change and reply made once however often GitHub delivers the comment.
 
-use crate::support::{Bench, world};
+use crate::support::{Bench, REPO, world};
 use github_standin::Permission;
 
 const PLUGINS: &str = "plugins:\n  acme:\n    plugins: [label]\nlabel:\n  restricted_labels:\n    acme:\n    - label: cve\n      allowed_teams: [security-team]\n      allowed_users: [carol]\n      assign_on:\n      - label: security\n";
-const REPO: &str = "acme/widgets";
 
 #[tokio::test]
 async fn who_may_set_which_label_and_redeliveries_change_nothing_twice() {
@@ -23,27 +22,20 @@ async fn who_may_set_which_label_and_redeliveries_change_nothing_twice() {
 
     // Anyone: a prefixed label the repository has; one it lacks gets upstream's reply.
     bench.forget_calls();
-    bench
-        .world()
-        .comment(REPO, issue, "outsider", "/kind bug\n/area infra");
+    bench.comment(issue, "outsider", "/kind bug\n/area infra");
     bench.settle_delivering(2).await;
     assert_eq!(bench.labels(REPO, issue), ["kind/bug"]);
-    let label_writes = bench
-        .writes()
-        .iter()
-        .filter(|c| c.uri.contains("/labels"))
-        .count();
-    assert_eq!(label_writes, 1, "the redelivery finds the label set");
+    assert_eq!(
+        bench.label_writes(),
+        1,
+        "the redelivery finds the label set"
+    );
 
     // Who may accept triage: an org member, not an outsider.
-    bench
-        .world()
-        .comment(REPO, issue, "outsider", "/triage accepted");
+    bench.comment(issue, "outsider", "/triage accepted");
     bench.settle_delivering(2).await;
     assert_eq!(bench.labels(REPO, issue), ["kind/bug"]);
-    bench
-        .world()
-        .comment(REPO, issue, "alice", "/triage accepted");
+    bench.comment(issue, "alice", "/triage accepted");
     bench.settle_delivering(2).await;
     assert_eq!(bench.labels(REPO, issue), ["kind/bug", "triage/accepted"]);
 
@@ -55,16 +47,14 @@ async fn who_may_set_which_label_and_redeliveries_change_nothing_twice() {
         ("carol", "/remove-label cve", false),
         ("carol", "/label CVE", true),
     ] {
-        bench.world().comment(REPO, issue, who, body);
+        bench.comment(issue, who, body);
         bench.settle_delivering(2).await;
         let has_cve = bench.labels(REPO, issue).contains(&"cve".to_string());
         assert_eq!(has_cve, expected, "{who}: {body}");
     }
 
     // The last kind taken off asks for one.
-    bench
-        .world()
-        .comment(REPO, issue, "outsider", "/remove-kind bug");
+    bench.comment(issue, "outsider", "/remove-kind bug");
     bench.settle_delivering(2).await;
     assert_eq!(
         bench.labels(REPO, issue),
@@ -92,12 +82,7 @@ async fn a_label_named_in_assign_on_assigns_the_restricted_labels_users_once() {
     bench.forget_calls();
     bench.world().label_as(REPO, pull, "security", "alice");
     bench.settle_delivering(2).await;
-    let assignees = bench.world().issue(REPO, pull).unwrap().assignees.clone();
-    assert_eq!(assignees, ["carol"]);
-    let assigns = bench
-        .writes()
-        .iter()
-        .filter(|c| c.uri.ends_with("/assignees"))
-        .count();
+    assert_eq!(bench.issue(pull).assignees, ["carol"]);
+    let assigns = bench.count_writes(|c| c.uri.ends_with("/assignees"));
     assert_eq!(assigns, 1, "the redelivery finds carol assigned");
 }

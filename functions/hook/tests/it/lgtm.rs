@@ -2,8 +2,7 @@
 //! reviewers and approvers), the author's cancel, a push taking the label off, and redeliveries
 //! changing nothing twice.
 
-use crate::support::{Bench, world};
-use github_standin::Permission;
+use crate::support::{Bench, open_widget_pr, world_with_owners};
 
 const PLUGINS: &str = "plugins:\n  acme:\n    plugins: [lgtm]\n";
 const OWNERS: &str = "approvers:\n- carol\nreviewers:\n- dave\n";
@@ -11,27 +10,9 @@ const OWNERS: &str = "approvers:\n- carol\nreviewers:\n- dave\n";
 /// alice authors the PR; carol (approver) and dave (reviewer) are in OWNERS and collaborators;
 /// mike is an org member only; olly is nobody.
 fn seeded() -> (github_standin::World, u64) {
-    let mut seeded = world(&["alice", "mike"]);
-    seeded.push("acme/widgets", "main", "owners", &[("OWNERS", OWNERS)]);
-    for login in ["alice", "carol", "dave"] {
-        seeded.add_collaborator("acme/widgets", login, Permission::Write);
-    }
-    let pull = seeded.open_pull_request(
-        "acme/widgets",
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
+    let mut seeded = world_with_owners(&["alice", "mike"], OWNERS, &["alice", "carol", "dave"]);
+    let pull = open_widget_pr(&mut seeded);
     (seeded, pull)
-}
-
-fn label_writes(bench: &Bench) -> usize {
-    bench
-        .writes()
-        .iter()
-        .filter(|c| c.uri.contains("/labels"))
-        .count()
 }
 
 #[tokio::test]
@@ -45,36 +26,26 @@ async fn collaborators_lgtm_others_are_told_and_redeliveries_change_nothing_twic
         ("mike", "changing LGTM is restricted to collaborators"),
         ("olly", "changing LGTM is restricted to collaborators"),
     ] {
-        bench.world().comment("acme/widgets", pull, who, "/lgtm");
+        bench.comment(pull, who, "/lgtm");
         bench.settle_delivering(2).await;
         assert!(bench.labels("acme/widgets", pull).is_empty(), "{who}");
-        let replies: Vec<String> = bench
-            .bot_comments("acme/widgets", pull)
-            .into_iter()
-            .filter(|c| c.starts_with(&format!("@{who}: {reply}")))
-            .collect();
+        let replies =
+            bench.bot_comments_starting("acme/widgets", pull, &format!("@{who}: {reply}"));
         assert_eq!(replies.len(), 1, "{who} is told once: {replies:?}");
     }
 
     bench.forget_calls();
-    bench.world().comment("acme/widgets", pull, "dave", "/lgtm");
+    bench.comment(pull, "dave", "/lgtm");
     bench.settle_delivering(2).await;
     assert_eq!(bench.labels("acme/widgets", pull), ["lgtm"]);
-    assert_eq!(label_writes(&bench), 1, "the redelivery finds the label");
-    assert_eq!(
-        bench.world().issue("acme/widgets", pull).unwrap().assignees,
-        ["dave"]
-    );
+    assert_eq!(bench.label_writes(), 1, "the redelivery finds the label");
+    assert_eq!(bench.issue(pull).assignees, ["dave"]);
 
     // The author may take it off; an approver's own /lgtm works as well.
-    bench
-        .world()
-        .comment("acme/widgets", pull, "alice", "/lgtm cancel");
+    bench.comment(pull, "alice", "/lgtm cancel");
     bench.settle().await;
     assert!(bench.labels("acme/widgets", pull).is_empty());
-    bench
-        .world()
-        .comment("acme/widgets", pull, "carol", "/lgtm");
+    bench.comment(pull, "carol", "/lgtm");
     bench.settle().await;
     assert_eq!(bench.labels("acme/widgets", pull), ["lgtm"]);
 }
@@ -83,7 +54,7 @@ async fn collaborators_lgtm_others_are_told_and_redeliveries_change_nothing_twic
 async fn a_push_takes_the_label_off_once() {
     let (seeded, pull) = seeded();
     let bench = Bench::start(seeded, PLUGINS).await;
-    bench.world().comment("acme/widgets", pull, "dave", "/lgtm");
+    bench.comment(pull, "dave", "/lgtm");
     bench.settle().await;
     assert_eq!(bench.labels("acme/widgets", pull), ["lgtm"]);
 
@@ -105,13 +76,13 @@ async fn with_tree_hashes_a_push_of_the_same_code_keeps_the_label() {
     let plugins = "plugins:\n  acme:\n    plugins: [lgtm]\nlgtm:\n- repos: [acme/widgets]\n  store_tree_hash: true\n";
     let (seeded, pull) = seeded();
     let bench = Bench::start(seeded, plugins).await;
-    bench.world().comment("acme/widgets", pull, "dave", "/lgtm");
+    bench.comment(pull, "dave", "/lgtm");
     bench.settle().await;
-    let stored: Vec<String> = bench
-        .bot_comments("acme/widgets", pull)
-        .into_iter()
-        .filter(|c| c.starts_with("LGTM label has been added.  <details>Git tree hash: "))
-        .collect();
+    let stored = bench.bot_comments_starting(
+        "acme/widgets",
+        pull,
+        "LGTM label has been added.  <details>Git tree hash: ",
+    );
     assert_eq!(stored.len(), 1, "{stored:?}");
 
     // The same content again: the same tree.
@@ -131,23 +102,16 @@ async fn with_tree_hashes_a_push_of_the_same_code_keeps_the_label() {
 #[tokio::test]
 async fn with_skip_collaborators_the_owners_reviewers_and_approvers_may() {
     let plugins = "plugins:\n  acme:\n    plugins: [lgtm]\nowners:\n  skip_collaborators: [acme]\n";
-    let mut seeded = world(&["alice", "mike"]);
-    seeded.push("acme/widgets", "main", "owners", &[("OWNERS", OWNERS)]);
-    let pull = seeded.open_pull_request(
-        "acme/widgets",
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
+    let mut seeded = world_with_owners(&["alice", "mike"], OWNERS, &[]);
+    let pull = open_widget_pr(&mut seeded);
     let bench = Bench::start(seeded, plugins).await;
-    bench.world().comment("acme/widgets", pull, "mike", "/lgtm");
+    bench.comment(pull, "mike", "/lgtm");
     bench.settle().await;
     assert!(bench.labels("acme/widgets", pull).is_empty());
     assert!(bench.bot_comments("acme/widgets", pull)[0].starts_with(
         "@mike: adding LGTM is restricted to approvers and reviewers in OWNERS files."
     ));
-    bench.world().comment("acme/widgets", pull, "dave", "/lgtm");
+    bench.comment(pull, "dave", "/lgtm");
     bench.settle().await;
     assert_eq!(bench.labels("acme/widgets", pull), ["lgtm"]);
 }

@@ -1,7 +1,7 @@
 //! `lifecycle` end to end: `/close` and `/reopen` for the author and collaborators (anyone for a
 //! stale issue), `/lifecycle` labels for anyone, each said once however often it is delivered.
 
-use crate::support::{Bench, world};
+use crate::support::{Bench, open_widget_pr, world};
 use github_standin::Permission;
 
 const PLUGINS: &str = "plugins:\n  acme:\n    plugins: [lifecycle]\n";
@@ -15,11 +15,9 @@ async fn close_reopen_and_lifecycle_labels_follow_upstream_s_rules() {
     bench.settle().await;
 
     // An outsider may not close an active issue.
-    bench
-        .world()
-        .comment("acme/widgets", issue, "mallory", "/close");
+    bench.comment(issue, "mallory", "/close");
     bench.settle_delivering(2).await;
-    assert!(bench.world().issue("acme/widgets", issue).unwrap().open);
+    assert!(bench.issue(issue).open);
     let replies = bench.bot_comments("acme/widgets", issue);
     assert_eq!(replies.len(), 1, "{replies:#?}");
     assert!(replies[0].starts_with(
@@ -27,21 +25,15 @@ async fn close_reopen_and_lifecycle_labels_follow_upstream_s_rules() {
     ));
 
     // Anyone flags it; a stale issue anyone may close.
-    bench
-        .world()
-        .comment("acme/widgets", issue, "mallory", "/lifecycle stale");
+    bench.comment(issue, "mallory", "/lifecycle stale");
     bench.settle_delivering(2).await;
     assert_eq!(bench.labels("acme/widgets", issue), ["lifecycle/stale"]);
-    bench
-        .world()
-        .comment("acme/widgets", issue, "mallory", "/lifecycle rotten");
+    bench.comment(issue, "mallory", "/lifecycle rotten");
     bench.settle().await;
     assert_eq!(bench.labels("acme/widgets", issue), ["lifecycle/rotten"]);
-    bench
-        .world()
-        .comment("acme/widgets", issue, "mallory", "/close not-planned");
+    bench.comment(issue, "mallory", "/close not-planned");
     bench.settle_delivering(2).await;
-    let closed = bench.world().issue("acme/widgets", issue).cloned().unwrap();
+    let closed = bench.issue(issue);
     assert!(!closed.open);
     assert_eq!(closed.state_reason.as_deref(), Some("not_planned"));
     let replies = bench.bot_comments("acme/widgets", issue);
@@ -49,19 +41,12 @@ async fn close_reopen_and_lifecycle_labels_follow_upstream_s_rules() {
     assert!(replies[1].starts_with("@mallory: Closing this issue, marking it as \"Not Planned\"."));
 
     // Reopening is the author's or a collaborator's.
-    bench
-        .world()
-        .comment("acme/widgets", issue, "mallory", "/reopen");
+    bench.comment(issue, "mallory", "/reopen");
     bench.settle().await;
-    assert!(!bench.world().issue("acme/widgets", issue).unwrap().open);
-    bench.world().comment(
-        "acme/widgets",
-        issue,
-        "carol",
-        "/reopen\n/remove-lifecycle rotten",
-    );
+    assert!(!bench.issue(issue).open);
+    bench.comment(issue, "carol", "/reopen\n/remove-lifecycle rotten");
     bench.settle().await;
-    let reopened = bench.world().issue("acme/widgets", issue).cloned().unwrap();
+    let reopened = bench.issue(issue);
     assert!(reopened.open);
     assert!(reopened.labels.is_empty());
     let replies = bench.bot_comments("acme/widgets", issue);
@@ -75,28 +60,15 @@ async fn close_reopen_and_lifecycle_labels_follow_upstream_s_rules() {
 async fn pull_requests_close_but_never_freeze() {
     let seeded = world(&["alice"]);
     let bench = Bench::start(seeded, PLUGINS).await;
-    let pull = bench.world().open_pull_request(
-        "acme/widgets",
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
+    let pull = open_widget_pr(&mut bench.world());
     bench.settle().await;
-    bench.world().comment(
-        "acme/widgets",
-        pull,
-        "alice",
-        "/lifecycle frozen\n/close not-planned",
-    );
+    bench.comment(pull, "alice", "/lifecycle frozen\n/close not-planned");
     bench.settle().await;
     assert!(bench.labels("acme/widgets", pull).is_empty());
-    assert!(bench.world().issue("acme/widgets", pull).unwrap().open);
-    bench
-        .world()
-        .comment("acme/widgets", pull, "alice", "/close");
+    assert!(bench.issue(pull).open);
+    bench.comment(pull, "alice", "/close");
     bench.settle().await;
-    assert!(!bench.world().issue("acme/widgets", pull).unwrap().open);
+    assert!(!bench.issue(pull).open);
     let replies = bench.bot_comments("acme/widgets", pull);
     assert_eq!(replies.len(), 3, "{replies:#?}");
     assert!(replies[0].contains("PRs cannot be closed as Not Planned."));

@@ -31,6 +31,7 @@ mod require_matching_label;
 mod retitle;
 mod secrets_in_logs;
 mod security;
+mod served;
 mod size;
 mod skip;
 mod support;

@@ -2,7 +2,7 @@
 //! milestone that is not open, get upstream's replies, each said once however often GitHub
 //! delivers the comment.
 
-use crate::support::{Bench, world};
+use crate::support::{Bench, open_widget_pr, world};
 
 const PLUGINS: &str = "plugins:\n  acme:\n    plugins: [milestone]\nrepo_milestone:\n  \"\":\n    maintainers_team: release-team\n    maintainers_friendly_name: release leads\n";
 
@@ -20,13 +20,7 @@ async fn only_the_maintainers_team_sets_and_clears_milestones() {
     let v1 = seeded.add_milestone("acme/widgets", "v1.0");
     let v2 = seeded.add_milestone("acme/widgets", "v1.1");
     let bench = Bench::start(seeded, PLUGINS).await;
-    let pull = bench.world().open_pull_request(
-        "acme/widgets",
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
+    let pull = open_widget_pr(&mut bench.world());
     let issue = bench.world().open_issue("acme/widgets", "alice", "A bug");
     bench.settle().await;
 
@@ -37,16 +31,14 @@ async fn only_the_maintainers_team_sets_and_clears_milestones() {
         (pull, "/milestone clear", None),
         (issue, "Triage:\n/milestone v1.0\r\n", Some(v1)),
     ] {
-        bench.world().comment("acme/widgets", number, "maura", body);
+        bench.comment(number, "maura", body);
         bench.settle_delivering(2).await;
         assert_eq!(milestone_of(&bench, number), expected, "{body:?}");
     }
 
     // Who may not: an org member outside the team, an outsider, the issue's author.
     for login in ["alice", "outsider"] {
-        bench
-            .world()
-            .comment("acme/widgets", issue, login, "/milestone v1.1");
+        bench.comment(issue, login, "/milestone v1.1");
         bench.settle_delivering(2).await;
         assert_eq!(milestone_of(&bench, issue), Some(v1), "{login}");
     }
@@ -59,9 +51,7 @@ async fn only_the_maintainers_team_sets_and_clears_milestones() {
     assert!(refusals[0].starts_with("@alice: You must be a member of the [acme/release-team](https://github.com/orgs/acme/teams/release-team/members) GitHub team to set the milestone."));
     assert!(refusals[0].contains("please contact your release leads and have them"));
 
-    bench
-        .world()
-        .comment("acme/widgets", pull, "maura", "/milestone v9");
+    bench.comment(pull, "maura", "/milestone v9");
     bench.settle_delivering(2).await;
     let replies = bench.bot_comments("acme/widgets", pull);
     assert_eq!(replies.len(), 1, "{replies:#?}");

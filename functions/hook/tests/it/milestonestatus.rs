@@ -1,7 +1,7 @@
 //! `milestonestatus` end to end: only the maintainers team adds `status/*` labels; anyone else
 //! gets upstream's refusal; redeliveries write nothing twice.
 
-use crate::support::{Bench, world};
+use crate::support::{Bench, open_widget_pr, world};
 
 const PLUGINS: &str = "plugins:\n  acme:\n    plugins: [milestonestatus]\nrepo_milestone:\n  \"\":\n    maintainers_team: release-team\n    maintainers_friendly_name: release leads\n";
 
@@ -10,38 +10,17 @@ async fn only_the_maintainers_team_adds_status_labels() {
     let mut seeded = world(&["alice"]);
     seeded.add_team("acme", "release-team", &["maura"]);
     let bench = Bench::start(seeded, PLUGINS).await;
-    let pull = bench.world().open_pull_request(
-        "acme/widgets",
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
+    let pull = open_widget_pr(&mut bench.world());
     let issue = bench.world().open_issue("acme/widgets", "alice", "A bug");
     bench.settle().await;
 
     bench.forget_calls();
-    bench.world().comment(
-        "acme/widgets",
-        pull,
-        "maura",
-        "/status in-review\n/status in-valid",
-    );
+    bench.comment(pull, "maura", "/status in-review\n/status in-valid");
     bench.settle_delivering(2).await;
     assert_eq!(bench.labels("acme/widgets", pull), ["status/in-review"]);
-    let label_writes = bench
-        .writes()
-        .iter()
-        .filter(|c| c.uri.contains("/labels"))
-        .count();
-    assert_eq!(label_writes, 1, "the redelivery finds the label");
+    assert_eq!(bench.label_writes(), 1, "the redelivery finds the label");
 
-    bench.world().comment(
-        "acme/widgets",
-        issue,
-        "maura",
-        "/status approved-for-milestone",
-    );
+    bench.comment(issue, "maura", "/status approved-for-milestone");
     bench.settle().await;
     assert_eq!(
         bench.labels("acme/widgets", issue),
@@ -49,9 +28,7 @@ async fn only_the_maintainers_team_adds_status_labels() {
     );
 
     for login in ["alice", "outsider"] {
-        bench
-            .world()
-            .comment("acme/widgets", pull, login, "/status in-progress");
+        bench.comment(pull, login, "/status in-progress");
     }
     bench.settle_delivering(2).await;
     assert_eq!(bench.labels("acme/widgets", pull), ["status/in-review"]);

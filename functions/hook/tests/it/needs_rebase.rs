@@ -3,30 +3,15 @@
 //! PR where the plugin is enabled, page by page; redeliveries and repeated sweeps change
 //! nothing twice.
 
-use crate::support::{BOT, Bench, world};
+use crate::support::{BOT, Bench, REPO, open_widget_pr, world};
 
-const REPO: &str = "acme/widgets";
 const PLUGINS: &str = "plugins:\n  acme/widgets:\n    plugins: [needs-rebase, hold]\n";
 const NOTICE: &str = "PR needs rebase.";
-
-fn label_writes(bench: &Bench) -> usize {
-    bench
-        .writes()
-        .iter()
-        .filter(|c| c.uri.contains("/labels"))
-        .count()
-}
 
 #[tokio::test]
 async fn pushes_and_comments_look_at_the_mergeability() {
     let mut seeded = world(&["member"]);
-    let pull = seeded.open_pull_request(
-        REPO,
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
+    let pull = open_widget_pr(&mut seeded);
     let bench = Bench::start(seeded, PLUGINS).await;
 
     bench.world().set_mergeable(REPO, pull, Some(false));
@@ -39,23 +24,23 @@ async fn pushes_and_comments_look_at_the_mergeability() {
     let comments = bench.bot_comments(REPO, pull);
     assert_eq!(comments.len(), 1, "{comments:?}");
     assert!(comments[0].starts_with("PR needs rebase.\n\n<details>"));
-    assert_eq!(label_writes(&bench), 1, "{:?}", bench.writes());
+    assert_eq!(bench.label_writes(), 1, "{:?}", bench.writes());
 
     // Still being computed: nothing is decided.
     bench.world().set_mergeable(REPO, pull, None);
-    bench.world().comment(REPO, pull, "outsider", "Any news?");
+    bench.comment(pull, "outsider", "Any news?");
     bench.forget_calls();
     bench.settle().await;
     assert!(bench.writes().is_empty(), "{:?}", bench.writes());
     assert_eq!(bench.labels(REPO, pull), ["needs-rebase"]);
 
     bench.world().set_mergeable(REPO, pull, Some(true));
-    bench.world().comment(REPO, pull, "alice", "Rebased.");
+    bench.comment(pull, "alice", "Rebased.");
     bench.forget_calls();
     bench.settle_delivering(2).await;
     assert!(bench.labels(REPO, pull).is_empty());
     assert!(bench.bot_comments(REPO, pull).is_empty(), "the notice went");
-    assert_eq!(label_writes(&bench), 1);
+    assert_eq!(bench.label_writes(), 1);
 }
 
 #[tokio::test]
@@ -118,12 +103,7 @@ async fn a_ping_sweeps_every_open_pull_request_page_by_page() {
         "left to a later look"
     );
     assert!(bench.labels("acme/gadgets", elsewhere).is_empty());
-    let searches = bench
-        .standin
-        .calls()
-        .iter()
-        .filter(|c| c.uri.contains("graphql"))
-        .count();
+    let searches = bench.count_calls(|c| c.uri.contains("graphql"));
     assert_eq!(searches, 2, "two pages");
 
     bench.forget_calls();

@@ -2,6 +2,7 @@
 //! kubernetes/kubernetes it names exactly the plugins that configuration enables there (the org's
 //! and the repository's), and every one of them built here describes itself and its commands.
 
+use crate::support::secret_file;
 use hook::{Handoff, Hook, HookOptions, PluginRegistry};
 use prow_config::{ConfigPaths, LoadOptions};
 use prow_runtime::{ConfigHandle, Metrics};
@@ -33,23 +34,16 @@ async fn plugin_help_for_kubernetes_lists_what_its_config_enables() {
         .collect();
     assert!(enabled.contains("lgtm") && enabled.contains("release-note"));
 
-    let secret = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(secret.path(), b"s").unwrap();
+    let secret = secret_file(b"s");
     let metrics = Arc::new(Metrics::new("hook"));
     let hook = Hook::new(
         ConfigHandle::new(config),
         &metrics,
-        HookOptions {
-            hmac_secret_file: secret.path().to_path_buf(),
-            github: None,
-            handoff: Handoff::InProcess,
-            plugins: PluginRegistry::for_hook(),
-            max_body_bytes: hook::DEFAULT_MAX_BODY_BYTES,
-            dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
-            clock: prow_ports::clock::SystemClock::shared(),
-            images: None,
-            config_maps: None,
-        },
+        HookOptions::new(
+            secret.path().to_path_buf(),
+            Handoff::InProcess,
+            PluginRegistry::for_hook(),
+        ),
     )
     .unwrap();
     let response = hook

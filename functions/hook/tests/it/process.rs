@@ -1,6 +1,7 @@
 //! The function as operators run it: a process on `$PORT` or under AWS Lambda, with mounted
 //! configuration, stopped by SIGTERM. Uses the hook binary; every function shares this runtime.
 
+use crate::served::serve;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -47,6 +48,13 @@ fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
     }
 }
 
+/// The hook binary, configured by `config.yaml` in `folder`.
+fn hook_command(folder: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hook"));
+    command.arg("--config-path").arg(folder.join("config.yaml"));
+    command
+}
+
 struct Function {
     child: Child,
     config: tempfile::TempDir,
@@ -70,11 +78,9 @@ impl Function {
     fn start_in(config: tempfile::TempDir, envs: &[(&str, String)]) -> Function {
         let jobs = config.path().join("jobs.yaml");
         let log = std::fs::File::create(config.path().join("stderr.log")).expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_hook"))
+        let child = hook_command(config.path())
             .arg("--hmac-secret-file")
             .arg(config.path().join("hmac"))
-            .arg("--config-path")
-            .arg(config.path().join("config.yaml"))
             .arg("--job-config-path")
             .arg(&jobs)
             .env("PROW_CONFIG_RELOAD_INTERVAL", "100ms")
@@ -115,6 +121,20 @@ impl Function {
             .collect()
     }
 
+    /// Whether the function logged `message`.
+    fn logged(&self, message: &str) -> bool {
+        self.messages().iter().any(|m| m == message)
+    }
+
+    /// Rewrites the job configuration with `count` presubmits and waits until the function at
+    /// `address` has loaded it.
+    fn edit_presubmits(&self, address: SocketAddr, count: usize) {
+        std::fs::write(&self.jobs, presubmits(count)).expect("edit");
+        wait_for("the edit to load", || {
+            metric(address, &format!("{CONFIGURED_PRESUBMITS} {count}"))
+        });
+    }
+
     fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         Command::new("kill")
@@ -144,6 +164,9 @@ fn presubmits(count: usize) -> String {
     text
 }
 
+/// The metric line counting the presubmits in the configuration in use.
+const CONFIGURED_PRESUBMITS: &str = "prow_configured_jobs{job_type=\"presubmit\"}";
+
 fn metric(address: SocketAddr, line_prefix: &str) -> Option<String> {
     let (_, body) = http_get(address, "/metrics")?;
     body.lines()
@@ -159,15 +182,12 @@ fn serves_health_and_metrics_reloads_config_and_stops_on_sigterm() {
     let (status, body) = wait_for("healthz", || http_get(address, "/healthz"));
     assert_eq!((status, body.as_str()), (200, "ok"));
     assert_eq!(
-        metric(address, "prow_configured_jobs{job_type=\"presubmit\"}").as_deref(),
+        metric(address, CONFIGURED_PRESUBMITS).as_deref(),
         Some("prow_configured_jobs{job_type=\"presubmit\"} 1")
     );
 
     // An edit while serving is picked up without a restart.
-    std::fs::write(&function.jobs, presubmits(3)).expect("edit");
-    wait_for("the edit to load", || {
-        metric(address, "prow_configured_jobs{job_type=\"presubmit\"} 3")
-    });
+    function.edit_presubmits(address, 3);
 
     // A broken edit is rejected and the last good configuration stays.
     std::fs::write(
@@ -178,7 +198,7 @@ fn serves_health_and_metrics_reloads_config_and_stops_on_sigterm() {
     wait_for("the rejection", || {
         metric(address, "prow_config_reloads_total{result=\"failure\"} 1")
     });
-    assert!(metric(address, "prow_configured_jobs{job_type=\"presubmit\"} 3").is_some());
+    assert!(metric(address, &format!("{CONFIGURED_PRESUBMITS} 3")).is_some());
     assert_eq!(http_get(address, "/healthz").map(|r| r.0), Some(200));
 
     let status = function.terminate();
@@ -229,52 +249,33 @@ fn wakes_from_the_prepared_configuration_and_keeps_it_current() {
     wait_for("healthz", || http_get(address, "/healthz"));
     let written =
         "loaded the YAML (no prepared configuration yet) and wrote the prepared configuration";
-    assert!(
-        first.messages().iter().any(|m| m == written),
-        "{:?}",
-        first.messages()
-    );
+    assert!(first.logged(written), "{:?}", first.messages());
     assert!(prepared.is_file());
 
     // Second start on the same files: the jobs come from the prepared file.
     let second = Function::start_in(first.into_folder(), &envs);
     wait_for("healthz", || http_get(address, "/healthz"));
     assert!(
-        second
-            .messages()
-            .iter()
-            .any(|m| m == "read the prepared configuration"),
+        second.logged("read the prepared configuration"),
         "{:?}",
         second.messages()
     );
     assert_eq!(
-        metric(address, "prow_configured_jobs{job_type=\"presubmit\"}").as_deref(),
+        metric(address, CONFIGURED_PRESUBMITS).as_deref(),
         Some("prow_configured_jobs{job_type=\"presubmit\"} 1")
     );
 
     // An edit reloads from the YAML and rewrites the prepared file.
-    std::fs::write(&second.jobs, presubmits(3)).expect("edit");
-    wait_for("the edit to load", || {
-        metric(address, "prow_configured_jobs{job_type=\"presubmit\"} 3")
-    });
+    second.edit_presubmits(address, 3);
     let rewritten = "loaded the YAML (the configuration files changed since it was written) and wrote the prepared configuration";
     wait_for("the rewrite to be logged", || {
-        second
-            .messages()
-            .iter()
-            .any(|m| m == rewritten)
-            .then_some(())
+        second.logged(rewritten).then_some(())
     });
     let third = Function::start_in(second.into_folder(), &envs);
     wait_for("healthz", || http_get(address, "/healthz"));
-    assert!(
-        third
-            .messages()
-            .iter()
-            .any(|m| m == "read the prepared configuration")
-    );
+    assert!(third.logged("read the prepared configuration"));
     assert_eq!(
-        metric(address, "prow_configured_jobs{job_type=\"presubmit\"}").as_deref(),
+        metric(address, CONFIGURED_PRESUBMITS).as_deref(),
         Some("prow_configured_jobs{job_type=\"presubmit\"} 3")
     );
 }
@@ -287,9 +288,7 @@ fn refuses_to_start_on_invalid_configuration() {
         "periodics:\n- name: p\n  cron: 'every day'\n",
     )
     .expect("write");
-    let output = Command::new(env!("CARGO_BIN_EXE_hook"))
-        .arg("--config-path")
-        .arg(config.path().join("config.yaml"))
+    let output = hook_command(config.path())
         .env("PORT", free_port().to_string())
         .output()
         .expect("run");
@@ -328,12 +327,7 @@ async fn collector(exports: Exports) -> SocketAddr {
                 ),
             )
             .with_state(exports);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    address
+    serve(app).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -449,11 +443,7 @@ async fn serves_the_same_routes_under_aws_lambda() {
             post(invocation_response),
         )
         .with_state(api.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let runtime_api = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let runtime_api = serve(app).await;
 
     let function = Function::start(&[
         ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string()),
@@ -486,9 +476,7 @@ fn refuses_to_start_without_a_valid_hmac_secret() {
         ("missing", "reading the HMAC secret file"),
         ("empty", "the HMAC secret file is empty"),
     ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_hook"))
-            .arg("--config-path")
-            .arg(config.path().join("config.yaml"))
+        let output = hook_command(config.path())
             .arg("--hmac-secret-file")
             .arg(config.path().join(secret))
             .env("PORT", free_port().to_string())
@@ -514,9 +502,7 @@ fn starts_with_github_credentials_without_calling_github() {
     let unreachable = format!("http://127.0.0.1:{}", free_port());
     let port = free_port();
     let log = std::fs::File::create(config.path().join("stderr.log")).expect("log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hook"))
-        .arg("--config-path")
-        .arg(config.path().join("config.yaml"))
+    let mut child = hook_command(config.path())
         .arg("--hmac-secret-file")
         .arg(config.path().join("hmac"))
         .arg("--github-token-path")

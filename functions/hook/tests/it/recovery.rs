@@ -2,8 +2,11 @@
 //! does (one attempt, never retried) while losing some on demand, hook records each one it hands
 //! on in a real S3 server, and the reconciler asks GitHub to redeliver exactly the lost ones, once.
 
+use crate::served::serve;
+use crate::support::secret_file;
+use axum::http::StatusCode;
 use github_standin::{DeliveryDrop, DeliveryPolicy, GitHubStandIn, World};
-use hook::{DeliveryRecords, Handoff, Hook, HookOptions, PluginRegistry, Recovery};
+use hook::{DeliveryRecords, Handoff, Hook, HookOptions, PluginRegistry, Recovery, RecoveryReport};
 use prow_github::redelivery::{HookRef, RecoveryPolicy};
 use prow_github_octocrab::OctocrabGitHub;
 use prow_ports::events::{AttributesReader, CloudEvent, EventSink, SinkFuture};
@@ -64,8 +67,7 @@ async fn setup_full(max_redeliveries: u32, min_interval: Duration) -> Setup {
     standin.world().outbox.clear();
     let metrics = Arc::new(Metrics::new("hook"));
     let github = OctocrabGitHub::with_token(&standin.url(), "ghp_hook", "hook", &metrics).unwrap();
-    let secret = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(secret.path(), SECRET).unwrap();
+    let secret = secret_file(SECRET);
     let broker = Arc::new(Broker::default());
     let s3 = S3Server::start_with_faults(&["records"]).await.unwrap();
     let credentials = prow_artifacts::S3Credentials {
@@ -79,17 +81,11 @@ async fn setup_full(max_redeliveries: u32, min_interval: Duration) -> Setup {
     let hook = Hook::new(
         ConfigHandle::new(prow_config::Config::default()),
         &metrics,
-        HookOptions {
-            hmac_secret_file: secret.path().to_path_buf(),
-            github: None,
-            handoff: Handoff::Sink(broker.clone()),
-            plugins: PluginRegistry::for_hook(),
-            max_body_bytes: hook::DEFAULT_MAX_BODY_BYTES,
-            dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
-            clock: prow_ports::clock::SystemClock::shared(),
-            images: None,
-            config_maps: None,
-        },
+        HookOptions::new(
+            secret.path().to_path_buf(),
+            Handoff::Sink(broker.clone()),
+            PluginRegistry::for_hook(),
+        ),
     )
     .unwrap()
     .with_recovery(
@@ -106,10 +102,7 @@ async fn setup_full(max_redeliveries: u32, min_interval: Duration) -> Setup {
         }),
     )
     .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let router = hook.clone().router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let address = serve(hook.clone().router()).await;
     // GitHub's behaviour: one attempt per delivery, never retried by itself.
     standin.deliver_in_background(
         &format!("http://{address}/hook"),
@@ -128,6 +121,17 @@ async fn setup_full(max_redeliveries: u32, min_interval: Duration) -> Setup {
     }
 }
 
+/// Polls `condition` every 10 ms, at most `tries` times; whether it came true.
+async fn eventually(tries: usize, condition: impl Fn() -> bool) -> bool {
+    for _ in 0..tries {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
+
 impl Setup {
     /// Comments `count` times on the issue (each a webhook).
     fn comment(&self, count: usize) {
@@ -137,18 +141,44 @@ impl Setup {
         }
     }
 
+    /// Comments once while GitHub cannot reach hook for its next `lost` deliveries, then waits
+    /// for GitHub's `attempt`-th delivery attempt in all.
+    async fn comment_lost(&self, lost: usize, attempt: usize) {
+        self.standin
+            .world()
+            .drop_next_deliveries(DeliveryDrop::Unreachable, lost);
+        self.comment(1);
+        self.attempts(attempt).await;
+    }
+
     /// Waits until GitHub has made `count` delivery attempts in all.
     async fn attempts(&self, count: usize) {
-        for _ in 0..500 {
-            if self.standin.world().delivery_attempts.len() >= count {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let made = || self.standin.world().delivery_attempts.len();
+        if !eventually(500, || made() >= count).await {
+            panic!("GitHub made {} of {count} delivery attempts", made());
         }
-        panic!(
-            "GitHub made {} of {count} delivery attempts",
-            self.standin.world().delivery_attempts.len()
-        );
+    }
+
+    /// One reconciler run, which must succeed; its report.
+    async fn recover(&self) -> RecoveryReport {
+        self.hook.recover_deliveries().await.unwrap()
+    }
+
+    /// Pings `POST /redeliver` as the PingSource does; the status and the answer's text.
+    async fn ping(&self) -> (StatusCode, String) {
+        let response = tower::ServiceExt::oneshot(
+            self.hook.clone().router(),
+            axum::http::Request::post("/redeliver")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).to_string())
     }
 
     fn redelivery_requests(&self) -> usize {
@@ -182,7 +212,7 @@ async fn lost_webhooks_are_redelivered_once_and_only_the_lost_ones() {
     let lost = &guids[..3];
     assert_eq!(setup.broker.received().len(), 7, "three were lost");
 
-    let report = setup.hook.recover_deliveries().await.unwrap();
+    let report = setup.recover().await;
     assert_eq!(report.judged, 10);
     assert_eq!(
         report.redelivered, lost,
@@ -202,11 +232,11 @@ async fn lost_webhooks_are_redelivered_once_and_only_the_lost_ones() {
     );
 
     // The next run judges only the three redeliveries (handled) and asks for nothing.
-    let again = setup.hook.recover_deliveries().await.unwrap();
+    let again = setup.recover().await;
     assert_eq!(again.judged, 3);
     assert!(again.redelivered.is_empty());
     assert_eq!(setup.redelivery_requests(), 3);
-    let nothing = setup.hook.recover_deliveries().await.unwrap();
+    let nothing = setup.recover().await;
     assert_eq!(nothing.judged, 0, "each delivery is judged once");
 }
 
@@ -214,16 +244,11 @@ async fn lost_webhooks_are_redelivered_once_and_only_the_lost_ones() {
 async fn a_webhook_lost_again_is_asked_for_again_up_to_the_limit_then_given_up() {
     let setup = setup_allowing(2).await;
     // Lost, and so are its first two redeliveries (an outage lasting two runs).
-    setup
-        .standin
-        .world()
-        .drop_next_deliveries(DeliveryDrop::Unreachable, 3);
-    setup.comment(1);
-    setup.attempts(1).await;
-    let report = setup.hook.recover_deliveries().await.unwrap();
+    setup.comment_lost(3, 1).await;
+    let report = setup.recover().await;
     assert_eq!(report.redelivered.len(), 1);
     setup.attempts(2).await;
-    let report = setup.hook.recover_deliveries().await.unwrap();
+    let report = setup.recover().await;
     assert_eq!(
         report.judged, 1,
         "the failed redelivery is a delivery of its own"
@@ -231,20 +256,15 @@ async fn a_webhook_lost_again_is_asked_for_again_up_to_the_limit_then_given_up()
     assert_eq!(report.redelivered.len(), 1, "asked for a second time");
     setup.attempts(3).await;
     assert!(setup.broker.received().is_empty());
-    let report = setup.hook.recover_deliveries().await.unwrap();
+    let report = setup.recover().await;
     assert_eq!(report.judged, 1);
     assert!(report.redelivered.is_empty(), "at most twice per webhook");
     assert_eq!(report.given_up.len(), 1);
     assert_eq!(setup.redelivery_requests(), 2);
 
     // Within the limit, an outage is bridged: lost once, its one redelivery arrives.
-    setup
-        .standin
-        .world()
-        .drop_next_deliveries(DeliveryDrop::Unreachable, 1);
-    setup.comment(1);
-    setup.attempts(4).await;
-    let report = setup.hook.recover_deliveries().await.unwrap();
+    setup.comment_lost(1, 4).await;
+    let report = setup.recover().await;
     assert_eq!(report.redelivered.len(), 1);
     setup.attempts(5).await;
     assert_eq!(setup.broker.received().len(), 1);
@@ -253,12 +273,7 @@ async fn a_webhook_lost_again_is_asked_for_again_up_to_the_limit_then_given_up()
 #[tokio::test]
 async fn a_failed_redelivery_request_is_asked_again_and_a_failed_listing_answers_503() {
     let setup = setup().await;
-    setup
-        .standin
-        .world()
-        .drop_next_deliveries(DeliveryDrop::Unreachable, 1);
-    setup.comment(1);
-    setup.attempts(1).await;
+    setup.comment_lost(1, 1).await;
     setup.standin.world().fail_next("POST", "/attempts", 502, 1);
     let first = setup.hook.recover_deliveries().await;
     assert!(first.is_err(), "{first:?} {:?}", setup.standin.calls());
@@ -267,16 +282,9 @@ async fn a_failed_redelivery_request_is_asked_again_and_a_failed_listing_answers
         .standin
         .world()
         .fail_next("GET", "/hooks/1/deliveries", 503, 4);
-    let response = tower::ServiceExt::oneshot(
-        setup.hook.clone().router(),
-        axum::http::Request::post("/redeliver")
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await
-    .unwrap();
-    assert!(response.status().is_server_error(), "{}", response.status());
-    let report = setup.hook.recover_deliveries().await.unwrap();
+    let (status, _) = setup.ping().await;
+    assert!(status.is_server_error(), "{status}");
+    let report = setup.recover().await;
     assert_eq!(
         report.redelivered.len(),
         1,
@@ -296,19 +304,14 @@ async fn a_record_that_could_not_be_written_is_written_by_the_redelivery_and_s3_
     setup.comment(1);
     setup.attempts(1).await;
     assert!(setup.standin.world().delivery_attempts[0].succeeded());
-    for _ in 0..200 {
-        if setup.broker.received().len() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually(200, || setup.broker.received().len() == 1).await;
     assert_eq!(setup.broker.received().len(), 1);
 
     // Unrecorded: redelivered once; hook drops the duplicate and writes the missing record.
-    let report = setup.hook.recover_deliveries().await.unwrap();
+    let report = setup.recover().await;
     assert_eq!(report.redelivered.len(), 1);
     setup.attempts(2).await;
-    let report = setup.hook.recover_deliveries().await.unwrap();
+    let report = setup.recover().await;
     assert_eq!(report.judged, 1);
     assert!(report.redelivered.is_empty(), "the redelivery recorded it");
     assert_eq!(setup.redelivery_requests(), 1);
@@ -323,25 +326,10 @@ async fn a_record_that_could_not_be_written_is_written_by_the_redelivery_and_s3_
 #[tokio::test]
 async fn a_flood_of_pings_makes_one_run_per_interval() {
     let setup = setup_full(1, Duration::from_secs(60)).await;
-    let ping = || async {
-        let response = tower::ServiceExt::oneshot(
-            setup.hook.clone().router(),
-            axum::http::Request::post("/redeliver")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-        let status = response.status();
-        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        (status, String::from_utf8_lossy(&body).to_string())
-    };
-    let (status, first) = ping().await;
+    let (status, first) = setup.ping().await;
     assert_eq!(status, 200, "{first}");
     for _ in 0..20 {
-        let (status, text) = ping().await;
+        let (status, text) = setup.ping().await;
         assert_eq!(status, 200);
         assert!(text.contains("the last run was"), "{text}");
     }

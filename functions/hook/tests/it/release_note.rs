@@ -2,21 +2,14 @@
 //! missing note goes once there is one, `/release-note-none` is for the author and org members,
 //! `/release-note-edit` for org members; redeliveries change nothing twice.
 
-use crate::support::{Bench, world};
+use crate::support::{Bench, REPO, open_widget_pr, world};
 
 const PLUGINS: &str = "plugins:\n  acme:\n    plugins: [release-note]\n";
-const REPO: &str = "acme/widgets";
 const NEEDED: &str = "do-not-merge/release-note-label-needed";
 
 async fn bench() -> (Bench, u64) {
     let mut seeded = world(&["member"]);
-    let pull = seeded.open_pull_request(
-        REPO,
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
+    let pull = open_widget_pr(&mut seeded);
     (Bench::start(seeded, PLUGINS).await, pull)
 }
 
@@ -32,12 +25,7 @@ async fn the_description_decides_the_label_and_the_notice_goes_with_a_note() {
     let notices = bench.bot_comments(REPO, pull);
     assert_eq!(notices.len(), 1, "posted once: {notices:?}");
     assert!(notices[0].starts_with("Adding the \"do-not-merge/release-note-label-needed\" label because no release-note block was detected"));
-    let label_writes = bench
-        .writes()
-        .iter()
-        .filter(|c| c.uri.contains("/labels"))
-        .count();
-    assert_eq!(label_writes, 1, "{:?}", bench.writes());
+    assert_eq!(bench.label_writes(), 1, "{:?}", bench.writes());
 
     bench.world().edit_body(
         REPO,
@@ -65,23 +53,14 @@ async fn release_note_none_is_for_the_author_and_org_members() {
         let (bench, pull) = bench().await;
         bench.world().edit_body(REPO, pull, "", "alice");
         bench.settle().await;
-        bench.world().comment(REPO, pull, who, "/release-note-none");
+        bench.comment(pull, who, "/release-note-none");
         bench.forget_calls();
         bench.settle_delivering(2).await;
-        let replies: Vec<String> = bench
-            .bot_comments(REPO, pull)
-            .into_iter()
-            .filter(|c| c.starts_with('@'))
-            .collect();
+        let replies = bench.bot_comments_starting(REPO, pull, "@");
         if allowed {
             assert_eq!(bench.labels(REPO, pull), ["release-note-none"], "{who}");
             assert!(replies.is_empty(), "{who}: {replies:?}");
-            let label_writes = bench
-                .writes()
-                .iter()
-                .filter(|c| c.uri.contains("/labels"))
-                .count();
-            assert_eq!(label_writes, 2, "added and removed once: {who}");
+            assert_eq!(bench.label_writes(), 2, "added and removed once: {who}");
         } else {
             assert_eq!(bench.labels(REPO, pull), [NEEDED], "{who}");
             assert_eq!(replies.len(), 1, "{who}: {replies:?}");
@@ -98,20 +77,15 @@ async fn release_note_edit_is_for_org_members() {
         bench.world().edit_body(REPO, pull, before, "alice");
         bench.settle().await;
         assert_eq!(bench.labels(REPO, pull), ["release-note-none"]);
-        bench.world().comment(
-            REPO,
+        bench.comment(
             pull,
             who,
             "/release-note-edit\r\n```release-note\r\nThe new note\r\n```",
         );
         bench.forget_calls();
         bench.settle_delivering(2).await;
-        let body = bench.world().issue(REPO, pull).unwrap().body.clone();
-        let edits = bench
-            .writes()
-            .iter()
-            .filter(|c| c.uri.ends_with(&format!("/issues/{pull}")))
-            .count();
+        let body = bench.issue(pull).body;
+        let edits = bench.count_writes(|c| c.uri.ends_with(&format!("/issues/{pull}")));
         if allowed {
             assert_eq!(
                 body, "Top\r\n```release-note\r\nThe new note\r\n```\r\nBelow\r\n",

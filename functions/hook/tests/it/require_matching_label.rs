@@ -2,9 +2,8 @@
 //! and the rule's comment, which go once a kind arrives and come back when it goes; anyone may
 //! `/check-required-labels`; redeliveries change nothing twice.
 
-use crate::support::{Bench, world};
+use crate::support::{Bench, REPO, open_widget_pr, world};
 
-const REPO: &str = "acme/widgets";
 const PLUGINS: &str = r#"
 plugins:
   acme:
@@ -18,25 +17,11 @@ require_matching_label:
   missing_comment: "Please add a kind label."
 "#;
 
-fn label_writes(bench: &Bench) -> usize {
-    bench
-        .writes()
-        .iter()
-        .filter(|c| c.uri.contains("/labels"))
-        .count()
-}
-
 #[tokio::test]
 async fn the_missing_label_comes_and_goes_with_a_kind() {
     let bench = Bench::start(world(&["member"]), PLUGINS).await;
     let issue = bench.world().open_issue(REPO, "alice", "A bug");
-    let pull = bench.world().open_pull_request(
-        REPO,
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
+    let pull = open_widget_pr(&mut bench.world());
     bench.forget_calls();
     bench.settle_delivering(2).await;
     for number in [issue, pull] {
@@ -45,7 +30,7 @@ async fn the_missing_label_comes_and_goes_with_a_kind() {
         assert_eq!(comments.len(), 1, "{comments:?}");
         assert!(comments[0].starts_with("Please add a kind label.\n\n<details>"));
     }
-    assert_eq!(label_writes(&bench), 2, "once each: {:?}", bench.writes());
+    assert_eq!(bench.label_writes(), 2, "once each: {:?}", bench.writes());
 
     for number in [issue, pull] {
         bench.world().label_as(REPO, number, "kind/bug", "member");
@@ -56,7 +41,7 @@ async fn the_missing_label_comes_and_goes_with_a_kind() {
         assert_eq!(bench.labels(REPO, number), ["kind/bug"]);
         assert!(bench.bot_comments(REPO, number).is_empty());
     }
-    assert_eq!(label_writes(&bench), 2, "removed once each");
+    assert_eq!(bench.label_writes(), 2, "removed once each");
 
     bench.world().unlabel_as(REPO, issue, "kind/bug", "member");
     bench.settle().await;
@@ -69,19 +54,11 @@ async fn anyone_checks_the_required_labels_again() {
     for who in ["outsider", "alice", "member"] {
         let mut seeded = world(&["member"]);
         let issue = seeded.open_issue(REPO, "alice", "A bug");
-        let pull = seeded.open_pull_request(
-            REPO,
-            "alice",
-            "feature",
-            "Add a widget",
-            &[("w.go", "package w")],
-        );
+        let pull = open_widget_pr(&mut seeded);
         // Seeded without the plugin having seen them open.
         let bench = Bench::start(seeded, PLUGINS).await;
         for number in [issue, pull] {
-            bench
-                .world()
-                .comment(REPO, number, who, "/check-required-labels");
+            bench.comment(number, who, "/check-required-labels");
         }
         bench.settle_delivering(2).await;
         for number in [issue, pull] {

@@ -8,18 +8,14 @@
 //! SHA-1 signature, invalid JSON, a body over the limit, missing headers, the content type); the
 //! tests here go after what an attacker would try next.
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use hook::{Handoff, Hook, HookOptions, PluginRegistry};
+use crate::served::{Served, Wiring};
+use hook::{Hook, HookOptions, PluginRegistry};
 use prow_github::webhook::signature;
 use prow_plugins::{Action, EventKind, Facts, Input, NeedFacts, Plugin, PluginHelp};
-use prow_ports::events::{AttributesReader, CloudEvent, EventSink, NewEvent};
+use prow_ports::events::{AttributesReader, CloudEvent, NewEvent};
 use prow_runtime::ConfigHandle;
-use prow_runtime::cloudevents::{HttpSink, from_http, to_http};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -30,25 +26,6 @@ const LIMIT: usize = 64 * 1024;
 const REPO: &str = "acme/widgets";
 const ACCEPTED: &str = "Event received. Have a nice day.";
 const ALREADY: &str = "Event already received. Have a nice day.";
-
-/// Records each CloudEvent hook hands on, after `delay_ms` (to hold a hand-off in flight).
-#[derive(Clone, Default)]
-struct Sink {
-    events: Arc<Mutex<Vec<CloudEvent>>>,
-    delay_ms: Arc<AtomicU64>,
-}
-
-async fn receive_event(
-    State(sink): State<Sink>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> StatusCode {
-    let delay = sink.delay_ms.load(Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(delay)).await;
-    let event = from_http(&headers, body).expect("a binary-mode CloudEvent");
-    sink.events.lock().unwrap().push(event);
-    StatusCode::ACCEPTED
-}
 
 /// A plugin that records the comments it is run on.
 struct Recorder(Arc<Mutex<Vec<String>>>);
@@ -71,144 +48,36 @@ impl Plugin for Recorder {
     }
 }
 
-async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    address
-}
-
 /// hook handing on to a recording sink, with one recording plugin and one external plugin
 /// (taking every event) enabled for [`REPO`].
-struct Front {
-    address: SocketAddr,
-    sink: Sink,
-    ran: Arc<Mutex<Vec<String>>>,
-    forwarded: Arc<Mutex<Vec<Vec<u8>>>>,
-    _secret: tempfile::NamedTempFile,
-}
-
-impl Front {
-    async fn start() -> Front {
-        let sink = Sink::default();
-        let sink_address = serve(
-            Router::new()
-                .route("/", post(receive_event))
-                .with_state(sink.clone()),
-        )
-        .await;
-        let forwarded: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
-        let external = serve(
-            Router::new()
-                .route(
-                    "/",
-                    post(
-                        |State(f): State<Arc<Mutex<Vec<Vec<u8>>>>>,
-                         body: axum::body::Bytes| async move {
-                            f.lock().unwrap().push(body.to_vec());
-                            StatusCode::OK
-                        },
-                    ),
-                )
-                .with_state(forwarded.clone()),
-        )
-        .await;
+async fn start_front() -> Served {
+    Served::start(SECRET, |wiring: &Wiring| {
         let plugins_yaml = format!(
-            "plugins:\n  {REPO}:\n    plugins: [yuks]\nexternal_plugins:\n  {REPO}:\n  - name: everything\n    endpoint: http://{external}/\n"
+            "plugins:\n  {REPO}:\n    plugins: [yuks]\nexternal_plugins:\n  {REPO}:\n  - name: everything\n    endpoint: http://{}/\n",
+            wiring.external
         );
         let config = prow_test_harness::strict_config("", "", Some(&plugins_yaml));
-        let secret = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(secret.path(), SECRET).unwrap();
-        let ran: Arc<Mutex<Vec<String>>> = Arc::default();
-        let metrics = prow_runtime::Metrics::new("hook");
-        let hook = Hook::new(
+        let plugins = PluginRegistry::default().with(Arc::new(Recorder(wiring.recorded.clone())));
+        Hook::new(
             ConfigHandle::new(config),
-            &metrics,
+            &wiring.metrics,
             HookOptions {
-                hmac_secret_file: secret.path().to_path_buf(),
-                github: None,
-                handoff: Handoff::Sink(Arc::new(HttpSink::new(format!("http://{sink_address}/")))
-                    as Arc<dyn EventSink>),
-                plugins: PluginRegistry::default().with(Arc::new(Recorder(ran.clone()))),
                 max_body_bytes: LIMIT,
-                dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
-                clock: prow_ports::clock::SystemClock::shared(),
-                images: None,
-                config_maps: None,
+                ..HookOptions::new(wiring.secret_file.clone(), wiring.sink_handoff(), plugins)
             },
         )
-        .unwrap();
-        Front {
-            address: serve(hook.router()).await,
-            sink,
-            ran,
-            forwarded,
-            _secret: secret,
-        }
-    }
+        .unwrap()
+    })
+    .await
+}
 
-    fn handed_on(&self) -> Vec<CloudEvent> {
-        self.sink.events.lock().unwrap().clone()
-    }
-
-    async fn post(&self, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
-        let mut request = reqwest::Client::new()
-            .post(format!("http://{}/hook", self.address))
-            .body(body.to_vec());
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = request.send().await.unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
-    }
-
-    /// A delivery as GitHub sends it, with `signature` as its `X-Hub-Signature-256`.
-    async fn deliver_signed(
-        &self,
-        event: &str,
-        guid: &str,
-        signature: &str,
-        body: &[u8],
-    ) -> (u16, String) {
-        self.post(
-            &[
-                ("X-GitHub-Event", event),
-                ("X-GitHub-Delivery", guid),
-                ("X-Hub-Signature-256", signature),
-                ("Content-Type", "application/json"),
-            ],
-            body,
-        )
-        .await
-    }
-
-    /// A delivery signed with the hook's secret.
-    async fn deliver(&self, event: &str, guid: &str, body: &[u8]) -> (u16, String) {
-        self.deliver_signed(event, guid, &signature(SECRET, body), body)
-            .await
-    }
-
-    /// Posts a CloudEvent to `path`, as the broker does.
-    async fn post_event(&self, path: &str, event: &CloudEvent) -> (u16, String) {
-        let (headers, body) = to_http(event).unwrap();
-        let response = reqwest::Client::new()
-            .post(format!("http://{}{path}", self.address))
-            .headers(headers)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
-    }
-
-    /// The head of a `POST /hook` signed for `body`, declaring `content_length`.
-    fn raw_head(&self, guid: &str, body: &[u8], content_length: usize) -> String {
-        format!(
-            "POST /hook HTTP/1.1\r\nHost: {}\r\nX-GitHub-Event: issue_comment\r\nX-GitHub-Delivery: {guid}\r\nX-Hub-Signature-256: {}\r\nContent-Type: application/json\r\nContent-Length: {content_length}\r\nConnection: close\r\n\r\n",
-            self.address,
-            signature(SECRET, body)
-        )
-    }
+/// The head of a `POST /hook` to `front` signed for `body`, declaring `content_length`.
+fn raw_head(front: &Served, guid: &str, body: &[u8], content_length: usize) -> String {
+    format!(
+        "POST /hook HTTP/1.1\r\nHost: {}\r\nX-GitHub-Event: issue_comment\r\nX-GitHub-Delivery: {guid}\r\nX-Hub-Signature-256: {}\r\nContent-Type: application/json\r\nContent-Length: {content_length}\r\nConnection: close\r\n\r\n",
+        front.address,
+        signature(SECRET, body)
+    )
 }
 
 /// Writes `request` on a fresh connection (then closes the writing half when `close_write`) and
@@ -259,7 +128,7 @@ fn comment(body: &str, author: &str, action: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_signature_over_another_body_is_refused_and_nothing_is_handed_on() {
-    let front = Front::start().await;
+    let front = start_front().await;
     let genuine = comment("looks good", "alice", "created");
     let genuine_signature = signature(SECRET, &genuine);
     let forged = comment("/lgtm", "alice", "created");
@@ -301,7 +170,7 @@ async fn a_signature_over_another_body_is_refused_and_nothing_is_handed_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replayed_delivery_id_is_handed_on_once_even_when_sent_at_the_same_time() {
-    let front = Front::start().await;
+    let front = start_front().await;
     let body = comment("/retest", "alice", "created");
     // The first hand-off is held in flight while the copies arrive.
     front.sink.delay_ms.store(300, Ordering::SeqCst);
@@ -330,7 +199,7 @@ async fn a_replayed_delivery_id_is_handed_on_once_even_when_sent_at_the_same_tim
 /// recognised as a replay and dropped.
 #[tokio::test]
 async fn a_valid_body_replayed_under_a_new_delivery_id_is_dropped() {
-    let front = Front::start().await;
+    let front = start_front().await;
     let body = comment("/retest", "alice", "created");
     assert_eq!(
         front.deliver("issue_comment", "d-original", &body).await,
@@ -350,13 +219,13 @@ async fn a_valid_body_replayed_under_a_new_delivery_id_is_dropped() {
 
 #[tokio::test]
 async fn a_truncated_body_is_never_handed_on() {
-    let front = Front::start().await;
+    let front = start_front().await;
     let body = comment("/ok-to-test", "alice", "created");
     let cut = &body[..body.len() / 2];
 
     // Cut short, with a Content-Length that matches what was sent: the signature of the whole
     // body does not hold for half of it.
-    let mut request = front.raw_head("d-cut", &body, cut.len()).into_bytes();
+    let mut request = raw_head(&front, "d-cut", &body, cut.len()).into_bytes();
     request.extend_from_slice(cut);
     assert_eq!(
         exchange(front.address, &request, false, Duration::from_secs(5)).await,
@@ -366,7 +235,7 @@ async fn a_truncated_body_is_never_handed_on() {
     // A Content-Length larger than what was sent, and the sender then closes its side: the body
     // cannot be read whole, and is refused (400: it ended before its Content-Length) rather
     // than passed on.
-    let mut request = front.raw_head("d-short", &body, body.len()).into_bytes();
+    let mut request = raw_head(&front, "d-short", &body, body.len()).into_bytes();
     request.extend_from_slice(cut);
     let status = exchange(front.address, &request, true, Duration::from_secs(5)).await;
     assert!(
@@ -376,7 +245,7 @@ async fn a_truncated_body_is_never_handed_on() {
 
     // ... or keeps the connection open: hook waits for the rest as long as GitHub would (10 s),
     // then answers 408 and lets go.
-    let mut request = front.raw_head("d-stalled", &body, body.len()).into_bytes();
+    let mut request = raw_head(&front, "d-stalled", &body, body.len()).into_bytes();
     request.extend_from_slice(cut);
     assert_eq!(
         exchange(front.address, &request, false, Duration::from_secs(15)).await,
@@ -397,12 +266,12 @@ async fn a_truncated_body_is_never_handed_on() {
 
 #[tokio::test]
 async fn an_oversized_body_is_refused_413_before_it_is_read() {
-    let front = Front::start().await;
+    let front = start_front().await;
     let small = comment("hello", "alice", "created");
 
     // Declared too large: refused on the headers alone, though not one byte of the body came.
     let started = Instant::now();
-    let head = front.raw_head("d-declared", &small, LIMIT + 1);
+    let head = raw_head(&front, "d-declared", &small, LIMIT + 1);
     assert_eq!(
         exchange(
             front.address,
@@ -416,8 +285,7 @@ async fn an_oversized_body_is_refused_413_before_it_is_read() {
     assert!(started.elapsed() < Duration::from_secs(2));
 
     // Sent without a length (chunked), and never finished: hook stops reading at the limit.
-    let head = front
-        .raw_head("d-chunked", &small, 0)
+    let head = raw_head(&front, "d-chunked", &small, 0)
         .replace("Content-Length: 0\r\n", "Transfer-Encoding: chunked\r\n");
     let mut request = head.into_bytes();
     let chunk = vec![b' '; 16 * 1024];
@@ -448,7 +316,7 @@ async fn an_oversized_body_is_refused_413_before_it_is_read() {
 
 #[tokio::test]
 async fn wrongly_typed_webhooks_are_refused_or_acted_on_by_nothing() {
-    let front = Front::start().await;
+    let front = start_front().await;
     let genuine = comment("/lgtm", "alice", "created");
 
     // A signed issue comment sent again under another X-GitHub-Event (the header is not
@@ -530,7 +398,7 @@ async fn wrongly_typed_webhooks_are_refused_or_acted_on_by_nothing() {
         let (status, text) = front.post_event("/plugins/yuks", event).await;
         assert_eq!((status, text.as_str()), (200, "yuks does not apply"));
     }
-    assert!(front.ran.lock().unwrap().is_empty(), "no plugin ran");
+    assert!(front.recorded.lock().unwrap().is_empty(), "no plugin ran");
 }
 
 /// CloudEvents the broker would bring back, built as hook builds them.
@@ -551,7 +419,7 @@ fn cloud_event(id: &str, event: &str, payload: Vec<u8>, signature: Option<String
 
 #[tokio::test]
 async fn forged_cloud_events_run_no_plugin_and_reach_no_external_plugin() {
-    let front = Front::start().await;
+    let front = start_front().await;
     let genuine = comment("a genuine comment", "alice", "created");
     let genuine_signature = signature(SECRET, &genuine);
     let forged = comment("/lgtm", "mallory", "created");
@@ -612,7 +480,7 @@ async fn forged_cloud_events_run_no_plugin_and_reach_no_external_plugin() {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
-    assert!(front.ran.lock().unwrap().is_empty(), "no plugin ran");
+    assert!(front.recorded.lock().unwrap().is_empty(), "no plugin ran");
     assert!(
         front.forwarded.lock().unwrap().is_empty(),
         "nothing reached the external plugin"
@@ -632,13 +500,20 @@ async fn forged_cloud_events_run_no_plugin_and_reach_no_external_plugin() {
             .await,
         (200, "forwarded to everything".to_string())
     );
-    assert_eq!(*front.ran.lock().unwrap(), ["a genuine comment"]);
-    assert_eq!(*front.forwarded.lock().unwrap(), [genuine]);
+    assert_eq!(*front.recorded.lock().unwrap(), ["a genuine comment"]);
+    let forwarded: Vec<Vec<u8>> = front
+        .forwarded
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, body)| body.clone())
+        .collect();
+    assert_eq!(forwarded, [genuine]);
 }
 
 #[tokio::test]
 async fn a_ping_at_a_plugin_route_reads_nothing_it_carries() {
-    let front = Front::start().await;
+    let front = start_front().await;
     // A "ping" (not signed: PingSources sign nothing) carrying a comment: the plugin route treats
     // it as a sweep, which a plugin that does not sweep ignores; the payload is not read.
     let ping = NewEvent {
@@ -662,6 +537,6 @@ async fn a_ping_at_a_plugin_route_reads_nothing_it_carries() {
             .0,
         400
     );
-    assert!(front.ran.lock().unwrap().is_empty());
+    assert!(front.recorded.lock().unwrap().is_empty());
     assert!(front.forwarded.lock().unwrap().is_empty());
 }

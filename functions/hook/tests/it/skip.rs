@@ -2,7 +2,7 @@
 //! jobs into "Skipped" successes, leaves required jobs and jobs the same comment runs alone, and
 //! a redelivery sets nothing twice.
 
-use crate::support::{Bench, world};
+use crate::support::{Bench, head_sha, open_widget_pr, world};
 
 const PLUGINS: &str = "plugins:\n  acme:\n    plugins: [skip]\n";
 
@@ -28,18 +28,8 @@ presubmits:
 /// passed.
 async fn bench() -> (Bench, u64, String) {
     let mut seeded = world(&["member"]);
-    let pull = seeded.open_pull_request(
-        "acme/widgets",
-        "alice",
-        "feature",
-        "Add a widget",
-        &[("w.go", "package w")],
-    );
-    let head = seeded
-        .issue("acme/widgets", pull)
-        .and_then(|i| i.pull.as_ref())
-        .map(|p| p.head_sha.clone())
-        .unwrap();
+    let pull = open_widget_pr(&mut seeded);
+    let head = head_sha(&seeded, pull);
     for (context, state) in [
         ("unit", "failure"),
         ("lint", "failure"),
@@ -69,7 +59,7 @@ fn status(context: &str, state: &str, description: &str) -> (String, String, Str
 async fn anyone_skips_the_stale_optional_jobs_once() {
     for who in ["outsider", "alice", "member"] {
         let (bench, pull, head) = bench().await;
-        bench.world().comment("acme/widgets", pull, who, "/skip");
+        bench.comment(pull, who, "/skip");
         bench.forget_calls();
         bench.settle_delivering(2).await;
         assert_eq!(
@@ -82,11 +72,7 @@ async fn anyone_skips_the_stale_optional_jobs_once() {
             ],
             "{who}"
         );
-        let status_writes = bench
-            .writes()
-            .iter()
-            .filter(|c| c.uri.contains("/statuses/"))
-            .count();
+        let status_writes = bench.count_writes(|c| c.uri.contains("/statuses/"));
         assert_eq!(
             status_writes, 2,
             "the redelivery finds nothing stale: {who}"
@@ -98,9 +84,7 @@ async fn anyone_skips_the_stale_optional_jobs_once() {
 #[tokio::test]
 async fn jobs_the_comment_runs_are_not_skipped_and_issues_are_left_alone() {
     let (bench, pull, head) = bench().await;
-    bench
-        .world()
-        .comment("acme/widgets", pull, "member", "/skip\n/test e2e");
+    bench.comment(pull, "member", "/skip\n/test e2e");
     bench.settle().await;
     assert_eq!(
         statuses(&bench, &head),
@@ -113,9 +97,7 @@ async fn jobs_the_comment_runs_are_not_skipped_and_issues_are_left_alone() {
     );
 
     let issue = bench.world().open_issue("acme/widgets", "alice", "A bug");
-    bench
-        .world()
-        .comment("acme/widgets", issue, "member", "/skip");
+    bench.comment(issue, "member", "/skip");
     bench.forget_calls();
     bench.settle().await;
     assert!(bench.writes().is_empty(), "{:?}", bench.writes());

@@ -5,13 +5,16 @@
 //! `/plugins/{name}`) until no more come, so a plugin's own changes (a label it adds) reach the
 //! plugins again as on GitHub.
 
-use github_standin::{Call, GitHubStandIn, World};
+use github_standin::{Call, GitHubStandIn, Issue, Permission, World};
 use hook::{Handoff, Hook, HookOptions, PluginRegistry};
 use prow_github_octocrab::OctocrabGitHub;
+use prow_ports::events::CloudEvent;
 use prow_runtime::{ConfigHandle, Metrics};
 use std::sync::{Arc, MutexGuard};
 
 pub const BOT: &str = "k8s-ci-robot";
+/// The repository of [`world`].
+pub const REPO: &str = "acme/widgets";
 const SECRET: &[u8] = b"plugin-bench-secret";
 
 pub struct Bench {
@@ -54,8 +57,7 @@ impl Bench {
         let metrics = Arc::new(Metrics::new("hook"));
         let github =
             OctocrabGitHub::with_token(&standin.url(), "ghp_bench", "hook", &metrics).unwrap();
-        let secret = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(secret.path(), SECRET).unwrap();
+        let secret = secret_file(SECRET);
         let registry = PluginRegistry::for_hook();
         let plugins = registry.names();
         let config = prow_test_harness::strict_config(config_yaml, "", Some(plugins_yaml));
@@ -63,16 +65,10 @@ impl Bench {
             ConfigHandle::new(config),
             &metrics,
             HookOptions {
-                hmac_secret_file: secret.path().to_path_buf(),
                 github: Some(Arc::new(github)),
-                // Deliveries come to the plugin routes as the broker delivers them.
-                handoff: Handoff::InProcess,
-                plugins: registry,
-                max_body_bytes: hook::DEFAULT_MAX_BODY_BYTES,
-                dedupe_window: hook::DEFAULT_DEDUPE_WINDOW,
-                clock: prow_ports::clock::SystemClock::shared(),
-                images: None,
                 config_maps,
+                // Deliveries come to the plugin routes as the broker delivers them.
+                ..HookOptions::new(secret.path().to_path_buf(), Handoff::InProcess, registry)
             },
         )
         .unwrap();
@@ -121,22 +117,32 @@ impl Bench {
         let mut answers = Vec::new();
         for plugin in &self.plugins {
             for _ in 0..times {
-                let (status, body) = prow_test_harness::events::post_event_to(
-                    &self.router,
-                    &format!("/plugins/{plugin}"),
-                    &cloud_event,
-                )
-                .await
-                .unwrap();
-                answers.push(Answer {
-                    plugin,
-                    event: event.to_string(),
-                    status,
-                    body,
-                });
+                answers.push(self.post_to_plugin(plugin, event, &cloud_event).await);
             }
         }
         answers
+    }
+
+    /// Posts `cloud_event` (named `event` in the answer) to `plugin`'s route, as the broker does.
+    async fn post_to_plugin(
+        &self,
+        plugin: &'static str,
+        event: &str,
+        cloud_event: &CloudEvent,
+    ) -> Answer {
+        let (status, body) = prow_test_harness::events::post_event_to(
+            &self.router,
+            &format!("/plugins/{plugin}"),
+            cloud_event,
+        )
+        .await
+        .unwrap();
+        Answer {
+            plugin,
+            event: event.to_string(),
+            status,
+            body,
+        }
     }
 
     /// Posts a webhook to `POST /hook` as GitHub does (signed, with its headers); the status.
@@ -198,6 +204,24 @@ impl Bench {
             .collect()
     }
 
+    /// The bot's comments on `repo#number` that start with `prefix`.
+    pub fn bot_comments_starting(&self, repo: &str, number: u64, prefix: &str) -> Vec<String> {
+        self.bot_comments(repo, number)
+            .into_iter()
+            .filter(|c| c.starts_with(prefix))
+            .collect()
+    }
+
+    /// `who` comments `body` on [`REPO`]`#number`.
+    pub fn comment(&self, number: u64, who: &str, body: &str) {
+        self.world().comment(REPO, number, who, body);
+    }
+
+    /// [`REPO`]`#number` as it is now.
+    pub fn issue(&self, number: u64) -> Issue {
+        self.world().issue(REPO, number).cloned().unwrap()
+    }
+
     /// Every call that changed something (not a GET), in order.
     pub fn writes(&self) -> Vec<Call> {
         self.standin
@@ -205,6 +229,21 @@ impl Bench {
             .into_iter()
             .filter(|c| c.method != "GET")
             .collect()
+    }
+
+    /// How many of the [`Bench::writes`] `matches`.
+    pub fn count_writes(&self, matches: impl Fn(&Call) -> bool) -> usize {
+        self.writes().iter().filter(|c| matches(c)).count()
+    }
+
+    /// How many writes added or removed a label.
+    pub fn label_writes(&self) -> usize {
+        self.count_writes(|c| c.uri.contains("/labels"))
+    }
+
+    /// How many calls of any method, reads included, `matches`.
+    pub fn count_calls(&self, matches: impl Fn(&Call) -> bool) -> usize {
+        self.standin.calls().iter().filter(|c| matches(c)).count()
     }
 
     /// Forgets the calls made so far (to count those of the next step).
@@ -219,28 +258,51 @@ impl Bench {
             "2026-01-01T00:00:00Z".to_string(),
         )
         .unwrap();
-        let (status, body) = prow_test_harness::events::post_event_to(
-            &self.router,
-            &format!("/plugins/{plugin}"),
-            &event,
-        )
-        .await
-        .unwrap();
-        Answer {
-            plugin,
-            event: "ping".to_string(),
-            status,
-            body,
-        }
+        self.post_to_plugin(plugin, "ping", &event).await
     }
 }
 
-/// A world with the bot, org `acme` whose members are `members`, and repo `acme/widgets`.
+/// A world with the bot, org `acme` whose members are `members`, and repo [`REPO`].
 pub fn world(members: &[&str]) -> World {
     let mut world = World::new(BOT);
     let mut all: Vec<&str> = members.to_vec();
     all.push(BOT);
     world.add_org("acme", &all);
-    world.add_repo("acme/widgets");
+    world.add_repo(REPO);
     world
+}
+
+/// [`world`] whose [`REPO`] has `owners` as its root OWNERS file and `collaborators` who may
+/// write.
+pub fn world_with_owners(members: &[&str], owners: &str, collaborators: &[&str]) -> World {
+    let mut world = world(members);
+    world.push(REPO, "main", "owners", &[("OWNERS", owners)]);
+    for login in collaborators {
+        world.add_collaborator(REPO, login, Permission::Write);
+    }
+    world
+}
+
+/// Opens alice's pull request "Add a widget" (one file, `w.go`) on [`REPO`]; its number.
+pub fn open_widget_pr(world: &mut World) -> u64 {
+    world.open_pull_request(
+        REPO,
+        "alice",
+        "feature",
+        "Add a widget",
+        &[("w.go", "package w")],
+    )
+}
+
+/// The head commit of pull request [`REPO`]`#number`.
+pub fn head_sha(world: &World, number: u64) -> String {
+    let pull = world.issue(REPO, number).and_then(|i| i.pull.as_ref());
+    pull.unwrap().head_sha.clone()
+}
+
+/// A temporary file holding `secret`, for `--hmac-secret-file`.
+pub fn secret_file(secret: &[u8]) -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), secret).unwrap();
+    file
 }

@@ -2,20 +2,14 @@
 //! invalid-owners label and one review (however often GitHub delivers); fixing it takes the
 //! label off; anyone may ask again with `/verify-owners`.
 
-use crate::support::{BOT, Bench, world};
+use crate::support::{BOT, Bench, world_with_owners};
 
 const PLUGINS: &str = "plugins:\n  acme:\n    plugins: [verify-owners]\n";
 const LABEL: &str = "do-not-merge/invalid-owners-file";
 
 #[tokio::test]
 async fn an_invalid_owners_file_is_flagged_once_and_fixing_it_clears_the_flag() {
-    let mut seeded = world(&["alice"]);
-    seeded.push(
-        "acme/widgets",
-        "main",
-        "owners",
-        &[("OWNERS", "approvers:\n- carol\n")],
-    );
+    let seeded = world_with_owners(&["alice"], "approvers:\n- carol\n", &[]);
     let bench = Bench::start(seeded, PLUGINS).await;
     let pull = bench.world().open_pull_request(
         "acme/widgets",
@@ -27,9 +21,7 @@ async fn an_invalid_owners_file_is_flagged_once_and_fixing_it_clears_the_flag() 
     bench.settle_delivering(2).await;
     assert_eq!(bench.labels("acme/widgets", pull), [LABEL]);
     let reviews: Vec<(String, String)> = bench
-        .world()
-        .issue("acme/widgets", pull)
-        .unwrap()
+        .issue(pull)
         .reviews
         .iter()
         .map(|r| (r.author.clone(), r.body.clone()))
@@ -42,19 +34,9 @@ async fn an_invalid_owners_file_is_flagged_once_and_fixing_it_clears_the_flag() 
     );
 
     // Asking again changes nothing.
-    bench
-        .world()
-        .comment("acme/widgets", pull, "olly", "/verify-owners");
+    bench.comment(pull, "olly", "/verify-owners");
     bench.settle().await;
-    assert_eq!(
-        bench
-            .world()
-            .issue("acme/widgets", pull)
-            .unwrap()
-            .reviews
-            .len(),
-        1
-    );
+    assert_eq!(bench.issue(pull).reviews.len(), 1);
 
     bench.world().push_to_pull_request(
         "acme/widgets",

@@ -6,14 +6,6 @@ use crate::support::{Bench, world};
 const PLUGINS: &str = "plugins:\n  acme:\n    plugins: [wip]\n";
 const WIP: &str = "do-not-merge/work-in-progress";
 
-fn label_writes(bench: &Bench) -> usize {
-    bench
-        .writes()
-        .iter()
-        .filter(|c| c.uri.contains("/labels"))
-        .count()
-}
-
 #[tokio::test]
 async fn the_label_follows_the_title_and_the_draft_state_once_per_change() {
     let bench = Bench::start(world(&["alice"]), PLUGINS).await;
@@ -26,7 +18,7 @@ async fn the_label_follows_the_title_and_the_draft_state_once_per_change() {
     );
     bench.settle_delivering(2).await;
     assert_eq!(bench.labels("acme/widgets", pull), [WIP]);
-    assert_eq!(label_writes(&bench), 1, "the redelivery finds the label");
+    assert_eq!(bench.label_writes(), 1, "the redelivery finds the label");
 
     bench.forget_calls();
     bench
@@ -34,7 +26,7 @@ async fn the_label_follows_the_title_and_the_draft_state_once_per_change() {
         .retitle_pull_request("acme/widgets", pull, "Add a widget");
     bench.settle_delivering(2).await;
     assert!(bench.labels("acme/widgets", pull).is_empty());
-    assert_eq!(label_writes(&bench), 1, "removed once");
+    assert_eq!(bench.label_writes(), 1, "removed once");
 
     bench.forget_calls();
     bench
@@ -49,12 +41,9 @@ async fn the_label_follows_the_title_and_the_draft_state_once_per_change() {
         .world()
         .push_to_pull_request("acme/widgets", pull, "More", &[("x.go", "package w")]);
     bench.settle().await;
-    assert!(
-        !bench
-            .standin
-            .calls()
-            .iter()
-            .any(|c| c.uri.contains("/labels")),
+    assert_eq!(
+        bench.count_calls(|c| c.uri.contains("/labels")),
+        0,
         "synchronize is not wip's"
     );
 

@@ -5,36 +5,14 @@
 //! hook's reconciler (`--redeliver-hook`). Afterwards every pull request has its two jobs exactly
 //! once, each of its statuses reported once and in order, and exactly one failure comment.
 
-use crate::local_restart::{Running, start_with};
-use github_standin::{DeliveryPolicy, GitHubStandIn, World};
+use crate::local_restart::{Running, start_with, write_config};
+use github_standin::{DeliveryPolicy, GitHubStandIn};
 use prow_test_harness::SeededRandom;
+use prow_test_harness::standin_world::{REPO, acme_widgets};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
-
-const REPO: &str = "acme/widgets";
 const SECRET: &str = "chaos-secret";
 const PULLS: usize = 12;
-
-fn write_config(dir: &Path) {
-    std::fs::write(
-        dir.join("config.yaml"),
-        "prowjob_namespace: prow\npod_namespace: test-pods\nplank:\n  default_decoration_config_entries:\n  - config:\n      timeout: 5m\n      grace_period: 2s\n      utility_images: {clonerefs: l, initupload: l, entrypoint: l, sidecar: l}\n      gcs_configuration: {bucket: s3://prow-artifacts, path_strategy: explicit}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("jobs.yaml"),
-        "presubmits:\n  acme/widgets:\n  - name: unit\n    always_run: true\n    decorate: true\n    spec: {containers: [{image: local, command: [/bin/sh, -c], args: [\"echo ok\"]}]}\n  - name: lint\n    always_run: true\n    decorate: true\n    spec: {containers: [{image: local, command: [/bin/sh, -c], args: [\"echo bad; exit 1\"]}]}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("plugins.yaml"),
-        "triggers:\n- repos: [acme]\nplugins:\n  acme: {plugins: [trigger]}\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("hmac"), SECRET).unwrap();
-    std::fs::write(dir.join("token"), "ghp_chaos").unwrap();
-}
 
 /// The corpus's payloads of events that start nothing here, as if about this repository.
 fn corpus_events() -> Vec<(String, Vec<u8>)> {
@@ -75,12 +53,13 @@ fn corpus_events() -> Vec<(String, Vec<u8>)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_random_moments_prow_local_loses_and_duplicates_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path());
-    let mut world = World::new("prow-bot");
-    world.add_org("acme", &["alice", "prow-bot"]);
-    world.add_repo(REPO);
-    world.outbox.clear();
-    let mut standin = GitHubStandIn::start(world).await.unwrap();
+    write_config(
+        dir.path(),
+        "presubmits:\n  acme/widgets:\n  - name: unit\n    always_run: true\n    decorate: true\n    spec: {containers: [{image: local, command: [/bin/sh, -c], args: [\"echo ok\"]}]}\n  - name: lint\n    always_run: true\n    decorate: true\n    spec: {containers: [{image: local, command: [/bin/sh, -c], args: [\"echo bad; exit 1\"]}]}\n",
+        SECRET,
+        "ghp_chaos",
+    );
+    let mut standin = GitHubStandIn::start(acme_widgets()).await.unwrap();
     let port = crate::free_port();
     let url = standin.url();
     let extra = [
@@ -157,16 +136,7 @@ async fn killed_at_random_moments_prow_local_loses_and_duplicates_nothing() {
     // Each pull request's two jobs reported: unit success, lint failure.
     let heads: Vec<String> = pulls
         .iter()
-        .map(|&n| {
-            standin
-                .world()
-                .issue(REPO, n)
-                .unwrap()
-                .pull
-                .clone()
-                .unwrap()
-                .head_sha
-        })
+        .map(|&n| standin.world().pull(REPO, n).unwrap().head_sha.clone())
         .collect();
     let finished = |standin: &GitHubStandIn| {
         heads.iter().all(|head| {

@@ -69,6 +69,14 @@ async fn shot(browser: &Browser, folder: &std::path::Path, name: &str) {
     browser.screenshot(&folder.join(name)).await.unwrap();
 }
 
+/// Runs `script` in the page, without arguments; what it returns.
+async fn run_script(browser: &Browser, script: &str) -> serde_json::Value {
+    browser
+        .execute(script, serde_json::json!([]))
+        .await
+        .unwrap()
+}
+
 fn screenshots() -> PathBuf {
     std::env::var_os("PROW_TEST_ARTIFACTS")
         .map(PathBuf::from)
@@ -108,13 +116,7 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
     shot(&browser, &shots, "job-list.png").await;
 
     // Choosing a state filters at once (the page's script submits the form), into the URL.
-    browser
-        .execute(
-            "const s = document.querySelector('select[name=state]'); s.value = 'failure'; s.dispatchEvent(new Event('change'));",
-            serde_json::json!([]),
-        )
-        .await
-        .unwrap();
+    run_script(&browser, "const s = document.querySelector('select[name=state]'); s.value = 'failure'; s.dispatchEvent(new Event('change'));").await;
     let deadline = std::time::Instant::now() + WAIT;
     while !browser
         .current_url()
@@ -159,22 +161,14 @@ async fn a_person_finds_the_failed_job_its_failing_line_and_its_failed_test() {
         .await
         .unwrap();
     assert!(browser.text(&failed).await.unwrap().contains("line-length"));
-    let open = browser
-        .execute(
-            "return document.querySelector('section.junit details.case.failed').open",
-            serde_json::json!([]),
-        )
-        .await
-        .unwrap();
+    let open = run_script(
+        &browser,
+        "return document.querySelector('section.junit details.case.failed').open",
+    )
+    .await;
     assert_eq!(open, serde_json::json!(true), "a failed test is shown open");
     // The colour the job printed is kept, on the highlight's background.
-    let colours = browser
-        .execute(
-            "const line = document.querySelector('.log .line.hl'); return [getComputedStyle(line.querySelector('.ansi-fg-1')).color, getComputedStyle(line).backgroundColor];",
-            serde_json::json!([]),
-        )
-        .await
-        .unwrap();
+    let colours = run_script(&browser, "const line = document.querySelector('.log .line.hl'); return [getComputedStyle(line.querySelector('.ansi-fg-1')).color, getComputedStyle(line).backgroundColor];").await;
     assert_eq!(
         colours,
         serde_json::json!(["rgb(255, 123, 114)", "rgb(90, 29, 29)"])

@@ -25,21 +25,7 @@ mod secrets_in_logs;
 /// Kubernetes' Prow configuration in the team corpus (`../shared/corpus/k8s-prow/config`, or
 /// under `PROW_CORPUS`); `None`, with a message, when it is missing, which fails under `CI=true`.
 pub(crate) fn kubernetes_config() -> Option<std::path::PathBuf> {
-    let corpus = std::env::var_os("PROW_CORPUS").map_or_else(
-        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
-        std::path::PathBuf::from,
-    );
-    let config = corpus.join("k8s-prow/config");
-    if config.is_dir() {
-        return Some(config);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the corpus is missing at {} and CI needs it",
-        corpus.display()
-    );
-    eprintln!("SKIPPED: corpus not found at {}", corpus.display());
-    None
+    prow_test_harness::corpus("k8s-prow/config").map(|corpus| corpus.join("k8s-prow/config"))
 }
 
 /// A loopback port free now.

@@ -29,6 +29,18 @@ fn request(job: &str) -> prow::mkpj::Request {
     }
 }
 
+/// The ProwJob a mkpj `command` prints, made [`comparable`]; the test fails when it does not run
+/// (`runs` says what was expected) or exits with an error.
+fn printed_job(command: &mut Command, runs: &str) -> Value {
+    let printed = command.output().expect(runs);
+    assert!(
+        printed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    comparable(prow_config::parse_generic(&String::from_utf8_lossy(&printed.stdout)).expect("YAML"))
+}
+
 /// The job without what is generated anew each time (name, times), and without empty values,
 /// which each side may write or leave out.
 fn comparable(mut job: Value) -> Value {
@@ -288,33 +300,16 @@ fn mkpj_builds_every_periodic_and_sampled_presubmits_as_upstream_does() {
 
     // Upstream's mkpj itself agrees with pjdump's way of building, and ours prints the same.
     for job in ["ci-kubernetes-e2e-gci-gce", "ci-kubernetes-unit"] {
-        let printed = Command::new(&mkpj)
-            .args(&flags)
-            .arg(format!("--job={job}"))
-            .output()
-            .expect("mkpj runs");
-        assert!(
-            printed.status.success(),
-            "{}",
-            String::from_utf8_lossy(&printed.stderr)
+        let theirs = printed_job(
+            Command::new(&mkpj).args(&flags).arg(format!("--job={job}")),
+            "mkpj runs",
         );
-        let theirs = comparable(
-            prow_config::parse_generic(&String::from_utf8_lossy(&printed.stdout)).expect("YAML"),
-        );
-        let ours_printed = Command::new(env!("CARGO_BIN_EXE_prow"))
-            .arg("mkpj")
-            .args(&flags)
-            .arg(format!("--job={job}"))
-            .output()
-            .expect("prow mkpj runs");
-        assert!(
-            ours_printed.status.success(),
-            "{}",
-            String::from_utf8_lossy(&ours_printed.stderr)
-        );
-        let mine = comparable(
-            prow_config::parse_generic(&String::from_utf8_lossy(&ours_printed.stdout))
-                .expect("YAML"),
+        let mine = printed_job(
+            Command::new(env!("CARGO_BIN_EXE_prow"))
+                .arg("mkpj")
+                .args(&flags)
+                .arg(format!("--job={job}")),
+            "prow mkpj runs",
         );
         let mut found = Vec::new();
         differences("", &theirs, &mine, &mut found);

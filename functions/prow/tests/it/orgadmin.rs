@@ -6,6 +6,7 @@ use clap::Parser;
 use github_standin::{BranchProtection, GitHubStandIn, RequiredStatusChecks, World};
 use prow::orgadmin::{BranchprotectorArgs, PeribolosArgs, Summary};
 use prow_orgadmin::peribolos::config::{OrgConfig, TeamConfig};
+use std::collections::BTreeMap;
 
 #[derive(Parser)]
 struct Peribolos {
@@ -120,23 +121,17 @@ const FIX_ALL: &[&str] = &[
 ];
 
 fn sorted(mut org: OrgConfig) -> OrgConfig {
-    fn sort_team(mut team: TeamConfig) -> TeamConfig {
-        team.members.sort();
-        team.maintainers.sort();
-        team.teams = team
-            .teams
-            .into_iter()
-            .map(|(n, t)| (n, sort_team(t)))
-            .collect();
-        team
+    /// Sorts the people of each team and of the teams under it.
+    fn sort_teams(teams: &mut BTreeMap<String, TeamConfig>) {
+        for team in teams.values_mut() {
+            team.members.sort();
+            team.maintainers.sort();
+            sort_teams(&mut team.teams);
+        }
     }
     org.admins.sort();
     org.members.sort();
-    org.teams = org
-        .teams
-        .into_iter()
-        .map(|(n, t)| (n, sort_team(t)))
-        .collect();
+    sort_teams(&mut org.teams);
     org
 }
 
@@ -226,7 +221,7 @@ async fn peribolos_safety_rails_refuse_before_any_write() {
     let flags =
         Peribolos::try_parse_from(["peribolos", "--fix-team-members", "--dump=acme"]).unwrap();
     assert_eq!(
-        flags.args.validate(),
+        flags.args.validate().map_err(|e| e.to_string()),
         Err("--fix-team-members requires --fix-teams".into())
     );
 }

@@ -7,25 +7,12 @@
 
 use k8s_openapi::api::core::v1::Container;
 use prow_api::ProwJob;
+use prow_test_harness::git_repo::repository_with_pull;
 use prow_test_harness::{ACCESS_KEY, S3Server, SECRET_KEY};
 use std::path::Path;
 use std::process::Command;
 
 const BUCKET: &str = "pod-logs";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "git {args:?}: {output:?}");
-    String::from_utf8(output.stdout).unwrap().trim().to_string()
-}
 
 /// The volumes of the pod as folders: every mount path in a string is mapped onto its folder.
 struct Volumes {
@@ -105,19 +92,13 @@ async fn a_decorated_pod_runs_with_the_rust_pod_utilities() {
 
     // The repository under test, with PR 3 as GitHub serves it.
     let repo = work.path().join("origin/acme/app.git");
-    std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "--quiet", "-b", "main"]);
-    std::fs::write(repo.join("Makefile"), "test:\n\t@echo base tests\n").unwrap();
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "--quiet", "-m", "base"]);
-    let base = git(&repo, &["rev-parse", "HEAD"]);
-    git(&repo, &["checkout", "--quiet", "-b", "pr"]);
-    std::fs::write(repo.join("feature.txt"), "the PR's change\n").unwrap();
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "--quiet", "-m", "feature"]);
-    let head = git(&repo, &["rev-parse", "HEAD"]);
-    git(&repo, &["update-ref", "refs/pull/3/head", &head]);
-    git(&repo, &["checkout", "--quiet", "main"]);
+    let (base, head) = repository_with_pull(
+        &repo,
+        ("Makefile", "test:\n\t@echo base tests\n"),
+        3,
+        ("feature.txt", "the PR's change\n"),
+    )
+    .unwrap();
 
     let job: ProwJob = serde_json::from_value(serde_json::json!({
         "metadata": {"name": "pj-pod", "labels": {"prow.k8s.io/job": "pull-app-test"}},

@@ -9,3 +9,14 @@
 
 mod security;
 mod sweep;
+
+/// The names of the ProwJobs left in `store`, in its order.
+pub(crate) async fn job_names(store: &dyn prow_ports::store::JobStore) -> Vec<String> {
+    store
+        .list("")
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| j.name().to_string())
+        .collect()
+}

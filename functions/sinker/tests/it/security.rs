@@ -86,13 +86,7 @@ async fn a_forged_ping_removes_only_what_retention_removes() {
     ] {
         assert_eq!(post(address, event_type, &body).await, 200, "{event_type}");
     }
-    let left: Vec<String> = store
-        .list("")
-        .await
-        .unwrap()
-        .iter()
-        .map(|j| j.name().to_string())
-        .collect();
+    let left = crate::job_names(store.as_ref()).await;
     assert_eq!(
         left,
         ["fresh"],

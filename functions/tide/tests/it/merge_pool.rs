@@ -119,30 +119,10 @@ async fn ready_pull_requests_merge_as_one_tested_batch_and_a_held_one_never() {
         .map(|n| format!("{REPO}#{n}"))
         .collect();
     assert_eq!(report.merged, merged);
-    {
-        let world = bench.world();
-        for number in [first, second, third] {
-            assert!(
-                world
-                    .issue(REPO, number)
-                    .unwrap()
-                    .pull
-                    .as_ref()
-                    .unwrap()
-                    .merged,
-                "#{number}"
-            );
-        }
-        assert!(
-            !world
-                .issue(REPO, held)
-                .unwrap()
-                .pull
-                .as_ref()
-                .unwrap()
-                .merged
-        );
+    for number in [first, second, third] {
+        assert!(bench.merged(number), "#{number}");
     }
+    assert!(!bench.merged(held));
     assert_eq!(
         bench.tide_status(first),
         Some(("success".into(), "In merge pool.".into())),
@@ -234,16 +214,7 @@ async fn a_failed_batch_is_bisected_and_the_good_pull_requests_merge() {
     let report = bench.tide.sync().await.unwrap();
     assert_eq!(report.pools[0].action, "MERGE", "{report:?}");
     assert_eq!(report.merged, [format!("{REPO}#{}", prs[2])]);
-    let world = bench.world();
-    assert!(
-        !world
-            .issue(REPO, culprit)
-            .unwrap()
-            .pull
-            .as_ref()
-            .unwrap()
-            .merged
-    );
+    assert!(!bench.merged(culprit));
 }
 
 /// GitHub answers 1,000 results a search at most; tide reads on from the newest it was given,

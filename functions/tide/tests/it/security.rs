@@ -21,17 +21,6 @@ async fn forged_ping(bench: &Bench, body: &str) -> u16 {
     response.status().as_u16()
 }
 
-fn merged(bench: &Bench, number: u64) -> bool {
-    bench
-        .world()
-        .issue(crate::support::REPO, number)
-        .unwrap()
-        .pull
-        .as_ref()
-        .unwrap()
-        .merged
-}
-
 #[tokio::test]
 async fn a_forged_ping_merges_nothing_github_and_the_jobs_do_not_allow() {
     let mut seeded = world();
@@ -46,8 +35,8 @@ async fn a_forged_ping_merges_nothing_github_and_the_jobs_do_not_allow() {
     for _ in 0..3 {
         assert_eq!(forged_ping(&bench, &claim).await, 200);
     }
-    assert!(!merged(&bench, ready), "its retest has not passed yet");
-    assert!(!merged(&bench, unapproved), "it is not approved");
+    assert!(!bench.merged(ready), "its retest has not passed yet");
+    assert!(!bench.merged(unapproved), "it is not approved");
     assert!(
         !bench.writes().iter().any(|w| w.ends_with("/merge")),
         "{:?}",
@@ -70,6 +59,6 @@ async fn a_forged_ping_merges_nothing_github_and_the_jobs_do_not_allow() {
     // Once its retest really passed, the next ping merges it, and only it.
     bench.finish_jobs(ProwJobState::Success).await;
     assert_eq!(forged_ping(&bench, "").await, 200);
-    assert!(merged(&bench, ready));
-    assert!(!merged(&bench, unapproved));
+    assert!(bench.merged(ready));
+    assert!(!bench.merged(unapproved));
 }

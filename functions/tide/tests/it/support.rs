@@ -137,10 +137,15 @@ impl Bench {
         self.world().calls.clear();
     }
 
+    /// Whether pull request `number` of [`REPO`] has been merged.
+    pub fn merged(&self, number: u64) -> bool {
+        self.world().pull(REPO, number).unwrap().merged
+    }
+
     /// The `tide` context of a pull request's head: (state, description).
     pub fn tide_status(&self, number: u64) -> Option<(String, String)> {
         let world = self.world();
-        let sha = world.issue(REPO, number)?.pull.as_ref()?.head_sha.clone();
+        let sha = world.pull(REPO, number)?.head_sha.clone();
         world
             .combined_statuses(REPO, &sha)
             .into_iter()
@@ -210,14 +215,7 @@ pub fn ready_pull_request(world: &mut World, branch: &str, labels: &[&str]) -> u
     for label in labels {
         world.label_as(REPO, number, label, "bob");
     }
-    let sha = world
-        .issue(REPO, number)
-        .unwrap()
-        .pull
-        .as_ref()
-        .unwrap()
-        .head_sha
-        .clone();
+    let sha = world.pull(REPO, number).unwrap().head_sha.clone();
     world.add_status(REPO, &sha, "unit", "success");
     number
 }

@@ -2,14 +2,13 @@
 //! examples), forwarded as hook forwards it and delivered three times: each ProwJob the events
 //! call for is created exactly once, named after its delivery, and nothing else is created.
 
+use crate::support::{embedded_trigger, github_client};
 use github_standin::{GitHubStandIn, Permission, World};
-use prow_github_octocrab::OctocrabGitHub;
-use prow_local::EmbeddedJobStore;
 use prow_ports::store::JobStore;
 use prow_test_harness::events::{github_event, post_event_to};
+use prow_test_harness::standin_world::{HELLO_WORLD, open_corpus_issue_and_pull};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use trigger::{Trigger, TriggerOptions};
 
 const JOBS: &str = r#"
 presubmits:
@@ -30,47 +29,27 @@ async fn every_corpus_webhook_three_times_creates_each_job_once() {
         return;
     };
     let mut world = World::new("prow-bot");
-    world.add_repo("Codertocat/Hello-World");
-    world.add_collaborator("Codertocat/Hello-World", "Codertocat", Permission::Write);
-    // Issue 1 and PR 2, as the payloads name them.
-    world.open_issue(
-        "Codertocat/Hello-World",
-        "Codertocat",
-        "Spelling error in the README file",
-    );
-    world.open_pull_request(
-        "Codertocat/Hello-World",
-        "Codertocat",
-        "changes",
-        "Update the README with new information.",
-        &[("README.md", "Hello World\n")],
-    );
+    world.add_repo(HELLO_WORLD);
+    world.add_collaborator(HELLO_WORLD, "Codertocat", Permission::Write);
+    open_corpus_issue_and_pull(&mut world);
     world.outbox.clear();
     let standin = GitHubStandIn::start(world).await.unwrap();
     let metrics = prow_runtime::Metrics::new("trigger");
-    let github =
-        OctocrabGitHub::with_token(&standin.url(), "ghp_test", "trigger", &metrics).unwrap();
+    let github = github_client(&standin, &metrics);
     let config = prow_test_harness::strict_config(
         "",
         JOBS,
         Some("plugins:\n  Codertocat/Hello-World: {plugins: [trigger]}\n"),
     );
-    let state = tempfile::tempdir().unwrap();
-    let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
-    let router = Trigger::new(
-        TriggerOptions {
-            store: store.clone(),
-            github: Some(Arc::new(github)),
-            push_auth: trigger::push_auth::PushAuth::Refuse,
-            dead_letter: None,
-            clock: prow_ports::clock::SystemClock::shared(),
-            hmac_secret_file: prow_test_harness::hmac_secret_file(state.path()).unwrap(),
-        },
-        prow_runtime::ConfigHandle::new(config),
+    let embedded = embedded_trigger(
+        config,
+        Some(Arc::new(github)),
+        trigger::push_auth::PushAuth::Refuse,
+        None,
         &metrics,
-    )
-    .unwrap()
-    .router();
+    );
+    let store = embedded.store;
+    let router = embedded.trigger.router();
 
     let mut payloads: Vec<(String, std::path::PathBuf)> = Vec::new();
     for dir in std::fs::read_dir(corpus.join("github-webhooks"))

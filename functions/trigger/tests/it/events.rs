@@ -3,17 +3,13 @@
 //! embedded store: the trusted-user matrix, every command, a push to a PR, a push to a branch,
 //! and every event delivered three times starting each job once.
 
-use github_standin::{GitHubStandIn, Permission, World};
+use crate::support::Bench;
+use github_standin::Permission;
 use prow_api::{ProwJob, ProwJobState};
-use prow_github_octocrab::OctocrabGitHub;
-use prow_local::EmbeddedJobStore;
 use prow_ports::store::JobStore;
 use prow_test_harness::events::{github_event, post_event_to};
+use prow_test_harness::standin_world::{REPO, acme_widgets};
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use trigger::{Trigger, TriggerOptions};
-
-const REPO: &str = "acme/widgets";
 
 const JOBS: &str = r#"
 presubmits:
@@ -45,49 +41,33 @@ plugins:
   acme: {plugins: [trigger]}
 "#;
 
-struct Setup {
-    standin: GitHubStandIn,
-    store: Arc<EmbeddedJobStore>,
-    router: axum::Router,
-    _state: tempfile::TempDir,
+/// trigger and the stand-in, with what this file asks of them.
+struct Setup(Bench);
+
+impl std::ops::Deref for Setup {
+    type Target = Bench;
+
+    fn deref(&self) -> &Bench {
+        &self.0
+    }
 }
 
 async fn setup() -> Setup {
-    let mut world = World::new("prow-bot");
-    world.add_org("acme", &["alice", "prow-bot"]);
-    world.add_repo(REPO);
+    let mut world = acme_widgets();
     world.add_collaborator(REPO, "carol", Permission::Write);
     for user in ["mallory", "renovate[bot]"] {
         world.add_user(user);
     }
     world.outbox.clear();
-    let standin = GitHubStandIn::start(world).await.unwrap();
-    let metrics = prow_runtime::Metrics::new("trigger");
-    let github = OctocrabGitHub::with_token(&standin.url(), "ghp_test", "trigger", &metrics)
-        .unwrap()
-        .for_event("trigger");
     let config = prow_test_harness::strict_config("prowjob_namespace: prow\n", JOBS, Some(PLUGINS));
-    let state = tempfile::tempdir().unwrap();
-    let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
-    let trigger = Trigger::new(
-        TriggerOptions {
-            store: store.clone(),
-            github: Some(Arc::new(github)),
-            push_auth: trigger::push_auth::PushAuth::Token("push-secret".into()),
-            dead_letter: None,
-            clock: prow_ports::clock::SystemClock::shared(),
-            hmac_secret_file: prow_test_harness::hmac_secret_file(state.path()).unwrap(),
-        },
-        prow_runtime::ConfigHandle::new(config),
-        &metrics,
+    Setup(
+        Bench::start(
+            world,
+            config,
+            trigger::push_auth::PushAuth::Token("push-secret".into()),
+        )
+        .await,
     )
-    .unwrap();
-    Setup {
-        standin,
-        store,
-        router: trigger.router(),
-        _state: state,
-    }
 }
 
 impl Setup {
@@ -129,15 +109,6 @@ impl Setup {
             *counts.entry(job.spec.job.clone()).or_default() += 1;
         }
         counts
-    }
-
-    fn labels(&self, number: u64) -> Vec<String> {
-        self.standin
-            .world()
-            .issue(REPO, number)
-            .unwrap()
-            .labels
-            .clone()
     }
 
     fn comments(&self, number: u64) -> Vec<String> {
@@ -264,10 +235,7 @@ async fn each_command_starts_what_it_names() {
     let head = setup
         .standin
         .world()
-        .issue(REPO, number)
-        .unwrap()
-        .pull
-        .as_ref()
+        .pull(REPO, number)
         .unwrap()
         .head_sha
         .clone();
@@ -375,14 +343,7 @@ async fn a_push_aborts_running_jobs_and_every_event_starts_each_job_once() {
         .iter()
         .find(|j| j.spec.job == "unit" && j.status.state == Some(ProwJobState::Triggered))
         .unwrap();
-    let pull = setup
-        .standin
-        .world()
-        .issue(REPO, number)
-        .unwrap()
-        .pull
-        .clone()
-        .unwrap();
+    let pull = setup.standin.world().pull(REPO, number).unwrap().clone();
     let refs = new_unit.spec.refs.as_ref().unwrap();
     assert_eq!((refs.org.as_str(), refs.repo.as_str()), ("acme", "widgets"));
     assert_eq!(refs.base_ref, "main");

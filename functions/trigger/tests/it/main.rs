@@ -13,3 +13,4 @@ mod pubsub;
 mod push_auth;
 mod secrets_in_logs;
 mod security;
+mod support;

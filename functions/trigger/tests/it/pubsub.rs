@@ -4,13 +4,12 @@
 //! acknowledged and dead-lettered once, not redelivered forever; a push without the token is
 //! refused.
 
-use prow_local::EmbeddedJobStore;
+use crate::support::embedded_trigger;
 use prow_ports::store::JobStore;
 use prow_test_harness::PubSubEmulator;
 use std::sync::Arc;
 use std::time::Duration;
 use trigger::pubsub::{DeadLetter, EVENT_TYPE_ATTRIBUTE, PERIODIC_EVENT, POSTSUBMIT_EVENT};
-use trigger::{Trigger, TriggerOptions};
 
 const PROJECT: &str = "prow-test";
 const TOKEN: &str = "push-secret-3f9a";
@@ -26,6 +25,14 @@ postsubmits:
     branches: [main]
     spec: {containers: [{image: alpine, command: [make, release]}]}
 "#;
+
+/// Publishes `data` to `topic` of the test project as upstream's `event_type`; the message id.
+async fn publish(emulator: &PubSubEmulator, topic: &str, data: &[u8], event_type: &str) -> String {
+    emulator
+        .publish(PROJECT, topic, data, &[(EVENT_TYPE_ATTRIBUTE, event_type)])
+        .await
+        .unwrap()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
@@ -48,8 +55,6 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
         JOBS,
         None,
     );
-    let state = tempfile::tempdir().unwrap();
-    let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
     let dead_letter = DeadLetter::new(
         &format!("projects/{PROJECT}/topics/prow-dead-letter"),
         Arc::new(prow_pubsub::PubSubPublishers::new(Some(
@@ -57,21 +62,16 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
         ))),
     );
     let metrics = prow_runtime::Metrics::new("trigger");
-    let router = Trigger::new(
-        TriggerOptions {
-            store: store.clone(),
-            github: None,
-            push_auth: trigger::push_auth::PushAuth::Token(TOKEN.into()),
-            dead_letter: Some(dead_letter),
-            clock: prow_ports::clock::SystemClock::shared(),
-            hmac_secret_file: prow_test_harness::hmac_secret_file(state.path()).unwrap(),
-        },
-        prow_runtime::ConfigHandle::new(config),
+    let embedded = embedded_trigger(
+        config,
+        None,
+        trigger::push_auth::PushAuth::Token(TOKEN.into()),
+        Some(dead_letter),
         &metrics,
-    )
-    .unwrap()
+    );
+    let store = embedded.store;
     // As the public Service pushes reach runs it (TRIGGER_ROUTES=pubsub).
-    .pubsub_router();
+    let router = embedded.trigger.pubsub_router();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -107,42 +107,16 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
         )
         .await
         .unwrap();
-    let periodic = emulator
-        .publish(
-            PROJECT,
-            "prow-jobs",
-            br#"{"name": "nightly", "envs": {"MODE": "quick"}, "labels": {"team": "infra"}, "annotations": {"requested-by": "release-bot"}}"#,
-            &[(EVENT_TYPE_ATTRIBUTE, PERIODIC_EVENT)],
-        )
-        .await
-        .unwrap();
-    let postsubmit = emulator
-        .publish(
-            PROJECT,
-            "prow-jobs",
-            br#"{"name": "post-build", "refs": {"org": "acme", "repo": "widgets", "base_ref": "main", "base_sha": "abc123"}}"#,
-            &[(EVENT_TYPE_ATTRIBUTE, POSTSUBMIT_EVENT)],
-        )
-        .await
-        .unwrap();
-    emulator
-        .publish(
-            PROJECT,
-            "prow-jobs",
-            b"{not json",
-            &[(EVENT_TYPE_ATTRIBUTE, PERIODIC_EVENT)],
-        )
-        .await
-        .unwrap();
-    emulator
-        .publish(
-            PROJECT,
-            "prow-jobs",
-            br#"{"name": "no-such-job"}"#,
-            &[(EVENT_TYPE_ATTRIBUTE, PERIODIC_EVENT)],
-        )
-        .await
-        .unwrap();
+    let periodic = publish(&emulator, "prow-jobs", br#"{"name": "nightly", "envs": {"MODE": "quick"}, "labels": {"team": "infra"}, "annotations": {"requested-by": "release-bot"}}"#, PERIODIC_EVENT).await;
+    let postsubmit = publish(&emulator, "prow-jobs", br#"{"name": "post-build", "refs": {"org": "acme", "repo": "widgets", "base_ref": "main", "base_sha": "abc123"}}"#, POSTSUBMIT_EVENT).await;
+    publish(&emulator, "prow-jobs", b"{not json", PERIODIC_EVENT).await;
+    publish(
+        &emulator,
+        "prow-jobs",
+        br#"{"name": "no-such-job"}"#,
+        PERIODIC_EVENT,
+    )
+    .await;
 
     // A subscription config.yaml does not list may not request jobs.
     emulator.create_topic(PROJECT, "other-jobs").await.unwrap();
@@ -155,15 +129,13 @@ async fn sub_messages_pushed_by_the_emulator_become_prowjobs() {
         )
         .await
         .unwrap();
-    emulator
-        .publish(
-            PROJECT,
-            "other-jobs",
-            br#"{"name": "nightly"}"#,
-            &[(EVENT_TYPE_ATTRIBUTE, PERIODIC_EVENT)],
-        )
-        .await
-        .unwrap();
+    publish(
+        &emulator,
+        "other-jobs",
+        br#"{"name": "nightly"}"#,
+        PERIODIC_EVENT,
+    )
+    .await;
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let jobs = loop {

@@ -5,55 +5,35 @@
 //! token in its URL, as Pub/Sub's emulator sends it; then its stdout and stderr are searched for
 //! each secret, as itself or base64-encoded anywhere, and for any JWT.
 
-use github_standin::{GitHubStandIn, World};
-use prow_test_harness::KubeTestEnv;
-use prow_test_harness::kube::{create_namespace, list_prowjobs};
-use prow_test_harness::secrets::{TracedProcess, jwts, kubeconfig_token, leaks};
+use crate::support::{UNIT_AND_NIGHTLY, nightly_push};
+use github_standin::GitHubStandIn;
+use prow_test_harness::kube::list_prowjobs;
+use prow_test_harness::process::{FileDir, KubeNamespace, assert_no_secrets, post_event_over_http};
+use prow_test_harness::secrets::{TracedProcess, kubeconfig_token};
+use prow_test_harness::standin_world::{REPO, acme_widgets};
 use std::process::Command;
 
-const REPO: &str = "acme/widgets";
 const GITHUB_TOKEN: &str = "ghp_LEAKCHECKtrigger0123456789abcdefQ";
 const HMAC: &str = "hmac-LEAKCHECK-trigger-51c0de";
 const PUSH_TOKEN: &str = "push-LEAKCHECK-trigger-9e8d7c6b";
 
-const JOBS: &str = r#"
-presubmits:
-  acme/widgets:
-  - name: unit
-    always_run: true
-    spec: {containers: [{image: golang, command: [make, test]}]}
-periodics:
-- name: nightly
-  interval: 24h
-  spec: {containers: [{image: alpine, command: [make, nightly]}]}
-"#;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_kube_github_webhook_or_push_secret_in_triggers_trace_log() {
-    let Some(env) = KubeTestEnv::shared().unwrap() else {
+    let Some(kube) = KubeNamespace::create("trigger-secrets").await.unwrap() else {
         return;
     };
-    let client = env.client().await.unwrap();
-    let namespace = create_namespace(&client, "trigger-secrets").await.unwrap();
-    let mut world = World::new("prow-bot");
-    world.add_org("acme", &["alice", "prow-bot"]);
-    world.add_repo(REPO);
-    world.outbox.clear();
-    let standin = GitHubStandIn::start(world).await.unwrap();
+    let namespace = &kube.name;
+    let standin = GitHubStandIn::start(acme_widgets()).await.unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    let file = |name: &str, text: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    };
+    let dir = FileDir::new().unwrap();
+    let file = |name: &str, text: &str| dir.file(name, text).unwrap();
     let config = file(
         "config.yaml",
         &format!(
             "prowjob_namespace: {namespace}\npubsub_triggers:\n- {{project: p, topics: [prow-jobs], allowed_clusters: [\"*\"]}}\n"
         ),
     );
-    let jobs = file("jobs.yaml", JOBS);
+    let jobs = file("jobs.yaml", UNIT_AND_NIGHTLY);
     let plugins = file(
         "plugins.yaml",
         "triggers:\n- repos: [acme]\nplugins:\n  acme: {plugins: [trigger]}\n",
@@ -71,7 +51,7 @@ async fn no_kube_github_webhook_or_push_secret_in_triggers_trace_log() {
         .arg(format!("--github-token-path={token}"))
         .arg(format!("--github-endpoint={}", standin.url()))
         .env("TRIGGER_PUSH_TOKEN_FILE", push)
-        .env("KUBECONFIG", env.kubeconfig());
+        .env("KUBECONFIG", kube.env.kubeconfig());
     let running = TracedProcess::start(command, dir.path(), port).unwrap();
 
     // alice opens a PR: its webhook, as hook forwards it.
@@ -89,33 +69,20 @@ async fn no_kube_github_webhook_or_push_secret_in_triggers_trace_log() {
             Some(HMAC.as_bytes()),
         )
         .unwrap();
-        let (headers, body) = prow_runtime::cloudevents::to_http(&event).unwrap();
-        let answer = http
-            .post(format!("http://127.0.0.1:{port}/"))
-            .headers(headers)
-            .body(body)
-            .send()
+        let (status, _) = post_event_over_http(&format!("http://127.0.0.1:{port}/"), &event)
             .await
             .unwrap();
-        assert_eq!(answer.status(), 200, "{}", delivery.event);
+        assert_eq!(status, 200, "{}", delivery.event);
     }
     // A Pub/Sub push for the periodic, the token in the URL.
     let push = http
         .post(format!("http://127.0.0.1:{port}/pubsub?token={PUSH_TOKEN}"))
-        .json(&serde_json::json!({
-            "message": {
-                // base64 of {"name": "nightly"}
-                "data": "eyJuYW1lIjogIm5pZ2h0bHkifQ==",
-                "attributes": {"prow.k8s.io/pubsub.EventType": "prow.k8s.io/pubsub.PeriodicProwJobEvent"},
-                "messageId": "leakcheck-1",
-            },
-            "subscription": "projects/p/subscriptions/prow-jobs",
-        }))
+        .json(&nightly_push("leakcheck-1"))
         .send()
         .await
         .unwrap();
     assert_eq!(push.status(), 200);
-    let mut created: Vec<String> = list_prowjobs(&client, &namespace)
+    let mut created: Vec<String> = list_prowjobs(&kube.client, namespace)
         .await
         .unwrap()
         .into_iter()
@@ -125,8 +92,8 @@ async fn no_kube_github_webhook_or_push_secret_in_triggers_trace_log() {
     assert_eq!(created, ["nightly", "unit"]);
 
     let log = running.finish().unwrap();
-    let kube_token = kubeconfig_token(env.kubeconfig()).unwrap();
-    let leaked = leaks(
+    let kube_token = kubeconfig_token(kube.env.kubeconfig()).unwrap();
+    assert_no_secrets(
         &log,
         &[
             ("the GitHub token", GITHUB_TOKEN),
@@ -135,6 +102,4 @@ async fn no_kube_github_webhook_or_push_secret_in_triggers_trace_log() {
             ("the Kubernetes bearer token", &kube_token),
         ],
     );
-    assert!(leaked.is_empty(), "secrets in the log: {leaked:?}");
-    assert_eq!(jwts(&log), Vec::<String>::new(), "a signed JWT in the log");
 }

@@ -7,84 +7,41 @@
 //! Who may run what on a PR (`/ok-to-test` and `/test` from an outsider) is
 //! `events.rs::who_is_trusted_decides_what_runs`; the OIDC verifier's cases are `push_auth.rs`.
 
+use crate::support::{Bench, UNIT_AND_NIGHTLY, nightly_push};
 use axum::body::Body;
 use axum::http::Request;
-use github_standin::{GitHubStandIn, World};
-use prow_local::EmbeddedJobStore;
 use prow_ports::events::{CloudEvent, NewEvent};
 use prow_ports::store::JobStore;
 use prow_test_harness::HMAC_SECRET;
 use prow_test_harness::events::{github_event, post_event_to};
-use std::sync::Arc;
+use prow_test_harness::signed_events::github_event_signed;
+use prow_test_harness::standin_world::{REPO, acme_widgets};
 use tower::ServiceExt;
 use trigger::push_auth::PushAuth;
-use trigger::{Trigger, TriggerOptions};
-
-const REPO: &str = "acme/widgets";
-
-const JOBS: &str = r#"
-presubmits:
-  acme/widgets:
-  - name: unit
-    always_run: true
-    spec: {containers: [{image: golang, command: [make, test]}]}
-periodics:
-- name: nightly
-  interval: 24h
-  spec: {containers: [{image: alpine, command: [make, nightly]}]}
-"#;
 
 const PLUGINS: &str = "triggers:\n- repos: [acme]\nplugins:\n  acme: {plugins: [trigger]}\n";
 
-struct Setup {
-    standin: GitHubStandIn,
-    store: Arc<EmbeddedJobStore>,
-    router: axum::Router,
-    _state: tempfile::TempDir,
+/// trigger and the stand-in, with what this file asks of them.
+struct Setup(Bench);
+
+impl std::ops::Deref for Setup {
+    type Target = Bench;
+
+    fn deref(&self) -> &Bench {
+        &self.0
+    }
 }
 
 async fn setup(push_auth: PushAuth) -> Setup {
-    let mut world = World::new("prow-bot");
-    world.add_org("acme", &["alice", "prow-bot"]);
-    world.add_repo(REPO);
+    let mut world = acme_widgets();
     world.add_user("mallory");
     world.outbox.clear();
-    let standin = GitHubStandIn::start(world).await.unwrap();
-    let metrics = prow_runtime::Metrics::new("trigger");
-    let github = prow_github_octocrab::OctocrabGitHub::with_token(
-        &standin.url(),
-        "ghp_test",
-        "trigger",
-        &metrics,
-    )
-    .unwrap()
-    .for_event("trigger");
     let config = prow_test_harness::strict_config(
         "prowjob_namespace: prow\npubsub_triggers:\n- {project: p, topics: [prow-jobs], allowed_clusters: [\"*\"]}\n",
-        JOBS,
+        UNIT_AND_NIGHTLY,
         Some(PLUGINS),
     );
-    let state = tempfile::tempdir().unwrap();
-    let store = Arc::new(EmbeddedJobStore::open(state.path()).unwrap());
-    let trigger = Trigger::new(
-        TriggerOptions {
-            store: store.clone(),
-            github: Some(Arc::new(github)),
-            push_auth,
-            dead_letter: None,
-            clock: prow_ports::clock::SystemClock::shared(),
-            hmac_secret_file: prow_test_harness::hmac_secret_file(state.path()).unwrap(),
-        },
-        prow_runtime::ConfigHandle::new(config),
-        &metrics,
-    )
-    .unwrap();
-    Setup {
-        standin,
-        store,
-        router: trigger.router(),
-        _state: state,
-    }
+    Setup(Bench::start(world, config, push_auth).await)
 }
 
 impl Setup {
@@ -98,6 +55,32 @@ impl Setup {
             .collect()
     }
 
+    /// `author` opens a PR from `branch` changing `file`; its number and the webhooks it queued.
+    fn open(
+        &self,
+        author: &str,
+        branch: &str,
+        title: &str,
+        file: (&str, &str),
+    ) -> (u64, Vec<(String, String, Vec<u8>)>) {
+        let number = self
+            .standin
+            .world()
+            .open_pull_request(REPO, author, branch, title, &[file]);
+        (number, self.pending())
+    }
+
+    /// `author` comments `body` on PR `number`; the payload of the `issue_comment` webhook.
+    fn comment(&self, number: u64, author: &str, body: &str) -> Vec<u8> {
+        self.standin.world().comment(REPO, number, author, body);
+        let (_, _, payload) = self
+            .pending()
+            .into_iter()
+            .find(|(event, _, _)| event == "issue_comment")
+            .unwrap();
+        payload
+    }
+
     async fn jobs(&self) -> usize {
         self.store.list("").await.unwrap().len()
     }
@@ -105,31 +88,11 @@ impl Setup {
     fn github_calls(&self) -> usize {
         self.standin.calls().len()
     }
-
-    fn labels(&self, number: u64) -> Vec<String> {
-        self.standin
-            .world()
-            .issue(REPO, number)
-            .unwrap()
-            .labels
-            .clone()
-    }
 }
 
 /// A CloudEvent as hook forwards `event`, with `signature` (if any) as its `ghsignature`.
 fn event_with(id: &str, event: &str, payload: Vec<u8>, signature: Option<String>) -> CloudEvent {
-    NewEvent {
-        id: id.into(),
-        source: format!("https://github.com/{REPO}"),
-        event_type: format!("dev.prow.github.{event}"),
-        extensions: signature
-            .map(|s| vec![("ghsignature".to_string(), s)])
-            .unwrap_or_default(),
-        data: payload,
-        ..NewEvent::default()
-    }
-    .build()
-    .unwrap()
+    github_event_signed(id, event, REPO, payload, signature).unwrap()
 }
 
 fn sign(payload: &[u8]) -> String {
@@ -148,37 +111,20 @@ fn as_author(payload: &[u8], login: &str) -> Vec<u8> {
 async fn a_cloud_event_github_did_not_sign_creates_no_job_and_calls_no_github() {
     let setup = setup(PushAuth::Refuse).await;
     // alice (a member) opens a PR: its webhook would start `unit`.
-    setup.standin.world().open_pull_request(
-        REPO,
-        "alice",
-        "feature",
-        "A change",
-        &[("a.go", "package a\n")],
-    );
-    let opened = setup.pending();
+    let (_, opened) = setup.open("alice", "feature", "A change", ("a.go", "package a\n"));
     let (_, opened_id, opened_body) = opened
         .iter()
         .find(|(event, _, _)| event == "pull_request")
         .cloned()
         .unwrap();
     // mallory (an outsider) opens one and vouches for it, genuinely signed by GitHub.
-    let mallorys = setup.standin.world().open_pull_request(
-        REPO,
+    let (mallorys, _) = setup.open(
         "mallory",
         "mallory-change",
         "Another change",
-        &[("b.go", "package b\n")],
+        ("b.go", "package b\n"),
     );
-    setup.pending();
-    setup
-        .standin
-        .world()
-        .comment(REPO, mallorys, "mallory", "/ok-to-test");
-    let (_, _, mallorys_comment) = setup
-        .pending()
-        .into_iter()
-        .find(|(event, _, _)| event == "issue_comment")
-        .unwrap();
+    let mallorys_comment = setup.comment(mallorys, "mallory", "/ok-to-test");
     let calls = setup.github_calls();
 
     let other_secret = github_standin::signature(b"not-the-webhook-secret", &opened_body);
@@ -272,23 +218,8 @@ async fn a_cloud_event_github_did_not_sign_creates_no_job_and_calls_no_github() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_event_retyped_or_not_from_github_creates_no_job() {
     let setup = setup(PushAuth::Refuse).await;
-    let number = setup.standin.world().open_pull_request(
-        REPO,
-        "alice",
-        "feature",
-        "A change",
-        &[("a.go", "package a\n")],
-    );
-    setup.pending();
-    setup
-        .standin
-        .world()
-        .comment(REPO, number, "alice", "/test unit");
-    let (_, _, comment) = setup
-        .pending()
-        .into_iter()
-        .find(|(event, _, _)| event == "issue_comment")
-        .unwrap();
+    let (number, _) = setup.open("alice", "feature", "A change", ("a.go", "package a\n"));
+    let comment = setup.comment(number, "alice", "/test unit");
     let calls = setup.github_calls();
     // GitHub signed the body, not its event name: under another name it is read as that event,
     // and a comment is no pull request or push.
@@ -323,20 +254,6 @@ async fn a_signed_event_retyped_or_not_from_github_creates_no_job() {
     assert_eq!(setup.github_calls(), calls);
 }
 
-/// A Pub/Sub push of upstream's `ProwJobEvent` for the `nightly` periodic.
-fn push_body(message_id: &str) -> String {
-    serde_json::json!({
-        "message": {
-            // base64 of {"name": "nightly"}
-            "data": "eyJuYW1lIjogIm5pZ2h0bHkifQ==",
-            "attributes": {"prow.k8s.io/pubsub.EventType": "prow.k8s.io/pubsub.PeriodicProwJobEvent"},
-            "messageId": message_id,
-        },
-        "subscription": "projects/p/subscriptions/prow-jobs",
-    })
-    .to_string()
-}
-
 async fn push(router: &axum::Router, query: &str, bearer: Option<&str>, id: &str) -> u16 {
     let mut request =
         Request::post(format!("/pubsub{query}")).header("content-type", "application/json");
@@ -345,7 +262,11 @@ async fn push(router: &axum::Router, query: &str, bearer: Option<&str>, id: &str
     }
     let response = router
         .clone()
-        .oneshot(request.body(Body::from(push_body(id))).unwrap())
+        .oneshot(
+            request
+                .body(Body::from(nightly_push(id).to_string()))
+                .unwrap(),
+        )
         .await
         .unwrap();
     response.status().as_u16()

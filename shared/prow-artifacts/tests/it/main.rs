@@ -13,6 +13,17 @@ use prow_artifacts::{DirectoryArtifactStore, S3ArtifactStore, S3Credentials};
 use prow_ports::artifacts::{ArtifactStore, Buckets, Listed};
 use prow_test_harness::{ACCESS_KEY, S3Server, SECRET_KEY};
 
+/// The test S3 server's address and keys, addressed by path as it serves buckets.
+fn credentials(server: &S3Server) -> S3Credentials {
+    S3Credentials {
+        endpoint: server.endpoint(),
+        s3_force_path_style: true,
+        access_key: ACCESS_KEY.into(),
+        secret_key: SECRET_KEY.into(),
+        ..S3Credentials::default()
+    }
+}
+
 async fn contract(bucket: &dyn ArtifactStore, refuses_escapes: bool) {
     assert_eq!(bucket.get("tide/pools.json").await.unwrap(), None);
     bucket
@@ -79,13 +90,7 @@ async fn contract(bucket: &dyn ArtifactStore, refuses_escapes: bool) {
 #[tokio::test]
 async fn s3_buckets_keep_the_contract() {
     let server = S3Server::start(&["records"]).await.unwrap();
-    let credentials = S3Credentials {
-        endpoint: server.endpoint(),
-        s3_force_path_style: true,
-        access_key: ACCESS_KEY.into(),
-        secret_key: SECRET_KEY.into(),
-        ..S3Credentials::default()
-    };
+    let credentials = credentials(&server);
     contract(&S3ArtifactStore::new("records", &credentials).await, false).await;
 }
 
@@ -138,14 +143,7 @@ async fn a_uri_names_a_bucket_and_prefix_or_a_folder() {
 #[tokio::test]
 async fn buckets_open_by_name_and_refuse_what_is_no_name() {
     let server = S3Server::start(&["one", "two"]).await.unwrap();
-    let buckets = prow_artifacts::S3Buckets::new(S3Credentials {
-        endpoint: server.endpoint(),
-        s3_force_path_style: true,
-        access_key: ACCESS_KEY.into(),
-        secret_key: SECRET_KEY.into(),
-        ..S3Credentials::default()
-    })
-    .await;
+    let buckets = prow_artifacts::S3Buckets::new(credentials(&server)).await;
     buckets
         .bucket("one")
         .put("a.txt", b"1".to_vec(), "text/plain")
@@ -181,13 +179,7 @@ async fn s3_faults_are_survived_by_the_sdks_retries_and_reported_when_they_last(
     use prow_ports::Failure;
     let server = S3Server::start_with_faults(&["records"]).await.unwrap();
     let faults = server.faults().unwrap();
-    let credentials = S3Credentials {
-        endpoint: server.endpoint(),
-        s3_force_path_style: true,
-        access_key: ACCESS_KEY.into(),
-        secret_key: SECRET_KEY.into(),
-        ..S3Credentials::default()
-    };
+    let credentials = credentials(&server);
     let store = S3ArtifactStore::new("records", &credentials).await;
     let mut table = Vec::new();
     for (status, times) in [(500, 1), (503, 1), (500, 2), (503, 2)] {

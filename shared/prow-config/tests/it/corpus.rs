@@ -7,34 +7,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+/// The corpus root, when it holds Kubernetes' configuration.
 pub(crate) fn corpus() -> Option<PathBuf> {
-    let path = std::env::var_os("PROW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if path.join("k8s-prow").is_dir() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the corpus is missing at {} and CI needs it",
-        path.display()
-    );
-    eprintln!(
-        "SKIPPED: corpus not found at {} (set PROW_CORPUS)",
-        path.display()
-    );
-    None
+    prow_corpus::root(prow_corpus::KUBERNETES)
 }
 
 pub(crate) fn k8s_paths(corpus: &std::path::Path) -> ConfigPaths {
-    let config = corpus.join("k8s-prow/config");
-    ConfigPaths {
-        config_path: config.join("prow/config.yaml"),
-        job_config_path: Some(config.join("jobs")),
-        plugin_config: Some(config.join("prow/plugins.yaml")),
-    }
+    prow_corpus::kubernetes_paths(corpus, true)
 }
 
 /// The corpus loaded once for every test here.

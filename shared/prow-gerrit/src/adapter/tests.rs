@@ -66,6 +66,11 @@ fn said(change: &mut Change, author_id: u64, at: i64, text: &str) {
     });
 }
 
+/// [`plan_change`] on [`HOST`] as [`BOT`], the branch at `bbbb…`.
+fn plan(config: &Config, change: &Change, last_sync: Timestamp, now: Timestamp) -> Decision {
+    plan_change(config, HOST, change, last_sync, &BOT, &"b".repeat(40), now)
+}
+
 fn names(decision: &Decision) -> Vec<String> {
     decision.jobs.iter().map(|j| j.spec.job.clone()).collect()
 }
@@ -74,15 +79,7 @@ fn names(decision: &Decision) -> Vec<String> {
 fn a_new_patch_set_runs_what_test_all_runs_with_gerrits_labels_and_refs() {
     let config = config();
     let change = change(100, &["src/main.go"]);
-    let decision = plan_change(
-        &config,
-        HOST,
-        &change,
-        t(50),
-        &BOT,
-        "b".repeat(40).as_str(),
-        t(101),
-    );
+    let decision = plan(&config, &change, t(50), t(101));
     assert_eq!(names(&decision), ["unit", "lint"]);
     let job = &decision.jobs[0];
     let labels = job.metadata.labels.as_ref().unwrap();
@@ -113,15 +110,7 @@ fn a_new_patch_set_runs_what_test_all_runs_with_gerrits_labels_and_refs() {
         decision.message.as_deref(),
         Some("Triggered 2 prow jobs (0 suppressed reporting): \n  * Name: unit\n  * Name: lint")
     );
-    let again = plan_change(
-        &config,
-        HOST,
-        &change,
-        t(50),
-        &BOT,
-        "b".repeat(40).as_str(),
-        t(200),
-    );
+    let again = plan(&config, &change, t(50), t(200));
     assert_eq!(
         again
             .jobs
@@ -140,19 +129,13 @@ fn a_new_patch_set_runs_what_test_all_runs_with_gerrits_labels_and_refs() {
 #[test]
 fn messages_ask_for_jobs_and_old_or_wip_changes_run_nothing_by_themselves() {
     let config = config();
-    let base = "b".repeat(40);
     let mut old = change(10, &["docs/a.md"]);
     assert!(
-        plan_change(&config, HOST, &old, t(50), &BOT, &base, t(60))
-            .jobs
-            .is_empty(),
+        plan(&config, &old, t(50), t(60)).jobs.is_empty(),
         "seen already"
     );
     said(&mut old, 7, 60, "/test docs");
-    assert_eq!(
-        names(&plan_change(&config, HOST, &old, t(50), &BOT, &base, t(61))),
-        ["docs"]
-    );
+    assert_eq!(names(&plan(&config, &old, t(50), t(61))), ["docs"]);
     let mut retested = change(10, &["src/x.go"]);
     said(
         &mut retested,
@@ -162,44 +145,19 @@ fn messages_ask_for_jobs_and_old_or_wip_changes_run_nothing_by_themselves() {
     );
     said(&mut retested, 7, 60, "/retest");
     assert_eq!(
-        names(&plan_change(
-            &config,
-            HOST,
-            &retested,
-            t(50),
-            &BOT,
-            &base,
-            t(61)
-        )),
+        names(&plan(&config, &retested, t(50), t(61))),
         ["unit"],
         "only what the bot reported failed"
     );
     let mut wip = change(100, &["src/x.go"]);
     wip.work_in_progress = true;
-    assert!(
-        plan_change(&config, HOST, &wip, t(50), &BOT, &base, t(101))
-            .jobs
-            .is_empty()
-    );
+    assert!(plan(&config, &wip, t(50), t(101)).jobs.is_empty());
     let mut merged = change(10, &["src/x.go"]);
     merged.status = ChangeStatus::Merged;
     merged.submitted = Some(t(90));
-    assert_eq!(
-        names(&plan_change(
-            &config,
-            HOST,
-            &merged,
-            t(50),
-            &BOT,
-            &base,
-            t(91)
-        )),
-        ["publish"]
-    );
+    assert_eq!(names(&plan(&config, &merged, t(50), t(91))), ["publish"]);
     assert!(
-        plan_change(&config, HOST, &merged, t(95), &BOT, &base, t(96))
-            .jobs
-            .is_empty(),
+        plan(&config, &merged, t(95), t(96)).jobs.is_empty(),
         "merged before the last sync"
     );
 }

@@ -6,23 +6,7 @@ use prow_github::{Event, GenericCommentAction, GenericCommentEvent, HANDLED_EVEN
 use std::path::PathBuf;
 
 fn corpus() -> Option<PathBuf> {
-    let path = std::env::var_os("PROW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
-        .join("github-webhooks");
-    if path.is_dir() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the corpus is missing at {} and CI needs it",
-        path.display()
-    );
-    eprintln!(
-        "SKIPPED: corpus not found at {} (set PROW_CORPUS)",
-        path.display()
-    );
-    None
+    prow_corpus::path("github-webhooks")
 }
 
 /// (event name, file name, payload) for every example.

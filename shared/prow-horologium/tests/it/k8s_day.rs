@@ -5,35 +5,13 @@
 
 use chrono::{TimeZone, Utc};
 use k8s_openapi::jiff::Timestamp;
-use prow_config::{ConfigPaths, CronSchedule, LoadOptions, Periodic};
+use prow_config::{CronSchedule, Periodic};
 use prow_horologium::{LastRun, Schedules};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
 
+/// Kubernetes' periodics from the corpus.
 fn periodics() -> Option<Vec<Periodic>> {
-    let root = std::env::var_os("PROW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
-        .join("k8s-prow/config");
-    if !root.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the corpus is missing at {}",
-            root.display()
-        );
-        eprintln!("SKIPPED: no corpus at {}", root.display());
-        return None;
-    }
-    let loaded = prow_config::load(
-        &ConfigPaths {
-            config_path: root.join("prow/config.yaml"),
-            job_config_path: Some(root.join("jobs")),
-            plugin_config: None,
-        },
-        LoadOptions::default(),
-    )
-    .unwrap();
-    Some(loaded.config.jobs.periodics.to_vec())
+    prow_corpus::kubernetes().map(|loaded| loaded.config.jobs.periodics.to_vec())
 }
 
 const MINUTE_MS: i64 = 60_000;

@@ -7,4 +7,4 @@ mod plan;
 mod run;
 
 pub use plan::{Options, OrgChange, OrgState, Plan, PlanError, TeamRef, TeamState, norm, plan};
-pub use run::{apply, dump, observe};
+pub use run::{DumpError, apply, dump, observe};

@@ -81,30 +81,29 @@ struct Teams {
 }
 
 impl Teams {
-    fn slug(&self, team: &TeamRef) -> Result<String, String> {
+    fn slug(&self, team: &TeamRef) -> Result<String, Failed> {
         match team {
             TeamRef::Existing(slug) => Ok(slug.clone()),
-            TeamRef::New(name) => self
-                .created
-                .get(name)
-                .map(|t| t.slug.clone())
-                .ok_or_else(|| format!("team {name} was not created")),
+            TeamRef::New(name) => Ok(self.created(name)?.slug.clone()),
         }
     }
 
-    fn id(&self, team: &TeamRef) -> Result<u64, String> {
+    fn id(&self, team: &TeamRef) -> Result<u64, Failed> {
         match team {
             TeamRef::Existing(slug) => self
                 .by_slug
                 .get(slug)
                 .copied()
-                .ok_or_else(|| format!("team {slug} is not on GitHub")),
-            TeamRef::New(name) => self
-                .created
-                .get(name)
-                .map(|t| t.id)
-                .ok_or_else(|| format!("team {name} was not created")),
+                .ok_or_else(|| Failed::NotOnGitHub { slug: slug.clone() }),
+            TeamRef::New(name) => Ok(self.created(name)?.id),
         }
+    }
+
+    /// The team created earlier in the run as `name`.
+    fn created(&self, name: &str) -> Result<&TeamInfo, Failed> {
+        self.created.get(name).ok_or_else(|| Failed::NotCreated {
+            name: name.to_string(),
+        })
     }
 }
 
@@ -142,14 +141,11 @@ pub async fn apply(
 enum Failed {
     #[error(transparent)]
     GitHub(#[from] GitHubError),
-    #[error("{0}")]
-    Team(String),
-}
-
-impl From<String> for Failed {
-    fn from(reason: String) -> Failed {
-        Failed::Team(reason)
-    }
+    /// A change names a team an earlier change of the run should have created, and did not.
+    #[error("team {name} was not created")]
+    NotCreated { name: String },
+    #[error("team {slug} is not on GitHub")]
+    NotOnGitHub { slug: String },
 }
 
 impl OrgChange {
@@ -272,10 +268,19 @@ async fn apply_one(
 
 impl Teams {
     /// The slug a team has now (after a rename earlier in the run).
-    fn renamed(&self, team: &TeamRef) -> Result<String, String> {
+    fn renamed(&self, team: &TeamRef) -> Result<String, Failed> {
         let slug = self.slug(team)?;
         Ok(self.renamed.get(&slug).cloned().unwrap_or(slug))
     }
+}
+
+/// Why an org could not be dumped.
+#[derive(Debug, thiserror::Error)]
+pub enum DumpError {
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
+    #[error("--dump must be run with an org admin's token: {bot} is not an admin of {org}")]
+    NotAdmin { bot: String, org: String },
 }
 
 /// The org as peribolos' YAML: its settings, admins and members, teams (secret ones only unless
@@ -285,23 +290,17 @@ pub async fn dump(
     github: &dyn GitHubOrgAdmin,
     org: &str,
     ignore_secret_teams: bool,
-) -> Result<OrgConfig, String> {
-    let failed = |e: GitHubError| e.to_string();
-    let bot = github.login().await.map_err(failed)?;
-    let metadata = github.org_metadata(org).await.map_err(failed)?;
-    let admins = github
-        .org_members(org, OrgRole::Admin)
-        .await
-        .map_err(failed)?;
+) -> Result<OrgConfig, DumpError> {
+    let bot = github.login().await?;
+    let metadata = github.org_metadata(org).await?;
+    let admins = github.org_members(org, OrgRole::Admin).await?;
     if !admins.iter().any(|a| super::norm(a) == super::norm(&bot)) {
-        return Err(format!(
-            "--dump must be run with an org admin's token: {bot} is not an admin of {org}"
-        ));
+        return Err(DumpError::NotAdmin {
+            bot,
+            org: org.to_string(),
+        });
     }
-    let members = github
-        .org_members(org, OrgRole::Member)
-        .await
-        .map_err(failed)?;
+    let members = github.org_members(org, OrgRole::Member).await?;
     let options = Options {
         fix_teams: true,
         fix_team_members: true,
@@ -310,17 +309,13 @@ pub async fn dump(
         ..Options::default()
     };
     let mut teams = Vec::new();
-    for info in github.teams(org).await.map_err(failed)? {
+    for info in github.teams(org).await? {
         if ignore_secret_teams && info.privacy == "secret" {
             continue;
         }
-        teams.push(
-            team_state(github, org, info, &options)
-                .await
-                .map_err(failed)?,
-        );
+        teams.push(team_state(github, org, info, &options).await?);
     }
-    let repos = github.org_repos(org).await.map_err(failed)?;
+    let repos = github.org_repos(org).await?;
     Ok(OrgConfig {
         admins,
         members,

@@ -204,11 +204,7 @@ fn every_file_that_can_apply_is_asked_for_in_one_round() {
         ["a/b/c.go", "a/d.go", "e.go"],
     )
     .unwrap_err();
-    let file = |path: &str| Fact::File {
-        repo: repo(),
-        git_ref: "main".into(),
-        path: path.into(),
-    };
+    let file = |path: &str| Fact::file(&repo(), "main", path);
     assert_eq!(
         asked,
         NeedFacts(BTreeSet::from([

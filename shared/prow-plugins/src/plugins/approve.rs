@@ -11,17 +11,15 @@
 pub mod approvers;
 
 use super::lgtm::scope_parts;
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, commands_help, featured};
-use crate::{
-    Action, Dedupe, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp,
-};
+use super::{Builtin, Pattern, commented_issue, new_comment, pattern};
+use crate::help::{Commands, featured};
+use crate::{Action, Dedupe, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, PluginHelp};
 use approvers::{Approvers, Links, Owners};
 use prow_config::Config;
 use prow_github::Event;
-use prow_github::events::{Comment, Review, User};
+use prow_github::events::{Comment, PullRequest, Repo, Review, User};
 use prow_github::vocabulary::{PullRequestAction, ReviewAction, ReviewState};
-use prow_ports::github::{IssueNumber, RepoRef};
+use prow_ports::github::RepoRef;
 use std::collections::BTreeMap;
 
 /// The label tide merges on.
@@ -83,18 +81,13 @@ fn is_approval_state(state: &ReviewState, consider_review_state: bool) -> bool {
 
 pub struct Approve;
 
-impl Plugin for Approve {
-    fn name(&self) -> &'static str {
-        "approve"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[
-            EventKind::GenericComment,
-            EventKind::PullRequestReview,
-            EventKind::PullRequest,
-        ]
-    }
+impl Builtin for Approve {
+    const NAME: &'static str = "approve";
+    const EVENTS: &'static [EventKind] = &[
+        EventKind::GenericComment,
+        EventKind::PullRequestReview,
+        EventKind::PullRequest,
+    ];
 
     fn help(&self, config: &Config, enabled_repos: &[String]) -> PluginHelp {
         let do_not = |b: bool| if b { "" } else { "do not " };
@@ -114,12 +107,9 @@ impl Plugin for Approve {
                 (scope.clone(), text)
             })
             .collect();
-        PluginHelp {
-            description: DESCRIPTION.into(),
-            config: per_repo,
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(DESCRIPTION)
+            .with_config_per_repo(per_repo)
+            .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
@@ -168,18 +158,8 @@ impl Plugin for Approve {
                 {
                     return Ok(Vec::new());
                 }
-                let pr = &event.pull_request;
-                let state = State {
-                    pull: IssueRef {
-                        repo: RepoRef::new(event.repo.org(), &event.repo.name),
-                        number: IssueNumber(pr.number),
-                    },
-                    branch: &pr.base.git_ref,
-                    body: &pr.body,
-                    author: &pr.user.login,
-                    assignees: &pr.assignees,
-                    html_url: &pr.html_url,
-                };
+                let state =
+                    State::of_event(&event.repo, event.pull_request.number, &event.pull_request);
                 handle(config, facts, &state)
             }
             Event::PullRequest(event) => {
@@ -202,18 +182,7 @@ impl Plugin for Approve {
                 {
                     return Ok(Vec::new());
                 }
-                let pr = &event.pull_request;
-                let state = State {
-                    pull: IssueRef {
-                        repo: RepoRef::new(event.repo.org(), &event.repo.name),
-                        number: IssueNumber(event.number),
-                    },
-                    branch: &pr.base.git_ref,
-                    body: &pr.body,
-                    author: &pr.user.login,
-                    assignees: &pr.assignees,
-                    html_url: &pr.html_url,
-                };
+                let state = State::of_event(&event.repo, event.number, &event.pull_request);
                 handle(config, facts, &state)
             }
             _ => Ok(Vec::new()),
@@ -230,6 +199,20 @@ struct State<'a> {
     author: &'a str,
     assignees: &'a [User],
     html_url: &'a str,
+}
+
+impl<'a> State<'a> {
+    /// The state of `pr`, number `number` in `repo`, as an event carries it.
+    fn of_event(repo: &Repo, number: u64, pr: &'a PullRequest) -> State<'a> {
+        State {
+            pull: IssueRef::new(repo.org(), &repo.name, number),
+            branch: &pr.base.git_ref,
+            body: &pr.body,
+            author: &pr.user.login,
+            assignees: &pr.assignees,
+            html_url: &pr.html_url,
+        }
+    }
 }
 
 /// Upstream `findAssociatedIssue`: the first `#N` (or `org/x/issues/N` link) of the body.

@@ -3,9 +3,9 @@
 //! when no one is named; `/unassign` and `/uncc` undo them. GitHub decides who may be assigned
 //! or asked, and those it refuses are told why.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, commands_help, featured};
-use crate::{Action, EventKind, Facts, Input, NeedFacts, Plugin, PluginHelp, RefusalReply};
+use super::{Builtin, Pattern, commented_issue, new_comment, pattern};
+use crate::help::{Commands, featured};
+use crate::{Action, EventKind, Facts, Input, NeedFacts, PluginHelp, RefusalReply};
 use prow_config::Config;
 use prow_github::comment::{GenericCommentEvent, format_response_raw};
 use regex::Regex;
@@ -58,21 +58,15 @@ impl Commands for Command {
 
 pub struct Assign;
 
-impl Plugin for Assign {
-    fn name(&self) -> &'static str {
-        "assign"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::GenericComment]
-    }
+impl Builtin for Assign {
+    const NAME: &'static str = "assign";
+    const EVENTS: &'static [EventKind] = &[EventKind::GenericComment];
 
     fn help(&self, _: &Config, _: &[String]) -> PluginHelp {
-        PluginHelp {
-            description: "The assign plugin assigns or requests reviews from users/teams. Specific users can be assigned with the command '/assign @user1' or have reviews requested of them with the command '/cc @user1'. If no users are specified, the commands default to targeting the user who created the command. Assignments and requested reviews can be removed in the same way that they are added by prefixing the commands with 'un'.".into(),
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The assign plugin assigns or requests reviews from users/teams. Specific users can be assigned with the command '/assign @user1' or have reviews requested of them with the command '/cc @user1'. If no users are specified, the commands default to targeting the user who created the command. Assignments and requested reviews can be removed in the same way that they are added by prefixing the commands with 'un'.",
+        )
+        .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, _facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
@@ -179,7 +173,7 @@ fn parse_logins(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{PR, comment, comment_on_issue, comment_on_pr, plan};
+    use crate::testing::{PR, comment, comment_on_issue, comment_on_pr, edited, plan, users_named};
 
     fn assign(logins: &[&str]) -> Action {
         Action::Assign {
@@ -273,13 +267,7 @@ mod tests {
         let mut delivery =
             comment_on_pr(&PR, "bob", "/assign @alice @carol\n/unassign @dave @erin");
         if let Some(comment) = delivery.comment.as_mut() {
-            comment.assignees = ["carol", "Erin"]
-                .iter()
-                .map(|login| prow_github::events::User {
-                    login: login.to_string(),
-                    ..Default::default()
-                })
-                .collect();
+            comment.assignees = users_named(&["carol", "Erin"]);
         }
         assert_eq!(
             planned(&delivery),
@@ -295,10 +283,7 @@ mod tests {
 
     #[test]
     fn edited_comments_are_left_alone() {
-        let mut edited = comment_on_pr(&PR, "bob", "/assign");
-        if let Some(comment) = edited.comment.as_mut() {
-            comment.action = prow_github::comment::GenericCommentAction::Edited;
-        }
+        let edited = edited(comment_on_pr(&PR, "bob", "/assign"));
         assert_eq!(planned(&edited), vec![]);
     }
 

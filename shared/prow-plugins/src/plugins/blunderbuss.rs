@@ -8,18 +8,18 @@
 //! reviewers on every redelivery, and tests know whom.
 
 use super::assign::CC;
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, command, commands_help};
+use super::{Builtin, Pattern, commented_issue, new_comment, pattern};
+use crate::help::{Commands, command};
 use crate::owners::go_rand::GoRand;
 use crate::owners::parse::norm_login;
 use crate::owners::{LayeredSet, RepoOwners};
-use crate::{Action, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp};
+use crate::{Action, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, PluginHelp};
 use prow_config::Config;
 use prow_github::Event;
 use prow_github::events::PullRequest;
 use prow_github::vocabulary::PullRequestAction;
 use prow_ports::github::{IssueNumber, RepoRef};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 static AUTO_CC: Pattern = Pattern::new(|| pattern(r"(?mi)^/auto-cc(?-u:\s)*$"));
 
@@ -51,31 +51,24 @@ impl Commands for Command {
 
 pub struct Blunderbuss;
 
-impl Plugin for Blunderbuss {
-    fn name(&self) -> &'static str {
-        "blunderbuss"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[
-            EventKind::PullRequest,
-            EventKind::GenericComment,
-            EventKind::Status,
-        ]
-    }
+impl Builtin for Blunderbuss {
+    const NAME: &'static str = "blunderbuss";
+    const EVENTS: &'static [EventKind] = &[
+        EventKind::PullRequest,
+        EventKind::GenericComment,
+        EventKind::Status,
+    ];
 
     fn help(&self, config: &Config, _: &[String]) -> PluginHelp {
         let count = config.plugins.blunderbuss.request_count();
         let plural = if count > 1 { "s" } else { "" };
-        PluginHelp {
-            description: "The blunderbuss plugin automatically requests reviews from reviewers when a new PR is created. The reviewers are selected randomly from the OWNERS files that apply to the files modified by the PR.".into(),
-            config: BTreeMap::from([(
-                String::new(),
-                format!("blunderbuss is currently configured to request reviews from {count} reviewer{plural}."),
-            )]),
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The blunderbuss plugin automatically requests reviews from reviewers when a new PR is created. The reviewers are selected randomly from the OWNERS files that apply to the files modified by the PR.",
+        )
+        .with_config(format!(
+            "blunderbuss is currently configured to request reviews from {count} reviewer{plural}."
+        ))
+        .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
@@ -105,10 +98,7 @@ impl Plugin for Blunderbuss {
                 if !wanted {
                     return Ok(Vec::new());
                 }
-                let pull = IssueRef {
-                    repo: RepoRef::new(event.repo.org(), &event.repo.name),
-                    number: IssueNumber(event.number),
-                };
+                let pull = IssueRef::new(event.repo.org(), &event.repo.name, event.number);
                 // Read fresh, so a redelivery sees whom the first delivery asked.
                 facts.need([Fact::PullRequest(pull.clone())])?;
                 handle(input.config, facts, &pull, facts.pull_request(&pull)?)
@@ -142,11 +132,7 @@ fn on_status(
     let variables = serde_json::json!({
         "query": format!("{} repo:{repo} type:pr state:open", status.sha)
     });
-    facts.need([Fact::GraphQl {
-        org: repo.org.clone(),
-        query: SEARCH_QUERY.into(),
-        variables: variables.to_string(),
-    }])?;
+    facts.need([Fact::graphql(&repo.org, SEARCH_QUERY, &variables)])?;
     let found = facts.graphql(&repo.org, SEARCH_QUERY, &variables)?;
     let pulls: Vec<IssueRef> = found["search"]["nodes"]
         .as_array()
@@ -216,11 +202,11 @@ struct Selector<'f> {
 
 impl Selector<'_> {
     fn status_fact(&self, login: &str) -> Fact {
-        Fact::GraphQl {
-            org: self.org.clone(),
-            query: AVAILABILITY_QUERY.into(),
-            variables: serde_json::json!({ "user": login }).to_string(),
-        }
+        Fact::graphql(
+            &self.org,
+            AVAILABILITY_QUERY,
+            &serde_json::json!({ "user": login }),
+        )
     }
 
     fn select(&mut self, candidates: &mut LayeredSet) -> Result<Option<String>, NeedFacts> {
@@ -574,11 +560,7 @@ mod tests {
         );
         let status = |facts: Facts, login: &str, busy: bool| {
             facts.fact(
-                Fact::GraphQl {
-                    org: "kubernetes".into(),
-                    query: AVAILABILITY_QUERY.into(),
-                    variables: json!({"user": login}).to_string(),
-                },
+                Fact::graphql("kubernetes", AVAILABILITY_QUERY, &json!({"user": login})),
                 crate::Known::Json(json!({"user": {"login": login, "status": {"indicatesLimitedAvailability": busy}}})),
             )
         };

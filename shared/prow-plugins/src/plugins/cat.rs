@@ -1,12 +1,11 @@
 //! `cat` (upstream `pkg/plugins/cat`): anyone's `/meow` gets a cat picture in reply; `/meow
 //! grumpy` (or `no`) the grumpy cat.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, command, commands_help};
-use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, Plugin, PluginHelp};
+use super::{Builtin, Pattern, commented_issue, new_comment, pattern, reply};
+use crate::help::{Commands, command};
+use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, PluginHelp};
 use prow_config::Config;
-use prow_github::comment::{GenericCommentEvent, format_response_raw};
-use std::collections::BTreeMap;
+use prow_github::comment::GenericCommentEvent;
 
 static MEOW: Pattern = Pattern::new(|| pattern(r"(?mi)^/meow(vie)?(?: (.+))?(?-u:\s)*$"));
 static GRUMPY: Pattern = Pattern::new(|| pattern(r"(?mi)^(no|grumpy)(?-u:\s)*$"));
@@ -40,29 +39,20 @@ impl Commands for Command {
 
 pub struct Cat;
 
-impl Plugin for Cat {
-    fn name(&self) -> &'static str {
-        "cat"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::GenericComment]
-    }
+impl Builtin for Cat {
+    const NAME: &'static str = "cat";
+    const EVENTS: &'static [EventKind] = &[EventKind::GenericComment];
 
     fn help(&self, config: &Config, _: &[String]) -> PluginHelp {
-        PluginHelp {
-            description: "The cat plugin adds a cat image to an issue or PR in response to the `/meow` command.".into(),
-            config: BTreeMap::from([(
-                String::new(),
-                format!(
-                    "The cat plugin uses an api key for thecatapi.com stored in {}.",
-                    config.plugins.cat.key_path
-                ),
-            )]),
-            snippet: "cat:\n  # Path to file containing an api key for thecatapi.com\n  key_path: /etc/cat-api/api-key\n".into(),
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The cat plugin adds a cat image to an issue or PR in response to the `/meow` command.",
+        )
+        .with_config(format!(
+            "The cat plugin uses an api key for thecatapi.com stored in {}.",
+            config.plugins.cat.key_path
+        ))
+        .with_snippet("cat:\n  # Path to file containing an api key for thecatapi.com\n  key_path: /etc/cat-api/api-key\n")
+        .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
@@ -74,7 +64,6 @@ impl Plugin for Cat {
             return Ok(Vec::new());
         };
         let category = found.get(2).map_or("", |m| m.as_str()).trim();
-        let issue = commented_issue(comment);
         // The picture differs each time, so a redelivery is told by the bot's earlier answer to
         // this very comment, before a picture is fetched.
         if answered_already(facts, comment)? {
@@ -87,20 +76,12 @@ impl Plugin for Cat {
             facts.need([fact])?;
             facts.cat_image(false)?
         };
-        let reply = match (url, category) {
+        let answer = match (url, category) {
             ("", "") => DOWN.to_string(),
             ("", _) => BAD_CATEGORY.to_string(),
             (url, _) => format!("{PICTURE}{url})"),
         };
-        Ok(vec![Action::comment(
-            &issue,
-            format_response_raw(
-                &comment.body,
-                &comment.html_url,
-                &comment.user.login,
-                &reply,
-            ),
-        )])
+        Ok(vec![reply(comment, &answer)])
     }
 }
 
@@ -123,7 +104,8 @@ fn answered_already(facts: &Facts, comment: &GenericCommentEvent) -> Result<bool
 mod tests {
     use super::*;
     use crate::Delivery;
-    use crate::testing::{BOT, Given, PR, comment_on_issue, comment_on_pr, plan};
+    use crate::testing::{BOT, Given, PR, comment_on_issue, comment_on_pr, edited, plan};
+    use prow_github::comment::format_response_raw;
 
     const PICTURE_URL: &str = "https://cdn2.thecatapi.com/images/abc.jpg";
     const COMMENT_URL: &str = "https://github.com/kubernetes/test-infra/pull/7#issuecomment-5000";
@@ -265,10 +247,7 @@ mod tests {
 
     #[test]
     fn edited_comments_and_other_text_are_left_alone_without_a_call() {
-        let mut edited = comment_on_pr(&PR, "alice", "/meow");
-        if let Some(comment) = edited.comment.as_mut() {
-            comment.action = prow_github::comment::GenericCommentAction::Edited;
-        }
+        let edited = edited(comment_on_pr(&PR, "alice", "/meow"));
         assert_eq!(plan(&Cat, &edited, &Facts::new()), Ok(vec![]));
         let text = comment_on_pr(&PR, "alice", "no cats here");
         assert_eq!(plan(&Cat, &text, &Facts::new()), Ok(vec![]));

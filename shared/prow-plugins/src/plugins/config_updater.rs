@@ -9,9 +9,9 @@
 //! running one with the change laid over it) must load. If it does not, nothing is written and
 //! the comment lists each problem at its file and line in the repository.
 
-use crate::{Action, EventKind, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp};
+use super::{Builtin, pull_request_event};
+use crate::{Action, EventKind, Facts, Input, IssueRef, NeedFacts, PluginHelp};
 use prow_config::{Config, ConfigMapSpec, ConfigUpdater};
-use prow_github::Event;
 use prow_github::comment::format_response_raw;
 use prow_github::vocabulary::PullRequestAction;
 use prow_ports::config_maps::{ConfigMapTarget, ConfigMapUpdate, RunningConfig};
@@ -34,14 +34,9 @@ struct KeyChange {
     gzip: bool,
 }
 
-impl Plugin for ConfigUpdaterPlugin {
-    fn name(&self) -> &'static str {
-        "config-updater"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::PullRequest]
-    }
+impl Builtin for ConfigUpdaterPlugin {
+    const NAME: &'static str = "config-updater";
+    const EVENTS: &'static [EventKind] = &[EventKind::PullRequest];
 
     fn help(&self, config: &Config, enabled_repos: &[String]) -> PluginHelp {
         let updater = &config.plugins.config_updater;
@@ -65,15 +60,14 @@ impl Plugin for ConfigUpdaterPlugin {
                 .collect();
             entries.insert(repo.clone(), lines.join("\n"));
         }
-        PluginHelp {
-            description: "The config-updater plugin automatically redeploys configuration and plugin configuration files when they change. The plugin watches for pull request merges that modify either of the config files and updates the cluster's configmap resources in response.".to_string(),
-            config: entries,
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The config-updater plugin automatically redeploys configuration and plugin configuration files when they change. The plugin watches for pull request merges that modify either of the config files and updates the cluster's configmap resources in response.",
+        )
+        .with_config_per_repo(entries)
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
-        let Some(Event::PullRequest(event)) = input.delivery().map(|d| &d.event) else {
+        let Some(event) = pull_request_event(input, &[PullRequestAction::Closed]) else {
             return Ok(Vec::new());
         };
         let pull = &event.pull_request;
@@ -84,11 +78,7 @@ impl Plugin for ConfigUpdaterPlugin {
             .map_or(event.repo.default_branch.as_str(), |r| {
                 r.default_branch.as_str()
             });
-        if event.action != PullRequestAction::Closed
-            || !pull.merged
-            || pull.merge_commit_sha.is_empty()
-            || pull.base.git_ref != default_branch
-        {
+        if !pull.merged || pull.merge_commit_sha.is_empty() || pull.base.git_ref != default_branch {
             return Ok(Vec::new());
         }
         let issue = IssueRef::new(event.repo.org(), &event.repo.name, pull.number);
@@ -106,11 +96,9 @@ impl Plugin for ConfigUpdaterPlugin {
         }
         let sha = &pull.merge_commit_sha;
         facts.need(planned.values().flatten().filter_map(|c| {
-            c.file.as_ref().map(|path| crate::Fact::File {
-                repo: issue.repo.clone(),
-                git_ref: sha.clone(),
-                path: path.clone(),
-            })
+            c.file
+                .as_ref()
+                .map(|path| crate::Fact::file(&issue.repo, sha, path))
         }))?;
         let mut contents: BTreeMap<&str, String> = BTreeMap::new();
         for change in planned.values().flatten() {

@@ -3,9 +3,9 @@
 //! with a comment pointing at the guidelines; `/remove-help` and `/remove-good-first-issue` take
 //! the labels off and delete those comments.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, command, commands_help};
-use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, Plugin, PluginHelp};
+use super::{Builtin, Pattern, commented_issue, new_comment, pattern};
+use crate::help::{Commands, command};
+use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, PluginHelp};
 use prow_config::Config;
 use prow_github::comment::format_response_raw;
 
@@ -54,23 +54,15 @@ impl Commands for Command {
 
 pub struct Help;
 
-impl Plugin for Help {
-    fn name(&self) -> &'static str {
-        "help"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::GenericComment]
-    }
+impl Builtin for Help {
+    const NAME: &'static str = "help";
+    const EVENTS: &'static [EventKind] = &[EventKind::GenericComment];
 
     fn help(&self, _: &Config, _: &[String]) -> PluginHelp {
-        PluginHelp {
-            description: format!(
-                "The help plugin provides commands that add or remove the '{HELP_LABEL}' and the '{GOOD_FIRST_ISSUE_LABEL}' labels from issues."
-            ),
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(format!(
+            "The help plugin provides commands that add or remove the '{HELP_LABEL}' and the '{GOOD_FIRST_ISSUE_LABEL}' labels from issues."
+        ))
+        .with_commands::<Command>()
     }
 
     /// Upstream `handle`: the first of remove-help, good-first-issue, help and
@@ -153,33 +145,36 @@ impl Plugin for Help {
 
 /// Upstream `helpMsg`, with its indented first line.
 fn help_message(plugins: &prow_config::PluginsConfig) -> String {
-    let guidelines = &plugins.help;
-    let url = guidelines.guidelines_url();
-    let remove = "`/remove-help`";
-    if guidelines.help_guidelines_summary.is_empty() {
-        format!(
-            "\n\t{HELP_MARK}\n\nPlease ensure the request meets the requirements listed [here]({url}).\n\nIf this request no longer meets these requirements, the label can be removed\nby commenting with the {remove} command.\n"
-        )
-    } else {
-        format!(
-            "\n\t{HELP_MARK}\n\n### Guidelines\n{}\n\nFor more details on the requirements of such an issue, please see [here]({url}) and ensure that they are met.\n\nIf this request no longer meets these requirements, the label can be removed\nby commenting with the {remove} command.\n",
-            guidelines.help_guidelines_summary
-        )
-    }
+    guidelines_message(plugins, HELP_MARK, "", "`/remove-help`")
 }
 
 /// Upstream `goodFirstIssueMsg`.
 fn good_first_issue_message(plugins: &prow_config::PluginsConfig) -> String {
+    guidelines_message(
+        plugins,
+        GOOD_FIRST_ISSUE_MARK,
+        "#good-first-issue",
+        "`/remove-good-first-issue`",
+    )
+}
+
+/// The message under `mark` pointing at the guidelines' `section` (`#…`, or `""` for all of
+/// them), and saying which command (`remove`) takes the label off again.
+fn guidelines_message(
+    plugins: &prow_config::PluginsConfig,
+    mark: &str,
+    section: &str,
+    remove: &str,
+) -> String {
     let guidelines = &plugins.help;
     let url = guidelines.guidelines_url();
-    let remove = "`/remove-good-first-issue`";
     if guidelines.help_guidelines_summary.is_empty() {
         format!(
-            "\n\t{GOOD_FIRST_ISSUE_MARK}\n\nPlease ensure the request meets the requirements listed [here]({url}#good-first-issue).\n\nIf this request no longer meets these requirements, the label can be removed\nby commenting with the {remove} command.\n"
+            "\n\t{mark}\n\nPlease ensure the request meets the requirements listed [here]({url}{section}).\n\nIf this request no longer meets these requirements, the label can be removed\nby commenting with the {remove} command.\n"
         )
     } else {
         format!(
-            "\n\t{GOOD_FIRST_ISSUE_MARK}\n\n### Guidelines\n{}\n\nFor more details on the requirements of such an issue, please see [here]({url}#good-first-issue) and ensure that they are met.\n\nIf this request no longer meets these requirements, the label can be removed\nby commenting with the {remove} command.\n",
+            "\n\t{mark}\n\n### Guidelines\n{}\n\nFor more details on the requirements of such an issue, please see [here]({url}{section}) and ensure that they are met.\n\nIf this request no longer meets these requirements, the label can be removed\nby commenting with the {remove} command.\n",
             guidelines.help_guidelines_summary
         )
     }
@@ -189,7 +184,7 @@ fn good_first_issue_message(plugins: &prow_config::PluginsConfig) -> String {
 mod tests {
     use super::*;
     use crate::Delivery;
-    use crate::testing::{BOT, Given, PR, comment, labels, plan, plan_with};
+    use crate::testing::{BOT, Given, PR, comment, labels, plan, plan_with, with_issue_state};
 
     fn on_issue(body: &str) -> Delivery {
         comment(&PR, "mallory", body, false, "alice")
@@ -293,10 +288,7 @@ mod tests {
     fn pull_requests_and_closed_issues_are_left_alone_without_a_call() {
         let on_pr = comment(&PR, "mallory", "/help", true, "alice");
         assert_eq!(plan(&Help, &on_pr, &Facts::new()), Ok(vec![]));
-        let mut closed = on_issue("/help");
-        if let Some(comment) = closed.comment.as_mut() {
-            comment.issue_state = "closed".into();
-        }
+        let closed = with_issue_state(on_issue("/help"), "closed");
         assert_eq!(plan(&Help, &closed, &Facts::new()), Ok(vec![]));
     }
 

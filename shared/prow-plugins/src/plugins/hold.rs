@@ -1,9 +1,9 @@
 //! `hold` (upstream `pkg/plugins/hold`): anyone may put a pull request on hold, so tide does not
 //! merge it, and take it off hold again, without withholding approval.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, command, commands_help};
-use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, Plugin, PluginHelp};
+use super::{Builtin, Pattern, commented_issue, new_comment, pattern, set_label};
+use crate::help::{Commands, command};
+use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, PluginHelp};
 use prow_config::Config;
 
 /// The label tide refuses to merge.
@@ -41,23 +41,15 @@ impl Commands for Command {
 
 pub struct Hold;
 
-impl Plugin for Hold {
-    fn name(&self) -> &'static str {
-        "hold"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::GenericComment]
-    }
+impl Builtin for Hold {
+    const NAME: &'static str = "hold";
+    const EVENTS: &'static [EventKind] = &[EventKind::GenericComment];
 
     fn help(&self, _: &Config, _: &[String]) -> PluginHelp {
-        PluginHelp {
-            description: format!(
-                "The hold plugin allows anyone to add or remove the '{HOLD_LABEL}' Label from a pull request in order to temporarily prevent the PR from merging without withholding approval."
-            ),
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(format!(
+            "The hold plugin allows anyone to add or remove the '{HOLD_LABEL}' Label from a pull request in order to temporarily prevent the PR from merging without withholding approval."
+        ))
+        .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
@@ -75,18 +67,14 @@ impl Plugin for Hold {
         let pull = commented_issue(comment);
         facts.need([Fact::Labels(pull.clone())])?;
         let held = facts.has_label(&pull, HOLD_LABEL)?;
-        Ok(match (held, wants_hold) {
-            (false, true) => vec![Action::add_label(&pull, HOLD_LABEL)],
-            (true, false) => vec![Action::remove_label(&pull, HOLD_LABEL)],
-            _ => Vec::new(),
-        })
+        Ok(set_label(&pull, HOLD_LABEL, held, wants_hold))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{PR, comment_on_issue, comment_on_pr, labels, plan};
+    use crate::testing::{PR, comment_on_issue, comment_on_pr, edited, labels, plan};
 
     #[test]
     fn hold_and_its_cancels_set_the_label_only_when_it_changes() {
@@ -123,10 +111,7 @@ mod tests {
         let facts = Facts::new();
         let on_issue = comment_on_issue(&PR, "anyone", "/hold");
         assert_eq!(plan(&Hold, &on_issue, &facts), Ok(vec![]));
-        let mut edited = comment_on_pr(&PR, "anyone", "/hold");
-        if let Some(comment) = edited.comment.as_mut() {
-            comment.action = prow_github::comment::GenericCommentAction::Edited;
-        }
+        let edited = edited(comment_on_pr(&PR, "anyone", "/hold"));
         assert_eq!(plan(&Hold, &edited, &facts), Ok(vec![]));
     }
 

@@ -5,16 +5,14 @@
 //! on. When a pull request gets a label a restricted label's `assign_on` names, its allowed users
 //! are assigned.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, command, commands_help};
-use crate::{
-    Action, Delivery, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp,
-};
+use super::{Builtin, Pattern, commented_issue, new_comment, pattern};
+use crate::help::{Commands, command};
+use crate::{Action, Delivery, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, PluginHelp};
 use prow_config::Config;
 use prow_github::Event;
 use prow_github::comment::{GenericCommentEvent, format_response_raw};
 use prow_github::vocabulary::PullRequestAction;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The label only org members may add.
 pub const TRIAGE_ACCEPTED: &str = "triage/accepted";
@@ -93,14 +91,9 @@ const SNIPPET: &str = r#"label:
 
 pub struct Label;
 
-impl Plugin for Label {
-    fn name(&self) -> &'static str {
-        "label"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::PullRequest, EventKind::GenericComment]
-    }
+impl Builtin for Label {
+    const NAME: &'static str = "label";
+    const EVENTS: &'static [EventKind] = &[EventKind::PullRequest, EventKind::GenericComment];
 
     fn help(&self, config: &Config, _: &[String]) -> PluginHelp {
         let labels: Vec<&str> = DEFAULT_LABELS
@@ -115,13 +108,12 @@ impl Plugin for Label {
                     .map(String::as_str),
             )
             .collect();
-        PluginHelp {
-            description: "The label plugin provides commands that add or remove certain types of labels. Labels of the following types can be manipulated: 'area/*', 'committee/*', 'kind/*', 'language/*', 'priority/*', 'sig/*', 'triage/*', and 'wg/*'. More labels can be configured to be used via the /label command. Restricted labels are only able to be added by the teams and users present in their configuration, and those users can be automatically assigned when another label is added using the assign_on config.".to_string(),
-            config: BTreeMap::from([(String::new(), config_string(&labels))]),
-            snippet: SNIPPET.to_string(),
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The label plugin provides commands that add or remove certain types of labels. Labels of the following types can be manipulated: 'area/*', 'committee/*', 'kind/*', 'language/*', 'priority/*', 'sig/*', 'triage/*', and 'wg/*'. More labels can be configured to be used via the /label command. Restricted labels are only able to be added by the teams and users present in their configuration, and those users can be automatically assigned when another label is added using the assign_on config.",
+        )
+        .with_config(config_string(&labels))
+        .with_snippet(SNIPPET)
+        .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
@@ -490,7 +482,9 @@ fn plan_assign_on(
 mod tests {
     use super::*;
     use crate::owners::tests::plugins_config;
-    use crate::testing::{Given, PR, comment_on_issue, plan_with, pull_request_event_with};
+    use crate::testing::{
+        Given, PR, comment_on_issue, edited, plan_with, pull_request_event_with, users_named,
+    };
     use crate::{Dedupe, Delivery};
 
     const URL: &str = "https://github.com/kubernetes/test-infra/pull/7#issuecomment-5000";
@@ -812,10 +806,7 @@ mod tests {
         let body = "/triage accepted\n/kind bug";
         assert_eq!(
             run("bob", body, &facts),
-            Err(NeedFacts::one(Fact::OrgMember {
-                org: "kubernetes".into(),
-                login: "bob".into()
-            }))
+            Err(NeedFacts::one(Fact::org_member("kubernetes", "bob")))
         );
         let member = facts.clone().member("kubernetes", "bob", true);
         assert_eq!(
@@ -840,10 +831,10 @@ mod tests {
         // Teams are asked about one at a time, in order, until one has the user.
         assert_eq!(
             run("bob", "/label restricted-label", &facts),
-            Err(NeedFacts::one(Fact::TeamMembers {
-                org: "kubernetes".into(),
-                team: "privileged-group".into()
-            }))
+            Err(NeedFacts::one(Fact::team_members(
+                "kubernetes",
+                "privileged-group"
+            )))
         );
         let in_first = facts
             .clone()
@@ -894,10 +885,7 @@ mod tests {
         for body in ["  /area infra", "/Kind bug", "no command", "text /kind bug"] {
             assert_eq!(run("bob", body, &Facts::new()), Ok(vec![]), "{body:?}");
         }
-        let mut edited = said("bob", "/kind bug");
-        if let Some(comment) = edited.comment.as_mut() {
-            comment.action = prow_github::comment::GenericCommentAction::Edited;
-        }
+        let edited = edited(said("bob", "/kind bug"));
         assert_eq!(
             plan_with(&Label, &edited, &Facts::new(), &config()),
             Ok(vec![])
@@ -926,13 +914,7 @@ mod tests {
             }])
         );
         let some = Facts::new().pull_request_fact(&PR, "alice", |pull| {
-            pull.assignees = ["Carol", "dave", "erin"]
-                .iter()
-                .map(|login| prow_github::events::User {
-                    login: login.to_string(),
-                    ..Default::default()
-                })
-                .collect();
+            pull.assignees = users_named(&["Carol", "dave", "erin"]);
         });
         assert_eq!(
             plan_with(&Label, &labeled("security"), &some, &config),

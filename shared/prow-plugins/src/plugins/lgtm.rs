@@ -4,17 +4,15 @@
 //! code is the same (`store_tree_hash`, the tree hash kept in the bot's comment) or the author is
 //! in the `trusted_team_for_sticky_lgtm`.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, commands_help, featured};
-use crate::{
-    Action, Dedupe, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp,
-};
+use super::{Builtin, Pattern, commented_issue, new_comment_on_open_pr, pattern};
+use crate::help::{Commands, featured};
+use crate::{Action, Dedupe, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, PluginHelp};
 use prow_config::Config;
 use prow_github::Event;
 use prow_github::comment::format_response_raw;
 use prow_github::events::{Comment, User};
 use prow_github::vocabulary::{PullRequestAction, ReviewAction, ReviewState};
-use prow_ports::github::{IssueNumber, RepoRef, Sha};
+use prow_ports::github::{RepoRef, Sha};
 use std::collections::BTreeMap;
 
 /// The label tide merges on.
@@ -89,18 +87,13 @@ pub(crate) fn prune_bot_comments(
 
 pub struct Lgtm;
 
-impl Plugin for Lgtm {
-    fn name(&self) -> &'static str {
-        "lgtm"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[
-            EventKind::GenericComment,
-            EventKind::PullRequest,
-            EventKind::PullRequestReview,
-        ]
-    }
+impl Builtin for Lgtm {
+    const NAME: &'static str = "lgtm";
+    const EVENTS: &'static [EventKind] = &[
+        EventKind::GenericComment,
+        EventKind::PullRequest,
+        EventKind::PullRequestReview,
+    ];
 
     fn help(&self, config: &Config, enabled_repos: &[String]) -> PluginHelp {
         let mut per_repo = BTreeMap::new();
@@ -125,16 +118,15 @@ impl Plugin for Lgtm {
                 per_repo.insert(scope.clone(), lines.join("\n"));
             }
         }
-        PluginHelp {
-            description: "The lgtm plugin manages the application and removal of the 'lgtm' (Looks Good To Me) label which is typically used to gate merging.".into(),
-            config: per_repo,
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The lgtm plugin manages the application and removal of the 'lgtm' (Looks Good To Me) label which is typically used to gate merging.",
+        )
+        .with_config_per_repo(per_repo)
+        .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
-        if let Some(comment) = new_comment(input).filter(|c| c.is_pr && c.issue_state == "open") {
+        if let Some(comment) = new_comment_on_open_pr(input) {
             let wants = if LGTM.is_match(&comment.body) {
                 true
             } else if LGTM_CANCEL.is_match(&comment.body) {
@@ -189,10 +181,7 @@ impl Lgtm {
                     _ => return Ok(Vec::new()),
                 };
                 let request = Request {
-                    pull: IssueRef {
-                        repo: RepoRef::new(repo.org(), &repo.name),
-                        number: IssueNumber(review.pull_request.number),
-                    },
+                    pull: IssueRef::new(repo.org(), &repo.name, review.pull_request.number),
                     author: &reviewer.login,
                     pr_author: &review.pull_request.user.login,
                     assignees: &review.pull_request.assignees,
@@ -204,10 +193,7 @@ impl Lgtm {
             Event::PullRequest(event)
                 if event.action == PullRequestAction::Synchronize && !event.pull_request.merged =>
             {
-                let pull = IssueRef {
-                    repo: RepoRef::new(event.repo.org(), &event.repo.name),
-                    number: IssueNumber(event.number),
-                };
+                let pull = IssueRef::new(event.repo.org(), &event.repo.name, event.number);
                 on_push(
                     input.config,
                     facts,
@@ -256,17 +242,12 @@ fn sticky(
     if team_name.is_empty() {
         return Ok(false);
     }
-    facts.need([Fact::Teams {
-        org: repo.org.clone(),
-    }])?;
+    facts.need([Fact::teams(&repo.org)])?;
     let Some(team) = facts.teams(&repo.org)?.iter().find(|t| t.name == team_name) else {
         tracing::warn!(team = %team_name, org = %repo.org, "the configured trusted_team_for_sticky_lgtm was not found");
         return Ok(false);
     };
-    facts.need([Fact::TeamMembers {
-        org: repo.org.clone(),
-        team: team.slug.clone(),
-    }])?;
+    facts.need([Fact::team_members(&repo.org, &team.slug)])?;
     Ok(facts
         .team_members(&repo.org, &team.slug)?
         .iter()
@@ -372,10 +353,7 @@ fn handle(
             facts.need(needed)?;
             if options.store_tree_hash {
                 let head = Sha::new(&facts.pull_request(pull)?.head.sha);
-                facts.need([Fact::CommitTree {
-                    repo: repo.clone(),
-                    sha: head.clone(),
-                }])?;
+                facts.need([Fact::commit_tree(repo, &head)])?;
                 let tree = facts.commit_tree(repo, &head)?;
                 actions.push(Action::comment(pull, tree_hash_notification(&tree.0)));
             }
@@ -413,10 +391,7 @@ fn on_push(
             (c.updated_at == c.created_at).then(|| captured[1].to_string())
         });
         if let Some(stored) = stored.filter(|s| !s.is_empty()) {
-            facts.need([Fact::CommitTree {
-                repo: repo.clone(),
-                sha: head.clone(),
-            }])?;
+            facts.need([Fact::commit_tree(repo, head)])?;
             if facts.commit_tree(repo, head)?.0 == stored {
                 return Ok(Vec::new());
             }

@@ -2,11 +2,11 @@
 //! author or a collaborator (anyone may close what is stale or rotten), and
 //! `/[remove-]lifecycle active|frozen|stale|rotten` by anyone, one lifecycle label at a time.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, command, commands_help};
-use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, Plugin, PluginHelp};
+use super::{Builtin, Pattern, commented_issue, new_comment, pattern, reply};
+use crate::help::{Commands, command};
+use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, PluginHelp};
 use prow_config::Config;
-use prow_github::comment::{GenericCommentEvent, format_response_raw};
+use prow_github::comment::GenericCommentEvent;
 
 pub const ACTIVE: &str = "lifecycle/active";
 pub const FROZEN: &str = "lifecycle/frozen";
@@ -58,22 +58,13 @@ impl Commands for Command {
 
 pub struct Lifecycle;
 
-impl Plugin for Lifecycle {
-    fn name(&self) -> &'static str {
-        "lifecycle"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::GenericComment]
-    }
+impl Builtin for Lifecycle {
+    const NAME: &'static str = "lifecycle";
+    const EVENTS: &'static [EventKind] = &[EventKind::GenericComment];
 
     fn help(&self, _: &Config, _: &[String]) -> PluginHelp {
-        PluginHelp {
-            description: "Close, reopen, flag and/or unflag an issue or PR as frozen/stale/rotten"
-                .into(),
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new("Close, reopen, flag and/or unflag an issue or PR as frozen/stale/rotten")
+            .with_commands::<Command>()
     }
 
     /// Upstream's order: reopen, close, then the labels, each deciding on its own.
@@ -86,19 +77,6 @@ impl Plugin for Lifecycle {
         actions.extend(flag(comment, facts)?);
         Ok(actions)
     }
-}
-
-/// The reply to the comment.
-fn reply(comment: &GenericCommentEvent, message: &str) -> Action {
-    Action::comment(
-        &commented_issue(comment),
-        format_response_raw(
-            &comment.body,
-            &comment.html_url,
-            &comment.user.login,
-            message,
-        ),
-    )
 }
 
 /// Whether the commenter wrote the issue, and whether they are a collaborator (asked even of the
@@ -142,10 +120,7 @@ fn close(comment: &GenericCommentEvent, facts: &Facts) -> Result<Vec<Action>, Ne
     }
     let issue = commented_issue(comment);
     facts.need([
-        Fact::Collaborator {
-            repo: issue.repo.clone(),
-            login: comment.user.login.clone(),
-        },
+        Fact::collaborator(&issue.repo, &comment.user.login),
         Fact::Labels(issue.clone()),
     ])?;
     let (is_author, is_collaborator) = author_or_collaborator(comment, facts)?;
@@ -249,15 +224,11 @@ fn flag(comment: &GenericCommentEvent, facts: &Facts) -> Result<Vec<Action>, Nee
 mod tests {
     use super::*;
     use crate::Delivery;
-    use crate::testing::{Given, PR, comment, labels, plan};
+    use crate::testing::{Given, PR, comment, labels, plan, reply_message, with_issue_state};
 
     /// A comment by `login` on the PR (or issue) `PR` written by alice, in `state`.
     fn said(login: &str, body: &str, is_pr: bool, state: &str) -> Delivery {
-        let mut delivery = comment(&PR, login, body, is_pr, "alice");
-        if let Some(comment) = delivery.comment.as_mut() {
-            comment.issue_state = state.to_string();
-        }
-        delivery
+        with_issue_state(comment(&PR, login, body, is_pr, "alice"), state)
     }
 
     fn who(login: &str, is_collaborator: bool, on: &[&str]) -> Facts {
@@ -269,10 +240,7 @@ mod tests {
         actions
             .iter()
             .map(|action| match action {
-                Action::Comment { body, .. } => {
-                    let first = body.lines().next().unwrap_or_default();
-                    format!("reply {}", first.split_once(": ").map_or(first, |(_, m)| m))
-                }
+                Action::Comment { body, .. } => format!("reply {}", reply_message(body)),
                 Action::Close { reason, .. } => format!("close {reason:?}"),
                 Action::AddLabel { label, .. } => format!("+{label}"),
                 Action::RemoveLabel { label, .. } => format!("-{label}"),

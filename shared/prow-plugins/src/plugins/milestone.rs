@@ -2,11 +2,10 @@
 //! maintainers team (`repo_milestone`) set an issue's or pull request's milestone with
 //! `/milestone v1.2`, or take it off with `/milestone clear`.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, command, commands_help};
-use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, Plugin, PluginHelp};
+use super::{Builtin, Pattern, commented_issue, new_comment, pattern, reply};
+use crate::help::{Commands, command};
+use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, PluginHelp};
 use prow_config::Config;
-use prow_github::comment::format_response_raw;
 use prow_github::vocabulary::IssueState;
 use std::collections::BTreeMap;
 
@@ -39,14 +38,9 @@ impl Commands for Command {
 
 pub struct Milestone;
 
-impl Plugin for Milestone {
-    fn name(&self) -> &'static str {
-        "milestone"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::GenericComment]
-    }
+impl Builtin for Milestone {
+    const NAME: &'static str = "milestone";
+    const EVENTS: &'static [EventKind] = &[EventKind::GenericComment];
 
     fn help(&self, config: &Config, enabled_repos: &[String]) -> PluginHelp {
         let describe = |team: &prow_config::PluginsConfig, key: &str| {
@@ -62,12 +56,11 @@ impl Plugin for Milestone {
             .map(|repo| (repo.clone(), describe(&config.plugins, repo)))
             .collect();
         configured.insert(String::new(), describe(&config.plugins, ""));
-        PluginHelp {
-            description: "The milestone plugin allows members of a configurable GitHub team to set the milestone on an issue or pull request.".into(),
-            config: configured,
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The milestone plugin allows members of a configurable GitHub team to set the milestone on an issue or pull request.",
+        )
+        .with_config_per_repo(configured)
+        .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
@@ -90,33 +83,22 @@ impl Plugin for Milestone {
         if maintainers.maintainers_team.is_empty() {
             return Ok(Vec::new());
         }
-        let team = Fact::TeamMembers {
-            org: org.to_string(),
-            team: maintainers.maintainers_team.clone(),
-        };
+        let team = Fact::team_members(org, &maintainers.maintainers_team);
         facts.need([team])?;
         let login = norm_login(&comment.user.login);
         let is_maintainer = facts
             .team_members(org, &maintainers.maintainers_team)?
             .iter()
             .any(|member| norm_login(member) == login);
-        let reply = |message: &str| {
-            Action::comment(
-                &issue,
-                format_response_raw(
-                    &comment.body,
-                    &comment.html_url,
-                    &comment.user.login,
-                    message,
-                ),
-            )
-        };
         if !is_maintainer {
             let team = &maintainers.maintainers_team;
-            return Ok(vec![reply(&format!(
-                "You must be a member of the [{org}/{team}](https://github.com/orgs/{org}/teams/{team}/members) GitHub team to set the milestone. If you believe you should be able to issue the /milestone command, please contact your {} and have them propose you as an additional delegate for this responsibility.",
-                maintainers.maintainers_friendly_name
-            ))]);
+            return Ok(vec![reply(
+                comment,
+                &format!(
+                    "You must be a member of the [{org}/{team}](https://github.com/orgs/{org}/teams/{team}/members) GitHub team to set the milestone. If you believe you should be able to issue the /milestone command, please contact your {} and have them propose you as an additional delegate for this responsibility.",
+                    maintainers.maintainers_friendly_name
+                ),
+            )]);
         }
         // Upstream lists the milestones even to clear one.
         facts.need([Fact::Milestones(issue.repo.clone())])?;
@@ -142,10 +124,13 @@ impl Plugin for Milestone {
         // Sorted as Go sorts the quoted titles.
         let mut titles: Vec<String> = by_title.keys().map(|t| format!("`{t}`")).collect();
         titles.sort();
-        Ok(vec![reply(&format!(
-            "The provided milestone is not valid for this repository. Milestones in this repository: [{}]\n\nUse `/milestone {CLEAR}` to clear the milestone.",
-            titles.join(", ")
-        ))])
+        Ok(vec![reply(
+            comment,
+            &format!(
+                "The provided milestone is not valid for this repository. Milestones in this repository: [{}]\n\nUse `/milestone {CLEAR}` to clear the milestone.",
+                titles.join(", ")
+            ),
+        )])
     }
 }
 
@@ -157,18 +142,10 @@ fn norm_login(login: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{Given, PR, comment, plan_with};
-    use crate::{Delivery, IssueRef};
-
-    const PLUGINS: &str = "repo_milestone:\n  \"\":\n    maintainers_team: milestone-maintainers\n    maintainers_friendly_name: SIG Chairs/TLs\n  kubernetes/other:\n    maintainers_team: leads\n";
-
-    fn config(plugins_yaml: &str) -> Config {
-        crate::testing::plugins_config(plugins_yaml)
-    }
-
-    fn said(on: &IssueRef, login: &str, body: &str, is_pr: bool) -> Delivery {
-        comment(on, login, body, is_pr, "alice")
-    }
+    use crate::IssueRef;
+    use crate::testing::{
+        Given, PR, REPO_MILESTONE_PLUGINS, comment_on, edited, plan_with, plugins_config,
+    };
 
     fn world(on: &IssueRef, team: &str, members: &[&str]) -> Facts {
         Facts::new().team(&on.repo.org, team, members).milestones(
@@ -198,7 +175,7 @@ mod tests {
 
     #[test]
     fn maintainers_set_and_clear_milestones_on_issues_and_pull_requests() {
-        let config = config(PLUGINS);
+        let config = plugins_config(REPO_MILESTONE_PLUGINS);
         let team = "milestone-maintainers";
         for is_pr in [true, false] {
             for (login, body, expected) in [
@@ -226,7 +203,7 @@ mod tests {
                 ("maura", "see /milestone v1.0", vec![]),
             ] {
                 let facts = world(&PR, team, &["maura", "mike"]);
-                let delivery = said(&PR, login, body, is_pr);
+                let delivery = comment_on(&PR, login, body, is_pr);
                 assert_eq!(
                     plan_with(&Milestone, &delivery, &facts, &config),
                     Ok(expected),
@@ -238,7 +215,7 @@ mod tests {
 
     #[test]
     fn a_milestone_that_is_not_an_open_one_is_refused_with_the_list() {
-        let config = config(PLUGINS);
+        let config = plugins_config(REPO_MILESTONE_PLUGINS);
         for (body, snapshot) in [
             ("/milestone v2.0", "invalid_milestone"),
             // Closed milestones are not listed, as upstream lists the open ones.
@@ -250,8 +227,8 @@ mod tests {
             ("/milestone  ", "invalid_milestone_blank"),
         ] {
             let facts = world(&PR, "milestone-maintainers", &["maura"]);
-            let planned =
-                plan_with(&Milestone, &said(&PR, "maura", body, true), &facts, &config).unwrap();
+            let delivery = comment_on(&PR, "maura", body, true);
+            let planned = plan_with(&Milestone, &delivery, &facts, &config).unwrap();
             assert!(
                 matches!(planned[..], [Action::Comment { .. }]),
                 "{planned:?}"
@@ -262,16 +239,11 @@ mod tests {
 
     #[test]
     fn others_are_refused_even_to_clear_and_the_repos_team_replaces_the_default() {
-        let config = config(PLUGINS);
+        let config = plugins_config(REPO_MILESTONE_PLUGINS);
         let facts = world(&PR, "milestone-maintainers", &["maura"]);
         for body in ["/milestone v1.0", "/milestone clear", "/milestone nope"] {
-            let planned = plan_with(
-                &Milestone,
-                &said(&PR, "outsider", body, false),
-                &facts,
-                &config,
-            )
-            .unwrap();
+            let delivery = comment_on(&PR, "outsider", body, false);
+            let planned = plan_with(&Milestone, &delivery, &facts, &config).unwrap();
             insta::assert_snapshot!(
                 "not_a_maintainer",
                 body_of(&planned).replace(body, "<body>")
@@ -285,7 +257,7 @@ mod tests {
             .milestones(&other.repo, &[(1, "v1.0", true)]);
         let refused = plan_with(
             &Milestone,
-            &said(&other, "maura", "/milestone v1.0", true),
+            &comment_on(&other, "maura", "/milestone v1.0", true),
             &facts,
             &config,
         )
@@ -294,7 +266,7 @@ mod tests {
         assert_eq!(
             plan_with(
                 &Milestone,
-                &said(&other, "lee", "/milestone v1.0", true),
+                &comment_on(&other, "lee", "/milestone v1.0", true),
                 &facts,
                 &config
             ),
@@ -304,12 +276,9 @@ mod tests {
 
     #[test]
     fn the_team_is_asked_first_then_the_milestones_even_to_clear() {
-        let config = config(PLUGINS);
-        let team = Fact::TeamMembers {
-            org: "kubernetes".into(),
-            team: "milestone-maintainers".into(),
-        };
-        let delivery = said(&PR, "maura", "/milestone clear", true);
+        let config = plugins_config(REPO_MILESTONE_PLUGINS);
+        let team = Fact::team_members("kubernetes", "milestone-maintainers");
+        let delivery = comment_on(&PR, "maura", "/milestone clear", true);
         assert_eq!(
             plan_with(&Milestone, &delivery, &Facts::new(), &config),
             Err(NeedFacts::one(team))
@@ -320,7 +289,7 @@ mod tests {
             Err(NeedFacts::one(Fact::Milestones(PR.repo.clone())))
         );
         // A refusal needs no milestones.
-        let outsider = said(&PR, "outsider", "/milestone clear", true);
+        let outsider = comment_on(&PR, "outsider", "/milestone clear", true);
         assert!(plan_with(&Milestone, &outsider, &member, &config).is_ok());
     }
 
@@ -330,22 +299,19 @@ mod tests {
         assert_eq!(
             plan_with(
                 &Milestone,
-                &said(&PR, "maura", "/milestone v1.0", true),
+                &comment_on(&PR, "maura", "/milestone v1.0", true),
                 &none,
                 &Config::default()
             ),
             Ok(vec![])
         );
-        let config = config(PLUGINS);
-        let mut edited = said(&PR, "maura", "/milestone v1.0", true);
-        if let Some(comment) = edited.comment.as_mut() {
-            comment.action = prow_github::comment::GenericCommentAction::Edited;
-        }
+        let config = plugins_config(REPO_MILESTONE_PLUGINS);
+        let edited = edited(comment_on(&PR, "maura", "/milestone v1.0", true));
         assert_eq!(plan_with(&Milestone, &edited, &none, &config), Ok(vec![]));
         assert_eq!(
             plan_with(
                 &Milestone,
-                &said(&PR, "maura", "no command", true),
+                &comment_on(&PR, "maura", "no command", true),
                 &none,
                 &config
             ),
@@ -355,7 +321,7 @@ mod tests {
 
     #[test]
     fn help_is_upstreams() {
-        let config = config(PLUGINS);
+        let config = plugins_config(REPO_MILESTONE_PLUGINS);
         let help = Milestone.help(
             &config,
             &["kubernetes/other".into(), "kubernetes/test-infra".into()],

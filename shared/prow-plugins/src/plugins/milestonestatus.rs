@@ -2,9 +2,9 @@
 //! maintainers team (`repo_milestone`, as `milestone` reads it) put a `status/*` label on an
 //! issue or pull request with `/status in-review` and the like.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, command, commands_help};
-use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, Plugin, PluginHelp};
+use super::{Builtin, Pattern, commented_issue, new_comment, pattern};
+use crate::help::{Commands, command};
+use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, PluginHelp};
 use prow_config::Config;
 use std::collections::BTreeMap;
 
@@ -44,14 +44,9 @@ impl Commands for Command {
 
 pub struct MilestoneStatus;
 
-impl Plugin for MilestoneStatus {
-    fn name(&self) -> &'static str {
-        "milestonestatus"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::GenericComment]
-    }
+impl Builtin for MilestoneStatus {
+    const NAME: &'static str = "milestonestatus";
+    const EVENTS: &'static [EventKind] = &[EventKind::GenericComment];
 
     fn help(&self, config: &Config, enabled_repos: &[String]) -> PluginHelp {
         let describe = |key: &str| {
@@ -69,12 +64,11 @@ impl Plugin for MilestoneStatus {
             .map(|repo| (repo.clone(), describe(repo)))
             .collect();
         configured.insert(String::new(), describe(""));
-        PluginHelp {
-            description: "The milestonestatus plugin allows members of the milestone maintainers GitHub team to specify the 'status/*' label that should apply to a pull request.".into(),
-            config: configured,
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The milestonestatus plugin allows members of the milestone maintainers GitHub team to specify the 'status/*' label that should apply to a pull request.",
+        )
+        .with_config_per_repo(configured)
+        .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
@@ -101,10 +95,7 @@ impl Plugin for MilestoneStatus {
         if team.is_empty() {
             return Ok(Vec::new());
         }
-        facts.need([Fact::TeamMembers {
-            org: org.to_string(),
-            team: team.clone(),
-        }])?;
+        facts.need([Fact::team_members(org, team)])?;
         // Upstream lower-cases both logins here and strips no `@`.
         let login = comment.user.login.to_lowercase();
         let is_maintainer = facts
@@ -149,18 +140,10 @@ impl Plugin for MilestoneStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{Given, PR, comment, plan_with};
-    use crate::{Delivery, IssueRef};
-
-    const PLUGINS: &str = "repo_milestone:\n  \"\":\n    maintainers_team: milestone-maintainers\n    maintainers_friendly_name: SIG Chairs/TLs\n  kubernetes/other:\n    maintainers_team: leads\n";
-
-    fn config(plugins_yaml: &str) -> Config {
-        crate::testing::plugins_config(plugins_yaml)
-    }
-
-    fn said(on: &IssueRef, login: &str, body: &str, is_pr: bool) -> Delivery {
-        comment(on, login, body, is_pr, "alice")
-    }
+    use crate::IssueRef;
+    use crate::testing::{
+        Given, PR, REPO_MILESTONE_PLUGINS, comment_on, edited, plan_with, plugins_config,
+    };
 
     fn add(labels: &[&str]) -> Vec<Action> {
         labels.iter().map(|l| Action::add_label(&PR, *l)).collect()
@@ -168,7 +151,7 @@ mod tests {
 
     #[test]
     fn maintainers_add_each_valid_status_once() {
-        let config = config(PLUGINS);
+        let config = plugins_config(REPO_MILESTONE_PLUGINS);
         for is_pr in [true, false] {
             for (login, body, current, expected) in [
                 (
@@ -224,7 +207,7 @@ mod tests {
                 let facts = Facts::new()
                     .team("kubernetes", "milestone-maintainers", &["maura", "mike"])
                     .labelled(&PR, current);
-                let delivery = said(&PR, login, body, is_pr);
+                let delivery = comment_on(&PR, login, body, is_pr);
                 assert_eq!(
                     plan_with(&MilestoneStatus, &delivery, &facts, &config),
                     Ok(expected),
@@ -236,7 +219,7 @@ mod tests {
 
     #[test]
     fn others_are_refused_even_for_an_invalid_status() {
-        let config = config(PLUGINS);
+        let config = plugins_config(REPO_MILESTONE_PLUGINS);
         let facts = Facts::new().team("kubernetes", "milestone-maintainers", &["maura"]);
         for (login, body) in [
             ("outsider", "/status in-review"),
@@ -247,7 +230,7 @@ mod tests {
         ] {
             let planned = plan_with(
                 &MilestoneStatus,
-                &said(&PR, login, body, true),
+                &comment_on(&PR, login, body, true),
                 &facts,
                 &config,
             )
@@ -263,7 +246,7 @@ mod tests {
             .labelled(&other, &[]);
         let refused = plan_with(
             &MilestoneStatus,
-            &said(&other, "maura", "/status in-review", true),
+            &comment_on(&other, "maura", "/status in-review", true),
             &facts,
             &config,
         )
@@ -275,7 +258,7 @@ mod tests {
         assert_eq!(
             plan_with(
                 &MilestoneStatus,
-                &said(&other, "lee", "/status in-review", true),
+                &comment_on(&other, "lee", "/status in-review", true),
                 &facts,
                 &config
             ),
@@ -285,14 +268,14 @@ mod tests {
 
     #[test]
     fn the_team_is_asked_first_then_the_labels() {
-        let config = config(PLUGINS);
-        let delivery = said(&PR, "maura", "/status in-review", true);
+        let config = plugins_config(REPO_MILESTONE_PLUGINS);
+        let delivery = comment_on(&PR, "maura", "/status in-review", true);
         assert_eq!(
             plan_with(&MilestoneStatus, &delivery, &Facts::new(), &config),
-            Err(NeedFacts::one(Fact::TeamMembers {
-                org: "kubernetes".into(),
-                team: "milestone-maintainers".into()
-            }))
+            Err(NeedFacts::one(Fact::team_members(
+                "kubernetes",
+                "milestone-maintainers"
+            )))
         );
         let member = Facts::new().team("kubernetes", "milestone-maintainers", &["maura"]);
         assert_eq!(
@@ -300,7 +283,7 @@ mod tests {
             Err(NeedFacts::one(Fact::Labels(PR.clone())))
         );
         // Nothing valid to add: no labels read.
-        let invalid = said(&PR, "maura", "/status done", true);
+        let invalid = comment_on(&PR, "maura", "/status done", true);
         assert_eq!(
             plan_with(&MilestoneStatus, &invalid, &member, &config),
             Ok(vec![])
@@ -310,21 +293,18 @@ mod tests {
     #[test]
     fn without_a_team_edits_and_other_text_nothing_is_asked() {
         let none = Facts::new();
-        let delivery = said(&PR, "maura", "/status in-review", true);
+        let delivery = comment_on(&PR, "maura", "/status in-review", true);
         assert_eq!(
             plan_with(&MilestoneStatus, &delivery, &none, &Config::default()),
             Ok(vec![])
         );
-        let config = config(PLUGINS);
-        let mut edited = delivery.clone();
-        if let Some(comment) = edited.comment.as_mut() {
-            comment.action = prow_github::comment::GenericCommentAction::Edited;
-        }
+        let config = plugins_config(REPO_MILESTONE_PLUGINS);
+        let edited = edited(delivery.clone());
         assert_eq!(
             plan_with(&MilestoneStatus, &edited, &none, &config),
             Ok(vec![])
         );
-        let text = said(&PR, "maura", "status in-review", true);
+        let text = comment_on(&PR, "maura", "status in-review", true);
         assert_eq!(
             plan_with(&MilestoneStatus, &text, &none, &config),
             Ok(vec![])
@@ -333,7 +313,7 @@ mod tests {
 
     #[test]
     fn help_is_upstreams() {
-        let config = config(PLUGINS);
+        let config = plugins_config(REPO_MILESTONE_PLUGINS);
         let help = MilestoneStatus.help(
             &config,
             &["kubernetes/other".into(), "kubernetes/test-infra".into()],

@@ -7,9 +7,8 @@
 //! Here it is a built-in plugin, enabled by name under `plugins:` like the others; the sweep
 //! covers exactly where it is enabled so.
 
-use crate::{
-    Action, Dedupe, EventKind, Facts, Input, IssueRef, NeedFacts, Occasion, Plugin, PluginHelp,
-};
+use super::Builtin;
+use crate::{Action, Dedupe, EventKind, Facts, Input, IssueRef, NeedFacts, Occasion, PluginHelp};
 use prow_config::Config;
 use prow_github::Event;
 use prow_github::comment::format_simple_response;
@@ -31,24 +30,18 @@ pub const SEARCH_QUERY: &str = "query($query:String!$searchCursor:String){rateLi
 
 pub struct NeedsRebase;
 
-impl Plugin for NeedsRebase {
-    fn name(&self) -> &'static str {
-        "needs-rebase"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[
-            EventKind::PullRequest,
-            EventKind::IssueComment,
-            EventKind::Ping,
-        ]
-    }
+impl Builtin for NeedsRebase {
+    const NAME: &'static str = "needs-rebase";
+    const EVENTS: &'static [EventKind] = &[
+        EventKind::PullRequest,
+        EventKind::IssueComment,
+        EventKind::Ping,
+    ];
 
     fn help(&self, _: &Config, _: &[String]) -> PluginHelp {
-        PluginHelp {
-            description: "The needs-rebase plugin manages the 'needs-rebase' label by removing it from Pull Requests that are mergeable and adding it to those which are not.\nThe plugin reacts to commit changes on PRs in addition to periodically scanning all open PRs for any changes to mergeability that could have resulted from changes in other PRs.".to_string(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The needs-rebase plugin manages the 'needs-rebase' label by removing it from Pull Requests that are mergeable and adding it to those which are not.\nThe plugin reacts to commit changes on PRs in addition to periodically scanning all open PRs for any changes to mergeability that could have resulted from changes in other PRs.",
+        )
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
@@ -499,11 +492,7 @@ plugins:
         let second = search_variables(query, Some("cursor:2"));
         assert_eq!(
             ping(&Facts::new(), &config),
-            Err(NeedFacts::one(Fact::GraphQl {
-                org: "acme".into(),
-                query: SEARCH_QUERY.into(),
-                variables: first.to_string()
-            }))
+            Err(NeedFacts::one(Fact::graphql("acme", SEARCH_QUERY, &first)))
         );
         let one_page = Facts::new().graphql(
             "acme",
@@ -519,11 +508,7 @@ plugins:
         );
         assert_eq!(
             ping(&one_page, &config),
-            Err(NeedFacts::one(Fact::GraphQl {
-                org: "acme".into(),
-                query: SEARCH_QUERY.into(),
-                variables: second.to_string()
-            }))
+            Err(NeedFacts::one(Fact::graphql("acme", SEARCH_QUERY, &second)))
         );
         let two = IssueRef::new("acme", "widgets", 2);
         let both_pages = one_page.graphql(

@@ -7,14 +7,14 @@
 //! has no job store, so only the status is set here. Check runs (GitHub App installations)
 //! are not overridden either.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
+use super::{Builtin, Pattern, commented_issue, new_comment_on_open_pr, pattern};
 use crate::help::{Commands, command};
 use crate::owners::parse::norm_login;
-use crate::{Action, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp};
+use crate::{Action, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, PluginHelp};
 use prow_config::Config;
 use prow_github::comment::{GenericCommentEvent, format_response_raw};
 use prow_github::events::PullRequest;
-use prow_ports::github::{Permission, Sha, Status};
+use prow_ports::github::{Permission, RepoRef, Sha, Status};
 use std::collections::BTreeSet;
 
 static OVERRIDE: Pattern = Pattern::new(|| pattern(r"(?mi)^/override( ([^\r\n]+))?[\r\n]?$"));
@@ -168,29 +168,22 @@ fn matches(re: &regex::Regex, body: &str) -> Vec<Option<String>> {
 
 pub struct Override;
 
-impl Plugin for Override {
-    fn name(&self) -> &'static str {
-        "override"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::GenericComment]
-    }
+impl Builtin for Override {
+    const NAME: &'static str = "override";
+    const EVENTS: &'static [EventKind] = &[EventKind::GenericComment];
 
     fn help(&self, config: &Config, _: &[String]) -> PluginHelp {
         let who = who_can_use(config, "", "");
         PluginHelp {
-            description:
-                "The override plugin allows repo admins to force a github status context to pass"
-                    .into(),
             commands: Command::ALL.iter().map(|c| c.help_with(&who)).collect(),
-            ..PluginHelp::default()
+            ..PluginHelp::new(
+                "The override plugin allows repo admins to force a github status context to pass",
+            )
         }
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
-        let Some(comment) = new_comment(input).filter(|c| c.is_pr && c.issue_state == "open")
-        else {
+        let Some(comment) = new_comment_on_open_pr(input) else {
             return Ok(Vec::new());
         };
         let cancels = matches(&OVERRIDE_CANCEL, &comment.body);
@@ -254,10 +247,7 @@ impl Ask<'_> {
     fn authorized(&self, pr: &PullRequest) -> Result<bool, NeedFacts> {
         let repo = &self.pull.repo;
         let user = self.user();
-        self.facts.need([Fact::Permission {
-            repo: repo.clone(),
-            login: user.to_string(),
-        }])?;
+        self.facts.need([Fact::permission(repo, user)])?;
         if self.facts.permission(repo, user)? == Permission::Admin {
             return Ok(true);
         }
@@ -269,10 +259,8 @@ impl Ask<'_> {
                 .filter_map(|key| teams.get(key))
                 .flatten()
                 .collect();
-            self.facts.need(slugs.iter().map(|slug| Fact::TeamMembers {
-                org: repo.org.clone(),
-                team: slug.to_string(),
-            }))?;
+            self.facts
+                .need(slugs.iter().map(|slug| Fact::team_members(&repo.org, slug)))?;
             for slug in slugs {
                 if self
                     .facts
@@ -298,10 +286,7 @@ impl Ask<'_> {
     }
 
     fn statuses(&self, head: &Sha) -> Result<Vec<Status>, NeedFacts> {
-        let fact = Fact::CombinedStatus {
-            repo: self.pull.repo.clone(),
-            git_ref: head.0.clone(),
-        };
+        let fact = Fact::combined_status(&self.pull.repo, &head.0);
         self.facts.need([fact])?;
         Ok(self
             .facts
@@ -338,14 +323,8 @@ impl Ask<'_> {
         let head = Sha::new(&pr.head.sha);
         let branch = &pr.base.git_ref;
         self.facts.need([
-            Fact::CombinedStatus {
-                repo: repo.clone(),
-                git_ref: head.0.clone(),
-            },
-            Fact::RequiredContexts {
-                repo: repo.clone(),
-                branch: branch.clone(),
-            },
+            Fact::combined_status(repo, &head.0),
+            Fact::required_contexts(repo, branch),
         ])?;
         let mut statuses = self.statuses(&head)?;
         let presubmits = self.config.jobs.presubmits_for(&repo.full_name());
@@ -397,10 +376,7 @@ impl Ask<'_> {
                 list(contexts.iter().collect())
             ))]);
         }
-        self.facts.need([Fact::BranchHead {
-            repo: repo.clone(),
-            branch: branch.clone(),
-        }])?;
+        self.facts.need([Fact::branch_head(repo, branch)])?;
         let base_sha = self.facts.branch_head(repo, branch)?;
         let user = self.user();
         let description = if sticky {
@@ -418,15 +394,8 @@ impl Ask<'_> {
                 continue;
             }
             done.insert(status.context.clone());
-            actions.push(Action::SetStatus {
-                repo: repo.clone(),
-                sha: head.clone(),
-                status: Status {
-                    state: "success".into(),
-                    description: with_base_sha(&description, &base_sha.0),
-                    ..status
-                },
-            });
+            let description = with_base_sha(&description, &base_sha.0);
+            actions.push(restated(repo, &head, status, "success", description));
         }
         if !done.is_empty() {
             let list: Vec<&str> = done.iter().map(String::as_str).collect();
@@ -471,15 +440,13 @@ impl Ask<'_> {
                 continue;
             }
             cancelled.insert(status.context.clone());
-            actions.push(Action::SetStatus {
-                repo: repo.clone(),
-                sha: head.clone(),
-                status: Status {
-                    state: "failure".into(),
-                    description: cancelled_by.clone(),
-                    ..status
-                },
-            });
+            actions.push(restated(
+                repo,
+                &head,
+                status,
+                "failure",
+                cancelled_by.clone(),
+            ));
         }
         if cancelled.is_empty() {
             // A redelivery finds the overrides it cancelled and says nothing again.
@@ -494,6 +461,25 @@ impl Ask<'_> {
             list.join(", ")
         )));
         Ok(actions)
+    }
+}
+
+/// `status` set again on `head`, now in `state` and saying `description`.
+fn restated(
+    repo: &RepoRef,
+    head: &Sha,
+    status: Status,
+    state: &str,
+    description: String,
+) -> Action {
+    Action::SetStatus {
+        repo: repo.clone(),
+        sha: head.clone(),
+        status: Status {
+            state: state.to_string(),
+            description,
+            ..status
+        },
     }
 }
 
@@ -530,25 +516,13 @@ mod tests {
             .permission(&PR.repo, "admin", Permission::Admin)
             .permission(&PR.repo, "writer", Permission::Write)
             .permission(&PR.repo, "root", Permission::Read)
+            .fact(Fact::combined_status(&PR.repo, HEAD), statuses(list))
             .fact(
-                Fact::CombinedStatus {
-                    repo: PR.repo.clone(),
-                    git_ref: HEAD.into(),
-                },
-                statuses(list),
-            )
-            .fact(
-                Fact::RequiredContexts {
-                    repo: PR.repo.clone(),
-                    branch: "main".into(),
-                },
+                Fact::required_contexts(&PR.repo, "main"),
                 Known::Contexts(required.iter().map(|r| r.to_string()).collect()),
             )
             .fact(
-                Fact::BranchHead {
-                    repo: PR.repo.clone(),
-                    branch: "main".into(),
-                },
+                Fact::branch_head(&PR.repo, "main"),
                 Known::Sha(Sha::new(BASE)),
             )
     }

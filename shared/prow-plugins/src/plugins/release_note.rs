@@ -6,9 +6,9 @@
 //! member may replace the block with `/release-note-edit`. Cherry picks whose parents all have a
 //! note need none of their own off `master`.
 
-use super::{Pattern, pattern};
-use crate::help::{Commands, command, commands_help};
-use crate::{Action, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp};
+use super::{Builtin, Pattern, pattern};
+use crate::help::{Commands, command};
+use crate::{Action, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, PluginHelp};
 use prow_config::Config;
 use prow_github::Event;
 use prow_github::comment::{format_response, format_response_raw, format_simple_response};
@@ -112,29 +112,21 @@ impl Commands for Command {
 
 pub struct ReleaseNote;
 
-impl Plugin for ReleaseNote {
-    fn name(&self) -> &'static str {
-        "release-note"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::IssueComment, EventKind::PullRequest]
-    }
+impl Builtin for ReleaseNote {
+    const NAME: &'static str = "release-note";
+    const EVENTS: &'static [EventKind] = &[EventKind::IssueComment, EventKind::PullRequest];
 
     fn help(&self, config: &Config, _: &[String]) -> PluginHelp {
         let url = config.plugins.release_note.guidelines_url();
-        let mut commands = commands_help::<Command>();
+        let mut help = PluginHelp::new(format!(
+            "The releasenote plugin implements a release note process that uses a markdown 'release-note' code block to associate a release note with a pull request. Until the 'release-note' block in the pull request body is populated the PR will be assigned the '{RELEASE_NOTE_LABEL_NEEDED}' label.\n<br>There are three valid types of release notes that can replace this label:\n<ol><li>PRs with a normal release note in the 'release-note' block are given the label '{RELEASE_NOTE}'.</li>\n<li>PRs that have a release note of 'none' in the block are given the label '{RELEASE_NOTE_NONE}' to indicate that the PR does not warrant a release note.</li>\n<li>PRs that contain 'action required' in their 'release-note' block are given the label '{RELEASE_NOTE_ACTION_REQUIRED}' to indicate that the PR introduces potentially breaking changes that necessitate user action before upgrading to the release.</li></ol>\nTo use the plugin, in the pull request body text:\n\n```release-note\n<release note content>\n```"
+        ))
+        .with_commands::<Command>();
         // The help of a command cannot see the configuration; the link is the configured one.
-        for command in &mut commands {
+        for command in &mut help.commands {
             command.description = command.description.replace(DEFAULT_GUIDELINES_URL, url);
         }
-        PluginHelp {
-            description: format!(
-                "The releasenote plugin implements a release note process that uses a markdown 'release-note' code block to associate a release note with a pull request. Until the 'release-note' block in the pull request body is populated the PR will be assigned the '{RELEASE_NOTE_LABEL_NEEDED}' label.\n<br>There are three valid types of release notes that can replace this label:\n<ol><li>PRs with a normal release note in the 'release-note' block are given the label '{RELEASE_NOTE}'.</li>\n<li>PRs that have a release note of 'none' in the block are given the label '{RELEASE_NOTE_NONE}' to indicate that the PR does not warrant a release note.</li>\n<li>PRs that contain 'action required' in their 'release-note' block are given the label '{RELEASE_NOTE_ACTION_REQUIRED}' to indicate that the PR introduces potentially breaking changes that necessitate user action before upgrading to the release.</li></ol>\nTo use the plugin, in the pull request body text:\n\n```release-note\n<release note content>\n```"
-            ),
-            commands,
-            ..PluginHelp::default()
-        }
+        help
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
@@ -332,6 +324,9 @@ fn plan_pull_request(
     let pull = IssueRef::new(event.repo.org(), &event.repo.name, pr.number);
     let release_note_body = release_note_body(input.config.plugins.release_note.guidelines_url());
     let mut labels = label_set(facts, &pull)?;
+    // The bot's notices that no longer apply, given the labels the PR ends with.
+    let stale_notices =
+        |labels: &BTreeSet<String>| clear_stale(event, &pull, labels, &release_note_body, facts);
     let mut want = release_note_label(&pr.body, &labels);
     let mut actions = Vec::new();
     if want == RELEASE_NOTE_LABEL_NEEDED {
@@ -343,13 +338,7 @@ fn plan_pull_request(
                 if labels.contains(RELEASE_NOTE_LABEL_NEEDED) {
                     actions.push(Action::remove_label(&pull, RELEASE_NOTE_LABEL_NEEDED));
                 }
-                actions.extend(clear_stale(
-                    event,
-                    &pull,
-                    &labels,
-                    &release_note_body,
-                    facts,
-                )?);
+                actions.extend(stale_notices(&labels)?);
                 return Ok(actions);
             }
             Process::Follow { noteless_parents } => {
@@ -392,13 +381,7 @@ fn plan_pull_request(
         actions.push(Action::add_label(&pull, want));
     }
     actions.extend(remove_others(&pull, want, &mut labels));
-    actions.extend(clear_stale(
-        event,
-        &pull,
-        &labels,
-        &release_note_body,
-        facts,
-    )?);
+    actions.extend(stale_notices(&labels)?);
     Ok(actions)
 }
 

@@ -9,15 +9,15 @@
 //! later than GitHub's), and a label added after that arrives as a `labeled` event, which takes
 //! the missing label and its comment away again.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, commands_help, featured};
-use crate::{Action, EventKind, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp};
+use super::{Builtin, Pattern, commented_issue, new_comment, pattern};
+use crate::help::{Commands, featured};
+use crate::{Action, EventKind, Facts, Input, IssueRef, NeedFacts, PluginHelp};
 use prow_config::{Config, RequireMatchingLabel};
 use prow_github::Event;
 use prow_github::comment::format_simple_response;
 use prow_github::vocabulary::{IssueAction, PullRequestAction};
 use regex::Regex;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 static CHECK_REQUIRED_LABELS: Pattern =
     Pattern::new(|| pattern(r"(?mi)^/check-required-labels(?-u:\s)*$"));
@@ -84,18 +84,13 @@ struct Occurrence {
 
 pub struct RequireMatchingLabelPlugin;
 
-impl Plugin for RequireMatchingLabelPlugin {
-    fn name(&self) -> &'static str {
-        "require-matching-label"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[
-            EventKind::Issues,
-            EventKind::PullRequest,
-            EventKind::GenericComment,
-        ]
-    }
+impl Builtin for RequireMatchingLabelPlugin {
+    const NAME: &'static str = "require-matching-label";
+    const EVENTS: &'static [EventKind] = &[
+        EventKind::Issues,
+        EventKind::PullRequest,
+        EventKind::GenericComment,
+    ];
 
     fn help(&self, config: &Config, _: &[String]) -> PluginHelp {
         let descriptions: Vec<String> = config
@@ -104,18 +99,14 @@ impl Plugin for RequireMatchingLabelPlugin {
             .iter()
             .map(describe)
             .collect();
-        PluginHelp {
-            description: "The require-matching-label plugin is a configurable plugin that applies a label to issues and/or PRs that do not have any labels matching a regular expression. An example of this is applying a 'needs-sig' label to all issues that do not have a 'sig/*' label. This plugin can have multiple configurations to provide this kind of behavior for multiple different label sets. The configuration allows issue type, PR branch, and an optional explanation comment to be specified.".to_string(),
-            config: BTreeMap::from([(
-                String::new(),
-                format!(
-                    "The plugin has the following configurations:\n<ul><li>{}</li></ul>",
-                    descriptions.join("</li><li>")
-                ),
-            )]),
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The require-matching-label plugin is a configurable plugin that applies a label to issues and/or PRs that do not have any labels matching a regular expression. An example of this is applying a 'needs-sig' label to all issues that do not have a 'sig/*' label. This plugin can have multiple configurations to provide this kind of behavior for multiple different label sets. The configuration allows issue type, PR branch, and an optional explanation comment to be specified.",
+        )
+        .with_config(format!(
+            "The plugin has the following configurations:\n<ul><li>{}</li></ul>",
+            descriptions.join("</li><li>")
+        ))
+        .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
@@ -262,6 +253,7 @@ mod tests {
     use super::*;
     use crate::testing::{
         BOT, Given, PR, comment, issue_json, labels, plan_with, pull_request_event_with,
+        repository_json, webhook, with_issue_state,
     };
     use crate::{Delivery, Fact};
     use serde_json::json;
@@ -299,19 +291,13 @@ require_matching_label:
         let mut payload = json!({
             "action": action,
             "issue": issue_json(&PR, "alice", false, &[]),
-            "repository": {
-                "id": 1, "name": "test-infra", "full_name": "kubernetes/test-infra",
-                "owner": {"login": "kubernetes", "id": 1}
-            },
+            "repository": repository_json(&PR.repo),
             "sender": {"login": "alice", "id": 1},
         });
         if let Some(label) = label {
             payload["label"] = json!({"name": label});
         }
-        match Event::parse("issues", payload.to_string().as_bytes()) {
-            Ok(event) => Delivery::new("d-1", event),
-            Err(error) => unreachable!("the issues payload does not parse: {error}"),
-        }
+        webhook("issues", payload)
     }
 
     fn pr_event(action: &str, branch: &str, label: Option<&str>) -> Delivery {
@@ -479,10 +465,10 @@ require_matching_label:
             ),
             Ok(vec![])
         );
-        let mut closed = comment(&PR, "anyone", "/check-required-labels", false, "alice");
-        if let Some(comment) = closed.comment.as_mut() {
-            comment.issue_state = "closed".into();
-        }
+        let closed = with_issue_state(
+            comment(&PR, "anyone", "/check-required-labels", false, "alice"),
+            "closed",
+        );
         for delivery in [
             closed,
             comment(&PR, "anyone", "/check-required-labels now", false, "alice"),

@@ -2,13 +2,11 @@
 //! issue or pull request with `/retitle <title>`, where GitHub's permissions would not let them;
 //! a title that would close issues on merge (`fixes #12`) is refused.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, commands_help, featured};
+use super::{Builtin, Pattern, commented_issue, new_comment, pattern, reply};
+use crate::help::{Commands, featured};
 use crate::trust::trusted_user;
-use crate::{Action, EventKind, Facts, Input, NeedFacts, Plugin, PluginHelp};
+use crate::{Action, EventKind, Facts, Input, NeedFacts, PluginHelp};
 use prow_config::Config;
-use prow_github::comment::format_response_raw;
-use std::collections::BTreeMap;
 
 // Go's `\s` is ASCII whitespace and spans lines: `/retitle` alone on a line takes the next.
 static RETITLE: Pattern = Pattern::new(|| pattern(r"(?mi)^/retitle(?-u:\s)*(.*)$"));
@@ -41,14 +39,9 @@ impl Commands for Command {
 
 pub struct Retitle;
 
-impl Plugin for Retitle {
-    fn name(&self) -> &'static str {
-        "retitle"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::GenericComment]
-    }
+impl Builtin for Retitle {
+    const NAME: &'static str = "retitle";
+    const EVENTS: &'static [EventKind] = &[EventKind::GenericComment];
 
     fn help(&self, config: &Config, _: &[String]) -> PluginHelp {
         let scope = if config.plugins.retitle.allow_closed_issues {
@@ -56,13 +49,12 @@ impl Plugin for Retitle {
         } else {
             "The retitle plugin does not allow retitling closed/merged issues and PRs."
         };
-        PluginHelp {
-            description: "The retitle plugin allows users to re-title pull requests and issues where GitHub permissions don't allow them to.".into(),
-            config: BTreeMap::from([(String::new(), scope.to_string())]),
-            snippet: "retitle:\n  # AllowClosedIssues allows retitling closed/merged issues and PRs.\n  allow_closed_issues: true\n".into(),
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The retitle plugin allows users to re-title pull requests and issues where GitHub permissions don't allow them to.",
+        )
+        .with_config(scope.to_string())
+        .with_snippet("retitle:\n  # AllowClosedIssues allows retitling closed/merged issues and PRs.\n  allow_closed_issues: true\n")
+        .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
@@ -80,30 +72,21 @@ impl Plugin for Retitle {
             .config
             .plugins
             .trigger_for(&issue.repo.org, &issue.repo.name);
-        let reply = |message: &str| {
-            vec![Action::comment(
-                &issue,
-                format_response_raw(
-                    &comment.body,
-                    &comment.html_url,
-                    &comment.user.login,
-                    message,
-                ),
-            )]
-        };
         if !trusted_user(facts, &settings, &comment.user.login, &issue.repo)? {
-            return Ok(reply(
+            return Ok(vec![reply(
+                comment,
                 "Re-titling can only be requested by trusted users, like repository collaborators.",
-            ));
+            )]);
         }
         let title = found.get(1).map_or("", |m| m.as_str()).trim();
         if title.is_empty() {
-            return Ok(reply("Titles may not be empty."));
+            return Ok(vec![reply(comment, "Titles may not be empty.")]);
         }
         if CLOSES_ISSUE.is_match(title) {
-            return Ok(reply(
+            return Ok(vec![reply(
+                comment,
                 "Titles may not contain [keywords](https://help.github.com/articles/closing-issues-using-keywords) which can automatically close issues.",
-            ));
+            )]);
         }
         if title == comment.issue_title {
             return Ok(Vec::new()); // a redelivery, or nothing to change
@@ -119,14 +102,12 @@ impl Plugin for Retitle {
 mod tests {
     use super::*;
     use crate::Delivery;
-    use crate::testing::{BOT, Given, PR, comment, plan, plan_with};
+    use crate::testing::{
+        BOT, Given, PR, comment, plan, plan_with, reply_message, with_issue_state,
+    };
 
     fn said(login: &str, body: &str, state: &str) -> Delivery {
-        let mut delivery = comment(&PR, login, body, true, "alice");
-        if let Some(comment) = delivery.comment.as_mut() {
-            comment.issue_state = state.to_string();
-        }
-        delivery
+        with_issue_state(comment(&PR, login, body, true, "alice"), state)
     }
 
     /// carol is an org member, dave a collaborator, mallory neither.
@@ -144,10 +125,7 @@ mod tests {
         actions
             .iter()
             .map(|action| match action {
-                Action::Comment { body, .. } => {
-                    let first = body.lines().next().unwrap_or_default();
-                    format!("reply {}", first.split_once(": ").map_or(first, |(_, m)| m))
-                }
+                Action::Comment { body, .. } => format!("reply {}", reply_message(body)),
                 Action::EditTitle { title, .. } => format!("title {title}"),
                 other => format!("{other:?}"),
             })

@@ -2,12 +2,12 @@
 //! lines it changes (additions and deletions), not counting the generated files that
 //! `.generated_files` and `.gitattributes` (`linguist-generated=true`) name at the base commit.
 
-use crate::{Action, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp};
+use super::{Builtin, base_pull, pull_request_event};
+use crate::{Action, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, PluginHelp};
 use prow_config::Config;
-use prow_github::Event;
 use prow_github::vocabulary::PullRequestAction;
 use prow_ports::github::RepoRef;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 const LABEL_PREFIX: &str = "size/";
 /// What `.generated_files` is called at the repository's root.
@@ -16,66 +16,51 @@ pub const GITATTRIBUTES: &str = ".gitattributes";
 
 pub struct Size;
 
-impl Plugin for Size {
-    fn name(&self) -> &'static str {
-        "size"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::PullRequest]
-    }
+impl Builtin for Size {
+    const NAME: &'static str = "size";
+    const EVENTS: &'static [EventKind] = &[EventKind::PullRequest];
 
     fn help(&self, config: &Config, _: &[String]) -> PluginHelp {
         let s = config.plugins.size.or_defaults();
-        PluginHelp {
-            description: "The size plugin manages the 'size/*' labels, maintaining the appropriate label on each pull request as it is updated. Generated files identified by the config file '.generated_files' at the repo root are ignored. Labels are applied based on the total number of lines of changes (additions and deletions).".into(),
-            config: BTreeMap::from([(
-                String::new(),
-                format!(
-                    "The plugin has the following thresholds:<ul>\n<li>size/XS:  0-{}</li>\n<li>size/S:   {}-{}</li>\n<li>size/M:   {}-{}</li>\n<li>size/L:   {}-{}</li>\n<li>size/XL:  {}-{}</li>\n<li>size/XXL: {}+</li>\n</ul>",
-                    s.s - 1,
-                    s.s,
-                    s.m - 1,
-                    s.m,
-                    s.l - 1,
-                    s.l,
-                    s.xl - 1,
-                    s.xl,
-                    s.xxl - 1,
-                    s.xxl
-                ),
-            )]),
-            snippet: format!(
-                "size:\n  s: {}\n  m: {}\n  l: {}\n  xl: {}\n  xxl: {}\n",
-                s.s, s.m, s.l, s.xl, s.xxl
-            ),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The size plugin manages the 'size/*' labels, maintaining the appropriate label on each pull request as it is updated. Generated files identified by the config file '.generated_files' at the repo root are ignored. Labels are applied based on the total number of lines of changes (additions and deletions).",
+        )
+        .with_config(format!(
+            "The plugin has the following thresholds:<ul>\n<li>size/XS:  0-{}</li>\n<li>size/S:   {}-{}</li>\n<li>size/M:   {}-{}</li>\n<li>size/L:   {}-{}</li>\n<li>size/XL:  {}-{}</li>\n<li>size/XXL: {}+</li>\n</ul>",
+            s.s - 1,
+            s.s,
+            s.m - 1,
+            s.m,
+            s.l - 1,
+            s.l,
+            s.xl - 1,
+            s.xl,
+            s.xxl - 1,
+            s.xxl
+        ))
+        .with_snippet(format!(
+            "size:\n  s: {}\n  m: {}\n  l: {}\n  xl: {}\n  xxl: {}\n",
+            s.s, s.m, s.l, s.xl, s.xxl
+        ))
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
-        let Some(Event::PullRequest(event)) = input.delivery().map(|d| &d.event) else {
+        // The actions after which the diff may differ.
+        let Some(event) = pull_request_event(
+            input,
+            &[
+                PullRequestAction::Opened,
+                PullRequestAction::Reopened,
+                PullRequestAction::Synchronize,
+                PullRequestAction::Edited,
+            ],
+        ) else {
             return Ok(Vec::new());
         };
-        // The actions after which the diff may differ.
-        if !matches!(
-            event.action,
-            PullRequestAction::Opened
-                | PullRequestAction::Reopened
-                | PullRequestAction::Synchronize
-                | PullRequestAction::Edited
-        ) {
-            return Ok(Vec::new());
-        }
-        let base = event.pull_request.base.repo.as_ref().unwrap_or(&event.repo);
-        let pull = IssueRef::new(base.org(), &base.name, event.pull_request.number);
+        let pull = base_pull(event);
         // Which files are generated is read at the base, so a PR cannot exempt its own lines.
         let sha = event.pull_request.base.sha.as_str();
-        let file = |path: &str| Fact::File {
-            repo: pull.repo.clone(),
-            git_ref: sha.to_string(),
-            path: path.to_string(),
-        };
+        let file = |path: &str| Fact::file(&pull.repo, sha, path);
         facts.need([
             file(GENERATED_FILES),
             file(GITATTRIBUTES),
@@ -169,11 +154,7 @@ fn generated_files(facts: &Facts, repo: &RepoRef, sha: &str) -> Result<Generated
     let Ok(paths_files) = group.load(text) else {
         return Ok(Generated::Unparsable);
     };
-    facts.need(paths_files.iter().map(|path| Fact::File {
-        repo: repo.clone(),
-        git_ref: sha.to_string(),
-        path: path.clone(),
-    }))?;
+    facts.need(paths_files.iter().map(|path| Fact::file(repo, sha, path)))?;
     for path in &paths_files {
         let Some(paths) = facts.file(repo, sha, path)? else {
             return Ok(Generated::PathsFileMissing);

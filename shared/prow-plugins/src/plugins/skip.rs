@@ -2,9 +2,9 @@
 //! a pull request's optional jobs with `/skip`, so they no longer look like they block it. Jobs
 //! the same comment asks trigger to run (`/skip` with `/test foo`) are left to run.
 
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, command, commands_help};
-use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, Plugin, PluginHelp};
+use super::{Builtin, Pattern, commented_issue, new_comment_on_open_pr, pattern};
+use crate::help::{Commands, command};
+use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, PluginHelp};
 use prow_config::{Config, Presubmit};
 use prow_ports::github::{Sha, Status};
 use prow_trigger::filter::{self, Contexts};
@@ -36,26 +36,19 @@ impl Commands for Command {
 
 pub struct Skip;
 
-impl Plugin for Skip {
-    fn name(&self) -> &'static str {
-        "skip"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::GenericComment]
-    }
+impl Builtin for Skip {
+    const NAME: &'static str = "skip";
+    const EVENTS: &'static [EventKind] = &[EventKind::GenericComment];
 
     fn help(&self, _: &Config, _: &[String]) -> PluginHelp {
-        PluginHelp {
-            description: "The skip plugin allows users to clean up GitHub stale commit statuses for non-blocking jobs on a PR.".to_string(),
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(
+            "The skip plugin allows users to clean up GitHub stale commit statuses for non-blocking jobs on a PR.",
+        )
+        .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
-        let Some(comment) = new_comment(input).filter(|c| c.is_pr && c.issue_state == "open")
-        else {
+        let Some(comment) = new_comment_on_open_pr(input) else {
             return Ok(Vec::new());
         };
         if !SKIP.is_match(&comment.body) {
@@ -132,7 +125,7 @@ impl Plugin for Skip {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{Given, PR, comment, comment_on_pr, plan_with};
+    use crate::testing::{Given, PR, comment, comment_on_pr, plan_with, with_issue_state};
 
     const HEAD: &str = "headsha0000000000000000000000000000000000";
 
@@ -262,10 +255,7 @@ presubmits:
         let facts = Facts::new().pull_request_fact(&PR, "alice", |_| {});
         assert_eq!(
             plan_with(&Skip, &delivery, &facts, &config),
-            Err(NeedFacts::one(Fact::CombinedStatus {
-                repo: PR.repo.clone(),
-                git_ref: HEAD.into()
-            }))
+            Err(NeedFacts::one(Fact::combined_status(&PR.repo, HEAD)))
         );
         // `/test docs` forces docs, so no changes are needed for it; `/skip` alone needs none.
         let facts = world("failure", REPORTED);
@@ -288,10 +278,7 @@ presubmits:
             plan_with(&Skip, &on_issue, &Facts::new(), &config),
             Ok(vec![])
         );
-        let mut closed = comment_on_pr(&PR, "alice", "/skip");
-        if let Some(comment) = closed.comment.as_mut() {
-            comment.issue_state = "closed".into();
-        }
+        let closed = with_issue_state(comment_on_pr(&PR, "alice", "/skip"), "closed");
         assert_eq!(
             plan_with(&Skip, &closed, &Facts::new(), &config),
             Ok(vec![])

@@ -15,12 +15,10 @@
 //!
 //! The decisions of what runs are `prow-trigger`'s; this plan gathers the facts they need.
 
-use super::commented_issue;
-use crate::help::{Commands, command, commands_help, featured};
+use super::{Builtin, commented_issue};
+use crate::help::{Commands, command, featured};
 use crate::trust::{trusted_pull_request, trusted_user};
-use crate::{
-    Action, Dedupe, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp,
-};
+use crate::{Action, Dedupe, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, PluginHelp};
 use prow_api::{ProwJobState, ProwJobType, StringMap, labels};
 use prow_config::{Config, Presubmit, Trigger as TriggerSettings};
 use prow_github::Event;
@@ -116,27 +114,21 @@ impl Commands for Command {
 
 pub struct Trigger;
 
-impl Plugin for Trigger {
-    fn name(&self) -> &'static str {
-        "trigger"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[
-            EventKind::PullRequest,
-            EventKind::Push,
-            EventKind::IssueComment,
-            EventKind::PullRequestReview,
-            EventKind::PullRequestReviewComment,
-        ]
-    }
+impl Builtin for Trigger {
+    const NAME: &'static str = "trigger";
+    const EVENTS: &'static [EventKind] = &[
+        EventKind::PullRequest,
+        EventKind::Push,
+        EventKind::IssueComment,
+        EventKind::PullRequestReview,
+        EventKind::PullRequestReviewComment,
+    ];
 
     fn help(&self, config: &Config, enabled_repos: &[String]) -> PluginHelp {
-        let mut help = PluginHelp {
-            description: "The trigger plugin starts tests in reaction to commands and pull request events. It is responsible for ensuring that test jobs are only run on trusted PRs. A PR is considered trusted if the author is a member of the 'trusted organization' for the repository or if such a member has left an '/ok-to-test' command on the PR.\n<br>Trigger starts jobs automatically when a new trusted PR is created or when an untrusted PR becomes trusted, but it can also be used to start jobs manually via the '/test' command.\n<br>The '/retest' command can be used to rerun jobs that have reported failure.".to_string(),
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        };
+        let mut help = PluginHelp::new(
+            "The trigger plugin starts tests in reaction to commands and pull request events. It is responsible for ensuring that test jobs are only run on trusted PRs. A PR is considered trusted if the author is a member of the 'trusted organization' for the repository or if such a member has left an '/ok-to-test' command on the PR.\n<br>Trigger starts jobs automatically when a new trusted PR is created or when an untrusted PR becomes trusted, but it can also be used to start jobs manually via the '/test' command.\n<br>The '/retest' command can be used to rerun jobs that have reported failure.",
+        )
+        .with_commands::<Command>();
         for repo in enabled_repos {
             let (org, name) = repo.split_once('/').unwrap_or((repo.as_str(), ""));
             let settings = config.plugins.trigger_for(org, name);
@@ -322,10 +314,7 @@ impl Plan<'_> {
             return Ok((Cow::Borrowed(central), None));
         }
         self.facts.need([
-            Fact::BranchHead {
-                repo: pull.repo.clone(),
-                branch: pr.base.git_ref.clone(),
-            },
+            Fact::branch_head(&pull.repo, &pr.base.git_ref),
             Fact::ChangedFiles(pull.clone()),
         ])?;
         let base_sha = self
@@ -339,15 +328,9 @@ impl Plan<'_> {
                 .iter()
                 .map(|c| (c.filename.as_str(), c.previous_filename.as_str())),
         );
-        let mut needed = vec![Fact::ConfigFiles {
-            repo: pull.repo.clone(),
-            sha: base_sha.clone(),
-        }];
+        let mut needed = vec![Fact::config_files(&pull.repo, &base_sha)];
         if !touched.is_empty() {
-            needed.push(Fact::ConfigFiles {
-                repo: pull.repo.clone(),
-                sha: head_sha.clone(),
-            });
+            needed.push(Fact::config_files(&pull.repo, &head_sha));
         }
         self.facts.need(needed)?;
         let base = self.facts.config_files(&pull.repo, &base_sha)?;
@@ -688,7 +671,6 @@ mod tests {
     use crate::testing::{
         BOT, Given, PR, comment_on_pr, plan_with, pull_request_event, pull_request_event_with,
     };
-    use prow_ports::github::PullRequestChange;
 
     const JOBS: &str = r#"
 presubmits:
@@ -724,21 +706,6 @@ presubmits:
             .collect()
     }
 
-    fn changed(files: &[&str]) -> (Fact, crate::Known) {
-        (
-            Fact::ChangedFiles(PR.clone()),
-            crate::Known::Changes(
-                files
-                    .iter()
-                    .map(|f| PullRequestChange {
-                        filename: f.to_string(),
-                        ..PullRequestChange::default()
-                    })
-                    .collect(),
-            ),
-        )
-    }
-
     #[test]
     fn a_members_new_pr_runs_what_test_all_runs_with_files_read_only_when_needed() {
         let config = config();
@@ -749,8 +716,7 @@ presubmits:
             Err(NeedFacts::one(Fact::ChangedFiles(PR.clone()))),
             "docs' run_if_changed needs the files"
         );
-        let (fact, known) = changed(&["docs/a.md"]);
-        let facts = facts.with(fact, known);
+        let facts = facts.changed_files(&PR, &["docs/a.md"]);
         let actions = plan_with(&Trigger, &opened, &facts, &config).unwrap();
         assert_eq!(created(&actions), ["unit", "docs"]);
     }
@@ -763,30 +729,23 @@ presubmits:
                     .collect(),
             )
         };
-        let (fact, known) = changed(touched);
         Facts::new()
             .bot()
             .member("kubernetes", "alice", true)
-            .with(fact, known)
+            .changed_files(&PR, touched)
             .with(
-                Fact::BranchHead {
-                    repo: PR.repo.clone(),
-                    branch: "main".into(),
-                },
+                Fact::branch_head(&PR.repo, "main"),
                 crate::Known::Sha(Sha::new("basetip")),
             )
             .with(
-                Fact::ConfigFiles {
-                    repo: PR.repo.clone(),
-                    sha: Sha::new("basetip"),
-                },
+                Fact::config_files(&PR.repo, &Sha::new("basetip")),
                 files(base),
             )
             .with(
-                Fact::ConfigFiles {
-                    repo: PR.repo.clone(),
-                    sha: Sha::new("headsha0000000000000000000000000000000000"),
-                },
+                Fact::config_files(
+                    &PR.repo,
+                    &Sha::new("headsha0000000000000000000000000000000000"),
+                ),
                 files(head),
             )
     }
@@ -865,13 +824,12 @@ presubmits:
             "status": {"state": "pending"}
         }))
         .unwrap();
-        let (fact, known) = changed(&[]);
         let facts = Facts::new()
             .bot()
             .member("kubernetes", "alice", true)
             .labelled(&PR, &[])
             .fact(Fact::PullJobs(PR.clone()), crate::Known::Jobs(vec![older]))
-            .with(fact, known);
+            .changed_files(&PR, &[]);
         let actions = plan_with(&Trigger, &pushed, &facts, &config).unwrap();
         assert_eq!(
             actions[0],

@@ -9,17 +9,18 @@
 //! the PR's head commit.
 
 use super::lgtm::{prune_bot_comments, scope_parts};
-use super::{Pattern, commented_issue, new_comment, pattern};
-use crate::help::{Commands, command, commands_help};
+use super::{
+    Builtin, Pattern, commented_issue, new_comment_on_open_pr, pattern, pull_request_event,
+};
+use crate::help::{Commands, command};
 use crate::owners::parse::{self, Aliases, OwnersFile};
 use crate::owners::{Filenames, dir, dir_denylist};
-use crate::{Action, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp};
+use crate::{Action, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, PluginHelp};
 use prow_config::{Config, Trigger};
-use prow_github::Event;
 use prow_github::comment::format_response_raw;
 use prow_github::events::PullRequest;
 use prow_github::vocabulary::PullRequestAction;
-use prow_ports::github::{IssueNumber, NewReview, NewReviewComment, PullRequestChange, RepoRef};
+use prow_ports::github::{NewReview, NewReviewComment, PullRequestChange, RepoRef};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The label tide refuses to merge.
@@ -66,14 +67,9 @@ impl Commands for Command {
 
 pub struct VerifyOwners;
 
-impl Plugin for VerifyOwners {
-    fn name(&self) -> &'static str {
-        "verify-owners"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::PullRequest, EventKind::GenericComment]
-    }
+impl Builtin for VerifyOwners {
+    const NAME: &'static str = "verify-owners";
+    const EVENTS: &'static [EventKind] = &[EventKind::PullRequest, EventKind::GenericComment];
 
     fn help(&self, config: &Config, enabled_repos: &[String]) -> PluginHelp {
         let describe = |names: &Filenames| {
@@ -94,39 +90,32 @@ impl Plugin for VerifyOwners {
                 per_repo.insert(scope.clone(), describe(&names));
             }
         }
-        PluginHelp {
-            description: format!(
-                "The verify-owners plugin validates OWNERS and OWNERS_ALIASES files (by default) and ensures that they always contain collaborators of the org, if they are modified in a PR. On validation failure it automatically adds the '{INVALID_OWNERS_LABEL}' label to the PR, and a review comment on the incriminating file(s). Per-repo configuration for filenames is possible."
-            ),
-            config: per_repo,
-            commands: commands_help::<Command>(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(format!(
+            "The verify-owners plugin validates OWNERS and OWNERS_ALIASES files (by default) and ensures that they always contain collaborators of the org, if they are modified in a PR. On validation failure it automatically adds the '{INVALID_OWNERS_LABEL}' label to the PR, and a review comment on the incriminating file(s). Per-repo configuration for filenames is possible."
+        ))
+        .with_config_per_repo(per_repo)
+        .with_commands::<Command>()
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
-        if let Some(comment) = new_comment(input).filter(|c| c.is_pr && c.issue_state == "open")
+        if let Some(comment) = new_comment_on_open_pr(input)
             && VERIFY_OWNERS.is_match(&comment.body)
         {
             let pull = commented_issue(comment);
             facts.need([Fact::PullRequest(pull.clone())])?;
             return handle(input.config, facts, &pull, facts.pull_request(&pull)?);
         }
-        let Some(Event::PullRequest(event)) = input.delivery().map(|d| &d.event) else {
+        let Some(event) = pull_request_event(
+            input,
+            &[
+                PullRequestAction::Opened,
+                PullRequestAction::Reopened,
+                PullRequestAction::Synchronize,
+            ],
+        ) else {
             return Ok(Vec::new());
         };
-        if !matches!(
-            event.action,
-            PullRequestAction::Opened
-                | PullRequestAction::Reopened
-                | PullRequestAction::Synchronize
-        ) {
-            return Ok(Vec::new());
-        }
-        let pull = IssueRef {
-            repo: RepoRef::new(event.repo.org(), &event.repo.name),
-            number: IssueNumber(event.number),
-        };
+        let pull = IssueRef::new(event.repo.org(), &event.repo.name, event.number);
         handle(input.config, facts, &pull, &event.pull_request)
     }
 }
@@ -296,10 +285,7 @@ fn gather_trust(
     people: &[String],
     repo: &RepoRef,
 ) -> Result<(), NeedFacts> {
-    let member = |org: &str, login: &str| Fact::OrgMember {
-        org: org.to_string(),
-        login: login.to_string(),
-    };
+    let member = |org: &str, login: &str| Fact::org_member(org, login);
     let mut needed = vec![Fact::BotLogin];
     needed.extend(people.iter().map(|p| member(&repo.org, p)));
     facts.need(needed)?;
@@ -310,10 +296,7 @@ fn gather_trust(
         }
     }
     if !settings.only_org_members {
-        facts.need(rest.iter().map(|p| Fact::Collaborator {
-            repo: repo.clone(),
-            login: p.to_string(),
-        }))?;
+        facts.need(rest.iter().map(|p| Fact::collaborator(repo, p)))?;
         let mut not_collaborators = Vec::new();
         for p in rest {
             if !facts.is_collaborator(repo, p)? {
@@ -392,11 +375,7 @@ fn handle(
     }
 
     let head = &pr.head.sha;
-    let at_head = |path: &str| Fact::File {
-        repo: repo.clone(),
-        git_ref: head.clone(),
-        path: path.to_string(),
-    };
+    let at_head = |path: &str| Fact::file(repo, head, path);
     let denylist = dir_denylist(config, &repo.org, &repo.name);
     // Upstream skips files in denied directories as valid.
     let checked: Vec<&PullRequestChange> = modified

@@ -3,10 +3,10 @@
 //! finds no pull request of the author in the repository but this one; org members and
 //! collaborators are not greeted unless `always_post` says so.
 
+use super::{Builtin, base_pull, pull_request_event};
 use crate::trust::trusted_user;
-use crate::{Action, EventKind, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp};
+use crate::{Action, EventKind, Facts, Input, NeedFacts, PluginHelp};
 use prow_config::Config;
-use prow_github::Event;
 use prow_github::vocabulary::PullRequestAction;
 use prow_template::Template;
 use serde_json::{Value, json};
@@ -21,14 +21,9 @@ pub const SEARCH_QUERY: &str = "query($query: String!) { search(type: ISSUE, fir
 
 pub struct Welcome;
 
-impl Plugin for Welcome {
-    fn name(&self) -> &'static str {
-        "welcome"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::PullRequest]
-    }
+impl Builtin for Welcome {
+    const NAME: &'static str = "welcome";
+    const EVENTS: &'static [EventKind] = &[EventKind::PullRequest];
 
     fn help(&self, config: &Config, enabled_repos: &[String]) -> PluginHelp {
         let configured = enabled_repos
@@ -44,25 +39,21 @@ impl Plugin for Welcome {
                 )
             })
             .collect();
-        PluginHelp {
-            description: "The welcome plugin greets incoming PRs with a welcoming message.".into(),
-            config: configured,
-            snippet: "welcome:\n- repos:\n  - org/repo1\n  - org/repo2\n  message_template: Welcome @{{.AuthorLogin}}!\n  always_post: false\n".into(),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new("The welcome plugin greets incoming PRs with a welcoming message.")
+            .with_config_per_repo(configured)
+            .with_snippet("welcome:\n- repos:\n  - org/repo1\n  - org/repo2\n  message_template: Welcome @{{.AuthorLogin}}!\n  always_post: false\n")
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
-        let Some(Event::PullRequest(event)) = input.delivery().map(|d| &d.event) else {
+        let Some(event) = pull_request_event(input, &[PullRequestAction::Opened]) else {
             return Ok(Vec::new());
         };
         let author = &event.pull_request.user;
         // Bots (`type: Bot`) are not greeted.
-        if event.action != PullRequestAction::Opened || author.kind != "User" {
+        if author.kind != "User" {
             return Ok(Vec::new());
         }
-        let base = event.pull_request.base.repo.as_ref().unwrap_or(&event.repo);
-        let pull = IssueRef::new(base.org(), &base.name, event.pull_request.number);
+        let pull = base_pull(event);
         let (org, repo) = (pull.repo.org.as_str(), pull.repo.name.as_str());
         // Upstream reads the options for the event's repository, the trust settings for the base.
         let options = input
@@ -242,10 +233,7 @@ mod tests {
             plan_with(&Welcome, &delivery, &Facts::new(), &config),
             Err(NeedFacts::one(bot))
         );
-        let member = Fact::OrgMember {
-            org: "kubernetes".into(),
-            login: "newbie".into(),
-        };
+        let member = Fact::org_member("kubernetes", "newbie");
         let known = Facts::new().bot();
         assert_eq!(
             plan_with(&Welcome, &delivery, &known, &config),
@@ -254,20 +242,17 @@ mod tests {
         let known = known.member("kubernetes", "newbie", false);
         assert_eq!(
             plan_with(&Welcome, &delivery, &known, &config),
-            Err(NeedFacts::one(Fact::Collaborator {
-                repo: PR.repo.clone(),
-                login: "newbie".into()
-            }))
+            Err(NeedFacts::one(Fact::collaborator(&PR.repo, "newbie")))
         );
         let known = known.collaborator(&PR.repo, "newbie", false);
         let (variables, _) = search("newbie");
         assert_eq!(
             plan_with(&Welcome, &delivery, &known, &config),
-            Err(NeedFacts::one(Fact::GraphQl {
-                org: "kubernetes".into(),
-                query: SEARCH_QUERY.into(),
-                variables: variables.to_string(),
-            }))
+            Err(NeedFacts::one(Fact::graphql(
+                "kubernetes",
+                SEARCH_QUERY,
+                &variables
+            )))
         );
         // A member is not searched for; nor is anyone when every PR is greeted.
         let member = Facts::new().bot().member("kubernetes", "newbie", true);
@@ -291,10 +276,10 @@ mod tests {
         let known = Facts::new().bot().member("kubernetes", "newbie", false);
         assert_eq!(
             plan_with(&Welcome, &opened_by("newbie"), &known, &config),
-            Err(NeedFacts::one(Fact::OrgMember {
-                org: "kubernetes-sigs".into(),
-                login: "newbie".into()
-            }))
+            Err(NeedFacts::one(Fact::org_member(
+                "kubernetes-sigs",
+                "newbie"
+            )))
         );
         let sigs_member = known.member("kubernetes-sigs", "newbie", true);
         assert_eq!(

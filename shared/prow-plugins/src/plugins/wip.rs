@@ -2,10 +2,9 @@
 //! draft carries `do-not-merge/work-in-progress`, so tide does not merge it; the label goes again
 //! when the prefix goes or the pull request is ready for review.
 
-use super::{Pattern, pattern};
-use crate::{Action, EventKind, Fact, Facts, Input, IssueRef, NeedFacts, Plugin, PluginHelp};
+use super::{Builtin, Pattern, base_pull, pattern, pull_request_event, set_label};
+use crate::{Action, EventKind, Fact, Facts, Input, NeedFacts, PluginHelp};
 use prow_config::Config;
-use prow_github::Event;
 use prow_github::vocabulary::PullRequestAction;
 
 /// The label tide refuses to merge.
@@ -17,51 +16,37 @@ static TITLE: Pattern = Pattern::new(|| pattern(r"^[^0-9A-Za-z_]?(?i:WIP)[^0-9A-
 
 pub struct Wip;
 
-impl Plugin for Wip {
-    fn name(&self) -> &'static str {
-        "wip"
-    }
-
-    fn events(&self) -> &'static [EventKind] {
-        &[EventKind::PullRequest]
-    }
+impl Builtin for Wip {
+    const NAME: &'static str = "wip";
+    const EVENTS: &'static [EventKind] = &[EventKind::PullRequest];
 
     fn help(&self, _: &Config, _: &[String]) -> PluginHelp {
-        PluginHelp {
-            description: format!(
-                "The wip (Work In Progress) plugin applies the '{WIP_LABEL}' Label to pull requests whose title starts with 'WIP' or are in the 'draft' stage, and removes it from pull requests when they remove the title prefix or become ready for review. The '{WIP_LABEL}' Label is typically used to block a pull request from merging while it is still in progress."
-            ),
-            ..PluginHelp::default()
-        }
+        PluginHelp::new(format!(
+            "The wip (Work In Progress) plugin applies the '{WIP_LABEL}' Label to pull requests whose title starts with 'WIP' or are in the 'draft' stage, and removes it from pull requests when they remove the title prefix or become ready for review. The '{WIP_LABEL}' Label is typically used to block a pull request from merging while it is still in progress."
+        ))
     }
 
     fn plan(&self, input: &Input<'_>, facts: &Facts) -> Result<Vec<Action>, NeedFacts> {
-        let Some(Event::PullRequest(event)) = input.delivery().map(|d| &d.event) else {
+        // Upstream's list: `synchronize` changes neither the title nor the draft state.
+        let Some(event) = pull_request_event(
+            input,
+            &[
+                PullRequestAction::Opened,
+                PullRequestAction::Reopened,
+                PullRequestAction::Edited,
+                PullRequestAction::ReadyForReview,
+                PullRequestAction::ConvertedToDraft,
+            ],
+        ) else {
             return Ok(Vec::new());
         };
-        // Upstream's list: `synchronize` changes neither the title nor the draft state.
-        if !matches!(
-            event.action,
-            PullRequestAction::Opened
-                | PullRequestAction::Reopened
-                | PullRequestAction::Edited
-                | PullRequestAction::ReadyForReview
-                | PullRequestAction::ConvertedToDraft
-        ) {
-            return Ok(Vec::new());
-        }
         let pull_request = &event.pull_request;
-        let base = pull_request.base.repo.as_ref().unwrap_or(&event.repo);
-        let pull = IssueRef::new(base.org(), &base.name, pull_request.number);
+        let pull = base_pull(event);
         let needs_label = pull_request.draft || TITLE.is_match(&pull_request.title);
         facts.need([Fact::Labels(pull.clone())])?;
         // Upstream compares the name exactly here, unlike most plugins.
         let has_label = facts.labels(&pull)?.contains(&WIP_LABEL);
-        Ok(match (needs_label, has_label) {
-            (true, false) => vec![Action::add_label(&pull, WIP_LABEL)],
-            (false, true) => vec![Action::remove_label(&pull, WIP_LABEL)],
-            _ => Vec::new(),
-        })
+        Ok(set_label(&pull, WIP_LABEL, has_label, needs_label))
     }
 }
 

@@ -357,14 +357,11 @@ async fn sync_pool(
         let wanted = expected(
             pr,
             &StatusInput {
-                queries: &[],
-                policy: &pool.policy_for(pr.number),
                 blocks,
                 in_pool: true,
-                blockers: &[],
                 passing: &passing,
                 display_all_queries: config.prow.tide.display_all_tide_queries_in_status,
-                not_allowed: None,
+                ..StatusInput::new(&[], &pool.policy_for(pr.number))
             },
         );
         if !report_merged(report, repo, pr.number) {
@@ -561,14 +558,10 @@ async fn statuses_out_of_pool(
             let wanted = expected(
                 &pr,
                 &StatusInput {
-                    queries: &queries,
-                    policy,
                     blocks: merge_blocks(config, &repo, &pr.base_ref),
-                    in_pool: false,
                     blockers: &blocking,
-                    passing: &[],
                     display_all_queries: tide.display_all_tide_queries_in_status,
-                    not_allowed: None,
+                    ..StatusInput::new(&queries, policy)
                 },
             );
             write_status(ports.github, &repo, &pr, &wanted, config, report).await?;

@@ -3,45 +3,15 @@
 //! requests against its real presubmits.
 
 use crate::support::{BASE, head};
-use prow_config::{Config, ConfigPaths, LoadOptions, Presubmit, TideQuery};
+use prow_config::{Config, Presubmit, TideQuery};
 use prow_tide::decide::{Action, PoolSettings, decide};
 use prow_tide::pool::{Context, ContextState, PullRequest, Subpool};
-use prow_tide::status::{MergeBlocksPolicy, StatusInput, expected};
+use prow_tide::status::{StatusInput, expected};
 use prow_tide::{ContextOptions, ContextPolicy, query};
-use std::path::PathBuf;
-use std::sync::OnceLock;
 
+/// Kubernetes' configuration from the corpus, loaded once.
 fn kubernetes() -> Option<&'static Config> {
-    static LOADED: OnceLock<Option<Config>> = OnceLock::new();
-    LOADED
-        .get_or_init(|| {
-            let root = std::env::var_os("PROW_CORPUS")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-                })
-                .join("k8s-prow/config");
-            if !root.is_dir() {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "the corpus is missing at {} and CI needs it",
-                    root.display()
-                );
-                eprintln!("SKIPPED: no corpus at {}", root.display());
-                return None;
-            }
-            let loaded = prow_config::load(
-                &ConfigPaths {
-                    config_path: root.join("prow/config.yaml"),
-                    job_config_path: Some(root.join("jobs")),
-                    plugin_config: None,
-                },
-                LoadOptions::default(),
-            )
-            .unwrap();
-            Some(loaded.config)
-        })
-        .as_ref()
+    prow_corpus::kubernetes().map(|loaded| &loaded.config)
 }
 
 /// The presubmits that always run on master and report as required: every PR needs them
@@ -203,19 +173,7 @@ fn a_kubernetes_pool_batches_fifteen_against_the_real_presubmits() {
     let mut off = green_pr(7);
     off.milestone = None;
     let queries = query::covering(&config.prow.tide.queries, "kubernetes", "kubernetes");
-    let status = expected(
-        &off,
-        &StatusInput {
-            queries: &queries,
-            policy: &pool.policy,
-            blocks: MergeBlocksPolicy::Permit,
-            in_pool: false,
-            blockers: &[],
-            passing: &[],
-            display_all_queries: false,
-            not_allowed: None,
-        },
-    );
+    let status = expected(&off, &StatusInput::new(&queries, &pool.policy));
     assert_eq!(
         status.description,
         "Not mergeable. Must be in milestone v1.37."

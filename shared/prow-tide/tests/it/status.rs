@@ -30,14 +30,8 @@ fn why_a_pull_request_is_not_in_the_pool() {
         expected(
             pr,
             &StatusInput {
-                queries,
-                policy: &pool.policy,
                 blocks,
-                in_pool: false,
-                blockers: &[],
-                passing: &[],
-                display_all_queries: false,
-                not_allowed: None,
+                ..StatusInput::new(queries, &pool.policy)
             },
         )
     };
@@ -143,14 +137,10 @@ fn in_the_pool_retesting_and_blocked() {
     let pool = pool(&config, vec![], vec![]);
     let green = pr(1, &[("unit", S), ("lint", F)]);
     let input = |passing: &'static [String], blockers: &'static [u64], in_pool| StatusInput {
-        queries: &[],
-        policy: &pool.policy,
-        blocks: MergeBlocksPolicy::Permit,
         in_pool,
         blockers,
         passing,
-        display_all_queries: false,
-        not_allowed: None,
+        ..StatusInput::new(&[], &pool.policy)
     };
     static UNIT: std::sync::LazyLock<Vec<String>> =
         std::sync::LazyLock::new(|| vec!["unit".into()]);
@@ -200,14 +190,8 @@ fn long_descriptions_fit_github_s_limit() {
     let status = expected(
         &pr,
         &StatusInput {
-            queries: &[],
-            policy: &pool.policy,
-            blocks: MergeBlocksPolicy::Permit,
             in_pool: true,
-            blockers: &[],
-            passing: &[],
-            display_all_queries: false,
-            not_allowed: None,
+            ..StatusInput::new(&[], &pool.policy)
         },
     );
     assert_eq!(status.description, "Not mergeable. Retesting 12 jobs.");
@@ -216,19 +200,7 @@ fn long_descriptions_fit_github_s_limit() {
         .map(|i| format!("needs-a-rather-long-label-{i}"))
         .collect();
     let labels = query(&serde_json::json!({"repos": ["k/a"], "labels": many}).to_string());
-    let status = expected(
-        &pr,
-        &StatusInput {
-            queries: &[&labels],
-            policy: &pool.policy,
-            blocks: MergeBlocksPolicy::Permit,
-            in_pool: false,
-            blockers: &[],
-            passing: &[],
-            display_all_queries: false,
-            not_allowed: None,
-        },
-    );
+    let status = expected(&pr, &StatusInput::new(&[&labels], &pool.policy));
     assert_eq!(
         status.description, "Not mergeable. Needs needs-a-rather-long-label-0 label.",
         "one long label fills the room"
@@ -248,14 +220,8 @@ fn every_query_when_asked_and_nothing_written_when_shown() {
     let mut pr = pr(1, &[("unit", S)]);
     pr.labels.clear();
     let input = |queries| StatusInput {
-        queries,
-        policy: &pool.policy,
-        blocks: MergeBlocksPolicy::Permit,
-        in_pool: false,
-        blockers: &[],
-        passing: &[],
         display_all_queries: true,
-        not_allowed: None,
+        ..StatusInput::new(queries, &pool.policy)
     };
     let all = [&lgtm, &release, &bot];
     assert_eq!(

@@ -3,43 +3,14 @@
 //! answer depends on `run_if_changed`, it is checked against an independent computation: the
 //! job's regex applied to the files directly.
 
-use prow_config::{ConfigPaths, LoadOptions, Presubmit};
+use prow_config::Presubmit;
 use prow_trigger::filter::{Contexts, Filter, for_comment, needs_changes, select};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::sync::OnceLock;
 
+/// kubernetes/kubernetes' presubmits from the corpus, loaded once.
 fn presubmits() -> Option<&'static [Presubmit]> {
-    static LOADED: OnceLock<Option<Vec<Presubmit>>> = OnceLock::new();
-    LOADED
-        .get_or_init(|| {
-            let root = std::env::var_os("PROW_CORPUS")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-                })
-                .join("k8s-prow/config");
-            if !root.is_dir() {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "the corpus is missing at {} and CI needs it",
-                    root.display()
-                );
-                eprintln!("SKIPPED: no corpus at {}", root.display());
-                return None;
-            }
-            let loaded = prow_config::load(
-                &ConfigPaths {
-                    config_path: root.join("prow/config.yaml"),
-                    job_config_path: Some(root.join("jobs")),
-                    plugin_config: None,
-                },
-                LoadOptions::default(),
-            )
-            .unwrap();
-            Some(loaded.config.jobs.presubmits["kubernetes/kubernetes"].clone())
-        })
-        .as_deref()
+    prow_corpus::kubernetes()
+        .map(|loaded| loaded.config.jobs.presubmits["kubernetes/kubernetes"].as_slice())
 }
 
 /// The presubmits that always run on master: what every PR gets.

@@ -8,7 +8,7 @@
 
 use crate::processes::{Files, Function, Running};
 use github_standin::{DeliveryPolicy, GitHubStandIn, World};
-use prow_ports::store::JobStore;
+use prow_e2e::TRIGGER_FOR_ACME;
 use prow_test_harness::KubeTestEnv;
 use prow_test_harness::SeededRandom;
 use std::collections::BTreeMap;
@@ -18,22 +18,7 @@ const REPO: &str = "acme/widgets";
 const SECRET: &[u8] = b"chaos-webhook-secret";
 const PULLS: usize = 16;
 const JOBS: [&str; 2] = ["unit", "lint"];
-const PLUGINS: &str = "triggers:\n- repos: [acme]\nplugins:\n  acme: {plugins: [trigger]}\n";
 const JOB_CONFIG: &str = "presubmits:\n  acme/widgets:\n  - name: unit\n    always_run: true\n    spec: {containers: [{image: \"registry.k8s.io/unit:1\", command: [make, test]}]}\n  - name: lint\n    always_run: true\n    spec: {containers: [{image: \"registry.k8s.io/lint:1\", command: [make, lint]}]}\n";
-
-async fn jobs_by_pull(store: &dyn JobStore) -> Option<BTreeMap<(u64, String), usize>> {
-    let mut counts = BTreeMap::new();
-    for job in store.list("").await.ok()? {
-        let number = job
-            .spec
-            .refs
-            .as_ref()
-            .and_then(|r| r.pulls.first())
-            .map_or(0, |p| p.number);
-        *counts.entry((number, job.spec.job.clone())).or_insert(0) += 1;
-    }
-    Some(counts)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_functions_and_an_api_server_outage_lose_and_duplicate_no_job() {
@@ -45,11 +30,7 @@ async fn killed_functions_and_an_api_server_outage_lose_and_duplicate_no_job() {
     else {
         return;
     };
-    let client = kube.client().await.unwrap();
-    let namespace = prow_test_harness::kube::create_namespace(&client, "chaos")
-        .await
-        .unwrap();
-    let store = prow_kube::KubeJobStore::new(client, &namespace);
+    let (store, namespace) = crate::job_store_in(&kube, "chaos").await;
 
     let mut world = World::new("prow-bot");
     world.add_org("acme", &["alice", "prow-bot"]);
@@ -60,20 +41,14 @@ async fn killed_functions_and_an_api_server_outage_lose_and_duplicate_no_job() {
     let files = Files::prow(
         &format!("prowjob_namespace: {namespace}\npod_namespace: test-pods\n"),
         JOB_CONFIG,
-        Some(PLUGINS),
+        Some(TRIGGER_FOR_ACME),
         SECRET,
     )
     .unwrap();
     let token = files.write("github-token", "ghp_chaos").unwrap();
     let records = files.path("delivery-records");
     std::fs::create_dir_all(&records).unwrap();
-    let mut trigger: Running = Function::new("trigger")
-        .config_files(&files)
-        .github(&standin.url(), &token)
-        .kubeconfig(kube.kubeconfig())
-        .start()
-        .await
-        .unwrap();
+    let mut trigger = crate::start_trigger(&files, &standin.url(), &token, &kube).await;
     let mut hook: Running = Function::new("hook")
         .config_files(&files)
         .github(&standin.url(), &token)
@@ -154,7 +129,7 @@ async fn killed_functions_and_an_api_server_outage_lose_and_duplicate_no_job() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut counts = BTreeMap::new();
     loop {
-        if let Some(now) = jobs_by_pull(&store).await {
+        if let Ok(now) = crate::jobs_by_pull(&store).await {
             counts = now;
         }
         if expected.iter().all(|key| counts.contains_key(key)) {
@@ -173,7 +148,7 @@ async fn killed_functions_and_an_api_server_outage_lose_and_duplicate_no_job() {
     }
     // Let any late duplicate show itself.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let counts = jobs_by_pull(&store).await.unwrap();
+    let counts = crate::jobs_by_pull(&store).await.unwrap();
     pinger.abort();
 
     assert_eq!(

@@ -5,7 +5,6 @@
 
 use gerrit_standin::{FileInfo, GerritStandIn, World};
 use prow_api::ProwJob;
-use prow_config::{LoadOptions, Source, Sources};
 use prow_ports::store::JobStore;
 use std::sync::Arc;
 
@@ -31,19 +30,8 @@ async fn start(
     world.advance(now.saturating_sub(world.now()) + 60);
     let standin = GerritStandIn::start(world).await.unwrap();
     let host = standin.url();
-    let config = prow_config::load_sources(
-        &Sources {
-            config: Source::new(
-                "config.yaml",
-                format!("gerrit:\n  org_repos_config:\n  - org: {host}\n    repos: [{PROJECT}]\n"),
-            ),
-            job_files: vec![Source::new("jobs.yaml", jobs_of(&host))],
-            plugins: None,
-        },
-        LoadOptions { strict: true },
-    )
-    .unwrap()
-    .config;
+    let config = format!("gerrit:\n  org_repos_config:\n  - org: {host}\n    repos: [{PROJECT}]\n");
+    let config = prow_e2e::load_config(&config, Some(&jobs_of(&host)), None).unwrap();
     let gerrit = prow_gerrit_http::HttpGerrit::new(Some("prow-bot:secret".into())).unwrap();
     let local = prow_e2e::start_local_with(None, Some(Arc::new(gerrit)), config, state, b"s")
         .await

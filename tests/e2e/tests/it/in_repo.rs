@@ -4,7 +4,7 @@
 //! GitHub once per commit however often the events come (every webhook is delivered twice).
 
 use github_standin::{GitHubStandIn, World};
-use prow_config::{LoadOptions, Source, Sources};
+use prow_e2e::TRIGGER_FOR_ACME;
 use prow_ports::store::JobStore;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -13,7 +13,6 @@ const REPO: &str = "acme/widgets";
 const SECRET: &[u8] = b"in-repo-secret";
 const CONFIG: &str = "in_repo_config:\n  enabled:\n    acme/widgets: true\n";
 const JOBS: &str = "presubmits:\n  acme/widgets:\n  - name: unit\n    always_run: true\n    spec: {containers: [{image: local, command: [/bin/true]}]}\n";
-const PLUGINS: &str = "triggers:\n- repos: [acme]\nplugins:\n  acme: {plugins: [trigger]}\n";
 const IN_REPO_JOB: &str = "presubmits:\n- name: in-repo-check\n  always_run: true\n  spec: {containers: [{image: local, command: [/bin/true]}]}\n";
 const BROKEN: &str = "presubmits:\n- name: broken\n  always_run: true\n  max_concurrency: lots\n  spec: {containers: [{image: local, command: [/bin/true]}]}\n";
 
@@ -41,42 +40,22 @@ async fn in_repo_jobs_run_for_their_pull_request_and_broken_files_are_answered()
     world.push(REPO, "main", "Start", &[("README.md", "widgets\n")]);
     world.outbox.clear();
     let standin = GitHubStandIn::start(world).await.unwrap();
-    let config = prow_config::load_sources(
-        &Sources {
-            config: Source::new("config.yaml", CONFIG),
-            job_files: vec![Source::new("jobs.yaml", JOBS)],
-            plugins: Some(Source::new("plugins.yaml", PLUGINS)),
-        },
-        LoadOptions { strict: true },
-    )
-    .unwrap()
-    .config;
+    let config = prow_e2e::load_config(CONFIG, Some(JOBS), Some(TRIGGER_FOR_ACME)).unwrap();
     let local = prow_e2e::start_local(&standin.url(), config, state.path(), SECRET)
         .await
         .unwrap();
     let hook = format!("{}/hook", local.url());
 
-    let adds = standin.world().open_pull_request(
-        REPO,
-        "alice",
-        "add-check",
-        "Add an in-repo job",
-        &[(".prow.yaml", IN_REPO_JOB)],
-    );
-    let other = standin.world().open_pull_request(
-        REPO,
-        "alice",
-        "docs",
-        "Docs only",
-        &[("README.md", "more widgets\n")],
-    );
-    let broken = standin.world().open_pull_request(
-        REPO,
-        "alice",
-        "broken",
-        "A broken in-repo job",
-        &[(".prow.yaml", BROKEN)],
-    );
+    // alice opens a pull request from `head` writing one file.
+    let open = |head: &str, title: &str, path: &str, content: &str| {
+        let files = [(path, content)];
+        standin
+            .world()
+            .open_pull_request(REPO, "alice", head, title, &files)
+    };
+    let adds = open("add-check", "Add an in-repo job", ".prow.yaml", IN_REPO_JOB);
+    let other = open("docs", "Docs only", "README.md", "more widgets\n");
+    let broken = open("broken", "A broken in-repo job", ".prow.yaml", BROKEN);
     deliver_twice(&standin, &hook).await;
 
     let deadline = Instant::now() + Duration::from_secs(20);

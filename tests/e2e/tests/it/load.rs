@@ -11,8 +11,7 @@
 
 use crate::processes::{Files, Function, Running};
 use github_standin::{Delivery, GitHubStandIn, World};
-use prow_e2e::{millis, quantile};
-use prow_ports::store::JobStore;
+use prow_e2e::{TRIGGER_FOR_ACME, millis, quantile};
 use prow_test_harness::KubeTestEnv;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,8 +24,6 @@ const SECRET: &[u8] = b"load-webhook-secret";
 const JOBS: [&str; 2] = ["unit", "lint"];
 /// Pull requests are opened by this many different org members, each checked by trigger.
 const AUTHORS: usize = 25;
-
-const PLUGINS: &str = "triggers:\n- repos: [acme]\nplugins:\n  acme: {plugins: [trigger]}\n";
 
 const JOB_CONFIG: &str = r#"
 presubmits:
@@ -210,21 +207,6 @@ fn control_plane_cpu() -> BTreeMap<String, Duration> {
     cpu
 }
 
-/// For each (pull request, job), how many ProwJobs exist.
-async fn jobs_by_pull(store: &dyn JobStore) -> BTreeMap<(u64, String), usize> {
-    let mut counts = BTreeMap::new();
-    for job in store.list("").await.unwrap() {
-        let number = job
-            .spec
-            .refs
-            .as_ref()
-            .and_then(|r| r.pulls.first())
-            .map_or(0, |p| p.number);
-        *counts.entry((number, job.spec.job.clone())).or_insert(0) += 1;
-    }
-    counts
-}
-
 fn report(function: &Running) -> String {
     format!(
         "{} peak RSS {:.1} MiB, CPU {:.2} s, {} warnings",
@@ -243,11 +225,7 @@ async fn webhook_load_through_hook_and_trigger_processes() {
     let Some(kube) = KubeTestEnv::shared().unwrap() else {
         return;
     };
-    let client = kube.client().await.unwrap();
-    let namespace = prow_test_harness::kube::create_namespace(&client, "load")
-        .await
-        .unwrap();
-    let store = prow_kube::KubeJobStore::new(client, &namespace);
+    let (store, namespace) = crate::job_store_in(kube, "load").await;
 
     let standin = GitHubStandIn::start(world_with_pull_requests(count))
         .await
@@ -263,15 +241,15 @@ async fn webhook_load_through_hook_and_trigger_processes() {
         .map(|d| d.payload()["number"].as_u64().unwrap())
         .collect();
 
-    let files = Files::prow(&config(&namespace), JOB_CONFIG, Some(PLUGINS), SECRET).unwrap();
+    let files = Files::prow(
+        &config(&namespace),
+        JOB_CONFIG,
+        Some(TRIGGER_FOR_ACME),
+        SECRET,
+    )
+    .unwrap();
     let token = files.write("github-token", "ghp_load").unwrap();
-    let trigger = Function::new("trigger")
-        .config_files(&files)
-        .github(&standin.url(), &token)
-        .kubeconfig(kube.kubeconfig())
-        .start()
-        .await
-        .unwrap();
+    let trigger = crate::start_trigger(&files, &standin.url(), &token, kube).await;
     let hook = Function::new("hook")
         .config_files(&files)
         .sink(&trigger.url())
@@ -299,11 +277,11 @@ async fn webhook_load_through_hook_and_trigger_processes() {
 
     // Every answer was given once trigger created the jobs; the list confirms it.
     let expected = numbers.len() * JOBS.len();
-    let mut counts = jobs_by_pull(&store).await;
+    let mut counts = crate::jobs_by_pull(&store).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while counts.len() < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        counts = jobs_by_pull(&store).await;
+        counts = crate::jobs_by_pull(&store).await.unwrap();
     }
     let listed_in = started.elapsed();
 

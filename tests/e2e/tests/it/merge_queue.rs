@@ -7,7 +7,7 @@
 use github_standin::{GitHubStandIn, Permission, World};
 use prow::local::LocalSystem;
 use prow_api::ProwJobType;
-use prow_config::{LoadOptions, Source, Sources};
+use prow_e2e::TRIGGER_FOR_ACME;
 use prow_ports::store::JobStore;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -31,8 +31,6 @@ tide:
     labels: [lgtm, approved]
     missingLabels: [do-not-merge/hold]
 "#;
-
-const PLUGINS: &str = "triggers:\n- repos: [acme]\nplugins:\n  acme: {plugins: [trigger]}\n";
 
 /// `unit` passes, except for a run that includes pull request #4 once `broken` exists.
 fn jobs(broken: &std::path::Path) -> String {
@@ -92,16 +90,8 @@ async fn tide_batches_bisects_and_merges_the_good_pull_requests_through_prow_loc
     world.label_as(REPO, prs[4], "do-not-merge/hold", "bob");
     assert_eq!(prs, [1, 2, 3, 4, 5]);
     let standin = GitHubStandIn::start(world).await.unwrap();
-    let config = prow_config::load_sources(
-        &Sources {
-            config: Source::new("config.yaml", CONFIG),
-            job_files: vec![Source::new("jobs.yaml", jobs(&broken))],
-            plugins: Some(Source::new("plugins.yaml", PLUGINS)),
-        },
-        LoadOptions { strict: true },
-    )
-    .unwrap()
-    .config;
+    let config =
+        prow_e2e::load_config(CONFIG, Some(&jobs(&broken)), Some(TRIGGER_FOR_ACME)).unwrap();
     let local: LocalSystem = prow_e2e::start_local(&standin.url(), config, state.path(), SECRET)
         .await
         .unwrap();

@@ -8,7 +8,7 @@ use github_standin::{GitHubStandIn, World};
 use jiff::{SignedDuration, Timestamp};
 use prow::local::{LocalOptions, LocalSystem};
 use prow_api::{ProwJob, ProwJobState, ProwJobType};
-use prow_config::{LoadOptions, Source, Sources};
+use prow_e2e::TRIGGER_FOR_ACME;
 use prow_github_octocrab::OctocrabGitHub;
 use prow_ports::clock::ManualClock;
 use prow_ports::store::JobStore;
@@ -35,8 +35,6 @@ plank:
       utility_images: {clonerefs: local, initupload: local, entrypoint: local, sidecar: local}
       gcs_configuration: {bucket: s3://prow-artifacts, path_strategy: explicit}
 "#;
-
-const PLUGINS: &str = "triggers:\n- repos: [acme]\nplugins:\n  acme: {plugins: [trigger]}\n";
 
 fn jobs(release: &Path) -> String {
     format!(
@@ -88,38 +86,17 @@ async fn start() -> System {
     );
     world.outbox.clear();
     let standin = GitHubStandIn::start(world).await.unwrap();
-    let loaded = prow_config::load_sources(
-        &Sources {
-            config: Source::new("config.yaml", CONFIG),
-            job_files: vec![Source::new("jobs.yaml", jobs(&release))],
-            plugins: Some(Source::new("plugins.yaml", PLUGINS)),
-        },
-        LoadOptions { strict: true },
-    )
-    .unwrap();
-    let hmac = state.path().join("hmac");
-    std::fs::write(&hmac, SECRET).unwrap();
-    let metrics = Arc::new(prow_runtime::Metrics::new("prow-local"));
+    let config = prow_e2e::load_config(CONFIG, Some(&jobs(&release)), Some(TRIGGER_FOR_ACME));
+    let options = prow_e2e::local_options(config.unwrap(), state.path(), SECRET).unwrap();
     let github =
-        OctocrabGitHub::with_token(&standin.url(), "ghp_e2e", "prow-local", &metrics).unwrap();
+        OctocrabGitHub::with_token(&standin.url(), "ghp_e2e", "prow-local", &options.metrics)
+            .unwrap();
     let clock = Arc::new(ManualClock::new(Timestamp::now()));
     let local = LocalSystem::start(LocalOptions {
-        state_dir: state.path().join("state"),
-        address: ([127, 0, 0, 1], 0).into(),
-        config: prow_runtime::ConfigHandle::new(loaded.config),
-        hmac_secret_file: hmac,
         github: Some(github),
         clock: clock.clone(),
         bucket: BUCKET.into(),
-        clone_source: None,
-        tick_interval: None,
-        metrics,
-        deck_sign_in: None,
-        config_files: None,
-        // Whatever the jobs' images, all at once: these tests measure the functions.
-        runs: prow::local::LocalRunPolicy::everything(usize::MAX),
-        gerrit: None,
-        recovery: None,
+        ..options
     })
     .await
     .unwrap();
@@ -160,13 +137,7 @@ impl System {
             .jobs()
             .await
             .into_iter()
-            .filter(|j| {
-                j.spec.job == name
-                    && j.spec
-                        .refs
-                        .as_ref()
-                        .is_some_and(|r| r.pulls.first().is_some_and(|p| p.number == number))
-            })
+            .filter(|j| j.spec.job == name && crate::pull_of(j).is_some_and(|p| p.number == number))
             .collect();
         runs.sort_by_key(|j| j.status.build_id.clone());
         runs
@@ -175,23 +146,19 @@ impl System {
     fn head(&self, number: u64) -> String {
         self.standin
             .world()
-            .issue(REPO, number)
-            .unwrap()
-            .pull
-            .clone()
+            .pull(REPO, number)
             .unwrap()
             .head_sha
+            .clone()
     }
 
     fn base(&self, number: u64) -> String {
         self.standin
             .world()
-            .issue(REPO, number)
-            .unwrap()
-            .pull
-            .clone()
+            .pull(REPO, number)
             .unwrap()
             .base_sha
+            .clone()
     }
 
     /// `(context, state, description)` of every status on `sha`, oldest first.
@@ -335,12 +302,7 @@ async fn a_pull_requests_life_through_the_whole_system() {
     crate::eventually("three runs for the new head", 20, || async {
         let jobs = system.jobs().await;
         jobs.iter()
-            .filter(|j| {
-                j.spec
-                    .refs
-                    .as_ref()
-                    .is_some_and(|r| r.pulls.first().is_some_and(|p| p.sha == new_head))
-            })
+            .filter(|j| crate::pull_of(j).is_some_and(|p| p.sha == new_head))
             .count()
             == 3
     })

@@ -6,6 +6,16 @@ use gerrit_standin::{FileInfo, GerritStandIn};
 use serde_json::json;
 use std::collections::BTreeMap;
 
+/// The SHA of the change's current patch set.
+fn current_revision(standin: &GerritStandIn, number: u64) -> String {
+    standin
+        .world()
+        .change(number)
+        .unwrap()
+        .current_revision
+        .clone()
+}
+
 fn review_path(standin: &GerritStandIn, number: u64, revision: &str) -> String {
     let id = standin.world().change(number).unwrap().id.clone();
     format!("/changes/{id}/revisions/{revision}/review")
@@ -14,12 +24,7 @@ fn review_path(standin: &GerritStandIn, number: u64, revision: &str) -> String {
 #[tokio::test]
 async fn a_review_adds_a_message_and_a_vote_as_the_caller() {
     let (standin, number) = with_one_change().await;
-    let sha = standin
-        .world()
-        .change(number)
-        .unwrap()
-        .current_revision
-        .clone();
+    let sha = current_revision(&standin, number);
     let path = review_path(&standin, number, &sha);
     let body =
         json!({"message": "Prow Status: 0 out of 1 pjs passed!", "labels": {"Verified": -1}});
@@ -44,12 +49,7 @@ async fn a_review_adds_a_message_and_a_vote_as_the_caller() {
 #[tokio::test]
 async fn revisions_are_named_by_sha_prefix_number_or_current_and_votes_may_be_strings() {
     let (standin, number) = with_one_change().await;
-    let sha = standin
-        .world()
-        .change(number)
-        .unwrap()
-        .current_revision
-        .clone();
+    let sha = current_revision(&standin, number);
     for (revision, value, expected) in [
         ("1", json!(1), 1),
         (&sha[..8], json!("+1"), 1),
@@ -66,13 +66,8 @@ async fn revisions_are_named_by_sha_prefix_number_or_current_and_votes_may_be_st
     );
     // By number, and with no labels at all: a message only.
     let path = format!("/changes/{number}/revisions/current/review");
-    let answer = post(
-        &standin,
-        Some("alice"),
-        &path,
-        &json!({"message": "/test all"}),
-    )
-    .await;
+    let body = json!({"message": "/test all"});
+    let answer = post(&standin, Some("alice"), &path, &body).await;
     assert_eq!(answer.json(), json!({}));
     let messages = standin.world().messages(number);
     assert_eq!(
@@ -86,13 +81,8 @@ async fn a_zero_vote_removes_the_vote() {
     let (standin, number) = with_one_change().await;
     standin.world().vote(number, "bob", "Verified", 1);
     let path = review_path(&standin, number, "current");
-    let answer = post(
-        &standin,
-        Some("bob"),
-        &path,
-        &json!({"labels": {"Verified": 0}}),
-    )
-    .await;
+    let body = json!({"labels": {"Verified": 0}});
+    let answer = post(&standin, Some("bob"), &path, &body).await;
     assert_eq!(answer.status, 200);
     let world = standin.world();
     assert!(world.votes(number, "Verified").is_empty());
@@ -154,59 +144,40 @@ async fn cookie_and_bearer_credentials_name_the_caller() {
 async fn unknown_labels_values_changes_and_revisions_are_refused() {
     let (standin, number) = with_one_change().await;
     let path = review_path(&standin, number, "current");
-    let unknown = post(
-        &standin,
-        Some("prow-bot"),
-        &path,
-        &json!({"labels": {"bad-label": 1}}),
-    )
-    .await;
-    assert_eq!(unknown.status, 400);
-    assert_eq!(
-        unknown.body,
-        "label \"bad-label\" is not a configured label\n"
-    );
-    let too_high = post(
-        &standin,
-        Some("prow-bot"),
-        &path,
-        &json!({"labels": {"Verified": 2}}),
-    )
-    .await;
-    assert_eq!(too_high.status, 400);
-    assert_eq!(
-        too_high.body,
-        "label \"Verified\": 2 is not a valid value\n"
-    );
-
-    let missing_change = "/changes/infra~master~Ideadbeef/revisions/current/review";
-    let answer = post(
-        &standin,
-        Some("prow-bot"),
-        missing_change,
-        &json!({"message": "x"}),
-    )
-    .await;
-    assert_eq!(answer.status, 404);
-    assert_eq!(answer.body, "Not found: infra~master~Ideadbeef\n");
+    let missing_change = "/changes/infra~master~Ideadbeef/revisions/current/review".to_string();
     let missing_revision = review_path(&standin, number, &"0".repeat(40));
-    let answer = post(
-        &standin,
-        Some("prow-bot"),
-        &missing_revision,
-        &json!({"message": "x"}),
-    )
-    .await;
-    assert_eq!(answer.status, 404);
     let missing_patch_set = review_path(&standin, number, "7");
-    let answer = post(
-        &standin,
-        Some("prow-bot"),
-        &missing_patch_set,
-        &json!({"message": "x"}),
-    )
-    .await;
-    assert_eq!(answer.status, 404);
+    let message = json!({"message": "x"});
+    // Each refused review: where it goes, what it says, and Gerrit's answer (status, and body
+    // where it matters).
+    for (path, body, status, says) in [
+        (
+            &path,
+            json!({"labels": {"bad-label": 1}}),
+            400,
+            Some("label \"bad-label\" is not a configured label\n"),
+        ),
+        (
+            &path,
+            json!({"labels": {"Verified": 2}}),
+            400,
+            Some("label \"Verified\": 2 is not a valid value\n"),
+        ),
+        (
+            &missing_change,
+            message.clone(),
+            404,
+            Some("Not found: infra~master~Ideadbeef\n"),
+        ),
+        (&missing_revision, message.clone(), 404, None),
+        (&missing_patch_set, message, 404, None),
+    ] {
+        let answer = post(&standin, Some("prow-bot"), path, &body).await;
+        assert_eq!(answer.status, status, "{path}: {}", answer.body);
+        if let Some(says) = says {
+            assert_eq!(answer.body, says);
+        }
+    }
 
     // Nothing of the refused reviews stuck.
     let world = standin.world();

@@ -1,6 +1,7 @@
 //! REST calls act as the user their token names: what they write is theirs, the webhooks it
 //! sends carry them as sender, and GitHub's refusals apply to them (not to the bot).
 
+use crate::support::head_sha;
 use github_standin::{GitHubStandIn, Permission, World};
 use serde_json::{Value, json};
 
@@ -65,150 +66,74 @@ fn events(standin: &GitHubStandIn) -> Vec<String> {
         .collect()
 }
 
+/// `method path` below `/repos/{REPO}/` as the user `token` names.
+async fn call_repo(
+    standin: &GitHubStandIn,
+    request: &str,
+    token: &str,
+    body: Value,
+) -> (u16, Value) {
+    let (method, path) = request.split_once(' ').expect("`METHOD path`");
+    let path = format!("/repos/{REPO}/{path}");
+    call(standin, method, &path, token, body).await
+}
+
+/// Makes each `(METHOD path, token, body)` call in turn, asserting GitHub refuses it for want
+/// of permission.
+async fn assert_refused(standin: &GitHubStandIn, calls: Vec<(&str, &str, Value)>) {
+    let forbidden = (403, Some("Must have admin rights to Repository."));
+    for (request, token, body) in calls {
+        let (status, answer) = call_repo(standin, request, token, body).await;
+        let got = (status, answer["message"].as_str());
+        assert_eq!(got, forbidden, "{request} as {token}");
+    }
+}
+
+/// Makes each `(METHOD path, token, body, status)` call in turn, asserting the status it is
+/// answered with.
+async fn assert_statuses(standin: &GitHubStandIn, calls: Vec<(&str, &str, Value, u16)>) {
+    for (request, token, body, expected) in calls {
+        let (status, answer) = call_repo(standin, request, token, body).await;
+        assert_eq!(status, expected, "{request} as {token}: {answer}");
+    }
+}
+
 #[tokio::test]
 async fn writes_refused_to_users_without_the_permission_github_asks_for() {
     let standin = standin().await;
-    let forbidden = (403, Some("Must have admin rights to Repository."));
-    let refused =
-        |(status, body): (u16, Value)| (status, body["message"].as_str().map(str::to_string));
-    let expect = |got: (u16, Option<String>)| assert_eq!((got.0, got.1.as_deref()), forbidden);
+    let post_status = format!("POST statuses/{}", head_sha(&standin, REPO, 1));
+    let assign_alice = json!({"assignees": ["alice"]});
     // An org member who is no collaborator has only read access.
-    expect(refused(
-        call(
-            &standin,
-            "POST",
-            &format!("/repos/{REPO}/issues/1/labels"),
-            "erin",
-            json!(["bug"]),
-        )
-        .await,
-    ));
-    expect(refused(
-        call(
-            &standin,
-            "DELETE",
-            &format!("/repos/{REPO}/issues/1/labels/bug"),
-            "mallory",
-            json!(null),
-        )
-        .await,
-    ));
-    expect(refused(
-        call(
-            &standin,
-            "POST",
-            &format!("/repos/{REPO}/issues/1/assignees"),
-            "mallory",
-            json!({"assignees": ["alice"]}),
-        )
-        .await,
-    ));
-    expect(refused(
-        call(
-            &standin,
-            "PATCH",
-            &format!("/repos/{REPO}/issues/1"),
-            "erin",
-            json!({"state": "closed"}),
-        )
-        .await,
-    ));
-    expect(refused(
-        call(
-            &standin,
-            "PATCH",
-            &format!("/repos/{REPO}/issues/1"),
-            "mallory",
-            json!({"milestone": 1}),
-        )
-        .await,
-    ));
-    expect(refused(
-        call(
-            &standin,
-            "PUT",
-            &format!("/repos/{REPO}/pulls/1/merge"),
-            "tess",
-            json!({}),
-        )
-        .await,
-    ));
-    let head = standin
-        .world()
-        .issue(REPO, 1)
-        .unwrap()
-        .pull
-        .clone()
-        .unwrap()
-        .head_sha;
-    expect(refused(
-        call(
-            &standin,
-            "POST",
-            &format!("/repos/{REPO}/statuses/{head}"),
-            "mallory",
-            json!({"state": "success"}),
-        )
-        .await,
-    ));
-    let (_, comment) = call(
+    assert_refused(
         &standin,
-        "POST",
-        &format!("/repos/{REPO}/issues/1/comments"),
-        "alice",
-        json!({"body": "mine"}),
+        vec![
+            ("POST issues/1/labels", "erin", json!(["bug"])),
+            ("DELETE issues/1/labels/bug", "mallory", json!(null)),
+            ("POST issues/1/assignees", "mallory", assign_alice.clone()),
+            ("PATCH issues/1", "erin", json!({"state": "closed"})),
+            ("PATCH issues/1", "mallory", json!({"milestone": 1})),
+            ("PUT pulls/1/merge", "tess", json!({})),
+            (&post_status, "mallory", json!({"state": "success"})),
+        ],
     )
     .await;
-    let id = comment["id"].as_u64().unwrap();
-    expect(refused(
-        call(
-            &standin,
-            "PATCH",
-            &format!("/repos/{REPO}/issues/comments/{id}"),
-            "tess",
-            json!({"body": "yours"}),
-        )
-        .await,
-    ));
+    let mine = json!({"body": "mine"});
+    let (_, comment) = call_repo(&standin, "POST issues/1/comments", "alice", mine).await;
+    let edit_comment = format!("PATCH issues/comments/{}", comment["id"].as_u64().unwrap());
+    let yours = json!({"body": "yours"});
+    assert_refused(&standin, vec![(&edit_comment, "tess", yours)]).await;
     assert!(standin.world().issue(REPO, 1).unwrap().labels.is_empty());
 
     // Triage is enough to label and assign; the bot needs nothing.
-    assert_eq!(
-        call(
-            &standin,
-            "POST",
-            &format!("/repos/{REPO}/issues/1/labels"),
-            "tess",
-            json!(["bug"])
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        call(
-            &standin,
-            "POST",
-            &format!("/repos/{REPO}/issues/1/assignees"),
-            "tess",
-            json!({"assignees": ["alice"]})
-        )
-        .await
-        .0,
-        201
-    );
-    assert_eq!(
-        call(
-            &standin,
-            "POST",
-            &format!("/repos/{REPO}/issues/1/labels"),
-            "ghp_bot",
-            json!(["lgtm"])
-        )
-        .await
-        .0,
-        200
-    );
+    assert_statuses(
+        &standin,
+        vec![
+            ("POST issues/1/labels", "tess", json!(["bug"]), 200),
+            ("POST issues/1/assignees", "tess", assign_alice, 201),
+            ("POST issues/1/labels", "ghp_bot", json!(["lgtm"]), 200),
+        ],
+    )
+    .await;
     assert_eq!(
         events(&standin),
         [
@@ -223,27 +148,15 @@ async fn writes_refused_to_users_without_the_permission_github_asks_for() {
 #[tokio::test]
 async fn reviews_edits_and_pull_requests_are_the_callers() {
     let standin = standin().await;
-    let (status, refusal) = call(
-        &standin,
-        "POST",
-        &format!("/repos/{REPO}/pulls/1/reviews"),
-        "mallory",
-        json!({"event": "APPROVE"}),
-    )
-    .await;
+    let own = json!({"event": "APPROVE"});
+    let (status, refusal) = call_repo(&standin, "POST pulls/1/reviews", "mallory", own).await;
     assert_eq!(status, 422, "{refusal}");
     assert_eq!(
         refusal["errors"][0]["message"],
         "Can not approve your own pull request"
     );
-    let (status, review) = call(
-        &standin,
-        "POST",
-        &format!("/repos/{REPO}/pulls/1/reviews"),
-        "alice",
-        json!({"event": "APPROVE", "body": "ok"}),
-    )
-    .await;
+    let ok = json!({"event": "APPROVE", "body": "ok"});
+    let (status, review) = call_repo(&standin, "POST pulls/1/reviews", "alice", ok).await;
     assert_eq!(
         (status, review["user"]["login"].as_str()),
         (200, Some("alice"))
@@ -252,68 +165,31 @@ async fn reviews_edits_and_pull_requests_are_the_callers() {
     assert_eq!(me["login"], "alice");
 
     // The author may close their own pull request; reopening by a triager.
-    assert_eq!(
-        call(
-            &standin,
-            "PATCH",
-            &format!("/repos/{REPO}/pulls/1"),
-            "mallory",
-            json!({"state": "closed"})
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        call(
-            &standin,
-            "PATCH",
-            &format!("/repos/{REPO}/issues/1"),
-            "tess",
-            json!({"state": "open"})
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        call(
-            &standin,
-            "DELETE",
-            &format!("/repos/{REPO}/issues/1/labels/missing"),
-            "tess",
-            json!(null)
-        )
-        .await
-        .0,
-        404
-    );
+    assert_statuses(
+        &standin,
+        vec![
+            ("PATCH pulls/1", "mallory", json!({"state": "closed"}), 200),
+            ("PATCH issues/1", "tess", json!({"state": "open"}), 200),
+            ("DELETE issues/1/labels/missing", "tess", json!(null), 404),
+        ],
+    )
+    .await;
 
     // A pull request from a branch already pushed, opened through REST.
     standin
         .world()
         .push(REPO, "topic", "Change", &[("b.go", "y\n")]);
-    let (status, pull) = call(
-        &standin,
-        "POST",
-        &format!("/repos/{REPO}/pulls"),
-        "erin",
-        json!({"title": "Topic", "head": "acme:topic", "base": "main"}),
-    )
-    .await;
+    let open = |head: &str| {
+        let body = json!({"title": "Topic", "head": head, "base": "main"});
+        call_repo(&standin, "POST pulls", "erin", body)
+    };
+    let (status, pull) = open("acme:topic").await;
     assert_eq!(status, 201, "{pull}");
     assert_eq!(
         (pull["user"]["login"].as_str(), pull["number"].as_u64()),
         (Some("erin"), Some(2))
     );
-    let (status, again) = call(
-        &standin,
-        "POST",
-        &format!("/repos/{REPO}/pulls"),
-        "erin",
-        json!({"title": "Topic", "head": "topic", "base": "main"}),
-    )
-    .await;
+    let (status, again) = open("topic").await;
     assert_eq!(status, 422);
     assert!(
         again["errors"][0]["message"]
@@ -322,18 +198,8 @@ async fn reviews_edits_and_pull_requests_are_the_callers() {
             .starts_with("A pull request already exists"),
         "{again}"
     );
-    assert_eq!(
-        call(
-            &standin,
-            "POST",
-            &format!("/repos/{REPO}/pulls"),
-            "erin",
-            json!({"title": "T", "head": "nope", "base": "main"})
-        )
-        .await
-        .0,
-        422
-    );
+    let no_branch = json!({"title": "T", "head": "nope", "base": "main"});
+    assert_statuses(&standin, vec![("POST pulls", "erin", no_branch, 422)]).await;
 
     assert_eq!(
         events(&standin),

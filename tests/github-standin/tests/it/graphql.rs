@@ -1,6 +1,7 @@
 //! The GraphQL search tide runs, with its real query text, through octocrab's GraphQL call:
 //! qualifiers filter the pool, pages follow the cursor, and nodes carry exactly tide's selection.
 
+use crate::support::{head_sha, octocrab_as};
 use github_standin::{GitHubStandIn, World};
 use octocrab::models::StatusState;
 use serde_json::{Value, json};
@@ -27,13 +28,7 @@ async fn tides_pool_query_filters_pages_and_selects_exactly() {
             &format!("Change {i}"),
             &[("a.txt", "x\n")],
         );
-        let issue = world
-            .repos
-            .get_mut("example-org/app")
-            .unwrap()
-            .issues
-            .get_mut(&number)
-            .unwrap();
+        let issue = world.issue_mut("example-org/app", number).unwrap();
         issue.labels = vec!["lgtm".into(), "approved".into()];
         if i == 3 {
             issue.labels.push("do-not-merge/hold".into());
@@ -57,22 +52,10 @@ async fn tides_pool_query_filters_pages_and_selects_exactly() {
     );
     world.open_issue("example-org/app", "erin", "An issue, not a PR");
     let standin = GitHubStandIn::start(world).await.unwrap();
-    let client = octocrab::Octocrab::builder()
-        .base_uri(standin.url())
-        .unwrap()
-        .personal_token("t".to_string())
-        .build()
-        .unwrap();
+    let client = octocrab_as(&standin, "t");
 
     // A status on one PR's head shows up in its commit contexts.
-    let head = standin
-        .world()
-        .issue("example-org/app", ready[0])
-        .unwrap()
-        .pull
-        .clone()
-        .unwrap()
-        .head_sha;
+    let head = head_sha(&standin, "example-org/app", ready[0]);
     client
         .repos("example-org", "app")
         .create_status(head.clone(), StatusState::Success)
@@ -154,14 +137,7 @@ async fn blocker_issues_are_searched_by_label() {
     let mut world = World::new("prow-bot");
     world.add_repo("example-org/app");
     let blocker = world.open_issue("example-org/app", "alice", "branch:main is broken");
-    world
-        .repos
-        .get_mut("example-org/app")
-        .unwrap()
-        .issues
-        .get_mut(&blocker)
-        .unwrap()
-        .labels = vec!["tide/merge-blocker".into()];
+    world.issue_mut("example-org/app", blocker).unwrap().labels = vec!["tide/merge-blocker".into()];
     world.open_issue("example-org/app", "alice", "Just an issue");
     let standin = GitHubStandIn::start(world).await.unwrap();
     let client = octocrab::Octocrab::builder()

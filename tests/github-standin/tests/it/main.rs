@@ -15,4 +15,5 @@ mod oauth;
 mod octocrab;
 mod resources;
 mod standalone;
+mod support;
 mod webhooks;

@@ -19,6 +19,26 @@ fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
+/// Submits deck's sign-in form as `login`, asking to be sent back to `redirect_uri`.
+async fn sign_in(
+    http: &reqwest::Client,
+    standin: &GitHubStandIn,
+    redirect_uri: &str,
+    state: &str,
+    login: &str,
+) -> reqwest::Response {
+    http.post(format!("{}/login/oauth/authorize", standin.url()))
+        .form(&[
+            ("client_id", "deck-client"),
+            ("redirect_uri", redirect_uri),
+            ("state", state),
+            ("login", login),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn exchange(standin: &GitHubStandIn, secret: &str, code: &str) -> Value {
     reqwest::Client::new()
         .post(format!("{}/login/oauth/access_token", standin.url()))
@@ -57,17 +77,8 @@ async fn a_person_signs_in_and_the_app_acts_as_them() {
         "{page}"
     );
 
-    let signed_in = http
-        .post(format!("{}/login/oauth/authorize", standin.url()))
-        .form(&[
-            ("client_id", "deck-client"),
-            ("redirect_uri", "http://deck.example/github-login/redirect"),
-            ("state", "s1"),
-            ("login", "alice"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let redirect = "http://deck.example/github-login/redirect";
+    let signed_in = sign_in(&http, &standin, redirect, "s1", "alice").await;
     assert!(signed_in.status().is_redirection());
     let location = signed_in.headers()["location"]
         .to_str()
@@ -114,17 +125,7 @@ async fn a_person_signs_in_and_the_app_acts_as_them() {
 async fn strangers_and_unknown_apps_are_refused() {
     let standin = standin().await;
     let http = no_redirects();
-    let stranger = http
-        .post(format!("{}/login/oauth/authorize", standin.url()))
-        .form(&[
-            ("client_id", "deck-client"),
-            ("redirect_uri", "http://x/cb"),
-            ("state", "s"),
-            ("login", "nobody"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let stranger = sign_in(&http, &standin, "http://x/cb", "s", "nobody").await;
     assert_eq!(stranger.status(), 200);
     assert!(
         stranger

@@ -2,6 +2,7 @@
 //! writes, pagination, 304s, 404s and 422s with GitHub's error JSON, rate-limit headers, and the
 //! call log.
 
+use crate::support::{head_sha, octocrab_as};
 use github_standin::{GitHubStandIn, Permission, World};
 use octocrab::Octocrab;
 use octocrab::models::StatusState;
@@ -25,12 +26,7 @@ async fn setup() -> (GitHubStandIn, Octocrab, u64) {
         &[("docs/a.md", "one\ntwo\n"), ("main.go", "package main\n")],
     );
     let standin = GitHubStandIn::start(world).await.expect("stand-in starts");
-    let client = Octocrab::builder()
-        .base_uri(standin.url())
-        .expect("base uri")
-        .personal_token("test-token".to_string())
-        .build()
-        .expect("client");
+    let client = octocrab_as(&standin, "test-token");
     (standin, client, number)
 }
 
@@ -184,13 +180,8 @@ async fn pull_requests_and_their_files() {
         .expect("get pr");
     let (head_sha, base_sha) = {
         let world = standin.world();
-        let pr = world
-            .issue(REPO, number)
-            .expect("pr")
-            .pull
-            .clone()
-            .expect("is a pr");
-        (pr.head_sha, pr.base_sha)
+        let pr = world.pull(REPO, number).expect("is a pr");
+        (pr.head_sha.clone(), pr.base_sha.clone())
     };
     assert_eq!(pull.head.sha, head_sha);
     assert_eq!(pull.base.sha, base_sha);
@@ -211,37 +202,37 @@ async fn pull_requests_and_their_files() {
 #[tokio::test]
 async fn statuses_combine_per_context_on_the_commit() {
     let (standin, client, number) = setup().await;
-    let sha = standin
-        .world()
-        .issue(REPO, number)
-        .expect("pr")
-        .pull
-        .clone()
-        .expect("pr")
-        .head_sha;
+    let sha = head_sha(&standin, REPO, number);
     let repos = client.repos("example-org", "app");
     let description = "Job succeeded. BaseSHA:0123456789abcdef0123456789abcdef01234567";
-    repos
-        .create_status(sha.clone(), StatusState::Pending)
-        .context("pull-app-unit".to_string())
-        .description("Job triggered.".to_string())
-        .send()
-        .await
-        .expect("pending");
-    repos
-        .create_status(sha.clone(), StatusState::Success)
-        .context("pull-app-unit".to_string())
-        .description(description.to_string())
-        .target("http://deck.example/view/1".to_string())
-        .send()
-        .await
-        .expect("success");
-    repos
-        .create_status(sha.clone(), StatusState::Failure)
-        .context("pull-app-lint".to_string())
-        .send()
-        .await
-        .expect("failure");
+    let deck = "http://deck.example/view/1";
+    // (state, context, description, target URL) of each status set, in order.
+    for (state, context, said, target) in [
+        (
+            StatusState::Pending,
+            "pull-app-unit",
+            Some("Job triggered."),
+            None,
+        ),
+        (
+            StatusState::Success,
+            "pull-app-unit",
+            Some(description),
+            Some(deck),
+        ),
+        (StatusState::Failure, "pull-app-lint", None, None),
+    ] {
+        let mut status = repos
+            .create_status(sha.clone(), state)
+            .context(context.to_string());
+        if let Some(said) = said {
+            status = status.description(said.to_string());
+        }
+        if let Some(target) = target {
+            status = status.target(target.to_string());
+        }
+        status.send().await.expect(context);
+    }
 
     let combined = repos
         .combined_status_for_ref(&Reference::Branch("feature".to_string()))

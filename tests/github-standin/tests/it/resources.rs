@@ -1,12 +1,34 @@
 //! More resources through octocrab: repository contents (OWNERS files), merges that move the base
 //! branch, check runs, teams, and issue creation.
 
-use github_standin::{GitHubStandIn, World};
+use crate::support::{approve, github_status, head_sha, octocrab_as, open_docs_pull};
+use github_standin::{Delivery, GitHubStandIn, World};
 use octocrab::Octocrab;
 use octocrab::params::pulls::MergeMethod;
 use octocrab::params::repos::Commitish;
 
 const REPO: &str = "example-org/app";
+
+/// The stand-in serving `world`, and octocrab acting against it.
+async fn serve(world: World) -> (GitHubStandIn, Octocrab) {
+    let standin = GitHubStandIn::start(world).await.unwrap();
+    let client = octocrab_as(&standin, "t");
+    (standin, client)
+}
+
+/// The name `name` reads from each of `items`, in order.
+fn names<'a, T>(items: &'a [T], name: impl Fn(&'a T) -> &'a str) -> Vec<&'a str> {
+    items.iter().map(name).collect()
+}
+
+/// File `path` on `reference`, read through the contents API.
+async fn content(
+    repos: &octocrab::repos::RepoHandler<'_>,
+    path: &str,
+    reference: &str,
+) -> octocrab::Result<octocrab::models::repos::ContentItems> {
+    repos.get_content().path(path).r#ref(reference).send().await
+}
 
 async fn setup() -> (GitHubStandIn, Octocrab, u64) {
     let mut world = World::new("prow-bot");
@@ -20,20 +42,8 @@ async fn setup() -> (GitHubStandIn, Octocrab, u64) {
         "Add OWNERS",
         &[("OWNERS", "approvers:\n- alice\n")],
     );
-    let number = world.open_pull_request(
-        REPO,
-        "dave",
-        "feature",
-        "Add docs",
-        &[("docs/a.md", "hi\n")],
-    );
-    let standin = GitHubStandIn::start(world).await.unwrap();
-    let client = Octocrab::builder()
-        .base_uri(standin.url())
-        .unwrap()
-        .personal_token("t".to_string())
-        .build()
-        .unwrap();
+    let number = open_docs_pull(&mut world, REPO);
+    let (standin, client) = serve(world).await;
     (standin, client, number)
 }
 
@@ -41,38 +51,17 @@ async fn setup() -> (GitHubStandIn, Octocrab, u64) {
 async fn contents_are_read_per_branch() {
     let (_standin, client, _) = setup().await;
     let repos = client.repos("example-org", "app");
-    let owners = repos
-        .get_content()
-        .path("OWNERS")
-        .r#ref("main")
-        .send()
-        .await
-        .unwrap();
+    let owners = content(&repos, "OWNERS", "main").await.unwrap();
     let file = &owners.items[0];
     assert_eq!(file.path, "OWNERS");
     assert_eq!(
         file.decoded_content().as_deref(),
         Some("approvers:\n- alice\n")
     );
-    let docs = repos
-        .get_content()
-        .path("docs/a.md")
-        .r#ref("feature")
-        .send()
-        .await
-        .unwrap();
+    let docs = content(&repos, "docs/a.md", "feature").await.unwrap();
     assert_eq!(docs.items[0].decoded_content().as_deref(), Some("hi\n"));
-    let missing = repos
-        .get_content()
-        .path("docs/a.md")
-        .r#ref("main")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(missing, octocrab::Error::GitHub { ref source, .. } if source.status_code.as_u16() == 404),
-        "{missing:?}"
-    );
+    let missing = content(&repos, "docs/a.md", "main").await.unwrap_err();
+    assert_eq!(github_status(&missing), Some(404), "{missing:?}");
 }
 
 #[tokio::test]
@@ -93,10 +82,7 @@ async fn merging_moves_the_base_branch_and_closes_the_pull_request() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(stale, octocrab::Error::GitHub { ref source, .. } if source.status_code.as_u16() == 409),
-        "{stale:?}"
-    );
+    assert_eq!(github_status(&stale), Some(409), "{stale:?}");
 
     let merged = pulls
         .merge(number)
@@ -120,22 +106,8 @@ async fn merging_moves_the_base_branch_and_closes_the_pull_request() {
     }
 
     let again = pulls.merge(number).send().await.unwrap_err();
-    assert!(
-        matches!(again, octocrab::Error::GitHub { ref source, .. } if source.status_code.as_u16() == 405),
-        "{again:?}"
-    );
-    let events: Vec<String> = standin
-        .world()
-        .outbox
-        .iter()
-        .map(|d| {
-            format!(
-                "{}:{}",
-                d.event,
-                d.payload()["action"].as_str().unwrap_or("-")
-            )
-        })
-        .collect();
+    assert_eq!(github_status(&again), Some(405), "{again:?}");
+    let events: Vec<String> = standin.world().outbox.iter().map(Delivery::kind).collect();
     assert!(
         events.ends_with(&["push:-".to_string(), "pull_request:closed".to_string()]),
         "{events:?}"
@@ -145,14 +117,7 @@ async fn merging_moves_the_base_branch_and_closes_the_pull_request() {
 #[tokio::test]
 async fn check_runs_are_created_and_listed_for_a_commit() {
     let (standin, client, number) = setup().await;
-    let head = standin
-        .world()
-        .issue(REPO, number)
-        .unwrap()
-        .pull
-        .clone()
-        .unwrap()
-        .head_sha;
+    let head = head_sha(&standin, REPO, number);
     let checks = client.checks("example-org", "app");
     let created = checks
         .create_check_run("pull-app-unit", head.clone())
@@ -179,28 +144,14 @@ async fn check_runs_are_created_and_listed_for_a_commit() {
 async fn teams_and_their_members() {
     let (_standin, client, _) = setup().await;
     let teams = client.teams("example-org").list().send().await.unwrap();
-    assert_eq!(
-        teams
-            .items
-            .iter()
-            .map(|t| t.slug.as_str())
-            .collect::<Vec<_>>(),
-        ["reviewers"]
-    );
+    assert_eq!(names(&teams.items, |t| &t.slug), ["reviewers"]);
     let members = client
         .teams("example-org")
         .members("reviewers")
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        members
-            .items
-            .iter()
-            .map(|m| m.login.as_str())
-            .collect::<Vec<_>>(),
-        ["alice", "bob"]
-    );
+    assert_eq!(names(&members.items, |m| &m.login), ["alice", "bob"]);
 }
 
 #[tokio::test]
@@ -228,20 +179,8 @@ async fn assignees_reviewers_reviews_milestones_and_edits() {
         .add_org("example-org", &["alice", "bob"])
         .add_repo(REPO);
     let milestone = world.add_milestone(REPO, "v1.0");
-    let number = world.open_pull_request(
-        REPO,
-        "dave",
-        "feature",
-        "Add docs",
-        &[("docs/a.md", "hi\n")],
-    );
-    let standin = GitHubStandIn::start(world).await.unwrap();
-    let client = Octocrab::builder()
-        .base_uri(standin.url())
-        .unwrap()
-        .personal_token("t".to_string())
-        .build()
-        .unwrap();
+    let number = open_docs_pull(&mut world, REPO);
+    let (standin, client) = serve(world).await;
     let issues = client.issues("example-org", "app");
 
     // Members can be assigned; GitHub silently drops anyone else.
@@ -249,14 +188,7 @@ async fn assignees_reviewers_reviews_milestones_and_edits() {
         .add_assignees(number, &["alice", "mallory"])
         .await
         .unwrap();
-    assert_eq!(
-        issue
-            .assignees
-            .iter()
-            .map(|a| a.login.as_str())
-            .collect::<Vec<_>>(),
-        ["alice"]
-    );
+    assert_eq!(names(&issue.assignees, |a| &a.login), ["alice"]);
     let issue = issues.remove_assignees(number, &["alice"]).await.unwrap();
     assert!(issue.assignees.is_empty());
 
@@ -282,18 +214,9 @@ async fn assignees_reviewers_reviews_milestones_and_edits() {
         .request_reviews(number, vec!["mallory".to_string()], vec![])
         .await
         .unwrap_err();
-    assert!(
-        matches!(stranger, octocrab::Error::GitHub { ref source, .. } if source.status_code.as_u16() == 422),
-        "{stranger:?}"
-    );
+    assert_eq!(github_status(&stranger), Some(422), "{stranger:?}");
 
-    let review: serde_json::Value = client
-        .post(
-            format!("/repos/{REPO}/pulls/{number}/reviews"),
-            Some(&serde_json::json!({"event": "APPROVE", "body": "/lgtm"})),
-        )
-        .await
-        .unwrap();
+    let review = approve(&client, REPO, number, "/lgtm").await;
     assert_eq!(review["state"], "APPROVED");
     let reviews = pulls.list_reviews(number).send().await.unwrap();
     assert_eq!(reviews.items.len(), 1);
@@ -324,16 +247,8 @@ async fn assignees_reviewers_reviews_milestones_and_edits() {
         .send()
         .await
         .unwrap();
-    let names: Vec<&str> = branches.items.iter().map(|b| b.name.as_str()).collect();
-    assert_eq!(names, ["feature", "main"]);
-    let head = standin
-        .world()
-        .issue(REPO, number)
-        .unwrap()
-        .pull
-        .clone()
-        .unwrap()
-        .head_sha;
+    assert_eq!(names(&branches.items, |b| &b.name), ["feature", "main"]);
+    let head = head_sha(&standin, REPO, number);
     assert_eq!(branches.items[0].commit.sha, head);
 }
 

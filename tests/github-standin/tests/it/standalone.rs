@@ -2,10 +2,8 @@
 //! token names, delivering webhooks in the background (signed, retried), and driven through
 //! `/_standin/` for what happens through git.
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use crate::support::{header, serve_hook};
+use axum::http::StatusCode;
 use base64::Engine;
 use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
@@ -71,47 +69,28 @@ fn expected_signature(body: &[u8]) -> String {
 impl Receiver {
     /// Serves `POST /hook` on a free port; its URL.
     async fn start(&self) -> (String, tokio::task::JoinHandle<()>) {
-        let app = Router::new()
-            .route(
-                "/hook",
-                post(
-                    |State(receiver): State<Receiver>,
-                     headers: HeaderMap,
-                     body: axum::body::Bytes| async move {
-                        let header = |name: &str| {
-                            headers
-                                .get(name)
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or_default()
-                                .to_string()
-                        };
-                        if header("x-hub-signature-256") != expected_signature(&body) {
-                            receiver.forged.fetch_add(1, Ordering::SeqCst);
-                            return StatusCode::FORBIDDEN;
-                        }
-                        if receiver
-                            .fail
-                            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                            .is_ok()
-                        {
-                            return StatusCode::INTERNAL_SERVER_ERROR;
-                        }
-                        receiver.received.lock().unwrap().push(Received {
-                            event: header("x-github-event"),
-                            guid: header("x-github-delivery"),
-                            payload: serde_json::from_slice(&body).unwrap(),
-                        });
-                        StatusCode::OK
-                    },
-                ),
-            )
-            .with_state(self.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        (url, server)
+        let receiver = self.clone();
+        serve_hook(move |headers, body| {
+            let header = |name: &str| header(headers, name);
+            if header("x-hub-signature-256") != expected_signature(body) {
+                receiver.forged.fetch_add(1, Ordering::SeqCst);
+                return StatusCode::FORBIDDEN;
+            }
+            if receiver
+                .fail
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                return StatusCode::INTERNAL_SERVER_ERROR;
+            }
+            receiver.received.lock().unwrap().push(Received {
+                event: header("x-github-event"),
+                guid: header("x-github-delivery"),
+                payload: serde_json::from_slice(body).unwrap(),
+            });
+            StatusCode::OK
+        })
+        .await
     }
 
     /// The first webhook that `matches`, waiting up to five seconds for it.
@@ -232,6 +211,12 @@ impl Sandbox {
     async fn driver(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         self.call(method, path, "", body).await
     }
+
+    /// `POST` to pull request #1's `what` (`comments`, `labels`) as the user `token` names.
+    async fn post_to_pull(&self, what: &str, token: &str, body: Value) -> (u16, Value) {
+        let path = format!("/repos/{REPO}/issues/1/{what}");
+        self.call("POST", &path, token, Some(body)).await
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -240,12 +225,7 @@ async fn a_user_token_acts_as_the_user_and_the_bot_token_as_the_bot() {
     let sandbox = Sandbox::start(&receiver).await;
 
     let (status, comment) = sandbox
-        .call(
-            "POST",
-            &format!("/repos/{REPO}/issues/1/comments"),
-            "alice",
-            Some(json!({"body": "/lgtm"})),
-        )
+        .post_to_pull("comments", "alice", json!({"body": "/lgtm"}))
         .await;
     assert_eq!(status, 201, "{comment}");
     assert_eq!(comment["user"]["login"], "alice");
@@ -257,12 +237,7 @@ async fn a_user_token_acts_as_the_user_and_the_bot_token_as_the_bot() {
     assert_eq!(webhook.payload["comment"]["body"], "/lgtm");
 
     let (status, _) = sandbox
-        .call(
-            "POST",
-            &format!("/repos/{REPO}/issues/1/labels"),
-            BOT_TOKEN,
-            Some(json!(["lgtm"])),
-        )
+        .post_to_pull("labels", BOT_TOKEN, json!(["lgtm"]))
         .await;
     assert_eq!(status, 200);
     let labeled = receiver
@@ -278,12 +253,7 @@ async fn a_user_token_acts_as_the_user_and_the_bot_token_as_the_bot() {
 
     // mallory is no collaborator: GitHub refuses her labels; a token naming nobody is refused.
     let (status, refusal) = sandbox
-        .call(
-            "POST",
-            &format!("/repos/{REPO}/issues/1/labels"),
-            "mallory",
-            Some(json!(["lgtm"])),
-        )
+        .post_to_pull("labels", "mallory", json!(["lgtm"]))
         .await;
     assert_eq!(
         (status, refusal["message"].as_str()),
@@ -406,12 +376,7 @@ async fn a_delivery_answered_500_is_delivered_again() {
     let sandbox = Sandbox::start(&receiver).await;
 
     let (status, _) = sandbox
-        .call(
-            "POST",
-            &format!("/repos/{REPO}/issues/1/comments"),
-            "bob",
-            Some(json!({"body": "hi"})),
-        )
+        .post_to_pull("comments", "bob", json!({"body": "hi"}))
         .await;
     assert_eq!(status, 201);
     let webhook = receiver

@@ -2,12 +2,10 @@
 //! GitHub's headers, and each valid against octokit's schema for its event
 //! (`../shared/corpus/github-webhooks/schema.json`).
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use crate::support::{approve, head_sha, header, octocrab_as, open_docs_pull, serve_hook};
+use axum::http::StatusCode;
 use github_standin::{GitHubStandIn, Permission, World, signature};
-use octocrab::models::StatusState;
+use octocrab::models::{IssueState, StatusState};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -17,78 +15,46 @@ type Received = Arc<Mutex<Vec<(String, serde_json::Value)>>>;
 
 /// A receiver that checks each delivery as Prow's hook does, and keeps the valid ones.
 async fn receiver(received: Received) -> String {
-    let app =
-        Router::new()
-            .route(
-                "/hook",
-                post(
-                    |State(received): State<Received>,
-                     headers: HeaderMap,
-                     body: axum::body::Bytes| async move {
-                        let header = |name: &str| {
-                            headers
-                                .get(name)
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or_default()
-                                .to_string()
-                        };
-                        if header("content-type") != "application/json"
-                            || header("x-github-delivery").is_empty()
-                        {
-                            return StatusCode::BAD_REQUEST;
-                        }
-                        if header("x-hub-signature-256") != signature(SECRET, &body) {
-                            return StatusCode::FORBIDDEN;
-                        }
-                        let payload: serde_json::Value =
-                            serde_json::from_slice(&body).expect("JSON body");
-                        received
-                            .lock()
-                            .unwrap()
-                            .push((header("x-github-event"), payload));
-                        StatusCode::OK
-                    },
-                ),
-            )
-            .with_state(received);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{address}/hook")
+    let (url, _server) = serve_hook(move |headers, body| {
+        let header = |name: &str| header(headers, name);
+        if header("content-type") != "application/json" || header("x-github-delivery").is_empty() {
+            return StatusCode::BAD_REQUEST;
+        }
+        if header("x-hub-signature-256") != signature(SECRET, body) {
+            return StatusCode::FORBIDDEN;
+        }
+        let payload: serde_json::Value = serde_json::from_slice(body).expect("JSON body");
+        received
+            .lock()
+            .unwrap()
+            .push((header("x-github-event"), payload));
+        StatusCode::OK
+    })
+    .await;
+    url
 }
 
+/// GitHub's webhook schema in the team corpus.
 fn schema() -> Option<PathBuf> {
-    let path = std::env::var_os("PROW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
-        .join("github-webhooks/schema.json");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the webhook schema is missing at {} and CI needs it",
-        path.display()
-    );
-    eprintln!("SKIPPED schema validation: {} not found", path.display());
-    None
+    prow_corpus::path("github-webhooks/schema.json")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn what_happens_is_delivered_signed_and_valid_against_githubs_schema() {
+/// example-org/app with an `lgtm` label and `collaborator` given `permission`, and dave's pull
+/// request adding docs: the world and the pull request's number.
+fn world_with_pull(collaborator: &str, permission: Permission) -> (World, u64) {
     let mut world = World::new("prow-bot");
     world
         .add_org("example-org", &["alice"])
         .add_repo("example-org/app")
-        .add_collaborator("example-org/app", "carol", Permission::Write);
+        .add_collaborator("example-org/app", collaborator, permission);
     world.add_label("example-org/app", "lgtm");
-    let pr = world.open_pull_request(
-        "example-org/app",
-        "dave",
-        "feature",
-        "Add docs",
-        &[("docs/a.md", "hi\n")],
-    );
+    let pr = open_docs_pull(&mut world, "example-org/app");
+    (world, pr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_happens_is_delivered_signed_and_valid_against_githubs_schema() {
+    let (mut world, pr) = world_with_pull("carol", Permission::Write);
     world.comment("example-org/app", pr, "alice", "/ok-to-test");
     world.push_to_pull_request(
         "example-org/app",
@@ -106,25 +72,13 @@ async fn what_happens_is_delivered_signed_and_valid_against_githubs_schema() {
     let standin = GitHubStandIn::start(world).await.unwrap();
 
     // Changes made through the API are events too.
-    let client = octocrab::Octocrab::builder()
-        .base_uri(standin.url())
-        .unwrap()
-        .personal_token("t".to_string())
-        .build()
-        .unwrap();
+    let client = octocrab_as(&standin, "t");
     client
         .issues("example-org", "app")
         .add_labels(pr, &["lgtm".to_string()])
         .await
         .unwrap();
-    let head = standin
-        .world()
-        .issue("example-org/app", pr)
-        .unwrap()
-        .pull
-        .clone()
-        .unwrap()
-        .head_sha;
+    let head = head_sha(&standin, "example-org/app", pr);
     client
         .repos("example-org", "app")
         .create_status(head, StatusState::Success)
@@ -217,28 +171,11 @@ fn validate(received: &[(String, serde_json::Value)]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_users_do_through_rest_is_delivered_valid_against_githubs_schema() {
-    let mut world = World::new("prow-bot");
-    world
-        .add_org("example-org", &["alice"])
-        .add_repo("example-org/app")
-        .add_collaborator("example-org/app", "alice", Permission::Admin);
-    world.add_label("example-org/app", "lgtm");
-    let pr = world.open_pull_request(
-        "example-org/app",
-        "dave",
-        "feature",
-        "Add docs",
-        &[("docs/a.md", "hi\n")],
-    );
+    let (mut world, pr) = world_with_pull("alice", Permission::Admin);
     let issue = world.open_issue("example-org/app", "dave", "Flaky");
     world.outbox.clear();
     let standin = GitHubStandIn::start(world).await.unwrap();
-    let alice = octocrab::Octocrab::builder()
-        .base_uri(standin.url())
-        .unwrap()
-        .personal_token("alice".to_string())
-        .build()
-        .unwrap();
+    let alice = octocrab_as(&standin, "alice");
     let issues = alice.issues("example-org", "app");
     for number in [pr, issue] {
         issues
@@ -248,26 +185,11 @@ async fn what_users_do_through_rest_is_delivered_valid_against_githubs_schema() 
         issues.remove_label(number, "lgtm").await.unwrap();
         issues.add_assignees(number, &["alice"]).await.unwrap();
         issues.remove_assignees(number, &["alice"]).await.unwrap();
-        issues
-            .update(number)
-            .state(octocrab::models::IssueState::Closed)
-            .send()
-            .await
-            .unwrap();
-        issues
-            .update(number)
-            .state(octocrab::models::IssueState::Open)
-            .send()
-            .await
-            .unwrap();
+        for state in [IssueState::Closed, IssueState::Open] {
+            issues.update(number).state(state).send().await.unwrap();
+        }
     }
-    let _: serde_json::Value = alice
-        .post(
-            format!("/repos/example-org/app/pulls/{pr}/reviews"),
-            Some(&serde_json::json!({"event": "APPROVE", "body": "ok"})),
-        )
-        .await
-        .unwrap();
+    approve(&alice, "example-org/app", pr, "ok").await;
 
     let received = Received::default();
     let url = receiver(received.clone()).await;

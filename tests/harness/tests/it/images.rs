@@ -156,12 +156,7 @@ async fn every_function_image_starts_in_its_own_root_filesystem_and_answers_heal
         let name = service["metadata"]["name"].as_str().unwrap();
         let pod = &service["spec"]["template"]["spec"];
         let container = &pod["containers"][0];
-        let command: Vec<&str> = container["command"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c.as_str().unwrap())
-            .collect();
+        let command = crate::strings(&container["command"]);
         let function = command[0].trim_start_matches('/');
         let reference = &images[function];
 

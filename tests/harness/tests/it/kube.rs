@@ -6,7 +6,7 @@
 //! has installed; our own rendering joins it when the ProwJob types land.
 
 use futures_util::{StreamExt, TryStreamExt};
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{ContainerStateTerminated, Pod};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::runtime::{WatchStreamExt, watcher};
@@ -41,6 +41,11 @@ fn pod(name: &str, annotations: Value) -> Pod {
     .unwrap()
 }
 
+/// The pod's phase (`Pending`, `Running`, `Succeeded`, `Failed`), once it has one.
+fn phase(pod: &Pod) -> Option<&str> {
+    pod.status.as_ref()?.phase.as_deref()
+}
+
 /// Waits until the pod reaches Succeeded or Failed, watching rather than polling.
 async fn final_phase(pods: &Api<Pod>, name: &str) -> Pod {
     let stream = watcher(
@@ -50,8 +55,7 @@ async fn final_phase(pods: &Api<Pod>, name: &str) -> Pod {
     let mut applied = std::pin::pin!(stream.applied_objects());
     let wait = async {
         while let Some(pod) = applied.try_next().await.unwrap() {
-            let phase = pod.status.as_ref().and_then(|s| s.phase.clone());
-            if matches!(phase.as_deref(), Some("Succeeded" | "Failed")) {
+            if matches!(phase(&pod), Some("Succeeded" | "Failed")) {
                 return pod;
             }
         }
@@ -62,7 +66,8 @@ async fn final_phase(pods: &Api<Pod>, name: &str) -> Pod {
         .unwrap_or_else(|_| panic!("{name} did not finish within 60 s"))
 }
 
-fn exit_code(pod: &Pod) -> i32 {
+/// How the pod's one container ended.
+fn terminated(pod: &Pod) -> &ContainerStateTerminated {
     pod.status
         .as_ref()
         .unwrap()
@@ -75,15 +80,24 @@ fn exit_code(pod: &Pod) -> i32 {
         .terminated
         .as_ref()
         .unwrap()
-        .exit_code
+}
+
+fn exit_code(pod: &Pod) -> i32 {
+    terminated(pod).exit_code
+}
+
+/// Pods in a new namespace named after `test`, when the environment is there.
+async fn pods_for(test: &str) -> Option<Api<Pod>> {
+    let client = env()?.client().await.unwrap();
+    let namespace = create_namespace(&client, test).await.unwrap();
+    Some(Api::namespaced(client, &namespace))
 }
 
 #[tokio::test]
 async fn a_pod_is_scheduled_onto_the_fake_node_and_succeeds() {
-    let Some(env) = env() else { return };
-    let client = env.client().await.unwrap();
-    let namespace = create_namespace(&client, "pod-succeeds").await.unwrap();
-    let pods: Api<Pod> = Api::namespaced(client, &namespace);
+    let Some(pods) = pods_for("pod-succeeds").await else {
+        return;
+    };
     pods.create(&PostParams::default(), &pod("unit", json!({})))
         .await
         .unwrap();
@@ -93,19 +107,15 @@ async fn a_pod_is_scheduled_onto_the_fake_node_and_succeeds() {
         done.spec.as_ref().unwrap().node_name.as_deref(),
         Some("kwok-node-0")
     );
-    assert_eq!(
-        done.status.as_ref().unwrap().phase.as_deref(),
-        Some("Succeeded")
-    );
+    assert_eq!(phase(&done), Some("Succeeded"));
     assert_eq!(exit_code(&done), 0);
 }
 
 #[tokio::test]
 async fn a_pod_marked_to_fail_ends_failed_after_its_run_time() {
-    let Some(env) = env() else { return };
-    let client = env.client().await.unwrap();
-    let namespace = create_namespace(&client, "pod-fails").await.unwrap();
-    let pods: Api<Pod> = Api::namespaced(client, &namespace);
+    let Some(pods) = pods_for("pod-fails").await else {
+        return;
+    };
     let annotations = json!({OUTCOME_ANNOTATION: "fail", RUN_FOR_ANNOTATION: "2s"});
     let created = pods
         .create(&PostParams::default(), &pod("e2e", annotations))
@@ -113,30 +123,11 @@ async fn a_pod_marked_to_fail_ends_failed_after_its_run_time() {
         .unwrap();
 
     let done = final_phase(&pods, "e2e").await;
-    assert_eq!(
-        done.status.as_ref().unwrap().phase.as_deref(),
-        Some("Failed")
-    );
+    assert_eq!(phase(&done), Some("Failed"));
     assert_eq!(exit_code(&done), 1);
     // It ran for about the time asked: start (Running) to finish is at least 2 s.
     let started = done.status.as_ref().unwrap().start_time.clone().unwrap().0;
-    let finished = done
-        .status
-        .as_ref()
-        .unwrap()
-        .container_statuses
-        .as_ref()
-        .unwrap()[0]
-        .state
-        .as_ref()
-        .unwrap()
-        .terminated
-        .as_ref()
-        .unwrap()
-        .finished_at
-        .clone()
-        .unwrap()
-        .0;
+    let finished = terminated(&done).finished_at.clone().unwrap().0;
     let created_at = created.metadata.creation_timestamp.unwrap().0;
     assert!(started >= created_at);
     assert!(
@@ -147,10 +138,9 @@ async fn a_pod_marked_to_fail_ends_failed_after_its_run_time() {
 
 #[tokio::test]
 async fn a_deleted_running_pod_goes_away() {
-    let Some(env) = env() else { return };
-    let client = env.client().await.unwrap();
-    let namespace = create_namespace(&client, "pod-deleted").await.unwrap();
-    let pods: Api<Pod> = Api::namespaced(client, &namespace);
+    let Some(pods) = pods_for("pod-deleted").await else {
+        return;
+    };
     pods.create(
         &PostParams::default(),
         &pod("long", json!({RUN_FOR_ANNOTATION: "10m"})),
@@ -161,7 +151,7 @@ async fn a_deleted_running_pod_goes_away() {
     tokio::time::timeout(Duration::from_secs(30), async {
         loop {
             let current = pods.get("long").await.unwrap();
-            if current.status.and_then(|s| s.phase).as_deref() == Some("Running") {
+            if phase(&current) == Some("Running") {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -17,6 +17,15 @@ const SECRET: &str = "lambda-test-secret";
 
 type Received = Arc<Mutex<Vec<CloudEvent>>>;
 
+/// `field` of each event the sink has received so far.
+fn each_received(received: &Received, field: impl Fn(&CloudEvent) -> &str) -> Vec<String> {
+    let events = received.lock().unwrap();
+    events
+        .iter()
+        .map(|event| field(event).to_string())
+        .collect()
+}
+
 async fn receive(
     State(received): State<Received>,
     headers: HeaderMap,
@@ -240,12 +249,7 @@ async fn hooks_lambda_package_takes_signed_webhooks_from_http_api_and_function_u
 
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let ids: Vec<String> = received
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|event| event.id().to_string())
-            .collect();
+        let ids = each_received(&received, CloudEvent::id);
         if ids.len() >= 2 {
             assert!(
                 ids.iter().any(|id| id.contains("delivery-api-gateway"))
@@ -264,12 +268,7 @@ async fn hooks_lambda_package_takes_signed_webhooks_from_http_api_and_function_u
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let types: Vec<String> = received
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|event| event.ty().to_string())
-        .collect();
+    let types = each_received(&received, CloudEvent::ty);
     assert!(
         types.iter().all(|t| t == "dev.prow.github.pull_request"),
         "{types:?}"

@@ -15,3 +15,13 @@ mod pubsub;
 mod s3;
 mod startup;
 mod traffic;
+
+/// The strings of a JSON array.
+fn strings(array: &serde_json::Value) -> Vec<&str> {
+    array
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item.as_str().unwrap())
+        .collect()
+}

@@ -49,12 +49,7 @@ fn the_kustomization_lists_every_manifest_file() {
     let kustomization: Value =
         serde_saphyr::from_str(&std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap())
             .unwrap();
-    let listed: Vec<&str> = kustomization["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
+    let listed = crate::strings(&kustomization["resources"]);
     let mut files = vec!["crds/prowjob.yaml".to_string()];
     for entry in std::fs::read_dir(&dir).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();

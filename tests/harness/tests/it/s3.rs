@@ -3,6 +3,8 @@
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_sdk_s3::operation::get_object::builders::GetObjectFluentBuilder;
 use aws_sdk_s3::primitives::ByteStream;
 use prow_test_harness::{ACCESS_KEY, S3Server, SECRET_KEY};
 
@@ -31,6 +33,16 @@ async fn put(client: &Client, key: &str, body: &str) {
         .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
 }
 
+/// A read of `key` in the bucket, to narrow (a range) and send.
+fn get(client: &Client, key: impl Into<String>) -> GetObjectFluentBuilder {
+    client.get_object().bucket(BUCKET).key(key)
+}
+
+/// The whole body of an object read.
+async fn body_of(object: GetObjectOutput) -> Vec<u8> {
+    object.body.collect().await.unwrap().to_vec()
+}
+
 #[tokio::test]
 async fn objects_are_put_read_listed_and_deleted_in_upstreams_layout() {
     let server = S3Server::start(&[BUCKET]).await.unwrap();
@@ -51,30 +63,12 @@ async fn objects_are_put_read_listed_and_deleted_in_upstreams_layout() {
     )
     .await;
 
-    let log = s3
-        .get_object()
-        .bucket(BUCKET)
-        .key(format!("{run}/build-log.txt"))
-        .send()
-        .await
-        .unwrap();
+    let log_key = format!("{run}/build-log.txt");
+    let log = get(&s3, &log_key).send().await.unwrap();
     assert_eq!(log.content_type(), Some("text/plain"));
-    assert_eq!(
-        log.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"line 1\nline 2\n"
-    );
-    let tail = s3
-        .get_object()
-        .bucket(BUCKET)
-        .key(format!("{run}/build-log.txt"))
-        .range("bytes=7-")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        tail.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"line 2\n"
-    );
+    assert_eq!(body_of(log).await, b"line 1\nline 2\n");
+    let tail = get(&s3, &log_key).range("bytes=7-").send().await.unwrap();
+    assert_eq!(body_of(tail).await, b"line 2\n");
     let head = s3
         .head_object()
         .bucket(BUCKET)
@@ -148,10 +142,7 @@ async fn objects_are_put_read_listed_and_deleted_in_upstreams_layout() {
         .send()
         .await
         .unwrap();
-    let missing = s3
-        .get_object()
-        .bucket(BUCKET)
-        .key(format!("{run}/started.json"))
+    let missing = get(&s3, format!("{run}/started.json"))
         .send()
         .await
         .unwrap_err();
@@ -173,20 +164,17 @@ async fn streaming_uploads_from_files_arrive_intact() {
         .send()
         .await
         .unwrap();
-    let back = s3
-        .get_object()
-        .bucket(BUCKET)
-        .key("logs/ci-nightly/1/build-log.txt")
+    let back = get(&s3, "logs/ci-nightly/1/build-log.txt")
         .send()
         .await
         .unwrap();
-    let bytes = back.body.collect().await.unwrap().into_bytes();
+    let bytes = body_of(back).await;
     assert_eq!(
         bytes.len(),
         content.len(),
         "no aws-chunked framing stored in the object"
     );
-    assert_eq!(bytes.as_ref(), content.as_bytes());
+    assert_eq!(bytes, content.as_bytes());
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ use crate::Delivery;
 use crate::owners::tests::plugins_config;
 use crate::testing::{
     BOT, Given, PR, comment, plan, plan_with, pull_request_event_with, pull_request_json,
+    review_with, with_issue_state,
 };
 use serde_json::json;
 
@@ -137,10 +138,7 @@ fn texts_that_do_not_approve_and_closed_prs_cost_nothing_but_the_bots_name() {
             "{body:?}"
         );
     }
-    let mut closed = new_comment_by("amy", "/approve");
-    if let Some(view) = closed.comment.as_mut() {
-        view.issue_state = "closed".into();
-    }
+    let closed = with_issue_state(new_comment_by("amy", "/approve"), "closed");
     assert_eq!(plan(&Approve, &closed, &Facts::new()), Ok(vec![]));
     let from_bot = new_comment_by(BOT, "/approve");
     assert_eq!(plan(&Approve, &from_bot, &Facts::new().bot()), Ok(vec![]));
@@ -228,21 +226,11 @@ fn authors_who_are_approvers_approve_their_own_prs_unless_required_to_say_so() {
 }
 
 fn review_event(who: &str, state: &str, body: &str, action: &str) -> Delivery {
-    let payload = json!({
-        "action": action,
-        "review": {
-            "id": 7000, "user": {"login": who, "id": 3, "type": "User"}, "body": body, "state": state,
-            "html_url": format!("https://github.com/{}/pull/{}#pullrequestreview-7000", PR.repo, PR.number),
-            "submitted_at": T2,
-        },
-        "pull_request": pull_request_json(&PR, AUTHOR, &[]),
-        "repository": {"id": 1, "name": PR.repo.name, "full_name": PR.repo.full_name(), "owner": {"login": PR.repo.org, "id": 1}},
-        "sender": {"login": who, "id": 3},
-    });
-    match prow_github::Event::parse("pull_request_review", payload.to_string().as_bytes()) {
-        Ok(event) => Delivery::new("d-review", event),
-        Err(error) => panic!("{error}"),
-    }
+    review_with(&PR, who, state, body, |payload| {
+        payload["action"] = json!(action);
+        payload["review"]["submitted_at"] = json!(T2);
+        payload["pull_request"] = pull_request_json(&PR, AUTHOR, &[]);
+    })
 }
 
 #[test]

@@ -51,11 +51,7 @@ fn facts(changes: Vec<PullRequestChange>, files: &[(&str, &str)]) -> Facts {
         );
     for (path, text) in files {
         facts.insert(
-            Fact::File {
-                repo: PR.repo.clone(),
-                git_ref: MERGE.into(),
-                path: (*path).into(),
-            },
+            Fact::file(&PR.repo, MERGE, path),
             Known::File(Some((*text).into())),
         );
     }

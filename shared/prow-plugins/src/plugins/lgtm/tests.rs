@@ -4,11 +4,10 @@ use super::*;
 use crate::Delivery;
 use crate::owners::tests::plugins_config;
 use crate::testing::{
-    BOT, Given, PR, comment, comment_on_pr, plan, plan_with, pull_request_event_with,
-    pull_request_json,
+    BOT, Given, PR, comment, comment_on_pr, edited, plan, plan_with, pull_request_event_with,
+    pull_request_json, review_with, users_named, with_issue_state,
 };
 use prow_config::Config;
-use prow_github::events::User;
 use serde_json::json;
 
 const AUTHOR: &str = "alice";
@@ -37,10 +36,7 @@ fn with_label(has: bool) -> Facts {
 fn said(who: &str, body: &str) -> Delivery {
     let mut delivery = comment(&PR, who, body, true, AUTHOR);
     if let Some(view) = delivery.comment.as_mut() {
-        view.assignees = vec![User {
-            login: ASSIGNEE.into(),
-            ..User::default()
-        }];
+        view.assignees = users_named(&[ASSIGNEE]);
     }
     delivery
 }
@@ -67,6 +63,15 @@ fn add() -> Action {
 
 fn remove() -> Action {
     Action::remove_label(&PR, LGTM_LABEL)
+}
+
+/// The assignee asked for a review again (as when LGTM is taken off).
+fn ask_assignee_to_review() -> Action {
+    Action::RequestReview {
+        on: PR.clone(),
+        logins: vec![ASSIGNEE.into()],
+        refused: None,
+    }
 }
 
 #[test]
@@ -167,10 +172,7 @@ fn the_collaborator_check_is_asked_first_then_the_labels() {
     let delivery = said(COLLABORATOR, "/lgtm");
     assert_eq!(
         plan(&Lgtm, &delivery, &Facts::new()),
-        Err(NeedFacts::one(Fact::Collaborator {
-            repo: PR.repo.clone(),
-            login: COLLABORATOR.into()
-        }))
+        Err(NeedFacts::one(Fact::collaborator(&PR.repo, COLLABORATOR)))
     );
     let known = Facts::new().collaborator(&PR.repo, COLLABORATOR, true);
     assert_eq!(
@@ -183,15 +185,9 @@ fn the_collaborator_check_is_asked_first_then_the_labels() {
 fn closed_prs_issues_and_edits_are_left_alone() {
     let on_issue = comment(&PR, COLLABORATOR, "/lgtm", false, AUTHOR);
     assert_eq!(plan(&Lgtm, &on_issue, &Facts::new()), Ok(vec![]));
-    let mut closed = said(COLLABORATOR, "/lgtm");
-    if let Some(view) = closed.comment.as_mut() {
-        view.issue_state = "closed".into();
-    }
+    let closed = with_issue_state(said(COLLABORATOR, "/lgtm"), "closed");
     assert_eq!(plan(&Lgtm, &closed, &Facts::new()), Ok(vec![]));
-    let mut edited = said(COLLABORATOR, "/lgtm");
-    if let Some(view) = edited.comment.as_mut() {
-        view.action = prow_github::comment::GenericCommentAction::Edited;
-    }
+    let edited = edited(said(COLLABORATOR, "/lgtm"));
     assert_eq!(plan(&Lgtm, &edited, &Facts::new()), Ok(vec![]));
 }
 
@@ -303,11 +299,7 @@ fn with_tree_hashes_the_label_keeps_the_tree_in_the_bots_comment() {
         plan_with(&Lgtm, &said(ASSIGNEE, "/lgtm cancel"), &cancelled, &config),
         Ok(vec![
             remove(),
-            Action::RequestReview {
-                on: PR.clone(),
-                logins: vec![ASSIGNEE.into()],
-                refused: None,
-            },
+            ask_assignee_to_review(),
             Action::DeleteComment {
                 repo: PR.repo.clone(),
                 id: 9
@@ -358,15 +350,7 @@ fn a_push_keeps_the_label_when_the_tree_is_the_one_lgtmed() {
     };
     let note = tree_hash_notification("tree1");
     let older = tree_hash_notification("tree0");
-    let removed = vec![
-        remove(),
-        Action::RequestReview {
-            on: PR.clone(),
-            logins: vec![ASSIGNEE.into()],
-            refused: None,
-        },
-        removed_on_push(),
-    ];
+    let removed = vec![remove(), ask_assignee_to_review(), removed_on_push()];
     for (comments, tree, expected) in [
         (vec![(1, BOT, note.as_str(), at, at)], "tree1", vec![]),
         (
@@ -433,15 +417,7 @@ fn the_sticky_teams_pushes_keep_the_label_and_need_no_tree_hash() {
             &teams(&["someone"]).comments(&PR, &[]),
             &config
         ),
-        Ok(vec![
-            remove(),
-            Action::RequestReview {
-                on: PR.clone(),
-                logins: vec![ASSIGNEE.into()],
-                refused: None,
-            },
-            removed_on_push()
-        ])
+        Ok(vec![remove(), ask_assignee_to_review(), removed_on_push()])
     );
     // Adding for a sticky author stores no tree hash.
     let adding = teams(&[AUTHOR]).labelled(&PR, &[]);
@@ -452,27 +428,15 @@ fn the_sticky_teams_pushes_keep_the_label_and_need_no_tree_hash() {
     // The teams are asked for before anything else on a push.
     assert_eq!(
         plan_with(&Lgtm, &push(), &Facts::new(), &config),
-        Err(NeedFacts::one(Fact::Teams {
-            org: "kubernetes".into()
-        }))
+        Err(NeedFacts::one(Fact::teams("kubernetes")))
     );
 }
 
 fn review_event(who: &str, kind: &str, state: &str, body: &str) -> Delivery {
-    let payload = json!({
-        "action": "submitted",
-        "review": {
-            "id": 7000, "user": {"login": who, "id": 3, "type": kind}, "body": body, "state": state,
-            "html_url": format!("https://github.com/{}/pull/{}#pullrequestreview-7000", PR.repo, PR.number),
-        },
-        "pull_request": pull_request_json(&PR, AUTHOR, &[]),
-        "repository": {"id": 1, "name": PR.repo.name, "full_name": PR.repo.full_name(), "owner": {"login": PR.repo.org, "id": 1}},
-        "sender": {"login": who, "id": 3},
-    });
-    match prow_github::Event::parse("pull_request_review", payload.to_string().as_bytes()) {
-        Ok(event) => Delivery::new("d-review", event),
-        Err(error) => panic!("{error}"),
-    }
+    review_with(&PR, who, state, body, |payload| {
+        payload["review"]["user"]["type"] = json!(kind);
+        payload["pull_request"] = pull_request_json(&PR, AUTHOR, &[]);
+    })
 }
 
 #[test]

@@ -343,10 +343,7 @@ fn release_note_none_is_for_the_author_and_org_members() {
     // Nothing is read before the membership of a non-author.
     assert_eq!(
         plan(&ReleaseNote, &say("bob", none, ""), &Facts::new()),
-        Err(NeedFacts::one(Fact::OrgMember {
-            org: "kubernetes".into(),
-            login: "bob".into()
-        }))
+        Err(NeedFacts::one(Fact::org_member("kubernetes", "bob")))
     );
 }
 
@@ -466,10 +463,7 @@ fn release_note_edit_replaces_the_block_for_org_members() {
             &say("member", edit, description),
             &Facts::new()
         ),
-        Err(NeedFacts::one(Fact::OrgMember {
-            org: "kubernetes".into(),
-            login: "member".into()
-        }))
+        Err(NeedFacts::one(Fact::org_member("kubernetes", "member")))
     );
 }
 

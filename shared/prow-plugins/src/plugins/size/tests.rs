@@ -145,16 +145,8 @@ fn generated_files_are_not_counted() {
 #[test]
 fn the_paths_files_are_asked_for_after_generated_files() {
     let first = [
-        Fact::File {
-            repo: PR.repo.clone(),
-            git_ref: BASE.into(),
-            path: GENERATED_FILES.into(),
-        },
-        Fact::File {
-            repo: PR.repo.clone(),
-            git_ref: BASE.into(),
-            path: GITATTRIBUTES.into(),
-        },
+        Fact::file(&PR.repo, BASE, GENERATED_FILES),
+        Fact::file(&PR.repo, BASE, GITATTRIBUTES),
         Fact::ChangedFiles(PR.clone()),
         Fact::Labels(PR.clone()),
     ];
@@ -172,11 +164,7 @@ fn the_paths_files_are_asked_for_after_generated_files() {
         .file(&PR.repo, BASE, GITATTRIBUTES, None)
         .changes(&PR, &[])
         .labelled(&PR, &[]);
-    let paths = |path: &str| Fact::File {
-        repo: PR.repo.clone(),
-        git_ref: BASE.into(),
-        path: path.into(),
-    };
+    let paths = |path: &str| Fact::file(&PR.repo, BASE, path);
     assert_eq!(
         plan(&Size, &opened(), &facts),
         Err(NeedFacts(

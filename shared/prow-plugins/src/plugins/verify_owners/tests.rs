@@ -3,7 +3,9 @@
 use super::*;
 use crate::Known;
 use crate::owners::tests::plugins_config;
-use crate::testing::{BOT, Given, PR, comment, plan, plan_with, pull_request_event_with};
+use crate::testing::{
+    BOT, Given, PR, comment, plan, plan_with, pull_request_event_with, user_named,
+};
 
 const HEAD: &str = "headsha0000000000000000000000000000000000";
 
@@ -33,6 +35,15 @@ fn world(files: &[(&str, &str, &str)], contents: &[(&str, Option<&str>)], label:
         facts = facts.file(&PR.repo, HEAD, path, *text);
     }
     facts
+}
+
+/// `a/OWNERS` changed by `patch` to `text`, with no OWNERS_ALIASES and no label yet.
+fn owners_changed(patch: &str, text: &str) -> Facts {
+    world(
+        &[("a/OWNERS", "modified", patch)],
+        &[("a/OWNERS", Some(text)), ("OWNERS_ALIASES", None)],
+        false,
+    )
 }
 
 fn synced() -> crate::Delivery {
@@ -130,11 +141,7 @@ fn invalid_files_get_a_review_comment_on_their_line_and_the_label() {
 fn parse_errors_point_at_the_patch_line_and_read_as_upstreams() {
     let patch = "@@ -1,1 +1,4 @@\n approvers:\n+- bob\n+reviewers\n+- carol";
     let text = "approvers:\n- bob\nreviewers\n- carol\n";
-    let facts = world(
-        &[("a/OWNERS", "modified", patch)],
-        &[("a/OWNERS", Some(text)), ("OWNERS_ALIASES", None)],
-        false,
-    );
+    let facts = owners_changed(patch, text);
     let actions = plan(&VerifyOwners, &synced(), &facts).unwrap();
     let Some(Action::CreateReview { review, .. }) = actions.get(1) else {
         panic!("{actions:?}");
@@ -153,10 +160,7 @@ fn parse_errors_point_at_the_patch_line_and_read_as_upstreams() {
     let again = facts.fact(
         Fact::Reviews(PR.clone()),
         Known::Reviews(vec![prow_github::events::Review {
-            user: prow_github::events::User {
-                login: BOT.into(),
-                ..Default::default()
-            },
+            user: user_named(BOT),
             body: review.body.clone(),
             commit_id: HEAD.into(),
             ..Default::default()
@@ -172,11 +176,7 @@ fn parse_errors_point_at_the_patch_line_and_read_as_upstreams() {
 fn people_an_owners_file_adds_must_be_trusted() {
     let patch = "@@ -1,1 +1,4 @@\n approvers:\n+- newbie\n+- member\n+- collab";
     let text = "approvers:\n- old\n- newbie\n- member\n- collab\n";
-    let facts = world(
-        &[("a/OWNERS", "modified", patch)],
-        &[("a/OWNERS", Some(text)), ("OWNERS_ALIASES", None)],
-        false,
-    );
+    let facts = owners_changed(patch, text);
     // Members are asked together first, then collaborators of those who are not.
     let asked = plan(&VerifyOwners, &synced(), &facts).unwrap_err();
     assert_eq!(asked.0.len(), 3, "{asked:?}");
@@ -220,17 +220,9 @@ fn people_an_owners_file_adds_must_be_trusted() {
 #[test]
 fn skip_collaborators_for_the_repo_skips_the_trust_check() {
     let config = plugins_config("owners:\n  skip_collaborators: [kubernetes/test-infra]\n");
-    let facts = world(
-        &[(
-            "a/OWNERS",
-            "modified",
-            "@@ -1,1 +1,2 @@\n approvers:\n+- newbie",
-        )],
-        &[
-            ("a/OWNERS", Some("approvers:\n- newbie\n")),
-            ("OWNERS_ALIASES", None),
-        ],
-        false,
+    let facts = owners_changed(
+        "@@ -1,1 +1,2 @@\n approvers:\n+- newbie",
+        "approvers:\n- newbie\n",
     );
     assert_eq!(
         plan_with(&VerifyOwners, &synced(), &facts, &config),
