@@ -4,13 +4,14 @@
 //! each (a signed webhook whose plugin writes to GitHub), and its stdout and stderr are searched
 //! for every secret, as itself or base64-encoded anywhere, and for any signed JWT.
 
-use github_standin::{GitHubStandIn, World};
-use prow_test_harness::secrets::{TracedProcess, jwts, leaks};
+use github_standin::GitHubStandIn;
+use prow_test_harness::process::assert_no_secrets;
+use prow_test_harness::secrets::TracedProcess;
+use prow_test_harness::standin_world::{REPO, acme_widgets};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const REPO: &str = "acme/widgets";
 const HMAC: &str = "hmac-LEAKCHECK-7d1f0c9e2b4a";
 const TOKEN: &str = "ghp_LEAKCHECKtoken0123456789abcdefABCD";
 
@@ -73,14 +74,6 @@ fn start(dir: &Path, port: u16, standin: &str, credentials: &[String]) -> Traced
     TracedProcess::start(command, dir, port).unwrap()
 }
 
-/// A world where alice's `/hold` on her PR makes hook's hold plugin label it.
-fn world() -> World {
-    let mut world = World::new("prow-bot");
-    world.add_org("acme", &["alice", "prow-bot"]);
-    world.add_repo(REPO);
-    world
-}
-
 /// Comments `/hold` on a new PR, delivers the webhooks to hook, and waits for the label.
 async fn hold_through_hook(standin: &GitHubStandIn, port: u16) {
     let number = standin.world().open_pull_request(
@@ -118,7 +111,7 @@ fn output(running: TracedProcess) -> String {
 async fn no_token_or_webhook_secret_in_hooks_trace_log() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("token"), format!("{TOKEN}\n")).unwrap();
-    let standin = GitHubStandIn::start(world()).await.unwrap();
+    let standin = GitHubStandIn::start(acme_widgets()).await.unwrap();
     let port = prow_test_harness::free_port().unwrap();
     let running = start(
         dir.path(),
@@ -131,18 +124,17 @@ async fn no_token_or_webhook_secret_in_hooks_trace_log() {
     );
     hold_through_hook(&standin, port).await;
     let log = output(running);
-    let leaked = leaks(
+    assert_no_secrets(
         &log,
         &[("the GitHub token", TOKEN), ("the HMAC secret", HMAC)],
     );
-    assert!(leaked.is_empty(), "secrets in the log: {leaked:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_app_key_jwt_or_installation_token_in_hooks_trace_log() {
     let dir = tempfile::tempdir().unwrap();
     let (private, public) = key_pair(dir.path());
-    let mut world = world();
+    let mut world = acme_widgets();
     world.add_app(4242, "prow-app", &public, &["acme"]);
     let standin = GitHubStandIn::start(world).await.unwrap();
     let port = prow_test_harness::free_port().unwrap();
@@ -182,7 +174,5 @@ async fn no_app_key_jwt_or_installation_token_in_hooks_trace_log() {
             .iter()
             .map(|l| ("a line of the App's key", l.as_str())),
     );
-    let leaked = leaks(&log, &secrets);
-    assert!(leaked.is_empty(), "secrets in the log: {leaked:?}");
-    assert_eq!(jwts(&log), Vec::<String>::new(), "a signed JWT in the log");
+    assert_no_secrets(&log, &secrets);
 }
