@@ -287,6 +287,15 @@ fn normed(logins: &[String]) -> BTreeSet<String> {
     logins.iter().map(|l| norm(l)).collect()
 }
 
+/// The pending invitations that count as memberships: none under `--ignore-invitees`.
+fn counted_invitees(options: &Options, invitees: &[String]) -> BTreeSet<String> {
+    if options.ignore_invitees {
+        BTreeSet::new()
+    } else {
+        normed(invitees)
+    }
+}
+
 /// The changes that make GitHub's `org` what `want` says, as far as `options` fixes it.
 pub fn plan(
     org: &str,
@@ -432,11 +441,7 @@ fn org_members(
         ));
     }
     check_team_names(want)?;
-    let invitees = if options.ignore_invitees {
-        BTreeSet::new()
-    } else {
-        normed(&have.invitees)
-    };
+    let invitees = counted_invitees(options, &have.invitees);
     let changes = memberships(
         Roles {
             members: &want.members,

@@ -165,11 +165,7 @@ impl TeamWalker<'_, '_> {
                 ..TeamState::default()
             };
             let state = found.unwrap_or(&created);
-            let invitees = if self.options.ignore_invitees {
-                BTreeSet::new()
-            } else {
-                normed(&state.invitees)
-            };
+            let invitees = counted_invitees(self.options, &state.invitees);
             let changes = memberships(
                 Roles {
                     members: &config.members,
