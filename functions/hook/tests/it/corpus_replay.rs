@@ -7,6 +7,7 @@
 use crate::support::{BOT, Bench};
 use github_standin::World;
 use hook::PluginRegistry;
+use prow_test_harness::standin_world::{HELLO_WORLD, open_corpus_issue_and_pull};
 
 /// The organisations and users whose repositories the payloads name.
 const OWNERS: [&str; 6] = [
@@ -34,22 +35,11 @@ async fn every_corpus_webhook_is_handled_by_every_plugin_without_a_server_error(
     };
     let mut world = World::new(BOT);
     world.add_org("octo-org", &["octocat"]);
-    for repo in ["Codertocat/Hello-World", "octo-org/octo-repo"] {
+    for repo in [HELLO_WORLD, "octo-org/octo-repo"] {
         world.add_repo(repo);
     }
     // Issue 1 and pull request 2, as the payloads name them.
-    world.open_issue(
-        "Codertocat/Hello-World",
-        "Codertocat",
-        "Spelling error in the README file",
-    );
-    world.open_pull_request(
-        "Codertocat/Hello-World",
-        "Codertocat",
-        "changes",
-        "Update the README with new information.",
-        &[("README.md", "Hello World\n")],
-    );
+    open_corpus_issue_and_pull(&mut world);
     let bench = Bench::start(world, &every_plugin_everywhere()).await;
 
     let mut payloads = Vec::new();

@@ -403,18 +403,8 @@ async fn wrongly_typed_webhooks_are_refused_or_acted_on_by_nothing() {
 
 /// CloudEvents the broker would bring back, built as hook builds them.
 fn cloud_event(id: &str, event: &str, payload: Vec<u8>, signature: Option<String>) -> CloudEvent {
-    NewEvent {
-        id: id.into(),
-        source: format!("https://github.com/{REPO}"),
-        event_type: format!("dev.prow.github.{event}"),
-        extensions: signature
-            .map(|s| vec![("ghsignature".to_string(), s)])
-            .unwrap_or_default(),
-        data: payload,
-        ..NewEvent::default()
-    }
-    .build()
-    .unwrap()
+    prow_test_harness::signed_events::github_event_signed(id, event, REPO, payload, signature)
+        .unwrap()
 }
 
 #[tokio::test]

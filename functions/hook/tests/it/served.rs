@@ -10,7 +10,7 @@ use hook::{Handoff, Hook};
 use prow_github::webhook::signature;
 use prow_ports::events::{CloudEvent, EventSink};
 use prow_runtime::Metrics;
-use prow_runtime::cloudevents::{HttpSink, from_http, to_http};
+use prow_runtime::cloudevents::{HttpSink, from_http};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -189,14 +189,8 @@ impl Served {
 
     /// Posts a CloudEvent to `path`, as the broker does.
     pub async fn post_event(&self, path: &str, event: &CloudEvent) -> (u16, String) {
-        let (headers, body) = to_http(event).unwrap();
-        let response = reqwest::Client::new()
-            .post(format!("{}{path}", self.url()))
-            .headers(headers)
-            .body(body)
-            .send()
+        prow_test_harness::process::post_event_over_http(&format!("{}{path}", self.url()), event)
             .await
-            .unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
+            .unwrap()
     }
 }
